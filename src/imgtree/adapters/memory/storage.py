@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from typing import BinaryIO
+
+from imgtree.domain.ports import BlobInfo, Clock, iter_chunks
+
+
+class MemoryBlobStorage:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._blobs: dict[str, tuple[bytes, BlobInfo]] = {}
+
+    def put(self, key: str, source: BinaryIO, content_type: str) -> BlobInfo:
+        data = b"".join(iter_chunks(source))
+        info = BlobInfo(
+            key=key,
+            size=len(data),
+            content_type=content_type,
+            etag=hashlib.sha256(data).hexdigest()[:32],
+            modified_at=self._clock.now(),
+        )
+        with self._lock:
+            self._blobs[key] = (data, info)
+        return info
+
+    def open(self, key: str) -> BinaryIO:
+        with self._lock:
+            entry = self._blobs.get(key)
+        if entry is None:
+            raise KeyError(key)
+        return io.BytesIO(entry[0])
+
+    def stat(self, key: str) -> BlobInfo | None:
+        with self._lock:
+            entry = self._blobs.get(key)
+        return entry[1] if entry else None
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._blobs.pop(key, None)
+
+    def keys(self) -> list[str]:
+        """All stored keys (for tests: prove nothing was left behind)."""
+        with self._lock:
+            return sorted(self._blobs)

@@ -1,0 +1,175 @@
+"""In-memory repositories and unit of work.
+
+A unit of work holds the store's lock from enter to exit and works on a copy of its tables,
+so it is serialisable and `rollback` (or leaving without `commit`) discards everything.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+import attrs
+
+from imgtree.domain.model import Album, ApiKey, Image, User
+
+
+@attrs.define
+class _Tables:
+    users: dict[uuid.UUID, User] = attrs.Factory(dict)
+    api_keys: dict[uuid.UUID, ApiKey] = attrs.Factory(dict)
+    albums: dict[uuid.UUID, Album] = attrs.Factory(dict)
+    images: dict[uuid.UUID, Image] = attrs.Factory(dict)
+
+    def copy(self) -> _Tables:
+        return _Tables(
+            users=dict(self.users),
+            api_keys=dict(self.api_keys),
+            albums=dict(self.albums),
+            images=dict(self.images),
+        )
+
+
+class MemoryStore:
+    """The shared state behind every MemoryUnitOfWork made from it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.tables = _Tables()
+
+
+class _UserRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, user: User) -> None:
+        self._t.users[user.id] = user
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self._t.users.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        email = email.strip().lower()
+        return next((u for u in self._t.users.values() if u.email == email), None)
+
+    def update(self, user: User) -> None:
+        self._t.users[user.id] = user
+
+
+class _ApiKeyRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, key: ApiKey) -> None:
+        self._t.api_keys[key.id] = key
+
+    def get(self, key_id: uuid.UUID) -> ApiKey | None:
+        return self._t.api_keys.get(key_id)
+
+    def get_by_prefix(self, prefix: str) -> ApiKey | None:
+        return next((k for k in self._t.api_keys.values() if k.prefix == prefix), None)
+
+    def list_for_user(self, user_id: uuid.UUID) -> list[ApiKey]:
+        keys = [k for k in self._t.api_keys.values() if k.user_id == user_id]
+        return sorted(keys, key=lambda k: (k.created_at, str(k.id)), reverse=True)
+
+    def update(self, key: ApiKey) -> None:
+        self._t.api_keys[key.id] = key
+
+    def increment_uploads(self, key_id: uuid.UUID, by: int) -> None:
+        key = self._t.api_keys.get(key_id)
+        if key is not None:
+            self._t.api_keys[key_id] = attrs.evolve(key, upload_count=key.upload_count + by)
+
+
+class _AlbumRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, album: Album) -> None:
+        self._t.albums[album.id] = album
+
+    def get(self, album_id: uuid.UUID) -> Album | None:
+        return self._t.albums.get(album_id)
+
+
+class _ImageRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, image: Image) -> None:
+        self._t.images[image.id] = image
+
+    def get(self, image_id: uuid.UUID) -> Image | None:
+        return self._t.images.get(image_id)
+
+    def get_by_slug(self, slug: str) -> Image | None:
+        return next((i for i in self._t.images.values() if i.slug == slug and not i.deleted), None)
+
+    def slug_exists(self, slug: str) -> bool:
+        return any(i.slug == slug for i in self._t.images.values())
+
+    def _live_for(self, owner_id: uuid.UUID) -> list[Image]:
+        return [i for i in self._t.images.values() if i.owner_id == owner_id and not i.deleted]
+
+    def list_for_owner(self, owner_id: uuid.UUID, *, offset: int, limit: int) -> list[Image]:
+        live = sorted(self._live_for(owner_id), key=lambda i: (i.created_at, i.id), reverse=True)
+        return live[offset : offset + limit]
+
+    def count_for_owner(self, owner_id: uuid.UUID) -> int:
+        return len(self._live_for(owner_id))
+
+    def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
+        return sum(i.size_bytes for i in self._live_for(owner_id))
+
+    def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
+        image = self._t.images.get(image_id)
+        if image is None or image.deleted:
+            return False
+        self._t.images[image_id] = attrs.evolve(image, deleted_at=at)
+        return True
+
+
+class MemoryUnitOfWork:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._work: _Tables | None = None
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        self._work = self._store.tables.copy()
+        self.users = _UserRepo(self._work)
+        self.api_keys = _ApiKeyRepo(self._work)
+        self.albums = _AlbumRepo(self._work)
+        self.images = _ImageRepo(self._work)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._work = None
+        self._store.lock.release()
+
+    def commit(self) -> None:
+        if self._work is None:
+            raise RuntimeError("commit outside the unit of work")
+        self._store.tables = self._work.copy()
+
+    def rollback(self) -> None:
+        if self._work is not None:
+            self._work = self._store.tables.copy()
+            self.users = _UserRepo(self._work)
+            self.api_keys = _ApiKeyRepo(self._work)
+            self.albums = _AlbumRepo(self._work)
+            self.images = _ImageRepo(self._work)
+
+
+def memory_uow_factory(store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:
+    return lambda: MemoryUnitOfWork(store)

@@ -1,0 +1,1 @@
+"""The imgtree domain: entities, ports and use cases. Pure Python + attrs; no I/O, no frameworks."""

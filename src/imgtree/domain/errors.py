@@ -1,0 +1,69 @@
+"""Domain error types. The HTTP layer maps each type to a status in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: every expected failure of a use case is one of these."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """The request is malformed or a value is out of range (HTTP 400)."""
+
+
+class NoFiles(InvalidInput):
+    """An upload request carried no files."""
+
+
+class Unauthenticated(DomainError):
+    """Missing or invalid credentials (HTTP 401)."""
+
+
+class AccountInactive(DomainError):
+    """The credentials are valid but the account is switched off (HTTP 403)."""
+
+
+class Forbidden(DomainError):
+    """The caller may not do this to this resource (HTTP 403)."""
+
+
+class NotFound(DomainError):
+    """The resource does not exist, or is not visible to the caller (HTTP 404)."""
+
+
+class Conflict(DomainError):
+    """The request conflicts with existing state, e.g. an email already taken (HTTP 409)."""
+
+
+class FileTooLarge(DomainError):
+    """A file is larger than the deployment allows (HTTP 413)."""
+
+
+class UnsupportedMediaType(DomainError):
+    """The bytes are not one of the allowed image types (HTTP 415)."""
+
+
+class InvalidImage(DomainError):
+    """The bytes claim to be an allowed image but do not decode, or exceed pixel limits (HTTP 422)."""
+
+
+class QuotaExceeded(DomainError):
+    """The upload would take the account over its storage quota (HTTP 413)."""
+
+
+class RateLimited(DomainError):
+    """Too many requests in the current window (HTTP 429)."""
+
+    def __init__(self, message: str, *, limit: int, window_seconds: int, retry_after: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.retry_after = retry_after
+
+
+class StorageUnavailable(DomainError):
+    """A backing store failed; the request may be retried (HTTP 503)."""

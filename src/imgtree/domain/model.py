@@ -1,0 +1,172 @@
+"""Entities and value objects. Frozen attrs classes; state changes go through attrs.evolve."""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import attrs
+
+SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+SLUG_LENGTH = 8
+_SLUG_RE = re.compile(r"^[a-z0-9]{4,32}$")
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+MAX_ORIGINAL_NAME = 255
+T = TypeVar("T")
+
+
+class Role(enum.StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+class ImageFormat(enum.StrEnum):
+    """The image types imgtree accepts, named by their MIME type."""
+
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+    GIF = "image/gif"
+    WEBP = "image/webp"
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}[
+            self.value
+        ]
+
+
+def _valid_slug(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:
+    if not _SLUG_RE.match(value):
+        raise ValueError(f"invalid slug {value!r}")
+
+
+def _non_negative(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attr.name} must be >= 0")
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively; the stored form is stripped and lower-cased."""
+    cleaned = email.strip().lower()
+    if not _EMAIL_RE.match(cleaned):
+        raise ValueError("invalid email address")
+    return cleaned
+
+
+def clean_original_name(name: str | None) -> str:
+    """A display-only file name: no path, no control or bidi-override characters, bounded length.
+
+    It is shown to people and never used to build a storage key or a path.
+    """
+    if not name:
+        return "image"
+    base = re.split(r"[\\/]", name)[-1]
+    cleaned = "".join(
+        ch
+        for ch in base
+        if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    ).strip()
+    cleaned = cleaned.lstrip(".") or "image"
+    return cleaned[:MAX_ORIGINAL_NAME]
+
+
+@attrs.frozen
+class User:
+    id: uuid.UUID
+    email: str
+    created_at: datetime
+    name: str = ""
+    password_hash: str | None = None
+    role: Role = Role.USER
+    active: bool = True
+    quota_bytes: int | None = None  # None: unlimited
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+@attrs.frozen
+class ApiKey:
+    """An API key. Only `secret_hash` is stored; the full key is shown once at creation.
+
+    The key's `prefix` is public and unique: it finds the row without scanning, and the
+    hash of the whole presented key is then compared in constant time.
+    """
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    prefix: str
+    secret_hash: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    upload_count: int = attrs.field(default=0, validator=_non_negative)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@attrs.frozen
+class Album:
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    title: str
+    created_at: datetime
+    description: str = ""
+    is_public: bool = True
+
+
+@attrs.frozen
+class Image:
+    """A published image: sanitised bytes at `storage_key`, a thumbnail at `thumb_key`."""
+
+    id: uuid.UUID
+    slug: str = attrs.field(validator=_valid_slug)
+    owner_id: uuid.UUID | None  # None: a guest upload
+    original_name: str
+    content_type: ImageFormat
+    size_bytes: int = attrs.field(validator=_non_negative)
+    width: int = attrs.field(validator=_non_negative)
+    height: int = attrs.field(validator=_non_negative)
+    storage_key: str
+    thumb_key: str
+    thumb_content_type: ImageFormat
+    delete_token_hash: str
+    created_at: datetime
+    album_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    animated: bool = False
+    is_public: bool = True
+    title: str = ""
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def filename(self) -> str:
+        """The public file name of the direct link: slug plus the real type's extension."""
+        return f"{self.slug}.{self.content_type.extension}"
+
+    @property
+    def thumb_filename(self) -> str:
+        return f"{self.slug}.{self.thumb_content_type.extension}"
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    page: int
+    limit: int
+    total: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.limit < self.total

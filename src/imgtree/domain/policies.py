@@ -1,0 +1,45 @@
+"""Limits and rules as data. Built from settings by the composition root; defaults are sane."""
+
+from __future__ import annotations
+
+import attrs
+
+from imgtree.domain.model import ImageFormat
+
+ALLOWED_TYPES: tuple[ImageFormat, ...] = (
+    ImageFormat.JPEG,
+    ImageFormat.PNG,
+    ImageFormat.GIF,
+    ImageFormat.WEBP,
+)
+
+
+def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if value <= 0:
+        raise ValueError(f"{attr.name} must be > 0")
+
+
+@attrs.frozen
+class UploadPolicy:
+    max_file_bytes: int = attrs.field(default=20 * 1024 * 1024, validator=_positive)
+    batch_limit: int = attrs.field(default=20, validator=_positive)
+    presign_expires_seconds: int = attrs.field(default=900, validator=_positive)
+    allowed_types: tuple[ImageFormat, ...] = ALLOWED_TYPES
+
+
+@attrs.frozen
+class RatePolicy:
+    """Per-client-IP limit on upload routes, counted in fixed windows."""
+
+    per_minute: int = attrs.field(default=30, validator=_positive)
+    window_seconds: int = attrs.field(default=60, validator=_positive)
+
+    @property
+    def text(self) -> str:
+        return f"About {self.per_minute} upload requests per minute per client IP."
+
+
+@attrs.frozen
+class PagePolicy:
+    default_limit: int = 24
+    max_limit: int = 100

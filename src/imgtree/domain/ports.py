@@ -1,0 +1,213 @@
+"""Ports: everything outside the domain that a use case needs, as small typing.Protocols.
+
+Adapters in `imgtree.adapters` implement them; `imgtree.adapters.memory` implements all of
+them and is a supported API for tests and embedders.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import BinaryIO, Protocol, Self
+
+import attrs
+
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, User
+
+# --- repositories and unit of work ---------------------------------------------------------
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+    def get(self, user_id: uuid.UUID) -> User | None: ...
+    def get_by_email(self, email: str) -> User | None: ...
+    def update(self, user: User) -> None: ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+    def get(self, key_id: uuid.UUID) -> ApiKey | None: ...
+    def get_by_prefix(self, prefix: str) -> ApiKey | None: ...
+    def list_for_user(self, user_id: uuid.UUID) -> list[ApiKey]: ...
+    def update(self, key: ApiKey) -> None: ...
+    def increment_uploads(self, key_id: uuid.UUID, by: int) -> None:
+        """Add to the upload counter atomically (concurrent uploads never lose a count)."""
+        ...
+
+
+class AlbumRepository(Protocol):
+    def add(self, album: Album) -> None: ...
+    def get(self, album_id: uuid.UUID) -> Album | None: ...
+
+
+class ImageRepository(Protocol):
+    def add(self, image: Image) -> None: ...
+    def get(self, image_id: uuid.UUID) -> Image | None:
+        """The image by id, deleted or not."""
+        ...
+
+    def get_by_slug(self, slug: str) -> Image | None:
+        """The live (not deleted) image with this slug."""
+        ...
+
+    def slug_exists(self, slug: str) -> bool: ...
+    def list_for_owner(self, owner_id: uuid.UUID, *, offset: int, limit: int) -> list[Image]:
+        """Live images of one owner, newest first (ties broken by id, so pages are stable)."""
+        ...
+
+    def count_for_owner(self, owner_id: uuid.UUID) -> int: ...
+    def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
+        """Bytes of the owner's live images (their quota usage)."""
+        ...
+
+    def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
+        """Soft-delete if live; True when this call deleted it (so concurrent deletes agree)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Use as a context manager; nothing persists without `commit()`."""
+
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    albums: AlbumRepository
+    images: ImageRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+# --- blob storage ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class BlobInfo:
+    key: str
+    size: int
+    content_type: str
+    etag: str
+    modified_at: datetime
+
+
+class BlobStorage(Protocol):
+    """Opaque keys to bytes. Keys are made by imgtree, never from user-supplied names."""
+
+    def put(self, key: str, source: BinaryIO, content_type: str) -> BlobInfo:
+        """Store the whole stream under `key` atomically: readers see all of it or nothing."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable, seekable stream of the blob; raises KeyError when absent."""
+        ...
+
+    def stat(self, key: str) -> BlobInfo | None: ...
+    def delete(self, key: str) -> None:
+        """Remove the blob; absent blobs are not an error (delete is idempotent)."""
+        ...
+
+
+# --- image processing ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ImageInfo:
+    """What the bytes really are, read from their headers (the declared type is never trusted)."""
+
+    format: ImageFormat
+    width: int
+    height: int
+    frames: int = 1
+
+    @property
+    def animated(self) -> bool:
+        return self.frames > 1
+
+
+@attrs.frozen
+class ProcessedImage:
+    """The result of verifying and sanitising an upload.
+
+    `published` holds the bytes to serve (metadata stripped, orientation kept), `thumbnail`
+    a small preview. Both streams are positioned at 0 and owned by the caller, who closes them.
+    """
+
+    info: ImageInfo
+    published: BinaryIO
+    published_size: int
+    thumbnail: BinaryIO
+    thumbnail_format: ImageFormat
+
+
+class ImageProcessor(Protocol):
+    def inspect(self, source: BinaryIO) -> ImageInfo:
+        """Sniff the real type and dimensions; raise UnsupportedMediaType or InvalidImage."""
+        ...
+
+    def process(self, source: BinaryIO) -> ProcessedImage:
+        """Fully verify, strip metadata and make a thumbnail; raise like `inspect`."""
+        ...
+
+
+# --- system ---------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class SecureRandom(Protocol):
+    def token(self, nbytes: int) -> str:
+        """A URL-safe random string carrying `nbytes` of entropy."""
+        ...
+
+    def choice_string(self, alphabet: str, length: int) -> str: ...
+    def uuid(self) -> uuid.UUID: ...
+
+
+class SecretHasher(Protocol):
+    """Hashes high-entropy secrets (API keys, delete tokens) for storage; verify is constant-time."""
+
+    def hash(self, secret: str) -> str: ...
+    def verify(self, secret: str, hashed: str) -> bool: ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes low-entropy secrets (passwords) with a slow, salted function."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, password: str, hashed: str) -> bool: ...
+
+
+@attrs.frozen
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: int  # seconds until the window frees up
+
+
+class RateLimiter(Protocol):
+    def hit(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
+        """Count one request for `key`; allowed while the count in the window is <= limit."""
+        ...
+
+
+def iter_chunks(source: BinaryIO, size: int = 1 << 16) -> Iterator[bytes]:
+    """Read a stream in chunks (shared helper for adapters that copy streams)."""
+    while chunk := source.read(size):
+        yield chunk

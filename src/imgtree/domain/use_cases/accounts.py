@@ -1,0 +1,56 @@
+"""Create users (the CLI and, later, sign-up)."""
+
+from __future__ import annotations
+
+import attrs
+
+from imgtree.domain.errors import Conflict, InvalidInput
+from imgtree.domain.model import Role, User, normalise_email
+from imgtree.domain.ports import Clock, PasswordHasher, SecureRandom, UnitOfWorkFactory
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+@attrs.define
+class CreateUser:
+    uow: UnitOfWorkFactory
+    passwords: PasswordHasher
+    clock: Clock
+    random: SecureRandom
+
+    def __call__(
+        self,
+        email: str,
+        password: str | None = None,
+        *,
+        name: str = "",
+        role: Role = Role.USER,
+        quota_bytes: int | None = None,
+    ) -> User:
+        try:
+            email = normalise_email(email)
+        except ValueError as exc:
+            raise InvalidInput("Invalid email address") from exc
+        password_hash = None
+        if password is not None:
+            if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+                raise InvalidInput(
+                    f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+                )
+            password_hash = self.passwords.hash(password)
+        user = User(
+            id=self.random.uuid(),
+            email=email,
+            name=name.strip()[:100],
+            password_hash=password_hash,
+            role=role,
+            created_at=self.clock.now(),
+            quota_bytes=quota_bytes,
+        )
+        with self.uow() as uow:
+            if uow.users.get_by_email(email) is not None:
+                raise Conflict("A user with this email already exists")
+            uow.users.add(user)
+            uow.commit()
+        return user

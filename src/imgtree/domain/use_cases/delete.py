@@ -1,0 +1,60 @@
+"""Soft-delete an image: by its owner, or by anyone holding its delete token.
+
+Soft delete hides the image at once (pages, listings and media stop serving it); its blobs
+are removed later by `purge`, so a delete never races a reader mid-download.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+from imgtree.domain.errors import Forbidden, NotFound, Unauthenticated
+from imgtree.domain.model import Image
+from imgtree.domain.ports import Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
+
+
+@attrs.define
+class DeleteImage:
+    uow: UnitOfWorkFactory
+    hasher: SecretHasher
+    clock: Clock
+
+    def by_owner(self, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image:
+        with self.uow() as uow:
+            image = uow.images.get(image_id)
+            # Someone else's image is "not found": existence is not disclosed.
+            if image is None or image.deleted or image.owner_id != owner_id:
+                raise NotFound("Image not found")
+            return self._delete(uow, image)
+
+    def by_token(self, image_id: uuid.UUID, token: str | None) -> Image:
+        if not token:
+            raise Unauthenticated("A delete token or a signed-in owner is required")
+        with self.uow() as uow:
+            image = uow.images.get(image_id)
+            if image is None or image.deleted:
+                raise NotFound("Image not found")
+            if not self.hasher.verify(token, image.delete_token_hash):
+                raise Forbidden("Invalid delete token")
+            return self._delete(uow, image)
+
+    def check_token(self, image_id: uuid.UUID, token: str | None) -> Image:
+        """The live image the token would delete (for a confirmation page); deletes nothing."""
+        if not token:
+            raise Unauthenticated("A delete token is required")
+        with self.uow() as uow:
+            image = uow.images.get(image_id)
+        if image is None or image.deleted:
+            raise NotFound("Image not found")
+        if not self.hasher.verify(token, image.delete_token_hash):
+            raise Forbidden("Invalid delete token")
+        return image
+
+    def _delete(self, uow: UnitOfWork, image: Image) -> Image:
+        now = self.clock.now()
+        if not uow.images.mark_deleted(image.id, now):
+            raise NotFound("Image not found")  # a concurrent delete won
+        uow.commit()
+        return attrs.evolve(image, deleted_at=now)

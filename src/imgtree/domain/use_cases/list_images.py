@@ -1,0 +1,38 @@
+"""List an owner's live images, newest first, one page at a time."""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+from imgtree.domain.errors import InvalidInput
+from imgtree.domain.model import Image, Page
+from imgtree.domain.policies import PagePolicy
+from imgtree.domain.ports import UnitOfWorkFactory
+
+
+def page_window(page: int | None, limit: int | None, policy: PagePolicy) -> tuple[int, int]:
+    """Validate paging: page >= 1; limit defaults, and is capped at the policy's maximum."""
+    page = 1 if page is None else page
+    limit = policy.default_limit if limit is None else limit
+    if page < 1:
+        raise InvalidInput("page must be >= 1")
+    if limit < 1:
+        raise InvalidInput("limit must be >= 1")
+    return page, min(limit, policy.max_limit)
+
+
+@attrs.define
+class ListImages:
+    uow: UnitOfWorkFactory
+    policy: PagePolicy = attrs.Factory(PagePolicy)
+
+    def __call__(
+        self, owner_id: uuid.UUID, *, page: int | None = None, limit: int | None = None
+    ) -> Page[Image]:
+        page, limit = page_window(page, limit, self.policy)
+        with self.uow() as uow:
+            total = uow.images.count_for_owner(owner_id)
+            items = uow.images.list_for_owner(owner_id, offset=(page - 1) * limit, limit=limit)
+        return Page(items=tuple(items), page=page, limit=limit, total=total)

@@ -1,0 +1,210 @@
+"""Upload a batch of images: verify, sanitise, thumbnail, store; one outcome per file.
+
+Blob first, row second: a crash between the two leaves an orphan blob for `purge`, never a
+row without bytes. A failed commit deletes the blobs this call wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Sequence
+from typing import BinaryIO
+
+import attrs
+
+from imgtree.domain.errors import (
+    DomainError,
+    FileTooLarge,
+    InvalidInput,
+    NoFiles,
+    NotFound,
+    QuotaExceeded,
+)
+from imgtree.domain.model import SLUG_ALPHABET, SLUG_LENGTH, Image, User, clean_original_name
+from imgtree.domain.policies import UploadPolicy
+from imgtree.domain.ports import (
+    BlobStorage,
+    Clock,
+    ImageProcessor,
+    ProcessedImage,
+    SecretHasher,
+    SecureRandom,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+DELETE_TOKEN_BYTES = 24
+
+
+@attrs.frozen
+class IncomingFile:
+    """One file as received. `source` is seekable; `declared_type` is informational only."""
+
+    source: BinaryIO
+    filename: str | None = None
+    declared_type: str | None = None
+
+
+@attrs.frozen
+class Uploader:
+    """Who is uploading: an account (optionally through an API key) or a guest (user None)."""
+
+    user: User | None = None
+    api_key_id: uuid.UUID | None = None
+
+
+@attrs.frozen
+class Uploaded:
+    image: Image
+    delete_token: str  # plain token for the delete_url; only its hash is stored
+
+
+@attrs.frozen
+class UploadFailed:
+    error: DomainError
+    filename: str | None = None
+
+
+UploadOutcome = Uploaded | UploadFailed
+
+
+def stream_size(source: BinaryIO) -> int:
+    pos = source.tell()
+    size = source.seek(0, os.SEEK_END)
+    source.seek(pos)
+    return size
+
+
+def storage_keys(image_id: uuid.UUID, ext: str, thumb_ext: str) -> tuple[str, str]:
+    """Storage keys derive from the image's UUID only, never from anything the client sent."""
+    return f"images/{image_id}.{ext}", f"thumbs/{image_id}.{thumb_ext}"
+
+
+@attrs.define
+class UploadImages:
+    uow: UnitOfWorkFactory
+    storage: BlobStorage
+    processor: ImageProcessor
+    hasher: SecretHasher
+    clock: Clock
+    random: SecureRandom
+    policy: UploadPolicy
+
+    def __call__(
+        self,
+        uploader: Uploader,
+        files: Sequence[IncomingFile],
+        *,
+        album_id: uuid.UUID | None = None,
+        is_public: bool = True,
+    ) -> list[UploadOutcome]:
+        if not files:
+            raise NoFiles("No files provided")
+        if len(files) > self.policy.batch_limit:
+            raise InvalidInput(f"At most {self.policy.batch_limit} files per request")
+        if album_id is not None:
+            self._check_album(uploader, album_id)
+        outcomes: list[UploadOutcome] = []
+        for incoming in files:
+            try:
+                done = self._one(uploader, incoming, album_id, is_public)
+            except DomainError as exc:
+                outcomes.append(UploadFailed(error=exc, filename=incoming.filename))
+            else:
+                outcomes.append(done)
+        return outcomes
+
+    def _check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
+        with self.uow() as uow:
+            album = uow.albums.get(album_id)
+        if album is None or uploader.user is None or album.owner_id != uploader.user.id:
+            raise NotFound("Album not found")
+
+    def _one(
+        self,
+        uploader: Uploader,
+        incoming: IncomingFile,
+        album_id: uuid.UUID | None,
+        is_public: bool,
+    ) -> Uploaded:
+        size = stream_size(incoming.source)
+        if size > self.policy.max_file_bytes:
+            raise FileTooLarge(
+                f"File exceeds the maximum size of {self.policy.max_file_bytes} bytes"
+            )
+        if size == 0:
+            raise InvalidInput("Empty file")
+        incoming.source.seek(0)
+        processed = self.processor.process(incoming.source)
+        try:
+            return self._store(uploader, incoming, processed, album_id, is_public)
+        finally:
+            processed.published.close()
+            processed.thumbnail.close()
+
+    def _store(
+        self,
+        uploader: Uploader,
+        incoming: IncomingFile,
+        processed: ProcessedImage,
+        album_id: uuid.UUID | None,
+        is_public: bool,
+    ) -> Uploaded:
+        info = processed.info
+        user = uploader.user
+        if user is not None and user.quota_bytes is not None:
+            with self.uow() as uow:
+                used = uow.images.bytes_for_owner(user.id)
+            if used + processed.published_size > user.quota_bytes:
+                raise QuotaExceeded("Storage quota exceeded")
+        image_id = self.random.uuid()
+        key, thumb_key = storage_keys(
+            image_id, info.format.extension, processed.thumbnail_format.extension
+        )
+        delete_token = self.random.token(DELETE_TOKEN_BYTES)
+        self.storage.put(key, processed.published, info.format.value)
+        try:
+            self.storage.put(thumb_key, processed.thumbnail, processed.thumbnail_format.value)
+            with self.uow() as uow:
+                slug = self._new_slug(uow)
+                image = Image(
+                    id=image_id,
+                    slug=slug,
+                    owner_id=user.id if user else None,
+                    original_name=clean_original_name(incoming.filename),
+                    content_type=info.format,
+                    size_bytes=processed.published_size,
+                    width=info.width,
+                    height=info.height,
+                    storage_key=key,
+                    thumb_key=thumb_key,
+                    thumb_content_type=processed.thumbnail_format,
+                    delete_token_hash=self.hasher.hash(delete_token),
+                    created_at=self.clock.now(),
+                    album_id=album_id,
+                    api_key_id=uploader.api_key_id,
+                    animated=info.animated,
+                    is_public=is_public,
+                )
+                uow.images.add(image)
+                if uploader.api_key_id is not None:
+                    uow.api_keys.increment_uploads(uploader.api_key_id, 1)
+                uow.commit()
+        except BaseException:
+            # Compensate: the row never landed, so the blobs must not linger.
+            for k in (key, thumb_key):
+                with contextlib.suppress(Exception):
+                    self.storage.delete(k)
+            raise
+        return Uploaded(image=image, delete_token=delete_token)
+
+    def _new_slug(self, uow: UnitOfWork) -> str:
+        images = uow.images
+        for _ in range(10):
+            slug = self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH)
+            if not images.slug_exists(slug):
+                return slug
+        # Ten collisions in a 36^8 space means the space is crowded: lengthen.
+        return self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH + 4)

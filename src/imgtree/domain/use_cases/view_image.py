@@ -1,0 +1,26 @@
+"""Find a live image by slug for its public page and media links."""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+from imgtree.domain.errors import NotFound
+from imgtree.domain.model import Image
+from imgtree.domain.ports import UnitOfWorkFactory
+
+
+@attrs.define
+class ViewImage:
+    uow: UnitOfWorkFactory
+
+    def __call__(self, slug: str, *, viewer_id: uuid.UUID | None = None) -> Image:
+        """The live image; a private one only for its owner. Anything else is NotFound."""
+        with self.uow() as uow:
+            image = uow.images.get_by_slug(slug)
+        if image is None or image.deleted:
+            raise NotFound("Image not found")
+        if not image.is_public and (viewer_id is None or viewer_id != image.owner_id):
+            raise NotFound("Image not found")
+        return image
