@@ -1,0 +1,1 @@
+"""Entrypoints: the composition root, settings, HTTP (Falcon), CLI and WSGI."""

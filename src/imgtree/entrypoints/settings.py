@@ -1,0 +1,118 @@
+"""Typed settings from IMGTREE_* environment variables, validated at start with clear messages.
+
+The embedded default needs none of them: SQLite in ./var/imgtree.sqlite3, media in ./var/media.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import attrs
+
+MiB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and what is wrong."""
+
+
+@attrs.frozen
+class Settings:
+    base_url: str = "http://127.0.0.1:8000"
+    database_url: str = "sqlite:///./var/imgtree.sqlite3"
+    media_dir: Path = Path("./var/media")
+    storage: str = "local"
+    max_upload_bytes: int = 20 * MiB
+    max_image_pixels: int = 50_000_000
+    max_frames: int = 1000
+    thumbnail_size: int = 320
+    rate_limit_per_minute: int = 30
+    presign_expires_seconds: int = 900
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        d = cls()
+        return cls(
+            base_url=_url(env, "IMGTREE_BASE_URL", d.base_url),
+            database_url=_str(env, "IMGTREE_DATABASE_URL", d.database_url),
+            media_dir=Path(_str(env, "IMGTREE_MEDIA_DIR", str(d.media_dir))),
+            storage=_choice(env, "IMGTREE_STORAGE", d.storage, ("local",)),
+            max_upload_bytes=_int(env, "IMGTREE_MAX_UPLOAD_BYTES", d.max_upload_bytes, 1),
+            max_image_pixels=_int(env, "IMGTREE_MAX_IMAGE_PIXELS", d.max_image_pixels, 1),
+            max_frames=_int(env, "IMGTREE_MAX_FRAMES", d.max_frames, 1),
+            thumbnail_size=_int(env, "IMGTREE_THUMBNAIL_SIZE", d.thumbnail_size, 16, 2048),
+            rate_limit_per_minute=_int(
+                env, "IMGTREE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute, 1
+            ),
+            presign_expires_seconds=_int(
+                env, "IMGTREE_PRESIGN_EXPIRES_SECONDS", d.presign_expires_seconds, 30, 7 * 86400
+            ),
+            trusted_proxies=_networks(env, "IMGTREE_TRUSTED_PROXIES"),
+            db_pool_size=_int(env, "IMGTREE_DB_POOL_SIZE", d.db_pool_size, 1, 1000),
+            db_max_overflow=_int(env, "IMGTREE_DB_MAX_OVERFLOW", d.db_max_overflow, 0, 1000),
+        )
+
+
+def _str(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip()
+    return value or default
+
+
+def _int(
+    env: Mapping[str, str], name: str, default: int, low: int, high: int | None = None
+) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise SettingsError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _str(env, name, default).lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _str(env, name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"{name} must be an http(s) origin such as https://img.example.com, got {value!r}"
+        )
+    return value
+
+
+def _networks(
+    env: Mapping[str, str], name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    raw = env.get(name, "").strip()
+    nets = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        try:
+            nets.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be a comma-separated list of IPs or CIDR networks; bad entry {item!r}"
+            ) from None
+    return tuple(nets)
