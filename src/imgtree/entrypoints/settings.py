@@ -70,9 +70,7 @@ def _str(env: Mapping[str, str], name: str, default: str) -> str:
     return value or default
 
 
-def _int(
-    env: Mapping[str, str], name: str, default: int, low: int, high: int | None = None
-) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int | None = None) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default

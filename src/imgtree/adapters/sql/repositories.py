@@ -1,0 +1,328 @@
+"""Repositories over SQLAlchemy Core: rows in, domain objects out, mapped explicitly.
+
+All of them work inside the caller's Session transaction (the unit of work owns commit).
+Inserts and updates run in a SAVEPOINT, so a constraint violation becomes `Conflict` and
+leaves the surrounding unit of work usable, as the in-memory adapter would be.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+from sqlalchemy import Executable, Row, Table, exists, func, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from imgtree.adapters.sql.tables import albums, api_keys, images, users
+from imgtree.domain.errors import Conflict
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Role, User
+
+E = TypeVar("E", User, ApiKey, Album, Image)
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        created_at=row.created_at,
+        name=row.name,
+        password_hash=row.password_hash,
+        role=Role(row.role),
+        active=row.active,
+        quota_bytes=row.quota_bytes,
+    )
+
+
+def _user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "password_hash": user.password_hash,
+        "role": user.role.value,
+        "active": user.active,
+        "quota_bytes": user.quota_bytes,
+        "created_at": user.created_at,
+    }
+
+
+def _api_key(row: Row[Any]) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        prefix=row.prefix,
+        secret_hash=row.secret_hash,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+        upload_count=row.upload_count,
+    )
+
+
+def _api_key_values(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "user_id": key.user_id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "secret_hash": key.secret_hash,
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+        "upload_count": key.upload_count,
+    }
+
+
+def _album(row: Row[Any]) -> Album:
+    return Album(
+        id=row.id,
+        owner_id=row.owner_id,
+        title=row.title,
+        created_at=row.created_at,
+        description=row.description,
+        is_public=row.is_public,
+    )
+
+
+def _album_values(album: Album) -> dict[str, Any]:
+    return {
+        "id": album.id,
+        "owner_id": album.owner_id,
+        "title": album.title,
+        "description": album.description,
+        "is_public": album.is_public,
+        "created_at": album.created_at,
+    }
+
+
+def _image(row: Row[Any]) -> Image:
+    return Image(
+        id=row.id,
+        slug=row.slug,
+        owner_id=row.owner_id,
+        original_name=row.original_name,
+        content_type=ImageFormat(row.content_type),
+        size_bytes=row.size_bytes,
+        width=row.width,
+        height=row.height,
+        storage_key=row.storage_key,
+        thumb_key=row.thumb_key,
+        thumb_content_type=ImageFormat(row.thumb_content_type),
+        delete_token_hash=row.delete_token_hash,
+        created_at=row.created_at,
+        album_id=row.album_id,
+        api_key_id=row.api_key_id,
+        animated=row.animated,
+        is_public=row.is_public,
+        title=row.title,
+        deleted_at=row.deleted_at,
+    )
+
+
+def _image_values(image: Image) -> dict[str, Any]:
+    return {
+        "id": image.id,
+        "slug": image.slug,
+        "owner_id": image.owner_id,
+        "original_name": image.original_name,
+        "content_type": image.content_type.value,
+        "size_bytes": image.size_bytes,
+        "width": image.width,
+        "height": image.height,
+        "storage_key": image.storage_key,
+        "thumb_key": image.thumb_key,
+        "thumb_content_type": image.thumb_content_type.value,
+        "delete_token_hash": image.delete_token_hash,
+        "created_at": image.created_at,
+        "album_id": image.album_id,
+        "api_key_id": image.api_key_id,
+        "animated": image.animated,
+        "is_public": image.is_public,
+        "title": image.title,
+        "deleted_at": image.deleted_at,
+    }
+
+
+class _Repository(Generic[E]):
+    """Shared plumbing: guarded writes, row mapping, and the snapshots `update` diffs against."""
+
+    table: Table
+    what: str
+    to_entity: Callable[[Row[Any]], E]
+    to_values: Callable[[E], dict[str, Any]]
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        # What this unit of work last read or wrote per id. `update` writes only the columns
+        # that differ from it: on Postgres (READ COMMITTED) two units of work that read the
+        # same row and change different fields (a revoke and a last-used stamp, say) then
+        # both land, instead of the later one writing back the other's stale values.
+        self._seen: dict[uuid.UUID, E] = {}
+
+    def _write(self, statement: Executable) -> CursorResult[Any]:
+        try:
+            with self._s.begin_nested():
+                result: CursorResult[Any] = self._s.execute(statement)  # type: ignore[assignment]
+        except IntegrityError as exc:
+            raise Conflict(f"The {self.what} conflicts with existing data") from exc
+        return result
+
+    def _one(self, *where: Any) -> E | None:
+        row = self._s.execute(select(self.table).where(*where)).first()
+        return None if row is None else self._remember(self.to_entity(row))
+
+    def _many(self, statement: Executable) -> list[E]:
+        return [self._remember(self.to_entity(row)) for row in self._s.execute(statement)]
+
+    def _remember(self, entity: E) -> E:
+        self._seen[entity.id] = entity
+        return entity
+
+    def _add(self, entity: E) -> None:
+        self._write(self.table.insert().values(self.to_values(entity)))
+        self._remember(entity)
+
+    def _update(self, entity: E) -> None:
+        values = self.to_values(entity)
+        del values["id"]
+        before = self._seen.get(entity.id)
+        if before is not None:
+            old = self.to_values(before)
+            values = {k: v for k, v in values.items() if old[k] != v}
+        if values:
+            # Updating a row that does not exist changes nothing (the memory adapter would
+            # insert it; no use case relies on either).
+            self._write(self.table.update().where(self.table.c.id == entity.id).values(values))
+        self._remember(entity)
+
+
+class SqlUserRepository(_Repository[User]):
+    table = users
+    what = "user"
+    to_entity = staticmethod(_user)
+    to_values = staticmethod(_user_values)
+
+    def add(self, user: User) -> None:
+        self._add(user)
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self._one(users.c.id == user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        # Stored emails are normalised (stripped, lower-cased), so equality hits the unique index.
+        return self._one(users.c.email == email.strip().lower())
+
+    def update(self, user: User) -> None:
+        self._update(user)
+
+
+class SqlApiKeyRepository(_Repository[ApiKey]):
+    table = api_keys
+    what = "API key"
+    to_entity = staticmethod(_api_key)
+    to_values = staticmethod(_api_key_values)
+
+    def add(self, key: ApiKey) -> None:
+        self._add(key)
+
+    def get(self, key_id: uuid.UUID) -> ApiKey | None:
+        return self._one(api_keys.c.id == key_id)
+
+    def get_by_prefix(self, prefix: str) -> ApiKey | None:
+        return self._one(api_keys.c.prefix == prefix)
+
+    def list_for_user(self, user_id: uuid.UUID) -> list[ApiKey]:
+        return self._many(
+            select(api_keys)
+            .where(api_keys.c.user_id == user_id)
+            .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+        )
+
+    def update(self, key: ApiKey) -> None:
+        self._update(key)
+
+    def increment_uploads(self, key_id: uuid.UUID, by: int) -> None:
+        # Computed by the database, so concurrent uploads never lose a count.
+        self._s.execute(
+            api_keys.update()
+            .where(api_keys.c.id == key_id)
+            .values(upload_count=api_keys.c.upload_count + by)
+        )
+        seen = self._seen.get(key_id)
+        if seen is not None:
+            self._seen[key_id] = attrs.evolve(seen, upload_count=seen.upload_count + by)
+
+
+class SqlAlbumRepository(_Repository[Album]):
+    table = albums
+    what = "album"
+    to_entity = staticmethod(_album)
+    to_values = staticmethod(_album_values)
+
+    def add(self, album: Album) -> None:
+        self._add(album)
+
+    def get(self, album_id: uuid.UUID) -> Album | None:
+        return self._one(albums.c.id == album_id)
+
+
+class SqlImageRepository(_Repository[Image]):
+    table = images
+    what = "image"
+    to_entity = staticmethod(_image)
+    to_values = staticmethod(_image_values)
+
+    def add(self, image: Image) -> None:
+        self._add(image)
+
+    def get(self, image_id: uuid.UUID) -> Image | None:
+        return self._one(images.c.id == image_id)
+
+    def get_by_slug(self, slug: str) -> Image | None:
+        return self._one(images.c.slug == slug, images.c.deleted_at.is_(None))
+
+    def slug_exists(self, slug: str) -> bool:
+        return bool(self._s.execute(select(exists().where(images.c.slug == slug))).scalar())
+
+    def _live_for(self, owner_id: uuid.UUID) -> tuple[Any, Any]:
+        return images.c.owner_id == owner_id, images.c.deleted_at.is_(None)
+
+    def list_for_owner(self, owner_id: uuid.UUID, *, offset: int, limit: int) -> list[Image]:
+        return self._many(
+            select(images)
+            .where(*self._live_for(owner_id))
+            .order_by(images.c.created_at.desc(), images.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+
+    def count_for_owner(self, owner_id: uuid.UUID) -> int:
+        count = select(func.count()).select_from(images).where(*self._live_for(owner_id))
+        return int(self._s.execute(count).scalar_one())
+
+    def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
+        total = select(func.coalesce(func.sum(images.c.size_bytes), 0)).where(
+            *self._live_for(owner_id)
+        )
+        # int(): Postgres sums BIGINT as NUMERIC (a Decimal).
+        return int(self._s.execute(total).scalar_one())
+
+    def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
+        # Conditional and atomic: of two concurrent deletes exactly one sees a row change.
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            images.update()
+            .where(images.c.id == image_id, images.c.deleted_at.is_(None))
+            .values(deleted_at=at)
+        )
+        if result.rowcount != 1:
+            return False
+        seen = self._seen.get(image_id)
+        if seen is not None:
+            self._seen[image_id] = attrs.evolve(seen, deleted_at=at)
+        return True

@@ -1,0 +1,153 @@
+"""The schema as SQLAlchemy Core tables: the single source the migrations are checked against.
+
+Portable across SQLite and Postgres: UUIDs via `Uuid` (native on Postgres, CHAR(32) on SQLite),
+enums as plain strings, datetimes through `UtcDateTime` so every value read back is UTC-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+
+# Deterministic constraint names, so migrations can refer to (and later alter) them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC.
+
+    Postgres keeps `timestamptz` natively; SQLite has no time zones, so values are written as
+    naive UTC (which also keeps its text ordering chronological) and re-tagged UTC on read.
+    A naive value handed in is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("password_hash", Text, nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("quota_bytes", BigInteger, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("prefix", String(32), nullable=False),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("upload_count", Integer, nullable=False, default=0),
+    # Authentication finds a key by its public prefix on every API request.
+    Index(None, "prefix", unique=True),
+    Index(None, "user_id", "created_at"),
+)
+
+albums = Table(
+    "albums",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("is_public", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "owner_id"),
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("slug", String(32), nullable=False, unique=True),
+    # No cascade: removing an account must not silently drop rows whose blobs still exist.
+    Column("owner_id", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("original_name", Text, nullable=False),
+    Column("content_type", String(32), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("storage_key", Text, nullable=False),
+    Column("thumb_key", Text, nullable=False),
+    Column("thumb_content_type", String(32), nullable=False),
+    Column("delete_token_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("album_id", Uuid, ForeignKey("albums.id", ondelete="SET NULL"), nullable=True),
+    Column("api_key_id", Uuid, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
+    Column("animated", Boolean, nullable=False),
+    Column("is_public", Boolean, nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("deleted_at", UtcDateTime, nullable=True),
+)
+
+# Listing and counting an owner's live images: equality on owner_id and deleted_at (IS NULL),
+# then already in page order, so LIMIT/OFFSET walks the index instead of sorting.
+Index(
+    "ix_images_owner_live_recent",
+    images.c.owner_id,
+    images.c.deleted_at,
+    images.c.created_at.desc(),
+    images.c.id,
+)
+# ON DELETE SET NULL from albums / api_keys must not scan every image.
+Index(None, images.c.album_id)
+Index(None, images.c.api_key_id)
+
+# Shared fixed-window rate limiting across worker processes (see rate_limit.SqlRateLimiter).
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
+)

@@ -1,0 +1,130 @@
+"""Engines for SQLite and Postgres, and the SQL unit of work.
+
+SQLite is shared by several gunicorn worker processes, so every transaction starts with
+`BEGIN IMMEDIATE`: it takes the write lock up front (waiting up to the busy timeout) instead
+of reading first and failing with "database is locked" when it later tries to write after
+another process did. Units of work are short, and WAL keeps readers outside transactions
+unblocked, so serialising them costs little on the single host SQLite serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from imgtree.adapters.sql.repositories import (
+    SqlAlbumRepository,
+    SqlApiKeyRepository,
+    SqlImageRepository,
+    SqlUserRepository,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse a database URL; bare `postgres://` and `postgresql://` get the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+    return parsed
+
+
+def create_engine_for(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """An Engine configured for imgtree's access pattern on SQLite or Postgres."""
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
+    if backend == "postgresql":
+        return create_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,  # survive server restarts and idle-connection reaping
+        )
+    raise ValueError(f"unsupported database {parsed.drivername!r}: use sqlite or postgresql")
+
+
+def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+    kwargs: dict[str, Any] = {}
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # File databases use a QueuePool (in-memory ones a per-thread pool without sizes).
+        kwargs = {"pool_size": pool_size, "max_overflow": max_overflow}
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module (it would BEGIN lazily
+        # and deferred); SQLAlchemy's "begin" event below issues our own BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SqlUnitOfWork:
+    """One database transaction per `with` block; leaving without `commit()` rolls back."""
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        self._bind(self._session)
+        return self
+
+    def _bind(self, session: Session) -> None:
+        self.users = SqlUserRepository(session)
+        self.api_keys = SqlApiKeyRepository(session)
+        self.albums = SqlAlbumRepository(session)
+        self.images = SqlImageRepository(session)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()  # rolls back whatever was not committed
+
+    def commit(self) -> None:
+        if self._session is None:
+            raise RuntimeError("commit outside the unit of work")
+        self._session.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+            # Fresh repositories: their snapshots described rows as this transaction saw them.
+            self._bind(self._session)
+
+
+def sql_uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+    sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    return lambda: SqlUnitOfWork(sessions)

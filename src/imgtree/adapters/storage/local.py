@@ -1,0 +1,213 @@
+"""Blobs as files under one root directory, written atomically and durably.
+
+A put streams into a temp file in the target directory, fsyncs it, renames it over the key
+(`os.replace` is atomic on POSIX) and fsyncs the directory, so a reader or a crash sees the
+old blob or the whole new one, never a torn write.
+
+The etag is derived from `os.stat` (size, mtime in ns, inode), hashed: every put creates a
+new inode through the rename, so the etag changes whenever the bytes may have, and `stat`
+never reads the file. It is stable for as long as the file is untouched.
+
+The content type is not stored: it follows from the key's extension. imgtree makes every key
+itself (`images/<uuid>.jpg`), so the extension always names the type; a put whose declared
+type disagrees with its key is refused rather than silently served with the wrong type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat as stat_mod
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from imgtree.domain.errors import StorageUnavailable
+from imgtree.domain.ports import BlobInfo, iter_chunks
+
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+_TEMP_SUFFIX = ".tmp"
+_CHUNK = 1 << 20
+
+
+def content_type_for(key: str) -> str:
+    """The MIME type a key's extension names (application/octet-stream when unknown)."""
+    name = key.rsplit("/", 1)[-1]
+    _, dot, ext = name.rpartition(".")
+    return CONTENT_TYPES.get(ext.lower(), DEFAULT_CONTENT_TYPE) if dot else DEFAULT_CONTENT_TYPE
+
+
+def _check_segments(key: str) -> list[str]:
+    if not key or key.startswith("/") or "\\" in key or "\x00" in key or ".." in key:
+        raise ValueError(f"invalid storage key {key!r}")
+    segments = key.split("/")
+    # Empty segments ("a//b", "a/") and dot-names (".", temp files) are never imgtree keys.
+    if any(not s or s.startswith(".") for s in segments):
+        raise ValueError(f"invalid storage key {key!r}")
+    return segments
+
+
+class LocalBlobStorage:
+    """`BlobStorage` on the local filesystem. Safe for many threads and processes."""
+
+    def __init__(self, root: str | os.PathLike[str], *, file_mode: int = 0o644) -> None:
+        Path(root).mkdir(parents=True, exist_ok=True)
+        self.root = Path(root).resolve()
+        # mkstemp creates 0600 files; blobs are public and may be served by another process.
+        self._file_mode = file_mode
+
+    # --- the port ---------------------------------------------------------------------------
+
+    def put(self, key: str, source: BinaryIO, content_type: str) -> BlobInfo:
+        path = self._path(key)
+        expected = content_type_for(key)
+        if content_type.lower() != expected:
+            raise ValueError(f"content type {content_type!r} does not match key {key!r}")
+        with _unavailable():
+            self._ensure_dir(path.parent)
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent
+            )
+        try:
+            with os.fdopen(fd, "wb") as out:
+                with _unavailable():
+                    os.fchmod(out.fileno(), self._file_mode)
+                # Errors reading the caller's stream propagate unchanged: they are not ours.
+                for chunk in iter_chunks(source, _CHUNK):
+                    with _unavailable():
+                        out.write(chunk)
+                with _unavailable():
+                    out.flush()
+                    os.fsync(out.fileno())
+            with _unavailable():
+                os.replace(tmp_name, path)
+        except BaseException:
+            # Never leave a half-written temp file behind, whatever went wrong.
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        _fsync_dir(path.parent)
+        info = self.stat(key)
+        if info is None:  # deleted by someone else between the rename and here
+            raise StorageUnavailable("Blob vanished after writing")
+        return info
+
+    def open(self, key: str) -> BinaryIO:
+        path = self._path(key)
+        try:
+            return path.open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise KeyError(key) from None
+        except OSError as exc:
+            raise StorageUnavailable("Blob storage is unavailable") from exc
+
+    def stat(self, key: str) -> BlobInfo | None:
+        path = self._path(key)
+        try:
+            st = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise StorageUnavailable("Blob storage is unavailable") from exc
+        if not stat_mod.S_ISREG(st.st_mode):
+            return None
+        return BlobInfo(
+            key=key,
+            size=st.st_size,
+            content_type=content_type_for(key),
+            etag=_etag(st),
+            modified_at=datetime.fromtimestamp(st.st_mtime_ns / 1e9, UTC),
+        )
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return
+        except OSError as exc:
+            raise StorageUnavailable("Blob storage is unavailable") from exc
+
+    # --- local extras -----------------------------------------------------------------------
+
+    def path_for(self, key: str) -> Path | None:
+        """The file holding `key` if it exists (for a web server's sendfile), else None."""
+        path = self._path(key)
+        return path if path.is_file() else None
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every stored key starting with `prefix` (in-flight temp files excluded)."""
+        directory, _, _ = prefix.rpartition("/")
+        start = self._path(directory) if directory else self.root
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                key = name if rel == "." else f"{rel}/{name}"
+                if key.startswith(prefix):
+                    yield key
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        """The path for `key`, refusing any key that could name something outside root."""
+        if not isinstance(key, str):
+            raise ValueError(f"invalid storage key {key!r}")
+        path = self.root.joinpath(*_check_segments(key))
+        # Resolve symlinks too: a link inside root must not lead out of it.
+        resolved = path.resolve()
+        if resolved == self.root or not resolved.is_relative_to(self.root):
+            raise ValueError(f"invalid storage key {key!r}")
+        return path
+
+    def _ensure_dir(self, directory: Path) -> None:
+        """mkdir -p, fsyncing each new directory's parent so the new entry survives a crash."""
+        missing: list[Path] = []
+        current = directory
+        while current != self.root and not current.is_dir():
+            missing.append(current)
+            current = current.parent
+        for d in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another writer won the race
+                d.mkdir()
+            _fsync_dir(d.parent)
+
+
+@contextlib.contextmanager
+def _unavailable() -> Iterator[None]:
+    """Map a failure of our own file operations to the domain's retryable error."""
+    try:
+        yield
+    except OSError as exc:
+        raise StorageUnavailable("Blob storage is unavailable") from exc
+
+
+def _etag(st: os.stat_result) -> str:
+    raw = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _fsync_dir(directory: Path) -> None:
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:  # e.g. platforms that cannot open directories: best effort
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on directories; the rename itself is done
+    finally:
+        os.close(fd)

@@ -1,0 +1,200 @@
+"""The `imgtree` command: serve, migrate, users, keys."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from imgtree.domain.errors import DomainError
+from imgtree.domain.model import Role
+from imgtree.entrypoints.settings import Settings, SettingsError
+
+
+def default_workers() -> int:
+    # Uploads are CPU-bound (decode, thumbnail); more processes than ~2x cores only add memory.
+    return max(2, min(2 * (os.cpu_count() or 1) + 1, 9))
+
+
+def _container(settings: Settings | None = None) -> Any:
+    from imgtree.entrypoints.container import build_container
+
+    return build_container(settings or Settings.from_env())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from imgtree.adapters.sql.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    print(f"migrated {_redact(settings.database_url)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    settings = Settings.from_env()  # validate before forking anything
+
+    class ImgtreeServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": args.bind,
+                "workers": args.workers,
+                "worker_class": "gthread",
+                "threads": args.threads,
+                # Large uploads from slow links need more than gunicorn's 30 s default.
+                "timeout": 120,
+                "graceful_timeout": 30,
+                "keepalive": 5,
+                "accesslog": "-" if args.access_log else None,
+                "errorlog": "-",
+                "forwarded_allow_ips": ",".join(str(n) for n in settings.trusted_proxies)
+                or "127.0.0.1",
+                "proc_name": "imgtree",
+            }
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            # Built in each worker after fork: no engine or pool is shared across processes.
+            from imgtree.entrypoints.http.app import create_app
+
+            return create_app(_container(settings))
+
+    print(f"imgtree serving on http://{args.bind} with {args.workers} workers", file=sys.stderr)
+    ImgtreeServer().run()
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    password = args.password
+    if password is None:
+        if not sys.stdin.isatty():
+            print("imgtree: --password is required when stdin is not a terminal", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat password: "):
+            print("imgtree: passwords do not match", file=sys.stderr)
+            return 2
+    container = _container()
+    user = container.create_user()(
+        args.email, password, role=Role.ADMIN if args.admin else Role.USER
+    )
+    print(f"created user {user.id} {user.email} role={user.role.value}")
+    return 0
+
+
+def _user_by_email(container: Any, email: str) -> Any:
+    from imgtree.domain.model import normalise_email
+
+    with container.uow_factory()() as uow:
+        user = uow.users.get_by_email(normalise_email(email))
+    if user is None:
+        raise DomainError(f"No user with email {email}")
+    return user
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    container = _container()
+    user = _user_by_email(container, args.email)
+    created = container.create_api_key()(user.id, args.name)
+    print(f"created key {created.key.id} ({created.key.name}) for {user.email}; shown once:")
+    print(created.secret)
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    container = _container()
+    user = _user_by_email(container, args.email)
+    keys = container.list_api_keys()(user.id)
+    for key in keys:
+        state = "active" if key.active else "revoked"
+        used = key.last_used_at.isoformat() if key.last_used_at else "never"
+        print(
+            f"{key.id}  imgt_{key.prefix}  {state:8}  uploads={key.upload_count}  "
+            f"last_used={used}  {key.name}"
+        )
+    if not keys:
+        print("no keys", file=sys.stderr)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    try:
+        key_id = uuid.UUID(args.key_id)
+    except ValueError:
+        raise DomainError("KEY_ID must be a key's UUID (see `imgtree keys list`)") from None
+    key = _container().revoke_api_key()(key_id)
+    print(f"revoked key {key.id} ({key.name})")
+    return 0
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="imgtree", description="imgtree image host")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (gunicorn)")
+    serve.add_argument("--bind", default=os.environ.get("IMGTREE_BIND", "127.0.0.1:8000"))
+    serve.add_argument(
+        "--workers", type=int, default=int(os.environ.get("IMGTREE_WORKERS", default_workers()))
+    )
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("IMGTREE_THREADS", 4)))
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
+        func=cmd_migrate
+    )
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("email")
+    create.add_argument("--password", help="prompted for when omitted")
+    create.add_argument("--admin", action="store_true", help="give the admin role")
+    create.set_defaults(func=cmd_users_create)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    kc = keys.add_parser("create", help="create a key; prints the secret on the last line")
+    kc.add_argument("--email", required=True)
+    kc.add_argument("--name", required=True)
+    kc.set_defaults(func=cmd_keys_create)
+    kl = keys.add_parser("list", help="list a user's keys (metadata only)")
+    kl.add_argument("--email", required=True)
+    kl.set_defaults(func=cmd_keys_list)
+    kr = keys.add_parser("revoke", help="revoke a key by id")
+    kr.add_argument("key_id")
+    kr.set_defaults(func=cmd_keys_revoke)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(f"imgtree: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"imgtree: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

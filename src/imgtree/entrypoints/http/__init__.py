@@ -1,0 +1,1 @@
+"""The HTTP entrypoint (Falcon): three API surfaces and the public pages."""

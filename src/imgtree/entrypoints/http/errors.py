@@ -1,0 +1,86 @@
+"""The one place where domain errors become HTTP statuses, and every error becomes JSON.
+
+Errors never carry stack traces or internals: unexpected exceptions are logged server-side
+and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+
+from imgtree.domain import errors as e
+
+log = logging.getLogger("imgtree.http")
+
+STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
+    (e.RateLimited, 429),
+    (e.Unauthenticated, 401),
+    (e.AccountInactive, 403),
+    (e.Forbidden, 403),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.FileTooLarge, 413),
+    (e.QuotaExceeded, 413),
+    (e.UnsupportedMediaType, 415),
+    (e.InvalidImage, 422),
+    (e.InvalidInput, 400),
+    (e.StorageUnavailable, 503),
+)
+
+
+def status_of(error: e.DomainError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def error_body(message: str) -> dict[str, Any]:
+    return {"success": False, "error": message}
+
+
+def rate_limit_headers(limit: int, remaining: int, reset_after: int, window: int) -> dict[str, str]:
+    """RateLimit / RateLimit-Policy per the IETF httpapi rate-limit headers draft."""
+    return {
+        "RateLimit-Policy": f'"uploads";q={limit};w={window}',
+        "RateLimit": f'"uploads";r={remaining};t={reset_after}',
+    }
+
+
+def handle_domain_error(
+    req: falcon.Request, resp: falcon.Response, ex: e.DomainError, params: dict[str, Any]
+) -> None:
+    status = status_of(ex)
+    resp.status = status
+    resp.media = error_body(ex.message)
+    if isinstance(ex, e.RateLimited):
+        resp.set_header("Retry-After", str(ex.retry_after))
+        resp.set_headers(rate_limit_headers(ex.limit, 0, ex.retry_after, ex.window_seconds))
+    elif isinstance(ex, e.Unauthenticated):
+        resp.set_header("WWW-Authenticate", 'Bearer realm="imgtree"')
+    elif isinstance(ex, e.StorageUnavailable):
+        resp.set_header("Retry-After", "5")
+
+
+def handle_unexpected(
+    req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
+) -> None:
+    log.exception("unhandled error on %s %s", req.method, req.path)
+    resp.status = 500
+    resp.media = error_body("Internal server error")
+
+
+def serialize_http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError) -> None:
+    """Falcon's own errors (404 route, 405, malformed media...) in the same JSON shape."""
+    message = ex.description or ex.title or "Error"
+    resp.content_type = falcon.MEDIA_JSON
+    resp.media = error_body(message)
+
+
+def install(app: falcon.App) -> None:
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(e.DomainError, handle_domain_error)
+    app.set_error_serializer(serialize_http_error)

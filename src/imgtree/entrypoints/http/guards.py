@@ -1,0 +1,36 @@
+"""Per-request guards shared by resources: rate limiting and API-key authentication."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+import attrs
+import falcon
+
+from imgtree.domain.use_cases.keys import AuthenticateApiKey, AuthenticatedKey
+from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
+from imgtree.entrypoints.http.errors import rate_limit_headers
+from imgtree.entrypoints.http.requests import bearer_token, client_ip
+
+
+@attrs.define
+class Guards:
+    authenticate_api_key: AuthenticateApiKey
+    enforce_rate_limit: EnforceRateLimit
+    trusted_proxies: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = ()
+
+    def rate_limit(self, req: falcon.Request, resp: falcon.Response, scope: str = "upload") -> None:
+        """Count this request against its client IP; 429 (via the error handler) past the limit."""
+        decision = self.enforce_rate_limit(client_ip(req, self.trusted_proxies), scope=scope)
+        resp.set_headers(
+            rate_limit_headers(
+                decision.limit,
+                decision.remaining,
+                decision.reset_after,
+                self.enforce_rate_limit.policy.window_seconds,
+            )
+        )
+
+    def api_key(self, req: falcon.Request) -> AuthenticatedKey:
+        return self.authenticate_api_key(bearer_token(req))

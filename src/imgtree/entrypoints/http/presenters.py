@@ -1,0 +1,148 @@
+"""Domain objects -> the JSON shapes of the API documentation. Wire names live here only."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import attrs
+
+from imgtree.domain.model import ApiKey, Image, Page
+from imgtree.domain.use_cases.capabilities import Capabilities
+from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
+from imgtree.entrypoints.http.errors import status_of
+
+
+@attrs.frozen
+class Urls:
+    """Every public URL imgtree hands out, rooted at the configured base URL."""
+
+    base: str
+
+    def page(self, image: Image) -> str:
+        return f"{self.base}/i/{image.slug}"
+
+    def direct(self, image: Image) -> str:
+        return f"{self.base}/media/{image.filename}"
+
+    def thumb(self, image: Image) -> str:
+        return f"{self.base}/media/thumb/{image.thumb_filename}"
+
+    def delete(self, image: Image, token: str) -> str:
+        return f"{self.base}/api/images/{image.id}?token={token}"
+
+
+def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
+    page, direct, thumb = urls.page(image), urls.direct(image), urls.thumb(image)
+    alt = html.escape(image.original_name, quote=True)
+    md_alt = image.original_name.replace("[", "(").replace("]", ")")
+    return {
+        "bbcode": f"[img]{direct}[/img]",
+        "bbcode_thumb": f"[url={page}][img]{thumb}[/img][/url]",
+        "html": f'<img src="{direct}" alt="{alt}" />',
+        "markdown": f"![{md_alt}]({direct})",
+        "direct": direct,
+    }
+
+
+def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
+    image = outcome.image
+    return {
+        "id": image.slug,
+        "url": urls.page(image),
+        "direct_url": urls.direct(image),
+        "thumb_url": urls.thumb(image),
+        "delete_url": urls.delete(image, outcome.delete_token),
+        "codes": embed_codes(urls, image),
+    }
+
+
+def failed_item(outcome: UploadFailed) -> dict[str, Any]:
+    item: dict[str, Any] = {"error": outcome.error.message, "status": status_of(outcome.error)}
+    if outcome.filename:
+        item["filename"] = outcome.filename
+    return item
+
+
+def upload_result(urls: Urls, outcomes: list[UploadOutcome]) -> tuple[int, dict[str, Any]]:
+    """(status, body). 200 when any file landed; otherwise the first failure's status."""
+    items = [
+        uploaded_image(urls, o) if isinstance(o, Uploaded) else failed_item(o) for o in outcomes
+    ]
+    failures = [o for o in outcomes if isinstance(o, UploadFailed)]
+    if len(failures) < len(outcomes):
+        return 200, {"success": True, "images": items}
+    first = failures[0]
+    return status_of(first.error), {"success": False, "error": first.error.message, "images": items}
+
+
+def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
+    return {
+        "id": str(image.id),
+        "slug": image.slug,
+        "url": urls.page(image),
+        "direct_url": urls.direct(image),
+        "thumb_url": urls.thumb(image),
+        "original_name": image.original_name,
+        "content_type": image.content_type.value,
+        "size_bytes": image.size_bytes,
+        "width": image.width,
+        "height": image.height,
+        "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def image_page(urls: Urls, page: Page[Image]) -> dict[str, Any]:
+    return {
+        "success": True,
+        "images": [listed_image(urls, i) for i in page.items],
+        "page": page.page,
+        "limit": page.limit,
+        "total": page.total,
+        "has_more": page.has_more,
+    }
+
+
+def api_key(key: ApiKey) -> dict[str, Any]:
+    """Key metadata only: the secret is never listed."""
+
+    def ts(value: Any) -> str | None:
+        return value.isoformat().replace("+00:00", "Z") if value else None
+
+    return {
+        "id": str(key.id),
+        "name": key.name,
+        "prefix": f"imgt_{key.prefix}",
+        "created_at": ts(key.created_at),
+        "last_used_at": ts(key.last_used_at),
+        "revoked_at": ts(key.revoked_at),
+        "active": key.active,
+        "upload_count": key.upload_count,
+    }
+
+
+ROUTES = (
+    ("GET", "/api/v1/upload", "This document: limits and upload routes (no auth)."),
+    (
+        "POST",
+        "/api/v1/upload",
+        "Upload images: multipart (repeat `file`) or JSON base64 (one image).",
+    ),
+    ("GET", "/api/v1/images", "List your images (page, limit <= 100)."),
+    ("DELETE", "/api/v1/images/{imageId}", "Soft-delete one of your images by UUID."),
+    ("DELETE", "/api/images/{imageId}?token={delete_token}", "Delete with a delete_url token."),
+)
+
+
+def capabilities(caps: Capabilities) -> dict[str, Any]:
+    return {
+        "success": True,
+        "max_file_size_bytes": caps.max_file_size_bytes,
+        "allowed_types": [t.value for t in caps.allowed_types],
+        "presign_expires_seconds": caps.presign_expires_seconds,
+        "batch_limit": caps.batch_limit,
+        "rate_limit": {"per_minute": caps.rate_limit_per_minute, "text": caps.rate_limit_text},
+        "pagination": {"default_limit": caps.page_default_limit, "max_limit": caps.page_max_limit},
+        "auth": {"header": "Authorization", "scheme": "Bearer"},
+        "routes": [{"method": m, "path": p, "description": d} for m, p, d in ROUTES],
+    }

@@ -1,0 +1,261 @@
+"""Public, unauthenticated routes: the image page, media files, and delete links.
+
+Media is served with the stored (sniffed) type, `nosniff`, a strong ETag and a year-long
+immutable cache lifetime: an image's published bytes never change under its URL.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import IO, Any
+
+import attrs
+import falcon
+
+from imgtree.domain.errors import DomainError, NotFound
+from imgtree.domain.model import Image, ImageFormat
+from imgtree.domain.ports import BlobStorage
+from imgtree.domain.use_cases.delete import DeleteImage
+from imgtree.domain.use_cases.view_image import ViewImage
+from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.errors import status_of
+from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import parse_uuid
+from imgtree.entrypoints.http.web.render import render
+
+_MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
+YEAR = 365 * 24 * 3600
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+class _Window:
+    """A read-only slice [start, start+length) of a stream, for Range responses."""
+
+    def __init__(self, stream: IO[bytes], start: int, length: int) -> None:
+        stream.seek(start)
+        self._stream, self._left = stream, length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        n = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._stream.read(n)
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+@attrs.define
+class IndexPage:
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        render(resp, "index.html", base_url=self.urls.base)
+
+
+@attrs.define
+class ImagePage:
+    view_image: ViewImage
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, slug: str) -> None:
+        try:
+            image = self.view_image(slug)
+        except NotFound:
+            render(
+                resp,
+                "message.html",
+                status=404,
+                heading="Not found",
+                text="This image does not exist or was deleted.",
+            )
+            return
+        codes = presenters.embed_codes(self.urls, image)
+        labels = {
+            "direct": "Direct link",
+            "markdown": "Markdown",
+            "html": "HTML",
+            "bbcode": "BBCode",
+            "bbcode_thumb": "BBCode (thumbnail)",
+        }
+        render(
+            resp,
+            "image.html",
+            image=image,
+            page_url=self.urls.page(image),
+            direct_url=self.urls.direct(image),
+            size_text=human_size(image.size_bytes),
+            codes=[(labels[k], codes[k]) for k in labels],
+        )
+
+
+@attrs.define
+class MediaResource:
+    """GET/HEAD /media/{slug}.{ext} (thumb=False) and /media/thumb/{slug}.{ext} (thumb=True)."""
+
+    view_image: ViewImage
+    storage: BlobStorage
+    thumb: bool = False
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
+        image = self._image(filename)
+        key = image.thumb_key if self.thumb else image.storage_key
+        content_type = image.thumb_content_type if self.thumb else image.content_type
+        etag = f'"{image.id.hex}{"t" if self.thumb else ""}"'
+        self._headers(resp, image, content_type, etag)
+        if req.if_none_match and any(
+            str(tag) == etag.strip('"') or tag == "*" for tag in req.if_none_match
+        ):
+            resp.status = falcon.HTTP_304
+            return
+        info = self.storage.stat(key)
+        if info is None:
+            raise NotFound("Image not found")
+        stream = self.storage.open(key)
+        size = info.size
+        byte_range = self._range(req, etag, size)
+        if byte_range is None:
+            resp.stream, resp.content_length = stream, size
+            return
+        start, end = byte_range
+        resp.status = falcon.HTTP_206
+        resp.content_range = (start, end, size)
+        resp.stream = _Window(stream, start, end - start + 1)
+        resp.content_length = end - start + 1
+
+    on_head = on_get
+
+    def _image(self, filename: str) -> Image:
+        match = _MEDIA_NAME.match(filename)
+        if not match:
+            raise NotFound("Image not found")
+        slug, ext = match.groups()
+        image = self.view_image(slug)
+        expected = image.thumb_content_type if self.thumb else image.content_type
+        if ext != expected.extension and not (ext == "jpeg" and expected is ImageFormat.JPEG):
+            raise NotFound("Image not found")
+        return image
+
+    @staticmethod
+    def _headers(resp: falcon.Response, image: Image, content_type: ImageFormat, etag: str) -> None:
+        resp.content_type = content_type.value
+        resp.set_header("ETag", etag)
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        resp.set_header("Accept-Ranges", "bytes")
+        resp.set_header("Cache-Control", f"public, max-age={YEAR}, immutable")
+        resp.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+        resp.set_header("Cross-Origin-Resource-Policy", "cross-origin")
+        resp.last_modified = image.created_at
+        disposition_name = f"{image.slug}.{content_type.extension}"
+        resp.set_header("Content-Disposition", f'inline; filename="{disposition_name}"')
+
+    @staticmethod
+    def _range(req: falcon.Request, etag: str, size: int) -> tuple[int, int] | None:
+        if req.method not in ("GET", "HEAD") or not req.get_header("Range"):
+            return None
+        if_range = req.get_header("If-Range")
+        if if_range and if_range.strip() != etag:
+            return None  # the client's copy is stale: send the whole thing
+        try:
+            requested = req.range
+        except falcon.HTTPInvalidHeader:
+            return None  # RFC 9110: an unparseable Range is ignored
+        if requested is None or req.range_unit != "bytes":
+            return None
+        first, last = requested
+        if first < 0:  # suffix range: the last -first bytes
+            first, last = max(0, size + first), size - 1
+        elif last < 0 or last >= size:
+            last = size - 1
+        if size == 0 or first >= size or first > last:
+            raise falcon.HTTPRangeNotSatisfiable(size)
+        return first, last
+
+
+@attrs.define
+class DeleteLinkResource:
+    """/api/images/{image_id}: the delete_url handed out at upload.
+
+    GET shows a confirmation page and never deletes (ShareX opens DeletionURL in a browser;
+    link previewers and prefetchers issue GETs). DELETE with ?token= deletes (JSON).
+    """
+
+    delete_image: DeleteImage
+    guards: Guards
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        token = req.get_param("token")
+        try:
+            image = self.delete_image.check_token(parse_uuid(image_id, "imageId"), token)
+        except DomainError as exc:
+            render(
+                resp,
+                "message.html",
+                status=status_of(exc),
+                heading="Link not valid",
+                text="This delete link is invalid, or the image was already deleted.",
+            )
+            return
+        render(
+            resp,
+            "delete_confirm.html",
+            image=image,
+            token=token,
+            thumb_url=self.urls.thumb(image),
+            page_url=self.urls.page(image),
+            no_store=True,
+        )
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        self.guards.rate_limit(req, resp, scope="delete")
+        image = self.delete_image.by_token(parse_uuid(image_id, "imageId"), req.get_param("token"))
+        resp.media = {"success": True, "id": str(image.id), "slug": image.slug}
+
+
+@attrs.define
+class DeleteFormResource:
+    """POST /delete/{image_id}: the no-JavaScript confirmation form's target."""
+
+    delete_image: DeleteImage
+    guards: Guards
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        self.guards.rate_limit(req, resp, scope="delete")
+        form: Any = {}
+        if (req.content_type or "").startswith("application/x-www-form-urlencoded"):
+            form = req.get_media()
+        token = form.get("token") if isinstance(form, dict) else None
+        try:
+            self.delete_image.by_token(_uuid_or_nil(image_id), token)
+        except DomainError as exc:
+            render(
+                resp,
+                "message.html",
+                status=status_of(exc),
+                heading="Not deleted",
+                text="This delete link is invalid, or the image was already deleted.",
+            )
+            return
+        render(
+            resp, "message.html", heading="Deleted", text="The image was deleted.", no_store=True
+        )
+
+
+def _uuid_or_nil(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return uuid.UUID(int=0)

@@ -1,0 +1,274 @@
+"""Request parsing shared by the upload resources: bodies are streamed, limits enforced as
+bytes arrive, and every malformed input becomes a domain error (a clear 4xx)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import re
+import tempfile
+import uuid
+from collections.abc import Sequence
+from typing import IO, Any
+
+import attrs
+import falcon
+from falcon.media.multipart import MultipartParseError
+
+from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
+from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
+
+CHUNK = 1 << 16
+SPOOL_IN_MEMORY = 1 << 20  # files up to 1 MiB stay in memory; larger ones spill to disk
+MULTIPART_OVERHEAD = 1 << 20  # headers, boundaries and small fields on top of the files
+MAX_JSON_BYTES = 64 * 1024  # non-upload JSON bodies (presign, complete, ...)
+_DATA_URL = re.compile(r"^data:[\w.+-]+/[\w.+-]+(;[\w-]+=[\w.-]+)*;base64,", re.IGNORECASE)
+
+
+@attrs.frozen
+class ParsedUpload:
+    files: list[IncomingFile]
+    # Parse-time per-file failures (e.g. too large), with their position in the request.
+    failures: list[tuple[int, UploadFailed]]
+    album_id: uuid.UUID | None
+    is_public: bool = True
+
+    @property
+    def count(self) -> int:
+        return len(self.files) + len(self.failures)
+
+
+def spooled() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+
+
+def parse_uuid(value: Any, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidInput(f"{what} must be a UUID") from None
+
+
+def optional_uuid(value: Any, what: str) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    return parse_uuid(value, what)
+
+
+def parse_bool(value: Any, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"{what} must be true or false")
+
+
+def media_type(req: falcon.Request) -> str:
+    return (req.content_type or "").split(";", 1)[0].strip().lower()
+
+
+def check_body_length(req: falcon.Request, limit: int) -> None:
+    """Refuse early when the declared length is already too big (413, nothing read)."""
+    if req.content_length is not None and req.content_length > limit:
+        raise FileTooLarge(f"Request body exceeds {limit} bytes")
+
+
+def read_bounded(req: falcon.Request, limit: int) -> bytes:
+    check_body_length(req, limit)
+    data = req.bounded_stream.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"Request body exceeds {limit} bytes")
+    return data
+
+
+def read_json_object(req: falcon.Request, limit: int = MAX_JSON_BYTES) -> dict[str, Any]:
+    if media_type(req) != "application/json":
+        raise UnsupportedMediaType("Content-Type must be application/json")
+    raw = read_bounded(req, limit)
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidInput("Body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise InvalidInput("JSON body must be an object")
+    return doc
+
+
+def _copy_part(stream: Any, limit: int) -> IO[bytes] | None:
+    """Copy a part into a spooled file; None (the rest drained) when it exceeds `limit`."""
+    out = spooled()
+    size = 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            out.close()
+            while stream.read(CHUNK):  # drain so the next part can be parsed
+                pass
+            return None
+        out.write(chunk)
+    out.seek(0)
+    return out
+
+
+def parse_multipart(
+    req: falcon.Request,
+    *,
+    max_file_bytes: int,
+    batch_limit: int,
+    file_fields: Sequence[str] = ("file",),
+) -> ParsedUpload:
+    check_body_length(req, batch_limit * max_file_bytes + MULTIPART_OVERHEAD)
+    files: list[IncomingFile] = []
+    failures: list[tuple[int, UploadFailed]] = []
+    fields: dict[str, str] = {}
+    position = 0
+    try:
+        form = req.get_media()
+        for part in form:
+            name = part.name or ""
+            if name in file_fields:
+                if position >= batch_limit:
+                    raise InvalidInput(f"At most {batch_limit} files per request")
+                filename = part.filename
+                data = _copy_part(part.stream, max_file_bytes)
+                if data is None:
+                    failures.append(
+                        (
+                            position,
+                            UploadFailed(
+                                FileTooLarge(
+                                    f"File exceeds the maximum size of {max_file_bytes} bytes"
+                                ),
+                                filename,
+                            ),
+                        )
+                    )
+                else:
+                    files.append(IncomingFile(data, filename, part.content_type))
+                position += 1
+            elif name in ("albumId", "album_id", "isPublic", "is_public"):
+                text = part.stream.read(1024).decode("utf-8", "replace").strip()
+                fields[name] = text
+            else:
+                while part.stream.read(CHUNK):  # ignore unknown fields, bounded per chunk
+                    pass
+    except (MultipartParseError, falcon.MediaMalformedError) as exc:
+        close_all(files)
+        raise InvalidInput(f"Malformed multipart body: {_describe(exc)}") from None
+    except BaseException:
+        close_all(files)
+        raise
+    album = fields.get("albumId") or fields.get("album_id")
+    public = fields.get("isPublic") or fields.get("is_public")
+    return ParsedUpload(
+        files=files,
+        failures=failures,
+        album_id=optional_uuid(album, "albumId"),
+        is_public=True if public in (None, "") else parse_bool(public, "isPublic"),
+    )
+
+
+def _describe(exc: Exception) -> str:
+    description = getattr(exc, "description", None)
+    return str(description or "could not be parsed")
+
+
+def decode_base64_image(value: Any) -> IO[bytes]:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("file_base64 must be a non-empty base64 string")
+    text = _DATA_URL.sub("", value.strip(), count=1)
+    text = "".join(text.split())  # tolerate line-wrapped base64
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        try:  # URL-safe alphabet, as some clients send
+            raw = base64.urlsafe_b64decode(text)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("file_base64 is not valid base64") from None
+    out = spooled()
+    out.write(raw)
+    out.seek(0)
+    return out
+
+
+def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUpload:
+    # base64 inflates by 4/3; allow for that plus the envelope.
+    doc = read_json_object(req, limit=max_file_bytes * 4 // 3 + 64 * 1024)
+    encoded = doc.get("file_base64", doc.get("base64"))
+    if encoded is None:
+        raise InvalidInput("No files provided: send file_base64 (or base64)")
+    filename = doc.get("filename")
+    declared = doc.get("contentType")
+    source = decode_base64_image(encoded)
+    return ParsedUpload(
+        files=[
+            IncomingFile(
+                source,
+                filename if isinstance(filename, str) else None,
+                declared if isinstance(declared, str) else None,
+            )
+        ],
+        failures=[],
+        album_id=optional_uuid(doc.get("albumId"), "albumId"),
+    )
+
+
+def close_all(files: Sequence[IncomingFile]) -> None:
+    for f in files:
+        f.source.close()
+
+
+# --- who is asking ----------------------------------------------------------------------------
+
+
+def bearer_token(req: falcon.Request) -> str | None:
+    header = req.get_header("Authorization")
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return ""  # present but malformed: "invalid", not "missing"
+    return token.strip()
+
+
+def client_ip(
+    req: falcon.Request,
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> str:
+    """The peer address; X-Forwarded-For is believed only when the peer is a trusted proxy.
+
+    Walk the forwarded chain from the right, skipping trusted proxies: the first untrusted hop
+    is the client (a client cannot spoof entries added by our own proxies).
+    """
+    peer = req.remote_addr or "unknown"
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = req.get_header("X-Forwarded-For") or ""
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop if _is_ip(hop) else peer
+    return hops[0] if hops and _is_ip(hops[0]) else peer
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(
+    value: str, trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return any(address in net for net in trusted)

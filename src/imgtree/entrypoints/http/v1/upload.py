@@ -1,0 +1,72 @@
+"""/api/v1/upload: discovery (GET) and upload (POST multipart or JSON base64)."""
+
+from __future__ import annotations
+
+import attrs
+import falcon
+
+from imgtree.domain.errors import NoFiles, UnsupportedMediaType
+from imgtree.domain.use_cases.capabilities import DescribeCapabilities
+from imgtree.domain.use_cases.upload import Uploader, UploadImages, UploadOutcome
+from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import (
+    ParsedUpload,
+    close_all,
+    media_type,
+    parse_json_upload,
+    parse_multipart,
+)
+
+
+def run_upload(
+    upload: UploadImages, uploader: Uploader, parsed: ParsedUpload
+) -> list[UploadOutcome]:
+    """Upload the parsed files and splice parse-time failures back into request order."""
+    try:
+        if parsed.count == 0:
+            raise NoFiles("No files provided")
+        outcomes: list[UploadOutcome] = (
+            list(
+                upload(uploader, parsed.files, album_id=parsed.album_id, is_public=parsed.is_public)
+            )
+            if parsed.files
+            else []
+        )
+        for position, failure in parsed.failures:
+            outcomes.insert(position, failure)
+        return outcomes
+    finally:
+        close_all(parsed.files)
+
+
+@attrs.define
+class UploadResource:
+    upload: UploadImages
+    describe: DescribeCapabilities
+    guards: Guards
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = presenters.capabilities(self.describe())
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.guards.rate_limit(req, resp)
+        auth = self.guards.api_key(req)
+        policy = self.upload.policy
+        kind = media_type(req)
+        if kind == "multipart/form-data":
+            parsed = parse_multipart(
+                req, max_file_bytes=policy.max_file_bytes, batch_limit=policy.batch_limit
+            )
+        elif kind == "application/json":
+            parsed = parse_json_upload(req, max_file_bytes=policy.max_file_bytes)
+        else:
+            raise UnsupportedMediaType(
+                "Unsupported Content-Type: use multipart/form-data or application/json"
+            )
+        outcomes = run_upload(
+            upload=self.upload, uploader=Uploader(auth.user, auth.key.id), parsed=parsed
+        )
+        resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
