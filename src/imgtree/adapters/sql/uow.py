@@ -3,8 +3,9 @@
 SQLite is shared by several gunicorn worker processes, so every transaction starts with
 `BEGIN IMMEDIATE`: it takes the write lock up front (waiting up to the busy timeout) instead
 of reading first and failing with "database is locked" when it later tries to write after
-another process did. Units of work are short, and WAL keeps readers outside transactions
-unblocked, so serialising them costs little on the single host SQLite serves.
+another process did. Units of work are short, so queueing them (read-only ones too) costs
+little on the single host SQLite serves; WAL makes commits cheap and lets outside readers
+(backups, the sqlite3 shell) run alongside.
 """
 
 from __future__ import annotations
@@ -37,12 +38,22 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def create_engine_for(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
-    """An Engine configured for imgtree's access pattern on SQLite or Postgres."""
+def create_engine_for(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, sqlite_foreign_keys: bool = True
+) -> Engine:
+    """An Engine configured for imgtree's access pattern on SQLite or Postgres.
+
+    `sqlite_foreign_keys=False` is for migrations only (see migrate.upgrade).
+    """
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
+        return _sqlite_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            foreign_keys=sqlite_foreign_keys,
+        )
     if backend == "postgresql":
         return create_engine(
             parsed,
@@ -53,7 +64,7 @@ def create_engine_for(url: str, *, pool_size: int = 5, max_overflow: int = 10) -
     raise ValueError(f"unsupported database {parsed.drivername!r}: use sqlite or postgresql")
 
 
-def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int) -> Engine:
+def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int, foreign_keys: bool) -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     kwargs: dict[str, Any] = {}
@@ -74,7 +85,7 @@ def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int) -> Engine:
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
-            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()
 

@@ -32,6 +32,8 @@ class CreateUser:
             email = normalise_email(email)
         except ValueError as exc:
             raise InvalidInput("Invalid email address") from exc
+        if quota_bytes is not None and quota_bytes < 0:
+            raise InvalidInput("quota_bytes must be >= 0, or None for unlimited")
         password_hash = None
         if password is not None:
             if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:

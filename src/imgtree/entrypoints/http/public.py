@@ -120,6 +120,7 @@ class MediaResource:
         ):
             resp.status = falcon.HTTP_304
             return
+        resp.content_type = content_type.value
         info = self.storage.stat(key)
         if info is None:
             raise NotFound("Image not found")
@@ -150,7 +151,6 @@ class MediaResource:
 
     @staticmethod
     def _headers(resp: falcon.Response, image: Image, content_type: ImageFormat, etag: str) -> None:
-        resp.content_type = content_type.value
         resp.set_header("ETag", etag)
         resp.set_header("X-Content-Type-Options", "nosniff")
         resp.set_header("Accept-Ranges", "bytes")

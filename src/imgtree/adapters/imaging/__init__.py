@@ -1,0 +1,6 @@
+"""Image verification, sanitising and thumbnails: the `ImageProcessor` port on Pillow."""
+
+from imgtree.adapters.imaging.pillow import PillowImageProcessor
+from imgtree.adapters.imaging.sniff import sniff
+
+__all__ = ["PillowImageProcessor", "sniff"]

@@ -1,0 +1,260 @@
+"""`ImageProcessor` on Pillow: sniff, bound, sanitise at the container level, verify, thumbnail.
+
+`process` runs in this order:
+
+1. sniff the real type from the magic bytes (`sniff`); anything but JPEG/PNG/GIF/WebP is
+   UnsupportedMediaType;
+2. rewrite the file at the container level (`jpeg`, `png`, `gif`, `webp`): metadata and
+   trailing bytes go, the EXIF orientation is kept as a one-tag EXIF block, truncation and
+   broken structure are InvalidImage. Pixels are never re-encoded, so what is published has
+   exactly the quality that was uploaded;
+3. open the *rewritten* bytes with Pillow (headers only) and check the pixel and frame limits
+   before any pixel is decoded;
+4. decode every frame of the rewritten bytes (so what is published is what was verified)
+   and make the thumbnail from the first frame in the same pass. JPEGs decode in draft mode:
+   libjpeg still reads the whole entropy-coded stream, at a fraction of the cost;
+5. turn the thumbnail upright by the kept orientation and encode it: JPEG (quality 85)
+   when it has no transparency, WebP (quality 85, alpha kept) when it has.
+
+Limits are checked by this class per call; Pillow's global `Image.MAX_IMAGE_PIXELS` is left
+alone (its DecompressionBombError is still mapped to InvalidImage). No global state is
+changed per call, so one instance serves many threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from PIL import Image, ImageFile
+
+from imgtree.adapters.imaging import gif, jpeg, png, webp
+from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
+from imgtree.adapters.imaging.sniff import sniff
+from imgtree.domain.errors import DomainError, InvalidImage
+from imgtree.domain.model import ImageFormat
+from imgtree.domain.ports import ImageInfo, ProcessedImage
+
+THUMBNAIL_QUALITY = 85
+_SPOOL_MAX = 8 << 20  # results above this spill to a temporary file
+_REDUCING_GAP = 2.0
+_PILLOW_NAMES = {
+    ImageFormat.JPEG: "JPEG",
+    ImageFormat.PNG: "PNG",
+    ImageFormat.GIF: "GIF",
+    ImageFormat.WEBP: "WEBP",
+}
+# EXIF orientation -> the transposition that shows the stored pixels upright
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+@contextlib.contextmanager
+def _decoding() -> Iterator[None]:
+    """Map whatever Pillow and its codecs raise on hostile input to InvalidImage."""
+    try:
+        yield
+    except DomainError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidImage("Image is too large: its dimensions exceed the pixel limit") from exc
+    except Exception as exc:  # OSError, SyntaxError, ValueError, struct.error, EOFError, ...
+        raise InvalidImage("Image could not be decoded") from exc
+
+
+def _read_all(source: BinaryIO) -> bytes:
+    data = source.read()
+    return bytes(data) if data else b""
+
+
+def _spool(data: bytes) -> BinaryIO:
+    out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # noqa: SIM115 - the caller closes it
+    out.write(data)
+    out.seek(0)
+    return out  # type: ignore[return-value]
+
+
+def _fit(size: tuple[int, int], bound: int) -> tuple[int, int]:
+    """The largest size within bound x bound with the same aspect ratio; never larger."""
+    width, height = size
+    if width <= bound and height <= bound:
+        return size
+    if width >= height:
+        return bound, max(1, round(height * bound / width))
+    return max(1, round(width * bound / height)), bound
+
+
+def _resizable(frame: Image.Image) -> Image.Image:
+    """The frame in a mode that resizes with real filtering, transparency made explicit."""
+    if frame.mode in ("1", "P", "PA") or (
+        frame.mode in ("L", "RGB") and "transparency" in frame.info
+    ):
+        return frame.convert("RGBA" if frame.has_transparency_data else "RGB")
+    return frame
+
+
+def _displayable(thumb: Image.Image) -> Image.Image:
+    """The thumbnail as L, RGB or RGBA; alpha only when something is actually transparent."""
+    if thumb.mode.startswith("I"):  # 16-bit greyscale: scale down rather than clip
+        thumb = thumb.convert("I").point(lambda v: v / 256).convert("L")
+    elif thumb.mode == "LA":
+        thumb = thumb.convert("RGBA")
+    elif thumb.mode not in ("L", "RGB", "RGBA"):  # CMYK, YCbCr, LAB, HSV, F
+        thumb = thumb.convert("RGB")
+    if thumb.mode == "RGBA":
+        low, _high = thumb.getchannel("A").getextrema()
+        if low == 255:
+            thumb = thumb.convert("RGB")
+    return thumb
+
+
+def _matching_icc(icc: bytes | None, mode: str) -> bytes | None:
+    """The profile if its colour space fits the thumbnail's mode (header bytes 16-19)."""
+    if not icc or len(icc) < 20:
+        return None
+    space = icc[16:20]
+    if (space == b"RGB " and mode in ("RGB", "RGBA")) or (space == b"GRAY" and mode == "L"):
+        return icc
+    return None
+
+
+class PillowImageProcessor:
+    """The `ImageProcessor` port. See the module docstring for what `process` guarantees."""
+
+    def __init__(
+        self,
+        *,
+        max_pixels: int = 50_000_000,
+        max_frames: int = 1000,
+        thumbnail_size: int = 320,
+        max_icc_bytes: int = MAX_ICC_BYTES,
+    ) -> None:
+        if min(max_pixels, max_frames, thumbnail_size, max_icc_bytes) < 1:
+            raise ValueError("limits and the thumbnail size must be positive")
+        if ImageFile.LOAD_TRUNCATED_IMAGES:
+            # Truncated pixel data would then decode silently as grey or black.
+            raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must be False")
+        self.max_pixels = max_pixels
+        self.max_frames = max_frames
+        self.thumbnail_size = thumbnail_size
+        self.max_icc_bytes = max_icc_bytes
+        # Animations decode every frame at full canvas size: bound the total work too.
+        self.max_total_pixels = 4 * max_pixels
+
+    # --- the port ------------------------------------------------------------------------
+
+    def inspect(self, source: BinaryIO) -> ImageInfo:
+        data = _read_all(source)
+        fmt = sniff(data)
+        # Pillow counts GIF frames by walking them in Python; the block walk is bounded.
+        frames = self._rewrite(fmt, data).frames if fmt is ImageFormat.GIF else None
+        with _decoding(), self._open(data, fmt) as im:
+            return self._info(im, fmt, frames)
+
+    def process(self, source: BinaryIO) -> ProcessedImage:
+        data = _read_all(source)
+        fmt = sniff(data)
+        rewritten = self._rewrite(fmt, data)
+        del data  # only the rewritten bytes matter from here on
+        with _decoding(), self._open(rewritten.data, fmt) as im:
+            info = self._info(im, fmt, rewritten.frames)
+            icc = im.info.get("icc_profile")
+            thumb = self._verify_and_thumbnail(im, info)
+            thumbnail, thumbnail_format = self._encode_thumbnail(thumb, rewritten, icc)
+        return ProcessedImage(
+            info=info,
+            published=_spool(rewritten.data),
+            published_size=len(rewritten.data),
+            thumbnail=_spool(thumbnail),
+            thumbnail_format=thumbnail_format,
+        )
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def _rewrite(self, fmt: ImageFormat, data: bytes) -> Rewritten:
+        rewriters: dict[ImageFormat, Callable[[], Rewritten]] = {
+            ImageFormat.JPEG: lambda: jpeg.rewrite(data, max_icc=self.max_icc_bytes),
+            ImageFormat.PNG: lambda: png.rewrite(data, max_icc=self.max_icc_bytes),
+            ImageFormat.GIF: lambda: gif.rewrite(data, max_frames=self.max_frames),
+            ImageFormat.WEBP: lambda: webp.rewrite(data, max_icc=self.max_icc_bytes),
+        }
+        try:
+            return rewriters[fmt]()
+        except ContainerError as exc:
+            raise InvalidImage(f"Image could not be decoded: {exc}") from exc
+
+    def _open(self, data: bytes, fmt: ImageFormat) -> Image.Image:
+        # `formats` pins the decoder to the sniffed type: no other plugin gets a say.
+        return Image.open(io.BytesIO(data), formats=(_PILLOW_NAMES[fmt],))
+
+    def _info(self, im: Image.Image, fmt: ImageFormat, frames: int | None) -> ImageInfo:
+        width, height = im.size
+        if width < 1 or height < 1:
+            raise InvalidImage("Image has no pixels")
+        pixels = width * height
+        if pixels > self.max_pixels:
+            raise InvalidImage(
+                f"Image is too large: {width}x{height} pixels, the limit is"
+                f" {self.max_pixels:,} pixels"
+            )
+        if fmt is ImageFormat.JPEG:
+            frames = 1  # secondary images (MPO) are not published
+        elif frames is None:
+            frames = int(getattr(im, "n_frames", 1))
+        if frames < 1:
+            raise InvalidImage("Image has no frames")
+        if frames > self.max_frames:
+            raise InvalidImage(
+                f"Image has too many frames: {frames}, the limit is {self.max_frames}"
+            )
+        if pixels * frames > self.max_total_pixels:
+            raise InvalidImage(
+                f"Animation is too large: {frames} frames of {width}x{height} pixels"
+            )
+        return ImageInfo(format=fmt, width=width, height=height, frames=frames)
+
+    def _verify_and_thumbnail(self, im: Image.Image, info: ImageInfo) -> Image.Image:
+        bound = self.thumbnail_size
+        if info.format is ImageFormat.JPEG:
+            # DCT-domain downscaling: every entropy-coded byte is still decoded (so damage
+            # is still found) but far fewer pixels are produced.
+            im.draft("RGB", (bound, bound))
+        im.load()
+        frame = _resizable(im)
+        size = _fit(frame.size, bound)
+        if size != frame.size:
+            thumb = frame.resize(size, Image.Resampling.BICUBIC, reducing_gap=_REDUCING_GAP)
+        else:
+            thumb = frame.copy()
+        for index in range(1, info.frames):
+            im.seek(index)
+            im.load()
+        return thumb
+
+    def _encode_thumbnail(
+        self, thumb: Image.Image, rewritten: Rewritten, icc: bytes | None
+    ) -> tuple[bytes, ImageFormat]:
+        upright = _UPRIGHT.get(rewritten.orientation)
+        if upright is not None:
+            thumb = thumb.transpose(upright)
+        thumb = _displayable(thumb)
+        out = io.BytesIO()
+        options: dict[str, object] = {"quality": THUMBNAIL_QUALITY}
+        profile = _matching_icc(icc, thumb.mode)
+        if profile is not None:
+            options["icc_profile"] = profile
+        if thumb.mode == "RGBA":
+            thumb.save(out, "WEBP", **options)
+            return out.getvalue(), ImageFormat.WEBP
+        thumb.save(out, "JPEG", **options)
+        return out.getvalue(), ImageFormat.JPEG

@@ -1,0 +1,111 @@
+"""PNG (and APNG) sanitising at the chunk level: no pixel is decoded or re-encoded here.
+
+Every chunk's CRC is checked. Kept: the critical chunks (IHDR, PLTE, IDAT, IEND), the
+ancillary chunks that change how pixels look (tRNS, gAMA, cHRM, sRGB, iCCP unless its
+profile inflates beyond `max_icc`, cICP, mDCv, cLLi, sBIT, bKGD, pHYs) and the APNG chunks
+(acTL, fcTL, fdAT). Dropped: text (tEXt, zTXt, iTXt), eXIf, tIME and every other ancillary
+chunk, and anything after IEND. An unknown critical chunk makes the file invalid, as the
+PNG specification requires of decoders. A non-1 EXIF orientation is written back as an
+eXIf chunk holding only that tag, so the picture is still shown the right way up.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from imgtree.adapters.imaging import exif
+from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+_KEEP = frozenset(
+    {
+        b"IHDR",
+        b"PLTE",
+        b"IDAT",
+        b"IEND",
+        b"tRNS",
+        b"gAMA",
+        b"cHRM",
+        b"sRGB",
+        b"cICP",
+        b"mDCv",
+        b"cLLi",
+        b"sBIT",
+        b"bKGD",
+        b"pHYs",
+        b"acTL",
+        b"fcTL",
+        b"fdAT",
+    }
+)
+_MAX_CHUNK = (1 << 31) - 1  # the specification's limit on a chunk length
+
+
+def chunk(kind: bytes, body: bytes) -> bytes:
+    """One complete chunk: length, type, data and CRC."""
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _icc_fits(body: bytes, max_icc: int) -> bool:
+    # iCCP: profile name (1-79 bytes), NUL, compression method, zlib stream. Inflating at
+    # most max_icc + 1 bytes keeps a zip bomb from costing more than that.
+    name_end = body.find(b"\x00", 0, 80)
+    if name_end < 1 or name_end + 2 > len(body):
+        return False
+    try:
+        profile = zlib.decompressobj().decompress(body[name_end + 2 :], max_icc + 1)
+    except zlib.error:
+        return False
+    return 0 < len(profile) <= max_icc
+
+
+def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
+    """Rewrite a PNG as described in the module docstring; raise ContainerError if broken."""
+    if not data.startswith(SIGNATURE):
+        raise ContainerError("not a PNG file")
+    view = memoryview(data)
+    n = len(data)
+    pos = len(SIGNATURE)
+    kept: list[bytes | memoryview] = []
+    orientation = 1
+    exif_seen = False
+    idat_seen = False
+    while True:
+        if pos + 12 > n:
+            raise ContainerError("PNG is truncated (no IEND chunk)")
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        if length > _MAX_CHUNK or not kind.isalpha():
+            raise ContainerError("PNG chunk structure is broken")
+        end = pos + 12 + length
+        if end > n:
+            raise ContainerError("PNG is truncated")
+        (crc,) = struct.unpack_from(">I", data, end - 4)
+        if zlib.crc32(view[pos + 4 : end - 4]) != crc:
+            raise ContainerError(f"PNG chunk {kind.decode()} is corrupt (CRC mismatch)")
+        if not kept and kind != b"IHDR":
+            raise ContainerError("PNG does not start with an IHDR chunk")
+        body = view[pos + 8 : end - 4]
+        whole = view[pos:end]
+        pos = end
+        if kind in _KEEP:
+            idat_seen = idat_seen or kind == b"IDAT"
+            kept.append(whole)
+            if kind == b"IEND":
+                break
+        elif kind == b"iCCP":
+            if _icc_fits(bytes(body), max_icc):
+                kept.append(whole)
+        elif kind == b"eXIf":
+            if not exif_seen:
+                exif_seen = True
+                orientation = exif.read_orientation(exif.strip_exif_header(bytes(body)))
+        elif not kind[0] & 0x20:  # bit 5 of the first letter clear: critical
+            raise ContainerError(f"PNG has an unknown critical chunk {kind.decode()}")
+    if not idat_seen:
+        raise ContainerError("PNG has no image data")
+    if orientation != 1:
+        # Right after IHDR: before the image data, where readers look for it.
+        kept.insert(1, chunk(b"eXIf", exif.orientation_only(orientation)))
+    return Rewritten(data=SIGNATURE + b"".join(kept), orientation=orientation)

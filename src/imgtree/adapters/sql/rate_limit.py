@@ -1,0 +1,81 @@
+"""A fixed-window rate limiter in the database, shared by every worker process."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from imgtree.adapters.sql.tables import rate_limit_windows
+from imgtree.domain.ports import Clock, RateDecision
+
+_t = rate_limit_windows
+
+
+class SqlRateLimiter:
+    """Same semantics as MemoryRateLimiter: at most `limit` hits per key per fixed window.
+
+    Each hit is one atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING count), so
+    concurrent workers never lose or double a count. Expired windows are swept at most every
+    `sweep_interval` seconds per process; rows are kept for `retention_seconds` (and at least
+    two of the longest windows seen), so a sweep never drops a window that is still running.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        sweep_interval: int = 60,
+        retention_seconds: int = 3600,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._sweep_interval = sweep_interval
+        self._retention = retention_seconds
+        self._insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
+            engine.dialect.name
+        ]
+        self._lock = threading.Lock()
+        self._longest_window = 0
+        self._next_sweep: float | None = None
+
+    def hit(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
+        now = self._clock.now().timestamp()
+        window = int(now // window_seconds)
+        reset_after = math.ceil((window + 1) * window_seconds - now)
+        window_start = window * window_seconds
+        insert = self._insert(_t).values(key=key, window_start=window_start, count=1)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[_t.c.key, _t.c.window_start],
+            set_={"count": _t.c.count + 1},
+        ).returning(_t.c.count)
+        with self._engine.begin() as conn:
+            count = int(conn.execute(upsert).scalar_one())
+        self._maybe_sweep(now, window_seconds)
+        return RateDecision(
+            allowed=count <= limit,
+            limit=limit,
+            remaining=max(0, limit - count),
+            reset_after=max(1, reset_after),
+        )
+
+    def _maybe_sweep(self, now: float, window_seconds: int) -> None:
+        with self._lock:
+            self._longest_window = max(self._longest_window, window_seconds)
+            if self._next_sweep is None:
+                self._next_sweep = now + self._sweep_interval
+            if now < self._next_sweep:
+                return
+            self._next_sweep = now + self._sweep_interval
+            keep = max(self._retention, 2 * self._longest_window)
+        self.sweep(older_than=int(now) - keep)
+
+    def sweep(self, *, older_than: int) -> int:
+        """Delete windows that started before `older_than` (epoch seconds); return how many."""
+        with self._engine.begin() as conn:
+            result = conn.execute(_t.delete().where(_t.c.window_start < older_than))
+        return int(result.rowcount)

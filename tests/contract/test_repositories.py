@@ -1,0 +1,824 @@
+"""The repository / unit-of-work contract, run against memory, SQLite and Postgres.
+
+Most tests speak only the domain ports, so every adapter must pass them unchanged. Tests
+named `test_sql_*` cover what only a database has: constraint violations (raised as
+`Conflict`; the memory adapter enforces no uniqueness), concurrent transactions, the shared
+rate limiter, and the migrated schema matching `tables.metadata`.
+
+SQLite databases are copies of one migrated template file per test; Postgres uses one
+migrated database per session (tests/pg.py), truncated before each test.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import attrs
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+
+from imgtree.adapters.memory import FixedClock, MemoryRateLimiter, MemoryStore, memory_uow_factory
+from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
+from imgtree.adapters.sql.migrate import upgrade
+from imgtree.adapters.sql.tables import metadata, rate_limit_windows
+from imgtree.domain.errors import Conflict
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Role, User
+from imgtree.domain.ports import RateLimiter, UnitOfWorkFactory
+from tests.pg import postgres_url, truncate_all  # noqa: F401  (postgres_url is a fixture)
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Backend:
+    name: str
+    uow: UnitOfWorkFactory
+    engine: Engine | None = None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (much faster than migrating each)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "imgtree.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_session_engine(postgres_url: str) -> Iterator[Engine]:  # noqa: F811
+    upgrade(postgres_url)
+    engine = create_engine_for(postgres_url, pool_size=12, max_overflow=8)
+    yield engine
+    engine.dispose()
+
+
+def _sql_engine(request: pytest.FixtureRequest, name: str) -> Engine:
+    if name == "sqlite":
+        path: Path = request.getfixturevalue("tmp_path") / "imgtree.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine = create_engine_for(f"sqlite:///{path}")
+        request.addfinalizer(engine.dispose)
+        return engine
+    engine = request.getfixturevalue("pg_session_engine")
+    truncate_all(engine)
+    return engine
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "memory":
+        return Backend("memory", memory_uow_factory(MemoryStore()))
+    engine = _sql_engine(request, request.param)
+    return Backend(request.param, sql_uow_factory(engine), engine)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql(request: pytest.FixtureRequest) -> Backend:
+    engine = _sql_engine(request, request.param)
+    return Backend(request.param, sql_uow_factory(engine), engine)
+
+
+@pytest.fixture
+def pg(request: pytest.FixtureRequest) -> Backend:
+    engine = _sql_engine(request, "postgres")
+    return Backend("postgres", sql_uow_factory(engine), engine)
+
+
+# --- builders --------------------------------------------------------------------------------
+
+
+def make_user(email: str | None = None, **kw: object) -> User:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "email": email or f"{uuid.uuid4().hex[:10]}@example.com",
+        "created_at": T0,
+    }
+    return User(**(fields | kw))  # type: ignore[arg-type]
+
+
+def make_key(user: User, **kw: object) -> ApiKey:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "user_id": user.id,
+        "name": "laptop",
+        "prefix": uuid.uuid4().hex[:12],
+        "secret_hash": "sha256$" + uuid.uuid4().hex,
+        "created_at": T0,
+    }
+    return ApiKey(**(fields | kw))  # type: ignore[arg-type]
+
+
+def make_album(owner: User, **kw: object) -> Album:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "owner_id": owner.id,
+        "title": "Holidays",
+        "created_at": T0,
+    }
+    return Album(**(fields | kw))  # type: ignore[arg-type]
+
+
+def make_image(owner: User | None, **kw: object) -> Image:
+    image_id = kw.pop("id", None) or uuid.uuid4()
+    fields: dict[str, object] = {
+        "id": image_id,
+        "slug": uuid.uuid4().hex[:8],
+        "owner_id": owner.id if owner else None,
+        "original_name": "cat.png",
+        "content_type": ImageFormat.PNG,
+        "size_bytes": 100,
+        "width": 10,
+        "height": 20,
+        "storage_key": f"images/{image_id}.png",
+        "thumb_key": f"thumbs/{image_id}.webp",
+        "thumb_content_type": ImageFormat.WEBP,
+        "delete_token_hash": "sha256$" + uuid.uuid4().hex,
+        "created_at": T0,
+    }
+    return Image(**(fields | kw))  # type: ignore[arg-type]
+
+
+def add_users(uow_factory: UnitOfWorkFactory, *users: User) -> None:
+    with uow_factory() as uow:
+        for user in users:
+            uow.users.add(user)
+        uow.commit()
+
+
+def run_threads(n: int, target: Callable[[int], None]) -> None:
+    """Run target(i) on n threads; re-raise the first failure (threads swallow them)."""
+    errors: list[BaseException] = []
+
+    def wrapped(i: int) -> None:
+        try:
+            target(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    if errors:
+        raise errors[0]
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def test_user_round_trip(backend: Backend) -> None:
+    user = make_user(
+        name="Ann",
+        password_hash="$argon2id$x",
+        role=Role.ADMIN,
+        active=False,
+        quota_bytes=5 * 1024**3,
+    )
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == user
+        assert uow.users.get(uuid.uuid4()) is None
+
+
+def test_get_by_email_ignores_case_and_surrounding_space(backend: Backend) -> None:
+    ann, bob = make_user("ann@example.com"), make_user("bob@example.com")
+    add_users(backend.uow, ann, bob)
+    with backend.uow() as uow:
+        assert uow.users.get_by_email("ann@example.com") == ann
+        assert uow.users.get_by_email("  ANN@Example.COM ") == ann
+        assert uow.users.get_by_email("carol@example.com") is None
+
+
+def test_user_update(backend: Backend) -> None:
+    user = make_user(quota_bytes=10)
+    add_users(backend.uow, user)
+    changed = attrs.evolve(
+        user, name="New", role=Role.ADMIN, active=False, quota_bytes=None, password_hash="h"
+    )
+    with backend.uow() as uow:
+        uow.users.update(changed)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == changed
+
+
+# --- api keys --------------------------------------------------------------------------------
+
+
+def test_api_key_round_trip_and_prefix_lookup(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    key = make_key(user, last_used_at=T0 + timedelta(seconds=5), upload_count=7)
+    with backend.uow() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.api_keys.get(key.id) == key
+        assert uow.api_keys.get_by_prefix(key.prefix) == key
+        assert uow.api_keys.get_by_prefix("nosuchprefix") is None
+        assert uow.api_keys.get(uuid.uuid4()) is None
+
+
+def test_list_for_user_is_newest_first_with_ties_by_id(backend: Backend) -> None:
+    ann, bob = make_user(), make_user()
+    add_users(backend.uow, ann, bob)
+    keys = [make_key(ann, created_at=T0) for _ in range(3)]
+    keys += [make_key(ann, created_at=T0 + timedelta(seconds=1)), make_key(ann)]
+    with backend.uow() as uow:
+        for key in [*keys, make_key(bob)]:
+            uow.api_keys.add(key)
+        uow.commit()
+    expected = sorted(keys, key=lambda k: (k.created_at, k.id), reverse=True)
+    with backend.uow() as uow:
+        assert uow.api_keys.list_for_user(ann.id) == expected
+        assert uow.api_keys.list_for_user(uuid.uuid4()) == []
+
+
+def test_api_key_update(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    key = make_key(user)
+    with backend.uow() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    with backend.uow() as uow:
+        loaded = uow.api_keys.get(key.id)
+        assert loaded is not None
+        revoked = attrs.evolve(loaded, revoked_at=T0 + timedelta(hours=1), name="old")
+        uow.api_keys.update(revoked)
+        uow.commit()
+    with backend.uow() as uow:
+        got = uow.api_keys.get(key.id)
+        assert got == revoked
+        assert got is not None and not got.active
+
+
+def test_increment_uploads(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    key = make_key(user)
+    with backend.uow() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    with backend.uow() as uow:
+        uow.api_keys.increment_uploads(key.id, 1)
+        uow.api_keys.increment_uploads(key.id, 4)
+        uow.api_keys.increment_uploads(uuid.uuid4(), 1)  # unknown key: nothing happens
+        uow.commit()
+    with backend.uow() as uow:
+        got = uow.api_keys.get(key.id)
+        assert got is not None and got.upload_count == 5
+
+
+def test_increment_uploads_from_ten_threads_loses_nothing(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    key = make_key(user)
+    with backend.uow() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+
+    def upload(_i: int) -> None:
+        for _ in range(5):
+            with backend.uow() as uow:
+                uow.api_keys.increment_uploads(key.id, 1)
+                uow.commit()
+
+    run_threads(10, upload)
+    with backend.uow() as uow:
+        got = uow.api_keys.get(key.id)
+        assert got is not None and got.upload_count == 50
+
+
+# --- albums ----------------------------------------------------------------------------------
+
+
+def test_album_round_trip(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    album = make_album(user, description="Summer", is_public=False)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.albums.get(album.id) == album
+        assert uow.albums.get(uuid.uuid4()) is None
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def test_image_round_trip_with_every_field(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    album, key = make_album(user), make_key(user)
+    image = make_image(
+        user,
+        content_type=ImageFormat.GIF,
+        thumb_content_type=ImageFormat.PNG,
+        size_bytes=12_345_678_901,  # beyond 32 bits
+        album_id=album.id,
+        api_key_id=key.id,
+        animated=True,
+        is_public=False,
+        title="A cat",
+        original_name="Ünïcödé 猫.gif",
+    )
+    guest = make_image(None)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.api_keys.add(key)
+        uow.images.add(image)
+        uow.images.add(guest)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(image.id) == image
+        assert uow.images.get(guest.id) == guest
+        assert uow.images.get_by_slug(image.slug) == image
+        assert uow.images.get(uuid.uuid4()) is None
+
+
+def test_slug_lookups_see_live_images_and_exists_sees_all(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    live, gone = make_image(user), make_image(user, deleted_at=T0 + timedelta(minutes=1))
+    with backend.uow() as uow:
+        uow.images.add(live)
+        uow.images.add(gone)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get_by_slug(live.slug) == live
+        assert uow.images.get_by_slug(gone.slug) is None
+        assert uow.images.get(gone.id) == gone  # get sees deleted images
+        assert uow.images.slug_exists(live.slug)
+        assert uow.images.slug_exists(gone.slug)  # a deleted image's slug is never reused
+        assert not uow.images.slug_exists("zzzzzzzz")
+
+
+def test_list_for_owner_pages_newest_first_with_stable_ties(backend: Backend) -> None:
+    owner, other = make_user(), make_user()
+    add_users(backend.uow, owner, other)
+    # Several images share a timestamp: the id breaks the tie, so pages never overlap.
+    stamps = [T0, T0, T0, T0 + timedelta(seconds=1), T0 + timedelta(microseconds=1), T0, T0]
+    mine = [
+        make_image(owner, created_at=at, size_bytes=10 * (i + 1)) for i, at in enumerate(stamps)
+    ]
+    noise = [
+        make_image(owner, deleted_at=T0 + timedelta(hours=1), created_at=T0 + timedelta(days=1)),
+        make_image(other, created_at=T0 + timedelta(days=1)),
+        make_image(None, created_at=T0 + timedelta(days=1)),
+    ]
+    with backend.uow() as uow:
+        for image in [*mine, *noise]:
+            uow.images.add(image)
+        uow.commit()
+    expected = sorted(mine, key=lambda i: (i.created_at, i.id), reverse=True)
+    with backend.uow() as uow:
+        pages = [uow.images.list_for_owner(owner.id, offset=o, limit=3) for o in (0, 3, 6, 9)]
+        assert [len(p) for p in pages] == [3, 3, 1, 0]
+        assert [i for page in pages for i in page] == expected
+        assert uow.images.list_for_owner(owner.id, offset=2, limit=2) == expected[2:4]
+        assert uow.images.list_for_owner(uuid.uuid4(), offset=0, limit=10) == []
+
+
+def test_count_and_bytes_cover_only_live_images(backend: Backend) -> None:
+    owner, other = make_user(), make_user()
+    add_users(backend.uow, owner, other)
+    with backend.uow() as uow:
+        uow.images.add(make_image(owner, size_bytes=100))
+        uow.images.add(make_image(owner, size_bytes=3_000_000_000))
+        uow.images.add(make_image(owner, size_bytes=7, deleted_at=T0))
+        uow.images.add(make_image(other, size_bytes=50))
+        uow.images.add(make_image(None, size_bytes=60))
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.count_for_owner(owner.id) == 2
+        assert uow.images.bytes_for_owner(owner.id) == 3_000_000_100
+        assert uow.images.count_for_owner(uuid.uuid4()) == 0
+        assert uow.images.bytes_for_owner(uuid.uuid4()) == 0
+
+
+def test_mark_deleted_is_a_one_time_soft_delete(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    image = make_image(owner, size_bytes=40)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        uow.commit()
+    at = T0 + timedelta(hours=2, microseconds=5)
+    with backend.uow() as uow:
+        assert uow.images.mark_deleted(image.id, at) is True
+        assert uow.images.mark_deleted(image.id, at + timedelta(hours=1)) is False
+        assert uow.images.mark_deleted(uuid.uuid4(), at) is False
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(image.id) == attrs.evolve(image, deleted_at=at)
+        assert uow.images.get_by_slug(image.slug) is None
+        assert uow.images.count_for_owner(owner.id) == 0
+        assert uow.images.bytes_for_owner(owner.id) == 0
+        assert uow.images.list_for_owner(owner.id, offset=0, limit=10) == []
+
+
+def test_mark_deleted_without_commit_is_undone(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    image = make_image(owner)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.mark_deleted(image.id, T0)
+    with backend.uow() as uow:
+        assert uow.images.get_by_slug(image.slug) == image
+        assert uow.images.mark_deleted(image.id, T0)
+
+
+# --- transactions ----------------------------------------------------------------------------
+
+
+def test_commit_persists_and_own_writes_are_visible_before_it(backend: Backend) -> None:
+    user = make_user()
+    with backend.uow() as uow:
+        uow.users.add(user)
+        assert uow.users.get(user.id) == user
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == user
+
+
+def test_leaving_without_commit_discards(backend: Backend) -> None:
+    user = make_user()
+    with backend.uow() as uow:
+        uow.users.add(user)
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) is None
+
+
+def test_an_exception_discards_and_propagates(backend: Backend) -> None:
+    user = make_user()
+    with pytest.raises(RuntimeError, match="boom"), backend.uow() as uow:
+        uow.users.add(user)
+        raise RuntimeError("boom")
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) is None
+
+
+def test_rollback_discards_and_the_unit_of_work_goes_on(backend: Backend) -> None:
+    dropped, kept = make_user(), make_user()
+    with backend.uow() as uow:
+        uow.users.add(dropped)
+        uow.rollback()
+        assert uow.users.get(dropped.id) is None
+        uow.users.add(kept)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(dropped.id) is None
+        assert uow.users.get(kept.id) == kept
+
+
+def test_commit_then_more_work_needs_another_commit(backend: Backend) -> None:
+    first, second = make_user(), make_user()
+    with backend.uow() as uow:
+        uow.users.add(first)
+        uow.commit()
+        uow.users.add(second)
+    with backend.uow() as uow:
+        assert uow.users.get(first.id) == first
+        assert uow.users.get(second.id) is None
+
+
+def test_commit_outside_the_block_is_an_error(backend: Backend) -> None:
+    uow = backend.uow()
+    with pytest.raises(RuntimeError):
+        uow.commit()
+    with uow:
+        pass
+    with pytest.raises(RuntimeError):
+        uow.commit()
+
+
+def test_datetimes_keep_their_instant_and_microseconds(backend: Backend) -> None:
+    plus_5_30 = timezone(timedelta(hours=5, minutes=30))
+    at = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=plus_5_30)
+    user = make_user(created_at=at)
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        got = uow.users.get(user.id)
+    assert got is not None and got.created_at == at
+    if backend.name != "memory":  # the database hands every value back in UTC
+        assert got.created_at.tzinfo is UTC
+        assert got.created_at == at.astimezone(UTC)
+
+
+# --- SQL only: constraints -------------------------------------------------------------------
+
+
+def test_sql_duplicates_raise_conflict_and_keep_the_unit_of_work_usable(sql: Backend) -> None:
+    user = make_user("ann@example.com")
+    add_users(sql.uow, user)
+    key, image = make_key(user), make_image(user)
+    with sql.uow() as uow:
+        uow.api_keys.add(key)
+        uow.images.add(image)
+        uow.commit()
+    survivor = make_user()
+    with sql.uow() as uow:
+        uow.users.add(survivor)
+        with pytest.raises(Conflict):
+            uow.users.add(make_user("ann@example.com"))
+        with pytest.raises(Conflict):
+            uow.users.add(user)  # same primary key
+        with pytest.raises(Conflict):
+            uow.api_keys.add(make_key(user, prefix=key.prefix))
+        with pytest.raises(Conflict):
+            uow.images.add(make_image(user, slug=image.slug))
+        with pytest.raises(Conflict):
+            uow.users.update(attrs.evolve(survivor, email="ann@example.com"))
+        uow.commit()  # the failed statements were undone to their savepoints only
+    with sql.uow() as uow:
+        assert uow.users.get(survivor.id) == survivor
+
+
+def test_sql_missing_references_raise_conflict(sql: Backend) -> None:
+    ghost = make_user()
+    with sql.uow() as uow:
+        with pytest.raises(Conflict):
+            uow.images.add(make_image(ghost))
+        with pytest.raises(Conflict):
+            uow.api_keys.add(make_key(ghost))
+
+
+# --- SQL only: concurrency -------------------------------------------------------------------
+
+
+def test_sql_concurrent_mark_deleted_has_exactly_one_winner(sql: Backend) -> None:
+    owner = make_user()
+    add_users(sql.uow, owner)
+    targets = [make_image(owner) for _ in range(5)]
+    with sql.uow() as uow:
+        for image in targets:
+            uow.images.add(image)
+        uow.commit()
+    for image in targets:
+        assert sorted(_race_to_delete(sql.uow, image.id)) == [False, True]
+
+
+def _race_to_delete(uow_factory: UnitOfWorkFactory, image_id: uuid.UUID) -> list[bool]:
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def delete(_i: int) -> None:
+        with uow_factory() as uow:
+            barrier.wait(timeout=10)
+            # Read, then write: the shape of DeleteImage, and the one SQLite's locking
+            # must handle without "database is locked".
+            if uow.images.get(image_id) is not None:
+                results.append(uow.images.mark_deleted(image_id, T0))
+            uow.commit()
+
+    run_threads(2, delete)
+    return results
+
+
+def _read_then_write(uow_factory: UnitOfWorkFactory, key_id: uuid.UUID, rounds: int) -> None:
+    for i in range(rounds):
+        with uow_factory() as uow:
+            key = uow.api_keys.get(key_id)
+            assert key is not None
+            uow.api_keys.update(attrs.evolve(key, last_used_at=T0 + timedelta(seconds=i)))
+            uow.api_keys.increment_uploads(key_id, 1)
+            uow.commit()
+
+
+def test_sql_read_then_write_units_of_work_never_fail_or_lose_counts(sql: Backend) -> None:
+    user = make_user()
+    add_users(sql.uow, user)
+    key = make_key(user)
+    with sql.uow() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    run_threads(8, lambda _i: _read_then_write(sql.uow, key.id, 5))
+    with sql.uow() as uow:
+        got = uow.api_keys.get(key.id)
+        assert got is not None and got.upload_count == 40
+
+
+def _process_worker(url: str, key_id: uuid.UUID, rounds: int) -> None:
+    engine = create_engine_for(url)
+    try:
+        _read_then_write(sql_uow_factory(engine), key_id, rounds)
+    finally:
+        engine.dispose()
+
+
+def test_sql_sqlite_is_safe_across_processes(tmp_path: Path, sqlite_template: Path) -> None:
+    """Several worker processes (as under gunicorn) write one SQLite file without errors."""
+    path = tmp_path / "shared.sqlite3"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = create_engine_for(url)
+    uow_factory = sql_uow_factory(engine)
+    user = make_user()
+    add_users(uow_factory, user)
+    key = make_key(user)
+    with uow_factory() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_process_worker, args=(url, key.id, 15)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    with uow_factory() as uow:
+        got = uow.api_keys.get(key.id)
+        assert got is not None and got.upload_count == 60
+    engine.dispose()
+
+
+def test_sql_postgres_update_writes_only_changed_fields(pg: Backend) -> None:
+    """READ COMMITTED: two units of work read one key and change different fields.
+
+    `update` writes only what the caller changed, so the revoke survives the later
+    last-used stamp and no upload count is written back stale.
+    """
+    user = make_user()
+    add_users(pg.uow, user)
+    key = make_key(user)
+    with pg.uow() as uow:
+        uow.api_keys.add(key)
+        uow.commit()
+    with pg.uow() as stamping:
+        seen = stamping.api_keys.get(key.id)
+        assert seen is not None
+        with pg.uow() as revoking:
+            loaded = revoking.api_keys.get(key.id)
+            assert loaded is not None
+            revoking.api_keys.update(attrs.evolve(loaded, revoked_at=T0))
+            revoking.api_keys.increment_uploads(key.id, 2)
+            revoking.commit()
+        stamping.api_keys.update(attrs.evolve(seen, last_used_at=T0 + timedelta(seconds=9)))
+        stamping.commit()
+    with pg.uow() as uow:
+        got = uow.api_keys.get(key.id)
+    assert got == attrs.evolve(
+        key, revoked_at=T0, last_used_at=T0 + timedelta(seconds=9), upload_count=2
+    )
+
+
+# --- rate limiter ----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def make_limiter(request: pytest.FixtureRequest) -> Callable[[FixedClock], RateLimiter]:
+    if request.param == "memory":
+        return MemoryRateLimiter
+    engine = _sql_engine(request, request.param)
+    return lambda clock: SqlRateLimiter(engine, clock)
+
+
+@pytest.fixture
+def sql_limiter_engine(sql: Backend) -> Engine:
+    assert sql.engine is not None
+    return sql.engine
+
+
+def test_rate_limit_allows_exactly_limit_per_window(
+    make_limiter: Callable[[FixedClock], RateLimiter],
+) -> None:
+    clock = FixedClock(datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC))  # 10 s into a window
+    limiter = make_limiter(clock)
+    decisions = [limiter.hit("upload:1.2.3.4", limit=3, window_seconds=60) for _ in range(5)]
+    assert [d.allowed for d in decisions] == [True, True, True, False, False]
+    assert [d.remaining for d in decisions] == [2, 1, 0, 0, 0]
+    assert {(d.limit, d.reset_after) for d in decisions} == {(3, 50)}
+    other = limiter.hit("upload:5.6.7.8", limit=3, window_seconds=60)
+    assert other.allowed and other.remaining == 2  # keys count separately
+
+    clock.advance(49.5)  # still the same window
+    assert not limiter.hit("upload:1.2.3.4", limit=3, window_seconds=60).allowed
+    clock.advance(0.5)  # a new window resets the count
+    fresh = limiter.hit("upload:1.2.3.4", limit=3, window_seconds=60)
+    assert (fresh.allowed, fresh.remaining, fresh.reset_after) == (True, 2, 60)
+
+
+def test_sql_rate_limiter_matches_memory(sql_limiter_engine: Engine) -> None:
+    start = datetime(2026, 1, 1, 0, 0, 59, 500000, tzinfo=UTC)
+    mem_clock, sql_clock = FixedClock(start), FixedClock(start)
+    memory, shared = MemoryRateLimiter(mem_clock), SqlRateLimiter(sql_limiter_engine, sql_clock)
+    steps = [0, 0.2, 0.3, 1, 7, 0, 0, 30, 22, 0, 0, 0, 61, 0.1, 119]
+    got: list[tuple[object, ...]] = []
+    want: list[tuple[object, ...]] = []
+    for step in steps:
+        for clock in (mem_clock, sql_clock):
+            clock.advance(step)
+        for key in ("a", "b"):
+            for limiter, out in ((memory, want), (shared, got)):
+                d = limiter.hit(key, limit=2, window_seconds=30 if key == "a" else 60)
+                out.append((d.allowed, d.limit, d.remaining, d.reset_after))
+    assert got == want
+
+
+def test_sql_rate_limiter_counts_concurrent_hits_exactly(sql_limiter_engine: Engine) -> None:
+    limiter = SqlRateLimiter(sql_limiter_engine, FixedClock())
+    allowed: list[bool] = []
+
+    def hammer(_i: int) -> None:
+        for _ in range(3):
+            allowed.append(limiter.hit("k", limit=7, window_seconds=60).allowed)
+
+    run_threads(10, hammer)
+    assert len(allowed) == 30
+    assert allowed.count(True) == 7
+
+
+def test_sql_rate_limiter_sweeps_expired_windows(sql_limiter_engine: Engine) -> None:
+    clock = FixedClock()
+    limiter = SqlRateLimiter(sql_limiter_engine, clock, sweep_interval=60, retention_seconds=120)
+
+    def rows() -> list[str]:
+        with sql_limiter_engine.connect() as conn:
+            return list(conn.execute(select(rate_limit_windows.c.key)).scalars())
+
+    limiter.hit("old", limit=5, window_seconds=60)  # window [0, 60)
+    clock.advance(70)
+    limiter.hit("recent", limit=5, window_seconds=60)  # window [60, 120); a sweep finds nothing
+    assert sorted(rows()) == ["old", "recent"]
+    clock.advance(110)  # at 180 windows starting before 180 - 120 = 60 have expired
+    limiter.hit("new", limit=5, window_seconds=60)
+    assert sorted(rows()) == ["new", "recent"]
+    with sql_limiter_engine.connect() as conn:
+        total = conn.execute(select(func.sum(rate_limit_windows.c.count))).scalar_one()
+    assert total == 2
+
+
+# --- schema and engines ----------------------------------------------------------------------
+
+
+def _schema_diff(engine: Engine) -> list[object]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def test_sql_migrated_sqlite_schema_matches_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "there.sqlite3"  # the parent folders get created
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    upgrade(url)  # idempotent
+    engine = create_engine_for(url)
+    try:
+        assert _schema_diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_sql_migrated_postgres_schema_matches_metadata(pg_session_engine: Engine) -> None:
+    assert _schema_diff(pg_session_engine) == []
+
+
+def test_sql_sqlite_engine_settings(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    try:
+        with engine.connect() as conn:
+            pragma = {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+    finally:
+        engine.dispose()
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 15000}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://u:p@db.example/imgtree",
+        "postgresql://u:p@db.example/imgtree",
+        "postgresql+psycopg://u:p@db.example/imgtree",
+    ],
+)
+def test_sql_postgres_urls_use_psycopg_and_the_pool_sizes(url: str) -> None:
+    engine = create_engine_for(url, pool_size=3, max_overflow=2)  # lazy: nothing connects
+    assert engine.url.drivername == "postgresql+psycopg"
+    assert engine.pool.size() == 3  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def test_sql_unsupported_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database"):
+        create_engine_for("mysql://u@localhost/imgtree")

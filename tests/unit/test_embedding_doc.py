@@ -1,0 +1,39 @@
+"""docs/embedding.md must keep working: run its examples.
+
+The first ```python block is the "upload one image" example and must run on its own; all
+blocks together run in order, as a reader following the page would.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "embedding.md"
+# Fences may be indented (inside a list item); the closing fence has the same indent.
+_BLOCK = re.compile(r"^([ \t]*)```python\n(.*?)^\1```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def python_blocks() -> list[str]:
+    return [textwrap.dedent(m.group(2)) for m in _BLOCK.finditer(DOC.read_text("utf-8"))]
+
+
+def run(source: str, namespace: dict[str, object]) -> None:
+    exec(compile(source, str(DOC), "exec"), namespace)
+
+
+def test_the_doc_has_examples() -> None:
+    assert len(python_blocks()) >= 2
+
+
+def test_first_example_runs_on_its_own() -> None:
+    namespace: dict[str, object] = {"__name__": "embedding_doc"}
+    run(python_blocks()[0], namespace)
+    assert "image" in namespace
+
+
+def test_all_examples_run_in_order() -> None:
+    namespace: dict[str, object] = {"__name__": "embedding_doc"}
+    for block in python_blocks():
+        run(block, namespace)
