@@ -11,7 +11,14 @@ import falcon.testing
 import pytest
 from dependency_injector import providers
 
-from imgtree.adapters.memory import MemoryBlobStorage, MemoryStore, memory_uow_factory
+from imgtree.adapters.memory import (
+    MemoryBlobStorage,
+    MemoryRateLimiter,
+    MemoryStore,
+    memory_uow_factory,
+)
+from imgtree.adapters.sql.migrate import upgrade
+from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.system import SystemClock
 from imgtree.domain.model import User
 from imgtree.entrypoints.container import Container
@@ -25,11 +32,17 @@ BASE_URL = "http://img.test"
 class App:
     container: Container
     client: falcon.testing.TestClient
-    store: MemoryStore
-    storage: MemoryBlobStorage
+    storage: MemoryBlobStorage | LocalBlobStorage
+
+    def stored_keys(self) -> list[str]:
+        if isinstance(self.storage, LocalBlobStorage):
+            return sorted(self.storage.iter_keys())
+        return self.storage.keys()
 
     def user(self, email: str | None = None, **kwargs: object) -> User:
-        return self.container.create_user()(email or f"{uuid.uuid4().hex[:8]}@example.com", **kwargs)
+        return self.container.create_user()(
+            email or f"{uuid.uuid4().hex[:8]}@example.com", **kwargs
+        )
 
     def key_for(self, user: User, name: str = "test") -> str:
         return self.container.create_api_key()(user.id, name).secret
@@ -39,25 +52,36 @@ class App:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., App]:
-    def build(**settings_overrides: object) -> App:
+def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., App]:
+    """Build the app on memory adapters, or on SQLite + local disk (`backend="sqlite"`)."""
+    default_backend = getattr(request, "param", "memory")
+
+    def build(backend: str | None = None, **settings_overrides: object) -> App:
+        backend = backend or default_backend
         values: dict[str, object] = {
             "base_url": BASE_URL,
             "media_dir": tmp_path / "media",
-            "database_url": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+            "database_url": f"sqlite:///{tmp_path / 'imgtree.sqlite3'}",
             "rate_limit_per_minute": 10_000,
         }
         values.update(settings_overrides)
-        container = Container(settings=Settings(**values))  # type: ignore[arg-type]
-        store = MemoryStore()
-        storage = MemoryBlobStorage(SystemClock())
-        container.uow_factory.override(providers.Object(memory_uow_factory(store)))
-        container.storage.override(providers.Object(storage))
-        return App(container, falcon.testing.TestClient(create_app(container)), store, storage)
+        settings = Settings(**values)  # type: ignore[arg-type]
+        container = Container(settings=settings)
+        storage: MemoryBlobStorage | LocalBlobStorage
+        if backend == "sqlite":
+            upgrade(settings.database_url)
+            storage = container.storage()
+        else:
+            storage = MemoryBlobStorage(SystemClock())
+            container.uow_factory.override(providers.Object(memory_uow_factory(MemoryStore())))
+            container.storage.override(providers.Object(storage))
+            container.rate_limiter.override(providers.Object(MemoryRateLimiter(container.clock())))
+        return App(container, falcon.testing.TestClient(create_app(container)), storage)
 
     return build
 
 
-@pytest.fixture
-def app(make_app: Callable[..., App]) -> App:
-    return make_app()
+@pytest.fixture(params=["memory", "sqlite"])
+def app(make_app: Callable[..., App], request: pytest.FixtureRequest) -> App:
+    """The HTTP suite runs twice: on memory adapters and on SQLite + local disk."""
+    return make_app(backend=request.param)

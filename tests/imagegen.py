@@ -69,9 +69,7 @@ def jpeg(
     return _save(picture(w, h), "JPEG", **options)
 
 
-def png(
-    w: int = 64, h: int = 48, *, alpha: bool = False, text_chunk: str | None = None
-) -> bytes:
+def png(w: int = 64, h: int = 48, *, alpha: bool = False, text_chunk: str | None = None) -> bytes:
     from PIL.PngImagePlugin import PngInfo
 
     im = picture(w, h, "RGBA" if alpha else "RGB")
@@ -118,7 +116,9 @@ def png_declaring(w: int = 60_000, h: int = 60_000) -> bytes:
     """A tiny, well-formed PNG whose IHDR claims w x h pixels (a decompression bomb header)."""
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    )
 
 
 def truncated(data: bytes, keep: float = 0.5) -> bytes:

@@ -6,6 +6,7 @@ them with Pillow, so a new processor joins by adding one entry to `PROCESSORS`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from collections.abc import Callable
@@ -316,10 +317,8 @@ def test_hostile_input_raises_domain_errors(processor: ImageProcessor, case: str
         with pytest.raises(error):
             processor.inspect(io.BytesIO(make()))
     else:
-        try:
+        with contextlib.suppress(InvalidImage):
             processor.inspect(io.BytesIO(make()))
-        except InvalidImage:
-            pass
 
 
 def _mutated(data: bytes, position: int, value: int) -> bytes:

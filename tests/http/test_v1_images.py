@@ -40,7 +40,9 @@ def test_list_is_paginated_with_totals(app: App) -> None:
     assert item["url"] == f"{BASE_URL}/i/{item['slug']}"
     seen = []
     for page in (1, 2, 3):
-        r = app.client.simulate_get("/api/v1/images", params={"limit": 2, "page": page}, headers=headers)
+        r = app.client.simulate_get(
+            "/api/v1/images", params={"limit": 2, "page": page}, headers=headers
+        )
         seen += [i["slug"] for i in r.json["images"]]
     assert sorted(seen) == sorted(i["id"] for i in uploaded)
     assert r.json["has_more"] is False
@@ -77,7 +79,9 @@ def test_delete_by_owner_soft_deletes(app: App) -> None:
     assert app.client.simulate_get(path(img["url"])).status_code == 404
     again = app.client.simulate_delete(f"/api/v1/images/{listed['id']}", headers=headers)
     assert again.status_code == 404
-    assert app.client.simulate_delete("/api/v1/images/not-a-uuid", headers=headers).status_code == 400
+    assert (
+        app.client.simulate_delete("/api/v1/images/not-a-uuid", headers=headers).status_code == 400
+    )
 
 
 def test_delete_url_get_confirms_and_never_deletes(app: App) -> None:
@@ -129,8 +133,12 @@ def test_public_page_has_image_codes_and_open_graph(app: App) -> None:
 
 
 def test_user_supplied_name_is_escaped_in_pages(app: App) -> None:
-    body, ctype = encode([("file", '<img src=x onerror=alert(1)>.png', "image/png", imagegen.png(4, 4))])
-    r = app.client.simulate_post("/api/v1/upload", body=body, headers={**app.auth(), "Content-Type": ctype})
+    body, ctype = encode(
+        [("file", "<img src=x onerror=alert(1)>.png", "image/png", imagegen.png(4, 4))]
+    )
+    r = app.client.simulate_post(
+        "/api/v1/upload", body=body, headers={**app.auth(), "Content-Type": ctype}
+    )
     img = r.json["images"][0]
     page = app.client.simulate_get(path(img["url"])).text
     assert "<img src=x onerror" not in page
@@ -144,7 +152,10 @@ def test_media_headers_etag_range_head(app: App) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"] == "image/png"
     assert r.headers["x-content-type-options"] == "nosniff"
-    assert "immutable" in r.headers["cache-control"] and "max-age=31536000" in r.headers["cache-control"]
+    assert (
+        "immutable" in r.headers["cache-control"]
+        and "max-age=31536000" in r.headers["cache-control"]
+    )
     assert r.headers["content-disposition"].startswith("inline;")
     etag = r.headers["etag"]
     full = r.content

@@ -130,7 +130,9 @@ def test_missing_or_invalid_key_is_401(app: App, header: str | None) -> None:
 
 def test_right_prefix_wrong_secret_is_401(app: App) -> None:
     key = app.key_for(app.user())
-    r = post_files(app, {"Authorization": f"Bearer {key[:-4]}AAAA"}, ("a.png", "image/png", imagegen.png(4, 4)))
+    r = post_files(
+        app, {"Authorization": f"Bearer {key[:-4]}AAAA"}, ("a.png", "image/png", imagegen.png(4, 4))
+    )
     assert r.status_code == 401
 
 
@@ -174,13 +176,15 @@ def test_hostile_single_files_get_clear_errors(app: App, name: str, data, status
     assert r.json["success"] is False
     assert r.json["images"][0]["status"] == status
     assert "Traceback" not in r.text
-    assert app.storage.keys() == []
+    assert app.stored_keys() == []
     assert app.client.simulate_get("/api/v1/upload").status_code == 200
 
 
 def test_gif_with_html_appended_is_published_without_it(app: App) -> None:
     payload = b"<html><script>alert(1)</script></html>"
-    r = post_files(app, app.auth(), ("x.gif", "image/gif", imagegen.with_appended(imagegen.gif(8, 8), payload)))
+    r = post_files(
+        app, app.auth(), ("x.gif", "image/gif", imagegen.with_appended(imagegen.gif(8, 8), payload))
+    )
     assert r.status_code == 200
     media = app.client.simulate_get(r.json["images"][0]["direct_url"].removeprefix(BASE_URL))
     assert media.status_code == 200
@@ -188,8 +192,9 @@ def test_gif_with_html_appended_is_published_without_it(app: App) -> None:
     assert media.headers["content-type"] == "image/gif"
 
 
-def test_too_large_file_is_413_per_file(make_app) -> None:
-    app = make_app(max_upload_bytes=2000)
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_too_large_file_is_413_per_file(make_app, backend: str) -> None:
+    app = make_app(backend=backend, max_upload_bytes=2000)
     r = post_files(
         app,
         app.auth(),
@@ -205,12 +210,15 @@ def test_more_than_batch_limit_is_400(app: App) -> None:
     files = [(f"{i}.png", "image/png", imagegen.png(2, 2)) for i in range(21)]
     r = post_files(app, app.auth(), *files)
     assert r.status_code == 400
-    assert app.storage.keys() == []
+    assert app.stored_keys() == []
 
 
 def test_album_of_someone_else_is_404(app: App) -> None:
     r = post_files(
-        app, app.auth(), ("a.png", "image/png", imagegen.png(4, 4)), albumId="7d3c1f8e-3c0a-4a4e-9a43-0c3d8e3c9b11"
+        app,
+        app.auth(),
+        ("a.png", "image/png", imagegen.png(4, 4)),
+        albumId="7d3c1f8e-3c0a-4a4e-9a43-0c3d8e3c9b11",
     )
     assert r.status_code == 404
     r = post_files(app, app.auth(), ("a.png", "image/png", imagegen.png(4, 4)), albumId="nope")
@@ -230,8 +238,9 @@ def test_malformed_multipart_is_400(app: App) -> None:
     assert r.status_code == 400
 
 
-def test_rate_limit_429_with_headers(make_app) -> None:
-    app = make_app(rate_limit_per_minute=3)
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_rate_limit_429_with_headers(make_app, backend: str) -> None:
+    app = make_app(backend=backend, rate_limit_per_minute=3)
     headers = app.auth()
     statuses = []
     for _ in range(4):
@@ -247,7 +256,9 @@ def test_api_key_upload_counter_counts_successes(app: App) -> None:
     user = app.user()
     created = app.container.create_api_key()(user.id, "sharex")
     headers = {"Authorization": f"Bearer {created.secret}"}
-    post_files(app, headers, ("a.png", "image/png", imagegen.png(4, 4)), ("b.txt", "text/plain", b"x"))
+    post_files(
+        app, headers, ("a.png", "image/png", imagegen.png(4, 4)), ("b.txt", "text/plain", b"x")
+    )
     (key,) = app.container.list_api_keys()(user.id)
     assert key.upload_count == 1
 
@@ -267,7 +278,9 @@ def test_unexpected_errors_are_generic_json_500(app: App) -> None:
 
     client = falcon.testing.TestClient(create_app(app.container))
     body, ctype = encode([("file", "a.png", "image/png", imagegen.png(4, 4))])
-    r = client.simulate_post("/api/v1/upload", body=body, headers={**app.auth(), "Content-Type": ctype})
+    r = client.simulate_post(
+        "/api/v1/upload", body=body, headers={**app.auth(), "Content-Type": ctype}
+    )
     assert r.status_code == 500
     assert r.json == {"success": False, "error": "Internal server error"}
     assert "secret" not in r.text

@@ -88,7 +88,10 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
         f"{base}/api/v1/upload",
         headers=auth,
         files=[
-            ("file", ("a.jpg", imagegen.jpeg(640, 480, exif_orientation=6, gps=True), "image/jpeg")),
+            (
+                "file",
+                ("a.jpg", imagegen.jpeg(640, 480, exif_orientation=6, gps=True), "image/jpeg"),
+            ),
             ("file", ("b.png", imagegen.png(64, 64, alpha=True), "image/png")),
         ],
         timeout=30,
@@ -101,7 +104,10 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     r = requests.post(
         f"{base}/api/v1/upload",
         headers=auth,
-        json={"filename": "c.gif", "file_base64": base64.b64encode(imagegen.gif(16, 16, frames=3)).decode()},
+        json={
+            "filename": "c.gif",
+            "file_base64": base64.b64encode(imagegen.gif(16, 16, frames=3)).decode(),
+        },
         timeout=30,
     )
     assert r.status_code == 200, r.text

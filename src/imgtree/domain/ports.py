@@ -17,6 +17,8 @@ import attrs
 from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, User
 
 # --- repositories and unit of work ---------------------------------------------------------
+# Every repository's `add` raises imgtree.domain.errors.Conflict on a duplicate id or unique
+# field (email, key prefix, slug); `update` changes an existing row and never inserts.
 
 
 class UserRepository(Protocol):

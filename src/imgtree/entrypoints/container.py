@@ -9,8 +9,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from imgtree.adapters.imaging.pillow import PillowImageProcessor
-from imgtree.adapters.memory import MemoryRateLimiter
-from imgtree.adapters.sql import create_engine_for, sql_uow_factory
+from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.system import (
     Argon2PasswordHasher,
@@ -59,7 +58,8 @@ class Container(containers.DeclarativeContainer):
         max_frames=settings.provided.max_frames,
         thumbnail_size=settings.provided.thumbnail_size,
     )
-    rate_limiter = providers.Singleton(MemoryRateLimiter, clock)
+    # On the database, so the per-IP limit holds across gunicorn workers and hosts.
+    rate_limiter = providers.Singleton(SqlRateLimiter, engine, clock)
 
     # --- policies ---
     upload_policy = providers.Singleton(

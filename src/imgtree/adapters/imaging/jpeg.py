@@ -90,7 +90,7 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
         if end > n:
             raise ContainerError("JPEG is truncated")
         segment = view[pos - 2 : end]
-        payload = view[pos + 2 : end]
+        start = pos + 2  # of the payload
         pos = end
         if code in _SOF:
             frame_seen = True
@@ -108,20 +108,19 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
             pos = match.start()
             scans += 1
         elif code == _APP0:
-            if jfif is None and payload[:5] == b"JFIF\x00":
-                jfif = _jfif_without_thumbnail(bytes(payload))
+            if jfif is None and data.startswith(b"JFIF\x00", start, end):
+                jfif = _jfif_without_thumbnail(data[start:end])
         elif code == _APP1:
             # Only the first EXIF block counts, as for browsers and Pillow.
-            if not exif_seen and payload[:6] == b"Exif\x00\x00":
+            if not exif_seen and data.startswith(b"Exif\x00\x00", start, end):
                 exif_seen = True
-                orientation = exif.read_orientation(bytes(payload[6:]))
+                orientation = exif.read_orientation(data[start + 6 : end])
         elif code == _APP2:
-            if payload[: len(_ICC_HEADER)] == _ICC_HEADER:
+            if data.startswith(_ICC_HEADER, start, end):
                 icc.append(segment)
-                icc_size += len(payload) - len(_ICC_HEADER) - 2
-        elif code == _APP14:
-            if adobe is None and payload[:5] == b"Adobe":
-                adobe = segment
+                icc_size += end - start - len(_ICC_HEADER) - 2
+        elif code == _APP14 and adobe is None and data.startswith(b"Adobe", start, end):
+            adobe = segment
         # Everything else (other APPn, COM, JPGn, reserved markers) is dropped.
     if scans == 0:
         raise ContainerError("JPEG has no image data")

@@ -114,7 +114,7 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
             kept.append(_chunk(b"EXIF", exif.orientation_only(orientation)))
         header[0] = flags
         header[1:4] = b"\x00\x00\x00"
-        head = _chunk(b"VP8X", header)
+        head = _chunk(b"VP8X", bytes(header))
     body = b"".join([head, *kept])
     out = b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
     return Rewritten(data=out, orientation=orientation, frames=frames or None)

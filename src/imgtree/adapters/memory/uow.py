@@ -15,6 +15,7 @@ from typing import Self
 
 import attrs
 
+from imgtree.domain.errors import Conflict
 from imgtree.domain.model import Album, ApiKey, Image, User
 
 
@@ -47,6 +48,8 @@ class _UserRepo:
         self._t = t
 
     def add(self, user: User) -> None:
+        if user.id in self._t.users or self.get_by_email(user.email) is not None:
+            raise Conflict("A user with this email already exists")
         self._t.users[user.id] = user
 
     def get(self, user_id: uuid.UUID) -> User | None:
@@ -57,7 +60,8 @@ class _UserRepo:
         return next((u for u in self._t.users.values() if u.email == email), None)
 
     def update(self, user: User) -> None:
-        self._t.users[user.id] = user
+        if user.id in self._t.users:
+            self._t.users[user.id] = user
 
 
 class _ApiKeyRepo:
@@ -65,6 +69,8 @@ class _ApiKeyRepo:
         self._t = t
 
     def add(self, key: ApiKey) -> None:
+        if key.id in self._t.api_keys or self.get_by_prefix(key.prefix) is not None:
+            raise Conflict("API key already exists")
         self._t.api_keys[key.id] = key
 
     def get(self, key_id: uuid.UUID) -> ApiKey | None:
@@ -78,7 +84,8 @@ class _ApiKeyRepo:
         return sorted(keys, key=lambda k: (k.created_at, str(k.id)), reverse=True)
 
     def update(self, key: ApiKey) -> None:
-        self._t.api_keys[key.id] = key
+        if key.id in self._t.api_keys:
+            self._t.api_keys[key.id] = key
 
     def increment_uploads(self, key_id: uuid.UUID, by: int) -> None:
         key = self._t.api_keys.get(key_id)
@@ -91,6 +98,8 @@ class _AlbumRepo:
         self._t = t
 
     def add(self, album: Album) -> None:
+        if album.id in self._t.albums:
+            raise Conflict("Album already exists")
         self._t.albums[album.id] = album
 
     def get(self, album_id: uuid.UUID) -> Album | None:
@@ -102,6 +111,8 @@ class _ImageRepo:
         self._t = t
 
     def add(self, image: Image) -> None:
+        if image.id in self._t.images or self.slug_exists(image.slug):
+            raise Conflict("Image already exists")
         self._t.images[image.id] = image
 
     def get(self, image_id: uuid.UUID) -> Image | None:

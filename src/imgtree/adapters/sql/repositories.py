@@ -165,13 +165,12 @@ class _Repository(Generic[E]):
         # both land, instead of the later one writing back the other's stale values.
         self._seen: dict[uuid.UUID, E] = {}
 
-    def _write(self, statement: Executable) -> CursorResult[Any]:
+    def _write(self, statement: Executable) -> None:
         try:
             with self._s.begin_nested():
-                result: CursorResult[Any] = self._s.execute(statement)  # type: ignore[assignment]
+                self._s.execute(statement)
         except IntegrityError as exc:
             raise Conflict(f"The {self.what} conflicts with existing data") from exc
-        return result
 
     def _one(self, *where: Any) -> E | None:
         row = self._s.execute(select(self.table).where(*where)).first()
