@@ -87,20 +87,32 @@ def _frames(w: int, h: int, count: int) -> list[Image.Image]:
     return [Image.new("RGB", (w, h), colours[i % len(colours)]) for i in range(count)]
 
 
-def gif(w: int = 64, h: int = 48, frames: int = 1) -> bytes:
+def gif(w: int = 64, h: int = 48, frames: int = 1, *, comment: bytes | None = None) -> bytes:
+    extra: dict[str, object] = {} if comment is None else {"comment": comment}
     first, *rest = _frames(w, h, frames)
     if not rest:
-        return _save(picture(w, h), "GIF")
-    return _save(first, "GIF", save_all=True, append_images=rest, duration=80, loop=0)
+        return _save(picture(w, h), "GIF", **extra)
+    return _save(first, "GIF", save_all=True, append_images=rest, duration=80, loop=0, **extra)
 
 
-def webp(w: int = 64, h: int = 48, frames: int = 1, lossless: bool = False) -> bytes:
+def webp(
+    w: int = 64,
+    h: int = 48,
+    frames: int = 1,
+    lossless: bool = False,
+    *,
+    exif: bytes | None = None,
+    xmp: bytes | None = None,
+) -> bytes:
+    extra: dict[str, object] = {"lossless": lossless}
+    if exif is not None:
+        extra["exif"] = exif
+    if xmp is not None:
+        extra["xmp"] = xmp
     first, *rest = _frames(w, h, frames)
     if not rest:
-        return _save(picture(w, h), "WEBP", lossless=lossless, quality=80)
-    return _save(
-        first, "WEBP", save_all=True, append_images=rest, duration=80, loop=0, lossless=lossless
-    )
+        return _save(picture(w, h), "WEBP", quality=80, **extra)
+    return _save(first, "WEBP", save_all=True, append_images=rest, duration=80, loop=0, **extra)
 
 
 def apng(w: int = 64, h: int = 48, frames: int = 3) -> bytes:

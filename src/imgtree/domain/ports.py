@@ -120,6 +120,20 @@ class BlobStorage(Protocol):
         """Remove the blob; absent blobs are not an error (delete is idempotent)."""
         ...
 
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every stored key starting with `prefix` (for purge's orphan sweep)."""
+        ...
+
+    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
+        """A URL a client can PUT the bytes of `key` to directly, with exactly this
+        Content-Type, valid for `expires_in` seconds; None when this storage cannot presign
+        (then imgtree accepts the PUT itself and streams it into `put`)."""
+        ...
+
+    def public_url(self, key: str) -> str | None:
+        """A URL serving the blob without the app (bucket or CDN); None when imgtree serves it."""
+        ...
+
 
 # --- image processing ------------------------------------------------------------------------
 
@@ -159,7 +173,11 @@ class ImageProcessor(Protocol):
         ...
 
     def process(self, source: BinaryIO) -> ProcessedImage:
-        """Fully verify, strip metadata and make a thumbnail; raise like `inspect`."""
+        """Fully verify, strip metadata and make a thumbnail; raise like `inspect`.
+
+        Reads `source` from its current position (bounded by the caller's size limit). The
+        published bytes keep the stored pixels plus their orientation tag; `info` reports the
+        dimensions the image is displayed at (quarter turns swap width and height)."""
         ...
 
 

@@ -17,6 +17,10 @@ class ContainerError(ValueError):
     """The file's structure is broken or truncated. The message is safe to show to users."""
 
 
+class LimitExceeded(ContainerError):
+    """The file is well-formed so far but bigger than allowed (e.g. too many frames)."""
+
+
 @attrs.frozen
 class Rewritten:
     """Sanitised bytes, plus what the rewriter learnt on the way.

@@ -14,7 +14,7 @@ exact, keeps every delay and disposal method, and costs one pass over the bytes.
 
 from __future__ import annotations
 
-from imgtree.adapters.imaging.container import ContainerError, Rewritten
+from imgtree.adapters.imaging.container import ContainerError, LimitExceeded, Rewritten
 
 SIGNATURES = (b"GIF87a", b"GIF89a")
 
@@ -70,7 +70,7 @@ def rewrite(data: bytes, *, max_frames: int | None = None) -> Rewritten:
             pos = _skip_sub_blocks(data, pos + 10 + _table_size(data[pos + 9]) + 1)
             frames += 1
             if max_frames is not None and frames > max_frames:
-                raise ContainerError(f"GIF has more than {max_frames} frames")
+                raise LimitExceeded(f"Image has too many frames: more than {max_frames}")
             if pending_control is not None:
                 kept.append(pending_control)
                 pending_control = None

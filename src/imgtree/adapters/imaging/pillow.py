@@ -29,10 +29,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+import attrs
 from PIL import Image, ImageFile
 
 from imgtree.adapters.imaging import gif, jpeg, png, webp
-from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
+from imgtree.adapters.imaging.container import (
+    MAX_ICC_BYTES,
+    ContainerError,
+    LimitExceeded,
+    Rewritten,
+)
 from imgtree.adapters.imaging.sniff import sniff
 from imgtree.domain.errors import DomainError, InvalidImage
 from imgtree.domain.model import ImageFormat
@@ -171,6 +177,9 @@ class PillowImageProcessor:
             icc = im.info.get("icc_profile")
             thumb = self._verify_and_thumbnail(im, info)
             thumbnail, thumbnail_format = self._encode_thumbnail(thumb, rewritten, icc)
+        if rewritten.orientation in (5, 6, 7, 8):
+            # Quarter turns: report the dimensions the picture is displayed at.
+            info = attrs.evolve(info, width=info.height, height=info.width)
         return ProcessedImage(
             info=info,
             published=_spool(rewritten.data),
@@ -190,6 +199,8 @@ class PillowImageProcessor:
         }
         try:
             return rewriters[fmt]()
+        except LimitExceeded as exc:
+            raise InvalidImage(str(exc)) from exc
         except ContainerError as exc:
             raise InvalidImage(f"Image could not be decoded: {exc}") from exc
 

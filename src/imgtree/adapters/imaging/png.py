@@ -72,6 +72,8 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
     orientation = 1
     exif_seen = False
     idat_seen = False
+    declared_frames: int | None = None  # from acTL
+    frame_controls = 0  # fcTL chunks
     while True:
         if pos + 12 > n:
             raise ContainerError("PNG is truncated (no IEND chunk)")
@@ -91,6 +93,9 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
         pos = end
         if kind in _KEEP:
             idat_seen = idat_seen or kind == b"IDAT"
+            if kind == b"acTL" and len(body) >= 4 and declared_frames is None:
+                (declared_frames,) = struct.unpack_from(">I", body)
+            frame_controls += kind == b"fcTL"
             kept.append(whole)
             if kind == b"IEND":
                 break
@@ -105,7 +110,12 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
             raise ContainerError(f"PNG has an unknown critical chunk {kind.decode()}")
     if not idat_seen:
         raise ContainerError("PNG has no image data")
+    # Viewers fall back to the still image when these disagree; Pillow would decode only
+    # the declared frames and leave the others unverified.
+    if declared_frames is not None and declared_frames != frame_controls:
+        raise ContainerError("APNG frame count does not match its header")
     if orientation != 1:
         # Right after IHDR: before the image data, where readers look for it.
         kept.insert(1, chunk(b"eXIf", exif.orientation_only(orientation)))
+    # Frames are left to Pillow to count: a default image outside the animation is one too.
     return Rewritten(data=SIGNATURE + b"".join(kept), orientation=orientation)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from imgtree.domain.ports import BlobInfo, Clock, iter_chunks
@@ -42,6 +43,15 @@ class MemoryBlobStorage:
     def delete(self, key: str) -> None:
         with self._lock:
             self._blobs.pop(key, None)
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        return iter([k for k in self.keys() if k.startswith(prefix)])
+
+    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
+        return None  # the app accepts the PUT itself
+
+    def public_url(self, key: str) -> str | None:
+        return None
 
     def keys(self) -> list[str]:
         """All stored keys (for tests: prove nothing was left behind)."""

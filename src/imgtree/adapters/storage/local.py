@@ -161,6 +161,12 @@ class LocalBlobStorage:
 
     # --- internals --------------------------------------------------------------------------
 
+    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
+        return None  # a filesystem has no URLs: the app's own signed PUT route streams to `put`
+
+    def public_url(self, key: str) -> str | None:
+        return None  # served by the app (or by a web server pointed at the media directory)
+
     def _path(self, key: str) -> Path:
         """The path for `key`, refusing any key that could name something outside root."""
         if not isinstance(key, str):
