@@ -21,14 +21,18 @@ import pytest
 from imgtree.adapters.memory import FixedClock, MemoryBlobStorage
 from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.domain.ports import BlobStorage
+from tests.s3 import make_s3_storage, moto_server  # noqa: F401  (moto_server: the fixture)
 
 MiB = 1024 * 1024
 
 
-@pytest.fixture(params=["memory", "local"])
+@pytest.fixture(params=["memory", "local", "s3"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     if request.param == "memory":
         return MemoryBlobStorage(FixedClock())
+    if request.param == "s3":
+        # Looked up lazily so memory/local runs never start the moto server.
+        return make_s3_storage(request.getfixturevalue("moto_server"))
     return LocalBlobStorage(tmp_path / "media")
 
 

@@ -56,9 +56,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "forwarded_allow_ips": ",".join(str(n) for n in settings.trusted_proxies)
                 or "127.0.0.1",
                 "proc_name": "imgtree",
+                # One control socket per user would collide between two servers on one host.
+                "control_socket_disable": True,
             }
             for key, value in options.items():
-                if value is not None:
+                # Settings newer gunicorns added (control socket) are skipped on older ones.
+                if value is not None and key in self.cfg.settings:
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
