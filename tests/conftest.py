@@ -19,11 +19,14 @@ from imgtree.adapters.memory import (
 )
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.storage.local import LocalBlobStorage
+from imgtree.adapters.storage.s3 import S3BlobStorage
 from imgtree.adapters.system import SystemClock
 from imgtree.domain.model import User
 from imgtree.entrypoints.container import Container
 from imgtree.entrypoints.http.app import create_app
 from imgtree.entrypoints.settings import Settings
+from tests.pg import postgres_url, truncate_all  # noqa: F401 (a fixture, used by name)
+from tests.s3 import make_s3_storage, moto_server  # noqa: F401 (a fixture, used by name)
 
 BASE_URL = "http://img.test"
 
@@ -32,12 +35,10 @@ BASE_URL = "http://img.test"
 class App:
     container: Container
     client: falcon.testing.TestClient
-    storage: MemoryBlobStorage | LocalBlobStorage
+    storage: MemoryBlobStorage | LocalBlobStorage | S3BlobStorage
 
     def stored_keys(self) -> list[str]:
-        if isinstance(self.storage, LocalBlobStorage):
-            return sorted(self.storage.iter_keys())
-        return self.storage.keys()
+        return sorted(self.storage.iter_keys())
 
     def user(self, email: str | None = None, **kwargs: object) -> User:
         return self.container.create_user()(
@@ -53,7 +54,8 @@ class App:
 
 @pytest.fixture
 def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., App]:
-    """Build the app on memory adapters, or on SQLite + local disk (`backend="sqlite"`)."""
+    """Build the app on memory adapters, on SQLite + local disk (`backend="sqlite"`) or on
+    Postgres + S3 (`backend="postgres_s3"`: a session database and a moto server)."""
     default_backend = getattr(request, "param", "memory")
 
     def build(backend: str | None = None, **settings_overrides: object) -> App:
@@ -67,10 +69,18 @@ def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Ap
         values.update(settings_overrides)
         settings = Settings(**values)  # type: ignore[arg-type]
         container = Container(settings=settings)
-        storage: MemoryBlobStorage | LocalBlobStorage
+        storage: MemoryBlobStorage | LocalBlobStorage | S3BlobStorage
         if backend == "sqlite":
             upgrade(settings.database_url)
             storage = container.storage()
+        elif backend == "postgres_s3":
+            database_url = request.getfixturevalue("postgres_url")
+            settings = attrs.evolve(settings, database_url=database_url)
+            container = Container(settings=settings)
+            upgrade(database_url)
+            truncate_all(container.engine())
+            storage = make_s3_storage(request.getfixturevalue("moto_server"))
+            container.storage.override(providers.Object(storage))
         else:
             storage = MemoryBlobStorage(SystemClock())
             container.uow_factory.override(providers.Object(memory_uow_factory(MemoryStore())))

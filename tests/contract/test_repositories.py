@@ -30,7 +30,7 @@ from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_fact
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.sql.tables import metadata, rate_limit_windows
 from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Role, User
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
 from imgtree.domain.ports import RateLimiter, UnitOfWorkFactory
 from tests.pg import postgres_url, truncate_all  # noqa: F401  (postgres_url is a fixture)
 
@@ -822,3 +822,262 @@ def test_sql_postgres_urls_use_psycopg_and_the_pool_sizes(url: str) -> None:
 def test_sql_unsupported_database_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database"):
         create_engine_for("mysql://u@localhost/imgtree")
+
+
+# --- pending uploads (presign -> PUT -> complete) --------------------------------------------
+
+
+def make_pending(owner: User | None, **kw: object) -> PendingUpload:
+    pending_id = kw.pop("id", None) or uuid.uuid4()
+    fields: dict[str, object] = {
+        "id": pending_id,
+        "owner_id": owner.id if owner else None,
+        "filename": "cat.png",
+        "declared_type": ImageFormat.PNG,
+        "declared_size": 1234,
+        "object_key": f"uploads/{pending_id}.png",
+        "completion_token_hash": "sha256$" + uuid.uuid4().hex,
+        "put_token_hash": "sha256$" + uuid.uuid4().hex,
+        "created_at": T0,
+        "expires_at": T0 + timedelta(minutes=15),
+    }
+    return PendingUpload(**(fields | kw))  # type: ignore[arg-type]
+
+
+def add_pending(uow_factory: UnitOfWorkFactory, *pending: PendingUpload) -> None:
+    with uow_factory() as uow:
+        for p in pending:
+            uow.pending_uploads.add(p)
+        uow.commit()
+
+
+def test_pending_upload_round_trip_and_hash_lookup(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    album, key = make_album(user), make_key(user)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.api_keys.add(key)
+        uow.commit()
+    full = make_pending(
+        user,
+        api_key_id=key.id,
+        album_id=album.id,
+        is_public=False,
+        filename="Ünïcödé 猫.gif",
+        declared_type=ImageFormat.GIF,
+        declared_size=12_345_678_901,  # beyond 32 bits
+        expires_at=T0 + timedelta(minutes=15, microseconds=7),
+    )
+    guest = make_pending(None)
+    add_pending(backend.uow, full, guest)
+    with backend.uow() as uow:
+        assert uow.pending_uploads.get(full.id) == full
+        assert uow.pending_uploads.get(guest.id) == guest
+        assert uow.pending_uploads.get(uuid.uuid4()) is None
+        assert uow.pending_uploads.get_by_completion_hash(full.completion_token_hash) == full
+        assert uow.pending_uploads.get_by_completion_hash(guest.completion_token_hash) == guest
+        assert uow.pending_uploads.get_by_completion_hash(full.put_token_hash) is None
+        assert uow.pending_uploads.get_by_completion_hash("sha256$nope") is None
+
+
+def test_pending_upload_duplicates_are_a_conflict(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    first = make_pending(user)
+    add_pending(backend.uow, first)
+    survivor = make_pending(user)
+    with backend.uow() as uow:
+        uow.pending_uploads.add(survivor)
+        with pytest.raises(Conflict):
+            uow.pending_uploads.add(
+                make_pending(user, completion_token_hash=first.completion_token_hash)
+            )
+        with pytest.raises(Conflict):
+            uow.pending_uploads.add(make_pending(user, id=first.id))
+        uow.commit()  # the unit of work stays usable
+    with backend.uow() as uow:
+        assert uow.pending_uploads.get(survivor.id) == survivor
+        assert uow.pending_uploads.get(first.id) == first
+
+
+def test_mark_received_and_claim_succeed_exactly_once(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    pending = make_pending(user)
+    add_pending(backend.uow, pending)
+    put_at, claim_at = T0 + timedelta(seconds=5), T0 + timedelta(seconds=9, microseconds=3)
+    with backend.uow() as uow:
+        assert uow.pending_uploads.mark_received(pending.id, put_at) is True
+        assert uow.pending_uploads.mark_received(pending.id, claim_at) is False
+        assert uow.pending_uploads.mark_received(uuid.uuid4(), put_at) is False
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.pending_uploads.mark_received(pending.id, claim_at) is False
+        assert uow.pending_uploads.claim(pending.id, claim_at) is True
+        assert uow.pending_uploads.claim(pending.id, claim_at) is False
+        assert uow.pending_uploads.claim(uuid.uuid4(), claim_at) is False
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.pending_uploads.claim(pending.id, claim_at) is False
+        assert uow.pending_uploads.get(pending.id) == attrs.evolve(
+            pending, received_at=put_at, claimed_at=claim_at
+        )
+
+
+def test_claim_without_commit_is_undone(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    pending = make_pending(user)
+    add_pending(backend.uow, pending)
+    with backend.uow() as uow:
+        assert uow.pending_uploads.claim(pending.id, T0)
+        assert uow.pending_uploads.mark_received(pending.id, T0)
+    with backend.uow() as uow:
+        assert uow.pending_uploads.get(pending.id) == pending
+        assert uow.pending_uploads.claim(pending.id, T0)
+
+
+def test_set_image_records_the_published_image(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    pending, image = make_pending(user), make_image(user)
+    add_pending(backend.uow, pending)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        assert uow.pending_uploads.claim(pending.id, T0)
+        uow.pending_uploads.set_image(pending.id, image.id)
+        uow.pending_uploads.set_image(uuid.uuid4(), image.id)  # unknown: nothing happens
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.pending_uploads.get(pending.id) == attrs.evolve(
+            pending, claimed_at=T0, image_id=image.id
+        )
+
+
+def test_list_stale_is_oldest_first_before_the_cut_off_with_limit(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    cut = T0 + timedelta(hours=1)
+    # Ties on expires_at are broken by id, so batches are stable.
+    stamps = [cut - timedelta(minutes=m) for m in (1, 30, 30, 30, 59, 5)]
+    stale = [make_pending(user, expires_at=at) for at in stamps]
+    stale.append(make_pending(None, expires_at=cut - timedelta(seconds=1), claimed_at=T0))
+    fresh = [
+        make_pending(user, expires_at=cut),  # not before the cut-off
+        make_pending(user, expires_at=cut + timedelta(microseconds=1)),
+    ]
+    add_pending(backend.uow, *stale, *fresh)
+    expected = sorted(stale, key=lambda p: (p.expires_at, p.id))
+    with backend.uow() as uow:
+        assert uow.pending_uploads.list_stale(cut, limit=100) == expected
+        assert uow.pending_uploads.list_stale(cut, limit=3) == expected[:3]
+        assert uow.pending_uploads.list_stale(T0, limit=100) == []
+
+
+def test_remove_pending_upload(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    gone, kept = make_pending(user), make_pending(user)
+    add_pending(backend.uow, gone, kept)
+    with backend.uow() as uow:
+        uow.pending_uploads.remove(gone.id)
+        uow.pending_uploads.remove(uuid.uuid4())  # absent: not an error
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.pending_uploads.get(gone.id) is None
+        assert uow.pending_uploads.get_by_completion_hash(gone.completion_token_hash) is None
+        assert uow.pending_uploads.get(kept.id) == kept
+        uow.pending_uploads.remove(gone.id)  # twice: still fine
+        uow.commit()
+
+
+def test_count_open_counts_unexpired_unclaimed_uploads(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    now = T0 + timedelta(minutes=10)
+    add_pending(
+        backend.uow,
+        make_pending(user),  # open
+        make_pending(None),  # open (guest)
+        make_pending(user, received_at=T0),  # received, not completed: still open
+        make_pending(user, claimed_at=T0),  # claimed
+        make_pending(user, expires_at=now),  # expired exactly now
+        make_pending(user, expires_at=now - timedelta(seconds=1)),  # expired
+    )
+    with backend.uow() as uow:
+        assert uow.pending_uploads.count_open(now) == 3
+        assert uow.pending_uploads.count_open(T0 + timedelta(days=1)) == 0
+
+
+def test_sql_concurrent_claim_and_receive_have_exactly_one_winner(sql: Backend) -> None:
+    user = make_user()
+    add_users(sql.uow, user)
+    targets = [make_pending(user) for _ in range(3)]
+    add_pending(sql.uow, *targets)
+    for pending in targets:
+        for method in ("mark_received", "claim"):
+            barrier = threading.Barrier(2)
+            results: list[bool] = []
+
+            def race(_i: int, pending_id: uuid.UUID = pending.id, name: str = method) -> None:
+                with sql.uow() as uow:
+                    barrier.wait(timeout=10)
+                    # Read, then write: the shape of ReceiveUpload and CompleteUploads.
+                    if uow.pending_uploads.get(pending_id) is not None:
+                        results.append(getattr(uow.pending_uploads, name)(pending_id, T0))
+                    uow.commit()
+
+            run_threads(2, race)
+            assert sorted(results) == [False, True], (method, results)
+
+
+def test_sql_missing_pending_references_raise_conflict(sql: Backend) -> None:
+    with sql.uow() as uow, pytest.raises(Conflict):
+        uow.pending_uploads.add(make_pending(make_user()))
+
+
+# --- purge candidates among images -----------------------------------------------------------
+
+
+def test_list_deleted_before_only_old_soft_deleted_oldest_first(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    cut = T0 + timedelta(days=30)
+    stamps = [cut - timedelta(days=d) for d in (1, 20, 20, 20, 29)]
+    old = [make_image(owner, deleted_at=at) for at in stamps]
+    old.append(make_image(None, deleted_at=cut - timedelta(microseconds=1)))
+    noise = [
+        make_image(owner),  # live
+        make_image(owner, deleted_at=cut),  # deleted exactly at the cut-off
+        make_image(owner, deleted_at=cut + timedelta(days=1)),
+    ]
+    with backend.uow() as uow:
+        for image in [*old, *noise]:
+            uow.images.add(image)
+        uow.commit()
+    expected = sorted(old, key=lambda i: (i.deleted_at, i.id))
+    with backend.uow() as uow:
+        assert uow.images.list_deleted_before(cut, limit=100) == expected
+        assert uow.images.list_deleted_before(cut, limit=2) == expected[:2]
+        assert uow.images.list_deleted_before(T0, limit=100) == []
+
+
+def test_image_remove_deletes_the_row_for_good(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    gone = make_image(owner, deleted_at=T0)
+    kept = make_image(owner, deleted_at=T0)
+    with backend.uow() as uow:
+        uow.images.add(gone)
+        uow.images.add(kept)
+        uow.commit()
+    with backend.uow() as uow:
+        uow.images.remove(gone.id)
+        uow.images.remove(uuid.uuid4())  # absent: not an error
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(gone.id) is None
+        assert not uow.images.slug_exists(gone.slug)
+        assert uow.images.get(kept.id) == kept
+        assert uow.images.list_deleted_before(T0 + timedelta(days=1), limit=10) == [kept]

@@ -10,18 +10,28 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from imgtree.adapters.memory import FixedClock, MemoryBlobStorage
 from imgtree.adapters.storage.local import LocalBlobStorage
+from imgtree.adapters.storage.s3 import S3BlobStorage
+from imgtree.domain.errors import StorageUnavailable
 from imgtree.domain.ports import BlobStorage
-from tests.s3 import make_s3_storage, moto_server  # noqa: F401  (moto_server: the fixture)
+from tests.s3 import (
+    make_s3_storage,
+    moto_server,  # noqa: F401  (the session fixture, requested by name)
+    new_bucket_name,
+    s3_client,
+)
 
 MiB = 1024 * 1024
 
@@ -224,6 +234,17 @@ def test_readers_see_the_old_blob_during_a_put(storage: BlobStorage) -> None:
     assert read_all(storage, key) == b"new-part-1new-part-2"
 
 
+def test_iter_keys_lists_by_prefix(storage: BlobStorage) -> None:
+    keys = sorted([new_key("images"), new_key("images", "png"), new_key("thumbs")])
+    for key in keys:
+        storage.put(key, io.BytesIO(b"x"), "image/png" if key.endswith("png") else "image/jpeg")
+
+    assert sorted(storage.iter_keys()) == keys
+    assert sorted(storage.iter_keys("images/")) == [k for k in keys if k.startswith("images/")]
+    assert sorted(storage.iter_keys("thumbs")) == [k for k in keys if k.startswith("thumbs/")]
+    assert list(storage.iter_keys("nothing/")) == []
+
+
 # --- LocalBlobStorage specifics ------------------------------------------------------------------
 
 
@@ -403,3 +424,265 @@ def test_local_mid_write_temp_file_lives_next_to_the_target(local: LocalBlobStor
     local.put(key, stream(chunks()), "image/jpeg")
 
     assert len(seen[0]) == 1 and seen[0][0].startswith(".") and seen[0][0].endswith(".tmp")
+
+
+# --- S3BlobStorage specifics ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3_endpoint(request: pytest.FixtureRequest) -> str:
+    """The session's moto endpoint (by name: the imported fixture is not a test argument)."""
+    return str(request.getfixturevalue("moto_server"))
+
+
+@pytest.fixture
+def s3(s3_endpoint: str) -> S3BlobStorage:
+    return make_s3_storage(s3_endpoint, public_base_url="https://cdn.example.test/media/")
+
+
+def closed_port_endpoint() -> str:
+    # Bind then release a port: nothing listens there, so connects are refused at once.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_s3_presigned_put_accepts_a_direct_upload(s3: S3BlobStorage) -> None:
+    key = new_key(ext="png")
+    url = s3.presign_put(key, "image/png", 300)
+    assert url is not None
+
+    query = parse_qs(urlsplit(url).query)
+    # The Content-Type is signed, so S3 refuses an upload that declares another type.
+    assert "content-type" in query["X-Amz-SignedHeaders"][0].split(";")
+    assert query["X-Amz-Expires"] == ["300"]
+
+    response = requests.put(url, data=b"direct bytes", headers={"Content-Type": "image/png"})
+
+    assert response.status_code == 200, response.text
+    stat = s3.stat(key)
+    assert stat is not None
+    assert (stat.size, stat.content_type) == (len(b"direct bytes"), "image/png")
+    assert read_all(s3, key) == b"direct bytes"
+
+
+def test_s3_presign_refuses_a_type_its_key_contradicts(s3: S3BlobStorage) -> None:
+    with pytest.raises(ValueError):
+        s3.presign_put(new_key(ext="jpg"), "text/html", 60)
+
+
+def test_s3_public_url(s3_endpoint: str) -> None:
+    key = new_key()
+    with_cdn = make_s3_storage(s3_endpoint, public_base_url="https://cdn.example.test/media/")
+    assert with_cdn.public_url(key) == f"https://cdn.example.test/media/{key}"
+    assert make_s3_storage(s3_endpoint).public_url(key) is None
+    with pytest.raises(ValueError):
+        with_cdn.public_url("../secrets")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path_style", "expected_prefix"),
+    [
+        (None, False, "https://my-bucket.s3.amazonaws.com/images/"),  # virtual-hosted on AWS
+        (None, True, "https://s3.eu-west-1.amazonaws.com/my-bucket/images/"),
+        ("https://minio.example.test", True, "https://minio.example.test/my-bucket/images/"),
+    ],
+)
+def test_s3_addressing_style(endpoint: str | None, path_style: bool, expected_prefix: str) -> None:
+    # Presigning is local computation: no request leaves the process.
+    storage = S3BlobStorage(
+        bucket="my-bucket",
+        region="eu-west-1",
+        endpoint_url=endpoint,
+        access_key_id="AKIDEXAMPLE",
+        secret_access_key="secret",
+        path_style=path_style,
+    )
+    url = storage.presign_put("images/a.jpg", "image/jpeg", 60)
+    assert url is not None and url.startswith(expected_prefix)
+
+
+def test_s3_falls_back_to_the_credential_chain(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Only the environment may supply credentials here: no profile files, no instance role.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "from-env")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "from-env-secret")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    storage = S3BlobStorage(bucket=new_bucket_name(), region="us-east-1", endpoint_url=s3_endpoint)
+    storage.ensure_bucket()
+    key = new_key()
+
+    storage.put(key, io.BytesIO(b"env creds"), "image/jpeg")
+
+    assert read_all(storage, key) == b"env creds"
+    url = storage.presign_put(key, "image/jpeg", 60)
+    assert url is not None
+    assert parse_qs(urlsplit(url).query)["X-Amz-Credential"][0].startswith("from-env/")
+
+
+def test_s3_refuses_half_a_key_pair() -> None:
+    with pytest.raises(ValueError):
+        S3BlobStorage(bucket="b", access_key_id="only-the-id")
+    with pytest.raises(ValueError):
+        S3BlobStorage(bucket="b", secret_access_key="only-the-secret")
+
+
+def test_s3_objects_carry_the_apps_serving_headers(s3: S3BlobStorage, s3_endpoint: str) -> None:
+    key = new_key(ext="webp")
+    s3.put(key, io.BytesIO(b"x"), "image/webp")
+
+    head = s3_client(s3_endpoint).head_object(Bucket=s3.bucket, Key=key)
+
+    assert head["ContentType"] == "image/webp"
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert head["ContentDisposition"] == "inline"
+
+
+def test_s3_refuses_a_type_its_key_contradicts(s3: S3BlobStorage) -> None:
+    key = new_key(ext="jpg")
+    with pytest.raises(ValueError):
+        s3.put(key, io.BytesIO(b"<html>"), "text/html")
+    assert s3.stat(key) is None
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_s3_rejects_keys_imgtree_never_makes(s3: S3BlobStorage, key: str) -> None:
+    with pytest.raises(ValueError):
+        s3.put(key, io.BytesIO(b"x"), "image/jpeg")
+    with pytest.raises(ValueError):
+        s3.open(key)
+    with pytest.raises(ValueError):
+        s3.stat(key)
+    with pytest.raises(ValueError):
+        s3.delete(key)
+    with pytest.raises(ValueError):
+        s3.presign_put(key, "image/jpeg", 60)
+    assert list(s3.iter_keys()) == []
+
+
+def test_s3_iter_keys_skips_objects_imgtree_did_not_make(
+    s3: S3BlobStorage, s3_endpoint: str
+) -> None:
+    key = new_key()
+    s3.put(key, io.BytesIO(b"x"), "image/jpeg")
+    raw = s3_client(s3_endpoint)
+    for foreign in ("images/", "images/.DS_Store", "/leading-slash.jpg"):
+        raw.put_object(Bucket=s3.bucket, Key=foreign, Body=b"")
+
+    assert list(s3.iter_keys()) == [key]
+
+
+@pytest.mark.parametrize("seekable", [True, False], ids=["seekable", "stream"])
+def test_s3_multipart_upload_round_trips(s3_endpoint: str, seekable: bool) -> None:
+    # S3's minimum part size is 5 MiB; 11 MiB in 5 MiB parts makes three parts.
+    storage = make_s3_storage(s3_endpoint, multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
+    key = new_key()
+    data = os.urandom(11 * MiB)
+    source = (
+        io.BytesIO(data)
+        if seekable
+        else stream(data[i : i + MiB] for i in range(0, len(data), MiB))
+    )
+
+    info = storage.put(key, source, "image/jpeg")
+
+    assert info.size == len(data)
+    assert info.etag.endswith("-3")  # a multipart ETag names its part count
+    assert read_all(storage, key) == data
+
+
+def test_s3_failed_multipart_upload_keeps_the_old_blob_and_leaves_no_parts(
+    s3_endpoint: str,
+) -> None:
+    storage = make_s3_storage(s3_endpoint, multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
+    key = new_key()
+    storage.put(key, io.BytesIO(b"old"), "image/jpeg")
+
+    with pytest.raises(Boom):  # the caller's stream failing is not a storage error
+        storage.put(key, failing_stream(good_chunks=200), "image/jpeg")  # dies after 12.5 MiB
+
+    assert read_all(storage, key) == b"old"
+    uploads = s3_client(s3_endpoint).list_multipart_uploads(Bucket=storage.bucket)
+    assert uploads.get("Uploads", []) == []
+
+
+def test_s3_open_is_a_private_copy(s3: S3BlobStorage) -> None:
+    key = new_key()
+    s3.put(key, io.BytesIO(b"first"), "image/jpeg")
+    with s3.open(key) as f:
+        s3.put(key, io.BytesIO(b"second"), "image/jpeg")
+        assert f.read() == b"first"  # a reader's copy never changes under it
+
+
+def test_s3_ensure_bucket(s3_endpoint: str) -> None:
+    east = S3BlobStorage(
+        bucket=new_bucket_name(),
+        region="us-east-1",
+        endpoint_url=s3_endpoint,
+        access_key_id="testing",
+        secret_access_key="testing",
+        path_style=True,
+    )
+    assert east.ensure_bucket() is True
+    assert east.ensure_bucket() is False  # idempotent
+    # Outside us-east-1 the bucket must be created with a matching LocationConstraint.
+    west = make_s3_storage(s3_endpoint, region="eu-west-1")
+    location = s3_client(s3_endpoint).get_bucket_location(Bucket=west.bucket)
+    assert location["LocationConstraint"] == "eu-west-1"
+    assert west.ensure_bucket() is False
+
+
+def test_s3_missing_bucket_is_storage_unavailable(s3_endpoint: str) -> None:
+    storage = S3BlobStorage(
+        bucket=new_bucket_name(),
+        region="us-east-1",
+        endpoint_url=s3_endpoint,
+        access_key_id="testing",
+        secret_access_key="testing",
+        path_style=True,
+    )
+    with pytest.raises(StorageUnavailable):
+        storage.put(new_key(), io.BytesIO(b"x"), "image/jpeg")
+    with pytest.raises(StorageUnavailable):
+        storage.open(new_key())
+
+
+def test_s3_unreachable_endpoint_is_storage_unavailable_without_details() -> None:
+    endpoint = closed_port_endpoint()
+    client = s3_client(endpoint, retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1)
+    storage = S3BlobStorage(bucket="imgtree-down", client=client)
+    key = new_key()
+    calls: list[Callable[[], object]] = [
+        lambda: storage.put(key, io.BytesIO(b"x"), "image/jpeg"),
+        lambda: storage.put(key, stream([b"x"]), "image/jpeg"),
+        lambda: storage.open(key),
+        lambda: storage.stat(key),
+        lambda: storage.delete(key),
+        lambda: list(storage.iter_keys()),
+        storage.ensure_bucket,
+    ]
+    for call in calls:
+        with pytest.raises(StorageUnavailable) as caught:
+            call()
+        message = str(caught.value)
+        assert message == "Storage unavailable"
+        assert endpoint.split("//")[1] not in message and "http" not in message
+
+
+def test_s3_default_client_reports_an_unreachable_endpoint() -> None:
+    # The composition root's path: the adapter builds its own client (3 attempts, backoff).
+    storage = S3BlobStorage(
+        bucket="imgtree-down",
+        region="us-east-1",
+        endpoint_url=closed_port_endpoint(),
+        access_key_id="testing",
+        secret_access_key="testing",
+    )
+    with pytest.raises(StorageUnavailable, match=r"^Storage unavailable$"):
+        storage.stat(new_key())

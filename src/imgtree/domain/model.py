@@ -161,6 +161,36 @@ class Image:
 
 
 @attrs.frozen
+class PendingUpload:
+    """A presigned upload: the client PUTs bytes to `object_key`, then completes with its token.
+
+    Only hashes of the two tokens are stored: the completion token (given to the client) and
+    the put token (inside the app's own put URL when the storage cannot presign). A pending
+    upload is received at most once (one PUT) and claimed at most once (one complete).
+    """
+
+    id: uuid.UUID
+    owner_id: uuid.UUID | None  # None: a guest upload
+    filename: str
+    declared_type: ImageFormat
+    declared_size: int = attrs.field(validator=_non_negative)
+    object_key: str
+    completion_token_hash: str
+    put_token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    api_key_id: uuid.UUID | None = None
+    album_id: uuid.UUID | None = None
+    is_public: bool = True
+    received_at: datetime | None = None
+    claimed_at: datetime | None = None
+    image_id: uuid.UUID | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+
+@attrs.frozen
 class Page(Generic[T]):
     items: tuple[T, ...]
     page: int

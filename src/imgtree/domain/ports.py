@@ -14,7 +14,7 @@ from typing import BinaryIO, Protocol, Self
 
 import attrs
 
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, User
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, User
 
 # --- repositories and unit of work ---------------------------------------------------------
 # Every repository's `add` raises imgtree.domain.errors.Conflict on a duplicate id or unique
@@ -68,6 +68,37 @@ class ImageRepository(Protocol):
         """Soft-delete if live; True when this call deleted it (so concurrent deletes agree)."""
         ...
 
+    def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
+        """Soft-deleted images whose deleted_at is before `at` (purge candidates)."""
+        ...
+
+    def remove(self, image_id: uuid.UUID) -> None:
+        """Delete the row for good (after purge removed its blobs)."""
+        ...
+
+
+class PendingUploadRepository(Protocol):
+    def add(self, pending: PendingUpload) -> None: ...
+    def get(self, pending_id: uuid.UUID) -> PendingUpload | None: ...
+    def get_by_completion_hash(self, token_hash: str) -> PendingUpload | None: ...
+    def mark_received(self, pending_id: uuid.UUID, at: datetime) -> bool:
+        """Record the one accepted PUT; False when one was already accepted (atomic)."""
+        ...
+
+    def claim(self, pending_id: uuid.UUID, at: datetime) -> bool:
+        """Take the upload for completion; True for exactly one caller, ever (atomic)."""
+        ...
+
+    def set_image(self, pending_id: uuid.UUID, image_id: uuid.UUID) -> None: ...
+    def list_stale(self, before: datetime, *, limit: int) -> list[PendingUpload]:
+        """Uploads that expired before `before`, completed or not (purge candidates)."""
+        ...
+
+    def remove(self, pending_id: uuid.UUID) -> None: ...
+    def count_open(self, now: datetime) -> int:
+        """Unexpired uploads not yet claimed."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Use as a context manager; nothing persists without `commit()`."""
@@ -76,6 +107,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     albums: AlbumRepository
     images: ImageRepository
+    pending_uploads: PendingUploadRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

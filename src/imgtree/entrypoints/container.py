@@ -11,6 +11,7 @@ from dependency_injector import containers, providers
 from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.storage.local import LocalBlobStorage
+from imgtree.adapters.storage.s3 import S3BlobStorage
 from imgtree.adapters.system import (
     Argon2PasswordHasher,
     Sha256SecretHasher,
@@ -28,6 +29,8 @@ from imgtree.domain.use_cases.keys import (
     RevokeApiKey,
 )
 from imgtree.domain.use_cases.list_images import ListImages
+from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
+from imgtree.domain.use_cases.purge import Purge
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 from imgtree.domain.use_cases.upload import UploadImages
 from imgtree.domain.use_cases.view_image import ViewImage
@@ -51,7 +54,20 @@ class Container(containers.DeclarativeContainer):
         max_overflow=settings.provided.db_max_overflow,
     )
     uow_factory = providers.Singleton(sql_uow_factory, engine)
-    storage = providers.Singleton(LocalBlobStorage, settings.provided.media_dir)
+    storage = providers.Selector(
+        settings.provided.storage,
+        local=providers.Singleton(LocalBlobStorage, settings.provided.media_dir),
+        s3=providers.Singleton(
+            S3BlobStorage,
+            bucket=settings.provided.s3_bucket,
+            region=settings.provided.s3_region,
+            endpoint_url=settings.provided.s3_endpoint_url,
+            access_key_id=settings.provided.s3_access_key_id,
+            secret_access_key=settings.provided.s3_secret_access_key,
+            public_base_url=settings.provided.s3_public_base_url,
+            path_style=settings.provided.s3_path_style,
+        ),
+    )
     image_processor = providers.Singleton(
         PillowImageProcessor,
         max_pixels=settings.provided.max_image_pixels,
@@ -96,7 +112,7 @@ class Container(containers.DeclarativeContainer):
     )
     list_images = providers.Singleton(ListImages, uow=uow_factory, policy=page_policy)
     delete_image = providers.Singleton(
-        DeleteImage, uow=uow_factory, hasher=secret_hasher, clock=clock
+        DeleteImage, uow=uow_factory, hasher=secret_hasher, clock=clock, storage=storage
     )
     view_image = providers.Singleton(ViewImage, uow=uow_factory)
     describe_capabilities = providers.Singleton(
@@ -105,6 +121,27 @@ class Container(containers.DeclarativeContainer):
     enforce_rate_limit = providers.Singleton(
         EnforceRateLimit, limiter=rate_limiter, policy=rate_policy
     )
+    presign_uploads = providers.Singleton(
+        PresignUploads,
+        uow=uow_factory,
+        storage=storage,
+        uploads=upload_images,
+        hasher=secret_hasher,
+        clock=clock,
+        random=random,
+    )
+    receive_upload = providers.Singleton(
+        ReceiveUpload, uow=uow_factory, storage=storage, hasher=secret_hasher, clock=clock
+    )
+    complete_uploads = providers.Singleton(
+        CompleteUploads,
+        uow=uow_factory,
+        storage=storage,
+        uploads=upload_images,
+        hasher=secret_hasher,
+        clock=clock,
+    )
+    purge = providers.Singleton(Purge, uow=uow_factory, storage=storage, clock=clock)
 
 
 def build_container(settings: Settings | None = None) -> Container:

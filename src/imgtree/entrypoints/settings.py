@@ -35,6 +35,15 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = attrs.field(default=None, repr=False)
+    s3_public_base_url: str | None = None
+    s3_path_style: bool = False
+    purge_retention_seconds: int = 7 * 86400
+    purge_grace_seconds: int = 3600
 
     @property
     def secure_cookies(self) -> bool:
@@ -44,11 +53,16 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         d = cls()
+        storage = _choice(env, "IMGTREE_STORAGE", d.storage, ("local", "s3"))
+        bucket = _str(env, "IMGTREE_S3_BUCKET", "")
+        if storage == "s3" and not bucket:
+            raise SettingsError("IMGTREE_S3_BUCKET is required when IMGTREE_STORAGE=s3")
+        endpoint = _optional_url(env, "IMGTREE_S3_ENDPOINT_URL")
         return cls(
             base_url=_url(env, "IMGTREE_BASE_URL", d.base_url),
             database_url=_str(env, "IMGTREE_DATABASE_URL", d.database_url),
             media_dir=Path(_str(env, "IMGTREE_MEDIA_DIR", str(d.media_dir))),
-            storage=_choice(env, "IMGTREE_STORAGE", d.storage, ("local",)),
+            storage=storage,
             max_upload_bytes=_int(env, "IMGTREE_MAX_UPLOAD_BYTES", d.max_upload_bytes, 1),
             max_image_pixels=_int(env, "IMGTREE_MAX_IMAGE_PIXELS", d.max_image_pixels, 1),
             max_frames=_int(env, "IMGTREE_MAX_FRAMES", d.max_frames, 1),
@@ -62,6 +76,19 @@ class Settings:
             trusted_proxies=_networks(env, "IMGTREE_TRUSTED_PROXIES"),
             db_pool_size=_int(env, "IMGTREE_DB_POOL_SIZE", d.db_pool_size, 1, 1000),
             db_max_overflow=_int(env, "IMGTREE_DB_MAX_OVERFLOW", d.db_max_overflow, 0, 1000),
+            s3_bucket=bucket,
+            s3_endpoint_url=endpoint,
+            s3_region=_str(env, "IMGTREE_S3_REGION", "") or None,
+            s3_access_key_id=_str(env, "IMGTREE_S3_ACCESS_KEY_ID", "") or None,
+            s3_secret_access_key=_str(env, "IMGTREE_S3_SECRET_ACCESS_KEY", "") or None,
+            s3_public_base_url=_optional_url(env, "IMGTREE_S3_PUBLIC_BASE_URL", allow_path=True),
+            # S3-compatible servers behind a custom endpoint (MinIO, Ceph...) mostly want
+            # path-style addressing; AWS itself prefers virtual-hosted style.
+            s3_path_style=_bool(env, "IMGTREE_S3_PATH_STYLE", endpoint is not None),
+            purge_retention_seconds=_int(
+                env, "IMGTREE_PURGE_RETENTION_SECONDS", d.purge_retention_seconds, 0
+            ),
+            purge_grace_seconds=_int(env, "IMGTREE_PURGE_GRACE_SECONDS", d.purge_grace_seconds, 60),
         )
 
 
@@ -98,6 +125,34 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
         raise SettingsError(
             f"{name} must be an http(s) origin such as https://img.example.com, got {value!r}"
         )
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _optional_url(env: Mapping[str, str], name: str, *, allow_path: bool = False) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    value = raw.rstrip("/")
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or (parts.path and not allow_path)
+    ):
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
     return value
 
 

@@ -16,7 +16,7 @@ from typing import Self
 import attrs
 
 from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, User
+from imgtree.domain.model import Album, ApiKey, Image, PendingUpload, User
 
 
 @attrs.define
@@ -25,6 +25,7 @@ class _Tables:
     api_keys: dict[uuid.UUID, ApiKey] = attrs.Factory(dict)
     albums: dict[uuid.UUID, Album] = attrs.Factory(dict)
     images: dict[uuid.UUID, Image] = attrs.Factory(dict)
+    pending_uploads: dict[uuid.UUID, PendingUpload] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -32,6 +33,7 @@ class _Tables:
             api_keys=dict(self.api_keys),
             albums=dict(self.albums),
             images=dict(self.images),
+            pending_uploads=dict(self.pending_uploads),
         )
 
 
@@ -144,6 +146,67 @@ class _ImageRepo:
         self._t.images[image_id] = attrs.evolve(image, deleted_at=at)
         return True
 
+    def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
+        gone = [i for i in self._t.images.values() if i.deleted_at and i.deleted_at < at]
+        return sorted(gone, key=lambda i: (i.deleted_at, i.id))[:limit]
+
+    def remove(self, image_id: uuid.UUID) -> None:
+        self._t.images.pop(image_id, None)
+
+
+class _PendingUploadRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, pending: PendingUpload) -> None:
+        if pending.id in self._t.pending_uploads or self.get_by_completion_hash(
+            pending.completion_token_hash
+        ):
+            raise Conflict("Upload already exists")
+        self._t.pending_uploads[pending.id] = pending
+
+    def get(self, pending_id: uuid.UUID) -> PendingUpload | None:
+        return self._t.pending_uploads.get(pending_id)
+
+    def get_by_completion_hash(self, token_hash: str) -> PendingUpload | None:
+        return next(
+            (p for p in self._t.pending_uploads.values() if p.completion_token_hash == token_hash),
+            None,
+        )
+
+    def mark_received(self, pending_id: uuid.UUID, at: datetime) -> bool:
+        pending = self._t.pending_uploads.get(pending_id)
+        if pending is None or pending.received_at is not None:
+            return False
+        self._t.pending_uploads[pending_id] = attrs.evolve(pending, received_at=at)
+        return True
+
+    def claim(self, pending_id: uuid.UUID, at: datetime) -> bool:
+        pending = self._t.pending_uploads.get(pending_id)
+        if pending is None or pending.claimed_at is not None:
+            return False
+        self._t.pending_uploads[pending_id] = attrs.evolve(pending, claimed_at=at)
+        return True
+
+    def set_image(self, pending_id: uuid.UUID, image_id: uuid.UUID) -> None:
+        pending = self._t.pending_uploads.get(pending_id)
+        if pending is not None:
+            self._t.pending_uploads[pending_id] = attrs.evolve(pending, image_id=image_id)
+
+    def list_stale(self, before: datetime, *, limit: int) -> list[PendingUpload]:
+        stale = [p for p in self._t.pending_uploads.values() if p.expires_at < before]
+        return sorted(stale, key=lambda p: (p.expires_at, p.id))[:limit]
+
+    def remove(self, pending_id: uuid.UUID) -> None:
+        self._t.pending_uploads.pop(pending_id, None)
+
+    def count_open(self, now: datetime) -> int:
+        return sum(
+            1
+            for p in self._t.pending_uploads.values()
+            if p.claimed_at is None and p.expires_at > now
+        )
+
 
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
@@ -157,6 +220,7 @@ class MemoryUnitOfWork:
         self.api_keys = _ApiKeyRepo(self._work)
         self.albums = _AlbumRepo(self._work)
         self.images = _ImageRepo(self._work)
+        self.pending_uploads = _PendingUploadRepo(self._work)
         return self
 
     def __exit__(
@@ -180,6 +244,7 @@ class MemoryUnitOfWork:
             self.api_keys = _ApiKeyRepo(self._work)
             self.albums = _AlbumRepo(self._work)
             self.images = _ImageRepo(self._work)
+            self.pending_uploads = _PendingUploadRepo(self._work)
 
 
 def memory_uow_factory(store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:

@@ -18,11 +18,11 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from imgtree.adapters.sql.tables import albums, api_keys, images, users
+from imgtree.adapters.sql.tables import albums, api_keys, images, pending_uploads, users
 from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Role, User
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
 
-E = TypeVar("E", User, ApiKey, Album, Image)
+E = TypeVar("E", User, ApiKey, Album, Image, PendingUpload)
 
 
 def _user(row: Row[Any]) -> User:
@@ -147,6 +147,33 @@ def _image_values(image: Image) -> dict[str, Any]:
         "title": image.title,
         "deleted_at": image.deleted_at,
     }
+
+
+def _pending(row: Row[Any]) -> PendingUpload:
+    return PendingUpload(
+        id=row.id,
+        owner_id=row.owner_id,
+        api_key_id=row.api_key_id,
+        album_id=row.album_id,
+        is_public=row.is_public,
+        filename=row.filename,
+        declared_type=ImageFormat(row.declared_type),
+        declared_size=row.declared_size,
+        object_key=row.object_key,
+        completion_token_hash=row.completion_token_hash,
+        put_token_hash=row.put_token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        received_at=row.received_at,
+        claimed_at=row.claimed_at,
+        image_id=row.image_id,
+    )
+
+
+def _pending_values(p: PendingUpload) -> dict[str, Any]:
+    values = attrs.asdict(p, recurse=False)
+    values["declared_type"] = p.declared_type.value
+    return values
 
 
 class _Repository(Generic[E]):
@@ -325,3 +352,78 @@ class SqlImageRepository(_Repository[Image]):
         if seen is not None:
             self._seen[image_id] = attrs.evolve(seen, deleted_at=at)
         return True
+
+    def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
+        return self._many(
+            select(images)
+            .where(images.c.deleted_at.is_not(None), images.c.deleted_at < at)
+            .order_by(images.c.deleted_at, images.c.id)
+            .limit(limit)
+        )
+
+    def remove(self, image_id: uuid.UUID) -> None:
+        self._s.execute(images.delete().where(images.c.id == image_id))
+        self._seen.pop(image_id, None)
+
+
+class SqlPendingUploadRepository(_Repository[PendingUpload]):
+    table = pending_uploads
+    what = "pending upload"
+    to_entity = staticmethod(_pending)
+    to_values = staticmethod(_pending_values)
+
+    def add(self, pending: PendingUpload) -> None:
+        self._add(pending)
+
+    def get(self, pending_id: uuid.UUID) -> PendingUpload | None:
+        return self._one(pending_uploads.c.id == pending_id)
+
+    def get_by_completion_hash(self, token_hash: str) -> PendingUpload | None:
+        return self._one(pending_uploads.c.completion_token_hash == token_hash)
+
+    def _set_once(self, pending_id: uuid.UUID, column: str, at: datetime) -> bool:
+        # Conditional UPDATE: of racing callers exactly one sees its row change.
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            pending_uploads.update()
+            .where(pending_uploads.c.id == pending_id, pending_uploads.c[column].is_(None))
+            .values({column: at})
+        )
+        if result.rowcount != 1:
+            return False
+        seen = self._seen.get(pending_id)
+        if seen is not None:
+            self._seen[pending_id] = attrs.evolve(seen, **{column: at})
+        return True
+
+    def mark_received(self, pending_id: uuid.UUID, at: datetime) -> bool:
+        return self._set_once(pending_id, "received_at", at)
+
+    def claim(self, pending_id: uuid.UUID, at: datetime) -> bool:
+        return self._set_once(pending_id, "claimed_at", at)
+
+    def set_image(self, pending_id: uuid.UUID, image_id: uuid.UUID) -> None:
+        self._s.execute(
+            pending_uploads.update()
+            .where(pending_uploads.c.id == pending_id)
+            .values(image_id=image_id)
+        )
+
+    def list_stale(self, before: datetime, *, limit: int) -> list[PendingUpload]:
+        return self._many(
+            select(pending_uploads)
+            .where(pending_uploads.c.expires_at < before)
+            .order_by(pending_uploads.c.expires_at, pending_uploads.c.id)
+            .limit(limit)
+        )
+
+    def remove(self, pending_id: uuid.UUID) -> None:
+        self._s.execute(pending_uploads.delete().where(pending_uploads.c.id == pending_id))
+        self._seen.pop(pending_id, None)
+
+    def count_open(self, now: datetime) -> int:
+        count = (
+            select(func.count())
+            .select_from(pending_uploads)
+            .where(pending_uploads.c.claimed_at.is_(None), pending_uploads.c.expires_at > now)
+        )
+        return int(self._s.execute(count).scalar_one())

@@ -151,3 +151,31 @@ rate_limit_windows = Table(
     Column("window_start", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
 )
+
+# Presign -> PUT -> complete. Tokens are stored hashed; the completion hash is the lookup key.
+pending_uploads = Table(
+    "pending_uploads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("api_key_id", Uuid, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
+    Column("album_id", Uuid, ForeignKey("albums.id", ondelete="SET NULL"), nullable=True),
+    Column("is_public", Boolean, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("declared_type", String(32), nullable=False),
+    Column("declared_size", BigInteger, nullable=False),
+    Column("object_key", Text, nullable=False),
+    Column("completion_token_hash", String(128), nullable=False),
+    Column("put_token_hash", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=True),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("image_id", Uuid, nullable=True),
+    Index(None, "completion_token_hash", unique=True),
+    # purge walks expired uploads oldest first
+    Index(None, "expires_at"),
+)
+
+# purge walks soft-deleted images oldest first
+Index("ix_images_deleted_at", images.c.deleted_at)

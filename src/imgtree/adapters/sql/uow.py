@@ -23,6 +23,7 @@ from imgtree.adapters.sql.repositories import (
     SqlAlbumRepository,
     SqlApiKeyRepository,
     SqlImageRepository,
+    SqlPendingUploadRepository,
     SqlUserRepository,
 )
 
@@ -113,6 +114,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(session)
         self.albums = SqlAlbumRepository(session)
         self.images = SqlImageRepository(session)
+        self.pending_uploads = SqlPendingUploadRepository(session)
 
     def __exit__(
         self,

@@ -1,18 +1,21 @@
 """Soft-delete an image: by its owner, or by anyone holding its delete token.
 
 Soft delete hides the image at once (pages, listings and media stop serving it); its blobs
-are removed later by `purge`, so a delete never races a reader mid-download.
+are removed later by `purge`, so a delete never races a reader mid-download. When the storage
+serves blobs itself (a public bucket or CDN), the app cannot hide them, so they are deleted
+right after the row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import attrs
 
 from imgtree.domain.errors import Forbidden, NotFound, Unauthenticated
 from imgtree.domain.model import Image
-from imgtree.domain.ports import Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
+from imgtree.domain.ports import BlobStorage, Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
 
 
 @attrs.define
@@ -20,6 +23,7 @@ class DeleteImage:
     uow: UnitOfWorkFactory
     hasher: SecretHasher
     clock: Clock
+    storage: BlobStorage | None = None
 
     def by_owner(self, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image:
         with self.uow() as uow:
@@ -57,4 +61,8 @@ class DeleteImage:
         if not uow.images.mark_deleted(image.id, now):
             raise NotFound("Image not found")  # a concurrent delete won
         uow.commit()
+        if self.storage is not None and self.storage.public_url(image.storage_key) is not None:
+            for key in (image.storage_key, image.thumb_key):
+                with contextlib.suppress(Exception):  # purge retries what fails here
+                    self.storage.delete(key)
         return attrs.evolve(image, deleted_at=now)

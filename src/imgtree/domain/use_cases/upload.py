@@ -21,8 +21,16 @@ from imgtree.domain.errors import (
     NoFiles,
     NotFound,
     QuotaExceeded,
+    UnsupportedMediaType,
 )
-from imgtree.domain.model import SLUG_ALPHABET, SLUG_LENGTH, Image, User, clean_original_name
+from imgtree.domain.model import (
+    SLUG_ALPHABET,
+    SLUG_LENGTH,
+    Image,
+    ImageFormat,
+    User,
+    clean_original_name,
+)
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.ports import (
     BlobStorage,
@@ -105,30 +113,47 @@ class UploadImages:
         if len(files) > self.policy.batch_limit:
             raise InvalidInput(f"At most {self.policy.batch_limit} files per request")
         if album_id is not None:
-            self._check_album(uploader, album_id)
+            self.check_album(uploader, album_id)
         outcomes: list[UploadOutcome] = []
         for incoming in files:
             try:
-                done = self._one(uploader, incoming, album_id, is_public)
+                done = self.publish(uploader, incoming, album_id, is_public)
             except DomainError as exc:
                 outcomes.append(UploadFailed(error=exc, filename=incoming.filename))
             else:
                 outcomes.append(done)
         return outcomes
 
-    def _check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
+    def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
+        """NotFound unless the album exists and belongs to the uploader (guests have none)."""
         with self.uow() as uow:
             album = uow.albums.get(album_id)
         if album is None or uploader.user is None or album.owner_id != uploader.user.id:
             raise NotFound("Album not found")
 
-    def _one(
+    def check_quota(self, user: User | None, extra_bytes: int) -> None:
+        """QuotaExceeded when `extra_bytes` more would take the user over their quota."""
+        if user is None or user.quota_bytes is None:
+            return
+        with self.uow() as uow:
+            used = uow.images.bytes_for_owner(user.id)
+        if used + extra_bytes > user.quota_bytes:
+            raise QuotaExceeded("Storage quota exceeded")
+
+    def publish(
         self,
         uploader: Uploader,
         incoming: IncomingFile,
         album_id: uuid.UUID | None,
         is_public: bool,
+        *,
+        require_type: ImageFormat | None = None,
     ) -> Uploaded:
+        """Verify, sanitise, thumbnail and store one file (album already checked).
+
+        With `require_type`, the real type must be that one (a presigned upload must be
+        what was declared and signed for).
+        """
         size = stream_size(incoming.source)
         if size > self.policy.max_file_bytes:
             raise FileTooLarge(
@@ -139,6 +164,11 @@ class UploadImages:
         incoming.source.seek(0)
         processed = self.processor.process(incoming.source)
         try:
+            if require_type is not None and processed.info.format is not require_type:
+                raise UnsupportedMediaType(
+                    f"The file is {processed.info.format.value}, not {require_type.value}"
+                    " as declared"
+                )
             return self._store(uploader, incoming, processed, album_id, is_public)
         finally:
             processed.published.close()
@@ -154,11 +184,7 @@ class UploadImages:
     ) -> Uploaded:
         info = processed.info
         user = uploader.user
-        if user is not None and user.quota_bytes is not None:
-            with self.uow() as uow:
-                used = uow.images.bytes_for_owner(user.id)
-            if used + processed.published_size > user.quota_bytes:
-                raise QuotaExceeded("Storage quota exceeded")
+        self.check_quota(user, processed.published_size)
         image_id = self.random.uuid()
         key, thumb_key = storage_keys(
             image_id, info.format.extension, processed.thumbnail_format.extension

@@ -19,6 +19,7 @@ from imgtree.entrypoints.http.public import (
     MediaResource,
 )
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
+from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1Complete, V1Presign
 from imgtree.entrypoints.http.v1.upload import UploadResource
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -48,14 +49,14 @@ def create_app(container: Container) -> falcon.App:
     app.req_options.media_handlers[falcon.MEDIA_MULTIPART] = multipart
     errors.install(app)
 
-    urls = Urls(settings.base_url)
+    storage = container.storage()
+    urls = Urls(settings.base_url, storage)
     guards = Guards(
         authenticate_api_key=container.authenticate_api_key(),
         enforce_rate_limit=container.enforce_rate_limit(),
         trusted_proxies=settings.trusted_proxies,
     )
     view_image = container.view_image()
-    storage = container.storage()
     delete_image = container.delete_image()
 
     app.add_route(
@@ -67,6 +68,17 @@ def create_app(container: Container) -> falcon.App:
             urls=urls,
         ),
     )
+    flow = PresignFlow(
+        presign=container.presign_uploads(),
+        complete=container.complete_uploads(),
+        guards=guards,
+        urls=urls,
+    )
+    app.add_route("/api/v1/upload/presign", V1Presign(flow))
+    app.add_route("/api/v1/upload/presign/batch", V1Presign(flow, batch=True))
+    app.add_route("/api/v1/upload/complete", V1Complete(flow))
+    app.add_route("/api/v1/upload/complete/batch", V1Complete(flow, batch=True))
+    app.add_route("/api/v1/upload/put/{pending_id}", PutTarget(container.receive_upload()))
     app.add_route(
         "/api/v1/images",
         ImagesResource(list_images=container.list_images(), guards=guards, urls=urls),

@@ -75,7 +75,8 @@ def handle_unexpected(
 
 def serialize_http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError) -> None:
     """Falcon's own errors (404 route, 405, malformed media...) in the same JSON shape."""
-    message = ex.description or ex.title or "Error"
+    # Falcon's titles repeat the status line ("404 Not Found"); say it in words instead.
+    message = ex.description or (ex.title or "Error").split(" ", 1)[-1]
     resp.content_type = falcon.MEDIA_JSON
     resp.media = error_body(message)
 

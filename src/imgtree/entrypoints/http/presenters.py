@@ -8,28 +8,43 @@ from typing import Any
 import attrs
 
 from imgtree.domain.model import ApiKey, Image, Page
+from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
+from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
 from imgtree.entrypoints.http.errors import status_of
 
 
 @attrs.frozen
 class Urls:
-    """Every public URL imgtree hands out, rooted at the configured base URL."""
+    """Every public URL imgtree hands out, rooted at the configured base URL.
+
+    Direct and thumbnail links point at the storage's own public URL (bucket or CDN) when it
+    has one, so media bytes need not pass through the app.
+    """
 
     base: str
+    storage: BlobStorage | None = None
 
     def page(self, image: Image) -> str:
         return f"{self.base}/i/{image.slug}"
 
     def direct(self, image: Image) -> str:
-        return f"{self.base}/media/{image.filename}"
+        public = self.storage.public_url(image.storage_key) if self.storage else None
+        return public or f"{self.base}/media/{image.filename}"
 
     def thumb(self, image: Image) -> str:
-        return f"{self.base}/media/thumb/{image.thumb_filename}"
+        public = self.storage.public_url(image.thumb_key) if self.storage else None
+        return public or f"{self.base}/media/thumb/{image.thumb_filename}"
 
     def delete(self, image: Image, token: str) -> str:
         return f"{self.base}/api/images/{image.id}?token={token}"
+
+    def put(self, presigned: Presigned) -> str:
+        """Where the client PUTs the bytes: the bucket's presigned URL, or the app's own."""
+        if presigned.direct_put_url:
+            return presigned.direct_put_url
+        return f"{self.base}/api/v1/upload/put/{presigned.pending.id}?token={presigned.put_token}"
 
 
 def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
@@ -121,6 +136,19 @@ def api_key(key: ApiKey) -> dict[str, Any]:
     }
 
 
+def presigned(urls: Urls, outcome: PresignOutcome) -> dict[str, Any]:
+    if isinstance(outcome, PresignFailed):
+        return {"error": outcome.error.message, "status": status_of(outcome.error)}
+    pending = outcome.pending
+    return {
+        "put_url": urls.put(outcome),
+        "completion_token": outcome.completion_token,
+        "method": "PUT",
+        "headers": {"Content-Type": pending.declared_type.value},
+        "expires_at": pending.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
 ROUTES = (
     ("GET", "/api/v1/upload", "This document: limits and upload routes (no auth)."),
     (
@@ -128,6 +156,11 @@ ROUTES = (
         "/api/v1/upload",
         "Upload images: multipart (repeat `file`) or JSON base64 (one image).",
     ),
+    ("POST", "/api/v1/upload/presign", "Get a put_url and completion_token for one large file."),
+    ("POST", "/api/v1/upload/presign/batch", "Up to 20 presigns in one call (files: [...])."),
+    ("PUT", "{put_url}", "PUT the raw bytes with the declared Content-Type."),
+    ("POST", "/api/v1/upload/complete", "Finish a presigned upload (completion_token or token)."),
+    ("POST", "/api/v1/upload/complete/batch", "Finish up to 20 (completion_tokens or tokens)."),
     ("GET", "/api/v1/images", "List your images (page, limit <= 100)."),
     ("DELETE", "/api/v1/images/{imageId}", "Soft-delete one of your images by UUID."),
     ("DELETE", "/api/images/{imageId}?token={delete_token}", "Delete with a delete_url token."),

@@ -1,0 +1,310 @@
+"""Presign -> PUT -> complete: the way around small proxy body limits for large files.
+
+1. `PresignUploads` checks each declared file (name, type, size, quota room, album) and
+   records a pending upload; the client gets a put URL and an opaque completion token.
+2. The client PUTs the bytes: straight to the bucket when the storage can presign, otherwise
+   to the app, where `ReceiveUpload` streams them into storage, enforcing the declared type
+   and size as the bytes arrive, and accepts exactly one PUT.
+3. `CompleteUploads` trusts nothing the client did: it claims the token exactly once, then
+   verifies the object (exists, size within declared and maximum, real type allowed, decodes),
+   publishes it like any upload and deletes the raw object. A failed check deletes it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, BinaryIO, cast
+
+import attrs
+
+from imgtree.domain.errors import (
+    Conflict,
+    DomainError,
+    FileTooLarge,
+    Forbidden,
+    InvalidInput,
+    NoFiles,
+    UnsupportedMediaType,
+)
+from imgtree.domain.model import ImageFormat, PendingUpload, clean_original_name
+from imgtree.domain.ports import (
+    BlobStorage,
+    Clock,
+    SecretHasher,
+    SecureRandom,
+    UnitOfWorkFactory,
+)
+from imgtree.domain.use_cases.upload import (
+    IncomingFile,
+    Uploaded,
+    Uploader,
+    UploadFailed,
+    UploadImages,
+    UploadOutcome,
+)
+
+TOKEN_BYTES = 32
+INVALID_TOKEN = "Invalid or expired upload token"  # noqa: S105 (a message, not a secret)
+
+
+@attrs.frozen
+class PresignRequest:
+    """One declared file, as the client describes it (nothing here is trusted later)."""
+
+    filename: Any
+    content_type: Any
+    size_bytes: Any
+
+
+@attrs.frozen
+class Presigned:
+    pending: PendingUpload
+    completion_token: str
+    put_token: str  # for the app's own put URL
+    direct_put_url: str | None  # set when the storage presigned the PUT itself
+
+
+@attrs.frozen
+class PresignFailed:
+    error: DomainError
+
+
+PresignOutcome = Presigned | PresignFailed
+
+
+@attrs.define
+class PresignUploads:
+    uow: UnitOfWorkFactory
+    storage: BlobStorage
+    uploads: UploadImages  # shares policy, album and quota rules with direct uploads
+    hasher: SecretHasher
+    clock: Clock
+    random: SecureRandom
+
+    def __call__(
+        self,
+        uploader: Uploader,
+        requests: Sequence[PresignRequest],
+        *,
+        album_id: uuid.UUID | None = None,
+        is_public: bool = True,
+    ) -> list[PresignOutcome]:
+        policy = self.uploads.policy
+        if not requests:
+            raise NoFiles("No files provided")
+        if len(requests) > policy.batch_limit:
+            raise InvalidInput(f"At most {policy.batch_limit} files per request")
+        if album_id is not None:
+            self.uploads.check_album(uploader, album_id)
+        outcomes: list[PresignOutcome] = []
+        reserved = 0  # bytes promised to earlier items of this batch count against the quota
+        for request in requests:
+            try:
+                declared_type, size = self._validate(request)
+                self.uploads.check_quota(uploader.user, reserved + size)
+                outcomes.append(
+                    self._presign(uploader, request, declared_type, size, album_id, is_public)
+                )
+                reserved += size
+            except DomainError as exc:
+                outcomes.append(PresignFailed(exc))
+        return outcomes
+
+    def _validate(self, request: PresignRequest) -> tuple[ImageFormat, int]:
+        policy = self.uploads.policy
+        if not isinstance(request.filename, str) or not request.filename.strip():
+            raise InvalidInput("Filename required")
+        try:
+            declared_type = ImageFormat(str(request.content_type).split(";")[0].strip().lower())
+        except ValueError:
+            raise UnsupportedMediaType(
+                "Unsupported file type: only "
+                + ", ".join(t.value for t in policy.allowed_types)
+                + " are accepted"
+            ) from None
+        if declared_type not in policy.allowed_types:
+            raise UnsupportedMediaType(f"{declared_type.value} is not accepted here")
+        size = request.size_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise InvalidInput("sizeBytes must be a positive integer")
+        if size > policy.max_file_bytes:
+            raise FileTooLarge(f"File exceeds the maximum size of {policy.max_file_bytes} bytes")
+        return declared_type, size
+
+    def _presign(
+        self,
+        uploader: Uploader,
+        request: PresignRequest,
+        declared_type: ImageFormat,
+        size: int,
+        album_id: uuid.UUID | None,
+        is_public: bool,
+    ) -> Presigned:
+        expires_in = self.uploads.policy.presign_expires_seconds
+        now = self.clock.now()
+        pending_id = self.random.uuid()
+        completion_token = self.random.token(TOKEN_BYTES)
+        put_token = self.random.token(TOKEN_BYTES)
+        # The raw object's key comes from our id only; its extension names the declared type.
+        object_key = f"uploads/{pending_id}.{declared_type.extension}"
+        pending = PendingUpload(
+            id=pending_id,
+            owner_id=uploader.user.id if uploader.user else None,
+            api_key_id=uploader.api_key_id,
+            album_id=album_id,
+            is_public=is_public,
+            filename=clean_original_name(request.filename),
+            declared_type=declared_type,
+            declared_size=size,
+            object_key=object_key,
+            completion_token_hash=self.hasher.hash(completion_token),
+            put_token_hash=self.hasher.hash(put_token),
+            created_at=now,
+            expires_at=now + timedelta(seconds=expires_in),
+        )
+        direct = self.storage.presign_put(object_key, declared_type.value, expires_in)
+        with self.uow() as uow:
+            uow.pending_uploads.add(pending)
+            uow.commit()
+        return Presigned(pending, completion_token, put_token, direct)
+
+
+class _LimitedReader:
+    """Pass bytes through, failing with FileTooLarge the moment more than `limit` arrive."""
+
+    def __init__(self, source: BinaryIO, limit: int) -> None:
+        self._source, self._limit, self.received = source, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        # Never ask for more than one byte past the limit: that one byte proves the overflow.
+        room = self._limit - self.received + 1
+        data = self._source.read(room if size is None or size < 0 else min(size, room))
+        self.received += len(data)
+        if self.received > self._limit:
+            raise FileTooLarge(f"Body exceeds the declared size of {self._limit} bytes")
+        return data
+
+
+@attrs.define
+class ReceiveUpload:
+    """Accept the one PUT of a pending upload whose storage cannot presign (local disk)."""
+
+    uow: UnitOfWorkFactory
+    storage: BlobStorage
+    hasher: SecretHasher
+    clock: Clock
+
+    def __call__(
+        self,
+        pending_id: uuid.UUID,
+        put_token: str | None,
+        content_type: str | None,
+        body: BinaryIO,
+        content_length: int | None = None,
+    ) -> PendingUpload:
+        now = self.clock.now()
+        with self.uow() as uow:
+            pending = uow.pending_uploads.get(pending_id)
+            if (
+                pending is None
+                or not put_token
+                or not self.hasher.verify(put_token, pending.put_token_hash)
+                or pending.expired(now)
+            ):
+                raise Forbidden("Invalid or expired upload URL")
+            declared = pending.declared_type.value
+            if (content_type or "").split(";")[0].strip().lower() != declared:
+                raise UnsupportedMediaType(f"Content-Type must be {declared}, as declared")
+            if content_length is not None and content_length > pending.declared_size:
+                raise FileTooLarge(
+                    f"Body exceeds the declared size of {pending.declared_size} bytes"
+                )
+            if pending.claimed_at is not None or not uow.pending_uploads.mark_received(
+                pending.id, now
+            ):
+                raise Conflict("This upload URL was already used")
+            uow.commit()
+        try:
+            limited = cast(BinaryIO, _LimitedReader(body, pending.declared_size))
+            self.storage.put(pending.object_key, limited, declared)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.storage.delete(pending.object_key)
+            raise
+        return pending
+
+
+@attrs.define
+class CompleteUploads:
+    uow: UnitOfWorkFactory
+    storage: BlobStorage
+    uploads: UploadImages
+    hasher: SecretHasher
+    clock: Clock
+
+    def __call__(self, uploader: Uploader, tokens: Sequence[Any]) -> list[UploadOutcome]:
+        policy = self.uploads.policy
+        if not tokens:
+            raise NoFiles("No completion tokens provided")
+        if len(tokens) > policy.batch_limit:
+            raise InvalidInput(f"At most {policy.batch_limit} tokens per request")
+        outcomes: list[UploadOutcome] = []
+        for token in tokens:
+            try:
+                outcomes.append(self._complete(uploader, token))
+            except DomainError as exc:
+                outcomes.append(UploadFailed(exc))
+        return outcomes
+
+    def _complete(self, uploader: Uploader, token: Any) -> Uploaded:
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise InvalidInput(INVALID_TOKEN)
+        now = self.clock.now()
+        owner_id = uploader.user.id if uploader.user else None
+        with self.uow() as uow:
+            pending = uow.pending_uploads.get_by_completion_hash(self.hasher.hash(token))
+            # Another account's token is indistinguishable from a wrong one.
+            if (
+                pending is None
+                or pending.owner_id != owner_id
+                or pending.expired(now)
+                or pending.claimed_at is not None
+            ):
+                raise InvalidInput(INVALID_TOKEN)
+        info = self.storage.stat(pending.object_key)
+        if info is None:
+            # Nothing consumed: the client may PUT and complete again before expiry.
+            raise InvalidInput("Upload not found: PUT the file to put_url before completing")
+        with self.uow() as uow:
+            if not uow.pending_uploads.claim(pending.id, now):
+                raise InvalidInput(INVALID_TOKEN)  # a concurrent complete won
+            uow.commit()
+        try:
+            uploaded = self._verify_and_publish(uploader, pending, info.size)
+        finally:
+            with contextlib.suppress(Exception):
+                self.storage.delete(pending.object_key)
+        with self.uow() as uow:
+            uow.pending_uploads.set_image(pending.id, uploaded.image.id)
+            uow.commit()
+        return uploaded
+
+    def _verify_and_publish(
+        self, uploader: Uploader, pending: PendingUpload, size: int
+    ) -> Uploaded:
+        limit = min(pending.declared_size, self.uploads.policy.max_file_bytes)
+        if size > limit:
+            raise FileTooLarge(f"Uploaded object is larger than the declared {limit} bytes")
+        if pending.album_id is not None:
+            self.uploads.check_album(uploader, pending.album_id)
+        with self.storage.open(pending.object_key) as source:
+            return self.uploads.publish(
+                uploader,
+                IncomingFile(source, pending.filename, pending.declared_type.value),
+                pending.album_id,
+                pending.is_public,
+                require_type=pending.declared_type,
+            )

@@ -1,0 +1,143 @@
+"""/api/v1/upload/presign[/batch], the app's own PUT target, and /complete[/batch]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import falcon
+
+from imgtree.domain.errors import InvalidInput
+from imgtree.domain.use_cases.presign import (
+    CompleteUploads,
+    PresignFailed,
+    PresignRequest,
+    PresignUploads,
+    ReceiveUpload,
+)
+from imgtree.domain.use_cases.upload import Uploader
+from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import optional_uuid, parse_uuid, read_json_object
+
+
+def presign_request(item: Any) -> PresignRequest:
+    if not isinstance(item, dict):
+        return PresignRequest(None, None, None)  # reported per item: "Filename required"
+    return PresignRequest(
+        filename=item.get("filename"),
+        content_type=item.get("contentType", item.get("content_type")),
+        size_bytes=item.get("sizeBytes", item.get("size_bytes")),
+    )
+
+
+def token_list(doc: dict[str, Any]) -> list[Any]:
+    tokens = doc.get("completion_tokens", doc.get("tokens"))
+    if not isinstance(tokens, list):
+        raise InvalidInput("completion_tokens must be a list of tokens")
+    return tokens
+
+
+@attrs.define
+class PresignFlow:
+    """The presign → PUT → complete flow for one kind of caller (v1 keys, sessions, guests).
+
+    `uploader` turns a request into who is uploading (authenticating as that surface does).
+    """
+
+    presign: PresignUploads
+    complete: CompleteUploads
+    guards: Guards
+    urls: Urls
+
+    def presign_one(self, req: falcon.Request, resp: falcon.Response, uploader: Uploader) -> None:
+        doc = read_json_object(req)
+        (outcome,) = self.presign(
+            uploader,
+            [presign_request(doc)],
+            album_id=optional_uuid(doc.get("albumId"), "albumId"),
+        )
+        if isinstance(outcome, PresignFailed):
+            raise outcome.error
+        resp.media = {"success": True, **presenters.presigned(self.urls, outcome)}
+
+    def presign_batch(self, req: falcon.Request, resp: falcon.Response, uploader: Uploader) -> None:
+        doc = read_json_object(req)
+        files = doc.get("files")
+        if not isinstance(files, list):
+            raise InvalidInput("files must be a list")
+        outcomes = self.presign(
+            uploader,
+            [presign_request(f) for f in files],
+            album_id=optional_uuid(doc.get("albumId"), "albumId"),
+        )
+        resp.media = {
+            "success": True,
+            "uploads": [presenters.presigned(self.urls, o) for o in outcomes],
+        }
+
+    def complete_one(self, req: falcon.Request, resp: falcon.Response, uploader: Uploader) -> None:
+        doc = read_json_object(req)
+        token = doc.get("completion_token", doc.get("token"))
+        if token is None:
+            raise InvalidInput("completion_token is required")
+        outcomes = self.complete(uploader, [token])
+        resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
+
+    def complete_batch(
+        self, req: falcon.Request, resp: falcon.Response, uploader: Uploader
+    ) -> None:
+        outcomes = self.complete(uploader, token_list(read_json_object(req)))
+        resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
+
+
+@attrs.define
+class V1Presign:
+    flow: PresignFlow
+    batch: bool = False
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.flow.guards.rate_limit(req, resp)
+        auth = self.flow.guards.api_key(req)
+        uploader = Uploader(auth.user, auth.key.id)
+        if self.batch:
+            self.flow.presign_batch(req, resp, uploader)
+        else:
+            self.flow.presign_one(req, resp, uploader)
+
+
+@attrs.define
+class V1Complete:
+    flow: PresignFlow
+    batch: bool = False
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.flow.guards.rate_limit(req, resp)
+        auth = self.flow.guards.api_key(req)
+        uploader = Uploader(auth.user, auth.key.id)
+        if self.batch:
+            self.flow.complete_batch(req, resp, uploader)
+        else:
+            self.flow.complete_one(req, resp, uploader)
+
+
+@attrs.define
+class PutTarget:
+    """PUT /api/v1/upload/put/{pending_id}?token=: the put_url when storage cannot presign.
+
+    The URL itself is the credential (an unguessable single-use token, stored hashed, that
+    expires with the upload), as with a bucket's presigned URL: no Authorization header.
+    """
+
+    receive: ReceiveUpload
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, pending_id: str) -> None:
+        pending = self.receive(
+            parse_uuid(pending_id, "upload id"),
+            req.get_param("token"),
+            req.content_type,
+            req.bounded_stream,
+            req.content_length,
+        )
+        resp.media = {"success": True, "size_limit": pending.declared_size}

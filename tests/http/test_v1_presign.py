@@ -1,0 +1,262 @@
+"""presign → PUT → complete over HTTP, on memory, SQLite + local disk and Postgres + S3 (moto).
+
+With local storage the put_url is the app's own signed PUT route; with S3 it is a presigned
+bucket URL, PUT with `requests` to the moto server, exactly as a client would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from tests import imagegen
+from tests.conftest import BASE_URL, App
+
+BACKENDS = ["memory", "sqlite", "postgres_s3"]
+
+
+@pytest.fixture(params=BACKENDS)
+def app(make_app: Callable[..., App], request: pytest.FixtureRequest) -> App:
+    return make_app(backend=request.param)
+
+
+def put(app: App, url: str, data: bytes, content_type: str) -> int:
+    if url.startswith(BASE_URL):
+        parts = urlsplit(url)
+        r = app.client.simulate_put(
+            parts.path, query_string=parts.query, body=data, headers={"Content-Type": content_type}
+        )
+        return r.status_code
+    return requests.put(
+        url, data=data, headers={"Content-Type": content_type}, timeout=10
+    ).status_code
+
+
+def presign(app: App, headers: dict[str, str], **doc: object):
+    body = {"filename": "big.png", "contentType": "image/png", "sizeBytes": 100_000, **doc}
+    return app.client.simulate_post("/api/v1/upload/presign", json=body, headers=headers)
+
+
+def complete(app: App, headers: dict[str, str], token: str, alias: str = "completion_token"):
+    return app.client.simulate_post("/api/v1/upload/complete", json={alias: token}, headers=headers)
+
+
+@pytest.mark.parametrize("alias", ["completion_token", "token"])
+def test_presign_put_complete(app: App, alias: str) -> None:
+    headers = app.auth()
+    data = imagegen.png(120, 80)
+    r = presign(app, headers, sizeBytes=len(data))
+    assert r.status_code == 200, r.text
+    doc = r.json
+    assert set(doc) >= {"put_url", "completion_token"}
+    assert put(app, doc["put_url"], data, "image/png") == 200
+    done = complete(app, headers, doc["completion_token"], alias)
+    assert done.status_code == 200, done.text
+    (img,) = done.json["images"]
+    assert set(img) == {"id", "url", "direct_url", "thumb_url", "delete_url", "codes"}
+    # The raw upload is gone; the published image and its thumbnail remain.
+    assert not [k for k in app.stored_keys() if k.startswith("uploads/")]
+    assert len(app.stored_keys()) == 2
+    listed = app.client.simulate_get("/api/v1/images", headers=headers).json
+    assert listed["total"] == 1
+    again = complete(app, headers, doc["completion_token"])
+    assert again.status_code == 400
+    assert again.json["images"][0]["error"] == "Invalid or expired upload token"
+
+
+def test_presign_batch_and_complete_batch(app: App) -> None:
+    headers = app.auth()
+    png, gif = imagegen.png(10, 10), imagegen.gif(12, 12)
+    r = app.client.simulate_post(
+        "/api/v1/upload/presign/batch",
+        json={
+            "files": [
+                {"filename": "a.png", "contentType": "image/png", "sizeBytes": len(png)},
+                {"contentType": "image/png", "sizeBytes": 10},
+                {"filename": "c.svg", "contentType": "image/svg+xml", "sizeBytes": 10},
+                {"filename": "d.png", "contentType": "image/png", "sizeBytes": 10**12},
+                {"filename": "b.gif", "contentType": "image/gif", "sizeBytes": len(gif)},
+            ]
+        },
+        headers=headers,
+    )
+    assert r.status_code == 200 and r.json["success"] is True
+    a, no_name, svg, huge, b = r.json["uploads"]
+    assert no_name == {"error": "Filename required", "status": 400}
+    assert svg["status"] == 415 and huge["status"] == 413
+    assert put(app, a["put_url"], png, "image/png") == 200
+    assert put(app, b["put_url"], gif, "image/gif") == 200
+    r = app.client.simulate_post(
+        "/api/v1/upload/complete/batch",
+        json={"tokens": [a["completion_token"], "not-a-token", b["completion_token"]]},
+        headers=headers,
+    )
+    assert r.status_code == 200 and r.json["success"] is True
+    first, bad, second = r.json["images"]
+    assert first["direct_url"].endswith(".png") or "/images/" in first["direct_url"]
+    assert bad == {"error": "Invalid or expired upload token", "status": 400}
+    assert "url" in second
+
+
+def test_upload_counter_counts_finalisations(app: App) -> None:
+    user = app.user()
+    created = app.container.create_api_key()(user.id, "script")
+    headers = {"Authorization": f"Bearer {created.secret}"}
+    data = imagegen.png(8, 8)
+    tokens = []
+    for _ in range(2):
+        doc = presign(app, headers, sizeBytes=len(data)).json
+        assert put(app, doc["put_url"], data, "image/png") == 200
+        tokens.append(doc["completion_token"])
+    app.client.simulate_post(
+        "/api/v1/upload/complete/batch", json={"completion_tokens": [*tokens, "x"]}, headers=headers
+    )
+    (key,) = app.container.list_api_keys()(user.id)
+    assert key.upload_count == 2
+
+
+def test_complete_before_put_keeps_token_usable(app: App) -> None:
+    headers = app.auth()
+    data = imagegen.png(8, 8)
+    doc = presign(app, headers, sizeBytes=len(data)).json
+    early = complete(app, headers, doc["completion_token"])
+    assert early.status_code == 400 and app.stored_keys() == []
+    assert put(app, doc["put_url"], data, "image/png") == 200
+    assert complete(app, headers, doc["completion_token"]).status_code == 200
+
+
+def test_another_accounts_token_is_refused(app: App) -> None:
+    data = imagegen.png(8, 8)
+    doc = presign(app, app.auth(), sizeBytes=len(data)).json
+    assert put(app, doc["put_url"], data, "image/png") == 200
+    r = complete(app, app.auth(), doc["completion_token"])
+    assert r.status_code == 400
+    assert r.json["images"][0]["error"] == "Invalid or expired upload token"
+    assert not [k for k in app.stored_keys() if not k.startswith("uploads/")]
+
+
+def test_put_larger_than_declared_is_refused(app: App) -> None:
+    headers = app.auth()
+    data = imagegen.png(64, 64)
+    doc = presign(app, headers, sizeBytes=len(data) - 10).json
+    status = put(app, doc["put_url"], data, "image/png")
+    if doc["put_url"].startswith(BASE_URL):
+        assert status == 413  # enforced as the bytes arrive
+    r = complete(app, headers, doc["completion_token"])
+    assert r.status_code in (400, 413)
+    assert app.stored_keys() == []
+
+
+def test_put_of_a_different_type_is_refused(app: App) -> None:
+    headers = app.auth()
+    jpeg = imagegen.jpeg(32, 32)
+    doc = presign(app, headers, sizeBytes=len(jpeg)).json  # declared image/png
+    status = put(app, doc["put_url"], jpeg, "image/jpeg")
+    if doc["put_url"].startswith(BASE_URL):
+        assert status == 415
+        assert app.stored_keys() == []
+        return
+    r = complete(app, headers, doc["completion_token"])  # the bytes are still a JPEG
+    assert r.status_code == 415
+    assert app.stored_keys() == []
+
+
+def test_png_header_with_jpeg_bytes_is_refused_on_complete(app: App) -> None:
+    headers = app.auth()
+    jpeg = imagegen.jpeg(32, 32)
+    doc = presign(app, headers, sizeBytes=len(jpeg)).json
+    assert put(app, doc["put_url"], jpeg, "image/png") == 200
+    r = complete(app, headers, doc["completion_token"])
+    assert r.status_code == 415
+    assert app.stored_keys() == []
+
+
+def test_expired_token_is_refused(make_app: Callable[..., App]) -> None:
+    app = make_app(backend="sqlite", presign_expires_seconds=30)
+    headers = app.auth()
+    data = imagegen.png(8, 8)
+    doc = presign(app, headers, sizeBytes=len(data)).json
+    import datetime as dt
+
+    from dependency_injector import providers
+
+    from imgtree.adapters.memory import FixedClock
+
+    later = FixedClock(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60))
+    app.container.clock.override(providers.Object(later))
+    app.container.reset_singletons()
+    from falcon.testing import TestClient
+
+    from imgtree.entrypoints.http.app import create_app
+
+    client = TestClient(create_app(app.container))
+    parts = urlsplit(doc["put_url"])
+    r = client.simulate_put(
+        parts.path, query_string=parts.query, body=data, headers={"Content-Type": "image/png"}
+    )
+    assert r.status_code == 403
+    r = client.simulate_post(
+        "/api/v1/upload/complete", json={"token": doc["completion_token"]}, headers=headers
+    )
+    assert r.status_code == 400
+
+
+def test_app_put_accepts_one_put_only(make_app: Callable[..., App]) -> None:
+    app = make_app(backend="sqlite")
+    headers = app.auth()
+    data = imagegen.png(8, 8)
+    doc = presign(app, headers, sizeBytes=len(data)).json
+    assert put(app, doc["put_url"], data, "image/png") == 200
+    assert put(app, doc["put_url"], data, "image/png") == 409
+    wrong = doc["put_url"].split("?token=")[0] + "?token=forged"
+    assert put(app, wrong, data, "image/png") == 403
+
+
+def test_presign_validation_errors(app: App) -> None:
+    headers = app.auth()
+    assert presign(app, headers, contentType="text/html").status_code == 415
+    assert presign(app, headers, sizeBytes=0).status_code == 400
+    assert presign(app, headers, sizeBytes="12").status_code == 400
+    assert presign(app, headers, sizeBytes=10**12).status_code == 413
+    assert presign(app, headers, filename="").json == {
+        "success": False,
+        "error": "Filename required",
+    }
+    assert presign(app, headers, albumId="7d3c1f8e-3c0a-4a4e-9a43-0c3d8e3c9b11").status_code == 404
+    assert presign(app, {}).status_code == 401
+    r = app.client.simulate_post(
+        "/api/v1/upload/presign",
+        body=b"[]",
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    r = app.client.simulate_post(
+        "/api/v1/upload/presign", body=b"x", headers={**headers, "Content-Type": "text/plain"}
+    )
+    assert r.status_code == 415
+
+
+def test_parallel_completes_of_one_token_make_one_image(app: App) -> None:
+    headers = app.auth()
+    data = imagegen.png(40, 40)
+    doc = presign(app, headers, sizeBytes=len(data)).json
+    assert put(app, doc["put_url"], data, "image/png") == 200
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        r = complete(app, headers, doc["completion_token"])
+        with lock:
+            statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=run) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [400] * 19
+    assert app.client.simulate_get("/api/v1/images", headers=headers).json["total"] == 1
