@@ -1017,19 +1017,26 @@ def test_sql_concurrent_claim_and_receive_have_exactly_one_winner(sql: Backend) 
     add_pending(sql.uow, *targets)
     for pending in targets:
         for method in ("mark_received", "claim"):
-            barrier = threading.Barrier(2)
-            results: list[bool] = []
-
-            def race(_i: int, pending_id: uuid.UUID = pending.id, name: str = method) -> None:
-                with sql.uow() as uow:
-                    barrier.wait(timeout=10)
-                    # Read, then write: the shape of ReceiveUpload and CompleteUploads.
-                    if uow.pending_uploads.get(pending_id) is not None:
-                        results.append(getattr(uow.pending_uploads, name)(pending_id, T0))
-                    uow.commit()
-
-            run_threads(2, race)
+            results = _race_to_set_once(sql.uow, pending.id, method)
             assert sorted(results) == [False, True], (method, results)
+
+
+def _race_to_set_once(
+    uow_factory: UnitOfWorkFactory, pending_id: uuid.UUID, method: str
+) -> list[bool]:
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def race(_i: int) -> None:
+        with uow_factory() as uow:
+            barrier.wait(timeout=10)
+            # Read, then write: the shape of ReceiveUpload and CompleteUploads.
+            if uow.pending_uploads.get(pending_id) is not None:
+                results.append(getattr(uow.pending_uploads, method)(pending_id, T0))
+            uow.commit()
+
+    run_threads(2, race)
+    return results
 
 
 def test_sql_missing_pending_references_raise_conflict(sql: Backend) -> None:

@@ -1,76 +1,31 @@
 """Boot the real `imgtree serve` (gunicorn) on SQLite + local disk and use it over a socket,
 exactly as a newcomer would after `make run`: migrate, create a user and a key with the CLI,
-upload with multipart and JSON, fetch every URL, list, delete."""
+upload with multipart and JSON, presign -> PUT -> complete, fetch every URL, list, delete."""
 
 from __future__ import annotations
 
 import base64
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests import imagegen
+from tests.smoke.servers import base_env, cli, serve
 
 pytestmark = pytest.mark.smoke
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [str(BIN / "imgtree"), *args], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     root = tmp_path_factory.mktemp("smoke")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "IMGTREE_BASE_URL": base,
-        "IMGTREE_DATABASE_URL": f"sqlite:///{root / 'imgtree.sqlite3'}",
-        "IMGTREE_MEDIA_DIR": str(root / "media"),
-    }
-    cli(env, "migrate")
-    log = (root / "server.log").open("w")
-    proc = subprocess.Popen(
-        [str(BIN / "imgtree"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    env = base_env(
+        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
+        IMGTREE_MEDIA_DIR=str(root / "media"),
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/api/v1/upload", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert proc.poll() is None, (root / "server.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield base, env
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    cli(env, "migrate")
+    with serve(env, root / "server.log") as base:
+        yield base, {**env, "IMGTREE_BASE_URL": base}
 
 
 def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> None:
@@ -112,6 +67,25 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     )
     assert r.status_code == 200, r.text
 
+    # presign -> PUT (to the app itself on local storage) -> complete.
+    data = imagegen.png(300, 200)
+    doc = requests.post(
+        f"{base}/api/v1/upload/presign",
+        headers=auth,
+        json={"filename": "big.png", "contentType": "image/png", "sizeBytes": len(data)},
+        timeout=10,
+    ).json()
+    assert doc["put_url"].startswith(base)
+    put = requests.put(doc["put_url"], data=data, headers={"Content-Type": "image/png"}, timeout=10)
+    assert put.status_code == 200, put.text
+    done = requests.post(
+        f"{base}/api/v1/upload/complete",
+        headers=auth,
+        json={"completion_token": doc["completion_token"]},
+        timeout=30,
+    )
+    assert done.status_code == 200, done.text
+
     page = requests.get(first["url"], timeout=10)
     assert page.status_code == 200 and 'property="og:image"' in page.text
     direct = requests.get(first["direct_url"], timeout=10)
@@ -123,7 +97,7 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     assert ranged.status_code == 206 and ranged.content == b"\xff\xd8"
 
     listing = requests.get(f"{base}/api/v1/images", headers=auth, timeout=10).json()
-    assert listing["total"] == 3
+    assert listing["total"] == 4
 
     confirm = requests.get(second["delete_url"], timeout=10)
     assert confirm.status_code == 200 and "Delete this image?" in confirm.text
@@ -134,3 +108,4 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     bad = requests.post(f"{base}/api/v1/upload", headers=auth, data=b"x", timeout=10)
     assert bad.status_code == 415
     assert requests.get(f"{base}/api/v1/upload", timeout=10).status_code == 200
+    assert "purged" in cli(env, "purge", "--retention", "0")

@@ -138,6 +138,31 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    retention = settings.purge_retention_seconds if args.retention is None else args.retention
+    grace = settings.purge_grace_seconds if args.grace is None else args.grace
+    report = _container(settings).purge()(retention_seconds=retention, orphan_grace_seconds=grace)
+    print(
+        f"purged: {report.expired_uploads} expired uploads, {report.purged_images} deleted"
+        f" images, {report.orphan_blobs} orphan blobs"
+    )
+    return 0
+
+
+def cmd_storage_init(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    storage = _container(settings).storage()
+    ensure = getattr(storage, "ensure_bucket", None)
+    if ensure is None:
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        print(f"local storage ready at {settings.media_dir}")
+        return 0
+    created = ensure()
+    print(f"bucket {settings.s3_bucket} {'created' if created else 'exists'}")
+    return 0
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -184,6 +209,22 @@ def build_parser() -> argparse.ArgumentParser:
     kr = keys.add_parser("revoke", help="revoke a key by id")
     kr.add_argument("key_id")
     kr.set_defaults(func=cmd_keys_revoke)
+
+    purge = sub.add_parser(
+        "purge", help="remove expired uploads, deleted images' blobs and orphan blobs"
+    )
+    purge.add_argument(
+        "--retention", type=int, help="seconds deleted images keep their blobs (default from env)"
+    )
+    purge.add_argument("--grace", type=int, help="minimum age in seconds of an orphan blob")
+    purge.set_defaults(func=cmd_purge)
+
+    storage = sub.add_parser("storage", help="storage backend chores").add_subparsers(
+        dest="action", required=True
+    )
+    storage.add_parser("init", help="create the bucket (S3) or media directory").set_defaults(
+        func=cmd_storage_init
+    )
     return parser
 
 

@@ -44,6 +44,7 @@ from imgtree.domain.use_cases.upload import (
     UploadFailed,
     UploadImages,
     UploadOutcome,
+    stream_size,
 )
 
 TOKEN_BYTES = 32
@@ -301,6 +302,10 @@ class CompleteUploads:
         if pending.album_id is not None:
             self.uploads.check_album(uploader, pending.album_id)
         with self.storage.open(pending.object_key) as source:
+            # A presigned URL takes PUTs until it expires: the object read here may not be
+            # the one `stat` measured, so the bytes actually read are checked again.
+            if stream_size(source) > limit:
+                raise FileTooLarge(f"Uploaded object is larger than the declared {limit} bytes")
             return self.uploads.publish(
                 uploader,
                 IncomingFile(source, pending.filename, pending.declared_type.value),

@@ -1,0 +1,77 @@
+"""Start and stop real `imgtree serve` (gunicorn) processes for smoke tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run(
+        [str(BIN / "imgtree"), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def base_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMGTREE_")}
+    env.update(values)
+    return env
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[str]:
+    """Run `imgtree serve` on a free loopback port; yield its base URL once it answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**env, "IMGTREE_BASE_URL": env.get("IMGTREE_BASE_URL", base)}
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                str(BIN / "imgtree"),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(f"{base}/api/v1/upload", timeout=5).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass
+                assert proc.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
