@@ -260,3 +260,14 @@ def test_parallel_completes_of_one_token_make_one_image(app: App) -> None:
         t.join()
     assert sorted(statuses) == [200] + [400] * 19
     assert app.client.simulate_get("/api/v1/images", headers=headers).json["total"] == 1
+
+
+def test_failed_put_can_be_retried(make_app: Callable[..., App]) -> None:
+    app = make_app(backend="sqlite")
+    headers = app.auth()
+    data = imagegen.png(16, 16)
+    doc = presign(app, headers, sizeBytes=len(data)).json
+    assert put(app, doc["put_url"], data + b"\0" * 100, "image/png") == 413
+    assert app.stored_keys() == []
+    assert put(app, doc["put_url"], data, "image/png") == 200
+    assert complete(app, headers, doc["completion_token"]).status_code == 200

@@ -85,6 +85,10 @@ class PendingUploadRepository(Protocol):
         """Record the one accepted PUT; False when one was already accepted (atomic)."""
         ...
 
+    def reset_received(self, pending_id: uuid.UUID) -> None:
+        """Forget a PUT that failed part-way, so the client may PUT again before expiry."""
+        ...
+
     def claim(self, pending_id: uuid.UUID, at: datetime) -> bool:
         """Take the upload for completion; True for exactly one caller, ever (atomic)."""
         ...

@@ -181,6 +181,11 @@ class _PendingUploadRepo:
         self._t.pending_uploads[pending_id] = attrs.evolve(pending, received_at=at)
         return True
 
+    def reset_received(self, pending_id: uuid.UUID) -> None:
+        pending = self._t.pending_uploads.get(pending_id)
+        if pending is not None:
+            self._t.pending_uploads[pending_id] = attrs.evolve(pending, received_at=None)
+
     def claim(self, pending_id: uuid.UUID, at: datetime) -> bool:
         pending = self._t.pending_uploads.get(pending_id)
         if pending is None or pending.claimed_at is not None:

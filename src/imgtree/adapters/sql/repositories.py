@@ -398,6 +398,16 @@ class SqlPendingUploadRepository(_Repository[PendingUpload]):
     def mark_received(self, pending_id: uuid.UUID, at: datetime) -> bool:
         return self._set_once(pending_id, "received_at", at)
 
+    def reset_received(self, pending_id: uuid.UUID) -> None:
+        self._s.execute(
+            pending_uploads.update()
+            .where(pending_uploads.c.id == pending_id)
+            .values(received_at=None)
+        )
+        seen = self._seen.get(pending_id)
+        if seen is not None:
+            self._seen[pending_id] = attrs.evolve(seen, received_at=None)
+
     def claim(self, pending_id: uuid.UUID, at: datetime) -> bool:
         return self._set_once(pending_id, "claimed_at", at)
 

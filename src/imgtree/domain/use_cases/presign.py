@@ -4,7 +4,7 @@
    records a pending upload; the client gets a put URL and an opaque completion token.
 2. The client PUTs the bytes: straight to the bucket when the storage can presign, otherwise
    to the app, where `ReceiveUpload` streams them into storage, enforcing the declared type
-   and size as the bytes arrive, and accepts exactly one PUT.
+   and size as the bytes arrive, and accepts one successful PUT (a failed one may be retried).
 3. `CompleteUploads` trusts nothing the client did: it claims the token exactly once, then
    verifies the object (exists, size within declared and maximum, real type allowed, decodes),
    publishes it like any upload and deletes the raw object. A failed check deletes it too.
@@ -232,8 +232,12 @@ class ReceiveUpload:
             limited = cast(BinaryIO, _LimitedReader(body, pending.declared_size))
             self.storage.put(pending.object_key, limited, declared)
         except BaseException:
+            # Nothing usable was stored: free the URL for another try (until it expires).
             with contextlib.suppress(Exception):
                 self.storage.delete(pending.object_key)
+            with contextlib.suppress(Exception), self.uow() as uow:
+                uow.pending_uploads.reset_received(pending.id)
+                uow.commit()
             raise
         return pending
 
