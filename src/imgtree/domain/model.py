@@ -161,6 +161,23 @@ class Image:
 
 
 @attrs.frozen
+class Session:
+    """A signed-in browser session. The cookie carries the token; only its hash is stored."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime
+    revoked_at: datetime | None = None
+    user_agent: str = ""
+
+    def valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+@attrs.frozen
 class PendingUpload:
     """A presigned upload: the client PUTs bytes to `object_key`, then completes with its token.
 

@@ -36,10 +36,30 @@ class RatePolicy:
 
     @property
     def text(self) -> str:
-        return f"About {self.per_minute} upload requests per minute per client IP."
+        if self.window_seconds == 60:
+            return f"About {self.per_minute} upload requests per minute per client IP."
+        return f"{self.per_minute} requests per {self.window_seconds} seconds."
 
 
 @attrs.frozen
 class PagePolicy:
     default_limit: int = 24
     max_limit: int = 100
+
+
+@attrs.frozen
+class SessionPolicy:
+    lifetime_seconds: int = attrs.field(default=30 * 86400, validator=_positive)
+    signup_open: bool = True
+    # Sign-in attempts: per client address, and per account (against password spraying).
+    login_per_ip: RatePolicy = RatePolicy(per_minute=20)
+    login_per_account: RatePolicy = RatePolicy(per_minute=10, window_seconds=600)
+
+
+@attrs.frozen
+class GuestPolicy:
+    """Uploads without an account: on or off, with their own size and rate limits."""
+
+    enabled: bool = True
+    max_file_bytes: int = attrs.field(default=5 * 1024 * 1024, validator=_positive)
+    per_minute: int = attrs.field(default=10, validator=_positive)

@@ -14,7 +14,15 @@ from typing import BinaryIO, Protocol, Self
 
 import attrs
 
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, User
+from imgtree.domain.model import (
+    Album,
+    ApiKey,
+    Image,
+    ImageFormat,
+    PendingUpload,
+    Session,
+    User,
+)
 
 # --- repositories and unit of work ---------------------------------------------------------
 # Every repository's `add` raises imgtree.domain.errors.Conflict on a duplicate id or unique
@@ -42,6 +50,25 @@ class ApiKeyRepository(Protocol):
 class AlbumRepository(Protocol):
     def add(self, album: Album) -> None: ...
     def get(self, album_id: uuid.UUID) -> Album | None: ...
+    def list_for_owner(self, owner_id: uuid.UUID) -> list[Album]:
+        """The owner's albums, newest first."""
+        ...
+
+    def update(self, album: Album) -> None: ...
+    def remove(self, album_id: uuid.UUID) -> None:
+        """Delete the album; its images stay, no longer in an album."""
+        ...
+
+
+class SessionRepository(Protocol):
+    def add(self, session: Session) -> None: ...
+    def get_by_token_hash(self, token_hash: str) -> Session | None: ...
+    def update(self, session: Session) -> None: ...
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, at: datetime, *, except_id: uuid.UUID | None = None
+    ) -> int:
+        """Revoke every live session of the user but `except_id`; the number revoked."""
+        ...
 
 
 class ImageRepository(Protocol):
@@ -55,13 +82,25 @@ class ImageRepository(Protocol):
         ...
 
     def slug_exists(self, slug: str) -> bool: ...
-    def list_for_owner(self, owner_id: uuid.UUID, *, offset: int, limit: int) -> list[Image]:
-        """Live images of one owner, newest first (ties broken by id, so pages are stable)."""
+    def list_for_owner(
+        self,
+        owner_id: uuid.UUID,
+        *,
+        offset: int,
+        limit: int,
+        album_id: uuid.UUID | None = None,
+    ) -> list[Image]:
+        """Live images of one owner (optionally of one album), newest first (ties broken by
+        id, so pages are stable)."""
         ...
 
-    def count_for_owner(self, owner_id: uuid.UUID) -> int: ...
+    def count_for_owner(self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None) -> int: ...
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         """Bytes of the owner's live images (their quota usage)."""
+        ...
+
+    def update(self, image: Image) -> None:
+        """Change a live image's editable fields (title, album, visibility)."""
         ...
 
     def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
@@ -112,6 +151,7 @@ class UnitOfWork(Protocol):
     albums: AlbumRepository
     images: ImageRepository
     pending_uploads: PendingUploadRepository
+    sessions: SessionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

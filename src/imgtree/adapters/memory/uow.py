@@ -16,7 +16,7 @@ from typing import Self
 import attrs
 
 from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, PendingUpload, User
+from imgtree.domain.model import Album, ApiKey, Image, PendingUpload, Session, User
 
 
 @attrs.define
@@ -26,6 +26,7 @@ class _Tables:
     albums: dict[uuid.UUID, Album] = attrs.Factory(dict)
     images: dict[uuid.UUID, Image] = attrs.Factory(dict)
     pending_uploads: dict[uuid.UUID, PendingUpload] = attrs.Factory(dict)
+    sessions: dict[uuid.UUID, Session] = attrs.Factory(dict)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -34,6 +35,7 @@ class _Tables:
             albums=dict(self.albums),
             images=dict(self.images),
             pending_uploads=dict(self.pending_uploads),
+            sessions=dict(self.sessions),
         )
 
 
@@ -107,6 +109,21 @@ class _AlbumRepo:
     def get(self, album_id: uuid.UUID) -> Album | None:
         return self._t.albums.get(album_id)
 
+    def list_for_owner(self, owner_id: uuid.UUID) -> list[Album]:
+        mine = [a for a in self._t.albums.values() if a.owner_id == owner_id]
+        return sorted(mine, key=lambda a: (a.created_at, a.id), reverse=True)
+
+    def update(self, album: Album) -> None:
+        if album.id in self._t.albums:
+            self._t.albums[album.id] = album
+
+    def remove(self, album_id: uuid.UUID) -> None:
+        if self._t.albums.pop(album_id, None) is None:
+            return
+        for image in list(self._t.images.values()):  # ON DELETE SET NULL
+            if image.album_id == album_id:
+                self._t.images[image.id] = attrs.evolve(image, album_id=None)
+
 
 class _ImageRepo:
     def __init__(self, t: _Tables) -> None:
@@ -126,15 +143,34 @@ class _ImageRepo:
     def slug_exists(self, slug: str) -> bool:
         return any(i.slug == slug for i in self._t.images.values())
 
-    def _live_for(self, owner_id: uuid.UUID) -> list[Image]:
-        return [i for i in self._t.images.values() if i.owner_id == owner_id and not i.deleted]
+    def _live_for(self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None) -> list[Image]:
+        return [
+            i
+            for i in self._t.images.values()
+            if i.owner_id == owner_id
+            and not i.deleted
+            and (album_id is None or i.album_id == album_id)
+        ]
 
-    def list_for_owner(self, owner_id: uuid.UUID, *, offset: int, limit: int) -> list[Image]:
-        live = sorted(self._live_for(owner_id), key=lambda i: (i.created_at, i.id), reverse=True)
+    def list_for_owner(
+        self,
+        owner_id: uuid.UUID,
+        *,
+        offset: int,
+        limit: int,
+        album_id: uuid.UUID | None = None,
+    ) -> list[Image]:
+        live = sorted(
+            self._live_for(owner_id, album_id), key=lambda i: (i.created_at, i.id), reverse=True
+        )
         return live[offset : offset + limit]
 
-    def count_for_owner(self, owner_id: uuid.UUID) -> int:
-        return len(self._live_for(owner_id))
+    def count_for_owner(self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None) -> int:
+        return len(self._live_for(owner_id, album_id))
+
+    def update(self, image: Image) -> None:
+        if image.id in self._t.images:
+            self._t.images[image.id] = image
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         return sum(i.size_bytes for i in self._live_for(owner_id))
@@ -213,6 +249,33 @@ class _PendingUploadRepo:
         )
 
 
+class _SessionRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, session: Session) -> None:
+        if session.id in self._t.sessions or self.get_by_token_hash(session.token_hash):
+            raise Conflict("Session already exists")
+        self._t.sessions[session.id] = session
+
+    def get_by_token_hash(self, token_hash: str) -> Session | None:
+        return next((s for s in self._t.sessions.values() if s.token_hash == token_hash), None)
+
+    def update(self, session: Session) -> None:
+        if session.id in self._t.sessions:
+            self._t.sessions[session.id] = session
+
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, at: datetime, *, except_id: uuid.UUID | None = None
+    ) -> int:
+        count = 0
+        for s in list(self._t.sessions.values()):
+            if s.user_id == user_id and s.revoked_at is None and s.id != except_id:
+                self._t.sessions[s.id] = attrs.evolve(s, revoked_at=at)
+                count += 1
+        return count
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -226,6 +289,7 @@ class MemoryUnitOfWork:
         self.albums = _AlbumRepo(self._work)
         self.images = _ImageRepo(self._work)
         self.pending_uploads = _PendingUploadRepo(self._work)
+        self.sessions = _SessionRepo(self._work)
         return self
 
     def __exit__(
@@ -250,6 +314,7 @@ class MemoryUnitOfWork:
             self.albums = _AlbumRepo(self._work)
             self.images = _ImageRepo(self._work)
             self.pending_uploads = _PendingUploadRepo(self._work)
+            self.sessions = _SessionRepo(self._work)
 
 
 def memory_uow_factory(store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:

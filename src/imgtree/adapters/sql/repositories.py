@@ -16,13 +16,29 @@ import attrs
 from sqlalchemy import Executable, Row, Table, exists, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session as DbSession
 
-from imgtree.adapters.sql.tables import albums, api_keys, images, pending_uploads, users
+from imgtree.adapters.sql.tables import (
+    albums,
+    api_keys,
+    images,
+    pending_uploads,
+    sessions,
+    users,
+)
 from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
+from imgtree.domain.model import (
+    Album,
+    ApiKey,
+    Image,
+    ImageFormat,
+    PendingUpload,
+    Role,
+    Session,
+    User,
+)
 
-E = TypeVar("E", User, ApiKey, Album, Image, PendingUpload)
+E = TypeVar("E", User, ApiKey, Album, Image, PendingUpload, Session)
 
 
 def _user(row: Row[Any]) -> User:
@@ -176,6 +192,23 @@ def _pending_values(p: PendingUpload) -> dict[str, Any]:
     return values
 
 
+def _session(row: Row[Any]) -> Session:
+    return Session(
+        id=row.id,
+        user_id=row.user_id,
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_seen_at=row.last_seen_at,
+        revoked_at=row.revoked_at,
+        user_agent=row.user_agent,
+    )
+
+
+def _session_values(session: Session) -> dict[str, Any]:
+    return attrs.asdict(session, recurse=False)
+
+
 class _Repository(Generic[E]):
     """Shared plumbing: guarded writes, row mapping, and the snapshots `update` diffs against."""
 
@@ -184,7 +217,7 @@ class _Repository(Generic[E]):
     to_entity: Callable[[Row[Any]], E]
     to_values: Callable[[E], dict[str, Any]]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: DbSession) -> None:
         self._s = session
         # What this unit of work last read or wrote per id. `update` writes only the columns
         # that differ from it: on Postgres (READ COMMITTED) two units of work that read the
@@ -297,6 +330,23 @@ class SqlAlbumRepository(_Repository[Album]):
     def get(self, album_id: uuid.UUID) -> Album | None:
         return self._one(albums.c.id == album_id)
 
+    def list_for_owner(self, owner_id: uuid.UUID) -> list[Album]:
+        return self._many(
+            select(albums)
+            .where(albums.c.owner_id == owner_id)
+            .order_by(albums.c.created_at.desc(), albums.c.id.desc())
+        )
+
+    def update(self, album: Album) -> None:
+        self._update(album)
+
+    def remove(self, album_id: uuid.UUID) -> None:
+        # Images keep existing: the foreign key is ON DELETE SET NULL, but SQLite enforces
+        # that only with foreign_keys=ON, so clear the references explicitly too.
+        self._s.execute(images.update().where(images.c.album_id == album_id).values(album_id=None))
+        self._s.execute(albums.delete().where(albums.c.id == album_id))
+        self._seen.pop(album_id, None)
+
 
 class SqlImageRepository(_Repository[Image]):
     table = images
@@ -316,20 +366,30 @@ class SqlImageRepository(_Repository[Image]):
     def slug_exists(self, slug: str) -> bool:
         return bool(self._s.execute(select(exists().where(images.c.slug == slug))).scalar())
 
-    def _live_for(self, owner_id: uuid.UUID) -> tuple[Any, Any]:
-        return images.c.owner_id == owner_id, images.c.deleted_at.is_(None)
+    def _live_for(self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None) -> list[Any]:
+        where = [images.c.owner_id == owner_id, images.c.deleted_at.is_(None)]
+        if album_id is not None:
+            where.append(images.c.album_id == album_id)
+        return where
 
-    def list_for_owner(self, owner_id: uuid.UUID, *, offset: int, limit: int) -> list[Image]:
+    def list_for_owner(
+        self,
+        owner_id: uuid.UUID,
+        *,
+        offset: int,
+        limit: int,
+        album_id: uuid.UUID | None = None,
+    ) -> list[Image]:
         return self._many(
             select(images)
-            .where(*self._live_for(owner_id))
+            .where(*self._live_for(owner_id, album_id))
             .order_by(images.c.created_at.desc(), images.c.id.desc())
             .offset(offset)
             .limit(limit)
         )
 
-    def count_for_owner(self, owner_id: uuid.UUID) -> int:
-        count = select(func.count()).select_from(images).where(*self._live_for(owner_id))
+    def count_for_owner(self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None) -> int:
+        count = select(func.count()).select_from(images).where(*self._live_for(owner_id, album_id))
         return int(self._s.execute(count).scalar_one())
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
@@ -338,6 +398,9 @@ class SqlImageRepository(_Repository[Image]):
         )
         # int(): Postgres sums BIGINT as NUMERIC (a Decimal).
         return int(self._s.execute(total).scalar_one())
+
+    def update(self, image: Image) -> None:
+        self._update(image)
 
     def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
         # Conditional and atomic: of two concurrent deletes exactly one sees a row change.
@@ -437,3 +500,31 @@ class SqlPendingUploadRepository(_Repository[PendingUpload]):
             .where(pending_uploads.c.claimed_at.is_(None), pending_uploads.c.expires_at > now)
         )
         return int(self._s.execute(count).scalar_one())
+
+
+class SqlSessionRepository(_Repository[Session]):
+    table = sessions
+    what = "session"
+    to_entity = staticmethod(_session)
+    to_values = staticmethod(_session_values)
+
+    def add(self, session: Session) -> None:
+        self._add(session)
+
+    def get_by_token_hash(self, token_hash: str) -> Session | None:
+        return self._one(sessions.c.token_hash == token_hash)
+
+    def update(self, session: Session) -> None:
+        self._update(session)
+
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, at: datetime, *, except_id: uuid.UUID | None = None
+    ) -> int:
+        where = [sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)]
+        if except_id is not None:
+            where.append(sessions.c.id != except_id)
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            sessions.update().where(*where).values(revoked_at=at)
+        )
+        self._seen.clear()
+        return int(result.rowcount)

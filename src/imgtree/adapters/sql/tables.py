@@ -179,3 +179,19 @@ pending_uploads = Table(
 
 # purge walks soft-deleted images oldest first
 Index("ix_images_deleted_at", images.c.deleted_at)
+
+# Browser sessions: the cookie's token is looked up by its hash.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("user_agent", Text, nullable=False, default=""),
+    Index(None, "token_hash", unique=True),
+    Index(None, "user_id"),
+)

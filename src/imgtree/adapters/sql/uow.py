@@ -24,6 +24,7 @@ from imgtree.adapters.sql.repositories import (
     SqlApiKeyRepository,
     SqlImageRepository,
     SqlPendingUploadRepository,
+    SqlSessionRepository,
     SqlUserRepository,
 )
 
@@ -115,6 +116,7 @@ class SqlUnitOfWork:
         self.albums = SqlAlbumRepository(session)
         self.images = SqlImageRepository(session)
         self.pending_uploads = SqlPendingUploadRepository(session)
+        self.sessions = SqlSessionRepository(session)
 
     def __exit__(
         self,

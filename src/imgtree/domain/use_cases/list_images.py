@@ -29,10 +29,17 @@ class ListImages:
     policy: PagePolicy = attrs.Factory(PagePolicy)
 
     def __call__(
-        self, owner_id: uuid.UUID, *, page: int | None = None, limit: int | None = None
+        self,
+        owner_id: uuid.UUID,
+        *,
+        page: int | None = None,
+        limit: int | None = None,
+        album_id: uuid.UUID | None = None,
     ) -> Page[Image]:
         page, limit = page_window(page, limit, self.policy)
         with self.uow() as uow:
-            total = uow.images.count_for_owner(owner_id)
-            items = uow.images.list_for_owner(owner_id, offset=(page - 1) * limit, limit=limit)
+            total = uow.images.count_for_owner(owner_id, album_id=album_id)
+            items = uow.images.list_for_owner(
+                owner_id, offset=(page - 1) * limit, limit=limit, album_id=album_id
+            )
         return Page(items=tuple(items), page=page, limit=limit, total=total)

@@ -1,0 +1,231 @@
+"""Browser sessions: sign in (throttled), authenticate a cookie, sign out, change password.
+
+The cookie carries an opaque random token; only its SHA-256 is stored. The CSRF token is
+derived from the session token (a hash of it under a distinct label), so it needs no storage,
+changes with every session, and cannot be computed by a page that cannot read the cookie.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import attrs
+
+from imgtree.domain.errors import AccountInactive, Forbidden, InvalidInput, Unauthenticated
+from imgtree.domain.model import Session, User, normalise_email
+from imgtree.domain.policies import SessionPolicy
+from imgtree.domain.ports import (
+    Clock,
+    PasswordHasher,
+    RateLimiter,
+    SecretHasher,
+    SecureRandom,
+    UnitOfWorkFactory,
+)
+from imgtree.domain.use_cases.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    CreateUser,
+)
+from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
+
+SESSION_TOKEN_BYTES = 32
+_CSRF_LABEL = "csrf:"
+# A syntactically valid argon2id hash of a random string: verifying against it for unknown
+# emails makes "no such user" cost as much as "wrong password".
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$"
+    "Jx2Yl7v9mO0k7cG7m5b8Gg0t0k1b3o7Fh3Kx3a0kYy8"
+)
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+@attrs.frozen
+class SignedIn:
+    user: User
+    session: Session
+    token: str  # goes into the cookie; never stored
+    csrf_token: str
+
+
+@attrs.frozen
+class SessionContext:
+    user: User
+    session: Session
+    token: str
+
+
+def csrf_token_for(hasher: SecretHasher, session_token: str) -> str:
+    return hasher.hash(_CSRF_LABEL + session_token).split("$", 1)[-1]
+
+
+def csrf_ok(hasher: SecretHasher, session_token: str, presented: str | None) -> bool:
+    if not presented:
+        return False
+    expected = csrf_token_for(hasher, session_token)
+    # SecretHasher.verify compares in constant time; compare hashes of both sides.
+    return hasher.verify(expected, hasher.hash(presented))
+
+
+@attrs.define
+class SignIn:
+    uow: UnitOfWorkFactory
+    passwords: PasswordHasher
+    hasher: SecretHasher
+    clock: Clock
+    random: SecureRandom
+    limiter: RateLimiter
+    policy: SessionPolicy
+
+    def __call__(
+        self, email: object, password: object, *, client: str, user_agent: str = ""
+    ) -> SignedIn:
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise InvalidInput("email and password are required")
+        try:
+            email = normalise_email(email)
+        except ValueError:
+            raise Unauthenticated("Invalid email or password") from None
+        # Throttle before any work: per client address, and per account against spraying
+        # from many addresses.
+        EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="login-ip")
+        EnforceRateLimit(self.limiter, self.policy.login_per_account)(email, scope="login-email")
+        with self.uow() as uow:
+            user = uow.users.get_by_email(email)
+        if user is None or user.password_hash is None:
+            self.passwords.verify(password[:MAX_PASSWORD_LENGTH], _DUMMY_HASH)
+            raise Unauthenticated("Invalid email or password")
+        if not self.passwords.verify(password[:MAX_PASSWORD_LENGTH], user.password_hash):
+            raise Unauthenticated("Invalid email or password")
+        if not user.active:
+            raise AccountInactive("Account inactive")
+        return start_session(self, user, user_agent)
+
+
+def start_session(deps: SignIn | SignUp, user: User, user_agent: str) -> SignedIn:
+    now = deps.clock.now()
+    token = deps.random.token(SESSION_TOKEN_BYTES)
+    session = Session(
+        id=deps.random.uuid(),
+        user_id=user.id,
+        token_hash=deps.hasher.hash(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=deps.policy.lifetime_seconds),
+        last_seen_at=now,
+        user_agent=user_agent[:300],
+    )
+    with deps.uow() as uow:
+        uow.sessions.add(session)
+        uow.commit()
+    return SignedIn(user, session, token, csrf_token_for(deps.hasher, token))
+
+
+@attrs.define
+class SignUp:
+    """Open sign-up (when the deployment allows it): create the account and sign it in."""
+
+    uow: UnitOfWorkFactory
+    create_user: CreateUser
+    hasher: SecretHasher
+    clock: Clock
+    random: SecureRandom
+    limiter: RateLimiter
+    policy: SessionPolicy
+
+    def __call__(
+        self,
+        email: object,
+        password: object,
+        *,
+        client: str,
+        name: object = "",
+        user_agent: str = "",
+    ) -> SignedIn:
+        if not self.policy.signup_open:
+            raise Forbidden("Sign-up is closed on this instance")
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise InvalidInput("email and password are required")
+        EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="signup-ip")
+        user = self.create_user(email, password, name=name if isinstance(name, str) else "")
+        return start_session(self, user, user_agent)
+
+
+@attrs.define
+class AuthenticateSession:
+    uow: UnitOfWorkFactory
+    hasher: SecretHasher
+    clock: Clock
+    policy: SessionPolicy
+
+    def __call__(self, token: str | None) -> SessionContext:
+        if not token or len(token) > 200:
+            raise Unauthenticated("Not signed in")
+        now = self.clock.now()
+        with self.uow() as uow:
+            session = uow.sessions.get_by_token_hash(self.hasher.hash(token))
+            if session is None or not session.valid(now):
+                raise Unauthenticated("Not signed in")
+            user = uow.users.get(session.user_id)
+            if user is None:
+                raise Unauthenticated("Not signed in")
+            if not user.active:
+                raise AccountInactive("Account inactive")
+            if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
+                # Sliding expiry, written at most once a minute.
+                session = attrs.evolve(
+                    session,
+                    last_seen_at=now,
+                    expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
+                )
+                uow.sessions.update(session)
+                uow.commit()
+        return SessionContext(user, session, token)
+
+
+@attrs.define
+class SignOut:
+    uow: UnitOfWorkFactory
+    hasher: SecretHasher
+    clock: Clock
+
+    def __call__(self, token: str | None) -> None:
+        if not token:
+            return
+        with self.uow() as uow:
+            session = uow.sessions.get_by_token_hash(self.hasher.hash(token))
+            if session is not None and session.revoked_at is None:
+                uow.sessions.update(attrs.evolve(session, revoked_at=self.clock.now()))
+                uow.commit()
+
+
+@attrs.define
+class ChangePassword:
+    uow: UnitOfWorkFactory
+    passwords: PasswordHasher
+    clock: Clock
+
+    def __call__(
+        self,
+        user_id: uuid.UUID,
+        current: object,
+        new: object,
+        *,
+        keep_session_id: uuid.UUID | None = None,
+    ) -> None:
+        if not isinstance(current, str) or not isinstance(new, str):
+            raise InvalidInput("current_password and new_password are required")
+        if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
+            raise InvalidInput(
+                f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+            )
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+            if user is None or user.password_hash is None:
+                raise Unauthenticated("Not signed in")
+            if not self.passwords.verify(current[:MAX_PASSWORD_LENGTH], user.password_hash):
+                raise Forbidden("Current password is wrong")
+            uow.users.update(attrs.evolve(user, password_hash=self.passwords.hash(new)))
+            # Every other session ends: a changed password must lock out whoever else had it.
+            uow.sessions.revoke_all_for_user(user_id, self.clock.now(), except_id=keep_session_id)
+            uow.commit()
