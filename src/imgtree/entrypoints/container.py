@@ -18,10 +18,18 @@ from imgtree.adapters.system import (
     SystemClock,
     SystemRandom,
 )
-from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
+from imgtree.domain.policies import (
+    GuestPolicy,
+    PagePolicy,
+    RatePolicy,
+    SessionPolicy,
+    UploadPolicy,
+)
 from imgtree.domain.use_cases.accounts import CreateUser
+from imgtree.domain.use_cases.albums import Albums
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.delete import DeleteImage
+from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.keys import (
     AuthenticateApiKey,
     CreateApiKey,
@@ -32,6 +40,13 @@ from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
 from imgtree.domain.use_cases.purge import Purge
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
+from imgtree.domain.use_cases.sessions import (
+    AuthenticateSession,
+    ChangePassword,
+    SignIn,
+    SignOut,
+    SignUp,
+)
 from imgtree.domain.use_cases.upload import UploadImages
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.settings import Settings
@@ -87,6 +102,27 @@ class Container(containers.DeclarativeContainer):
         RatePolicy, per_minute=settings.provided.rate_limit_per_minute
     )
     page_policy = providers.Singleton(PagePolicy)
+    session_policy = providers.Singleton(
+        SessionPolicy,
+        lifetime_seconds=providers.Callable(
+            lambda days: days * 86400, settings.provided.session_days
+        ),
+        signup_open=settings.provided.signup_open,
+    )
+    guest_policy = providers.Singleton(
+        GuestPolicy,
+        enabled=settings.provided.guest_uploads,
+        max_file_bytes=settings.provided.guest_max_upload_bytes,
+        per_minute=settings.provided.guest_rate_limit_per_minute,
+    )
+    guest_upload_policy = providers.Singleton(
+        UploadPolicy,
+        max_file_bytes=settings.provided.guest_max_upload_bytes,
+        presign_expires_seconds=settings.provided.presign_expires_seconds,
+    )
+    guest_rate_policy = providers.Singleton(
+        RatePolicy, per_minute=settings.provided.guest_rate_limit_per_minute
+    )
 
     # --- use cases ---
     create_user = providers.Singleton(
@@ -142,6 +178,74 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
     )
     purge = providers.Singleton(Purge, uow=uow_factory, storage=storage, clock=clock)
+
+    # --- the web app: accounts, sessions, albums, guests ---
+    albums = providers.Singleton(
+        Albums, uow=uow_factory, clock=clock, random=random, paging=page_policy
+    )
+    edit_image = providers.Singleton(EditImage, uow=uow_factory)
+    sign_in = providers.Singleton(
+        SignIn,
+        uow=uow_factory,
+        passwords=password_hasher,
+        hasher=secret_hasher,
+        clock=clock,
+        random=random,
+        limiter=rate_limiter,
+        policy=session_policy,
+    )
+    sign_up = providers.Singleton(
+        SignUp,
+        uow=uow_factory,
+        create_user=create_user,
+        hasher=secret_hasher,
+        clock=clock,
+        random=random,
+        limiter=rate_limiter,
+        policy=session_policy,
+    )
+    authenticate_session = providers.Singleton(
+        AuthenticateSession,
+        uow=uow_factory,
+        hasher=secret_hasher,
+        clock=clock,
+        policy=session_policy,
+    )
+    sign_out = providers.Singleton(SignOut, uow=uow_factory, hasher=secret_hasher, clock=clock)
+    change_password = providers.Singleton(
+        ChangePassword, uow=uow_factory, passwords=password_hasher, clock=clock
+    )
+    # Guests upload through the same use cases with their own size limit and rate limit.
+    guest_upload_images = providers.Singleton(
+        UploadImages,
+        uow=uow_factory,
+        storage=storage,
+        processor=image_processor,
+        hasher=secret_hasher,
+        clock=clock,
+        random=random,
+        policy=guest_upload_policy,
+    )
+    guest_presign_uploads = providers.Singleton(
+        PresignUploads,
+        uow=uow_factory,
+        storage=storage,
+        uploads=guest_upload_images,
+        hasher=secret_hasher,
+        clock=clock,
+        random=random,
+    )
+    guest_complete_uploads = providers.Singleton(
+        CompleteUploads,
+        uow=uow_factory,
+        storage=storage,
+        uploads=guest_upload_images,
+        hasher=secret_hasher,
+        clock=clock,
+    )
+    guest_rate_limit = providers.Singleton(
+        EnforceRateLimit, limiter=rate_limiter, policy=guest_rate_policy
+    )
 
 
 def build_container(settings: Settings | None = None) -> Container:

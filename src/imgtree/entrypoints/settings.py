@@ -44,6 +44,11 @@ class Settings:
     s3_path_style: bool = False
     purge_retention_seconds: int = 7 * 86400
     purge_grace_seconds: int = 3600
+    signup_open: bool = True
+    session_days: int = 30
+    guest_uploads: bool = True
+    guest_max_upload_bytes: int = 5 * MiB
+    guest_rate_limit_per_minute: int = 10
 
     @property
     def secure_cookies(self) -> bool:
@@ -89,6 +94,15 @@ class Settings:
                 env, "IMGTREE_PURGE_RETENTION_SECONDS", d.purge_retention_seconds, 0
             ),
             purge_grace_seconds=_int(env, "IMGTREE_PURGE_GRACE_SECONDS", d.purge_grace_seconds, 60),
+            signup_open=_choice(env, "IMGTREE_SIGNUP", "open", ("open", "closed")) == "open",
+            session_days=_int(env, "IMGTREE_SESSION_DAYS", d.session_days, 1, 365),
+            guest_uploads=_bool(env, "IMGTREE_GUEST_UPLOADS", d.guest_uploads),
+            guest_max_upload_bytes=_int(
+                env, "IMGTREE_GUEST_MAX_UPLOAD_BYTES", d.guest_max_upload_bytes, 1
+            ),
+            guest_rate_limit_per_minute=_int(
+                env, "IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE", d.guest_rate_limit_per_minute, 1
+            ),
         )
 
 

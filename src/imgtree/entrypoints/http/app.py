@@ -13,11 +13,22 @@ from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
     DeleteFormResource,
-    DeleteLinkResource,
     ImagePage,
     IndexPage,
     MediaResource,
 )
+from imgtree.entrypoints.http.session.albums import AlbumResource, AlbumsResource
+from imgtree.entrypoints.http.session.auth import (
+    LoginResource,
+    LogoutResource,
+    MeResource,
+    PasswordResource,
+    SignUpResource,
+)
+from imgtree.entrypoints.http.session.guard import SessionGuard
+from imgtree.entrypoints.http.session.images import ImageByIdResource, SessionImagesResource
+from imgtree.entrypoints.http.session.keys import KeyResource, KeysResource, ShareXConfigResource
+from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1Complete, V1Presign
 from imgtree.entrypoints.http.v1.upload import UploadResource
@@ -87,17 +98,62 @@ def create_app(container: Container) -> falcon.App:
         "/api/v1/images/{image_id}", ImageResource(delete_image=delete_image, guards=guards)
     )
     app.add_route(
-        "/api/images/{image_id}",
-        DeleteLinkResource(delete_image=delete_image, guards=guards, urls=urls),
-    )
-    app.add_route(
         "/delete/{image_id}", DeleteFormResource(delete_image=delete_image, guards=guards)
     )
+    guard = SessionGuard(
+        authenticate=container.authenticate_session(),
+        hasher=container.secret_hasher(),
+        secure_cookies=settings.secure_cookies,
+    )
+    _session_routes(app, container, urls, guards, guard)
+    viewer = guard.viewer_id
     app.add_route("/", IndexPage(urls=urls))
-    app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls))
-    app.add_route("/media/{filename}", MediaResource(view_image=view_image, storage=storage))
+    app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer))
     app.add_route(
-        "/media/thumb/{filename}", MediaResource(view_image=view_image, storage=storage, thumb=True)
+        "/media/{filename}", MediaResource(view_image=view_image, storage=storage, viewer=viewer)
+    )
+    app.add_route(
+        "/media/thumb/{filename}",
+        MediaResource(view_image=view_image, storage=storage, viewer=viewer, thumb=True),
     )
     app.add_static_route("/static", str(STATIC_DIR))
     return app
+
+
+def _session_routes(
+    app: falcon.App, container: Container, urls: Urls, guards: Guards, guard: SessionGuard
+) -> None:
+    """The cookie-session API of the web app, and guest uploads."""
+    app.add_route("/api/auth/signup", SignUpResource(container.sign_up(), guard, guards))
+    app.add_route("/api/auth/login", LoginResource(container.sign_in(), guard, guards))
+    app.add_route("/api/auth/logout", LogoutResource(container.sign_out(), guard))
+    app.add_route("/api/auth/me", MeResource(guard))
+    app.add_route("/api/auth/password", PasswordResource(container.change_password(), guard))
+
+    app.add_route("/api/images", SessionImagesResource(container.list_images(), guard, urls))
+    app.add_route(
+        "/api/images/{image_id}",
+        ImageByIdResource(container.delete_image(), container.edit_image(), guard, guards, urls),
+    )
+    albums = container.albums()
+    app.add_route("/api/albums", AlbumsResource(albums, guard))
+    app.add_route("/api/albums/{album_id}", AlbumResource(albums, guard, urls))
+    create_key = container.create_api_key()
+    app.add_route("/api/keys", KeysResource(create_key, container.list_api_keys(), guard))
+    app.add_route("/api/keys/sharex", ShareXConfigResource(create_key, guard, urls))
+    app.add_route("/api/keys/{key_id}", KeyResource(container.revoke_api_key(), guard))
+
+    upload = container.upload_images()
+    flow = PresignFlow(container.presign_uploads(), container.complete_uploads(), guards, urls)
+    app.add_route("/api/upload", SessionUpload(upload, flow, guard))
+    app.add_route("/api/upload/presign", SessionUpload(upload, flow, guard, step="presign"))
+    app.add_route("/api/upload/complete", SessionUpload(upload, flow, guard, step="complete"))
+
+    guest_upload = container.guest_upload_images()
+    guest_flow = PresignFlow(
+        container.guest_presign_uploads(), container.guest_complete_uploads(), guards, urls
+    )
+    guest = (guest_upload, guest_flow, container.guest_policy(), container.guest_rate_limit())
+    app.add_route("/api/upload/guest", GuestUpload(*guest))
+    app.add_route("/api/upload/guest/presign", GuestUpload(*guest, step="presign"))
+    app.add_route("/api/upload/guest/complete", GuestUpload(*guest, step="complete"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from imgtree.domain.model import ApiKey, Image, Page
+from imgtree.domain.model import Album, ApiKey, Image, Page, User
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
@@ -107,10 +107,21 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
     }
 
 
-def image_page(urls: Urls, page: Page[Image]) -> dict[str, Any]:
+def owned_image(urls: Urls, image: Image) -> dict[str, Any]:
+    """What the owner sees in the web app: the listing plus the editable fields."""
+    return {
+        **listed_image(urls, image),
+        "title": image.title,
+        "album_id": str(image.album_id) if image.album_id else None,
+        "is_public": image.is_public,
+    }
+
+
+def image_page(urls: Urls, page: Page[Image], *, owner_view: bool = False) -> dict[str, Any]:
+    present = owned_image if owner_view else listed_image
     return {
         "success": True,
-        "images": [listed_image(urls, i) for i in page.items],
+        "images": [present(urls, i) for i in page.items],
         "page": page.page,
         "limit": page.limit,
         "total": page.total,
@@ -118,12 +129,38 @@ def image_page(urls: Urls, page: Page[Image]) -> dict[str, Any]:
     }
 
 
+def _ts(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def user(u: User) -> dict[str, Any]:
+    return {
+        "id": str(u.id),
+        "email": u.email,
+        "name": u.name,
+        "role": u.role.value,
+        "active": u.active,
+        "quota_bytes": u.quota_bytes,
+        "created_at": _ts(u.created_at),
+    }
+
+
+def album(a: Album, image_count: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(a.id),
+        "title": a.title,
+        "description": a.description,
+        "isPublic": a.is_public,
+        "created_at": _ts(a.created_at),
+    }
+    if image_count is not None:
+        body["image_count"] = image_count
+    return body
+
+
 def api_key(key: ApiKey) -> dict[str, Any]:
     """Key metadata only: the secret is never listed."""
-
-    def ts(value: Any) -> str | None:
-        return value.isoformat().replace("+00:00", "Z") if value else None
-
+    ts = _ts
     return {
         "id": str(key.id),
         "name": key.name,

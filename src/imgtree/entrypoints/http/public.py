@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import IO, Any
 
 import attrs
@@ -22,7 +23,6 @@ from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import parse_uuid
 from imgtree.entrypoints.http.web.render import render
 
 _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
@@ -65,14 +65,19 @@ class IndexPage:
         render(resp, "index.html", base_url=self.urls.base)
 
 
+def nobody(_req: falcon.Request) -> uuid.UUID | None:
+    return None
+
+
 @attrs.define
 class ImagePage:
     view_image: ViewImage
     urls: Urls
+    viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, slug: str) -> None:
         try:
-            image = self.view_image(slug)
+            image = self.view_image(slug, viewer_id=self.viewer(req))
         except NotFound:
             render(
                 resp,
@@ -98,6 +103,7 @@ class ImagePage:
             direct_url=self.urls.direct(image),
             size_text=human_size(image.size_bytes),
             codes=[(labels[k], codes[k]) for k in labels],
+            no_store=not image.is_public,
         )
 
 
@@ -107,10 +113,11 @@ class MediaResource:
 
     view_image: ViewImage
     storage: BlobStorage
+    viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
     thumb: bool = False
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
-        image = self._image(filename)
+        image = self._image(filename, self.viewer(req))
         key = image.thumb_key if self.thumb else image.storage_key
         content_type = image.thumb_content_type if self.thumb else image.content_type
         etag = f'"{image.id.hex}{"t" if self.thumb else ""}"'
@@ -138,12 +145,12 @@ class MediaResource:
 
     on_head = on_get
 
-    def _image(self, filename: str) -> Image:
+    def _image(self, filename: str, viewer_id: uuid.UUID | None) -> Image:
         match = _MEDIA_NAME.match(filename)
         if not match:
             raise NotFound("Image not found")
         slug, ext = match.groups()
-        image = self.view_image(slug)
+        image = self.view_image(slug, viewer_id=viewer_id)
         expected = image.thumb_content_type if self.thumb else image.content_type
         if ext != expected.extension and not (ext == "jpeg" and expected is ImageFormat.JPEG):
             raise NotFound("Image not found")
@@ -154,7 +161,9 @@ class MediaResource:
         resp.set_header("ETag", etag)
         resp.set_header("X-Content-Type-Options", "nosniff")
         resp.set_header("Accept-Ranges", "bytes")
-        resp.set_header("Cache-Control", f"public, max-age={YEAR}, immutable")
+        # A private image is its owner's alone: no shared cache may keep it.
+        scope = "public" if image.is_public else "private"
+        resp.set_header("Cache-Control", f"{scope}, max-age={YEAR}, immutable")
         resp.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
         resp.set_header("Cross-Origin-Resource-Policy", "cross-origin")
         resp.last_modified = image.created_at
@@ -182,47 +191,6 @@ class MediaResource:
         if size == 0 or first >= size or first > last:
             raise falcon.HTTPRangeNotSatisfiable(size)
         return first, last
-
-
-@attrs.define
-class DeleteLinkResource:
-    """/api/images/{image_id}: the delete_url handed out at upload.
-
-    GET shows a confirmation page and never deletes (ShareX opens DeletionURL in a browser;
-    link previewers and prefetchers issue GETs). DELETE with ?token= deletes (JSON).
-    """
-
-    delete_image: DeleteImage
-    guards: Guards
-    urls: Urls
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
-        token = req.get_param("token")
-        try:
-            image = self.delete_image.check_token(parse_uuid(image_id, "imageId"), token)
-        except DomainError as exc:
-            render(
-                resp,
-                "message.html",
-                status=status_of(exc),
-                heading="Link not valid",
-                text="This delete link is invalid, or the image was already deleted.",
-            )
-            return
-        render(
-            resp,
-            "delete_confirm.html",
-            image=image,
-            token=token,
-            thumb_url=self.urls.thumb(image),
-            page_url=self.urls.page(image),
-            no_store=True,
-        )
-
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
-        self.guards.rate_limit(req, resp, scope="delete")
-        image = self.delete_image.by_token(parse_uuid(image_id, "imageId"), req.get_param("token"))
-        resp.media = {"success": True, "id": str(image.id), "slug": image.slug}
 
 
 @attrs.define

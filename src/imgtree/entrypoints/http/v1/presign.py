@@ -19,7 +19,12 @@ from imgtree.domain.use_cases.upload import Uploader
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import optional_uuid, parse_uuid, read_json_object
+from imgtree.entrypoints.http.requests import (
+    optional_uuid,
+    parse_bool,
+    parse_uuid,
+    read_json_object,
+)
 
 
 def presign_request(item: Any) -> PresignRequest:
@@ -30,6 +35,11 @@ def presign_request(item: Any) -> PresignRequest:
         content_type=item.get("contentType", item.get("content_type")),
         size_bytes=item.get("sizeBytes", item.get("size_bytes")),
     )
+
+
+def visibility(doc: dict[str, Any]) -> bool:
+    value = doc.get("isPublic", doc.get("is_public"))
+    return True if value is None else parse_bool(value, "isPublic")
 
 
 def token_list(doc: dict[str, Any]) -> list[Any]:
@@ -57,6 +67,7 @@ class PresignFlow:
             uploader,
             [presign_request(doc)],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
+            is_public=visibility(doc),
         )
         if isinstance(outcome, PresignFailed):
             raise outcome.error
@@ -71,6 +82,7 @@ class PresignFlow:
             uploader,
             [presign_request(f) for f in files],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
+            is_public=visibility(doc),
         )
         resp.media = {
             "success": True,

@@ -1,0 +1,1 @@
+"""The cookie-session API under /api/* that powers the web app (and guest uploads)."""

@@ -1,0 +1,87 @@
+"""/api/albums and /api/albums/{id}: the signed-in user's albums; public albums for anyone."""
+
+from __future__ import annotations
+
+import attrs
+import falcon
+
+from imgtree.domain.use_cases.albums import UNSET, Albums
+from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import parse_uuid, read_json_object
+from imgtree.entrypoints.http.session.guard import SessionGuard, signed_in_or_none
+from imgtree.entrypoints.http.v1.images import query_int
+
+
+def _field(doc: dict[str, object], *names: str) -> object:
+    for name in names:
+        if name in doc:
+            return doc[name]
+    return UNSET
+
+
+@attrs.define
+class AlbumsResource:
+    albums: Albums
+    guard: SessionGuard
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        context = self.guard.require(req)
+        resp.media = {
+            "success": True,
+            "albums": [
+                presenters.album(s.album, s.image_count) for s in self.albums.list(context.user.id)
+            ],
+        }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        context = self.guard.require(req)
+        doc = read_json_object(req)
+        public = _field(doc, "isPublic", "is_public")
+        album = self.albums.create(
+            context.user.id,
+            doc.get("title"),
+            doc.get("description"),
+            True if public is UNSET else public,
+        )
+        resp.status = falcon.HTTP_201
+        resp.media = {"success": True, "album": presenters.album(album, 0)}
+
+
+@attrs.define
+class AlbumResource:
+    albums: Albums
+    guard: SessionGuard
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
+        context = signed_in_or_none(self.guard, req)
+        view = self.albums.view(
+            parse_uuid(album_id, "albumId"),
+            viewer_id=context.user.id if context else None,
+            page=query_int(req, "page"),
+            limit=query_int(req, "limit"),
+        )
+        listing = presenters.image_page(self.urls, view.images, owner_view=view.is_owner)
+        resp.media = {
+            **listing,
+            "album": presenters.album(view.album, view.images.total),
+            "is_owner": view.is_owner,
+        }
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
+        context = self.guard.require(req)
+        doc = read_json_object(req)
+        album = self.albums.update(
+            context.user.id,
+            parse_uuid(album_id, "albumId"),
+            title=_field(doc, "title"),
+            description=_field(doc, "description"),
+            is_public=_field(doc, "isPublic", "is_public"),
+        )
+        resp.media = {"success": True, "album": presenters.album(album)}
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
+        context = self.guard.require(req)
+        self.albums.delete(context.user.id, parse_uuid(album_id, "albumId"))
+        resp.media = {"success": True}

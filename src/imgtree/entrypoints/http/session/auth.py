@@ -1,0 +1,105 @@
+"""/api/auth/*: sign-up, sign-in, sign-out, who am I, change password (JSON, script-friendly)."""
+
+from __future__ import annotations
+
+import attrs
+import falcon
+
+from imgtree.domain.use_cases.sessions import (
+    ChangePassword,
+    SignedIn,
+    SignIn,
+    SignOut,
+    SignUp,
+)
+from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.requests import client_ip, read_json_object
+from imgtree.entrypoints.http.session.guard import SessionGuard
+
+
+def _signed_in(guard: SessionGuard, resp: falcon.Response, done: SignedIn, lifetime: int) -> None:
+    guard.set_cookie(resp, done.token, lifetime)
+    resp.media = {
+        "success": True,
+        "user": presenters.user(done.user),
+        "csrf_token": done.csrf_token,
+    }
+
+
+@attrs.define
+class SignUpResource:
+    sign_up: SignUp
+    guard: SessionGuard
+    guards: Guards
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        doc = read_json_object(req)
+        done = self.sign_up(
+            doc.get("email"),
+            doc.get("password"),
+            name=doc.get("name", ""),
+            client=client_ip(req, self.guards.trusted_proxies),
+            user_agent=req.user_agent or "",
+        )
+        _signed_in(self.guard, resp, done, self.sign_up.policy.lifetime_seconds)
+        resp.status = falcon.HTTP_201
+
+
+@attrs.define
+class LoginResource:
+    sign_in: SignIn
+    guard: SessionGuard
+    guards: Guards
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        doc = read_json_object(req)
+        done = self.sign_in(
+            doc.get("email"),
+            doc.get("password"),
+            client=client_ip(req, self.guards.trusted_proxies),
+            user_agent=req.user_agent or "",
+        )
+        _signed_in(self.guard, resp, done, self.sign_in.policy.lifetime_seconds)
+
+
+@attrs.define
+class LogoutResource:
+    sign_out: SignOut
+    guard: SessionGuard
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        context = self.guard.require(req)
+        self.sign_out(context.token)
+        self.guard.clear_cookie(resp)
+        resp.media = {"success": True}
+
+
+@attrs.define
+class MeResource:
+    guard: SessionGuard
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        context = self.guard.require(req)
+        resp.media = {
+            "success": True,
+            "user": presenters.user(context.user),
+            "csrf_token": self.guard.csrf_token(context),
+        }
+
+
+@attrs.define
+class PasswordResource:
+    change_password: ChangePassword
+    guard: SessionGuard
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        context = self.guard.require(req)
+        doc = read_json_object(req)
+        self.change_password(
+            context.user.id,
+            doc.get("current_password"),
+            doc.get("new_password"),
+            keep_session_id=context.session.id,
+        )
+        resp.media = {"success": True}

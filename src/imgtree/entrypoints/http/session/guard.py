@@ -1,0 +1,80 @@
+"""Session cookies and CSRF: who is signed in, and whether an unsafe request is really theirs."""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+import falcon
+
+from imgtree.domain.errors import DomainError, Forbidden, Unauthenticated
+from imgtree.domain.ports import SecretHasher
+from imgtree.domain.use_cases.sessions import (
+    AuthenticateSession,
+    SessionContext,
+    csrf_ok,
+    csrf_token_for,
+)
+
+COOKIE = "imgtree_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@attrs.define
+class SessionGuard:
+    authenticate: AuthenticateSession
+    hasher: SecretHasher
+    secure_cookies: bool
+
+    def token(self, req: falcon.Request) -> str | None:
+        values = req.get_cookie_values(COOKIE)
+        return values[0] if values else None
+
+    def optional(self, req: falcon.Request) -> SessionContext | None:
+        """The signed-in session, or None for a visitor (an inactive account raises 403)."""
+        token = self.token(req)
+        if not token:
+            return None
+        try:
+            return self.authenticate(token)
+        except Unauthenticated:
+            return None
+
+    def viewer_id(self, req: falcon.Request) -> uuid.UUID | None:
+        """Who is looking at a page or media (for private images): no cookie, no lookup."""
+        context = signed_in_or_none(self, req) if self.token(req) else None
+        return context.user.id if context else None
+
+    def require(self, req: falcon.Request) -> SessionContext:
+        """The signed-in session; unsafe methods must also carry the session's CSRF token."""
+        context = self.authenticate(self.token(req))
+        if req.method not in SAFE_METHODS and not csrf_ok(
+            self.hasher, context.token, req.get_header(CSRF_HEADER)
+        ):
+            raise Forbidden("Missing or invalid CSRF token")
+        return context
+
+    def csrf_token(self, context: SessionContext) -> str:
+        return csrf_token_for(self.hasher, context.token)
+
+    def set_cookie(self, resp: falcon.Response, token: str, max_age: int) -> None:
+        resp.set_cookie(
+            COOKIE,
+            token,
+            max_age=max_age,
+            path="/",
+            secure=self.secure_cookies,
+            http_only=True,
+            same_site="Lax",
+        )
+
+    def clear_cookie(self, resp: falcon.Response) -> None:
+        resp.unset_cookie(COOKIE, path="/", same_site="Lax")
+
+
+def signed_in_or_none(guard: SessionGuard, req: falcon.Request) -> SessionContext | None:
+    try:
+        return guard.optional(req)
+    except DomainError:
+        return None

@@ -1,0 +1,109 @@
+"""/api/images (the signed-in user's gallery) and /api/images/{id}: edit, delete, delete links.
+
+/api/images/{id} serves three callers: the web app (PATCH/DELETE with the session), anyone
+holding a delete_url (DELETE with ?token=), and a browser opening a delete_url (GET shows a
+confirmation page and never deletes: ShareX opens DeletionURL in a browser, and chat apps
+prefetch links).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import falcon
+
+from imgtree.domain.errors import DomainError
+from imgtree.domain.use_cases.albums import UNSET
+from imgtree.domain.use_cases.delete import DeleteImage
+from imgtree.domain.use_cases.edit_image import EditImage
+from imgtree.domain.use_cases.list_images import ListImages
+from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.errors import status_of
+from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import optional_uuid, parse_uuid, read_json_object
+from imgtree.entrypoints.http.session.guard import SessionGuard
+from imgtree.entrypoints.http.v1.images import query_int
+from imgtree.entrypoints.http.web.render import render
+
+
+@attrs.define
+class SessionImagesResource:
+    list_images: ListImages
+    guard: SessionGuard
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        context = self.guard.require(req)
+        page = self.list_images(
+            context.user.id,
+            page=query_int(req, "page"),
+            limit=query_int(req, "limit"),
+            album_id=optional_uuid(req.get_param("albumId"), "albumId"),
+        )
+        resp.media = presenters.image_page(self.urls, page, owner_view=True)
+
+
+@attrs.define
+class ImageByIdResource:
+    delete_image: DeleteImage
+    edit_image: EditImage
+    guard: SessionGuard
+    guards: Guards
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        token = req.get_param("token")
+        try:
+            image = self.delete_image.check_token(parse_uuid(image_id, "imageId"), token)
+        except DomainError as exc:
+            render(
+                resp,
+                "message.html",
+                status=status_of(exc),
+                heading="Link not valid",
+                text="This delete link is invalid, or the image was already deleted.",
+            )
+            return
+        render(
+            resp,
+            "delete_confirm.html",
+            image=image,
+            token=token,
+            thumb_url=self.urls.thumb(image),
+            page_url=self.urls.page(image),
+            no_store=True,
+        )
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        context = self.guard.require(req)
+        doc = read_json_object(req)
+        changes: dict[str, Any] = {}
+        if "title" in doc:
+            changes["title"] = doc["title"]
+        if "albumId" in doc or "album_id" in doc:
+            raw = doc.get("albumId", doc.get("album_id"))
+            changes["album_id"] = None if raw in (None, "") else parse_uuid(raw, "albumId")
+        if "isPublic" in doc or "is_public" in doc:
+            changes["is_public"] = doc.get("isPublic", doc.get("is_public"))
+        image = self.edit_image(
+            context.user.id,
+            parse_uuid(image_id, "imageId"),
+            title=changes.get("title", UNSET),
+            album_id=changes.get("album_id", UNSET),
+            is_public=changes.get("is_public", UNSET),
+        )
+        resp.media = {"success": True, "image": presenters.owned_image(self.urls, image)}
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        target = parse_uuid(image_id, "imageId")
+        token = req.get_param("token")
+        if token is None and self.guard.token(req):
+            context = self.guard.require(req)
+            image = self.delete_image.by_owner(context.user.id, target)
+        else:
+            # Token deletes are rate limited: a delete token is a secret worth guessing.
+            self.guards.rate_limit(req, resp, scope="delete")
+            image = self.delete_image.by_token(target, token)
+        resp.media = {"success": True, "id": str(image.id), "slug": image.slug}

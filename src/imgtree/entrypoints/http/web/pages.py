@@ -1,0 +1,154 @@
+"""The browser app's HTML pages: server-rendered shells that small static scripts bring to life.
+
+Pages carry no secrets and no inline script or style (the CSP forbids both): data reaches the
+scripts through `data-*` attributes, and the scripts call the JSON session API under /api/
+(reading the CSRF token from GET /api/auth/me). Pages that need an account redirect to
+/login?next=... with a 303 when there is no valid session cookie.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+import falcon
+
+from imgtree.domain.errors import DomainError
+from imgtree.domain.model import User
+from imgtree.domain.use_cases.sessions import SessionContext
+from imgtree.domain.use_cases.view_image import ViewImage
+from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.web.render import render
+
+SESSION_COOKIE = "imgtree_session"
+
+Authenticate = Callable[[str], SessionContext]
+
+
+def safe_next(value: str | None, default: str = "/gallery") -> str:
+    """A same-site path to go to after signing in; anything else (//host, http:, \\) is dropped."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    if any(ord(c) < 0x20 for c in value):
+        return default
+    return value
+
+
+@attrs.define
+class _Session:
+    authenticate: Authenticate
+
+    def user(self, req: falcon.Request) -> User | None:
+        token = req.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        try:
+            return self.authenticate(token).user
+        except DomainError:
+            return None
+
+    def require(self, req: falcon.Request) -> User:
+        user = self.user(req)
+        if user is None:
+            target = req.path + (f"?{req.query_string}" if req.query_string else "")
+            raise falcon.HTTPSeeOther(f"/login?next={quote(target, safe='/')}")
+        return user
+
+
+def _page(resp: falcon.Response, template: str, *, page: str, **context: Any) -> None:
+    # Pages show who is signed in: never let a shared cache keep them.
+    render(resp, template, page=page, no_store=True, **context)
+
+
+@attrs.define
+class UploadPage:
+    """/: upload for guests and signed-in users."""
+
+    session: _Session
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        _page(
+            resp, "index.html", page="upload", user=self.session.user(req), base_url=self.urls.base
+        )
+
+
+@attrs.define
+class AuthPage:
+    """/login and /signup: a form the script posts as JSON; signed-in visitors move on."""
+
+    session: _Session
+    mode: str  # "login" | "signup"
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        next_url = safe_next(req.get_param("next"))
+        if self.session.user(req) is not None:
+            raise falcon.HTTPSeeOther(next_url)
+        _page(resp, f"{self.mode}.html", page=self.mode, user=None, next_url=next_url)
+
+
+@attrs.define
+class AccountPage:
+    """A page that needs a session: /gallery, /albums, /settings."""
+
+    session: _Session
+    template: str
+    page: str
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user = self.session.require(req)
+        _page(resp, self.template, page=self.page, user=user, page_number=_page_number(req))
+
+
+@attrs.define
+class AlbumPage:
+    """/albums/{album_id}: the owner's album, or anyone's public album (the API decides)."""
+
+    session: _Session
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
+        try:
+            parsed = uuid.UUID(album_id)
+        except ValueError:
+            render(
+                resp,
+                "message.html",
+                status=404,
+                heading="Not found",
+                text="This album does not exist.",
+            )
+            return
+        _page(
+            resp,
+            "album.html",
+            page="album",
+            user=self.session.user(req),
+            album_id=str(parsed),
+            page_number=_page_number(req),
+        )
+
+
+def _page_number(req: falcon.Request) -> int:
+    raw = req.get_param("page") or "1"
+    try:
+        return max(1, min(int(raw), 1_000_000))
+    except ValueError:
+        return 1
+
+
+def register_pages(
+    app: falcon.App, *, urls: Urls, authenticate_session: Authenticate, view_image: ViewImage
+) -> None:
+    """Add the browser app's routes. Call after the other routes: this one owns `/`."""
+    del view_image  # public image pages stay in imgtree.entrypoints.http.public
+    session = _Session(authenticate_session)
+    app.add_route("/", UploadPage(session, urls))
+    app.add_route("/login", AuthPage(session, "login"))
+    app.add_route("/signup", AuthPage(session, "signup"))
+    app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))
+    app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
+    app.add_route("/albums/{album_id}", AlbumPage(session))
+    app.add_route("/settings", AccountPage(session, "settings.html", "settings"))

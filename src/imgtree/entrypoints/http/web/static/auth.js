@@ -1,0 +1,47 @@
+// /login and /signup: post the form as JSON, then go where the visitor was heading.
+(function () {
+  "use strict";
+
+  var I = window.Imgtree;
+  var form = document.querySelector("[data-auth-form]");
+  if (!form || !I) return;
+
+  var mode = form.dataset.authForm;
+  var error = form.querySelector("[data-error]");
+  var button = form.querySelector("button[type=submit]");
+
+  function safeNext(value) {
+    if (!value || value.charAt(0) !== "/" || value.charAt(1) === "/" || value.indexOf("\\") !== -1) {
+      return "/gallery";
+    }
+    return value;
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    I.show(error, "");
+    var email = form.elements.email.value.trim();
+    var password = form.elements.password.value;
+    if (!email || !password) {
+      I.show(error, "Enter your email and a password.");
+      (email ? form.elements.password : form.elements.email).focus();
+      return;
+    }
+    if (mode === "signup" && password.length < 8) {
+      I.show(error, "The password must be at least 8 characters long.");
+      form.elements.password.focus();
+      return;
+    }
+    var body = { email: email, password: password };
+    if (mode === "signup" && form.elements.name.value.trim()) body.name = form.elements.name.value.trim();
+    button.disabled = true;
+    try {
+      var data = await I.api.post(mode === "signup" ? "/api/auth/signup" : "/api/auth/login", body);
+      I.setCsrf(data && data.csrf_token);
+      location.assign(safeNext(form.dataset.next));
+    } catch (err) {
+      I.show(error, err.message || "Something went wrong.");
+      button.disabled = false;
+    }
+  });
+})();

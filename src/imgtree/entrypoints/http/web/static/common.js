@@ -1,0 +1,308 @@
+// Shared helpers for every page: the JSON API client (with the CSRF header), copy to the
+// clipboard, small DOM builders, and the header's sign-out button.
+// User-supplied text only ever reaches the page through textContent or attribute values.
+(function () {
+  "use strict";
+
+  var UNSAFE = { POST: true, PUT: true, PATCH: true, DELETE: true };
+  var mePromise = null;
+  var csrfToken = null;
+
+  function me() {
+    if (!mePromise) {
+      mePromise = fetch("/api/auth/me", {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .catch(function () { return null; });
+    }
+    return mePromise;
+  }
+
+  function csrf() {
+    if (csrfToken) return Promise.resolve(csrfToken);
+    return me().then(function (data) {
+      csrfToken = (data && data.csrf_token) || "";
+      return csrfToken;
+    });
+  }
+
+  function setCsrf(token) {
+    if (token) csrfToken = token;
+  }
+
+  function ApiError(message, status, data) {
+    this.name = "ApiError";
+    this.message = message;
+    this.status = status;
+    this.data = data;
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+
+  function loginUrl() {
+    return "/login?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+
+  // fetch() with JSON in and out; resolves to the Response (raw) or the parsed body.
+  async function request(method, url, body, options) {
+    options = options || {};
+    var headers = { Accept: "application/json" };
+    var payload;
+    if (body instanceof FormData) {
+      payload = body;
+    } else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    if (UNSAFE[method]) headers["X-CSRF-Token"] = await csrf();
+    var res;
+    try {
+      res = await fetch(url, {
+        method: method,
+        headers: headers,
+        body: payload,
+        credentials: "same-origin",
+      });
+    } catch (err) {
+      throw new ApiError("Network error: the server could not be reached.", 0, null);
+    }
+    if (res.ok && options.raw) return res;
+    var data = null;
+    try {
+      data = await res.json();
+    } catch (err) {
+      data = null;
+    }
+    if (!res.ok) {
+      if (res.status === 401 && document.body.dataset.auth === "in" && !options.noRedirect) {
+        location.assign(loginUrl());
+      }
+      var message = (data && data.error) || "Request failed (" + res.status + ").";
+      throw new ApiError(message, res.status, data);
+    }
+    if (data && data.csrf_token) setCsrf(data.csrf_token);
+    return data;
+  }
+
+  var api = {
+    get: function (url, options) { return request("GET", url, undefined, options); },
+    post: function (url, body, options) { return request("POST", url, body, options); },
+    patch: function (url, body, options) { return request("PATCH", url, body, options); },
+    del: function (url, options) { return request("DELETE", url, undefined, options); },
+  };
+
+  // el("a", {href: url, className: "x"}, ["text", child]) — text children become text nodes.
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    if (props) {
+      Object.keys(props).forEach(function (key) {
+        var value = props[key];
+        if (value === undefined || value === null || value === false) return;
+        if (key === "className") node.className = value;
+        else if (key === "text") node.textContent = value;
+        else if (key === "dataset") Object.assign(node.dataset, value);
+        else if (key in node) node[key] = value;
+        else node.setAttribute(key, value === true ? "" : String(value));
+      });
+    }
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === false) return;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function show(node, text) {
+    if (!node) return;
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  function copyFallback(text, input) {
+    var target = input;
+    var temporary = null;
+    if (!target) {
+      temporary = el("textarea", { className: "offscreen", readOnly: true, "aria-hidden": "true" });
+      temporary.value = text;
+      document.body.append(temporary);
+      target = temporary;
+    }
+    target.focus();
+    target.select();
+    var ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (err) {
+      ok = false;
+    }
+    if (temporary) temporary.remove();
+    return ok;
+  }
+
+  async function copyText(text, input) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (err) {
+        // Permission refused or no user activation: fall back to the selection.
+      }
+    }
+    return copyFallback(text, input);
+  }
+
+  function flash(button, text) {
+    if (!button.dataset.label) button.dataset.label = button.textContent;
+    button.textContent = text;
+    clearTimeout(button._flashTimer);
+    button._flashTimer = setTimeout(function () {
+      button.textContent = button.dataset.label;
+    }, 1600);
+  }
+
+  async function copyFromInput(button, input) {
+    var ok = await copyText(input.value, input);
+    flash(button, ok ? "Copied!" : "Press Ctrl+C");
+    if (!ok) {
+      input.focus();
+      input.select();
+    }
+  }
+
+  // A read-only code field with its label and a Copy button.
+  var codeCounter = 0;
+  function codeRow(label, value, key) {
+    codeCounter += 1;
+    var id = "code-" + codeCounter;
+    var input = el("input", { id: id, type: "text", readOnly: true, className: "code", value: value });
+    input.addEventListener("focus", function () { input.select(); });
+    var button = el("button", {
+      type: "button",
+      className: "copy",
+      text: "Copy",
+      "aria-label": "Copy " + label,
+      dataset: key ? { copy: key } : undefined,
+    });
+    button.addEventListener("click", function () { copyFromInput(button, input); });
+    return el("div", { className: "code-row" }, [
+      el("label", { htmlFor: id, text: label }),
+      el("div", { className: "code-field" }, [input, button]),
+    ]);
+  }
+
+  // A delete button that needs a second click to confirm.
+  function armedButton(label, confirmLabel, onConfirm) {
+    var button = el("button", { type: "button", className: "danger-outline", text: label });
+    var timer = null;
+    button.addEventListener("click", async function () {
+      if (button.dataset.armed !== "true") {
+        button.dataset.armed = "true";
+        button.textContent = confirmLabel;
+        button.classList.add("danger");
+        timer = setTimeout(function () {
+          button.dataset.armed = "false";
+          button.textContent = label;
+          button.classList.remove("danger");
+        }, 5000);
+        return;
+      }
+      clearTimeout(timer);
+      button.disabled = true;
+      try {
+        await onConfirm();
+      } finally {
+        button.disabled = false;
+        button.dataset.armed = "false";
+        button.textContent = label;
+        button.classList.remove("danger");
+      }
+    });
+    return button;
+  }
+
+  function formatDate(iso) {
+    if (!iso) return "";
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return iso;
+    return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  function formatBytes(n) {
+    if (typeof n !== "number") return "";
+    var units = ["B", "KB", "MB", "GB"];
+    var i = 0;
+    while (n >= 1024 && i < units.length - 1) {
+      n /= 1024;
+      i += 1;
+    }
+    return (i === 0 ? n : n.toFixed(1)) + " " + units[i];
+  }
+
+  function pageLinks(pager, page, hasMore, total, limit) {
+    if (!pager) return;
+    var prev = pager.querySelector("[data-prev]");
+    var next = pager.querySelector("[data-next]");
+    var label = pager.querySelector("[data-page-label]");
+    var pages = Math.max(1, Math.ceil(total / limit));
+    var url = new URL(location.href);
+    url.searchParams.set("page", String(page - 1));
+    prev.href = url.pathname + url.search;
+    prev.hidden = page <= 1;
+    url.searchParams.set("page", String(page + 1));
+    next.href = url.pathname + url.search;
+    next.hidden = !hasMore;
+    label.textContent = "Page " + page + " of " + pages;
+    pager.hidden = pages <= 1 && page <= 1;
+  }
+
+  function signOut() {
+    request("POST", "/api/auth/logout", {}, { noRedirect: true })
+      .catch(function () { /* signed out already, or the server is gone: leave anyway */ })
+      .then(function () { location.assign("/"); });
+  }
+
+  function applyAuth(signedIn) {
+    document.querySelectorAll("[data-when]").forEach(function (node) {
+      node.hidden = node.dataset.when !== (signedIn ? "in" : "out");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    if (target.closest("[data-action=logout]")) {
+      event.preventDefault();
+      signOut();
+      return;
+    }
+    var copyButton = target.closest("[data-copy-from]");
+    if (copyButton) {
+      var input = document.getElementById(copyButton.dataset.copyFrom);
+      if (input) copyFromInput(copyButton, input);
+    }
+  });
+
+  // Pages rendered without knowing the visitor (image pages) ask once who is signed in.
+  if (document.body.dataset.auth === "unknown") {
+    me().then(function (data) {
+      if (data && data.user) applyAuth(true);
+    });
+  }
+
+  window.Imgtree = {
+    api: api,
+    ApiError: ApiError,
+    csrf: csrf,
+    setCsrf: setCsrf,
+    me: me,
+    el: el,
+    show: show,
+    copyText: copyText,
+    codeRow: codeRow,
+    armedButton: armedButton,
+    formatDate: formatDate,
+    formatBytes: formatBytes,
+    pageLinks: pageLinks,
+  };
+})();

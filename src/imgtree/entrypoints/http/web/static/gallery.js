@@ -1,0 +1,104 @@
+// /gallery: my images, a page at a time, each with a menu to move it to an album or delete it.
+(function () {
+  "use strict";
+
+  var I = window.Imgtree;
+  var root = document.querySelector("[data-gallery]");
+  if (!root || !I) return;
+
+  var el = I.el;
+  var LIMIT = 24;
+  var page = Number(root.dataset.pageNumber) || 1;
+  var grid = root.querySelector("[data-images]");
+  var summary = root.querySelector("[data-summary]");
+  var status = root.querySelector("[data-status]");
+  var pager = root.querySelector("[data-pager]");
+  var albums = [];
+
+  function albumTitle(id) {
+    var album = albums.find(function (a) { return a.id === id; });
+    return album ? album.title : "no album";
+  }
+
+  function card(image) {
+    var name = image.title || image.original_name || image.slug;
+    var select = el("select", { "aria-label": "Album for " + name });
+    select.append(el("option", { value: "", text: "No album" }));
+    albums.forEach(function (album) {
+      select.append(el("option", { value: album.id, text: album.title }));
+    });
+    select.value = image.album_id || "";
+    var move = el("button", { type: "button", text: "Move" });
+    var li;
+    move.addEventListener("click", async function () {
+      move.disabled = true;
+      try {
+        var data = await I.api.patch("/api/images/" + encodeURIComponent(image.id), {
+          albumId: select.value || null,
+        });
+        image = (data && data.image) || image;
+        I.show(status, "Moved “" + name + "” to " + (select.value ? "“" + albumTitle(select.value) + "”" : "no album") + ".");
+      } catch (err) {
+        I.show(status, err.message);
+      } finally {
+        move.disabled = false;
+      }
+    });
+    var remove = I.armedButton("Delete", "Confirm delete", async function () {
+      try {
+        await I.api.del("/api/images/" + encodeURIComponent(image.id));
+        li.remove();
+        I.show(status, "Deleted “" + name + "”.");
+      } catch (err) {
+        I.show(status, err.message);
+      }
+    });
+    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDate(image.created_at)]
+      .filter(Boolean)
+      .join(" · ");
+    li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
+      el("a", { href: image.url, className: "tile-thumb" }, [
+        el("img", { src: image.thumb_url, alt: name, loading: "lazy" }),
+      ]),
+      el("div", { className: "tile-body" }, [
+        el("p", { className: "tile-name", title: name, text: name }),
+        el("p", { className: "small muted", text: meta }),
+        image.is_public === false ? el("span", { className: "badge", text: "Private" }) : null,
+        el("details", { className: "menu" }, [
+          el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
+          el("div", { className: "menu-body" }, [
+            el("label", { className: "small" }, ["Album", select]),
+            move,
+            el("a", { href: image.direct_url, text: "Direct link" }),
+            remove,
+          ]),
+        ]),
+      ]),
+    ]);
+    return li;
+  }
+
+  async function load() {
+    try {
+      var results = await Promise.all([
+        I.api.get("/api/images?page=" + page + "&limit=" + LIMIT),
+        I.api.get("/api/albums").catch(function () { return { albums: [] }; }),
+      ]);
+      var data = results[0];
+      albums = results[1].albums || [];
+      grid.replaceChildren();
+      (data.images || []).forEach(function (image) { grid.append(card(image)); });
+      if (!data.total) {
+        summary.replaceChildren("No images yet. ", el("a", { href: "/", text: "Upload some" }), ".");
+      } else {
+        summary.textContent = data.total + (data.total === 1 ? " image" : " images");
+      }
+      I.pageLinks(pager, data.page || page, data.has_more, data.total || 0, data.limit || LIMIT);
+    } catch (err) {
+      summary.textContent = "";
+      I.show(status, err.message);
+    }
+  }
+
+  load();
+})();
