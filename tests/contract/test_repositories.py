@@ -30,7 +30,16 @@ from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_fact
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.sql.tables import metadata, rate_limit_windows
 from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
+from imgtree.domain.model import (
+    Album,
+    ApiKey,
+    Image,
+    ImageFormat,
+    PendingUpload,
+    Role,
+    Session,
+    User,
+)
 from imgtree.domain.ports import RateLimiter, UnitOfWorkFactory
 from tests.pg import postgres_url, truncate_all  # noqa: F401  (postgres_url is a fixture)
 
@@ -1088,3 +1097,320 @@ def test_image_remove_deletes_the_row_for_good(backend: Backend) -> None:
         assert not uow.images.slug_exists(gone.slug)
         assert uow.images.get(kept.id) == kept
         assert uow.images.list_deleted_before(T0 + timedelta(days=1), limit=10) == [kept]
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def make_session(user: User, **kw: object) -> Session:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "user_id": user.id,
+        "token_hash": "sha256$" + uuid.uuid4().hex,
+        "created_at": T0,
+        "expires_at": T0 + timedelta(days=30),
+        "last_seen_at": T0,
+    }
+    return Session(**(fields | kw))  # type: ignore[arg-type]
+
+
+def add_sessions(uow_factory: UnitOfWorkFactory, *sessions: Session) -> None:
+    with uow_factory() as uow:
+        for session in sessions:
+            uow.sessions.add(session)
+        uow.commit()
+
+
+def test_session_round_trip_and_token_hash_lookup(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    full = make_session(
+        user,
+        expires_at=T0 + timedelta(days=30, microseconds=7),
+        last_seen_at=T0 + timedelta(seconds=3),
+        revoked_at=T0 + timedelta(hours=1),
+        user_agent="Mozilla/5.0 (Ünïcödé)",
+    )
+    plain = make_session(user)
+    add_sessions(backend.uow, full, plain)
+    with backend.uow() as uow:
+        assert uow.sessions.get_by_token_hash(full.token_hash) == full
+        assert uow.sessions.get_by_token_hash(plain.token_hash) == plain
+        assert uow.sessions.get_by_token_hash("sha256$nope") is None
+
+
+def test_session_update(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    session = make_session(user)
+    add_sessions(backend.uow, session)
+    seen = T0 + timedelta(minutes=5)
+    with backend.uow() as uow:
+        loaded = uow.sessions.get_by_token_hash(session.token_hash)
+        assert loaded is not None
+        slid = attrs.evolve(loaded, last_seen_at=seen, expires_at=seen + timedelta(days=30))
+        uow.sessions.update(slid)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.sessions.get_by_token_hash(session.token_hash) == slid
+        revoked = attrs.evolve(slid, revoked_at=seen + timedelta(seconds=1))
+        uow.sessions.update(revoked)
+        uow.sessions.update(make_session(user))  # unknown: never inserted
+        uow.commit()
+    with backend.uow() as uow:
+        got = uow.sessions.get_by_token_hash(session.token_hash)
+        assert got == revoked
+        assert got is not None and not got.valid(seen)
+
+
+def test_session_duplicate_token_hash_or_id_is_a_conflict(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    first = make_session(user)
+    add_sessions(backend.uow, first)
+    survivor = make_session(user)
+    with backend.uow() as uow:
+        uow.sessions.add(survivor)
+        with pytest.raises(Conflict):
+            uow.sessions.add(make_session(user, token_hash=first.token_hash))
+        with pytest.raises(Conflict):
+            uow.sessions.add(make_session(user, id=first.id))
+        uow.commit()  # the unit of work stays usable
+    with backend.uow() as uow:
+        assert uow.sessions.get_by_token_hash(survivor.token_hash) == survivor
+        assert uow.sessions.get_by_token_hash(first.token_hash) == first
+
+
+def test_revoke_all_for_user_spares_the_kept_session_and_other_users(backend: Backend) -> None:
+    ann, bob = make_user(), make_user()
+    add_users(backend.uow, ann, bob)
+    earlier = T0 + timedelta(minutes=1)
+    keep, laptop, phone = make_session(ann), make_session(ann), make_session(ann)
+    old = make_session(ann, revoked_at=earlier)
+    bobs = make_session(bob)
+    add_sessions(backend.uow, keep, laptop, phone, old, bobs)
+    at = T0 + timedelta(hours=1, microseconds=3)
+
+    with backend.uow() as uow:
+        before = uow.sessions.get_by_token_hash(laptop.token_hash)
+        assert before == laptop
+        assert uow.sessions.revoke_all_for_user(ann.id, at, except_id=keep.id) == 2
+        # Own writes are visible inside the unit of work.
+        assert uow.sessions.get_by_token_hash(laptop.token_hash) == attrs.evolve(
+            laptop, revoked_at=at
+        )
+        uow.commit()
+    with backend.uow() as uow:
+        for revoked in (laptop, phone):
+            assert uow.sessions.get_by_token_hash(revoked.token_hash) == attrs.evolve(
+                revoked, revoked_at=at
+            )
+        assert uow.sessions.get_by_token_hash(keep.token_hash) == keep
+        assert uow.sessions.get_by_token_hash(old.token_hash) == old  # first revocation stays
+        assert uow.sessions.get_by_token_hash(bobs.token_hash) == bobs
+        assert uow.sessions.revoke_all_for_user(ann.id, at, except_id=keep.id) == 0
+        assert uow.sessions.revoke_all_for_user(uuid.uuid4(), at) == 0
+        assert uow.sessions.revoke_all_for_user(ann.id, at + timedelta(seconds=1)) == 1
+        uow.commit()
+    with backend.uow() as uow:
+        got = uow.sessions.get_by_token_hash(keep.token_hash)
+        assert got == attrs.evolve(keep, revoked_at=at + timedelta(seconds=1))
+        assert uow.sessions.get_by_token_hash(bobs.token_hash) == bobs
+
+
+def test_revoke_all_for_user_without_commit_is_undone(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    session = make_session(user)
+    add_sessions(backend.uow, session)
+    with backend.uow() as uow:
+        assert uow.sessions.revoke_all_for_user(user.id, T0) == 1
+    with backend.uow() as uow:
+        assert uow.sessions.get_by_token_hash(session.token_hash) == session
+
+
+# --- albums: listing, update, remove ---------------------------------------------------------
+
+
+def test_album_list_for_owner_is_newest_first_and_only_the_owners(backend: Backend) -> None:
+    ann, bob = make_user(), make_user()
+    add_users(backend.uow, ann, bob)
+    mine = [make_album(ann, created_at=T0) for _ in range(3)]  # ties: broken by id
+    mine += [
+        make_album(ann, created_at=T0 + timedelta(microseconds=1)),
+        make_album(ann, created_at=T0 + timedelta(days=1), is_public=False),
+    ]
+    with backend.uow() as uow:
+        for album in [*mine, make_album(bob, created_at=T0 + timedelta(days=2))]:
+            uow.albums.add(album)
+        uow.commit()
+    expected = sorted(mine, key=lambda a: (a.created_at, a.id), reverse=True)
+    with backend.uow() as uow:
+        assert uow.albums.list_for_owner(ann.id) == expected
+        assert len(uow.albums.list_for_owner(bob.id)) == 1
+        assert uow.albums.list_for_owner(uuid.uuid4()) == []
+
+
+def test_album_update(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    album = make_album(user)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.commit()
+    with backend.uow() as uow:
+        loaded = uow.albums.get(album.id)
+        assert loaded is not None
+        changed = attrs.evolve(loaded, title="Renamed", description="Ünïcödé", is_public=False)
+        uow.albums.update(changed)
+        uow.albums.update(make_album(user))  # unknown: never inserted
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.albums.get(album.id) == changed
+        assert uow.albums.list_for_owner(user.id) == [changed]
+
+
+def test_album_remove_keeps_its_images_outside_any_album(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    gone, kept = make_album(owner), make_album(owner)
+    inside = [
+        make_image(owner, album_id=gone.id),
+        make_image(owner, album_id=gone.id, is_public=False),
+        make_image(owner, album_id=gone.id, deleted_at=T0),
+    ]
+    elsewhere = make_image(owner, album_id=kept.id)
+    with backend.uow() as uow:
+        uow.albums.add(gone)
+        uow.albums.add(kept)
+        for image in [*inside, elsewhere]:
+            uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        uow.albums.remove(gone.id)
+        uow.albums.remove(uuid.uuid4())  # absent: not an error
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.albums.get(gone.id) is None
+        assert uow.albums.list_for_owner(owner.id) == [kept]
+        for image in inside:
+            assert uow.images.get(image.id) == attrs.evolve(image, album_id=None)
+        assert uow.images.get(elsewhere.id) == elsewhere
+        assert uow.images.count_for_owner(owner.id, album_id=gone.id) == 0
+        assert uow.images.count_for_owner(owner.id) == 3
+        uow.albums.remove(gone.id)  # twice: still fine
+        uow.commit()
+
+
+def test_album_remove_without_commit_is_undone(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    album = make_album(owner)
+    image = make_image(owner, album_id=album.id)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        uow.albums.remove(album.id)
+    with backend.uow() as uow:
+        assert uow.albums.get(album.id) == album
+        assert uow.images.get(image.id) == image
+
+
+# --- images: update and the album filter -----------------------------------------------------
+
+
+def test_image_update_persists_title_album_and_visibility(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    first, second = make_album(owner), make_album(owner)
+    image = make_image(owner, album_id=first.id)
+    with backend.uow() as uow:
+        uow.albums.add(first)
+        uow.albums.add(second)
+        uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        loaded = uow.images.get(image.id)
+        assert loaded is not None
+        moved = attrs.evolve(loaded, title="Ünïcödé 猫", album_id=second.id, is_public=False)
+        uow.images.update(moved)
+        assert uow.images.get(image.id) == moved
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(image.id) == moved
+        assert uow.images.get_by_slug(image.slug) == moved
+        taken_out = attrs.evolve(moved, album_id=None, title="", is_public=True)
+        uow.images.update(taken_out)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(image.id) == taken_out
+
+
+def test_image_update_without_a_prior_read(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    image = make_image(owner)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        uow.commit()
+    changed = attrs.evolve(image, title="Blind write", is_public=False)
+    with backend.uow() as uow:
+        uow.images.update(changed)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(image.id) == changed
+
+
+def test_list_and_count_for_owner_filter_by_album(backend: Backend) -> None:
+    owner, other = make_user(), make_user()
+    add_users(backend.uow, owner, other)
+    album, second = make_album(owner), make_album(owner)
+    stamps = [T0, T0, T0 + timedelta(seconds=1), T0 + timedelta(microseconds=1), T0]
+    inside = [make_image(owner, album_id=album.id, created_at=at) for at in stamps]
+    noise = [
+        make_image(owner, album_id=album.id, deleted_at=T0 + timedelta(hours=1)),
+        make_image(owner, album_id=second.id, created_at=T0 + timedelta(days=1)),
+        make_image(owner, created_at=T0 + timedelta(days=1)),
+        make_image(other, album_id=album.id),  # in the album but not the owner's
+    ]
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.albums.add(second)
+        for image in [*inside, *noise]:
+            uow.images.add(image)
+        uow.commit()
+    expected = sorted(inside, key=lambda i: (i.created_at, i.id), reverse=True)
+    with backend.uow() as uow:
+        images = uow.images
+        assert images.count_for_owner(owner.id, album_id=album.id) == 5
+        assert images.count_for_owner(owner.id, album_id=second.id) == 1
+        assert images.count_for_owner(owner.id) == 7
+        assert images.count_for_owner(owner.id, album_id=uuid.uuid4()) == 0
+        assert images.count_for_owner(other.id, album_id=album.id) == 1
+        pages = [
+            images.list_for_owner(owner.id, offset=o, limit=2, album_id=album.id) for o in (0, 2, 4)
+        ]
+        assert [i for page in pages for i in page] == expected
+        assert images.list_for_owner(owner.id, offset=0, limit=100, album_id=album.id) == expected
+        assert len(images.list_for_owner(owner.id, offset=0, limit=100)) == 7
+        assert images.list_for_owner(owner.id, offset=0, limit=10, album_id=uuid.uuid4()) == []
+
+
+def test_album_remove_clears_it_from_pending_uploads(backend: Backend) -> None:
+    """Like images, an upload presigned into the album completes outside any album."""
+    owner = make_user()
+    add_users(backend.uow, owner)
+    album = make_album(owner)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.commit()
+    pending, other = make_pending(owner, album_id=album.id), make_pending(owner)
+    add_pending(backend.uow, pending, other)
+    with backend.uow() as uow:
+        uow.albums.remove(album.id)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.pending_uploads.get(pending.id) == attrs.evolve(pending, album_id=None)
+        assert uow.pending_uploads.get(other.id) == other

@@ -735,6 +735,8 @@ def test_paging_yields_every_live_image_once_newest_first(
     start = datetime(2026, 1, 1, tzinfo=UTC)
     images = [make_image(owner, start + timedelta(seconds=s), deleted=d) for s, d in specs]
     with uow_factory() as uow:
+        for user_id in (owner, stranger):  # images need existing owners, as in SQL
+            uow.users.add(User(id=user_id, email=f"{user_id.hex}@example.com", created_at=start))
         for image in [*images, make_image(stranger, start)]:
             uow.images.add(image)
         uow.commit()

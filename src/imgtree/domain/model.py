@@ -83,10 +83,29 @@ class User:
     role: Role = Role.USER
     active: bool = True
     quota_bytes: int | None = None  # None: unlimited
+    # Bytes of the user's live images, kept by the repository atomically with every upload
+    # and delete (so a quota check never races); never set from outside.
+    used_bytes: int = 0
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def remaining_bytes(self) -> int | None:
+        return None if self.quota_bytes is None else max(0, self.quota_bytes - self.used_bytes)
+
+
+@attrs.frozen
+class AuditEntry:
+    """One administrative change: who did what to whom, and when."""
+
+    id: uuid.UUID
+    actor_id: uuid.UUID | None  # None: the command line
+    action: str
+    target_id: uuid.UUID | None
+    details: str  # JSON text of the changed fields (old and new values)
+    created_at: datetime
 
 
 @attrs.frozen

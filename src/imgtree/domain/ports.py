@@ -17,6 +17,7 @@ import attrs
 from imgtree.domain.model import (
     Album,
     ApiKey,
+    AuditEntry,
     Image,
     ImageFormat,
     PendingUpload,
@@ -33,7 +34,48 @@ class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def get(self, user_id: uuid.UUID) -> User | None: ...
     def get_by_email(self, email: str) -> User | None: ...
-    def update(self, user: User) -> None: ...
+    def update(self, user: User) -> None:
+        """Write the user's fields, except `used_bytes` (kept by the image repository)."""
+        ...
+
+    def search(self, query: str, *, offset: int, limit: int) -> list[User]:
+        """Users whose email or name contains `query` (case-insensitive), oldest first."""
+        ...
+
+    def count_search(self, query: str) -> int: ...
+    def count_active_admins(self) -> int: ...
+    def counts(self) -> tuple[int, int]:
+        """(all users, active users)."""
+        ...
+
+
+class AuditLog(Protocol):
+    def add(self, entry: AuditEntry) -> None: ...
+    def list(self, *, offset: int, limit: int) -> list[AuditEntry]:
+        """Newest first."""
+        ...
+
+    def count(self) -> int: ...
+
+
+@attrs.frozen
+class ImageStats:
+    images: int
+    bytes_stored: int
+    uploads_24h: int
+    uploads_7d: int
+    uploads_30d: int
+    guest_uploads: int
+    account_uploads: int
+    by_type: dict[str, int]
+    # (user id, email, images, bytes), biggest first
+    top_uploaders: list[tuple[uuid.UUID, str, int, int]]
+    # (ISO day, uploads that day, bytes uploaded that day), oldest first
+    per_day: list[tuple[str, int, int]]
+
+
+class StatsQueries(Protocol):
+    def image_stats(self, now: datetime, *, days: int = 30, top: int = 10) -> ImageStats: ...
 
 
 class ApiKeyRepository(Protocol):
@@ -72,7 +114,15 @@ class SessionRepository(Protocol):
 
 
 class ImageRepository(Protocol):
-    def add(self, image: Image) -> None: ...
+    """Keeps each owner's `used_bytes` equal to the bytes of their live images: `add` adds
+    the image's size and `mark_deleted` subtracts it, in the same transaction."""
+
+    def add(self, image: Image) -> None:
+        """Insert the image and add its size to the owner's usage, atomically refusing with
+        QuotaExceeded when that would pass the owner's quota (so concurrent uploads can never
+        overshoot it)."""
+        ...
+
     def get(self, image_id: uuid.UUID) -> Image | None:
         """The image by id, deleted or not."""
         ...
@@ -104,7 +154,8 @@ class ImageRepository(Protocol):
         ...
 
     def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
-        """Soft-delete if live; True when this call deleted it (so concurrent deletes agree)."""
+        """Soft-delete if live, freeing its bytes from the owner's usage; True when this call
+        deleted it (so concurrent deletes agree)."""
         ...
 
     def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
@@ -152,6 +203,8 @@ class UnitOfWork(Protocol):
     images: ImageRepository
     pending_uploads: PendingUploadRepository
     sessions: SessionRepository
+    audit: AuditLog
+    stats: StatsQueries
 
     def __enter__(self) -> Self: ...
     def __exit__(

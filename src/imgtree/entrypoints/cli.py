@@ -14,6 +14,8 @@ from imgtree.domain.errors import DomainError
 from imgtree.domain.model import Role
 from imgtree.entrypoints.settings import Settings, SettingsError
 
+_UNSET_ARG: Any = object()
+
 
 def default_workers() -> int:
     # Uploads are CPU-bound (decode, thumbnail); more processes than ~2x cores only add memory.
@@ -91,6 +93,97 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     )
     print(f"created user {user.id} {user.email} role={user.role.value}")
     return 0
+
+
+def _size(n: int | None) -> str:
+    return "unlimited" if n is None else f"{n}"
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    uow = _container().uow_factory()
+    page = 1
+    while True:
+        with uow() as u:
+            users = u.users.search(args.query or "", offset=(page - 1) * 100, limit=100)
+        for user in users:
+            print(
+                f"{user.id}  {user.email}  role={user.role.value}  "
+                f"active={'true' if user.active else 'false'}  used={user.used_bytes}  "
+                f"quota={_size(user.quota_bytes)}"
+            )
+        if len(users) < 100:
+            break
+        page += 1
+    return 0
+
+
+def _parse_bool_arg(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "yes", "1"):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError("expected true or false")
+
+
+def _parse_quota_arg(value: str) -> int | None:
+    if value.strip().lower() in ("unlimited", "none"):
+        return None
+    try:
+        quota = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number of bytes or 'unlimited'") from None
+    if quota < 0:
+        raise argparse.ArgumentTypeError("quota must be >= 0")
+    return quota
+
+
+def cmd_users_set(args: argparse.Namespace) -> int:
+    from imgtree.domain.use_cases.admin import UNCHANGED
+
+    container = _container()
+    user = _user_by_email(container, args.email)
+    updated = container.admin().update_user(
+        None,  # the command line is the operator: trusted, and audited as such
+        user.id,
+        role=UNCHANGED if args.role is None else args.role,
+        active=UNCHANGED if args.active is None else args.active,
+        quota_bytes=UNCHANGED if args.quota is _UNSET_ARG else args.quota,
+    )
+    print(
+        f"updated {updated.email}: role={updated.role.value} "
+        f"active={'true' if updated.active else 'false'} quota={_size(updated.quota_bytes)}"
+    )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from imgtree.entrypoints.http.admin.resources import stats_body
+
+    container = _container()
+    admin = container.admin()
+    # Stats are for admins; the command line runs as the operator.
+    stats = admin.stats(_operator())
+    body = stats_body(stats)
+    body.pop("success", None)
+    print(json.dumps(body, indent=2))
+    return 0
+
+
+def _operator() -> Any:
+    """A stand-in admin for read-only operator commands run from the machine itself."""
+    from datetime import UTC, datetime
+
+    from imgtree.domain.model import Role, User
+
+    return User(
+        id=uuid.UUID(int=0),
+        email="operator@localhost",
+        created_at=datetime.now(UTC),
+        role=Role.ADMIN,
+    )
 
 
 def _user_by_email(container: Any, email: str) -> Any:
@@ -195,6 +288,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="prompted for when omitted")
     create.add_argument("--admin", action="store_true", help="give the admin role")
     create.set_defaults(func=cmd_users_create)
+
+    ul = users.add_parser("list", help="list users with usage and quota")
+    ul.add_argument("--query", "-q", help="filter by email or name")
+    ul.set_defaults(func=cmd_users_list)
+    us = users.add_parser("set", help="change a user's role, state or quota (audited)")
+    us.add_argument("--email", required=True)
+    us.add_argument("--role", choices=["user", "admin"])
+    us.add_argument("--active", type=_parse_bool_arg, metavar="true|false")
+    us.add_argument("--quota", type=_parse_quota_arg, default=_UNSET_ARG, metavar="BYTES|unlimited")
+    us.set_defaults(func=cmd_users_set)
+
+    sub.add_parser("stats", help="instance statistics (JSON)").set_defaults(func=cmd_stats)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
         dest="action", required=True

@@ -26,6 +26,7 @@ from imgtree.domain.policies import (
     UploadPolicy,
 )
 from imgtree.domain.use_cases.accounts import CreateUser
+from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.delete import DeleteImage
@@ -126,7 +127,12 @@ class Container(containers.DeclarativeContainer):
 
     # --- use cases ---
     create_user = providers.Singleton(
-        CreateUser, uow=uow_factory, passwords=password_hasher, clock=clock, random=random
+        CreateUser,
+        uow=uow_factory,
+        passwords=password_hasher,
+        clock=clock,
+        random=random,
+        default_quota_bytes=settings.provided.default_quota_bytes,
     )
     create_api_key = providers.Singleton(
         CreateApiKey, uow=uow_factory, hasher=secret_hasher, clock=clock, random=random
@@ -150,7 +156,13 @@ class Container(containers.DeclarativeContainer):
     delete_image = providers.Singleton(
         DeleteImage, uow=uow_factory, hasher=secret_hasher, clock=clock, storage=storage
     )
-    view_image = providers.Singleton(ViewImage, uow=uow_factory)
+    view_image = providers.Singleton(
+        ViewImage,
+        uow=uow_factory,
+        hide_inactive_owners=providers.Callable(
+            lambda choice: choice == "hide", settings.provided.inactive_images
+        ),
+    )
     describe_capabilities = providers.Singleton(
         DescribeCapabilities, upload=upload_policy, rate=rate_policy, paging=page_policy
     )
@@ -184,6 +196,9 @@ class Container(containers.DeclarativeContainer):
         Albums, uow=uow_factory, clock=clock, random=random, paging=page_policy
     )
     edit_image = providers.Singleton(EditImage, uow=uow_factory)
+    admin = providers.Singleton(
+        Admin, uow=uow_factory, clock=clock, random=random, paging=page_policy
+    )
     sign_in = providers.Singleton(
         SignIn,
         uow=uow_factory,

@@ -49,6 +49,8 @@ class Settings:
     guest_uploads: bool = True
     guest_max_upload_bytes: int = 5 * MiB
     guest_rate_limit_per_minute: int = 10
+    default_quota_bytes: int | None = None
+    inactive_images: str = "hide"
 
     @property
     def secure_cookies(self) -> bool:
@@ -103,6 +105,8 @@ class Settings:
             guest_rate_limit_per_minute=_int(
                 env, "IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE", d.guest_rate_limit_per_minute, 1
             ),
+            default_quota_bytes=_optional_int(env, "IMGTREE_DEFAULT_QUOTA_BYTES"),
+            inactive_images=_choice(env, "IMGTREE_INACTIVE_IMAGES", "hide", ("hide", "keep")),
         )
 
 
@@ -140,6 +144,14 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
             f"{name} must be an http(s) origin such as https://img.example.com, got {value!r}"
         )
     return value
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    """An integer >= 0, or unset / "unlimited" for None."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "unlimited", "none"):
+        return None
+    return _int(env, name, 0, 0)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -9,14 +9,24 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 import attrs
 
-from imgtree.domain.errors import Conflict
-from imgtree.domain.model import Album, ApiKey, Image, PendingUpload, Session, User
+from imgtree.domain.errors import Conflict, QuotaExceeded
+from imgtree.domain.model import (
+    Album,
+    ApiKey,
+    AuditEntry,
+    Image,
+    PendingUpload,
+    Role,
+    Session,
+    User,
+)
+from imgtree.domain.ports import ImageStats
 
 
 @attrs.define
@@ -27,6 +37,7 @@ class _Tables:
     images: dict[uuid.UUID, Image] = attrs.Factory(dict)
     pending_uploads: dict[uuid.UUID, PendingUpload] = attrs.Factory(dict)
     sessions: dict[uuid.UUID, Session] = attrs.Factory(dict)
+    audit: list[AuditEntry] = attrs.Factory(list)
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -36,6 +47,7 @@ class _Tables:
             images=dict(self.images),
             pending_uploads=dict(self.pending_uploads),
             sessions=dict(self.sessions),
+            audit=list(self.audit),
         )
 
 
@@ -64,8 +76,27 @@ class _UserRepo:
         return next((u for u in self._t.users.values() if u.email == email), None)
 
     def update(self, user: User) -> None:
-        if user.id in self._t.users:
-            self._t.users[user.id] = user
+        current = self._t.users.get(user.id)
+        if current is not None:  # usage is the repository's to keep
+            self._t.users[user.id] = attrs.evolve(user, used_bytes=current.used_bytes)
+
+    def _matching(self, query: str) -> list[User]:
+        q = query.strip().lower()
+        found = [u for u in self._t.users.values() if q in u.email or q in u.name.lower()]
+        return sorted(found, key=lambda u: (u.created_at, u.id))
+
+    def search(self, query: str, *, offset: int, limit: int) -> list[User]:
+        return self._matching(query)[offset : offset + limit]
+
+    def count_search(self, query: str) -> int:
+        return len(self._matching(query))
+
+    def count_active_admins(self) -> int:
+        return sum(1 for u in self._t.users.values() if u.role is Role.ADMIN and u.active)
+
+    def counts(self) -> tuple[int, int]:
+        users = self._t.users.values()
+        return len(users), sum(1 for u in users if u.active)
 
 
 class _ApiKeyRepo:
@@ -123,6 +154,9 @@ class _AlbumRepo:
         for image in list(self._t.images.values()):  # ON DELETE SET NULL
             if image.album_id == album_id:
                 self._t.images[image.id] = attrs.evolve(image, album_id=None)
+        for pending in list(self._t.pending_uploads.values()):  # ON DELETE SET NULL too
+            if pending.album_id == album_id:
+                self._t.pending_uploads[pending.id] = attrs.evolve(pending, album_id=None)
 
 
 class _ImageRepo:
@@ -132,7 +166,18 @@ class _ImageRepo:
     def add(self, image: Image) -> None:
         if image.id in self._t.images or self.slug_exists(image.slug):
             raise Conflict("Image already exists")
+        if image.owner_id is not None and not image.deleted:
+            self._use(image.owner_id, image.size_bytes)
         self._t.images[image.id] = image
+
+    def _use(self, owner_id: uuid.UUID, size: int) -> None:
+        owner = self._t.users.get(owner_id)
+        if owner is None:
+            raise Conflict("The image's owner does not exist")
+        used = max(0, owner.used_bytes + size)
+        if size > 0 and owner.quota_bytes is not None and used > owner.quota_bytes:
+            raise QuotaExceeded("Storage quota exceeded")
+        self._t.users[owner_id] = attrs.evolve(owner, used_bytes=used)
 
     def get(self, image_id: uuid.UUID) -> Image | None:
         return self._t.images.get(image_id)
@@ -180,6 +225,8 @@ class _ImageRepo:
         if image is None or image.deleted:
             return False
         self._t.images[image_id] = attrs.evolve(image, deleted_at=at)
+        if image.owner_id is not None:
+            self._use(image.owner_id, -image.size_bytes)
         return True
 
     def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
@@ -276,6 +323,67 @@ class _SessionRepo:
         return count
 
 
+class _AuditLog:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, entry: AuditEntry) -> None:
+        self._t.audit.append(entry)
+
+    def list(self, *, offset: int, limit: int) -> list[AuditEntry]:
+        newest = sorted(self._t.audit, key=lambda e: (e.created_at, e.id), reverse=True)
+        return newest[offset : offset + limit]
+
+    def count(self) -> int:
+        return len(self._t.audit)
+
+
+class _Stats:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def image_stats(self, now: datetime, *, days: int = 30, top: int = 10) -> ImageStats:
+        live = [i for i in self._t.images.values() if not i.deleted]
+        everything = list(self._t.images.values())  # uploads count even if since deleted
+
+        def since(d: int) -> int:
+            return sum(1 for i in everything if i.created_at > now - timedelta(days=d))
+
+        by_type: dict[str, int] = {}
+        for i in live:
+            by_type[i.content_type.value] = by_type.get(i.content_type.value, 0) + 1
+        per_user: dict[uuid.UUID, tuple[int, int]] = {}
+        for i in live:
+            if i.owner_id is not None:
+                n, b = per_user.get(i.owner_id, (0, 0))
+                per_user[i.owner_id] = (n + 1, b + i.size_bytes)
+        top_list = sorted(per_user.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:top]
+        start = (now - timedelta(days=days - 1)).date()
+        per_day: dict[str, tuple[int, int]] = {
+            (start + timedelta(days=k)).isoformat(): (0, 0) for k in range(days)
+        }
+        for i in everything:
+            day = i.created_at.date().isoformat()
+            if day in per_day:
+                n, b = per_day[day]
+                per_day[day] = (n + 1, b + i.size_bytes)
+        return ImageStats(
+            images=len(live),
+            bytes_stored=sum(i.size_bytes for i in live),
+            uploads_24h=since(1),
+            uploads_7d=since(7),
+            uploads_30d=since(30),
+            guest_uploads=sum(1 for i in everything if i.owner_id is None),
+            account_uploads=sum(1 for i in everything if i.owner_id is not None),
+            by_type=by_type,
+            top_uploaders=[
+                (uid, self._t.users[uid].email if uid in self._t.users else "", n, b)
+                for uid, (n, b) in top_list
+            ],
+            per_day=[(day, n, b) for day, (n, b) in per_day.items()],
+        )
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -290,6 +398,8 @@ class MemoryUnitOfWork:
         self.images = _ImageRepo(self._work)
         self.pending_uploads = _PendingUploadRepo(self._work)
         self.sessions = _SessionRepo(self._work)
+        self.audit = _AuditLog(self._work)
+        self.stats = _Stats(self._work)
         return self
 
     def __exit__(
@@ -315,6 +425,8 @@ class MemoryUnitOfWork:
             self.images = _ImageRepo(self._work)
             self.pending_uploads = _PendingUploadRepo(self._work)
             self.sessions = _SessionRepo(self._work)
+            self.audit = _AuditLog(self._work)
+            self.stats = _Stats(self._work)
 
 
 def memory_uow_factory(store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import attrs
-from sqlalchemy import Executable, Row, Table, exists, func, select
+from sqlalchemy import Date, Executable, Row, Table, case, cast, exists, func, or_, select, true
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -21,15 +21,17 @@ from sqlalchemy.orm import Session as DbSession
 from imgtree.adapters.sql.tables import (
     albums,
     api_keys,
+    audit_log,
     images,
     pending_uploads,
     sessions,
     users,
 )
-from imgtree.domain.errors import Conflict
+from imgtree.domain.errors import Conflict, QuotaExceeded
 from imgtree.domain.model import (
     Album,
     ApiKey,
+    AuditEntry,
     Image,
     ImageFormat,
     PendingUpload,
@@ -37,6 +39,7 @@ from imgtree.domain.model import (
     Session,
     User,
 )
+from imgtree.domain.ports import ImageStats
 
 E = TypeVar("E", User, ApiKey, Album, Image, PendingUpload, Session)
 
@@ -51,6 +54,7 @@ def _user(row: Row[Any]) -> User:
         role=Role(row.role),
         active=row.active,
         quota_bytes=row.quota_bytes,
+        used_bytes=row.used_bytes,
     )
 
 
@@ -63,6 +67,7 @@ def _user_values(user: User) -> dict[str, Any]:
         "role": user.role.value,
         "active": user.active,
         "quota_bytes": user.quota_bytes,
+        "used_bytes": user.used_bytes,
         "created_at": user.created_at,
     }
 
@@ -214,6 +219,8 @@ class _Repository(Generic[E]):
 
     table: Table
     what: str
+    # Columns `update` never writes (kept by other statements, e.g. usage counters).
+    readonly: tuple[str, ...] = ()
     to_entity: Callable[[Row[Any]], E]
     to_values: Callable[[E], dict[str, Any]]
 
@@ -250,6 +257,8 @@ class _Repository(Generic[E]):
     def _update(self, entity: E) -> None:
         values = self.to_values(entity)
         del values["id"]
+        for column in self.readonly:
+            del values[column]
         before = self._seen.get(entity.id)
         if before is not None:
             old = self.to_values(before)
@@ -264,6 +273,7 @@ class _Repository(Generic[E]):
 class SqlUserRepository(_Repository[User]):
     table = users
     what = "user"
+    readonly = ("used_bytes",)
     to_entity = staticmethod(_user)
     to_values = staticmethod(_user_values)
 
@@ -276,6 +286,43 @@ class SqlUserRepository(_Repository[User]):
     def get_by_email(self, email: str) -> User | None:
         # Stored emails are normalised (stripped, lower-cased), so equality hits the unique index.
         return self._one(users.c.email == email.strip().lower())
+
+    def _matching(self, query: str) -> Any:
+        q = query.strip().lower()
+        if not q:
+            return true()
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return or_(
+            users.c.email.like(pattern, escape="\\"),
+            func.lower(users.c.name).like(pattern, escape="\\"),
+        )
+
+    def search(self, query: str, *, offset: int, limit: int) -> list[User]:
+        return self._many(
+            select(users)
+            .where(self._matching(query))
+            .order_by(users.c.created_at, users.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+
+    def count_search(self, query: str) -> int:
+        count = select(func.count()).select_from(users).where(self._matching(query))
+        return int(self._s.execute(count).scalar_one())
+
+    def count_active_admins(self) -> int:
+        count = (
+            select(func.count())
+            .select_from(users)
+            .where(users.c.role == Role.ADMIN.value, users.c.active.is_(True))
+        )
+        return int(self._s.execute(count).scalar_one())
+
+    def counts(self) -> tuple[int, int]:
+        row = self._s.execute(
+            select(func.count(), func.coalesce(func.sum(case((users.c.active, 1), else_=0)), 0))
+        ).one()
+        return int(row[0]), int(row[1])
 
     def update(self, user: User) -> None:
         self._update(user)
@@ -355,7 +402,35 @@ class SqlImageRepository(_Repository[Image]):
     to_values = staticmethod(_image_values)
 
     def add(self, image: Image) -> None:
+        if image.owner_id is not None and not image.deleted:
+            self._use(image.owner_id, image.size_bytes)
         self._add(image)
+
+    def _use(self, owner_id: uuid.UUID, size: int) -> None:
+        """Move the owner's usage by `size`, refusing atomically past their quota.
+
+        One conditional UPDATE: on Postgres concurrent uploads queue on the user's row lock
+        and re-check the condition; SQLite serialises writers. Either way no two uploads can
+        both fit into the same remaining room.
+        """
+        used = users.c.used_bytes + size
+        statement = users.update().where(users.c.id == owner_id)
+        if size > 0:
+            statement = statement.where(
+                or_(users.c.quota_bytes.is_(None), used <= users.c.quota_bytes)
+            )
+            new_value: Any = used
+        else:
+            new_value = case((used < 0, 0), else_=used)
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            statement.values(used_bytes=new_value)
+        )
+        if result.rowcount == 1:
+            return
+        exists_ = self._s.execute(select(exists().where(users.c.id == owner_id))).scalar()
+        if not exists_:
+            raise Conflict("The image's owner does not exist")
+        raise QuotaExceeded("Storage quota exceeded")
 
     def get(self, image_id: uuid.UUID) -> Image | None:
         return self._one(images.c.id == image_id)
@@ -411,6 +486,11 @@ class SqlImageRepository(_Repository[Image]):
         )
         if result.rowcount != 1:
             return False
+        owner = self._s.execute(
+            select(images.c.owner_id, images.c.size_bytes).where(images.c.id == image_id)
+        ).one()
+        if owner.owner_id is not None:
+            self._use(owner.owner_id, -owner.size_bytes)  # deleting frees quota
         seen = self._seen.get(image_id)
         if seen is not None:
             self._seen[image_id] = attrs.evolve(seen, deleted_at=at)
@@ -528,3 +608,106 @@ class SqlSessionRepository(_Repository[Session]):
         )
         self._seen.clear()
         return int(result.rowcount)
+
+
+class SqlAuditLog:
+    def __init__(self, session: DbSession) -> None:
+        self._s = session
+
+    def add(self, entry: AuditEntry) -> None:
+        self._s.execute(audit_log.insert().values(attrs.asdict(entry, recurse=False)))
+
+    def list(self, *, offset: int, limit: int) -> list[AuditEntry]:
+        rows = self._s.execute(
+            select(audit_log)
+            .order_by(audit_log.c.created_at.desc(), audit_log.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [
+            AuditEntry(
+                id=r.id,
+                actor_id=r.actor_id,
+                action=r.action,
+                target_id=r.target_id,
+                details=r.details,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    def count(self) -> int:
+        return int(self._s.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+
+class SqlStats:
+    """Aggregates for the admin dashboard: a handful of indexed GROUP BY queries."""
+
+    def __init__(self, session: DbSession) -> None:
+        self._s = session
+
+    def _day(self) -> Any:
+        if self._s.get_bind().dialect.name == "postgresql":
+            return cast(func.timezone("UTC", images.c.created_at), Date)
+        return func.date(images.c.created_at)  # SQLite keeps UTC text
+
+    def image_stats(self, now: datetime, *, days: int = 30, top: int = 10) -> ImageStats:
+        live = images.c.deleted_at.is_(None)
+        count_live, bytes_live = self._s.execute(
+            select(func.count(), func.coalesce(func.sum(images.c.size_bytes), 0)).where(live)
+        ).one()
+
+        def since(d: int) -> int:
+            q = select(func.count()).where(images.c.created_at > now - timedelta(days=d))
+            return int(self._s.execute(q).scalar_one())
+
+        guests, accounts = self._s.execute(
+            select(
+                func.coalesce(func.sum(case((images.c.owner_id.is_(None), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((images.c.owner_id.is_not(None), 1), else_=0)), 0),
+            )
+        ).one()
+        by_type = {
+            row[0]: int(row[1])
+            for row in self._s.execute(
+                select(images.c.content_type, func.count())
+                .where(live)
+                .group_by(images.c.content_type)
+            )
+        }
+        total_bytes = func.sum(images.c.size_bytes)
+        top_rows = self._s.execute(
+            select(users.c.id, users.c.email, func.count(), total_bytes)
+            .join(users, users.c.id == images.c.owner_id)
+            .where(live)
+            .group_by(users.c.id, users.c.email)
+            .order_by(total_bytes.desc(), func.count().desc(), users.c.id)
+            .limit(top)
+        )
+        start = (now - timedelta(days=days - 1)).date()
+        day = self._day()
+        counted = {
+            str(row[0]): (int(row[1]), int(row[2]))
+            for row in self._s.execute(
+                select(day, func.count(), func.coalesce(func.sum(images.c.size_bytes), 0))
+                .where(images.c.created_at >= datetime.combine(start, datetime.min.time(), UTC))
+                .group_by(day)
+            )
+        }
+        per_day = []
+        for k in range(days):
+            key = (start + timedelta(days=k)).isoformat()
+            n, b = counted.get(key, (0, 0))
+            per_day.append((key, n, b))
+        return ImageStats(
+            images=int(count_live),
+            bytes_stored=int(bytes_live),
+            uploads_24h=since(1),
+            uploads_7d=since(7),
+            uploads_30d=since(30),
+            guest_uploads=int(guests),
+            account_uploads=int(accounts),
+            by_type=by_type,
+            top_uploaders=[(r[0], r[1], int(r[2]), int(r[3])) for r in top_rows],
+            per_day=per_day,
+        )

@@ -73,6 +73,8 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("quota_bytes", BigInteger, nullable=True),
+    # Bytes of the user's live images, kept in step by the image repository.
+    Column("used_bytes", BigInteger, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -195,3 +197,19 @@ sessions = Table(
     Index(None, "token_hash", unique=True),
     Index(None, "user_id"),
 )
+
+# Who changed what, when (admin API and CLI).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("actor_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target_id", Uuid, nullable=True),
+    Column("details", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "created_at"),
+)
+
+# Statistics: uploads over time (all images, deleted or not).
+Index("ix_images_created_at", images.c.created_at)

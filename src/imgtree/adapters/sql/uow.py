@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from imgtree.adapters.sql.repositories import (
     SqlAlbumRepository,
     SqlApiKeyRepository,
+    SqlAuditLog,
     SqlImageRepository,
     SqlPendingUploadRepository,
     SqlSessionRepository,
+    SqlStats,
     SqlUserRepository,
 )
 
@@ -117,6 +119,8 @@ class SqlUnitOfWork:
         self.images = SqlImageRepository(session)
         self.pending_uploads = SqlPendingUploadRepository(session)
         self.sessions = SqlSessionRepository(session)
+        self.audit = SqlAuditLog(session)
+        self.stats = SqlStats(session)
 
     def __exit__(
         self,

@@ -8,6 +8,12 @@ from imgtree.domain.errors import Conflict, InvalidInput
 from imgtree.domain.model import Role, User, normalise_email
 from imgtree.domain.ports import Clock, PasswordHasher, SecureRandom, UnitOfWorkFactory
 
+
+class DefaultQuota:
+    """Marker: the deployment's default quota (as opposed to None, unlimited)."""
+
+
+DEFAULT_QUOTA = DefaultQuota()
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
@@ -18,6 +24,7 @@ class CreateUser:
     passwords: PasswordHasher
     clock: Clock
     random: SecureRandom
+    default_quota_bytes: int | None = None  # new accounts' quota; None: unlimited
 
     def __call__(
         self,
@@ -26,12 +33,14 @@ class CreateUser:
         *,
         name: str = "",
         role: Role = Role.USER,
-        quota_bytes: int | None = None,
+        quota_bytes: int | DefaultQuota | None = DEFAULT_QUOTA,
     ) -> User:
         try:
             email = normalise_email(email)
         except ValueError as exc:
             raise InvalidInput("Invalid email address") from exc
+        if isinstance(quota_bytes, DefaultQuota):
+            quota_bytes = self.default_quota_bytes
         if quota_bytes is not None and quota_bytes < 0:
             raise InvalidInput("quota_bytes must be >= 0, or None for unlimited")
         password_hash = None

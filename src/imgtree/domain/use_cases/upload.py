@@ -132,12 +132,18 @@ class UploadImages:
             raise NotFound("Album not found")
 
     def check_quota(self, user: User | None, extra_bytes: int) -> None:
-        """QuotaExceeded when `extra_bytes` more would take the user over their quota."""
-        if user is None or user.quota_bytes is None:
+        """QuotaExceeded when `extra_bytes` more would take the user over their quota.
+
+        An early, cheap refusal (before decoding or storing anything); the binding check is
+        the atomic reservation made in the same transaction as the image row.
+        """
+        if user is None:
             return
         with self.uow() as uow:
-            used = uow.images.bytes_for_owner(user.id)
-        if used + extra_bytes > user.quota_bytes:
+            current = uow.users.get(user.id)
+        if current is None or current.quota_bytes is None:
+            return
+        if current.used_bytes + extra_bytes > current.quota_bytes:
             raise QuotaExceeded("Storage quota exceeded")
 
     def publish(
@@ -214,7 +220,7 @@ class UploadImages:
                     animated=info.animated,
                     is_public=is_public,
                 )
-                uow.images.add(image)
+                uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:
                     uow.api_keys.increment_uploads(uploader.api_key_id, 1)
                 uow.commit()

@@ -9,6 +9,13 @@ import falcon.media
 
 from imgtree.entrypoints.container import Container
 from imgtree.entrypoints.http import errors
+from imgtree.entrypoints.http.admin.resources import (
+    AdminAuth,
+    AuditResource,
+    StatsResource,
+    UserResource,
+    UsersResource,
+)
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
@@ -106,6 +113,11 @@ def create_app(container: Container) -> falcon.App:
         secure_cookies=settings.secure_cookies,
     )
     _session_routes(app, container, urls, guards, guard)
+    admin, auth = container.admin(), AdminAuth(guard, guards)
+    app.add_route("/api/admin/stats", StatsResource(admin, auth))
+    app.add_route("/api/admin/users", UsersResource(admin, auth))
+    app.add_route("/api/admin/users/{user_id}", UserResource(admin, auth))
+    app.add_route("/api/admin/audit", AuditResource(admin, auth))
     viewer = guard.viewer_id
     app.add_route("/", IndexPage(urls=urls))
     app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer))

@@ -141,7 +141,16 @@ def user(u: User) -> dict[str, Any]:
         "role": u.role.value,
         "active": u.active,
         "quota_bytes": u.quota_bytes,
+        "used_bytes": u.used_bytes,
         "created_at": _ts(u.created_at),
+    }
+
+
+def quota(u: User) -> dict[str, Any]:
+    return {
+        "used_bytes": u.used_bytes,
+        "quota_bytes": u.quota_bytes,
+        "remaining_bytes": u.remaining_bytes,
     }
 
 

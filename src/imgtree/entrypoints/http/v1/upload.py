@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import falcon
 
-from imgtree.domain.errors import NoFiles, UnsupportedMediaType
+from imgtree.domain.errors import DomainError, NoFiles, UnsupportedMediaType
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.upload import Uploader, UploadImages, UploadOutcome
 from imgtree.entrypoints.http import presenters
@@ -49,7 +49,16 @@ class UploadResource:
     urls: Urls
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = presenters.capabilities(self.describe())
+        body = presenters.capabilities(self.describe())
+        if req.get_header("Authorization"):
+            # No auth is needed here; a valid key additionally learns its account's room.
+            try:
+                user = self.guards.api_key(req).user
+            except DomainError:
+                pass
+            else:
+                body["quota"] = presenters.quota(user)
+        resp.media = body
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.guards.rate_limit(req, resp)

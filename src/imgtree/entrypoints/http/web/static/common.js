@@ -191,20 +191,22 @@
     ]);
   }
 
-  // A delete button that needs a second click to confirm.
-  function armedButton(label, confirmLabel, onConfirm) {
+  // A delete button that needs a second click to confirm. `subject` names what it acts on
+  // for screen readers ("Delete holiday.png", then "Confirm delete holiday.png").
+  function armedButton(label, confirmLabel, onConfirm, subject) {
     var button = el("button", { type: "button", className: "danger-outline", text: label });
     var timer = null;
+    function set(armed) {
+      button.dataset.armed = armed ? "true" : "false";
+      button.textContent = armed ? confirmLabel : label;
+      button.classList.toggle("danger", armed);
+      if (subject) button.setAttribute("aria-label", (armed ? confirmLabel : label) + " " + subject);
+    }
+    set(false);
     button.addEventListener("click", async function () {
       if (button.dataset.armed !== "true") {
-        button.dataset.armed = "true";
-        button.textContent = confirmLabel;
-        button.classList.add("danger");
-        timer = setTimeout(function () {
-          button.dataset.armed = "false";
-          button.textContent = label;
-          button.classList.remove("danger");
-        }, 5000);
+        set(true);
+        timer = setTimeout(function () { set(false); }, 5000);
         return;
       }
       clearTimeout(timer);
@@ -213,9 +215,7 @@
         await onConfirm();
       } finally {
         button.disabled = false;
-        button.dataset.armed = "false";
-        button.textContent = label;
-        button.classList.remove("danger");
+        set(false);
       }
     });
     return button;
@@ -226,6 +226,12 @@
     var date = new Date(iso);
     if (isNaN(date.getTime())) return iso;
     return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  function formatDay(iso) {
+    var date = iso ? new Date(iso) : null;
+    if (!date || isNaN(date.getTime())) return "";
+    return date.toLocaleDateString(undefined, { dateStyle: "medium" });
   }
 
   function formatBytes(n) {
@@ -302,6 +308,7 @@
     codeRow: codeRow,
     armedButton: armedButton,
     formatDate: formatDate,
+    formatDay: formatDay,
     formatBytes: formatBytes,
     pageLinks: pageLinks,
   };

@@ -52,8 +52,8 @@
       } catch (err) {
         I.show(status, err.message);
       }
-    });
-    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDate(image.created_at)]
+    }, name);
+    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at)]
       .filter(Boolean)
       .join(" · ");
     li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [

@@ -1,0 +1,150 @@
+"""The operator's use cases: statistics, finding users, changing role/state/quota, the audit log.
+
+Every change is written to the audit log in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import attrs
+
+from imgtree.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from imgtree.domain.model import AuditEntry, Page, Role, User
+from imgtree.domain.policies import PagePolicy
+from imgtree.domain.ports import Clock, ImageStats, SecureRandom, UnitOfWorkFactory
+from imgtree.domain.use_cases.list_images import page_window
+
+UNCHANGED: Any = object()
+MAX_QUERY = 200
+
+
+@attrs.frozen
+class AdminStats:
+    users: int
+    active_users: int
+    pending_presigns: int
+    images: ImageStats
+
+
+def require_admin(user: User | None) -> User:
+    if user is None or not user.is_admin or not user.active:
+        raise Forbidden("Admin role required")
+    return user
+
+
+@attrs.define
+class Admin:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    random: SecureRandom
+    paging: PagePolicy = attrs.Factory(PagePolicy)
+
+    def stats(self, actor: User | None, *, days: int = 30) -> AdminStats:
+        require_admin(actor)
+        now = self.clock.now()
+        with self.uow() as uow:
+            users, active = uow.users.counts()
+            return AdminStats(
+                users=users,
+                active_users=active,
+                pending_presigns=uow.pending_uploads.count_open(now),
+                images=uow.stats.image_stats(now, days=days),
+            )
+
+    def users(
+        self,
+        actor: User | None,
+        *,
+        query: str | None = None,
+        page: int | None = None,
+        limit: int | None = None,
+    ) -> Page[User]:
+        require_admin(actor)
+        query = (query or "").strip()[:MAX_QUERY]
+        page, limit = page_window(page, limit, self.paging)
+        with self.uow() as uow:
+            total = uow.users.count_search(query)
+            items = uow.users.search(query, offset=(page - 1) * limit, limit=limit)
+        return Page(tuple(items), page, limit, total)
+
+    def update_user(
+        self,
+        actor: User | None,
+        user_id: uuid.UUID,
+        *,
+        role: Any = UNCHANGED,
+        active: Any = UNCHANGED,
+        quota_bytes: Any = UNCHANGED,
+    ) -> User:
+        """Change role ("user"/"admin"), active (bool), quota_bytes (int >= 0, None unlimited).
+
+        `actor` None means the operator's command line (trusted, still audited).
+        """
+        if actor is not None:
+            require_admin(actor)
+        changes: dict[str, Any] = {}
+        if role is not UNCHANGED:
+            try:
+                changes["role"] = Role(role)
+            except ValueError:
+                raise InvalidInput('role must be "user" or "admin"') from None
+        if active is not UNCHANGED:
+            if not isinstance(active, bool):
+                raise InvalidInput("active must be true or false")
+            changes["active"] = active
+        if quota_bytes is not UNCHANGED:
+            if quota_bytes is not None and (
+                isinstance(quota_bytes, bool) or not isinstance(quota_bytes, int) or quota_bytes < 0
+            ):
+                raise InvalidInput(
+                    "quota_bytes must be a non-negative integer, or null for unlimited"
+                )
+            changes["quota_bytes"] = quota_bytes
+        if not changes:
+            raise InvalidInput("Nothing to change: send role, active or quota_bytes")
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+            if user is None:
+                raise NotFound("User not found")
+            updated = attrs.evolve(user, **changes)
+            loses_admin = (
+                user.is_admin and user.active and not (updated.is_admin and updated.active)
+            )
+            # Keep the instance administrable: someone must remain able to undo this.
+            if loses_admin and uow.users.count_active_admins() <= 1:
+                raise Conflict("The last active admin cannot be demoted or deactivated")
+            uow.users.update(updated)
+            diff = {
+                name: {"from": _plain(getattr(user, name)), "to": _plain(getattr(updated, name))}
+                for name in changes
+                if getattr(user, name) != getattr(updated, name)
+            }
+            uow.audit.add(
+                AuditEntry(
+                    id=self.random.uuid(),
+                    actor_id=actor.id if actor else None,
+                    action="user.update",
+                    target_id=user.id,
+                    details=json.dumps({"email": user.email, "changes": diff}, sort_keys=True),
+                    created_at=self.clock.now(),
+                )
+            )
+            uow.commit()
+        return updated
+
+    def audit_log(
+        self, actor: User | None, *, page: int | None = None, limit: int | None = None
+    ) -> Page[AuditEntry]:
+        require_admin(actor)
+        page, limit = page_window(page, limit, self.paging)
+        with self.uow() as uow:
+            total = uow.audit.count()
+            items = uow.audit.list(offset=(page - 1) * limit, limit=limit)
+        return Page(tuple(items), page, limit, total)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Role) else value

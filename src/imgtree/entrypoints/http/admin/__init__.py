@@ -1,0 +1,1 @@
+"""The operator API under /api/admin/* (admin role only)."""

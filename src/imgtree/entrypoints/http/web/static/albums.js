@@ -1,0 +1,138 @@
+// /albums: list my albums, create one, edit its title/description/visibility, delete it.
+(function () {
+  "use strict";
+
+  var I = window.Imgtree;
+  var root = document.querySelector("[data-albums]");
+  if (!root || !I) return;
+
+  var el = I.el;
+  var list = root.querySelector("[data-album-list]");
+  var summary = root.querySelector("[data-summary]");
+  var status = root.querySelector("[data-status]");
+  var createForm = root.querySelector("[data-create-album]");
+  var createError = createForm.querySelector("[data-error]");
+  var counter = 0;
+
+  function describe(album) {
+    var count = album.image_count || 0;
+    return count + (count === 1 ? " image" : " images") + " · " + (album.isPublic ? "Public" : "Private");
+  }
+
+  function item(album) {
+    counter += 1;
+    var prefix = "album-" + counter;
+    var meta = el("p", { className: "small muted", text: describe(album) });
+    var description = el("p", { className: "album-description", text: album.description || "", hidden: !album.description });
+    var link = el("a", { href: "/albums/" + encodeURIComponent(album.id), className: "album-title", text: album.title });
+
+    var title = el("input", { id: prefix + "-title", type: "text", name: "title", value: album.title, required: true, maxLength: 200 });
+    var desc = el("textarea", { id: prefix + "-desc", name: "description", rows: 2, maxLength: 5000 });
+    desc.value = album.description || "";
+    var isPublic = el("input", { type: "checkbox", name: "isPublic", checked: !!album.isPublic });
+    var formError = el("p", { className: "error", role: "alert", hidden: true });
+    var details;
+    var form = el("form", { className: "stack" }, [
+      el("label", { htmlFor: prefix + "-title", text: "Title" }),
+      title,
+      el("label", { htmlFor: prefix + "-desc", text: "Description" }),
+      desc,
+      el("label", { className: "check" }, [isPublic, " Public"]),
+      formError,
+      el("button", { type: "submit", className: "primary", text: "Save" }),
+    ]);
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      I.show(formError, "");
+      try {
+        var data = await I.api.patch("/api/albums/" + encodeURIComponent(album.id), {
+          title: title.value.trim(),
+          description: desc.value,
+          isPublic: isPublic.checked,
+        });
+        Object.assign(album, (data && data.album) || {
+          title: title.value.trim(),
+          description: desc.value,
+          isPublic: isPublic.checked,
+        });
+        link.textContent = album.title;
+        meta.textContent = describe(album);
+        description.textContent = album.description || "";
+        description.hidden = !album.description;
+        details.open = false;
+        I.show(status, "Saved “" + album.title + "”.");
+      } catch (err) {
+        I.show(formError, err.message);
+      }
+    });
+    details = el("details", { className: "menu" }, [
+      el("summary", { text: "Edit", "aria-label": "Edit " + album.title }),
+      el("div", { className: "menu-body" }, [form]),
+    ]);
+    var li = el("li", { className: "album card", dataset: { albumId: album.id } }, [
+      el("div", { className: "album-head" }, [link, meta]),
+      description,
+      el("div", { className: "album-actions" }, [
+        details,
+        I.armedButton("Delete", "Confirm delete", async function () {
+          try {
+            await I.api.del("/api/albums/" + encodeURIComponent(album.id));
+            li.remove();
+            I.show(status, "Deleted “" + album.title + "”.");
+            if (!list.children.length) summary.textContent = "No albums yet.";
+          } catch (err) {
+            I.show(status, err.message);
+          }
+        }, album.title),
+      ]),
+    ]);
+    return li;
+  }
+
+  async function load() {
+    try {
+      var data = await I.api.get("/api/albums");
+      var albums = data.albums || [];
+      list.replaceChildren.apply(list, albums.map(item));
+      summary.textContent = albums.length ? "" : "No albums yet.";
+      summary.hidden = !!albums.length;
+    } catch (err) {
+      summary.textContent = "";
+      I.show(status, err.message);
+    }
+  }
+
+  createForm.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    I.show(createError, "");
+    var title = createForm.elements.title.value.trim();
+    if (!title) {
+      I.show(createError, "Give the album a title.");
+      createForm.elements.title.focus();
+      return;
+    }
+    var button = createForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      var data = await I.api.post("/api/albums", {
+        title: title,
+        description: createForm.elements.description.value,
+        isPublic: createForm.elements.isPublic.checked,
+      });
+      createForm.reset();
+      if (data && data.album) {
+        list.prepend(item(Object.assign({ image_count: 0 }, data.album)));
+        summary.hidden = true;
+      } else {
+        await load();
+      }
+      I.show(status, "Created “" + title + "”.");
+    } catch (err) {
+      I.show(createError, err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  load();
+})();

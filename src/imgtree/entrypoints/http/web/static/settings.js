@@ -1,0 +1,154 @@
+// /settings: API keys (create, shown once; list; revoke), the ShareX config, password change.
+(function () {
+  "use strict";
+
+  var I = window.Imgtree;
+  var root = document.querySelector("[data-keys]");
+  if (!root || !I) return;
+
+  var el = I.el;
+  var rows = root.querySelector("[data-key-rows]");
+  var empty = root.querySelector("[data-keys-empty]");
+  var createForm = root.querySelector("[data-create-key]");
+  var secretBox = root.querySelector("[data-secret]");
+  var secretValue = root.querySelector("[data-secret-value]");
+  var sharexButton = root.querySelector("[data-sharex]");
+  var error = root.querySelector("[data-error]");
+  var status = root.querySelector("[data-status]");
+
+  function row(key) {
+    var cells = [
+      el("td", { "data-label": "Name", text: key.name }),
+      el("td", { "data-label": "Prefix" }, [el("code", { text: key.prefix })]),
+      el("td", { "data-label": "Created", text: I.formatDate(key.created_at) }),
+      el("td", { "data-label": "Last used", text: key.last_used_at ? I.formatDate(key.last_used_at) : "Never" }),
+      el("td", { "data-label": "Uploads", text: String(key.upload_count || 0) }),
+      el("td", { "data-label": "Status", text: key.active ? "Active" : "Revoked" }),
+    ];
+    var actions = el("td", { className: "actions" });
+    if (key.active) {
+      var revoke = I.armedButton("Revoke", "Confirm revoke", async function () {
+        try {
+          await I.api.del("/api/keys/" + encodeURIComponent(key.id));
+          I.show(status, "Revoked “" + key.name + "”.");
+          await loadKeys();
+        } catch (err) {
+          I.show(error, err.message);
+        }
+      }, key.name);
+      actions.append(revoke);
+    }
+    cells.push(actions);
+    return el("tr", { className: key.active ? "" : "revoked", dataset: { keyId: key.id } }, cells);
+  }
+
+  async function loadKeys() {
+    try {
+      var data = await I.api.get("/api/keys");
+      var keys = data.keys || [];
+      rows.replaceChildren.apply(rows, keys.map(row));
+      empty.hidden = keys.length > 0;
+    } catch (err) {
+      I.show(error, err.message);
+    }
+  }
+
+  function showSecret(secret) {
+    secretValue.value = secret;
+    secretBox.hidden = false;
+    secretValue.focus();
+    secretValue.select();
+  }
+
+  createForm.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    I.show(error, "");
+    I.show(status, "");
+    var name = createForm.elements.name.value.trim();
+    if (!name) {
+      I.show(error, "Give the key a name.");
+      createForm.elements.name.focus();
+      return;
+    }
+    var button = createForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      var data = await I.api.post("/api/keys", { name: name });
+      createForm.reset();
+      showSecret(data.key);
+      await loadKeys();
+    } catch (err) {
+      I.show(error, err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  function filenameFrom(res) {
+    var header = res.headers.get("Content-Disposition") || "";
+    var match = /filename="?([^";]+)"?/i.exec(header);
+    var name = match ? match[1] : "imgtree.sxcu";
+    return /^[\w.-]+$/.test(name) ? name : "imgtree.sxcu";
+  }
+
+  sharexButton.addEventListener("click", async function () {
+    I.show(error, "");
+    I.show(status, "");
+    sharexButton.disabled = true;
+    try {
+      var res = await I.api.post("/api/keys/sharex", { name: "ShareX" }, { raw: true });
+      var blob = await res.blob();
+      var url = URL.createObjectURL(blob);
+      var link = el("a", { href: url, download: filenameFrom(res), hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      I.show(status, "Downloaded imgtree.sxcu with a new key named “ShareX”. Keep the file private.");
+      await loadKeys();
+    } catch (err) {
+      I.show(error, err.message);
+    } finally {
+      sharexButton.disabled = false;
+    }
+  });
+
+  var pwForm = document.querySelector("[data-password-form]");
+  if (pwForm) {
+    var pwError = pwForm.querySelector("[data-error]");
+    var pwStatus = pwForm.querySelector("[data-status]");
+    pwForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      I.show(pwError, "");
+      I.show(pwStatus, "");
+      var current = pwForm.elements.current_password.value;
+      var next = pwForm.elements.new_password.value;
+      if (!current || !next) {
+        I.show(pwError, "Fill in your current and your new password.");
+        return;
+      }
+      if (next.length < 8) {
+        I.show(pwError, "The new password must be at least 8 characters long.");
+        return;
+      }
+      if (next !== pwForm.elements.repeat_password.value) {
+        I.show(pwError, "The new passwords do not match.");
+        return;
+      }
+      var button = pwForm.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        await I.api.post("/api/auth/password", { current_password: current, new_password: next });
+        pwForm.reset();
+        pwForm.elements.username.value = pwForm.elements.username.defaultValue;
+        I.show(pwStatus, "Password changed. Your other sessions were signed out.");
+      } catch (err) {
+        I.show(pwError, err.message);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  loadKeys();
+})();
