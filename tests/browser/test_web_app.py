@@ -22,7 +22,7 @@ import requests
 from tests import imagegen
 from tests.browser.conftest import Shot
 
-pytestmark = pytest.mark.smoke
+pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
 
@@ -96,6 +96,10 @@ def test_browser_app_journey(browser: Any, live_server: str, screenshot: Shot) -
             if msg.type == "error" and "Failed to load resource" not in msg.text
             else None
         ),
+    )
+
+    assert requests.get(f"{base}/login", timeout=10).status_code == 200, (
+        "the web pages are not routed: app.py must call register_pages()"
     )
 
     # A guest drops a file on the upload page and gets the codes and a delete link.

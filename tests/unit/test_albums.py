@@ -44,7 +44,7 @@ class Env:
             uow.commit()
 
     def album(self, owner: uuid.UUID = ANN, **kw: object) -> Album:
-        album = self.albums.create(owner, kw.pop("title", "Holidays"), **kw)  # type: ignore[arg-type]
+        album = self.albums.create(owner, kw.pop("title", "Holidays"), **kw)
         self.clock.advance(1)  # distinct creation times: newest-first order is unambiguous
         return album
 
@@ -108,7 +108,9 @@ def test_create_album_defaults(env: Env) -> None:
     album = env.albums.create(ANN, "Plain")
     assert (album.description, album.is_public) == ("", True)
     assert env.albums.create(ANN, "x" * MAX_TITLE, None).description == ""
-    assert env.albums.create(ANN, "Long", "d" * MAX_DESCRIPTION).description == "d" * MAX_DESCRIPTION
+    assert (
+        env.albums.create(ANN, "Long", "d" * MAX_DESCRIPTION).description == "d" * MAX_DESCRIPTION
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,7 +131,7 @@ def test_create_album_defaults(env: Env) -> None:
 )
 def test_create_album_rejects_bad_input(env: Env, kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
-        env.albums.create(ANN, **kwargs)  # type: ignore[arg-type]
+        env.albums.create(ANN, **kwargs)
     assert env.store.tables.albums == {}
 
 
@@ -255,8 +257,14 @@ def test_update_album_with_nothing_to_change_keeps_it(env: Env) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"title": ""}, {"title": None}, {"title": "x" * (MAX_TITLE + 1)}, {"description": 3}]
-    + [{"is_public": "no"}, {"title": "fine", "is_public": "no"}],
+    [
+        {"title": ""},
+        {"title": None},
+        {"title": "x" * (MAX_TITLE + 1)},
+        {"description": 3},
+        {"is_public": "no"},
+        {"title": "fine", "is_public": "no"},
+    ],
 )
 def test_update_album_rejects_bad_input(env: Env, changes: dict[str, object]) -> None:
     album = env.album()

@@ -67,7 +67,13 @@ class Env:
 
     def sign_in_uc(self) -> SignIn:
         return SignIn(
-            self.uow, self.passwords, self.hasher, self.clock, self.random, self.limiter, self.policy
+            self.uow,
+            self.passwords,
+            self.hasher,
+            self.clock,
+            self.random,
+            self.limiter,
+            self.policy,
         )
 
     def sign_up(self) -> SignUp:
@@ -91,10 +97,12 @@ class Env:
         return ChangePassword(self.uow, self.passwords, self.clock)
 
     # helpers
-    def user(self, email: str | None = None, password: str | None = PASSWORD, **kw: object) -> User:
+    def user(
+        self, email: str | None = None, password: str | None = PASSWORD, *, active: bool = True
+    ) -> User:
         user = self.create_user()(email or f"{uuid.uuid4().hex[:10]}@example.com", password)
-        if kw:
-            user = attrs.evolve(user, **kw)
+        if not active:
+            user = attrs.evolve(user, active=False)
             with self.uow() as uow:
                 uow.users.update(user)
                 uow.commit()

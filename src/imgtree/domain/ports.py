@@ -139,12 +139,15 @@ class ImageRepository(Protocol):
         offset: int,
         limit: int,
         album_id: uuid.UUID | None = None,
+        public_only: bool = False,
     ) -> list[Image]:
-        """Live images of one owner (optionally of one album), newest first (ties broken by
-        id, so pages are stable)."""
+        """Live images of one owner (optionally of one album, optionally public ones only),
+        newest first (ties broken by id, so pages are stable)."""
         ...
 
-    def count_for_owner(self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None) -> int: ...
+    def count_for_owner(
+        self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
+    ) -> int: ...
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         """Bytes of the owner's live images (their quota usage)."""
         ...

@@ -188,13 +188,16 @@ class _ImageRepo:
     def slug_exists(self, slug: str) -> bool:
         return any(i.slug == slug for i in self._t.images.values())
 
-    def _live_for(self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None) -> list[Image]:
+    def _live_for(
+        self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None, public_only: bool = False
+    ) -> list[Image]:
         return [
             i
             for i in self._t.images.values()
             if i.owner_id == owner_id
             and not i.deleted
             and (album_id is None or i.album_id == album_id)
+            and (i.is_public or not public_only)
         ]
 
     def list_for_owner(
@@ -204,14 +207,19 @@ class _ImageRepo:
         offset: int,
         limit: int,
         album_id: uuid.UUID | None = None,
+        public_only: bool = False,
     ) -> list[Image]:
         live = sorted(
-            self._live_for(owner_id, album_id), key=lambda i: (i.created_at, i.id), reverse=True
+            self._live_for(owner_id, album_id, public_only),
+            key=lambda i: (i.created_at, i.id),
+            reverse=True,
         )
         return live[offset : offset + limit]
 
-    def count_for_owner(self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None) -> int:
-        return len(self._live_for(owner_id, album_id))
+    def count_for_owner(
+        self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
+    ) -> int:
+        return len(self._live_for(owner_id, album_id, public_only))
 
     def update(self, image: Image) -> None:
         if image.id in self._t.images:

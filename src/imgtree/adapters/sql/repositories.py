@@ -441,10 +441,14 @@ class SqlImageRepository(_Repository[Image]):
     def slug_exists(self, slug: str) -> bool:
         return bool(self._s.execute(select(exists().where(images.c.slug == slug))).scalar())
 
-    def _live_for(self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None) -> list[Any]:
+    def _live_for(
+        self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None, public_only: bool = False
+    ) -> list[Any]:
         where = [images.c.owner_id == owner_id, images.c.deleted_at.is_(None)]
         if album_id is not None:
             where.append(images.c.album_id == album_id)
+        if public_only:
+            where.append(images.c.is_public.is_(True))
         return where
 
     def list_for_owner(
@@ -454,17 +458,21 @@ class SqlImageRepository(_Repository[Image]):
         offset: int,
         limit: int,
         album_id: uuid.UUID | None = None,
+        public_only: bool = False,
     ) -> list[Image]:
         return self._many(
             select(images)
-            .where(*self._live_for(owner_id, album_id))
+            .where(*self._live_for(owner_id, album_id, public_only))
             .order_by(images.c.created_at.desc(), images.c.id.desc())
             .offset(offset)
             .limit(limit)
         )
 
-    def count_for_owner(self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None) -> int:
-        count = select(func.count()).select_from(images).where(*self._live_for(owner_id, album_id))
+    def count_for_owner(
+        self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
+    ) -> int:
+        where = self._live_for(owner_id, album_id, public_only)
+        count = select(func.count()).select_from(images).where(*where)
         return int(self._s.execute(count).scalar_one())
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:

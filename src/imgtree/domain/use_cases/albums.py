@@ -113,18 +113,18 @@ class Albums:
             if not is_owner and not album.is_public:
                 raise NotFound("Album not found")
             offset = (page - 1) * limit
-            if is_owner:
-                total = uow.images.count_for_owner(album.owner_id, album_id=album.id)
-                items = uow.images.list_for_owner(
-                    album.owner_id, offset=offset, limit=limit, album_id=album.id
-                )
-            else:
-                # Private images are never shown to others, even inside a public album.
-                everything = uow.images.list_for_owner(
-                    album.owner_id, offset=0, limit=10_000, album_id=album.id
-                )
-                public = [i for i in everything if i.is_public]
-                total, items = len(public), public[offset : offset + limit]
+            # Private images are never shown to others, even inside a public album.
+            public_only = not is_owner
+            total = uow.images.count_for_owner(
+                album.owner_id, album_id=album.id, public_only=public_only
+            )
+            items = uow.images.list_for_owner(
+                album.owner_id,
+                offset=offset,
+                limit=limit,
+                album_id=album.id,
+                public_only=public_only,
+            )
         return AlbumView(album, Page(tuple(items), page, limit, total), is_owner)
 
     def update(

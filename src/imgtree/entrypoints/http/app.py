@@ -21,7 +21,6 @@ from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
     DeleteFormResource,
     ImagePage,
-    IndexPage,
     MediaResource,
 )
 from imgtree.entrypoints.http.session.albums import AlbumResource, AlbumsResource
@@ -39,6 +38,7 @@ from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1Complete, V1Presign
 from imgtree.entrypoints.http.v1.upload import UploadResource
+from imgtree.entrypoints.http.web.pages import register_pages
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -119,7 +119,6 @@ def create_app(container: Container) -> falcon.App:
     app.add_route("/api/admin/users/{user_id}", UserResource(admin, auth))
     app.add_route("/api/admin/audit", AuditResource(admin, auth))
     viewer = guard.viewer_id
-    app.add_route("/", IndexPage(urls=urls))
     app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer))
     app.add_route(
         "/media/{filename}", MediaResource(view_image=view_image, storage=storage, viewer=viewer)
@@ -129,6 +128,9 @@ def create_app(container: Container) -> falcon.App:
         MediaResource(view_image=view_image, storage=storage, viewer=viewer, thumb=True),
     )
     app.add_static_route("/static", str(STATIC_DIR))
+    register_pages(
+        app, urls=urls, authenticate_session=container.authenticate_session(), view_image=view_image
+    )
     return app
 
 

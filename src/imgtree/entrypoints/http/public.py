@@ -57,14 +57,6 @@ class _Window:
         self._stream.close()
 
 
-@attrs.define
-class IndexPage:
-    urls: Urls
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        render(resp, "index.html", base_url=self.urls.base)
-
-
 def nobody(_req: falcon.Request) -> uuid.UUID | None:
     return None
 

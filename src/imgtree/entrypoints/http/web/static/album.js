@@ -29,6 +29,10 @@
       var total = data.total || 0;
       meta.textContent = total + (total === 1 ? " image" : " images") + (album.isPublic === false ? " · Private" : "");
       I.show(description, album.description || "");
+      if (data.is_owner) {
+        meta.append(" · ", el("a", { href: "/albums", text: "Manage albums" }), " · ",
+          el("a", { href: "/?album=" + encodeURIComponent(id), text: "Upload to this album" }));
+      }
       grid.replaceChildren();
       (data.images || []).forEach(function (image) {
         var name = image.title || image.original_name || image.slug;
