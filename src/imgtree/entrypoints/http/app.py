@@ -128,9 +128,7 @@ def create_app(container: Container) -> falcon.App:
         MediaResource(view_image=view_image, storage=storage, viewer=viewer, thumb=True),
     )
     app.add_static_route("/static", str(STATIC_DIR))
-    register_pages(
-        app, urls=urls, authenticate_session=container.authenticate_session(), view_image=view_image
-    )
+    register_pages(app, urls=urls, authenticate_session=container.authenticate_session())
     return app
 
 

@@ -19,7 +19,6 @@ import falcon
 from imgtree.domain.errors import DomainError
 from imgtree.domain.model import User
 from imgtree.domain.use_cases.sessions import SessionContext
-from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
 
@@ -139,11 +138,8 @@ def _page_number(req: falcon.Request) -> int:
         return 1
 
 
-def register_pages(
-    app: falcon.App, *, urls: Urls, authenticate_session: Authenticate, view_image: ViewImage
-) -> None:
+def register_pages(app: falcon.App, *, urls: Urls, authenticate_session: Authenticate) -> None:
     """Add the browser app's routes. Call after the other routes: this one owns `/`."""
-    del view_image  # public image pages stay in imgtree.entrypoints.http.public
     session = _Session(authenticate_session)
     app.add_route("/", UploadPage(session, urls))
     app.add_route("/login", AuthPage(session, "login"))
