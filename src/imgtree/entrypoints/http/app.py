@@ -36,7 +36,7 @@ from imgtree.entrypoints.http.session.images import ImageByIdResource, SessionIm
 from imgtree.entrypoints.http.session.keys import KeyResource, KeysResource, ShareXConfigResource
 from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
-from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1Complete, V1Presign
+from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
 from imgtree.entrypoints.http.web.pages import register_pages
 
@@ -92,10 +92,10 @@ def create_app(container: Container) -> falcon.App:
         guards=guards,
         urls=urls,
     )
-    app.add_route("/api/v1/upload/presign", V1Presign(flow))
-    app.add_route("/api/v1/upload/presign/batch", V1Presign(flow, batch=True))
-    app.add_route("/api/v1/upload/complete", V1Complete(flow))
-    app.add_route("/api/v1/upload/complete/batch", V1Complete(flow, batch=True))
+    app.add_route("/api/v1/upload/presign", V1FlowStep(flow, PresignFlow.presign_one))
+    app.add_route("/api/v1/upload/presign/batch", V1FlowStep(flow, PresignFlow.presign_batch))
+    app.add_route("/api/v1/upload/complete", V1FlowStep(flow, PresignFlow.complete_one))
+    app.add_route("/api/v1/upload/complete/batch", V1FlowStep(flow, PresignFlow.complete_batch))
     app.add_route("/api/v1/upload/put/{pending_id}", PutTarget(container.receive_upload()))
     app.add_route(
         "/api/v1/images",
@@ -158,8 +158,12 @@ def _session_routes(
     upload = container.upload_images()
     flow = PresignFlow(container.presign_uploads(), container.complete_uploads(), guards, urls)
     app.add_route("/api/upload", SessionUpload(upload, flow, guard))
-    app.add_route("/api/upload/presign", SessionUpload(upload, flow, guard, step="presign"))
-    app.add_route("/api/upload/complete", SessionUpload(upload, flow, guard, step="complete"))
+    app.add_route(
+        "/api/upload/presign", SessionUpload(upload, flow, guard, PresignFlow.presign_one)
+    )
+    app.add_route(
+        "/api/upload/complete", SessionUpload(upload, flow, guard, PresignFlow.complete_one)
+    )
 
     guest_upload = container.guest_upload_images()
     guest_flow = PresignFlow(
@@ -167,5 +171,5 @@ def _session_routes(
     )
     guest = (guest_upload, guest_flow, container.guest_policy(), container.guest_rate_limit())
     app.add_route("/api/upload/guest", GuestUpload(*guest))
-    app.add_route("/api/upload/guest/presign", GuestUpload(*guest, step="presign"))
-    app.add_route("/api/upload/guest/complete", GuestUpload(*guest, step="complete"))
+    app.add_route("/api/upload/guest/presign", GuestUpload(*guest, PresignFlow.presign_one))
+    app.add_route("/api/upload/guest/complete", GuestUpload(*guest, PresignFlow.complete_one))

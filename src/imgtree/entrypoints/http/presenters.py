@@ -117,16 +117,19 @@ def owned_image(urls: Urls, image: Image) -> dict[str, Any]:
     }
 
 
-def image_page(urls: Urls, page: Page[Image], *, owner_view: bool = False) -> dict[str, Any]:
-    present = owned_image if owner_view else listed_image
+def paging(page: Page[Any]) -> dict[str, Any]:
+    """The paging fields every paginated response carries."""
     return {
-        "success": True,
-        "images": [present(urls, i) for i in page.items],
         "page": page.page,
         "limit": page.limit,
         "total": page.total,
         "has_more": page.has_more,
     }
+
+
+def image_page(urls: Urls, page: Page[Image], *, owner_view: bool = False) -> dict[str, Any]:
+    present = owned_image if owner_view else listed_image
+    return {"success": True, "images": [present(urls, i) for i in page.items], **paging(page)}
 
 
 def _ts(value: Any) -> str | None:

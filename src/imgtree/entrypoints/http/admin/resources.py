@@ -102,10 +102,7 @@ class UsersResource:
         resp.media = {
             "success": True,
             "users": [admin_user(u) for u in page.items],
-            "page": page.page,
-            "limit": page.limit,
-            "total": page.total,
-            "has_more": page.has_more,
+            **presenters.paging(page),
         }
 
 
@@ -139,8 +136,5 @@ class AuditResource:
         resp.media = {
             "success": True,
             "entries": [audit_entry(e) for e in page.items],
-            "page": page.page,
-            "limit": page.limit,
-            "total": page.total,
-            "has_more": page.has_more,
+            **presenters.paging(page),
         }

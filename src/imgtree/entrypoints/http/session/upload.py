@@ -14,7 +14,7 @@ from imgtree.entrypoints.http.errors import rate_limit_headers
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import client_ip, parse_multipart
 from imgtree.entrypoints.http.session.guard import SessionGuard
-from imgtree.entrypoints.http.v1.presign import PresignFlow
+from imgtree.entrypoints.http.v1.presign import PresignFlow, Step
 from imgtree.entrypoints.http.v1.upload import run_upload
 
 FILE_FIELDS = ("files", "file")
@@ -41,16 +41,14 @@ class SessionUpload:
     upload: UploadImages
     flow: PresignFlow
     guard: SessionGuard
-    step: str = "upload"  # upload | presign | complete
+    step: Step | None = None  # a presign-flow step; None: multipart upload
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.flow.guards.rate_limit(req, resp)
         context = self.guard.require(req)
         uploader = Uploader(context.user)
-        if self.step == "presign":
-            self.flow.presign_one(req, resp, uploader)
-        elif self.step == "complete":
-            self.flow.complete_one(req, resp, uploader)
+        if self.step is not None:
+            self.step(self.flow, req, resp, uploader)
         else:
             upload_multipart(req, resp, self.upload, uploader, self.flow.urls)
 
@@ -63,7 +61,7 @@ class GuestUpload:
     flow: PresignFlow
     policy: GuestPolicy
     rate_limit: EnforceRateLimit
-    step: str = "upload"
+    step: Step | None = None  # a presign-flow step; None: multipart upload
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not self.policy.enabled:
@@ -78,9 +76,7 @@ class GuestUpload:
             )
         )
         guest = Uploader()
-        if self.step == "presign":
-            self.flow.presign_one(req, resp, guest)
-        elif self.step == "complete":
-            self.flow.complete_one(req, resp, guest)
+        if self.step is not None:
+            self.step(self.flow, req, resp, guest)
         else:
             upload_multipart(req, resp, self.upload, guest, self.flow.urls)

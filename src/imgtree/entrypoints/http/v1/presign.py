@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -104,34 +105,21 @@ class PresignFlow:
         resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
 
 
+Step = Callable[[PresignFlow, falcon.Request, falcon.Response, Uploader], None]
+
+
 @attrs.define
-class V1Presign:
+class V1FlowStep:
+    """One step of the flow for an API key: PresignFlow.presign_one/presign_batch/
+    complete_one/complete_batch."""
+
     flow: PresignFlow
-    batch: bool = False
+    step: Step
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.flow.guards.rate_limit(req, resp)
         auth = self.flow.guards.api_key(req)
-        uploader = Uploader(auth.user, auth.key.id)
-        if self.batch:
-            self.flow.presign_batch(req, resp, uploader)
-        else:
-            self.flow.presign_one(req, resp, uploader)
-
-
-@attrs.define
-class V1Complete:
-    flow: PresignFlow
-    batch: bool = False
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.flow.guards.rate_limit(req, resp)
-        auth = self.flow.guards.api_key(req)
-        uploader = Uploader(auth.user, auth.key.id)
-        if self.batch:
-            self.flow.complete_batch(req, resp, uploader)
-        else:
-            self.flow.complete_one(req, resp, uploader)
+        self.step(self.flow, req, resp, Uploader(auth.user, auth.key.id))
 
 
 @attrs.define

@@ -103,6 +103,29 @@ class AccountPage:
 
 
 @attrs.define
+class AdminPage:
+    """/admin: the operator's dashboard; signed-in users without the admin role get a 403 page."""
+
+    session: _Session
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user = self.session.require(req)
+        if not (user.is_admin and user.active):
+            render(
+                resp,
+                "message.html",
+                status=403,
+                page="admin",
+                user=user,
+                heading="Admins only",
+                text="This page is for the instance's administrators. "
+                "Your account does not have the admin role.",
+            )
+            return
+        _page(resp, "admin.html", page="admin", user=user)
+
+
+@attrs.define
 class AlbumPage:
     """/albums/{album_id}: the owner's album, or anyone's public album (the API decides)."""
 
@@ -148,3 +171,4 @@ def register_pages(app: falcon.App, *, urls: Urls, authenticate_session: Authent
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
     app.add_route("/albums/{album_id}", AlbumPage(session))
     app.add_route("/settings", AccountPage(session, "settings.html", "settings"))
+    app.add_route("/admin", AdminPage(session))
