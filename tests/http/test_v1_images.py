@@ -182,3 +182,30 @@ def test_unknown_routes_are_json_404(app: App) -> None:
     r = app.client.simulate_get("/api/v1/nope")
     assert r.status_code == 404
     assert r.json["success"] is False
+
+
+def test_database_down_is_a_retryable_503_and_recovers(tmp_path) -> None:
+    import falcon.testing
+
+    from imgtree.adapters.sql.migrate import upgrade
+    from imgtree.entrypoints.container import Container
+    from imgtree.entrypoints.http.app import create_app
+    from imgtree.entrypoints.settings import Settings
+
+    db = tmp_path / "db.sqlite3"
+    settings = Settings(database_url=f"sqlite:///{db}", media_dir=tmp_path / "media")
+    upgrade(settings.database_url)
+    container = Container(settings=settings)
+    client = falcon.testing.TestClient(create_app(container))
+    key = container.create_api_key()(container.create_user()("db@example.com").id, "k").secret
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.simulate_get("/api/v1/images", headers=headers).status_code == 200
+    container.engine().dispose()
+    moved = db.rename(tmp_path / "elsewhere.sqlite3")
+    db.mkdir()  # the path now names a directory: SQLite cannot open it
+    r = client.simulate_get("/api/v1/images", headers=headers)
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json == {"success": False, "error": "Service temporarily unavailable, please retry"}
+    db.rmdir()
+    moved.rename(db)
+    assert client.simulate_get("/api/v1/images", headers=headers).status_code == 200

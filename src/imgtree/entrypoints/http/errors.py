@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import falcon
+import sqlalchemy.exc
 
 from imgtree.domain import errors as e
 
@@ -73,6 +74,17 @@ def handle_unexpected(
     resp.media = error_body("Internal server error")
 
 
+def handle_database_down(
+    req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
+) -> None:
+    """The database is unreachable or overloaded: a clear, retryable 503. The pool reconnects
+    (pre-ping) on a later request, so the process recovers without a restart."""
+    log.warning("database unavailable on %s %s: %s", req.method, req.path, type(ex).__name__)
+    resp.status = 503
+    resp.set_header("Retry-After", "5")
+    resp.media = error_body("Service temporarily unavailable, please retry")
+
+
 def serialize_http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError) -> None:
     """Falcon's own errors (404 route, 405, malformed media...) in the same JSON shape."""
     # Falcon's titles repeat the status line ("404 Not Found"); say it in words instead.
@@ -84,4 +96,13 @@ def serialize_http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.
 def install(app: falcon.App) -> None:
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(e.DomainError, handle_domain_error)
+    # Connection-level database failures (not integrity errors, which adapters translate).
+    app.add_error_handler(
+        (
+            sqlalchemy.exc.OperationalError,
+            sqlalchemy.exc.InterfaceError,
+            sqlalchemy.exc.TimeoutError,
+        ),
+        handle_database_down,
+    )
     app.set_error_serializer(serialize_http_error)
