@@ -99,16 +99,34 @@ def read_json_object(req: falcon.Request, limit: int = MAX_JSON_BYTES) -> dict[s
     return doc
 
 
-def _copy_part(stream: Any, limit: int) -> IO[bytes] | None:
+class _Budget:
+    """Bytes a whole multipart body may still bring: a chunked request has no Content-Length
+    to refuse up front, so what is drained or skipped counts too."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.left = limit, limit
+
+    def read(self, stream: Any) -> bytes:
+        chunk: bytes = stream.read(CHUNK)
+        self.left -= len(chunk)
+        if self.left < 0:
+            raise FileTooLarge(f"Request body exceeds {self.limit} bytes")
+        return chunk
+
+    def drain(self, stream: Any) -> None:
+        while self.read(stream):
+            pass
+
+
+def _copy_part(stream: Any, limit: int, budget: _Budget) -> IO[bytes] | None:
     """Copy a part into a spooled file; None (the rest drained) when it exceeds `limit`."""
     out = spooled()
     size = 0
-    while chunk := stream.read(CHUNK):
+    while chunk := budget.read(stream):
         size += len(chunk)
         if size > limit:
             out.close()
-            while stream.read(CHUNK):  # drain so the next part can be parsed
-                pass
+            budget.drain(stream)  # so the next part can be parsed
             return None
         out.write(chunk)
     out.seek(0)
@@ -122,7 +140,8 @@ def parse_multipart(
     batch_limit: int,
     file_fields: Sequence[str] = ("file",),
 ) -> ParsedUpload:
-    check_body_length(req, batch_limit * max_file_bytes + MULTIPART_OVERHEAD)
+    budget = _Budget(batch_limit * max_file_bytes + MULTIPART_OVERHEAD)
+    check_body_length(req, budget.limit)
     files: list[IncomingFile] = []
     failures: list[tuple[int, UploadFailed]] = []
     fields: dict[str, str] = {}
@@ -135,7 +154,7 @@ def parse_multipart(
                 if position >= batch_limit:
                     raise InvalidInput(f"At most {batch_limit} files per request")
                 filename = part.filename
-                data = _copy_part(part.stream, max_file_bytes)
+                data = _copy_part(part.stream, max_file_bytes, budget)
                 if data is None:
                     failures.append(
                         (
@@ -152,11 +171,13 @@ def parse_multipart(
                     files.append(IncomingFile(data, filename, part.content_type))
                 position += 1
             elif name in ("albumId", "album_id", "isPublic", "is_public"):
-                text = part.stream.read(1024).decode("utf-8", "replace").strip()
+                raw = part.stream.read(1024)
+                budget.left -= len(raw)
+                budget.drain(part.stream)  # a field longer than any UUID or flag is cut
+                text = raw.decode("utf-8", "replace").strip()
                 fields[name] = text
             else:
-                while part.stream.read(CHUNK):  # ignore unknown fields, bounded per chunk
-                    pass
+                budget.drain(part.stream)  # unknown fields are skipped, within the budget
     except (MultipartParseError, falcon.MediaMalformedError) as exc:
         close_all(files)
         raise InvalidInput(f"Malformed multipart body: {_describe(exc)}") from None
