@@ -268,9 +268,10 @@
       .then(function () { location.assign("/"); });
   }
 
-  function applyAuth(signedIn) {
+  function applyAuth(signedIn, isAdmin) {
     document.querySelectorAll("[data-when]").forEach(function (node) {
-      node.hidden = node.dataset.when !== (signedIn ? "in" : "out");
+      var when = node.dataset.when;
+      node.hidden = when === "admin" ? !isAdmin : when !== (signedIn ? "in" : "out");
     });
   }
 
@@ -292,7 +293,7 @@
   // Pages rendered without knowing the visitor (image pages) ask once who is signed in.
   if (document.body.dataset.auth === "unknown") {
     me().then(function (data) {
-      if (data && data.user) applyAuth(true);
+      if (data && data.user) applyAuth(true, data.user.role === "admin");
     });
   }
 
