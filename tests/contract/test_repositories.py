@@ -1414,3 +1414,365 @@ def test_album_remove_clears_it_from_pending_uploads(backend: Backend) -> None:
     with backend.uow() as uow:
         assert uow.pending_uploads.get(pending.id) == attrs.evolve(pending, album_id=None)
         assert uow.pending_uploads.get(other.id) == other
+
+
+# --- quotas, admin queries, audit log and stats ------------------------------------------------
+
+import contextlib  # noqa: E402
+from typing import Any  # noqa: E402
+
+from imgtree.domain.errors import QuotaExceeded  # noqa: E402
+from imgtree.domain.model import AuditEntry  # noqa: E402
+
+
+def _used(uow_factory: UnitOfWorkFactory, user: User) -> int:
+    with uow_factory() as uow:
+        got = uow.users.get(user.id)
+        assert got is not None
+        assert got.used_bytes == uow.images.bytes_for_owner(user.id)
+        return got.used_bytes
+
+
+def test_image_add_counts_usage_and_refuses_past_the_quota(backend: Backend) -> None:
+    user = make_user(quota_bytes=250)
+    add_users(backend.uow, user)
+    first, second = make_image(user, size_bytes=100), make_image(user, size_bytes=150)
+    too_big = make_image(user, size_bytes=1)
+    with backend.uow() as uow:
+        uow.images.add(first)
+        uow.images.add(second)  # exactly at the quota is fine
+        with pytest.raises(QuotaExceeded, match="Storage quota exceeded"):
+            uow.images.add(too_big)
+        # The unit of work goes on: the refusal changed nothing.
+        assert uow.users.get(user.id).used_bytes == 250  # type: ignore[union-attr]
+        assert uow.images.get(too_big.id) is None
+        uow.commit()
+    assert _used(backend.uow, user) == 250
+    with backend.uow() as uow:
+        assert uow.images.get(too_big.id) is None
+        assert uow.images.count_for_owner(user.id) == 2
+
+
+def test_image_add_without_quota_and_for_guests(backend: Backend) -> None:
+    user = make_user()  # quota None: unlimited
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        uow.images.add(make_image(user, size_bytes=10**12))
+        uow.images.add(make_image(None, size_bytes=10))  # guests have no usage
+        uow.commit()
+    assert _used(backend.uow, user) == 10**12
+
+
+def test_a_refused_add_in_a_fresh_unit_of_work_keeps_usage(backend: Backend) -> None:
+    user = make_user(quota_bytes=100)
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        uow.images.add(make_image(user, size_bytes=60))
+        uow.commit()
+    with backend.uow() as uow, pytest.raises(QuotaExceeded):
+        uow.images.add(make_image(user, size_bytes=41))
+    assert _used(backend.uow, user) == 60
+
+
+def test_zero_quota_refuses_everything(backend: Backend) -> None:
+    user = make_user(quota_bytes=0)
+    add_users(backend.uow, user)
+    with backend.uow() as uow, pytest.raises(QuotaExceeded):
+        uow.images.add(make_image(user, size_bytes=1))
+    assert _used(backend.uow, user) == 0
+
+
+def test_mark_deleted_frees_usage_once(backend: Backend) -> None:
+    user = make_user(quota_bytes=150)
+    add_users(backend.uow, user)
+    image = make_image(user, size_bytes=100)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.mark_deleted(image.id, T0) is True
+        assert uow.images.mark_deleted(image.id, T0) is False  # not freed twice
+        uow.commit()
+    assert _used(backend.uow, user) == 0
+    with backend.uow() as uow:  # the room is back
+        uow.images.add(make_image(user, size_bytes=150))
+        uow.commit()
+    assert _used(backend.uow, user) == 150
+
+
+def test_mark_deleted_without_commit_keeps_usage(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    image = make_image(user, size_bytes=100)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        uow.images.mark_deleted(image.id, T0)
+    assert _used(backend.uow, user) == 100
+
+
+def test_adding_an_already_deleted_image_uses_nothing(backend: Backend) -> None:
+    user = make_user(quota_bytes=10)
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        uow.images.add(make_image(user, size_bytes=500, deleted_at=T0))
+        uow.commit()
+    assert _used(backend.uow, user) == 0
+
+
+def test_usage_never_goes_negative(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    image = make_image(user, size_bytes=100)
+    with backend.uow() as uow:
+        uow.images.add(image)
+        # A counter that drifted (a row edited behind the repository's back): freeing more
+        # than is counted clamps at zero instead of going negative.
+        uow.images.update(attrs.evolve(image, size_bytes=500))
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.mark_deleted(image.id, T0)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(user.id).used_bytes == 0  # type: ignore[union-attr]
+
+
+def test_image_of_a_missing_owner_is_a_conflict(backend: Backend) -> None:
+    ghost = make_user()
+    image = make_image(ghost)
+    with backend.uow() as uow:
+        with pytest.raises(Conflict):
+            uow.images.add(image)
+        assert uow.images.get(image.id) is None
+
+
+def test_user_update_never_writes_used_bytes(backend: Backend) -> None:
+    user = make_user(quota_bytes=1000)
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        uow.images.add(make_image(user, size_bytes=100))
+        uow.commit()
+    with backend.uow() as uow:  # a stale copy (used 0) and a forged one both leave it be
+        uow.users.update(attrs.evolve(user, quota_bytes=500))
+        uow.commit()
+    with backend.uow() as uow:
+        fresh = uow.users.get(user.id)
+        assert fresh is not None
+        uow.users.update(attrs.evolve(fresh, used_bytes=999_999, name="x"))
+        uow.commit()
+    with backend.uow() as uow:
+        got = uow.users.get(user.id)
+        assert got is not None
+        assert (got.quota_bytes, got.name, got.used_bytes) == (500, "x", 100)
+
+
+def test_user_add_keeps_given_usage(backend: Backend) -> None:
+    user = make_user(used_bytes=42)
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == user
+
+
+def test_user_search_counts_and_active_admins(backend: Backend) -> None:
+    made = [
+        make_user("ann@pets.org", name="Ann Cat", created_at=T0),
+        make_user("bob@example.com", name="CATHY's dad", created_at=T0 + timedelta(seconds=1)),
+        make_user("c_d@example.com", created_at=T0 + timedelta(seconds=2), role=Role.ADMIN),
+        make_user("cd@example.com", created_at=T0 + timedelta(seconds=3), active=False),
+        make_user(
+            "e%f@example.com", created_at=T0 + timedelta(seconds=4), role=Role.ADMIN, active=False
+        ),
+        make_user("gil@pets.org", created_at=T0 + timedelta(seconds=5), role=Role.ADMIN),
+    ]
+    add_users(backend.uow, *reversed(made))  # insertion order must not matter
+    ann, bob, c_d, cd, e_f, gil = made
+    with backend.uow() as uow:
+        users = uow.users
+
+        def search(q: str, offset: int = 0, limit: int = 100) -> list[str]:
+            return [u.email for u in users.search(q, offset=offset, limit=limit)]
+
+        assert search("") == [u.email for u in made] and users.count_search("") == 6
+        assert search("  PETS.ORG ") == [ann.email, gil.email]
+        assert search("cat") == [ann.email, bob.email]  # names, case-insensitively
+        assert users.count_search("cat") == 2
+        assert search("_") == [c_d.email]  # LIKE wildcards are literal
+        assert search("%") == [e_f.email] and users.count_search("%") == 1
+        assert search("c_d") == [c_d.email] and search("cd") == [cd.email]
+        assert search("example.com", offset=1, limit=2) == [c_d.email, cd.email]
+        assert users.count_search("example.com") == 4
+        assert search("nobody") == [] and users.count_search("nobody") == 0
+        assert users.search("", offset=0, limit=1)[0] == ann
+        assert users.count_active_admins() == 2
+        assert users.counts() == (6, 4)
+
+
+def test_counts_of_an_empty_instance(backend: Backend) -> None:
+    with backend.uow() as uow:
+        assert uow.users.counts() == (0, 0)
+        assert uow.users.count_active_admins() == 0
+        assert uow.users.count_search("") == 0
+        assert uow.audit.count() == 0 and uow.audit.list(offset=0, limit=10) == []
+
+
+def make_audit(**kw: object) -> AuditEntry:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "actor_id": None,
+        "action": "user.update",
+        "target_id": uuid.uuid4(),
+        "details": '{"changes": {"active": {"from": true, "to": false}}}',
+        "created_at": T0,
+    }
+    return AuditEntry(**(fields | kw))  # type: ignore[arg-type]
+
+
+def test_audit_log_round_trip_order_and_count(backend: Backend) -> None:
+    actor = make_user()  # actor_id references a user; target_id is free-form
+    add_users(backend.uow, actor)
+    same_time = [
+        make_audit(actor_id=actor.id, created_at=T0 + timedelta(seconds=1)) for _ in range(3)
+    ]
+    oldest = make_audit(actor_id=None, target_id=None, created_at=T0)
+    newest = make_audit(actor_id=actor.id, created_at=T0 + timedelta(minutes=5, microseconds=7))
+    with backend.uow() as uow:
+        for entry in [*same_time, newest, oldest]:
+            uow.audit.add(entry)
+        uow.commit()
+    with backend.uow() as uow:  # not committed: discarded
+        uow.audit.add(make_audit(actor_id=None))
+    expected = [newest, *sorted(same_time, key=lambda e: e.id, reverse=True), oldest]
+    with backend.uow() as uow:
+        assert uow.audit.count() == 5
+        assert uow.audit.list(offset=0, limit=10) == expected
+        assert uow.audit.list(offset=1, limit=2) == expected[1:3]
+        assert uow.audit.list(offset=5, limit=2) == []
+
+
+def test_image_stats_basic_numbers(backend: Backend) -> None:
+    now = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+    h, d = timedelta(hours=1), timedelta(days=1)
+    bob, carol = make_user("bob@example.com"), make_user("carol@example.com")
+    add_users(backend.uow, bob, carol, make_user())
+    jpeg = {"content_type": ImageFormat.JPEG}
+    deleted = make_image(carol, size_bytes=70, created_at=now - 3 * h, **jpeg)
+    with backend.uow() as uow:
+        for image in (
+            make_image(bob, size_bytes=300, created_at=now - h),
+            make_image(bob, size_bytes=200, created_at=now - 2 * d, **jpeg),
+            make_image(carol, size_bytes=1000, created_at=now - 10 * d),
+            make_image(None, size_bytes=50, created_at=now - 20 * d, content_type=ImageFormat.GIF),
+            make_image(bob, size_bytes=400, created_at=now - 40 * d),
+            # Just after midnight UTC, in an offset time zone: the UTC day counts.
+            make_image(
+                None,
+                size_bytes=5,
+                created_at=datetime(2026, 3, 9, 1, 30, tzinfo=timezone(timedelta(hours=5))),
+            ),
+            deleted,
+        ):
+            uow.images.add(image)
+        uow.images.mark_deleted(deleted.id, now)
+        uow.commit()
+    with backend.uow() as uow:
+        s = uow.stats.image_stats(now)
+        assert (s.images, s.bytes_stored) == (6, 1955)
+        assert (s.uploads_24h, s.uploads_7d, s.uploads_30d) == (2, 4, 6)
+        assert (s.guest_uploads, s.account_uploads) == (2, 5)
+        assert s.by_type == {"image/png": 4, "image/jpeg": 1, "image/gif": 1}
+        assert s.top_uploaders == [
+            (carol.id, "carol@example.com", 1, 1000),
+            (bob.id, "bob@example.com", 3, 900),
+        ]
+        assert uow.stats.image_stats(now, top=1).top_uploaders == s.top_uploaders[:1]
+        assert len(s.per_day) == 30
+        assert (s.per_day[0][0], s.per_day[-1][0]) == ("2026-02-09", "2026-03-10")
+        assert {day: (n, b) for day, n, b in s.per_day if n} == {
+            "2026-03-10": (2, 370),
+            "2026-03-08": (2, 200 + 5),
+            "2026-02-28": (1, 1000),
+            "2026-02-18": (1, 50),
+        }
+        week = uow.stats.image_stats(now, days=7).per_day
+        assert [day for day, _, _ in week] == [f"2026-03-{n:02}" for n in range(4, 11)]
+
+
+def test_sql_concurrent_adds_never_overshoot_the_quota(sql: Backend) -> None:
+    """12 uploads race for the 350 bytes left: exactly 3 of 100 bytes fit, never a 4th."""
+    user = make_user(quota_bytes=1000)
+    add_users(sql.uow, user)
+    with sql.uow() as uow:
+        uow.images.add(make_image(user, size_bytes=650))
+        uow.commit()
+    n = 12
+    barrier = threading.Barrier(n)
+    outcomes: list[str] = []
+
+    def add(_i: int) -> None:
+        barrier.wait(timeout=20)
+        with sql.uow() as uow:
+            try:
+                uow.images.add(make_image(user, size_bytes=100))
+            except QuotaExceeded:
+                outcomes.append("refused")
+                return
+            uow.commit()
+            outcomes.append("stored")
+
+    run_threads(n, add)
+    assert sorted(outcomes) == ["refused"] * 9 + ["stored"] * 3
+    assert _used(sql.uow, user) == 950
+    with sql.uow() as uow:
+        assert uow.images.count_for_owner(user.id) == 4
+
+
+def test_sql_concurrent_demotions_keep_an_active_admin(sql: Backend) -> None:
+    """Two admins deactivating each other at the same moment: one must be refused.
+
+    Each unit of work pauses right after counting the active admins (up to a second, for
+    the other to count too); counting must lock, so the second count sees the first change.
+    """
+    from imgtree.adapters.system import SystemRandom
+    from imgtree.domain.use_cases.admin import Admin
+
+    first, second = make_user(role=Role.ADMIN), make_user(role=Role.ADMIN)
+    add_users(sql.uow, first, second)
+    both_counted = threading.Barrier(2)
+
+    class PausingUow:
+        def __init__(self) -> None:
+            self.inner = sql.uow()
+
+        def __enter__(self) -> Any:
+            uow = self.inner.__enter__()
+            count = uow.users.count_active_admins
+
+            def count_then_pause() -> int:
+                n = count()
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_counted.wait(timeout=1)
+                return n
+
+            uow.users.count_active_admins = count_then_pause  # type: ignore[method-assign]
+            return uow
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.__exit__(*exc)  # type: ignore[arg-type]
+
+    admin = Admin(PausingUow, FixedClock(T0), SystemRandom())
+    outcomes: list[str] = []
+
+    def deactivate_the_other(i: int) -> None:
+        me, other = (first, second) if i == 0 else (second, first)
+        try:
+            admin.update_user(me, other.id, active=False)
+            outcomes.append("done")
+        except Conflict:
+            outcomes.append("refused")
+
+    run_threads(2, deactivate_the_other)
+    assert sorted(outcomes) == ["done", "refused"]
+    with sql.uow() as uow:
+        assert uow.users.count_active_admins() == 1
+        assert uow.audit.count() == 1

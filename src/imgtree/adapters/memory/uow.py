@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -366,12 +366,12 @@ class _Stats:
                 n, b = per_user.get(i.owner_id, (0, 0))
                 per_user[i.owner_id] = (n + 1, b + i.size_bytes)
         top_list = sorted(per_user.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:top]
-        start = (now - timedelta(days=days - 1)).date()
+        start = (now - timedelta(days=days - 1)).astimezone(UTC).date()
         per_day: dict[str, tuple[int, int]] = {
             (start + timedelta(days=k)).isoformat(): (0, 0) for k in range(days)
         }
         for i in everything:
-            day = i.created_at.date().isoformat()
+            day = i.created_at.astimezone(UTC).date().isoformat()  # UTC days, as in SQL
             if day in per_day:
                 n, b = per_day[day]
                 per_day[day] = (n + 1, b + i.size_bytes)

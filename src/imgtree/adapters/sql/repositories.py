@@ -311,12 +311,15 @@ class SqlUserRepository(_Repository[User]):
         return int(self._s.execute(count).scalar_one())
 
     def count_active_admins(self) -> int:
-        count = (
-            select(func.count())
-            .select_from(users)
+        # Lock the rows counted (Postgres; SQLite serialises writers anyway): two admins
+        # demoting each other at once must not both see the other as the one who remains.
+        admins = (
+            select(users.c.id)
             .where(users.c.role == Role.ADMIN.value, users.c.active.is_(True))
+            .order_by(users.c.id)
+            .with_for_update()
         )
-        return int(self._s.execute(count).scalar_one())
+        return len(self._s.execute(admins).all())
 
     def counts(self) -> tuple[int, int]:
         row = self._s.execute(
