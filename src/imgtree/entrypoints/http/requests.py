@@ -142,6 +142,12 @@ def parse_multipart(
 ) -> ParsedUpload:
     budget = _Budget(batch_limit * max_file_bytes + MULTIPART_OVERHEAD)
     check_body_length(req, budget.limit)
+    if req.content_length is None:
+        # Falcon's multipart parser cannot read a body of unknown length (it fails with an
+        # AssertionError, a 500): say what is missing instead.
+        raise falcon.HTTPLengthRequired(
+            description="A multipart body needs a Content-Length header"
+        )
     files: list[IncomingFile] = []
     failures: list[tuple[int, UploadFailed]] = []
     fields: dict[str, str] = {}

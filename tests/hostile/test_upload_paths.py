@@ -1,0 +1,384 @@
+"""The hostile-input corpus against every upload path, on memory and on SQLite + local disk.
+
+For a refused input: the expected status and a JSON error without internals, nothing stored,
+no image row, no quota used, and the server still answering. For an accepted one (CMYK,
+16-bit, oversized metadata, polyglots, a declared type that lies): published with the real
+type and sanitised bytes, with exactly one image and one thumbnail stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imgtree.domain.model import MAX_ORIGINAL_NAME
+from tests.conftest import BASE_URL, App
+from tests.hostile import (
+    BACKENDS,
+    KEY_PATTERN,
+    MULTIPART_PATHS,
+    PATHS,
+    Harness,
+    Result,
+    assert_clean_error,
+    build_app,
+    make_harness,
+    multipart,
+)
+from tests.hostile.corpus import CASES, HOSTILE_NAMES, IMAGES, Case
+from tests.multipart import encode
+
+BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@pytest.fixture(scope="session")
+def corpus_bytes() -> dict[str, bytes]:
+    """Every corpus file, generated once for the whole run."""
+    return {case.id: case.make() for case in CASES}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Harness:
+    return make_harness(tmp_path_factory.mktemp(f"hostile-{request.param}"), request.param)
+
+
+def check_refused(harness: Harness, before: Any, result: Result, expected: int) -> None:
+    assert_clean_error(result.status, result.json, result.text, expected)
+    after = harness.snapshot()
+    assert after.keys == before.keys, "a refused upload left blobs behind"
+    assert after.image_rows == before.image_rows, "a refused upload added an image row"
+    assert after.used_bytes == before.used_bytes, "a refused upload consumed quota"
+    assert harness.answering()
+
+
+def check_published(
+    harness: Harness, path: str, before: Any, result: Result, real_type: str, absent: bytes | None
+) -> dict[str, Any]:
+    assert result.status == 200, result.text[:500]
+    assert result.json["success"] is True
+    (image,) = result.json["images"]
+    media = harness.client.simulate_get(image["direct_url"].removeprefix(BASE_URL))
+    assert media.status_code == 200
+    assert media.headers["content-type"] == real_type
+    assert media.headers["x-content-type-options"] == "nosniff"
+    if absent is not None:
+        assert absent not in media.content, "metadata or an appended payload was published"
+    after = harness.snapshot()
+    new_keys = sorted(set(after.keys) - set(before.keys))
+    assert len(new_keys) == 2 and all(KEY_PATTERN.match(k) for k in new_keys), new_keys
+    assert not [k for k in after.keys if k.startswith("uploads/")], "a raw upload lingers"
+    assert after.image_rows == before.image_rows + 1
+    # Guests have no quota; accounts are charged the published (sanitised) bytes.
+    charged = 0 if path == "guest" else len(media.content)
+    assert after.used_bytes - before.used_bytes == charged
+    return image
+
+
+def expected_status(case: Case, path: str) -> int:
+    return case.by_path.get(path, case.status)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_corpus_file(
+    harness: Harness, corpus_bytes: dict[str, bytes], case: Case, path: str
+) -> None:
+    before = harness.snapshot()
+    result = harness.upload(path, corpus_bytes[case.id], case.filename, case.content_type)
+    expected = expected_status(case, path)
+    if expected != 200:
+        check_refused(harness, before, result, expected)
+        if result.json.get("images"):
+            assert result.json["images"][0]["status"] == expected
+        return
+    assert case.real_type is not None
+    image = check_published(harness, path, before, result, case.real_type, case.absent)
+    ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+    assert image["direct_url"].endswith("." + ext[case.real_type])
+
+
+# --- file names ---------------------------------------------------------------------------
+
+
+def _name_expected(name_id: str, path: str) -> int:
+    return 200
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("name_id", list(HOSTILE_NAMES))
+def test_hostile_filename(harness: Harness, name_id: str, path: str) -> None:
+    name = HOSTILE_NAMES[name_id]
+    before = harness.snapshot()
+    result = harness.upload(path, IMAGES["png"](), name, "image/png")
+    expected = _name_expected(name_id, path)
+    if expected != 200:
+        check_refused(harness, before, result, expected)
+        return
+    image = check_published(harness, path, before, result, "image/png", None)
+    # The storage keys come from the image's UUID only.
+    new_keys = set(harness.snapshot().keys) - set(before.keys)
+    for key in new_keys:
+        assert ".." not in key and "\\" not in key and "etc" not in key and "<" not in key
+    # The stored display name is cleaned: no path, no control or bidi characters, bounded.
+    with harness.app.container.uow_factory()() as uow:
+        row = uow.images.get_by_slug(image["id"])
+    assert row is not None
+    stored = row.original_name
+    assert stored and len(stored) <= MAX_ORIGINAL_NAME
+    assert "/" not in stored and "\\" not in stored and not stored.startswith(".")
+    assert all(ch.isprintable() for ch in stored) and not BIDI & set(stored)
+    # Shown escaped: in the embed codes and on the public page.
+    assert "<svg" not in image["codes"]["html"] and "<img src=x" not in image["codes"]["html"]
+    page = harness.client.simulate_get(f"/i/{image['id']}")
+    assert page.status_code == 200
+    assert "<svg onload" not in page.text and "<img src=x" not in page.text
+    if name_id == "html":
+        assert "&lt;svg onload=alert(1)&gt;" in page.text
+
+
+# --- multipart structure ------------------------------------------------------------------
+
+
+def _parts(count: int, name: str, filename: str | None, data: bytes) -> tuple[bytes, str]:
+    """`count` copies of one part, then a valid image: whatever the parser refuses, it must
+    not have stored that last file either."""
+    good, ctype = multipart("files", "ok.png", "image/png", IMAGES["png"]())
+    boundary = ctype.split("boundary=", 1)[1]
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+    head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: image/png\r\n\r\n"
+    return (head.encode() + data + b"\r\n") * count + good, ctype
+
+
+def _multipart_bodies() -> dict[str, tuple[bytes, str]]:
+    png = IMAGES["png"]()
+    good, ctype = multipart("files", "ok.png", "image/png", png)
+    boundary = ctype.split("boundary=", 1)[1]
+    header_only = good[: good.index(b"Content-Type: image/png") + len(b"Content-Type: image/png")]
+    return {
+        "no-boundary": (good, "multipart/form-data"),
+        "empty-boundary": (good, "multipart/form-data; boundary="),
+        "wrong-boundary": (good, "multipart/form-data; boundary=----not-the-one"),
+        "10000-field-parts": _parts(10_000, "note", None, b"x"),
+        "10000-file-parts": _parts(10_000, "files", "a.png", png),
+        "header-only-part": (header_only, ctype),
+        "no-closing-boundary": (good[: good.rindex(f"--{boundary}--".encode())], ctype),
+        "64kib-part-headers": (
+            good.replace(b"Content-Type: image/png", b"X-Pad: " + b"p" * 65536, 1),
+            ctype,
+        ),
+        "garbage-body": (b"\x00\xff" * 5000, ctype),
+        "empty-body": (b"", ctype),
+    }
+
+
+# A body of unknown length (no Content-Length: falcon.testing sends none for an empty body,
+# as a chunked request would have none) is 411, not the parser's 500.
+EXPECTED_MULTIPART_STATUS = {"empty-body": 411}
+
+
+MULTIPART_BODIES = _multipart_bodies()
+
+
+@pytest.mark.parametrize("path", MULTIPART_PATHS)
+@pytest.mark.parametrize("body_id", list(MULTIPART_BODIES))
+def test_malformed_multipart(harness: Harness, body_id: str, path: str) -> None:
+    body, ctype = MULTIPART_BODIES[body_id]
+    before = harness.snapshot()
+    r = harness.post(path, body, ctype)
+    expected = EXPECTED_MULTIPART_STATUS.get(body_id, 400)
+    check_refused(harness, before, Result(r.status_code, r.json, r.text, "upload"), expected)
+
+
+@pytest.mark.parametrize("path", MULTIPART_PATHS)
+def test_chunked_multipart_without_content_length_is_411(harness: Harness, path: str) -> None:
+    body, ctype = multipart("files", "ok.png", "image/png", IMAGES["png"]())
+    before = harness.snapshot()
+    # As a chunked request arrives: no CONTENT_LENGTH, the server terminates the input.
+    r = harness.post(
+        path, b"", ctype, extras={"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True}
+    )
+    check_refused(harness, before, Result(r.status_code, r.json, r.text, "upload"), 411)
+
+
+# --- JSON bodies --------------------------------------------------------------------------
+
+JSON_ROUTES = {
+    "v1-json": "/api/v1/upload",
+    "v1-presign": "/api/v1/upload/presign",
+    "v1-complete": "/api/v1/upload/complete",
+    "v1-complete-batch": "/api/v1/upload/complete/batch",
+    "session-presign": "/api/upload/presign",
+    "guest-presign": "/api/upload/guest/presign",
+}
+# Control bodies (presign, complete) are bounded at 64 KiB; upload bodies at the file limit.
+DEEP = b"[" * 100_000 + b"]" * 100_000
+JSON_BODIES: dict[str, tuple[bytes, int, int]] = {
+    # id: (body, status on the upload route, status on the control routes)
+    "array": (b"[]", 400, 400),
+    "string": (b'"file_base64"', 400, 400),
+    "number": (b"1e999999", 400, 400),
+    "null": (b"null", 400, 400),
+    "invalid-json": (b"{'file_base64': 'x'}", 400, 400),
+    "invalid-utf8": (b'{"filename": "\xff\xfe"}', 400, 400),
+    "nested-100000": (DEEP, 400, 413),
+    "nested-30000-in-object": (b'{"a":' + b"[" * 30_000 + b"]" * 30_000 + b"}", 400, 400),
+    "empty": (b"", 400, 400),
+}
+
+
+def _post_json_route(harness: Harness, route: str, body: bytes) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if route.startswith("/api/v1/"):
+        return harness.client.simulate_post(route, body=body, headers={**harness.auth, **headers})
+    if route.startswith("/api/upload/guest"):
+        return harness.client.simulate_post(route, body=body, headers=headers)
+    return harness.browser.request("POST", route, body=body, headers=headers)
+
+
+@pytest.mark.parametrize("route_id", list(JSON_ROUTES))
+@pytest.mark.parametrize("body_id", list(JSON_BODIES))
+def test_hostile_json(harness: Harness, body_id: str, route_id: str) -> None:
+    body, upload_status, control_status = JSON_BODIES[body_id]
+    expected = upload_status if route_id == "v1-json" else control_status
+    before = harness.snapshot()
+    r = _post_json_route(harness, JSON_ROUTES[route_id], body)
+    check_refused(harness, before, Result(r.status_code, r.json, r.text, "upload"), expected)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "doc", "status"),
+    [
+        ("base64-number", {"file_base64": 12345}, 400),
+        ("base64-list", {"file_base64": ["iVBORw0KGgo="]}, 400),
+        ("base64-object", {"base64": {"data": "x"}}, 400),
+        ("base64-garbage", {"file_base64": "@@@ not base64 !!!"}, 400),
+        ("base64-empty", {"file_base64": ""}, 400),
+        ("data-url-svg", {"file_base64": "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="}, 415),
+        ("album-not-uuid", {"file_base64": "iVBORw0KGgo=", "albumId": "../../x"}, 400),
+        ("filename-object", {"file_base64": "AA==", "filename": {"$ne": 1}}, 415),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_hostile_base64_documents(harness: Harness, doc_id: str, doc: Any, status: int) -> None:
+    before = harness.snapshot()
+    r = harness.client.simulate_post("/api/v1/upload", json=doc, headers=harness.auth)
+    check_refused(harness, before, Result(r.status_code, r.json, r.text, "upload"), status)
+
+
+# --- bodies too large to read -------------------------------------------------------------
+
+
+class EndlessBody(io.RawIOBase):
+    """A request body that would be `size` bytes long, produced on demand and counted."""
+
+    def __init__(self, size: int, fill: bytes = b"A") -> None:
+        self.size, self.fill, self.consumed = size, fill, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.size - self.consumed)
+        buffer[:n] = self.fill * n
+        self.consumed += n
+        return n
+
+
+FIFTY_MB = 50 * 1000 * 1000
+
+
+@pytest.fixture(params=BACKENDS)
+def small_limit_app(request: pytest.FixtureRequest, tmp_path: Path) -> App:
+    """An app whose file limit is 1 MiB (so 50 MB is far past every derived bound)."""
+    return build_app(tmp_path, request.param, max_upload_bytes=1 << 20)
+
+
+@pytest.mark.parametrize(
+    ("route_id", "content_type"),
+    [
+        ("v1-json-base64", "application/json"),
+        ("v1-multipart", "multipart/form-data; boundary=x"),
+        ("v1-presign", "application/json"),
+    ],
+)
+def test_50_mb_body_is_413_before_it_is_read(
+    small_limit_app: App, route_id: str, content_type: str
+) -> None:
+    app = small_limit_app
+    route = "/api/v1/upload/presign" if route_id == "v1-presign" else "/api/v1/upload"
+    body = EndlessBody(FIFTY_MB)
+    before = app.stored_keys()
+    r = app.client.simulate_post(
+        route,
+        headers={**app.auth(), "Content-Type": content_type},
+        extras={"wsgi.input": body, "CONTENT_LENGTH": str(FIFTY_MB)},
+    )
+    assert_clean_error(r.status_code, r.json, r.text, 413)
+    assert body.consumed == 0, f"{body.consumed} bytes were read before refusing"
+    assert app.stored_keys() == before
+    assert app.client.simulate_get("/api/v1/upload").status_code == 200
+
+
+def test_50_mb_base64_without_a_length_stops_at_the_limit(small_limit_app: App) -> None:
+    """A body that lies about nothing but is too big is cut off as it streams in."""
+    app = small_limit_app
+    doc = json.dumps({"file_base64": base64.b64encode(b"\0" * (3 << 20)).decode()}).encode()
+    r = app.client.simulate_post(
+        "/api/v1/upload", body=doc, headers={**app.auth(), "Content-Type": "application/json"}
+    )
+    assert_clean_error(r.status_code, r.json, r.text, 413)
+    assert app.stored_keys() == []
+
+
+def test_put_with_a_50_mb_length_is_413_before_it_is_read(small_limit_app: App) -> None:
+    app = small_limit_app
+    headers = app.auth()
+    data = IMAGES["png"]()
+    doc = app.client.simulate_post(
+        "/api/v1/upload/presign",
+        json={"filename": "a.png", "contentType": "image/png", "sizeBytes": len(data)},
+        headers=headers,
+    ).json
+    url = doc["put_url"].removeprefix(BASE_URL)
+    path, _, query = url.partition("?")
+    body = EndlessBody(FIFTY_MB)
+    r = app.client.simulate_put(
+        path,
+        query_string=query,
+        headers={"Content-Type": "image/png"},
+        extras={"wsgi.input": body, "CONTENT_LENGTH": str(FIFTY_MB)},
+    )
+    assert_clean_error(r.status_code, r.json, r.text, 413)
+    assert body.consumed == 0
+    assert app.stored_keys() == []
+    # The URL was not used up by the refusal: the real bytes still go through.
+    put = app.client.simulate_put(
+        path, query_string=query, body=data, headers={"Content-Type": "image/png"}
+    )
+    assert put.status_code == 200
+
+
+def test_multipart_batch_mixing_hostile_and_good_files(harness: Harness) -> None:
+    """Per-file errors in order; only the good file is stored and charged."""
+    files = [
+        ("file", "bomb.png", "image/png", CASES_BY_ID["bomb-png-60000x60000"].make()),
+        ("file", "ok.png", "image/png", IMAGES["png"]()),
+        ("file", "elf.png", "image/png", CASES_BY_ID["elf-as-webp"].make()),
+    ]
+    body, ctype = encode(files)
+    before = harness.snapshot()
+    r = harness.post("v1-multipart", body, ctype)
+    assert r.status_code == 200
+    bomb, ok, elf = r.json["images"]
+    assert bomb["status"] == 422 and elf["status"] == 415 and "url" in ok
+    after = harness.snapshot()
+    assert len(set(after.keys) - set(before.keys)) == 2
+    assert after.image_rows == before.image_rows + 1
+
+
+CASES_BY_ID = {case.id: case for case in CASES}
