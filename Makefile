@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit format clean
+.PHONY: install run test lint unit format clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,18 @@ test: install lint
 format: install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+# Benchmarks (never part of `make test`): writes docs/benchmarks.md. wrk and nginx come from
+# Debian when missing (root only; without them the harness falls back or skips nginx).
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null) \
+			|| echo "bench: apt-get install wrk nginx failed; continuing without" >&2; \
+		else echo "bench: wrk/nginx missing and cannot apt-get them; continuing without" >&2; fi; \
+	fi
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

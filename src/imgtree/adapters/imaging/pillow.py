@@ -46,6 +46,7 @@ from imgtree.domain.ports import ImageInfo, ProcessedImage
 
 THUMBNAIL_QUALITY = 85
 _SPOOL_MAX = 8 << 20  # results above this spill to a temporary file
+_SNIFF_BYTES = 16  # enough for every signature `sniff` knows (WebP needs 12)
 _REDUCING_GAP = 2.0
 _PILLOW_NAMES = {
     ImageFormat.JPEG: "JPEG",
@@ -79,15 +80,28 @@ def _decoding() -> Iterator[None]:
 
 
 def _read_all(source: BinaryIO) -> bytes:
+    # Sniff the magic bytes first: a file that is no image is refused without ever being
+    # read into memory (it may be tens of MB, spooled on disk by the HTTP layer).
+    seekable = getattr(source, "seekable", None)
+    if seekable is not None and seekable():
+        start = source.tell()
+        sniff(source.read(_SNIFF_BYTES) or b"")
+        source.seek(start)
     data = source.read()
     return bytes(data) if data else b""
 
 
 def _spool(data: bytes) -> BinaryIO:
-    out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # noqa: SIM115 - the caller closes it
+    # Above the spool threshold, write straight to a file: a SpooledTemporaryFile would
+    # first copy all of `data` into a BytesIO and only then roll over to disk.
+    out: BinaryIO
+    if len(data) > _SPOOL_MAX:
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
+    else:
+        out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # type: ignore[assignment]  # noqa: SIM115
     out.write(data)
     out.seek(0)
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _fit(size: tuple[int, int], bound: int) -> tuple[int, int]:

@@ -1,0 +1,45 @@
+"""The benchmark harness still runs: a --quick pass over a few scenarios writes a report.
+
+The real benchmark is `make bench`; this only guards the harness against rot.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.smoke
+def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--skip-postgres",
+            "--only",
+            "r1,r4,r6",
+            "--out",
+            str(out),
+            "--inputs",
+            str(tmp_path / "inputs"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = out.read_text()
+    for heading in ("## Machine", "## Commands", "## Ratios", "## Scenarios"):
+        assert heading in report
+    for ratio in ("| R1 |", "| R4 |", "| R6 (SQLite) |"):
+        assert ratio in report
+    assert "upright" in report  # the EXIF-rotated upload's thumbnail was checked
