@@ -669,6 +669,13 @@ def insert_images(database_url: str, email: str, count: int) -> None:
                     batch = []
             if batch:
                 conn.execute(images.insert(), batch)
+            # Rows inserted behind the repository's back: keep the owner's counters exact,
+            # as the image repository does for every upload.
+            conn.execute(
+                users.update()
+                .where(users.c.id == owner)
+                .values(used_bytes=count * 1_000_000, image_count=count)
+            )
     finally:
         engine.dispose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 
 from imgtree.adapters.system import Argon2PasswordHasher
 from imgtree.domain.model import Role, User
+from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
 from tests import imagegen
 from tests.conftest import App
 from tests.http.test_session_api import Browser, sign_up
@@ -610,6 +612,8 @@ def test_an_inactive_accounts_images_are_hidden_by_default(app: App) -> None:
     user_id, _, paths = public_paths(app)
     assert [app.client.simulate_get(p).status_code for p in paths] == [200, 200, 200]
     promote(app, user_id, active=False)
+    # A change made outside this worker (the CLI here) reaches its media cache within its TTL.
+    time.sleep(MEDIA_CACHE_TTL + 0.05)
     assert [app.client.simulate_get(p).status_code for p in paths] == [404, 404, 404]
     promote(app, user_id, active=True)
     assert [app.client.simulate_get(p).status_code for p in paths] == [200, 200, 200]

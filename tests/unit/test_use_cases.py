@@ -645,7 +645,7 @@ def test_upload_closes_the_processed_streams(world: World) -> None:
 
 
 def failing_commit_factory(world: World, error: BaseException) -> UnitOfWorkFactory:
-    return lambda: FailingCommitUow(MemoryUnitOfWork(world.store), error)
+    return lambda **_: FailingCommitUow(MemoryUnitOfWork(world.store), error)
 
 
 def test_a_failed_commit_deletes_the_blobs_and_propagates(world: World) -> None:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import BinaryIO, Protocol, Self
+from typing import BinaryIO, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -221,7 +221,11 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. `read_only=True` promises it writes nothing, so an adapter may
+        run it without write locks (SQLite: a deferred transaction that never blocks writers
+        nor waits for them)."""
+        ...
 
 
 # --- blob storage ----------------------------------------------------------------------------
@@ -264,6 +268,16 @@ class BlobStorage(Protocol):
 
     def public_url(self, key: str) -> str | None:
         """A URL serving the blob without the app (bucket or CDN); None when imgtree serves it."""
+        ...
+
+
+@runtime_checkable
+class LeftoverSweeper(Protocol):
+    """Optional for a BlobStorage: it can remove its own remains of interrupted writes, which
+    `iter_keys` never lists (e.g. the temp file of a put whose process was killed)."""
+
+    def sweep_leftovers(self, before: datetime) -> int:
+        """Remove such remains last modified before `before`; the number removed."""
         ...
 
 

@@ -437,5 +437,8 @@ class MemoryUnitOfWork:
             self.stats = _Stats(self._work)
 
 
-def memory_uow_factory(store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:
-    return lambda: MemoryUnitOfWork(store)
+def memory_uow_factory(store: MemoryStore) -> Callable[..., MemoryUnitOfWork]:
+    def make(*, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(store)  # serialisable either way
+
+    return make

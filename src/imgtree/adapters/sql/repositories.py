@@ -406,11 +406,12 @@ class SqlImageRepository(_Repository[Image]):
 
     def add(self, image: Image) -> None:
         if image.owner_id is not None and not image.deleted:
-            self._use(image.owner_id, image.size_bytes)
+            self._use(image.owner_id, image.size_bytes, 1)
         self._add(image)
 
-    def _use(self, owner_id: uuid.UUID, size: int) -> None:
-        """Move the owner's usage by `size`, refusing atomically past their quota.
+    def _use(self, owner_id: uuid.UUID, size: int, count: int) -> None:
+        """Move the owner's usage by `size` and live-image count by `count`, refusing
+        atomically past their quota.
 
         One conditional UPDATE: on Postgres concurrent uploads queue on the user's row lock
         and re-check the condition; SQLite serialises writers. Either way no two uploads can
@@ -418,15 +419,16 @@ class SqlImageRepository(_Repository[Image]):
         """
         used = users.c.used_bytes + size
         statement = users.update().where(users.c.id == owner_id)
-        if size > 0:
+        if count > 0:
             statement = statement.where(
                 or_(users.c.quota_bytes.is_(None), used <= users.c.quota_bytes)
             )
-            new_value: Any = used
-        else:
-            new_value = case((used < 0, 0), else_=used)
+        counted = users.c.image_count + count
         result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
-            statement.values(used_bytes=new_value)
+            statement.values(
+                used_bytes=case((used < 0, 0), else_=used),
+                image_count=case((counted < 0, 0), else_=counted),
+            )
         )
         if result.rowcount == 1:
             return
@@ -474,6 +476,11 @@ class SqlImageRepository(_Repository[Image]):
     def count_for_owner(
         self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
     ) -> int:
+        if album_id is None and not public_only:
+            # The whole gallery's total is kept on the user row (moved with every add and
+            # delete), so listing a large gallery does not count it on every page.
+            kept = select(users.c.image_count).where(users.c.id == owner_id)
+            return int(self._s.execute(kept).scalar() or 0)
         where = self._live_for(owner_id, album_id, public_only)
         count = select(func.count()).select_from(images).where(*where)
         return int(self._s.execute(count).scalar_one())
@@ -501,7 +508,7 @@ class SqlImageRepository(_Repository[Image]):
             select(images.c.owner_id, images.c.size_bytes).where(images.c.id == image_id)
         ).one()
         if owner.owner_id is not None:
-            self._use(owner.owner_id, -owner.size_bytes)  # deleting frees quota
+            self._use(owner.owner_id, -owner.size_bytes, -1)  # deleting frees quota
         seen = self._seen.get(image_id)
         if seen is not None:
             self._seen[image_id] = attrs.evolve(seen, deleted_at=at)

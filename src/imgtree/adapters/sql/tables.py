@@ -75,6 +75,8 @@ users = Table(
     Column("quota_bytes", BigInteger, nullable=True),
     # Bytes of the user's live images, kept in step by the image repository.
     Column("used_bytes", BigInteger, nullable=False, default=0, server_default="0"),
+    # Number of the user's live images, kept in step the same way (gallery totals).
+    Column("image_count", BigInteger, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

@@ -31,6 +31,7 @@ from imgtree.adapters.sql.repositories import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY_OPTION = "imgtree_read_only"
 POSTGRES_DRIVER = "postgresql+psycopg"
 
 
@@ -95,7 +96,10 @@ def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int, foreign_keys:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only units of work take no write lock: in WAL mode they neither block writers
+        # nor wait for them. Everything else takes the lock up front (see the module doc).
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -144,6 +148,16 @@ class SqlUnitOfWork:
             self._bind(self._session)
 
 
-def sql_uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+def sql_uow_factory(engine: Engine) -> Callable[..., SqlUnitOfWork]:
     sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
-    return lambda: SqlUnitOfWork(sessions)
+    # Same pool, tagged: the "begin" hook starts these transactions without a write lock.
+    readers = sessionmaker(
+        bind=engine.execution_options(**{READ_ONLY_OPTION: True}),
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+    def make(*, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(readers if read_only else sessions)
+
+    return make

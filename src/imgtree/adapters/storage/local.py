@@ -159,6 +159,29 @@ class LocalBlobStorage:
                 if key.startswith(prefix):
                     yield key
 
+    def sweep_leftovers(self, before: datetime) -> int:
+        """Remove temp files of puts that never finished (their process was killed mid-write:
+        a put that fails any other way removes its own) last modified before `before`.
+
+        A put still in flight keeps writing to its temp file, so keeps it recent; one stalled
+        past the grace period loses it and fails cleanly at the rename (StorageUnavailable).
+        """
+        cutoff = before.timestamp()
+        removed = 0
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if not (name.startswith(".") and name.endswith(_TEMP_SUFFIX)):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+                except OSError:
+                    continue  # gone already (renamed by its writer), or not ours to remove
+        return removed
+
     # --- internals --------------------------------------------------------------------------
 
     def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:

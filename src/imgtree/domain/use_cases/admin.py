@@ -45,7 +45,7 @@ class Admin:
     def stats(self, actor: User | None, *, days: int = 30) -> AdminStats:
         require_admin(actor)
         now = self.clock.now()
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             users, active = uow.users.counts()
             return AdminStats(
                 users=users,
@@ -65,7 +65,7 @@ class Admin:
         require_admin(actor)
         query = (query or "").strip()[:MAX_QUERY]
         page, limit = page_window(page, limit, self.paging)
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             total = uow.users.count_search(query)
             items = uow.users.search(query, offset=(page - 1) * limit, limit=limit)
         return Page(tuple(items), page, limit, total)
@@ -140,7 +140,7 @@ class Admin:
     ) -> Page[AuditEntry]:
         require_admin(actor)
         page, limit = page_window(page, limit, self.paging)
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             total = uow.audit.count()
             items = uow.audit.list(offset=(page - 1) * limit, limit=limit)
         return Page(tuple(items), page, limit, total)

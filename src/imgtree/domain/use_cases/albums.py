@@ -89,7 +89,7 @@ class Albums:
         return album
 
     def list(self, owner_id: uuid.UUID) -> list[AlbumSummary]:
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             return [
                 AlbumSummary(a, uow.images.count_for_owner(owner_id, album_id=a.id))
                 for a in uow.albums.list_for_owner(owner_id)
@@ -105,7 +105,7 @@ class Albums:
     ) -> AlbumView:
         """The album and a page of its images. Others see a public album's public images only."""
         page, limit = page_window(page, limit, self.paging)
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             album = uow.albums.get(album_id)
             if album is None:
                 raise NotFound("Album not found")

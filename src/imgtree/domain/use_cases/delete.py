@@ -48,7 +48,7 @@ class DeleteImage:
         """The live image the token would delete (for a confirmation page); deletes nothing."""
         if not token:
             raise Unauthenticated("A delete token is required")
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             image = uow.images.get(image_id)
         if image is None or image.deleted:
             raise NotFound("Image not found")

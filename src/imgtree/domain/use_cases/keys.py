@@ -84,7 +84,7 @@ class ListApiKeys:
     uow: UnitOfWorkFactory
 
     def __call__(self, user_id: uuid.UUID) -> list[ApiKey]:
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             return uow.api_keys.list_for_user(user_id)
 
 
@@ -119,18 +119,23 @@ class AuthenticateApiKey:
         if parts is None:
             raise Unauthenticated("Invalid API key")
         prefix, full = parts
-        with self.uow() as uow:
+        # Every API request authenticates: read without a write lock, and write only when
+        # the last-used stamp is due (at most once a minute per key).
+        with self.uow(read_only=True) as uow:
             key = uow.api_keys.get_by_prefix(prefix)
             if key is None or not self.hasher.verify(full, key.secret_hash) or not key.active:
                 raise Unauthenticated("Invalid API key")
             user = uow.users.get(key.user_id)
-            if user is None:
-                raise Unauthenticated("Invalid API key")
-            if not user.active:
-                raise AccountInactive("Account inactive")
-            now = self.clock.now()
-            if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-                key = attrs.evolve(key, last_used_at=now)
-                uow.api_keys.update(key)
-                uow.commit()
-            return AuthenticatedKey(user=user, key=key)
+        if user is None:
+            raise Unauthenticated("Invalid API key")
+        if not user.active:
+            raise AccountInactive("Account inactive")
+        now = self.clock.now()
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+            with self.uow() as uow:
+                current = uow.api_keys.get(key.id)  # fresh: the update writes only the stamp
+                if current is not None:
+                    key = attrs.evolve(current, last_used_at=now)
+                    uow.api_keys.update(key)
+                    uow.commit()
+        return AuthenticatedKey(user=user, key=key)

@@ -11,13 +11,17 @@ from imgtree.domain.model import Image, Page
 from imgtree.domain.policies import PagePolicy
 from imgtree.domain.ports import UnitOfWorkFactory
 
+MAX_PAGE = 1_000_000  # bounds the offset: a huge page would overflow the database's integers
+
 
 def page_window(page: int | None, limit: int | None, policy: PagePolicy) -> tuple[int, int]:
-    """Validate paging: page >= 1; limit defaults, and is capped at the policy's maximum."""
+    """Validate paging: 1 <= page <= MAX_PAGE; limit defaults, and is capped at the maximum."""
     page = 1 if page is None else page
     limit = policy.default_limit if limit is None else limit
     if page < 1:
         raise InvalidInput("page must be >= 1")
+    if page > MAX_PAGE:
+        raise InvalidInput(f"page must be <= {MAX_PAGE}")
     if limit < 1:
         raise InvalidInput("limit must be >= 1")
     return page, min(limit, policy.max_limit)
@@ -37,7 +41,7 @@ class ListImages:
         album_id: uuid.UUID | None = None,
     ) -> Page[Image]:
         page, limit = page_window(page, limit, self.policy)
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             total = uow.images.count_for_owner(owner_id, album_id=album_id)
             items = uow.images.list_for_owner(
                 owner_id, offset=(page - 1) * limit, limit=limit, album_id=album_id

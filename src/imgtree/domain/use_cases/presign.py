@@ -269,7 +269,7 @@ class CompleteUploads:
             raise InvalidInput(INVALID_TOKEN)
         now = self.clock.now()
         owner_id = uploader.user.id if uploader.user else None
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             pending = uow.pending_uploads.get_by_completion_hash(self.hasher.hash(token))
             # Another account's token is indistinguishable from a wrong one.
             if (

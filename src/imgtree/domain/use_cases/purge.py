@@ -3,7 +3,9 @@
 - pending uploads that expired (their raw objects and rows; completed ones just the row);
 - soft-deleted images older than the retention (their blobs, then the row);
 - orphan blobs, older than a grace period, that no row references: what a crash between
-  "blob written" and "row committed" leaves behind (blob first, row second).
+  "blob written" and "row committed" leaves behind (blob first, row second);
+- leftovers of writes interrupted by a crash (a local temp file), older than the grace
+  period, where the storage can find them (`LeftoverSweeper`).
 
 The grace period is what makes it safe beside live traffic: an upload in flight has written
 its blobs seconds ago and is not touched.
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from imgtree.domain.ports import BlobStorage, Clock, UnitOfWorkFactory
+from imgtree.domain.ports import BlobStorage, Clock, LeftoverSweeper, UnitOfWorkFactory
 
 BATCH = 500
 
@@ -54,7 +56,7 @@ class Purge:
     def _expired_uploads(self, before: datetime) -> int:
         count = 0
         while True:
-            with self.uow() as uow:
+            with self.uow(read_only=True) as uow:
                 stale = uow.pending_uploads.list_stale(before, limit=BATCH)
             if not stale:
                 return count
@@ -70,7 +72,7 @@ class Purge:
     def _deleted_images(self, before: datetime) -> int:
         count = 0
         while True:
-            with self.uow() as uow:
+            with self.uow(read_only=True) as uow:
                 gone = uow.images.list_deleted_before(before, limit=BATCH)
             if not gone:
                 return count
@@ -94,13 +96,15 @@ class Purge:
                 with contextlib.suppress(Exception):
                     self.storage.delete(key)
                     count += 1
+        if isinstance(self.storage, LeftoverSweeper):
+            count += self.storage.sweep_leftovers(before)
         return count
 
     def _referenced(self, prefix: str, key: str) -> bool:
         owner = _uuid_of(key)
         if owner is None:
             return False
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             if prefix == "uploads/":
                 return uow.pending_uploads.get(owner) is not None
             image = uow.images.get(owner)

@@ -91,7 +91,7 @@ class SignIn:
         # from many addresses.
         EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="login-ip")
         EnforceRateLimit(self.limiter, self.policy.login_per_account)(email, scope="login-email")
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             user = uow.users.get_by_email(email)
         if user is None or user.password_hash is None:
             self.passwords.verify(password[:MAX_PASSWORD_LENGTH], _DUMMY_HASH)
@@ -162,19 +162,25 @@ class AuthenticateSession:
         if not token or len(token) > 200:
             raise Unauthenticated("Not signed in")
         now = self.clock.now()
-        with self.uow() as uow:
-            session = uow.sessions.get_by_token_hash(self.hasher.hash(token))
+        token_hash = self.hasher.hash(token)
+        with self.uow(read_only=True) as uow:
+            session = uow.sessions.get_by_token_hash(token_hash)
             if session is None or not session.valid(now):
                 raise Unauthenticated("Not signed in")
             user = uow.users.get(session.user_id)
-            if user is None:
-                raise Unauthenticated("Not signed in")
-            if not user.active:
-                raise AccountInactive("Account inactive")
-            if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
-                # Sliding expiry, written at most once a minute.
+        if user is None:
+            raise Unauthenticated("Not signed in")
+        if not user.active:
+            raise AccountInactive("Account inactive")
+        if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
+            # Sliding expiry, written at most once a minute (re-read: a sign-out may have
+            # landed in between, and must not be undone).
+            with self.uow() as uow:
+                current = uow.sessions.get_by_token_hash(token_hash)
+                if current is None or not current.valid(now):
+                    raise Unauthenticated("Not signed in")
                 session = attrs.evolve(
-                    session,
+                    current,
                     last_seen_at=now,
                     expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
                 )

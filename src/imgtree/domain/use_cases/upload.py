@@ -126,7 +126,7 @@ class UploadImages:
 
     def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
         """NotFound unless the album exists and belongs to the uploader (guests have none)."""
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             album = uow.albums.get(album_id)
         if album is None or uploader.user is None or album.owner_id != uploader.user.id:
             raise NotFound("Album not found")
@@ -139,7 +139,7 @@ class UploadImages:
         """
         if user is None:
             return
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             current = uow.users.get(user.id)
         if current is None or current.quota_bytes is None:
             return

@@ -20,7 +20,7 @@ class ViewImage:
 
     def __call__(self, slug: str, *, viewer_id: uuid.UUID | None = None) -> Image:
         """The live image; a private one only for its owner. Anything else is NotFound."""
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             image = uow.images.get_by_slug(slug)
             if image is None or image.deleted:
                 raise NotFound("Image not found")

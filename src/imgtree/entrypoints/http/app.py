@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import falcon
 import falcon.media
@@ -16,7 +17,9 @@ from imgtree.entrypoints.http.admin.resources import (
     UserResource,
     UsersResource,
 )
+from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
     DeleteFormResource,
@@ -41,6 +44,8 @@ from imgtree.entrypoints.http.v1.upload import UploadResource
 from imgtree.entrypoints.http.web.pages import register_pages
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+# How long a worker may keep serving a public image after it was deleted or hidden elsewhere.
+MEDIA_CACHE_TTL = 1.0
 
 
 class SecurityHeaders:
@@ -56,14 +61,36 @@ class SecurityHeaders:
             resp.set_header("Cache-Control", "no-store")
 
 
+class ForgetMediaOnChange:
+    """A successful delete or edit (of an image, an album, an account) empties this worker's
+    media caches, so the worker that made a change never serves the old state."""
+
+    def __init__(self, *caches: TtlCache[str, Any]) -> None:
+        self._caches = caches
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        changed = req.method in ("DELETE", "PATCH") or req.path.startswith("/delete/")
+        if changed and req_succeeded:
+            for cache in self._caches:
+                cache.clear()
+
+
 def create_app(container: Container) -> falcon.App:
     settings = container.settings()
-    app = falcon.App(middleware=[SecurityHeaders()], cors_enable=False)
+    media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL)
+    thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL)
+    app = falcon.App(
+        middleware=[SecurityHeaders(), ForgetMediaOnChange(media_cache, thumb_cache)],
+        cors_enable=False,
+    )
     app.req_options.strip_url_path_trailing_slash = True
     # The multipart parser streams parts; these bound what a hostile body can make us hold.
     multipart = falcon.media.MultipartFormHandler()
     multipart.parse_options.max_body_part_count = 64
-    multipart.parse_options.max_body_part_headers_size = 8192
+    # 32 KiB of headers per part: room for absurd file names (cleaned to 255 characters).
+    multipart.parse_options.max_body_part_headers_size = 32 * 1024
     app.req_options.media_handlers[falcon.MEDIA_MULTIPART] = multipart
     errors.install(app)
 
@@ -104,6 +131,7 @@ def create_app(container: Container) -> falcon.App:
     app.add_route(
         "/api/v1/images/{image_id}", ImageResource(delete_image=delete_image, guards=guards)
     )
+    app.add_route("/api/v1/openapi.json", OpenApiResource(settings.base_url))
     app.add_route(
         "/delete/{image_id}", DeleteFormResource(delete_image=delete_image, guards=guards)
     )
@@ -120,13 +148,9 @@ def create_app(container: Container) -> falcon.App:
     app.add_route("/api/admin/audit", AuditResource(admin, auth))
     viewer = guard.viewer_id
     app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer))
-    app.add_route(
-        "/media/{filename}", MediaResource(view_image=view_image, storage=storage, viewer=viewer)
-    )
-    app.add_route(
-        "/media/thumb/{filename}",
-        MediaResource(view_image=view_image, storage=storage, viewer=viewer, thumb=True),
-    )
+    media = {"view_image": view_image, "storage": storage, "viewer": viewer}
+    app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
+    app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     app.add_static_route("/static", str(STATIC_DIR))
     register_pages(app, urls=urls, authenticate_session=container.authenticate_session())
     return app

@@ -20,6 +20,7 @@ from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
@@ -107,10 +108,23 @@ class MediaResource:
     storage: BlobStorage
     viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
     thumb: bool = False
+    # Public images looked up for anonymous visitors: (image, blob size) by file name.
+    cache: TtlCache[str, tuple[Image, int]] | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
-        image = self._image(filename, self.viewer(req))
-        key = image.thumb_key if self.thumb else image.storage_key
+        viewer_id = self.viewer(req)
+        cacheable = self.cache is not None and viewer_id is None
+        hit = self.cache.get(filename) if cacheable and self.cache is not None else None
+        if hit is not None:
+            image, size = hit
+        else:
+            image = self._image(filename, viewer_id)
+            info = self.storage.stat(self._key(image))
+            if info is None:
+                raise NotFound("Image not found")
+            size = info.size
+            if cacheable and image.is_public and self.cache is not None:
+                self.cache.put(filename, (image, size))
         content_type = image.thumb_content_type if self.thumb else image.content_type
         etag = f'"{image.id.hex}{"t" if self.thumb else ""}"'
         self._headers(resp, image, content_type, etag)
@@ -120,11 +134,12 @@ class MediaResource:
             resp.status = falcon.HTTP_304
             return
         resp.content_type = content_type.value
-        info = self.storage.stat(key)
-        if info is None:
-            raise NotFound("Image not found")
-        stream = self.storage.open(key)
-        size = info.size
+        try:
+            stream = self.storage.open(self._key(image))
+        except KeyError:  # purged since it was looked up
+            if self.cache is not None:
+                self.cache.discard(filename)
+            raise NotFound("Image not found") from None
         byte_range = self._range(req, etag, size)
         if byte_range is None:
             resp.stream, resp.content_length = stream, size
@@ -134,6 +149,9 @@ class MediaResource:
         resp.content_range = (start, end, size)
         resp.stream = _Window(stream, start, end - start + 1)
         resp.content_length = end - start + 1
+
+    def _key(self, image: Image) -> str:
+        return image.thumb_key if self.thumb else image.storage_key
 
     on_head = on_get
 

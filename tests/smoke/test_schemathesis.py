@@ -1,0 +1,163 @@
+"""Property-based conformance: schemathesis against a real `imgtree serve` and its own
+/api/v1/openapi.json.
+
+Boots gunicorn on SQLite + local disk with rate limits out of the way, creates an admin and an
+API key with the CLI and a session through the API, then, for every JSON API operation
+(/api/...), generates requests from the document (valid ones, and invalid ones the server must
+refuse cleanly) and checks each response: never a 5xx, and status, Content-Type, headers and
+body exactly as documented. Bounded (a few examples per operation, derandomized, ~60 s in all)
+so it stays deterministic enough for CI.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.smoke.servers import base_env, cli, serve
+
+pytestmark = pytest.mark.smoke
+
+PASSWORD = "correct horse battery"
+BUDGET_SECONDS = 60.0
+MAX_EXAMPLES = 12  # per operation and generation mode
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("schemathesis")
+    env = base_env(
+        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
+        IMGTREE_MEDIA_DIR=str(root / "media"),
+        IMGTREE_RATE_LIMIT_PER_MINUTE="1000000",
+        IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="1000000",
+        IMGTREE_MAX_UPLOAD_BYTES=str(1024 * 1024),
+    )
+    cli(env, "migrate")
+    log = root / "server.log"
+    with serve(env, log) as base:
+        env = {**env, "IMGTREE_BASE_URL": base}
+        cli(env, "users", "create", "admin@example.com", "--password", PASSWORD, "--admin")
+        key = cli(env, "keys", "create", "--email", "admin@example.com", "--name", "st")
+        login = requests.post(
+            f"{base}/api/auth/login",
+            json={"email": "admin@example.com", "password": PASSWORD},
+            timeout=30,
+        )
+        assert login.status_code == 200, login.text
+        yield {
+            "base": base,
+            "key": key.strip().splitlines()[-1],
+            "cookie": login.cookies["imgtree_session"],
+            "csrf": login.json()["csrf_token"],
+            "log": log,
+        }
+
+
+def _operations(base: str) -> list[Any]:
+    schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json", timeout=30)
+    # The JSON API surfaces (v1, session, guest, admin); not the HTML pages or media.
+    schema = schema.include(path_regex=r"^/api/")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # Signing out ends the session the other operations use: last.
+    return sorted(operations, key=lambda op: op.label == "POST /api/auth/logout")
+
+
+def _run_operation(
+    operation: Any,
+    mode: GenerationMode,
+    auth: dict[str, Any],
+    deadline: float,
+    session: requests.Session,
+    statuses: dict[int, int],
+) -> int:
+    """Run one operation's examples; returns how many were sent. Raises on a failed check."""
+    sent = 0
+    strategy = operation.as_strategy(
+        mode,
+        headers={"Authorization": f"Bearer {auth['key']}", "X-CSRF-Token": auth["csrf"]},
+        cookies={"imgtree_session": auth["cookie"]},
+    )
+
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(case=strategy)
+    def check(case: Any) -> None:
+        nonlocal sent
+        if sent and time.monotonic() > deadline:
+            return  # over budget: one example per operation, no more
+        sent += 1
+        response = case.call_and_validate(session=session, checks=CHECKS, timeout=30)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    check()
+    return sent
+
+
+def test_api_conforms_to_its_openapi_document(server: dict[str, Any]) -> None:
+    operations = _operations(server["base"])
+    assert len(operations) >= 30
+    started = time.monotonic()
+    deadline = started + BUDGET_SECONDS
+    failures: list[str] = []
+    sent: dict[str, int] = {}
+    statuses: dict[int, int] = {}
+    with requests.Session() as session:
+        # Keep no cookies: a signup or login would otherwise replace our session's cookie.
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        for operation in operations:
+            if operation.label == "POST /api/auth/logout":
+                # Proof the session operations above ran signed in (none signed us out).
+                me = session.get(
+                    f"{server['base']}/api/auth/me",
+                    cookies={"imgtree_session": server["cookie"]},
+                    timeout=30,
+                )
+                assert me.status_code == 200, me.text
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                label = f"{operation.label} [{mode.value}]"
+                try:
+                    sent[label] = _run_operation(
+                        operation, mode, server, deadline, session, statuses
+                    )
+                except hypothesis.errors.Unsatisfiable:
+                    # Nothing to make invalid: no parameters and no body.
+                    assert mode is GenerationMode.NEGATIVE, label
+                except (Exception, BaseExceptionGroup) as exc:  # failed checks: reported together
+                    failures.append(f"{label}: {exc}")
+    print(f"{sum(sent.values())} requests in {time.monotonic() - started:.1f} s: {statuses}")
+    log = Path(server["log"]).read_text()
+    assert not failures, "\n\n".join(failures) + f"\n\nserver log:\n{log[-4000:]}"
+    assert "Traceback" not in log, log[-4000:]
+    assert all(sent.values()), [label for label, n in sent.items() if not n]
