@@ -528,6 +528,18 @@ CASES: list[tuple[str, str, str, int, Call]] = [
             "/api/v1/upload", body=b"x", headers={**w.key, "Content-Type": "text/plain"}
         ),
     ),
+    (
+        # falcon.testing sends no Content-Length for an empty body, as with a chunked request.
+        "upload-multipart-without-length",
+        "/api/v1/upload",
+        "POST",
+        411,
+        lambda w: w.client.simulate_post(
+            "/api/v1/upload",
+            body=b"",
+            headers={**w.key, "Content-Type": "multipart/form-data; boundary=x"},
+        ),
+    ),
     ("upload-no-files", "/api/v1/upload", "POST", 400, lambda w: w.upload()),
     (
         "upload-bad-album",

@@ -638,6 +638,7 @@ _ERROR_MEANING = {
     403: "Forbidden: account inactive, missing CSRF token, wrong token or role.",
     404: "Not found (or not yours).",
     409: "Conflict.",
+    411: "Length required: a multipart body must carry Content-Length (not chunked).",
     413: "Too large: file, request body or storage quota.",
     415: "Unsupported media type (request Content-Type or image type).",
     416: "Range not satisfiable.",
@@ -669,7 +670,7 @@ def _error_response(status: int, schema: str = "Error", *, rate: bool = False) -
 
 RESPONSES: dict[str, Any] = {
     f"Error{status}": _error_response(status)
-    for status in (400, 401, 403, 404, 409, 413, 415, 416, 422, 429, 500, 503)
+    for status in (400, 401, 403, 404, 409, 411, 413, 415, 416, 422, 429, 500, 503)
 }
 
 
@@ -806,10 +807,13 @@ UPLOAD_MULTIPART = {
 }
 
 
-def _upload_results(*, auth: bool) -> dict[str, Any]:
+def _upload_results(*, auth: bool, multipart: bool = False) -> dict[str, Any]:
     """An upload (multipart, JSON or complete): 200 when any file landed, else the first
-    failure's status with every file's failure."""
+    failure's status with every file's failure. A multipart body without Content-Length
+    is 411."""
     plain = (401, 403, 429) if auth else (403, 429)
+    if multipart:
+        plain = (*plain, 411)
     return {
         "200": ok("UploadResponse", "At least one file landed.", rate=True),
         **errors(*plain, upload=(400, 404, 413, 415, 422), rate=True),
@@ -833,7 +837,7 @@ def _v1_paths() -> dict[str, Any]:
                 V1,
                 "upload",
                 "Upload images (multipart, repeat `file`; or JSON base64, one image)",
-                _upload_results(auth=True),
+                _upload_results(auth=True, multipart=True),
                 security=BEARER,
                 body={
                     **UPLOAD_MULTIPART,
@@ -1165,7 +1169,7 @@ def _session_paths() -> dict[str, Any]:
                 SESSION,
                 "sessionUpload",
                 "Signed-in multipart upload (`files`, optional albumId, isPublic)",
-                _upload_results(auth=True),
+                _upload_results(auth=True, multipart=True),
                 security=SESSION_WRITE,
                 body={"multipart/form-data": {"schema": ref("SessionUploadMultipart")}},
             )
@@ -1198,7 +1202,7 @@ def _session_paths() -> dict[str, Any]:
                 GUEST,
                 "guestUpload",
                 "Upload without an account (own size and rate limits)",
-                _upload_results(auth=False),
+                _upload_results(auth=False, multipart=True),
                 security=NONE,
                 body={"multipart/form-data": {"schema": ref("GuestUploadMultipart")}},
                 description="403 when guest uploads are disabled on this instance.",
