@@ -676,6 +676,11 @@ def insert_images(database_url: str, email: str, count: int) -> None:
                 .where(users.c.id == owner)
                 .values(used_bytes=count * 1_000_000, image_count=count)
             )
+        # Fresh planner statistics after a bulk load, as autovacuum would give a live table.
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE images")
+                conn.exec_driver_sql("ANALYZE users")
     finally:
         engine.dispose()
 

@@ -6,3 +6,7 @@ f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. os.getenv("BENCH_BOUNDARY")
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
+-- One upload per connection, as independent clients (ShareX, browsers, scripts) send them:
+-- gunicorn keeps a keep-alive connection on the worker that accepted it, so 8 long-lived
+-- connections would measure how they happened to be spread, not what 2 workers can do.
+wrk.headers["Connection"] = "close"

@@ -141,7 +141,7 @@ Index(
     images.c.owner_id,
     images.c.deleted_at,
     images.c.created_at.desc(),
-    images.c.id,
+    images.c.id.desc(),  # the listing's tie-break order too, or Postgres sorts every row
 )
 # ON DELETE SET NULL from albums / api_keys must not scan every image.
 Index(None, images.c.album_id)
