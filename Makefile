@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit format clean bench
+.PHONY: install run test lint unit format clean bench soak
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: install
 		else echo "bench: wrk/nginx missing and cannot apt-get them; continuing without" >&2; fi; \
 	fi
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The 5-minute mixed-traffic soak (4 workers on Postgres, loopback only); `make test` runs a
+# 12-second version of the same test. Figures: docs/reliability.md.
+soak: install
+	IMGTREE_SOAK_SECONDS=$${IMGTREE_SOAK_SECONDS:-300} $(BIN)/pytest tests/smoke/test_soak.py -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
