@@ -535,3 +535,33 @@ def test_apng_whose_frame_count_disagrees_is_invalid() -> None:
     lied = data[:at] + body + zlib.crc32(b"acTL" + body).to_bytes(4, "big") + data[at + 12 :]
     with pytest.raises(InvalidImage, match="frame count"):
         PillowImageProcessor().process(io.BytesIO(lied))
+
+
+@pytest.mark.parametrize("window", [2, 3, 7, 64])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_streamed_rewrite_does_not_depend_on_the_read_window(
+    monkeypatch: pytest.MonkeyPatch, fmt: str, window: int
+) -> None:
+    # JPEG and PNG are rewritten from the upload file through a bounded window: markers,
+    # fill bytes and 0xFF bytes at window edges must give the same result as one big window.
+    import tempfile
+
+    from imgtree.adapters.imaging import stream
+
+    out = io.BytesIO()
+    exif = imagegen.exif_block(orientation=6, gps=True)
+    imagegen.picture(96, 64).save(out, fmt, exif=exif)
+    data = out.getvalue()
+    if fmt == "JPEG":  # fill bytes before a marker, then a comment to drop
+        data = data[:2] + b"\xff" * 9 + data[2:]
+    data += HTML_TAIL
+    expected = PillowImageProcessor().process(io.BytesIO(data)).published.read()
+    monkeypatch.setattr(stream, "CHUNK", window)
+    with tempfile.TemporaryFile() as source:  # disk-backed, the image not at offset 0
+        source.write(b"junk" + data)
+        source.seek(4)
+        done = PillowImageProcessor().process(source)
+    assert done.published.read() == expected
+    assert done.published_size == len(expected)
+    with pytest.raises(InvalidImage, match="truncated"):
+        PillowImageProcessor().process(io.BytesIO(data[: len(data) // 2]))

@@ -1,9 +1,10 @@
 """What the container-level rewriters share: their result type and their error.
 
-The rewriters (`jpeg`, `png`, `gif`, `webp`) work on bytes only, without Pillow. They walk
-the file's own structure, copy what is needed to decode and display it, drop metadata and
-anything after the format's end marker, and reject files that are structurally broken or
-truncated. Pixel data is never decoded here; `pillow` does that on the rewritten bytes.
+The rewriters (`jpeg`, `png`, `gif`, `webp`) work without Pillow; `jpeg` and `png` also
+plan their output from a file read in bounded windows (`stream`). They walk the file's own
+structure, copy what is needed to decode and display it, drop metadata and anything after
+the format's end marker, and reject files that are structurally broken or truncated. Pixel
+data is never decoded here; `pillow` does that on the rewritten file.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import struct
 
-from imgtree.adapters.imaging import exif
+from imgtree.adapters.imaging import exif, stream
 from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
 
 SIGNATURE = b"\xff\xd8\xff"
@@ -36,8 +36,8 @@ _ICC_HEADER = b"ICC_PROFILE\x00"  # then chunk number and chunk count, one byte 
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
-def _segment(code: int, payload: bytes | memoryview) -> bytes:
-    return bytes((0xFF, code)) + struct.pack(">H", len(payload) + 2) + bytes(payload)
+def _segment(code: int, payload: bytes) -> bytes:
+    return bytes((0xFF, code)) + struct.pack(">H", len(payload) + 2) + payload
 
 
 def _jfif_without_thumbnail(payload: bytes) -> bytes | None:
@@ -49,16 +49,25 @@ def _jfif_without_thumbnail(payload: bytes) -> bytes | None:
 
 
 def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
-    """Rewrite a JPEG as described in the module docstring; raise ContainerError if broken."""
-    if not data.startswith(SIGNATURE):
+    """Rewrite a JPEG held in memory; see `plan`."""
+    planned = plan(stream.reader_for(data), max_icc=max_icc)
+    return Rewritten(data=stream.materialise(planned, data), orientation=planned.orientation)
+
+
+def plan(src: stream.Reader, *, max_icc: int = MAX_ICC_BYTES) -> stream.Plan:
+    """Plan the rewrite described in the module docstring; raise ContainerError if broken.
+
+    The source is read through `src` in bounded windows; the kept segments and the
+    entropy-coded data are planned as ranges of the source, never copied here.
+    """
+    n = src.size
+    if not src.startswith(SIGNATURE, 0, n):
         raise ContainerError("not a JPEG file")
-    view = memoryview(data)
-    n = len(data)
     pos = 2
-    body: list[bytes | memoryview] = []  # decoding segments, in their original order
+    body: list[stream.Piece] = []  # decoding segments, in their original order
     jfif: bytes | None = None
-    adobe: memoryview | None = None
-    icc: list[memoryview] = []
+    adobe: tuple[int, int] | None = None
+    icc: list[tuple[int, int]] = []
     icc_size = 0
     orientation = 1
     exif_seen = False
@@ -67,13 +76,12 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
     while True:
         if pos >= n:
             raise ContainerError("JPEG is truncated (no end-of-image marker)")
-        if data[pos] != 0xFF:
+        if src.take(pos, 1)[0] != 0xFF:
             raise ContainerError("JPEG segment structure is broken")
-        while pos < n and data[pos] == 0xFF:  # fill bytes may precede any marker
-            pos += 1
+        pos = src.skip(pos, 0xFF)  # fill bytes may precede any marker
         if pos >= n:
             raise ContainerError("JPEG is truncated (no end-of-image marker)")
-        code = data[pos]
+        code = src.take(pos, 1)[0]
         pos += 1
         if code == _EOI:
             break
@@ -83,13 +91,13 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
             raise ContainerError("JPEG segment structure is broken")
         if pos + 2 > n:
             raise ContainerError("JPEG is truncated")
-        (length,) = struct.unpack_from(">H", data, pos)
+        (length,) = struct.unpack(">H", src.take(pos, 2))
         end = pos + length
         if length < 2:
             raise ContainerError("JPEG segment structure is broken")
         if end > n:
             raise ContainerError("JPEG is truncated")
-        segment = view[pos - 2 : end]
+        segment = (pos - 2, length + 2)
         start = pos + 2  # of the payload
         pos = end
         if code in _SOF:
@@ -100,31 +108,31 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
         elif code == _SOS:
             if not frame_seen:
                 raise ContainerError("JPEG scan comes before its frame header")
-            match = _SCAN_END.search(data, pos)
-            if match is None:
+            scan_end = src.search(_SCAN_END, pos)
+            if scan_end is None:
                 raise ContainerError("JPEG is truncated (no end-of-image marker)")
             body.append(segment)
-            body.append(view[pos : match.start()])
-            pos = match.start()
+            body.append((pos, scan_end - pos))
+            pos = scan_end
             scans += 1
         elif code == _APP0:
-            if jfif is None and data.startswith(b"JFIF\x00", start, end):
-                jfif = _jfif_without_thumbnail(data[start:end])
+            if jfif is None and src.startswith(b"JFIF\x00", start, end):
+                jfif = _jfif_without_thumbnail(src.take(start, end - start))
         elif code == _APP1:
             # Only the first EXIF block counts, as for browsers and Pillow.
-            if not exif_seen and data.startswith(b"Exif\x00\x00", start, end):
+            if not exif_seen and src.startswith(b"Exif\x00\x00", start, end):
                 exif_seen = True
-                orientation = exif.read_orientation(data[start + 6 : end])
+                orientation = exif.read_orientation(src.take(start + 6, end - start - 6))
         elif code == _APP2:
-            if data.startswith(_ICC_HEADER, start, end):
+            if src.startswith(_ICC_HEADER, start, end):
                 icc.append(segment)
                 icc_size += end - start - len(_ICC_HEADER) - 2
-        elif code == _APP14 and adobe is None and data.startswith(b"Adobe", start, end):
+        elif code == _APP14 and adobe is None and src.startswith(b"Adobe", start, end):
             adobe = segment
         # Everything else (other APPn, COM, JPGn, reserved markers) is dropped.
     if scans == 0:
         raise ContainerError("JPEG has no image data")
-    head: list[bytes | memoryview] = [b"\xff\xd8"]
+    head: list[stream.Piece] = [b"\xff\xd8"]
     if jfif is not None:
         head.append(jfif)
     if orientation != 1:
@@ -133,4 +141,4 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
         head.extend(icc)
     if adobe is not None:
         head.append(adobe)
-    return Rewritten(data=b"".join([*head, *body, b"\xff\xd9"]), orientation=orientation)
+    return stream.Plan(pieces=[*head, *body, b"\xff\xd9"], orientation=orientation)

@@ -8,7 +8,10 @@
    trailing bytes go, the EXIF orientation is kept as a one-tag EXIF block, truncation and
    broken structure are InvalidImage. Pixels are never re-encoded, so what is published has
    exactly the quality that was uploaded;
-3. open the *rewritten* bytes with Pillow (headers only) and check the pixel and frame limits
+   JPEG and PNG are streamed: read from the upload file through a bounded window and
+   written to a temporary file in chunks (`stream`), so memory does not grow with the
+   file; GIF and WebP (small files in practice) are rewritten in memory;
+3. open the *rewritten* file with Pillow (headers only) and check the pixel and frame limits
    before any pixel is decoded;
 4. decode every frame of the rewritten bytes (so what is published is what was verified)
    and make the thumbnail from the first frame in the same pass. JPEGs decode in draft mode:
@@ -25,14 +28,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import tempfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 import attrs
 from PIL import Image, ImageFile
 
-from imgtree.adapters.imaging import gif, jpeg, png, webp
+from imgtree.adapters.imaging import gif, jpeg, png, stream, webp
 from imgtree.adapters.imaging.container import (
     MAX_ICC_BYTES,
     ContainerError,
@@ -45,9 +47,10 @@ from imgtree.domain.model import ImageFormat
 from imgtree.domain.ports import ImageInfo, ProcessedImage
 
 THUMBNAIL_QUALITY = 85
-_SPOOL_MAX = 8 << 20  # results above this spill to a temporary file
 _SNIFF_BYTES = 16  # enough for every signature `sniff` knows (WebP needs 12)
 _REDUCING_GAP = 2.0
+# rewritten from the upload file to a temporary file in bounded chunks (see `stream`)
+_STREAMED = frozenset({ImageFormat.JPEG, ImageFormat.PNG})
 _PILLOW_NAMES = {
     ImageFormat.JPEG: "JPEG",
     ImageFormat.PNG: "PNG",
@@ -79,6 +82,11 @@ def _decoding() -> Iterator[None]:
         raise InvalidImage("Image could not be decoded") from exc
 
 
+def _seekable(source: BinaryIO) -> bool:
+    seekable = getattr(source, "seekable", None)
+    return seekable is not None and bool(seekable())
+
+
 def _read_all(source: BinaryIO) -> bytes:
     # Sniff the magic bytes first: a file that is no image is refused without ever being
     # read into memory (it may be tens of MB, spooled on disk by the HTTP layer).
@@ -94,11 +102,7 @@ def _read_all(source: BinaryIO) -> bytes:
 def _spool(data: bytes) -> BinaryIO:
     # Above the spool threshold, write straight to a file: a SpooledTemporaryFile would
     # first copy all of `data` into a BytesIO and only then roll over to disk.
-    out: BinaryIO
-    if len(data) > _SPOOL_MAX:
-        out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-    else:
-        out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # type: ignore[assignment]  # noqa: SIM115
+    out = stream.temporary(len(data))
     out.write(data)
     out.seek(0)
     return out
@@ -182,22 +186,45 @@ class PillowImageProcessor:
             return self._info(im, fmt, frames)
 
     def process(self, source: BinaryIO) -> ProcessedImage:
-        data = _read_all(source)
-        fmt = sniff(data)
-        rewritten = self._rewrite(fmt, data)
-        del data  # only the rewritten bytes matter from here on
-        with _decoding(), self._open(rewritten.data, fmt) as im:
-            info = self._info(im, fmt, rewritten.frames)
-            icc = im.info.get("icc_profile")
-            thumb = self._verify_and_thumbnail(im, info)
-            thumbnail, thumbnail_format = self._encode_thumbnail(thumb, rewritten, icc)
-        if rewritten.orientation in (5, 6, 7, 8):
+        if not _seekable(source):
+            source = io.BytesIO(_read_all(source))
+        start = source.tell()
+        fmt = sniff(source.read(_SNIFF_BYTES) or b"")
+        source.seek(start)
+        if fmt in _STREAMED:
+            # Read through a bounded window and written chunk by chunk to a temporary
+            # file: neither the upload nor the rewritten file is held in memory whole.
+            reader = stream.Reader(source)
+            planned = self._plan(fmt, reader)
+            published = stream.write(planned, reader)
+            published_size = planned.size
+            orientation, frames = planned.orientation, planned.frames
+        else:
+            # GIF and WebP: small-file formats in practice, rewritten in memory.
+            data = _read_all(source)
+            rewritten = self._rewrite(fmt, data)
+            del data  # only the rewritten bytes matter from here on
+            published = _spool(rewritten.data)
+            published_size = len(rewritten.data)
+            orientation, frames = rewritten.orientation, rewritten.frames
+            del rewritten
+        try:
+            with _decoding(), self._open_file(published, fmt) as im:
+                info = self._info(im, fmt, frames)
+                icc = im.info.get("icc_profile")
+                thumb = self._verify_and_thumbnail(im, info)
+                thumbnail, thumbnail_format = self._encode_thumbnail(thumb, orientation, icc)
+            published.seek(0)
+        except BaseException:
+            published.close()
+            raise
+        if orientation in (5, 6, 7, 8):
             # Quarter turns: report the dimensions the picture is displayed at.
             info = attrs.evolve(info, width=info.height, height=info.width)
         return ProcessedImage(
             info=info,
-            published=_spool(rewritten.data),
-            published_size=len(rewritten.data),
+            published=published,
+            published_size=published_size,
             thumbnail=_spool(thumbnail),
             thumbnail_format=thumbnail_format,
         )
@@ -218,9 +245,22 @@ class PillowImageProcessor:
         except ContainerError as exc:
             raise InvalidImage(f"Image could not be decoded: {exc}") from exc
 
+    def _plan(self, fmt: ImageFormat, reader: stream.Reader) -> stream.Plan:
+        try:
+            if fmt is ImageFormat.JPEG:
+                return jpeg.plan(reader, max_icc=self.max_icc_bytes)
+            return png.plan(reader, max_icc=self.max_icc_bytes)
+        except LimitExceeded as exc:
+            raise InvalidImage(str(exc)) from exc
+        except ContainerError as exc:
+            raise InvalidImage(f"Image could not be decoded: {exc}") from exc
+
     def _open(self, data: bytes, fmt: ImageFormat) -> Image.Image:
+        return self._open_file(io.BytesIO(data), fmt)
+
+    def _open_file(self, file: BinaryIO, fmt: ImageFormat) -> Image.Image:
         # `formats` pins the decoder to the sniffed type: no other plugin gets a say.
-        return Image.open(io.BytesIO(data), formats=(_PILLOW_NAMES[fmt],))
+        return Image.open(file, formats=(_PILLOW_NAMES[fmt],))
 
     def _info(self, im: Image.Image, fmt: ImageFormat, frames: int | None) -> ImageInfo:
         width, height = im.size
@@ -267,9 +307,9 @@ class PillowImageProcessor:
         return thumb
 
     def _encode_thumbnail(
-        self, thumb: Image.Image, rewritten: Rewritten, icc: bytes | None
+        self, thumb: Image.Image, orientation: int, icc: bytes | None
     ) -> tuple[bytes, ImageFormat]:
-        upright = _UPRIGHT.get(rewritten.orientation)
+        upright = _UPRIGHT.get(orientation)
         if upright is not None:
             thumb = thumb.transpose(upright)
         thumb = _displayable(thumb)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from imgtree.adapters.imaging import exif
+from imgtree.adapters.imaging import exif, stream
 from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -48,27 +48,45 @@ def chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def _icc_fits(body: bytes, max_icc: int) -> bool:
-    # iCCP: profile name (1-79 bytes), NUL, compression method, zlib stream. Inflating at
-    # most max_icc + 1 bytes keeps a zip bomb from costing more than that.
-    name_end = body.find(b"\x00", 0, 80)
-    if name_end < 1 or name_end + 2 > len(body):
+def _icc_fits(src: stream.Reader, pos: int, n: int, max_icc: int) -> bool:
+    # iCCP at `pos`, `n` bytes: profile name (1-79 bytes), NUL, compression method, zlib
+    # stream. Inflating at most max_icc + 1 bytes keeps a zip bomb from costing more than
+    # that; the stream is fed a window at a time.
+    name_end = src.take(pos, min(n, 80)).find(b"\x00")
+    if name_end < 1 or name_end + 2 > n:
         return False
+    inflater = zlib.decompressobj()
+    size = 0
+    at, end = pos + name_end + 2, pos + n
     try:
-        profile = zlib.decompressobj().decompress(body[name_end + 2 :], max_icc + 1)
+        while at < end:
+            piece = src.take(at, min(end - at, stream.CHUNK))
+            size += len(inflater.decompress(piece, max_icc + 1 - size))
+            if size > max_icc:
+                return False
+            at += len(piece)
     except zlib.error:
         return False
-    return 0 < len(profile) <= max_icc
+    return 0 < size <= max_icc
 
 
 def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
-    """Rewrite a PNG as described in the module docstring; raise ContainerError if broken."""
-    if not data.startswith(SIGNATURE):
+    """Rewrite a PNG held in memory; see `plan`."""
+    planned = plan(stream.reader_for(data), max_icc=max_icc)
+    return Rewritten(data=stream.materialise(planned, data), orientation=planned.orientation)
+
+
+def plan(src: stream.Reader, *, max_icc: int = MAX_ICC_BYTES) -> stream.Plan:
+    """Plan the rewrite described in the module docstring; raise ContainerError if broken.
+
+    The source is read through `src` in bounded windows (CRCs are computed a window at a
+    time); kept chunks are planned as ranges of the source, never copied here.
+    """
+    n = src.size
+    if not src.startswith(SIGNATURE, 0, n):
         raise ContainerError("not a PNG file")
-    view = memoryview(data)
-    n = len(data)
     pos = len(SIGNATURE)
-    kept: list[bytes | memoryview] = []
+    kept: list[stream.Piece] = [SIGNATURE]
     orientation = 1
     exif_seen = False
     idat_seen = False
@@ -77,35 +95,36 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
     while True:
         if pos + 12 > n:
             raise ContainerError("PNG is truncated (no IEND chunk)")
-        length, kind = struct.unpack_from(">I4s", data, pos)
+        length, kind = struct.unpack(">I4s", src.take(pos, 8))
         if length > _MAX_CHUNK or not kind.isalpha():
             raise ContainerError("PNG chunk structure is broken")
         end = pos + 12 + length
         if end > n:
             raise ContainerError("PNG is truncated")
-        (crc,) = struct.unpack_from(">I", data, end - 4)
-        if zlib.crc32(view[pos + 4 : end - 4]) != crc:
+        (crc,) = struct.unpack(">I", src.take(end - 4, 4))
+        if src.crc32(pos + 4, length + 4) != crc:
             raise ContainerError(f"PNG chunk {kind.decode()} is corrupt (CRC mismatch)")
-        if not kept and kind != b"IHDR":
+        if len(kept) == 1 and kind != b"IHDR":
             raise ContainerError("PNG does not start with an IHDR chunk")
-        body = view[pos + 8 : end - 4]
-        whole = view[pos:end]
+        body = pos + 8  # `length` bytes
+        whole = (pos, length + 12)
         pos = end
         if kind in _KEEP:
             idat_seen = idat_seen or kind == b"IDAT"
-            if kind == b"acTL" and len(body) >= 4 and declared_frames is None:
-                (declared_frames,) = struct.unpack_from(">I", body)
+            if kind == b"acTL" and length >= 4 and declared_frames is None:
+                (declared_frames,) = struct.unpack(">I", src.take(body, 4))
             frame_controls += kind == b"fcTL"
             kept.append(whole)
             if kind == b"IEND":
                 break
         elif kind == b"iCCP":
-            if _icc_fits(bytes(body), max_icc):
+            if _icc_fits(src, body, length, max_icc):
                 kept.append(whole)
         elif kind == b"eXIf":
             if not exif_seen:
                 exif_seen = True
-                orientation = exif.read_orientation(exif.strip_exif_header(bytes(body)))
+                block = src.take(body, length)
+                orientation = exif.read_orientation(exif.strip_exif_header(block))
         elif not kind[0] & 0x20:  # bit 5 of the first letter clear: critical
             raise ContainerError(f"PNG has an unknown critical chunk {kind.decode()}")
     if not idat_seen:
@@ -116,6 +135,6 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
         raise ContainerError("APNG frame count does not match its header")
     if orientation != 1:
         # Right after IHDR: before the image data, where readers look for it.
-        kept.insert(1, chunk(b"eXIf", exif.orientation_only(orientation)))
+        kept.insert(2, chunk(b"eXIf", exif.orientation_only(orientation)))
     # Frames are left to Pillow to count: a default image outside the animation is one too.
-    return Rewritten(data=SIGNATURE + b"".join(kept), orientation=orientation)
+    return stream.Plan(pieces=kept, orientation=orientation)
