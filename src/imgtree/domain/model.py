@@ -33,9 +33,10 @@ class ImageFormat(enum.StrEnum):
 
     @property
     def extension(self) -> str:
-        return {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}[
-            self.value
-        ]
+        return _EXTENSIONS[self.value]
+
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
 
 def _valid_slug(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:

@@ -108,26 +108,28 @@ class MediaResource:
     storage: BlobStorage
     viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
     thumb: bool = False
-    # Public images looked up for anonymous visitors: (image, blob size) by file name.
-    cache: TtlCache[str, tuple[Image, int]] | None = None
+    # Public images looked up for anonymous visitors: (image, blob size, response headers)
+    # by file name.
+    cache: TtlCache[str, tuple[Image, int, list[tuple[str, str]]]] | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
         viewer_id = self.viewer(req)
         cacheable = self.cache is not None and viewer_id is None
         hit = self.cache.get(filename) if cacheable and self.cache is not None else None
         if hit is not None:
-            image, size = hit
+            image, size, headers = hit
         else:
             image = self._image(filename, viewer_id)
             info = self.storage.stat(self._key(image))
             if info is None:
                 raise NotFound("Image not found")
             size = info.size
+            headers = self._headers(image, self._content_type(image), self._etag(image))
             if cacheable and image.is_public and self.cache is not None:
-                self.cache.put(filename, (image, size))
-        content_type = image.thumb_content_type if self.thumb else image.content_type
-        etag = f'"{image.id.hex}{"t" if self.thumb else ""}"'
-        self._headers(resp, image, content_type, etag)
+                self.cache.put(filename, (image, size, headers))
+        content_type = self._content_type(image)
+        etag = self._etag(image)
+        resp.set_headers(headers)
         if req.if_none_match and any(
             str(tag) == etag.strip('"') or tag == "*" for tag in req.if_none_match
         ):
@@ -153,6 +155,12 @@ class MediaResource:
     def _key(self, image: Image) -> str:
         return image.thumb_key if self.thumb else image.storage_key
 
+    def _content_type(self, image: Image) -> ImageFormat:
+        return image.thumb_content_type if self.thumb else image.content_type
+
+    def _etag(self, image: Image) -> str:
+        return f'"{image.id.hex}{"t" if self.thumb else ""}"'
+
     on_head = on_get
 
     def _image(self, filename: str, viewer_id: uuid.UUID | None) -> Image:
@@ -167,18 +175,21 @@ class MediaResource:
         return image
 
     @staticmethod
-    def _headers(resp: falcon.Response, image: Image, content_type: ImageFormat, etag: str) -> None:
-        resp.set_header("ETag", etag)
-        resp.set_header("X-Content-Type-Options", "nosniff")
-        resp.set_header("Accept-Ranges", "bytes")
+    def _headers(image: Image, content_type: ImageFormat, etag: str) -> list[tuple[str, str]]:
+        """The media response's headers: built once per lookup, kept with it in the cache."""
         # A private image is its owner's alone: no shared cache may keep it.
         scope = "public" if image.is_public else "private"
-        resp.set_header("Cache-Control", f"{scope}, max-age={YEAR}, immutable")
-        resp.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
-        resp.set_header("Cross-Origin-Resource-Policy", "cross-origin")
-        resp.last_modified = image.created_at
         disposition_name = f"{image.slug}.{content_type.extension}"
-        resp.set_header("Content-Disposition", f'inline; filename="{disposition_name}"')
+        return [
+            ("ETag", etag),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Accept-Ranges", "bytes"),
+            ("Cache-Control", f"{scope}, max-age={YEAR}, immutable"),
+            ("Content-Security-Policy", "default-src 'none'; sandbox"),
+            ("Cross-Origin-Resource-Policy", "cross-origin"),
+            ("Last-Modified", falcon.dt_to_http(image.created_at)),
+            ("Content-Disposition", f'inline; filename="{disposition_name}"'),
+        ]
 
     @staticmethod
     def _range(req: falcon.Request, etag: str, size: int) -> tuple[int, int] | None:
