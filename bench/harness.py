@@ -42,17 +42,20 @@ Before/after figures come from the first full run of this harness (same machine,
 engineers' test suites sharing the CPU) and the run above.
 
 - **R3** (memory during a 50 MB upload): the processor used to read the whole file before
-  sniffing it. Fixed (`adapters/imaging/pillow.py`): the first bytes are sniffed from the
-  disk-spooled upload, so a 50 MB non-image costs 0.08× its size (was 1.00×). A real 50 MB
-  JPEG still costs ~2× its size: the JPEG container rewrite (`adapters/imaging/jpeg.py`)
-  holds the file and its output as bytes; streaming it over the spooled file is the
-  remaining work. With S3 the presign path moves none of the body through the app (R3-S3).
-- **R4** (media GET vs hello-world, 0.11 → ~0.4): every lookup began `BEGIN IMMEDIATE` on
-  SQLite, so readers queued on the write lock. Fixed: read-only units of work begin deferred
-  (`adapters/sql/uow.py`), and each worker keeps a media URL's lookup for 1 s
-  (`entrypoints/http/cache.py`; 0.81 → 0.19 ms per GET in-process). What remains is
-  per-request Python (routing, headers, the file open and sendfile through gunicorn's gthread
-  worker); nginx serving the same file shows the ceiling of a C server.
+  sniffing it, and the JPEG/PNG rewrites held the file and their output as bytes (~2× the
+  file). Fixed (`adapters/imaging/pillow.py`, `stream.py`): the first bytes are sniffed from
+  the disk-spooled upload, and JPEG/PNG are rewritten as a plan of source ranges copied in
+  256 KiB windows to a temp file that Pillow then decodes (draft mode for JPEG). A 50 MB
+  non-image costs ~0.08×; a 50 MB JPEG ~0.1× in a fresh worker, almost all of it Pillow's
+  draft decode of the thumbnail. A huge PNG still costs its full decode (no draft mode for
+  PNG). With S3 the presign path moves none of the body through the app (R3-S3).
+- **R4** (media GET vs hello-world, 0.11 → ~0.5): every lookup began `BEGIN IMMEDIATE` on
+  SQLite, so readers queued on the write lock; the storage resolved the path with pathlib
+  (5 `lstat`s) on every GET. Fixed: read-only units of work begin deferred
+  (`adapters/sql/uow.py`); each worker keeps a media URL's lookup and headers for 1 s
+  (`entrypoints/http/cache.py`); local storage checks the opened descriptor's real path
+  once. The handler is now ~0.04 ms above a trivial route in-process; what remains is
+  falcon/gunicorn per-request work around a sendfile (nginx shows a C server's ceiling).
 - **R6** (listing 100 of 100 000 images vs hello-world): SQLite 117 → ~12, Postgres 299 →
   ~15. Fixed: the gallery total is kept on the user row instead of counted per page (17 →
   3.6 ms in-process), and the listing index now has the query's exact order (`id DESC`;
