@@ -92,6 +92,7 @@ def test_storage_write_failure_is_a_clean_503(rig: Rig, failing_put: int) -> Non
     rig.storage.fail_puts = {failing_put}
     r = upload(rig.client, headers, imagegen.png(30, 20))
     assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "5"  # every file failed on a retryable error
     (item,) = r.json["images"]
     assert item["error"] == STORAGE_DOWN and item["status"] == 503
     # Compensation already removed the image blob when the thumbnail failed.

@@ -15,6 +15,7 @@ import sqlalchemy.exc
 from imgtree.domain import errors as e
 
 log = logging.getLogger("imgtree.http")
+RETRY_AFTER_SECONDS = "5"  # for 503s: a passing storage or database outage
 
 STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
     (e.RateLimited, 429),
@@ -63,7 +64,7 @@ def handle_domain_error(
     elif isinstance(ex, e.Unauthenticated):
         resp.set_header("WWW-Authenticate", 'Bearer realm="imgtree"')
     elif isinstance(ex, e.StorageUnavailable):
-        resp.set_header("Retry-After", "5")
+        resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
 
 
 def handle_unexpected(
@@ -81,7 +82,7 @@ def handle_database_down(
     (pre-ping) on a later request, so the process recovers without a restart."""
     log.warning("database unavailable on %s %s: %s", req.method, req.path, type(ex).__name__)
     resp.status = 503
-    resp.set_header("Retry-After", "5")
+    resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.media = error_body("Service temporarily unavailable, please retry")
 
 

@@ -6,13 +6,14 @@ import html
 from typing import Any
 
 import attrs
+import falcon
 
 from imgtree.domain.model import Album, ApiKey, Image, Page, User
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
-from imgtree.entrypoints.http.errors import status_of
+from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, status_of
 
 
 @attrs.frozen
@@ -89,6 +90,14 @@ def upload_result(urls: Urls, outcomes: list[UploadOutcome]) -> tuple[int, dict[
         return 200, {"success": True, "images": items}
     first = failures[0]
     return status_of(first.error), {"success": False, "error": first.error.message, "images": items}
+
+
+def respond_upload(resp: falcon.Response, urls: Urls, outcomes: list[UploadOutcome]) -> None:
+    """Write an upload response; when every file failed on a retryable error (503), say when
+    to retry, as any 503 does."""
+    resp.status, resp.media = upload_result(urls, outcomes)
+    if resp.status == 503:
+        resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
 
 
 def listed_image(urls: Urls, image: Image) -> dict[str, Any]:

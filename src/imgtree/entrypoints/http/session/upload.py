@@ -31,7 +31,7 @@ def upload_multipart(
         file_fields=FILE_FIELDS,
     )
     outcomes = run_upload(upload, uploader, parsed)
-    resp.status, resp.media = presenters.upload_result(urls, outcomes)
+    presenters.respond_upload(resp, urls, outcomes)
 
 
 @attrs.define

@@ -96,13 +96,13 @@ class PresignFlow:
         if token is None:
             raise InvalidInput("completion_token is required")
         outcomes = self.complete(uploader, [token])
-        resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
+        presenters.respond_upload(resp, self.urls, outcomes)
 
     def complete_batch(
         self, req: falcon.Request, resp: falcon.Response, uploader: Uploader
     ) -> None:
         outcomes = self.complete(uploader, token_list(read_json_object(req)))
-        resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
+        presenters.respond_upload(resp, self.urls, outcomes)
 
 
 Step = Callable[[PresignFlow, falcon.Request, falcon.Response, Uploader], None]

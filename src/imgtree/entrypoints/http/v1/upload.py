@@ -78,4 +78,4 @@ class UploadResource:
         outcomes = run_upload(
             upload=self.upload, uploader=Uploader(auth.user, auth.key.id), parsed=parsed
         )
-        resp.status, resp.media = presenters.upload_result(self.urls, outcomes)
+        presenters.respond_upload(resp, self.urls, outcomes)
