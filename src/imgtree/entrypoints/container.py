@@ -6,6 +6,8 @@ Resources receive use cases, never the container. Tests override providers, e.g.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dependency_injector import containers, providers
 
 from imgtree.adapters.imaging.pillow import PillowImageProcessor
@@ -51,6 +53,41 @@ from imgtree.domain.use_cases.sessions import (
 from imgtree.domain.use_cases.upload import UploadImages
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.settings import Settings
+
+
+def _upload_flow(
+    uow: providers.Provider[Any],
+    storage: providers.Provider[Any],
+    processor: providers.Provider[Any],
+    hasher: providers.Provider[Any],
+    clock: providers.Provider[Any],
+    random: providers.Provider[Any],
+    policy: providers.Provider[Any],
+) -> tuple[providers.Singleton[Any], providers.Singleton[Any], providers.Singleton[Any]]:
+    """Direct upload, presign and complete sharing one UploadImages (one policy)."""
+    upload = providers.Singleton(
+        UploadImages,
+        uow=uow,
+        storage=storage,
+        processor=processor,
+        hasher=hasher,
+        clock=clock,
+        random=random,
+        policy=policy,
+    )
+    presign = providers.Singleton(
+        PresignUploads,
+        uow=uow,
+        storage=storage,
+        uploads=upload,
+        hasher=hasher,
+        clock=clock,
+        random=random,
+    )
+    complete = providers.Singleton(
+        CompleteUploads, uow=uow, storage=storage, uploads=upload, hasher=hasher, clock=clock
+    )
+    return upload, presign, complete
 
 
 class Container(containers.DeclarativeContainer):
@@ -142,15 +179,15 @@ class Container(containers.DeclarativeContainer):
     authenticate_api_key = providers.Singleton(
         AuthenticateApiKey, uow=uow_factory, hasher=secret_hasher, clock=clock
     )
-    upload_images = providers.Singleton(
-        UploadImages,
-        uow=uow_factory,
-        storage=storage,
-        processor=image_processor,
-        hasher=secret_hasher,
-        clock=clock,
-        random=random,
-        policy=upload_policy,
+    # Accounts and guests upload through the same use cases; guests have their own policy.
+    upload_images, presign_uploads, complete_uploads = _upload_flow(
+        uow_factory, storage, image_processor, secret_hasher, clock, random, upload_policy
+    )
+    guest_upload_images, guest_presign_uploads, guest_complete_uploads = _upload_flow(
+        uow_factory, storage, image_processor, secret_hasher, clock, random, guest_upload_policy
+    )
+    receive_upload = providers.Singleton(
+        ReceiveUpload, uow=uow_factory, storage=storage, hasher=secret_hasher, clock=clock
     )
     list_images = providers.Singleton(ListImages, uow=uow_factory, policy=page_policy)
     delete_image = providers.Singleton(
@@ -168,26 +205,6 @@ class Container(containers.DeclarativeContainer):
     )
     enforce_rate_limit = providers.Singleton(
         EnforceRateLimit, limiter=rate_limiter, policy=rate_policy
-    )
-    presign_uploads = providers.Singleton(
-        PresignUploads,
-        uow=uow_factory,
-        storage=storage,
-        uploads=upload_images,
-        hasher=secret_hasher,
-        clock=clock,
-        random=random,
-    )
-    receive_upload = providers.Singleton(
-        ReceiveUpload, uow=uow_factory, storage=storage, hasher=secret_hasher, clock=clock
-    )
-    complete_uploads = providers.Singleton(
-        CompleteUploads,
-        uow=uow_factory,
-        storage=storage,
-        uploads=upload_images,
-        hasher=secret_hasher,
-        clock=clock,
     )
     purge = providers.Singleton(Purge, uow=uow_factory, storage=storage, clock=clock)
 
@@ -229,34 +246,6 @@ class Container(containers.DeclarativeContainer):
     sign_out = providers.Singleton(SignOut, uow=uow_factory, hasher=secret_hasher, clock=clock)
     change_password = providers.Singleton(
         ChangePassword, uow=uow_factory, passwords=password_hasher, clock=clock
-    )
-    # Guests upload through the same use cases with their own size limit and rate limit.
-    guest_upload_images = providers.Singleton(
-        UploadImages,
-        uow=uow_factory,
-        storage=storage,
-        processor=image_processor,
-        hasher=secret_hasher,
-        clock=clock,
-        random=random,
-        policy=guest_upload_policy,
-    )
-    guest_presign_uploads = providers.Singleton(
-        PresignUploads,
-        uow=uow_factory,
-        storage=storage,
-        uploads=guest_upload_images,
-        hasher=secret_hasher,
-        clock=clock,
-        random=random,
-    )
-    guest_complete_uploads = providers.Singleton(
-        CompleteUploads,
-        uow=uow_factory,
-        storage=storage,
-        uploads=guest_upload_images,
-        hasher=secret_hasher,
-        clock=clock,
     )
     guest_rate_limit = providers.Singleton(
         EnforceRateLimit, limiter=rate_limiter, policy=guest_rate_policy
