@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 import attrs
 import requests
 
+from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
+
 # --- /proc helpers --------------------------------------------------------------------------
 
 
@@ -384,6 +386,8 @@ class Soak:
                         self.report.verified += 1
                     else:
                         self.report.unexpected.append(f"bytes changed: {t.id}")
+            # Other workers may serve a just-deleted image for up to the media cache's TTL.
+            time.sleep(MEDIA_CACHE_TTL + 0.1)
             for t in self.gone.values():
                 r = s.get(t.direct_url, timeout=30)
                 if self._count("media_direct", r, (404,)):

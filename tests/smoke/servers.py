@@ -75,3 +75,19 @@ def serve(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def eventually_status(url: str, status: int, *, within: float | None = None) -> int:
+    """GET `url` until it answers `status` or `within` seconds pass; the last status seen.
+
+    Another worker may serve a just-deleted image for up to the media cache's TTL (see
+    imgtree.entrypoints.http.cache): a change is immediate only in the worker that made it.
+    """
+    from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
+
+    deadline = time.monotonic() + (MEDIA_CACHE_TTL + 1.0 if within is None else within)
+    while True:
+        got = requests.get(url, timeout=10).status_code
+        if got == status or time.monotonic() >= deadline:
+            return got
+        time.sleep(0.1)

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests import imagegen
-from tests.smoke.servers import base_env, cli, serve
+from tests.smoke.servers import base_env, cli, eventually_status, serve
 
 pytestmark = pytest.mark.smoke
 
@@ -103,7 +103,7 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     assert confirm.status_code == 200 and "Delete this image?" in confirm.text
     assert requests.get(second["direct_url"], timeout=10).status_code == 200
     assert requests.delete(second["delete_url"], timeout=10).status_code == 200
-    assert requests.get(second["direct_url"], timeout=10).status_code == 404
+    assert eventually_status(second["direct_url"], 404) == 404
 
     bad = requests.post(f"{base}/api/v1/upload", headers=auth, data=b"x", timeout=10)
     assert bad.status_code == 415
