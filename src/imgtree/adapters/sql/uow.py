@@ -15,9 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from imgtree.adapters.sql.repositories import (
     SqlAlbumRepository,
@@ -105,26 +104,29 @@ def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int, foreign_keys:
 
 
 class SqlUnitOfWork:
-    """One database transaction per `with` block; leaving without `commit()` rolls back."""
+    """One database transaction per `with` block; leaving without `commit()` rolls back.
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
-        self._session_factory = session_factory
-        self._session: Session | None = None
+    It holds a Core Connection (the repositories speak Core, and an ORM Session in between
+    cost ~40 µs per statement on every request)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
-        self._session = self._session_factory()
-        self._bind(self._session)
+        self._connection = self._engine.connect()
+        self._bind(self._connection)
         return self
 
-    def _bind(self, session: Session) -> None:
-        self.users = SqlUserRepository(session)
-        self.api_keys = SqlApiKeyRepository(session)
-        self.albums = SqlAlbumRepository(session)
-        self.images = SqlImageRepository(session)
-        self.pending_uploads = SqlPendingUploadRepository(session)
-        self.sessions = SqlSessionRepository(session)
-        self.audit = SqlAuditLog(session)
-        self.stats = SqlStats(session)
+    def _bind(self, connection: Connection) -> None:
+        self.users = SqlUserRepository(connection)
+        self.api_keys = SqlApiKeyRepository(connection)
+        self.albums = SqlAlbumRepository(connection)
+        self.images = SqlImageRepository(connection)
+        self.pending_uploads = SqlPendingUploadRepository(connection)
+        self.sessions = SqlSessionRepository(connection)
+        self.audit = SqlAuditLog(connection)
+        self.stats = SqlStats(connection)
 
     def __exit__(
         self,
@@ -132,32 +134,27 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            session.close()  # rolls back whatever was not committed
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()  # rolls back whatever was not committed
 
     def commit(self) -> None:
-        if self._session is None:
+        if self._connection is None:
             raise RuntimeError("commit outside the unit of work")
-        self._session.commit()
+        self._connection.commit()
 
     def rollback(self) -> None:
-        if self._session is not None:
-            self._session.rollback()
+        if self._connection is not None:
+            self._connection.rollback()
             # Fresh repositories: their snapshots described rows as this transaction saw them.
-            self._bind(self._session)
+            self._bind(self._connection)
 
 
 def sql_uow_factory(engine: Engine) -> Callable[..., SqlUnitOfWork]:
-    sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
     # Same pool, tagged: the "begin" hook starts these transactions without a write lock.
-    readers = sessionmaker(
-        bind=engine.execution_options(**{READ_ONLY_OPTION: True}),
-        expire_on_commit=False,
-        autoflush=False,
-    )
+    readers = engine.execution_options(**{READ_ONLY_OPTION: True})
 
     def make(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(readers if read_only else sessions)
+        return SqlUnitOfWork(readers if read_only else engine)
 
     return make
