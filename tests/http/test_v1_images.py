@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
+
+import pytest
 
 from tests import imagegen
 from tests.conftest import BASE_URL, App
@@ -145,7 +148,14 @@ def test_user_supplied_name_is_escaped_in_pages(app: App) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;.png" in page
 
 
-def test_media_headers_etag_range_head(app: App) -> None:
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+@pytest.mark.parametrize("memory_cache_bytes", [64 << 20, 0], ids=["from-memory", "from-disk"])
+def test_media_headers_etag_range_head(
+    make_app: Callable[..., App], memory_cache_bytes: int, backend: str
+) -> None:
+    # Small public files are answered from the worker's memory once looked up; with no
+    # budget every answer comes from the file. Both must look the same to a client.
+    app = make_app(backend=backend, media_memory_cache_bytes=memory_cache_bytes)
     (img,) = upload(app, app.auth())
     url = path(img["direct_url"])
     r = app.client.simulate_get(url)

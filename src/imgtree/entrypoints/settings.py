@@ -51,6 +51,8 @@ class Settings:
     guest_rate_limit_per_minute: int = 10
     default_quota_bytes: int | None = None
     inactive_images: str = "hide"
+    # Per worker: bytes of small public media files kept in memory (0: always read the file).
+    media_memory_cache_bytes: int = 64 * MiB
 
     @property
     def secure_cookies(self) -> bool:
@@ -107,6 +109,9 @@ class Settings:
             ),
             default_quota_bytes=_optional_int(env, "IMGTREE_DEFAULT_QUOTA_BYTES"),
             inactive_images=_choice(env, "IMGTREE_INACTIVE_IMAGES", "hide", ("hide", "keep")),
+            media_memory_cache_bytes=_int(
+                env, "IMGTREE_MEDIA_MEMORY_CACHE_BYTES", d.media_memory_cache_bytes, 0
+            ),
         )
 
 

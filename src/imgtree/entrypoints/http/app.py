@@ -80,8 +80,10 @@ class ForgetMediaOnChange:
 
 def create_app(container: Container) -> falcon.App:
     settings = container.settings()
-    media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL)
-    thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL)
+    # The memory budget is shared out: thumbnails are small and hot, originals larger.
+    budget = settings.media_memory_cache_bytes
+    media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget * 3 // 4)
+    thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget // 4)
     app = falcon.App(
         middleware=[SecurityHeaders(), ForgetMediaOnChange(media_cache, thumb_cache)],
         cors_enable=False,

@@ -100,6 +100,20 @@ class ImagePage:
         )
 
 
+# Files up to this size are kept in memory with their cached lookup (within the cache's byte
+# budget, IMGTREE_MEDIA_MEMORY_CACHE_BYTES): a hot thumbnail or screenshot is then answered
+# without opening the file. Larger files always go out by sendfile from disk.
+MEDIA_MEMORY_FILE_MAX = 1 << 20
+
+
+@attrs.frozen
+class _CachedMedia:
+    image: Image
+    size: int
+    headers: list[tuple[str, str]]
+    body: bytes | None  # the file's bytes when small enough to keep
+
+
 @attrs.define
 class MediaResource:
     """GET/HEAD /media/{slug}.{ext} (thumb=False) and /media/thumb/{slug}.{ext} (thumb=True)."""
@@ -108,41 +122,41 @@ class MediaResource:
     storage: BlobStorage
     viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
     thumb: bool = False
-    # Public images looked up for anonymous visitors: (image, blob size, response headers)
-    # by file name.
-    cache: TtlCache[str, tuple[Image, int, list[tuple[str, str]]]] | None = None
+    # Public images looked up for anonymous visitors, by file name; the entry's cost is the
+    # bytes it keeps.
+    cache: TtlCache[str, _CachedMedia] | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
         viewer_id = self.viewer(req)
         cacheable = self.cache is not None and viewer_id is None
         hit = self.cache.get(filename) if cacheable and self.cache is not None else None
-        if hit is not None:
-            image, size, headers = hit
-        else:
-            image = self._image(filename, viewer_id)
-            info = self.storage.stat(self._key(image))
-            if info is None:
-                raise NotFound("Image not found")
-            size = info.size
-            headers = self._headers(image, self._content_type(image), self._etag(image))
-            if cacheable and image.is_public and self.cache is not None:
-                self.cache.put(filename, (image, size, headers))
-        content_type = self._content_type(image)
+        if hit is None:
+            hit = self._look_up(filename, viewer_id, cacheable)
+        image, size = hit.image, hit.size
         etag = self._etag(image)
-        resp.set_headers(headers)
+        resp.set_headers(hit.headers)
         if req.if_none_match and any(
             str(tag) == etag.strip('"') or tag == "*" for tag in req.if_none_match
         ):
             resp.status = falcon.HTTP_304
             return
-        resp.content_type = content_type.value
+        resp.content_type = self._content_type(image).value
+        byte_range = self._range(req, etag, size)
+        if hit.body is not None:
+            if byte_range is None:
+                resp.data = hit.body
+                return
+            start, end = byte_range
+            resp.status = falcon.HTTP_206
+            resp.content_range = (start, end, size)
+            resp.data = hit.body[start : end + 1]
+            return
         try:
             stream = self.storage.open(self._key(image))
         except KeyError:  # purged since it was looked up
             if self.cache is not None:
                 self.cache.discard(filename)
             raise NotFound("Image not found") from None
-        byte_range = self._range(req, etag, size)
         if byte_range is None:
             resp.stream, resp.content_length = stream, size
             return
@@ -151,6 +165,28 @@ class MediaResource:
         resp.content_range = (start, end, size)
         resp.stream = _Window(stream, start, end - start + 1)
         resp.content_length = end - start + 1
+
+    def _look_up(self, filename: str, viewer_id: uuid.UUID | None, cacheable: bool) -> _CachedMedia:
+        image = self._image(filename, viewer_id)
+        key = self._key(image)
+        info = self.storage.stat(key)
+        if info is None:
+            raise NotFound("Image not found")
+        headers = self._headers(image, self._content_type(image), self._etag(image))
+        if not (cacheable and image.is_public and self.cache is not None):
+            return _CachedMedia(image, info.size, headers, None)
+        body = None
+        if info.size <= MEDIA_MEMORY_FILE_MAX and self.cache.fits(info.size):
+            try:
+                with self.storage.open(key) as stream:
+                    body = stream.read(MEDIA_MEMORY_FILE_MAX + 1)
+            except KeyError:
+                raise NotFound("Image not found") from None
+            if len(body) != info.size:  # changed under us: serve from disk, keep nothing
+                return _CachedMedia(image, info.size, headers, None)
+        entry = _CachedMedia(image, info.size, headers, body)
+        self.cache.put(filename, entry, cost=len(body) if body is not None else 0)
+        return entry
 
     def _key(self, image: Image) -> str:
         return image.thumb_key if self.thumb else image.storage_key
