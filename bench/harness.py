@@ -201,6 +201,9 @@ def pillow_reference(data: bytes) -> bytes:
     return out.getvalue()
 
 
+_PNG_REFERENCE_MS: list[float] = []
+
+
 def r1_uploads(cfg: Config, rep: Report, app: Server, key: str, data: dict[str, bytes]) -> None:
     ratio = Ratio(
         "R1",
@@ -231,6 +234,8 @@ def r1_uploads(cfg: Config, rep: Report, app: Server, key: str, data: dict[str, 
             for _ in range(n):
                 pillow_reference(data[kind])
             ref_ms = (time.process_time() - t0) * 1000 / n
+            if kind == "png":
+                _PNG_REFERENCE_MS.append(ref_ms)
             per_round.append((server_ms, ref_ms, load, peak))
             rep.rows.append(
                 Row(
@@ -256,6 +261,52 @@ def r1_uploads(cfg: Config, rep: Report, app: Server, key: str, data: dict[str, 
     ratio.detail = "; ".join(details)
     ratio.rounds = _worse_kind(details, ratio.rounds, cfg.rounds)
     rep.ratios.append(ratio)
+    rep.ratios.append(_r1_fixed_cost(cfg, rep, app, key))
+
+
+def _r1_fixed_cost(cfg: Config, rep: Report, app: Server, key: str) -> Ratio:
+    """What an upload costs apart from the image work: a 16×16 PNG, whose Pillow work is
+    ~0.1 ms, costs the server its per-upload fixed work (HTTP, multipart, auth, rate-limit
+    write, slug, quota, the insert, two durable files)."""
+    tiny = _tiny_png()
+    body = cl.multipart(tiny, "tiny.png", "image/png")
+    headers = cl.upload_headers(key)
+    n = 6 if cfg.quick else 60
+    cl.sequential(app.base, "POST", "/api/v1/upload", 2, body, headers)
+    fixed = Ratio(
+        "R1 (fixed cost)",
+        "server CPU-ms per upload of a 16×16 PNG ÷ the PNG row's reference CPU-ms: the "
+        "per-upload work that does not depend on the image",
+        "reference",
+        lambda v: True,
+        reference=True,
+    )
+    ref_png = cl.median([v for v in _PNG_REFERENCE_MS]) if _PNG_REFERENCE_MS else float("nan")
+    costs = []
+    for _ in range(cfg.rounds):
+        load, cpu, peak = measure(
+            app, lambda: cl.sequential(app.base, "POST", "/api/v1/upload", n, body, headers)
+        )
+        if load.errors:
+            raise RuntimeError(f"upload tiny: {load.statuses}")
+        costs.append(ms_per(cpu, n))
+        fixed.rounds.append(costs[-1] / ref_png)
+        rep.rows.append(
+            Row(
+                "upload 16×16 PNG, 1 connection, sequential",
+                load.rps,
+                load.p50,
+                load.p99,
+                costs[-1],
+                peak,
+                "the fixed per-upload cost",
+            )
+        )
+    fixed.detail = (
+        f"16×16 PNG: server {cl.median(costs):.1f} CPU-ms/upload against the 400×300 PNG's "
+        f"reference {ref_png:.1f} CPU-ms. Rounds: " + ", ".join(f"{v:.2f}" for v in fixed.rounds)
+    )
+    return fixed
 
 
 def _worse_kind(_details: list[str], rounds: list[float], n: int) -> list[float]:
@@ -638,12 +689,26 @@ def r4_media(
 
 
 def r5_scaling(
-    cfg: Config, rep: Report, tmp: Path, app1: Server, app2: Server, key: str, jpeg: bytes
+    cfg: Config,
+    rep: Report,
+    tmp: Path,
+    env: dict[str, str],
+    app1: Server,
+    app2: Server,
+    key: str,
+    jpeg: bytes,
 ) -> None:
     ratio = Ratio(
         "R5",
-        "12-MP JPEG uploads/s with 2 workers ÷ with 1 worker (4 threads each), wrk -t1 -c8 "
-        "with a Lua script posting one pre-built multipart body",
+        "12-MP JPEG uploads/s with 2 workers ÷ with 1 worker (4 threads each, `imgtree serve`'s "
+        "default), wrk -t1 -c8 with a Lua script posting one pre-built multipart body",
+        "≥ 1.8",
+        lambda v: v >= 1.8,
+    )
+    single = Ratio(
+        "R5 (1 thread)",
+        "the same with 1 thread per worker: one upload per worker at a time, so a worker is "
+        "one core's worth of work and the ratio shows what the workers share",
         "≥ 1.8",
         lambda v: v >= 1.8,
     )
@@ -670,35 +735,49 @@ def r5_scaling(
             headers=cl.upload_headers(key),
         )
 
+    one_1t = procs.imgtree_server("imgtree-1w1t", env, tmp, workers=1, threads=1)
+    two_1t = procs.imgtree_server("imgtree-2w1t", env, tmp, workers=2, threads=1)
     client_share = []
-    for _ in range(cfg.rounds):
-        results = []
-        for server, label in ((app1, "1 worker"), (app2, "2 workers")):
-            res, cpu, peak = measure(server, load(server))
-            if res.errors:
-                raise RuntimeError(f"R5 {label}: {res.errors} errors")
-            results.append(res)
-            rep.rows.append(
-                Row(
-                    f"upload 12-MP JPEG, {label}, 8 connections",
-                    res.rps,
-                    res.p50,
-                    res.p99,
-                    ms_per(cpu, res.requests),
-                    peak,
-                    f"client (wrk) CPU {res.client_cpu_ms or 0:.0f} ms over {res.seconds:.1f} s",
-                )
-            )
-            client_share.append((res.client_cpu_ms or 0) / (res.seconds * 1000))
-            _clear_jpegs(tmp / "media")
-        ratio.rounds.append(results[1].rps / results[0].rps)
+    cores: dict[str, list[float]] = {}
+    with procs.running(one_1t, "/api/v1/upload"), procs.running(two_1t, "/api/v1/upload"):
+        for _ in range(cfg.rounds):
+            for target, pair in (
+                (ratio, ((app1, "1 worker × 4 threads"), (app2, "2 workers × 4 threads"))),
+                (single, ((one_1t, "1 worker × 1 thread"), (two_1t, "2 workers × 1 thread"))),
+            ):
+                results = []
+                for server, label in pair:
+                    res, cpu, peak = measure(server, load(server))
+                    if res.errors:
+                        raise RuntimeError(f"R5 {label}: {res.errors} errors")
+                    results.append(res)
+                    cpu_ms = ms_per(cpu, res.requests)
+                    # Cores the server kept busy: uploads/s × CPU-seconds per upload.
+                    cores.setdefault(label, []).append(res.rps * cpu_ms / 1000)
+                    rep.rows.append(
+                        Row(
+                            f"upload 12-MP JPEG, {label}, 8 connections",
+                            res.rps,
+                            res.p50,
+                            res.p99,
+                            cpu_ms,
+                            peak,
+                            f"client (wrk) CPU {res.client_cpu_ms or 0:.0f} ms over "
+                            f"{res.seconds:.1f} s; server busy {cores[label][-1]:.2f} cores",
+                        )
+                    )
+                    client_share.append((res.client_cpu_ms or 0) / (res.seconds * 1000))
+                    _clear_jpegs(tmp / "media")
+                target.rounds.append(results[1].rps / results[0].rps)
+    busy = "; ".join(f"{label}: {cl.median(v):.2f}" for label, v in cores.items())
     ratio.detail = (
         "Rounds: "
         + ", ".join(f"{v:.2f}" for v in ratio.rounds)
-        + f". Client CPU: median {cl.median(client_share) * 100:.0f}% of one core "
-        "(wrk sends one body from memory; the server side is CPU-bound)."
+        + f". Cores the server kept busy (median, of 2): {busy}. Client CPU: median "
+        f"{cl.median(client_share) * 100:.0f}% of one core (wrk sends one body from memory)."
     )
-    rep.ratios.append(ratio)
+    single.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in single.rounds)
+    rep.ratios += [ratio, single]
 
 
 def _clear_jpegs(media: Path) -> None:
@@ -1050,7 +1129,7 @@ def main(argv: list[str] | None = None) -> int:
             ("r3", lambda: r3_memory(cfg, rep, app1, key, data)),
             ("r3s3", lambda: r3_s3(cfg, rep, tmp, data["large_jpeg"])),
             ("r4", lambda: r4_media(cfg, rep, tmp, app2, hello, key, data["png"])),
-            ("r5", lambda: r5_scaling(cfg, rep, tmp, app1, app2, key, data["jpeg12mp"])),
+            ("r5", lambda: r5_scaling(cfg, rep, tmp, env, app1, app2, key, data["jpeg12mp"])),
             ("r6", lambda: r6_listing(cfg, rep, tmp, env, app2, hello, args.skip_postgres)),
         ]
         for name, step in steps:

@@ -6,7 +6,7 @@ import math
 import threading
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imgtree.adapters.sql.tables import rate_limit_windows
@@ -36,9 +36,18 @@ class SqlRateLimiter:
         self._clock = clock
         self._sweep_interval = sweep_interval
         self._retention = retention_seconds
-        self._insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
+        insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
             engine.dialect.name
-        ]
+        ](_t)
+        # One statement for every hit (built once: constructing it cost more than running it).
+        self._upsert = (
+            insert.values(key=bindparam("key"), window_start=bindparam("window_start"), count=1)
+            .on_conflict_do_update(
+                index_elements=[_t.c.key, _t.c.window_start],
+                set_={"count": _t.c.count + 1},
+            )
+            .returning(_t.c.count)
+        )
         self._lock = threading.Lock()
         self._longest_window = 0
         self._next_sweep: float | None = None
@@ -48,13 +57,9 @@ class SqlRateLimiter:
         window = int(now // window_seconds)
         reset_after = math.ceil((window + 1) * window_seconds - now)
         window_start = window * window_seconds
-        insert = self._insert(_t).values(key=key, window_start=window_start, count=1)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[_t.c.key, _t.c.window_start],
-            set_={"count": _t.c.count + 1},
-        ).returning(_t.c.count)
         with self._engine.begin() as conn:
-            count = int(conn.execute(upsert).scalar_one())
+            params = {"key": key, "window_start": window_start}
+            count = int(conn.execute(self._upsert, params).scalar_one())
         self._maybe_sweep(now, window_seconds)
         return RateDecision(
             allowed=count <= limit,

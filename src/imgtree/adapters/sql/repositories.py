@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Date,
     Executable,
@@ -313,10 +314,10 @@ class _Repository(Generic[E]):
         # both land, instead of the later one writing back the other's stale values.
         self._seen: dict[uuid.UUID, E] = {}
 
-    def _write(self, statement: Executable) -> None:
+    def _write(self, statement: Executable, params: dict[str, Any] | None = None) -> None:
         try:
             with self._s.begin_nested():
-                self._s.execute(statement)
+                self._s.execute(statement, params)
         except IntegrityError as exc:
             raise Conflict(f"The {self.what} conflicts with existing data") from exc
 
@@ -335,7 +336,9 @@ class _Repository(Generic[E]):
         return entity
 
     def _add(self, entity: E) -> None:
-        self._write(self.table.insert().values(self.to_values(entity)))
+        # The plain INSERT with parameters compiles once per table (cached by SQLAlchemy);
+        # `.values(...)` would build a new statement for every row.
+        self._write(self.table.insert(), self.to_values(entity))
         self._remember(entity)
 
     def _update(self, entity: E) -> None:
@@ -415,6 +418,13 @@ class SqlUserRepository(_Repository[User]):
         self._update(user)
 
 
+_COUNT_UPLOADS = (
+    api_keys.update()
+    .where(api_keys.c.id == bindparam("key_id"))
+    .values(upload_count=api_keys.c.upload_count + bindparam("by", type_=BigInteger))
+)
+
+
 class SqlApiKeyRepository(_Repository[ApiKey]):
     table = api_keys
     what = "API key"
@@ -442,11 +452,7 @@ class SqlApiKeyRepository(_Repository[ApiKey]):
 
     def increment_uploads(self, key_id: uuid.UUID, by: int) -> None:
         # Computed by the database, so concurrent uploads never lose a count.
-        self._s.execute(
-            api_keys.update()
-            .where(api_keys.c.id == key_id)
-            .values(upload_count=api_keys.c.upload_count + by)
-        )
+        self._s.execute(_COUNT_UPLOADS, {"key_id": key_id, "by": by})
         seen = self._seen.get(key_id)
         if seen is not None:
             self._seen[key_id] = attrs.evolve(seen, upload_count=seen.upload_count + by)
@@ -482,6 +488,22 @@ class SqlAlbumRepository(_Repository[Album]):
         self._seen.pop(album_id, None)
 
 
+@functools.cache
+def _usage_update(within_quota: bool) -> Any:
+    """The owner's usage moved by :size bytes and :count images (never below zero); with
+    `within_quota`, only while the new usage fits the quota. Built once per shape."""
+    used = users.c.used_bytes + bindparam("size", type_=BigInteger)
+    counted = users.c.image_count + bindparam("count", type_=BigInteger)
+    statement = users.update().where(users.c.id == bindparam("owner_id"))
+    if within_quota:
+        statement = statement.where(or_(users.c.quota_bytes.is_(None), used <= users.c.quota_bytes))
+    return statement.values(
+        used_bytes=case((used < 0, 0), else_=used),
+        image_count=case((counted < 0, 0), else_=counted),
+    )
+
+
+_SLUG_TAKEN = select(exists().where(images.c.slug == bindparam("slug")))
 _KEPT_IMAGE_COUNT = select(users.c.image_count).where(users.c.id == bindparam("id"))
 
 
@@ -522,18 +544,8 @@ class SqlImageRepository(_Repository[Image]):
         and re-check the condition; SQLite serialises writers. Either way no two uploads can
         both fit into the same remaining room.
         """
-        used = users.c.used_bytes + size
-        statement = users.update().where(users.c.id == owner_id)
-        if count > 0:
-            statement = statement.where(
-                or_(users.c.quota_bytes.is_(None), used <= users.c.quota_bytes)
-            )
-        counted = users.c.image_count + count
         result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
-            statement.values(
-                used_bytes=case((used < 0, 0), else_=used),
-                image_count=case((counted < 0, 0), else_=counted),
-            )
+            _usage_update(count > 0), {"owner_id": owner_id, "size": size, "count": count}
         )
         if result.rowcount == 1:
             return
@@ -549,7 +561,7 @@ class SqlImageRepository(_Repository[Image]):
         return self._one({"slug": slug}, live=True)
 
     def slug_exists(self, slug: str) -> bool:
-        return bool(self._s.execute(select(exists().where(images.c.slug == slug))).scalar())
+        return bool(self._s.execute(_SLUG_TAKEN, {"slug": slug}).scalar())
 
     def _live_for(
         self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None, public_only: bool = False
