@@ -134,14 +134,17 @@ images = Table(
     Column("deleted_at", UtcDateTime, nullable=True),
 )
 
-# Listing and counting an owner's live images: equality on owner_id and deleted_at (IS NULL),
-# then already in page order, so LIMIT/OFFSET walks the index instead of sorting.
+# Listing and counting an owner's live images: a partial index over live rows, equality on
+# owner_id and then already in page order, so LIMIT/OFFSET walks the index instead of
+# sorting. (With deleted_at as an index column instead, Postgres does not take `IS NULL` as
+# fixing it and sorted every live image of the owner; see migration 0007.)
 Index(
     "ix_images_owner_live_recent",
     images.c.owner_id,
-    images.c.deleted_at,
     images.c.created_at.desc(),
-    images.c.id.desc(),  # the listing's tie-break order too, or Postgres sorts every row
+    images.c.id.desc(),  # the listing's tie-break order too
+    postgresql_where=images.c.deleted_at.is_(None),
+    sqlite_where=images.c.deleted_at.is_(None),
 )
 # ON DELETE SET NULL from albums / api_keys must not scan every image.
 Index(None, images.c.album_id)

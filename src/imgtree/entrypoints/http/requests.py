@@ -20,7 +20,7 @@ from falcon.media.multipart import MultipartParseError
 from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
 from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
 
-CHUNK = 1 << 16
+CHUNK = 1 << 18
 SPOOL_IN_MEMORY = 1 << 20  # files up to 1 MiB stay in memory; larger ones spill to disk
 MULTIPART_OVERHEAD = 1 << 20  # headers, boundaries and small fields on top of the files
 MAX_JSON_BYTES = 64 * 1024  # non-upload JSON bodies (presign, complete, ...)
