@@ -850,7 +850,7 @@ def insert_images(database_url: str, email: str, count: int) -> None:
 
 def listing_ratio(
     cfg: Config, rep: Report, label: str, app: Server, hello: Server, key: str
-) -> Ratio:
+) -> list[Ratio]:
     ratio = Ratio(
         f"R6 ({label})",
         f"GET /api/v1/images?limit=100 p50 ÷ falcon hello-world p50, {cfg.list_rows:,} images "
@@ -858,20 +858,35 @@ def listing_ratio(
         "≤ 3",
         lambda v: v <= 3,
     )
+    one = Ratio(
+        f"R6 ({label}, limit=1)",
+        "the same request for one image: authentication plus the two indexed queries, "
+        "without the per-image work",
+        "reference",
+        lambda v: True,
+        reference=True,
+    )
     headers = {"Authorization": f"Bearer {key}"}
     path = "/api/v1/images?limit=100"
+    path_one = "/api/v1/images?limit=1"
     cl.sequential(app.base, "GET", path, 5, None, headers)
     cl.sequential(hello.base, "GET", "/hello", 20)
     n = 20 if cfg.quick else 100
+    per_image = []
     for _ in range(cfg.rounds):
         a, a_cpu, a_peak = measure(
             app, lambda: cl.sequential(app.base, "GET", path, n, None, headers)
         )
         b, b_cpu, b_peak = measure(hello, lambda: cl.sequential(hello.base, "GET", "/hello", n))
-        if a.errors:
-            raise RuntimeError(f"listing: {a.statuses}")
+        c, c_cpu, c_peak = measure(
+            app, lambda: cl.sequential(app.base, "GET", path_one, n, None, headers)
+        )
+        if a.errors or c.errors:
+            raise RuntimeError(f"listing: {a.statuses} {c.statuses}")
         ratio.rounds.append(a.p50 / b.p50)
-        rep.rows.append(
+        one.rounds.append(c.p50 / b.p50)
+        per_image.append((a.p50 - c.p50) / 99 * 1000)
+        rep.rows += [
             Row(
                 f"GET /api/v1/images?limit=100 ({label})",
                 a.rps,
@@ -880,15 +895,28 @@ def listing_ratio(
                 ms_per(a_cpu, a.requests),
                 a_peak,
                 "",
-            )
-        )
-        rep.rows.append(
+            ),
             Row(
                 "GET /hello, sequential", b.rps, b.p50, b.p99, ms_per(b_cpu, b.requests), b_peak, ""
-            )
-        )
-    ratio.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in ratio.rounds)
-    return ratio
+            ),
+            Row(
+                f"GET /api/v1/images?limit=1 ({label})",
+                c.rps,
+                c.p50,
+                c.p99,
+                ms_per(c_cpu, c.requests),
+                c_peak,
+                "",
+            ),
+        ]
+    ratio.detail = (
+        "Rounds: "
+        + ", ".join(f"{v:.2f}" for v in ratio.rounds)
+        + f". Each image beyond the first adds {cl.median(per_image):.1f} µs to the p50 "
+        "(limit=100 minus limit=1, over 99)."
+    )
+    one.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in one.rounds)
+    return [ratio, one]
 
 
 @contextlib.contextmanager
@@ -944,7 +972,7 @@ def r6_listing(
 ) -> None:
     key = account(env, "lister@bench.test")
     insert_images(env["IMGTREE_DATABASE_URL"], "lister@bench.test", cfg.list_rows)
-    rep.ratios.append(listing_ratio(cfg, rep, "SQLite", app, hello, key))
+    rep.ratios += listing_ratio(cfg, rep, "SQLite", app, hello, key)
     if skip_postgres:
         return
     with postgres_database() as url:
@@ -959,7 +987,7 @@ def r6_listing(
         insert_images(url, "lister@bench.test", cfg.list_rows)
         pg_app = procs.imgtree_server("imgtree-pg", pg_env, tmp, workers=2)
         with procs.running(pg_app, "/api/v1/upload"):
-            rep.ratios.append(listing_ratio(cfg, rep, "Postgres", pg_app, hello, pg_key))
+            rep.ratios += listing_ratio(cfg, rep, "Postgres", pg_app, hello, pg_key)
 
 
 # --- the report ----------------------------------------------------------------------------------

@@ -1776,3 +1776,14 @@ def test_sql_concurrent_demotions_keep_an_active_admin(sql: Backend) -> None:
     with sql.uow() as uow:
         assert uow.users.count_active_admins() == 1
         assert uow.audit.count() == 1
+
+
+def test_a_read_only_unit_of_work_reads_committed_rows_and_refuses_to_commit(
+    backend: Backend,
+) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    with backend.uow(read_only=True) as uow:
+        assert uow.users.get(owner.id) == owner
+        with pytest.raises(RuntimeError, match="read-only"):
+            uow.commit()

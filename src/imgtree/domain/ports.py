@@ -222,9 +222,10 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new unit of work. `read_only=True` promises it writes nothing, so an adapter may
-        run it without write locks (SQLite: a deferred transaction that never blocks writers
-        nor waits for them)."""
+        """A new unit of work. `read_only=True` promises it writes nothing (and never
+        commits), so an adapter may run it without write locks (SQLite: a deferred
+        transaction that never blocks writers nor waits for them) or outside a transaction
+        (Postgres: autocommit reads, without BEGIN/ROLLBACK round trips)."""
         ...
 
 

@@ -393,8 +393,9 @@ class _Stats:
 
 
 class MemoryUnitOfWork:
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
         self._store = store
+        self._read_only = read_only
         self._work: _Tables | None = None
 
     def __enter__(self) -> Self:
@@ -422,6 +423,8 @@ class MemoryUnitOfWork:
     def commit(self) -> None:
         if self._work is None:
             raise RuntimeError("commit outside the unit of work")
+        if self._read_only:  # as the SQL adapter: a read-only unit of work never commits
+            raise RuntimeError("commit in a read-only unit of work")
         self._store.tables = self._work.copy()
 
     def rollback(self) -> None:
@@ -439,6 +442,6 @@ class MemoryUnitOfWork:
 
 def memory_uow_factory(store: MemoryStore) -> Callable[..., MemoryUnitOfWork]:
     def make(*, read_only: bool = False) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(store)  # serialisable either way
+        return MemoryUnitOfWork(store, read_only=read_only)  # serialisable either way
 
     return make
