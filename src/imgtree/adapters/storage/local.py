@@ -72,14 +72,16 @@ class LocalBlobStorage:
     # --- the port ---------------------------------------------------------------------------
 
     def put(self, key: str, source: BinaryIO, content_type: str) -> BlobInfo:
-        path = self._path(key)
+        if not isinstance(key, str):
+            raise ValueError(f"invalid storage key {key!r}")
+        segments = _check_segments(key)
         expected = content_type_for(key)
         if content_type.lower() != expected:
             raise ValueError(f"content type {content_type!r} does not match key {key!r}")
         with _unavailable():
-            self._ensure_dir(path.parent)
+            parent = self._parent_dir(key, segments)
             fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent
+                prefix=f".{segments[-1]}.", suffix=_TEMP_SUFFIX, dir=parent
             )
         try:
             with os.fdopen(fd, "wb") as out:
@@ -92,18 +94,17 @@ class LocalBlobStorage:
                 with _unavailable():
                     out.flush()
                     os.fsync(out.fileno())
+                    # The rename keeps the inode and times: this is the stored blob's stat.
+                    st = os.fstat(out.fileno())
             with _unavailable():
-                os.replace(tmp_name, path)
+                os.replace(tmp_name, os.path.join(parent, segments[-1]))
         except BaseException:
             # Never leave a half-written temp file behind, whatever went wrong.
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
             raise
-        _fsync_dir(path.parent)
-        info = self.stat(key)
-        if info is None:  # deleted by someone else between the rename and here
-            raise StorageUnavailable("Blob vanished after writing")
-        return info
+        _fsync_dir(parent)
+        return self._info(key, st)
 
     def open(self, key: str) -> BinaryIO:
         # The media hot path: open first, then check where the opened file really is (one
@@ -143,6 +144,10 @@ class LocalBlobStorage:
             raise StorageUnavailable("Blob storage is unavailable") from exc
         if not stat_mod.S_ISREG(st.st_mode):
             return None
+        return self._info(key, st)
+
+    @staticmethod
+    def _info(key: str, st: os.stat_result) -> BlobInfo:
         return BlobInfo(
             key=key,
             size=st.st_size,
@@ -223,17 +228,27 @@ class LocalBlobStorage:
             raise ValueError(f"invalid storage key {key!r}")
         return path
 
-    def _ensure_dir(self, directory: Path) -> None:
-        """mkdir -p, fsyncing each new directory's parent so the new entry survives a crash."""
-        missing: list[Path] = []
-        current = directory
-        while current != self.root and not current.is_dir():
-            missing.append(current)
-            current = current.parent
-        for d in reversed(missing):
-            with contextlib.suppress(FileExistsError):  # another writer won the race
-                d.mkdir()
-            _fsync_dir(d.parent)
+    def _parent_dir(self, key: str, segments: list[str]) -> str:
+        """The directory a put writes into, made when missing (mkdir -p, fsyncing each new
+        directory's parent so the entry survives a crash).
+
+        Checked a component at a time below the (resolved) root: each must be a real
+        directory, so no symlink can lead a write out of root. One `lstat` for imgtree's
+        keys (`images/<uuid>.jpg`) instead of resolving the whole path on every put.
+        """
+        current = self._root_str
+        for segment in segments[:-1]:
+            current = os.path.join(current, segment)
+            try:
+                st = os.lstat(current)
+            except FileNotFoundError:
+                with contextlib.suppress(FileExistsError):  # another writer won the race
+                    os.mkdir(current)
+                _fsync_dir(Path(current).parent)
+                st = os.lstat(current)
+            if not stat_mod.S_ISDIR(st.st_mode):  # a symlink or a file where a directory goes
+                raise ValueError(f"invalid storage key {key!r}")
+        return current
 
 
 @contextlib.contextmanager
@@ -250,7 +265,7 @@ def _etag(st: os.stat_result) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
-def _fsync_dir(directory: Path) -> None:
+def _fsync_dir(directory: str | Path) -> None:
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
     try:
         fd = os.open(directory, flags)
