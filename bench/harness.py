@@ -39,8 +39,22 @@ FINDINGS = """
 ## Findings (profiling, fixes, what remains)
 
 "Before" figures are from earlier full runs of this harness on this machine (the first run,
-and the run that closed the previous round of work); "now" is the tables above. Runs vary by
-~10 % between runs on this shared 2-core machine, so compare within a run.
+and the run that closed the previous round of work); "now" is the tables above. Absolute
+figures drift by 10–20 % between hours on this shared 2-core machine, so the last round of
+fixes was also measured A/B in one sitting: the previous code (commit 09333f6, checked out
+with `git worktree add` and run with `PYTHONPATH=<worktree>/src:<worktree> python -m bench
+--only r1,r4,r6 --rounds 3`) against this code, 3 rounds each, minutes apart:
+
+| ratio | 09333f6 | this code |
+|---|---|---|
+| R1 PNG (server CPU-ms/upload) | 2.62 (11.7) | 1.87 (8.8) |
+| R1 12-MP JPEG (server CPU-ms/upload) | 1.74 (70.7) | 1.61 (65.3) |
+| R4 (PNG req/s; server CPU-ms/req) | 0.50 (4 128–4 231; 0.38) | 0.61 (4 994–5 451; 0.31) |
+| R6 SQLite (listing p50) | 11.2 (5.2–5.5 ms) | 9.3 (2.9–3.0 ms) |
+| R6 Postgres (listing p50) | 16.6 (6.4–7.0 ms) | 10.0 (3.7–3.8 ms) |
+
+(R6's ratios moved less than its p50s because the hello-world p50 itself varied 0.31–0.48 ms
+between those runs.)
 
 - **R1** (server CPU per upload ÷ the bare Pillow work; first run ~1.7 JPEG / ~2.4 PNG, then
   1.45 / 2.37). Profiled in-process (cProfile over `falcon.testing`): a 16×16 PNG upload,
@@ -48,8 +62,8 @@ and the run that closed the previous round of work); "now" is the tables above. 
   statements on every upload. Fixed: the per-upload writes (rate-limit upsert, usage update,
   insert, slug check, key count) and every key lookup are built once with bind parameters,
   and the unit of work holds a Core connection instead of an ORM Session (~40 µs per
-  statement): the fixed cost is now ~3 CPU-ms over HTTP (**R1 (fixed cost)** above), the
-  PNG ratio ~1.8. What remains cannot reach 1.15 on the PNG: its reference is ~4.4 ms, and
+  statement): the fixed cost is now ~2.7 CPU-ms over HTTP (**R1 (fixed cost)** above),
+  the PNG ratio ~1.9. What remains cannot reach 1.15 on the PNG: its reference is ~4.4 ms, and
   the fixed work an upload must do (HTTP and multipart parsing, API-key check, the shared
   rate-limit write, slug and quota checks, the insert, two durable files) is ~3 ms in
   Python. On the 12-MP JPEG the decode alone equals the reference (37 of ~40 ms); the extra
@@ -63,7 +77,7 @@ and the run that closed the previous round of work); "now" is the tables above. 
   256 KiB windows to a temp file that Pillow then decodes (draft mode for JPEG). A huge PNG
   still costs its full decode (no draft mode for PNG). With S3 the presign path moves none of
   the body through the app (R3-S3).
-- **R4** (media GET ÷ hello-world, 0.11 → 0.48 → ~0.6): earlier fixes were deferred
+- **R4** (media GET ÷ hello-world, 0.11 → 0.48 → 0.56–0.61): earlier fixes were deferred
   read-only SQLite transactions and a 1 s per-worker lookup cache. A py-spy profile under
   wrk then showed opening the file, checking its real path and gunicorn's `socket.sendfile`
   set-up costing more than the rest of the request. Fixed: files ≤ 1 MiB are kept in memory
@@ -80,9 +94,10 @@ and the run that closed the previous round of work); "now" is the tables above. 
   exactly 1.00 core and two use ~1.8: the workers share nothing that serialises them (no
   lock, no shared-row contention); the ratio is bounded by the machine. Its rows also show
   that 4 threads cost ~10 % more CPU per upload than 1 (GIL hand-offs).
-- **R6** (listing 100 of 100 000 images ÷ hello-world p50; SQLite 117 → 12 → ~7,
-  Postgres 299 → 17 → ~9): earlier fixes were the gallery total kept on the user row and
-  the listing index in page order. Then: the ORM Session, statements rebuilt per request,
+- **R6** (listing 100 of 100 000 images ÷ hello-world p50; SQLite 117 → 12 → ~9,
+  Postgres 299 → 17 → ~10; the listing's p50 5.3 → 2.9 ms on SQLite in the A/B table):
+  earlier fixes were the gallery total kept on the user row and the listing index in page
+  order. Then: the ORM Session, statements rebuilt per request,
   named row lookups and the json module (4.3 → 2.2 ms in-process); read-only units of work
   in autocommit on Postgres (10 → 6 round trips per request). A new contract test asked
   Postgres for the listing plan with sorts forbidden and found it could not take the page
@@ -91,11 +106,14 @@ and the run that closed the previous round of work); "now" is the tables above. 
   longer sorts an owner's images or filters other users' rows per page. The same tests pin
   a constant statement count per page whatever its size (no N+1). What remains is linear in
   the page: ~13 µs per image (the row's type conversion, the domain `Image`, its JSON
-  object) on top of a fixed ~3× (SQLite) / ~5× (Postgres: six loopback round trips, one of
+  object) on top of a fixed ~4× (SQLite) / ~6× (Postgres: six loopback round trips, two of
   them the pool's pre-ping, kept so connections survive server restarts) shown by
-  **R6 (…, limit=1)**. ≤ 3× for 100 images would need the listing to skip the domain
-  objects (a raw-row JSON path), which we chose not to build: the domain model is what the
-  embedding teams and both adapters share.
+  **R6 (…, limit=1)**. So the target cannot be met by trimming the per-image work alone:
+  the one-image request is already past 3×, for the API-key check (two indexed lookups) and
+  the count and page queries, each in its own unit of work. Meeting it would take caching
+  authenticated keys across requests (revocation and deactivation would then lag, where
+  docs/decisions.md promises the very next request) and a raw-row JSON path that skips the domain objects (the model the
+  embedding teams and both adapters share); we chose neither.
 """
 
 
