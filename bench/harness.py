@@ -112,8 +112,8 @@ between those runs.)
   the one-image request is already past 3×, for the API-key check (two indexed lookups) and
   the count and page queries, each in its own unit of work. Meeting it would take caching
   authenticated keys across requests (revocation and deactivation would then lag, where
-  docs/decisions.md promises the very next request) and a raw-row JSON path that skips the domain objects (the model the
-  embedding teams and both adapters share); we chose neither.
+  docs/decisions.md promises the very next request) and a raw-row JSON path that skips the
+  domain objects (the model the embedding teams and both adapters share); we chose neither.
 """
 
 
