@@ -192,7 +192,9 @@ def run_cli(env: dict[str, str], *args: str) -> str:
 
 
 def account(env: dict[str, str], email: str) -> str:
-    run_cli(env, "users", "create", email, "--password", secrets.token_urlsafe(16))
+    # `--password=…`: a random password may begin with "-", which argparse would take
+    # for an option.
+    run_cli(env, "users", "create", email, f"--password={secrets.token_urlsafe(16)}")
     return (
         run_cli(env, "keys", "create", "--email", email, "--name", "bench").strip().splitlines()[-1]
     )
