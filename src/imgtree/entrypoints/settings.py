@@ -52,7 +52,7 @@ class Settings:
     default_quota_bytes: int | None = None
     inactive_images: str = "hide"
     # Per worker: bytes of small public media files kept in memory (0: always read the file).
-    media_memory_cache_bytes: int = 64 * MiB
+    media_memory_cache_bytes: int = 32 * MiB
 
     @property
     def secure_cookies(self) -> bool:
