@@ -279,20 +279,14 @@ def _session_values(session: Session) -> dict[str, Any]:
     return attrs.asdict(session, recurse=False)
 
 
-_LOOKUPS: dict[tuple[str, tuple[str, ...], bool], Select[Any]] = {}
-
-
+@functools.cache
 def _select_by(table: Table, columns: tuple[str, ...], live: bool) -> Select[Any]:
     """`SELECT * FROM table WHERE col = :col …`, built once per shape: every request looks
     rows up by key (API keys, users, images), and building the statement each time cost more
     than running it."""
-    shape = (table.name, columns, live)
-    statement = _LOOKUPS.get(shape)
-    if statement is None:
-        statement = select(table).where(*(table.c[c] == bindparam(c) for c in columns))
-        if live:
-            statement = statement.where(table.c.deleted_at.is_(None))
-        _LOOKUPS[shape] = statement
+    statement = select(table).where(*(table.c[c] == bindparam(c) for c in columns))
+    if live:
+        statement = statement.where(table.c.deleted_at.is_(None))
     return statement
 
 
@@ -507,22 +501,45 @@ _SLUG_TAKEN = select(exists().where(images.c.slug == bindparam("slug")))
 _KEPT_IMAGE_COUNT = select(users.c.image_count).where(users.c.id == bindparam("id"))
 
 
-@functools.cache
-def _owner_page(by_album: bool, public_only: bool) -> Select[Any]:
-    """One page of an owner's live images, newest first (the listing index's order); built
-    once per shape, like `_select_by`."""
+def _live_where(by_album: bool, public_only: bool) -> list[Any]:
+    """An owner's live images (:owner_id), optionally in one album (:album_id), optionally
+    public only: the partial listing index's condition plus its leading column."""
     where = [images.c.owner_id == bindparam("owner_id"), images.c.deleted_at.is_(None)]
     if by_album:
         where.append(images.c.album_id == bindparam("album_id"))
     if public_only:
         where.append(images.c.is_public.is_(True))
+    return where
+
+
+def _live_params(owner_id: uuid.UUID, album_id: uuid.UUID | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"owner_id": owner_id}
+    if album_id is not None:
+        params["album_id"] = album_id
+    return params
+
+
+# Built once per shape, like `_select_by`.
+@functools.cache
+def _owner_page(by_album: bool, public_only: bool) -> Select[Any]:
+    """One page of an owner's live images, newest first (the listing index's order)."""
     return (
         select(images)
-        .where(*where)
+        .where(*_live_where(by_album, public_only))
         .order_by(images.c.created_at.desc(), images.c.id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
+
+
+@functools.cache
+def _owner_count(by_album: bool, public_only: bool) -> Select[Any]:
+    return select(func.count()).select_from(images).where(*_live_where(by_album, public_only))
+
+
+_OWNER_BYTES = select(func.coalesce(func.sum(images.c.size_bytes), 0)).where(
+    *_live_where(False, False)
+)
 
 
 class SqlImageRepository(_Repository[Image]):
@@ -563,16 +580,6 @@ class SqlImageRepository(_Repository[Image]):
     def slug_exists(self, slug: str) -> bool:
         return bool(self._s.execute(_SLUG_TAKEN, {"slug": slug}).scalar())
 
-    def _live_for(
-        self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None, public_only: bool = False
-    ) -> list[Any]:
-        where = [images.c.owner_id == owner_id, images.c.deleted_at.is_(None)]
-        if album_id is not None:
-            where.append(images.c.album_id == album_id)
-        if public_only:
-            where.append(images.c.is_public.is_(True))
-        return where
-
     def list_for_owner(
         self,
         owner_id: uuid.UUID,
@@ -582,9 +589,7 @@ class SqlImageRepository(_Repository[Image]):
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
     ) -> list[Image]:
-        params = {"owner_id": owner_id, "offset": offset, "limit": limit}
-        if album_id is not None:
-            params["album_id"] = album_id
+        params = {**_live_params(owner_id, album_id), "offset": offset, "limit": limit}
         return self._many(_owner_page(album_id is not None, public_only), params)
 
     def count_for_owner(
@@ -594,16 +599,12 @@ class SqlImageRepository(_Repository[Image]):
             # The whole gallery's total is kept on the user row (moved with every add and
             # delete), so listing a large gallery does not count it on every page.
             return int(self._s.execute(_KEPT_IMAGE_COUNT, {"id": owner_id}).scalar() or 0)
-        where = self._live_for(owner_id, album_id, public_only)
-        count = select(func.count()).select_from(images).where(*where)
-        return int(self._s.execute(count).scalar_one())
+        count = _owner_count(album_id is not None, public_only)
+        return int(self._s.execute(count, _live_params(owner_id, album_id)).scalar_one())
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
-        total = select(func.coalesce(func.sum(images.c.size_bytes), 0)).where(
-            *self._live_for(owner_id)
-        )
-        # int(): Postgres sums BIGINT as NUMERIC (a Decimal).
-        return int(self._s.execute(total).scalar_one())
+        total = self._s.execute(_OWNER_BYTES, _live_params(owner_id, None)).scalar_one()
+        return int(total)  # int(): Postgres sums BIGINT as NUMERIC (a Decimal)
 
     def update(self, image: Image) -> None:
         self._update(image)

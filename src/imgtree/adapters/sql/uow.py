@@ -109,8 +109,9 @@ class SqlUnitOfWork:
     It holds a Core Connection (the repositories speak Core, and an ORM Session in between
     cost ~40 µs per statement on every request)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -141,7 +142,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit outside the unit of work")
-        if self._engine.get_execution_options().get(READ_ONLY_OPTION, False):
+        if self._read_only:
             raise RuntimeError("commit in a read-only unit of work")
         self._connection.commit()
 
@@ -162,6 +163,6 @@ def sql_uow_factory(engine: Engine) -> Callable[..., SqlUnitOfWork]:
         readers = readers.execution_options(isolation_level="AUTOCOMMIT")
 
     def make(*, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(readers if read_only else engine)
+        return SqlUnitOfWork(readers if read_only else engine, read_only=read_only)
 
     return make

@@ -142,14 +142,12 @@ class MediaResource:
             return
         resp.content_type = self._content_type(image).value
         byte_range = self._range(req, etag, size)
-        if hit.body is not None:
-            if byte_range is None:
-                resp.data = hit.body
-                return
-            start, end = byte_range
+        start, end = byte_range or (0, size - 1)
+        if byte_range is not None:
             resp.status = falcon.HTTP_206
             resp.content_range = (start, end, size)
-            resp.data = hit.body[start : end + 1]
+        if hit.body is not None:
+            resp.data = hit.body if byte_range is None else hit.body[start : end + 1]
             return
         try:
             stream = self.storage.open(self._key(image))
@@ -157,13 +155,7 @@ class MediaResource:
             if self.cache is not None:
                 self.cache.discard(filename)
             raise NotFound("Image not found") from None
-        if byte_range is None:
-            resp.stream, resp.content_length = stream, size
-            return
-        start, end = byte_range
-        resp.status = falcon.HTTP_206
-        resp.content_range = (start, end, size)
-        resp.stream = _Window(stream, start, end - start + 1)
+        resp.stream = stream if byte_range is None else _Window(stream, start, end - start + 1)
         resp.content_length = end - start + 1
 
     def _look_up(self, filename: str, viewer_id: uuid.UUID | None, cacheable: bool) -> _CachedMedia:
