@@ -7,12 +7,16 @@
 2. rewrite the file at the container level (`jpeg`, `png`, `gif`, `webp`): metadata and
    trailing bytes go, the EXIF orientation is kept as a one-tag EXIF block, truncation and
    broken structure are InvalidImage. Pixels are never re-encoded, so what is published has
-   exactly the quality that was uploaded;
+   exactly the quality that was uploaded. The walk also enforces the structural limits
+   from what the headers declare (sides, area, frames inside the canvas, frames x canvas,
+   JPEG scans, PNG chunks and metadata bytes), stopping at the first block over a limit:
+   InvalidImage; a JPEG coding variant other than baseline/progressive Huffman is
+   UnsupportedMediaType;
    JPEG and PNG are streamed: read from the upload file through a bounded window and
    written to a temporary file in chunks (`stream`), so memory does not grow with the
    file; GIF and WebP (small files in practice) are rewritten in memory;
-3. open the *rewritten* file with Pillow (headers only) and check the pixel and frame limits
-   before any pixel is decoded;
+3. open the *rewritten* file with Pillow (headers only) and check the side, pixel and frame
+   limits again, as a backstop, before any pixel is decoded;
 4. decode every frame of the rewritten bytes (so what is published is what was verified)
    and make the thumbnail from the first frame in the same pass. JPEGs decode in draft mode:
    libjpeg still reads the whole entropy-coded stream, at a fraction of the cost;
@@ -37,12 +41,15 @@ from PIL import Image, ImageFile
 from imgtree.adapters.imaging import gif, jpeg, png, stream, webp
 from imgtree.adapters.imaging.container import (
     MAX_ICC_BYTES,
+    MAX_SIDE,
     ContainerError,
     LimitExceeded,
     Rewritten,
+    UnsupportedVariant,
+    check_size,
 )
 from imgtree.adapters.imaging.sniff import sniff
-from imgtree.domain.errors import DomainError, InvalidImage
+from imgtree.domain.errors import DomainError, InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
 from imgtree.domain.ports import ImageInfo, ProcessedImage
 
@@ -67,6 +74,19 @@ _UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+
+
+@contextlib.contextmanager
+def _walking() -> Iterator[None]:
+    """Map what the container walkers raise to domain errors."""
+    try:
+        yield
+    except UnsupportedVariant as exc:
+        raise UnsupportedMediaType(str(exc)) from exc
+    except LimitExceeded as exc:
+        raise InvalidImage(str(exc)) from exc
+    except ContainerError as exc:
+        raise InvalidImage(f"Image could not be decoded: {exc}") from exc
 
 
 @contextlib.contextmanager
@@ -162,8 +182,9 @@ class PillowImageProcessor:
         max_frames: int = 1000,
         thumbnail_size: int = 320,
         max_icc_bytes: int = MAX_ICC_BYTES,
+        max_side: int = MAX_SIDE,
     ) -> None:
-        if min(max_pixels, max_frames, thumbnail_size, max_icc_bytes) < 1:
+        if min(max_pixels, max_frames, thumbnail_size, max_icc_bytes, max_side) < 1:
             raise ValueError("limits and the thumbnail size must be positive")
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             # Truncated pixel data would then decode silently as grey or black.
@@ -172,6 +193,7 @@ class PillowImageProcessor:
         self.max_frames = max_frames
         self.thumbnail_size = thumbnail_size
         self.max_icc_bytes = max_icc_bytes
+        self.max_side = max_side
         # Animations decode every frame at full canvas size: bound the total work too.
         self.max_total_pixels = 4 * max_pixels
 
@@ -180,8 +202,15 @@ class PillowImageProcessor:
     def inspect(self, source: BinaryIO) -> ImageInfo:
         data = _read_all(source)
         fmt = sniff(data)
-        # Pillow counts GIF frames by walking them in Python; the block walk is bounded.
-        frames = self._rewrite(fmt, data).frames if fmt is ImageFormat.GIF else None
+        # The structural checks of `process`, so both refuse the same headers. Pillow
+        # counts GIF frames by walking them in Python; the block walk is bounded.
+        if fmt in _STREAMED:
+            self._plan(fmt, stream.reader_for(data))
+            frames = None
+        else:
+            frames = self._rewrite(fmt, data).frames
+            if fmt is not ImageFormat.GIF:
+                frames = None
         with _decoding(), self._open(data, fmt) as im:
             return self._info(im, fmt, frames)
 
@@ -232,28 +261,24 @@ class PillowImageProcessor:
     # --- steps -----------------------------------------------------------------------------
 
     def _rewrite(self, fmt: ImageFormat, data: bytes) -> Rewritten:
+        size = {"max_side": self.max_side, "max_pixels": self.max_pixels}
+        animation = {"max_frames": self.max_frames, "max_total_pixels": self.max_total_pixels}
+        icc = self.max_icc_bytes
         rewriters: dict[ImageFormat, Callable[[], Rewritten]] = {
-            ImageFormat.JPEG: lambda: jpeg.rewrite(data, max_icc=self.max_icc_bytes),
-            ImageFormat.PNG: lambda: png.rewrite(data, max_icc=self.max_icc_bytes),
-            ImageFormat.GIF: lambda: gif.rewrite(data, max_frames=self.max_frames),
-            ImageFormat.WEBP: lambda: webp.rewrite(data, max_icc=self.max_icc_bytes),
+            ImageFormat.JPEG: lambda: jpeg.rewrite(data, max_icc=icc, **size),
+            ImageFormat.PNG: lambda: png.rewrite(data, max_icc=icc, **size),
+            ImageFormat.GIF: lambda: gif.rewrite(data, **size, **animation),
+            ImageFormat.WEBP: lambda: webp.rewrite(data, max_icc=icc, **size, **animation),
         }
-        try:
+        with _walking():
             return rewriters[fmt]()
-        except LimitExceeded as exc:
-            raise InvalidImage(str(exc)) from exc
-        except ContainerError as exc:
-            raise InvalidImage(f"Image could not be decoded: {exc}") from exc
 
     def _plan(self, fmt: ImageFormat, reader: stream.Reader) -> stream.Plan:
-        try:
+        size = {"max_side": self.max_side, "max_pixels": self.max_pixels}
+        with _walking():
             if fmt is ImageFormat.JPEG:
-                return jpeg.plan(reader, max_icc=self.max_icc_bytes)
-            return png.plan(reader, max_icc=self.max_icc_bytes)
-        except LimitExceeded as exc:
-            raise InvalidImage(str(exc)) from exc
-        except ContainerError as exc:
-            raise InvalidImage(f"Image could not be decoded: {exc}") from exc
+                return jpeg.plan(reader, max_icc=self.max_icc_bytes, **size)
+            return png.plan(reader, max_icc=self.max_icc_bytes, **size)
 
     def _open(self, data: bytes, fmt: ImageFormat) -> Image.Image:
         return self._open_file(io.BytesIO(data), fmt)
@@ -267,11 +292,10 @@ class PillowImageProcessor:
         if width < 1 or height < 1:
             raise InvalidImage("Image has no pixels")
         pixels = width * height
-        if pixels > self.max_pixels:
-            raise InvalidImage(
-                f"Image is too large: {width}x{height} pixels, the limit is"
-                f" {self.max_pixels:,} pixels"
-            )
+        try:
+            check_size(width, height, max_side=self.max_side, max_pixels=self.max_pixels)
+        except LimitExceeded as exc:
+            raise InvalidImage(str(exc)) from exc
         if fmt is ImageFormat.JPEG:
             frames = 1  # secondary images (MPO) are not published
         elif frames is None:

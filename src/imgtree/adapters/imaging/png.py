@@ -7,6 +7,20 @@ profile inflates beyond `max_icc`, cICP, mDCv, cLLi, sBIT, bKGD, pHYs) and the A
 chunk, and anything after IEND. An unknown critical chunk makes the file invalid, as the
 PNG specification requires of decoders. A non-1 EXIF orientation is written back as an
 eXIf chunk holding only that tag, so the picture is still shown the right way up.
+
+Structural limits, checked while walking (before a chunk's CRC is even computed):
+
+- IHDR must be 13 bytes and declare at least 1x1, within `max_side` and `max_pixels`;
+- at most `MAX_CHUNKS` (10 000) chunks. Every chunk costs a round of Python here and in
+  Pillow's chunk reader however small it is, and a 20 MiB upload holds 1.7 million empty
+  12-byte chunks. Real files need far fewer: an APNG at the 1000-frame limit has about two
+  chunks per frame (fcTL + fdAT), and libpng splits image data into 8 KiB IDAT chunks, so a
+  20 MiB PNG from it has about 2 600; encoders that split into 4 KiB chunks still fit;
+- at most `MAX_ANCILLARY_BYTES` (8 MiB) of ancillary chunks in total, kept or dropped
+  (text, ICC, EXIF, unknown chunks; not fdAT, which is image data): metadata that large is
+  no picture's business, while the hostile corpus's 3 MiB tEXt and 2 MiB iCCP still pass.
+
+Over either count, LimitExceeded.
 """
 
 from __future__ import annotations
@@ -15,7 +29,13 @@ import struct
 import zlib
 
 from imgtree.adapters.imaging import exif, stream
-from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
+from imgtree.adapters.imaging.container import (
+    MAX_ICC_BYTES,
+    ContainerError,
+    LimitExceeded,
+    Rewritten,
+    check_size,
+)
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -41,6 +61,9 @@ _KEEP = frozenset(
     }
 )
 _MAX_CHUNK = (1 << 31) - 1  # the specification's limit on a chunk length
+MAX_CHUNKS = 10_000  # see the module docstring
+MAX_ANCILLARY_BYTES = 8 << 20
+_IMAGE_DATA = frozenset({b"IDAT", b"fdAT"})
 
 
 def chunk(kind: bytes, body: bytes) -> bytes:
@@ -70,17 +93,34 @@ def _icc_fits(src: stream.Reader, pos: int, n: int, max_icc: int) -> bool:
     return 0 < size <= max_icc
 
 
-def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
+def rewrite(
+    data: bytes,
+    *,
+    max_icc: int = MAX_ICC_BYTES,
+    max_side: int | None = None,
+    max_pixels: int | None = None,
+) -> Rewritten:
     """Rewrite a PNG held in memory; see `plan`."""
-    planned = plan(stream.reader_for(data), max_icc=max_icc)
+    planned = plan(
+        stream.reader_for(data), max_icc=max_icc, max_side=max_side, max_pixels=max_pixels
+    )
     return Rewritten(data=stream.materialise(planned, data), orientation=planned.orientation)
 
 
-def plan(src: stream.Reader, *, max_icc: int = MAX_ICC_BYTES) -> stream.Plan:
+def plan(
+    src: stream.Reader,
+    *,
+    max_icc: int = MAX_ICC_BYTES,
+    max_side: int | None = None,
+    max_pixels: int | None = None,
+    max_chunks: int = MAX_CHUNKS,
+    max_ancillary_bytes: int = MAX_ANCILLARY_BYTES,
+) -> stream.Plan:
     """Plan the rewrite described in the module docstring; raise ContainerError if broken.
 
     The source is read through `src` in bounded windows (CRCs are computed a window at a
-    time); kept chunks are planned as ranges of the source, never copied here.
+    time); kept chunks are planned as ranges of the source, never copied here. LimitExceeded
+    as soon as a limit is exceeded (`max_side`, `max_pixels`: None is unchecked).
     """
     n = src.size
     if not src.startswith(SIGNATURE, 0, n):
@@ -92,6 +132,7 @@ def plan(src: stream.Reader, *, max_icc: int = MAX_ICC_BYTES) -> stream.Plan:
     idat_seen = False
     declared_frames: int | None = None  # from acTL
     frame_controls = 0  # fcTL chunks
+    chunks = ancillary = 0
     while True:
         if pos + 12 > n:
             raise ContainerError("PNG is truncated (no IEND chunk)")
@@ -101,12 +142,31 @@ def plan(src: stream.Reader, *, max_icc: int = MAX_ICC_BYTES) -> stream.Plan:
         end = pos + 12 + length
         if end > n:
             raise ContainerError("PNG is truncated")
+        chunks += 1
+        if chunks > max_chunks:
+            raise LimitExceeded(f"PNG has too many chunks: more than {max_chunks:,}")
+        if kind[0] & 0x20 and kind not in _IMAGE_DATA:
+            ancillary += length
+            if ancillary > max_ancillary_bytes:
+                raise LimitExceeded(
+                    f"PNG metadata is too large: more than {max_ancillary_bytes:,} bytes"
+                    " of ancillary chunks"
+                )
         (crc,) = struct.unpack(">I", src.take(end - 4, 4))
         if src.crc32(pos + 4, length + 4) != crc:
             raise ContainerError(f"PNG chunk {kind.decode()} is corrupt (CRC mismatch)")
-        if len(kept) == 1 and kind != b"IHDR":
-            raise ContainerError("PNG does not start with an IHDR chunk")
         body = pos + 8  # `length` bytes
+        if len(kept) == 1:
+            if kind != b"IHDR":
+                raise ContainerError("PNG does not start with an IHDR chunk")
+            if length != 13:
+                raise ContainerError("PNG header chunk (IHDR) is broken")
+            width, height = struct.unpack(">II", src.take(body, 8))
+            if width < 1 or height < 1:
+                raise ContainerError("PNG header declares no pixels")
+            check_size(width, height, max_side=max_side, max_pixels=max_pixels)
+        elif kind == b"IHDR":  # Pillow would take the second one's size
+            raise ContainerError("PNG has more than one IHDR chunk")
         whole = (pos, length + 12)
         pos = end
         if kind in _KEEP:

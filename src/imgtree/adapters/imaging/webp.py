@@ -8,6 +8,12 @@ orientation is written back as an EXIF chunk holding only that tag.
 Why not re-encode with Pillow: lossy WebP would lose quality each generation, lossless
 WebP is slow to encode, and animations would need every frame decoded and re-encoded. The
 chunk rewrite is exact and keeps frame timing, blending and looping untouched.
+
+Structural limits, checked while walking: the VP8X canvas (or, in a simple file, the size
+in the VP8/VP8L bitstream header) is within `max_side` and `max_pixels`; every ANMF frame
+(offset, size) and every bitstream in it lies inside the canvas; at most `max_frames`
+frames, and canvas pixels times frames within `max_total_pixels` (libwebp composites each
+frame onto a full canvas). A limit left at None is not checked.
 """
 
 from __future__ import annotations
@@ -16,7 +22,14 @@ import struct
 from collections.abc import Iterator
 
 from imgtree.adapters.imaging import exif
-from imgtree.adapters.imaging.container import MAX_ICC_BYTES, ContainerError, Rewritten
+from imgtree.adapters.imaging.container import (
+    MAX_ICC_BYTES,
+    ContainerError,
+    Rewritten,
+    animation_too_large,
+    check_size,
+    too_many_frames,
+)
 
 _IMAGE = (b"VP8 ", b"VP8L")
 _FRAME_PARTS = frozenset({b"ALPH", b"VP8 ", b"VP8L"})
@@ -24,6 +37,38 @@ _KEEP = frozenset({b"ANIM", *_FRAME_PARTS})
 # VP8X flag bits (first payload byte): ICC, alpha, EXIF, XMP, animation
 _ICC_FLAG, _ALPHA_FLAG, _EXIF_FLAG, _XMP_FLAG, _ANIMATION_FLAG = 0x20, 0x10, 0x08, 0x04, 0x02
 _ANMF_HEADER = 16  # frame position, size, duration and flags before the sub-chunks
+_VP8L_SIGNATURE = 0x2F
+_VP8_START_CODE = b"\x9d\x01\x2a"
+
+
+def _u24(view: memoryview, at: int) -> int:
+    return int.from_bytes(view[at : at + 3], "little")
+
+
+def bitstream_size(kind: bytes, payload: memoryview) -> tuple[int, int]:
+    """The width and height a VP8 (key frame) or VP8L bitstream header declares."""
+    if kind == b"VP8L":
+        # signature byte, then 14 bits of width - 1 and 14 bits of height - 1 (LSB first)
+        if len(payload) < 5 or payload[0] != _VP8L_SIGNATURE:
+            raise ContainerError("WebP lossless bitstream is broken")
+        (bits,) = struct.unpack_from("<I", payload, 1)
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    # VP8: a 3-byte frame tag (bit 0 clear on a key frame), the start code 9d 01 2a, then
+    # 14 bits of width and 14 bits of height, each with 2 bits of upscaling hint above them
+    if len(payload) < 10 or payload[0] & 1 or bytes(payload[3:6]) != _VP8_START_CODE:
+        raise ContainerError("WebP lossy bitstream is broken")
+    width, height = struct.unpack_from("<HH", payload, 6)
+    width, height = width & 0x3FFF, height & 0x3FFF
+    if width < 1 or height < 1:
+        raise ContainerError("WebP image has no pixels")
+    return width, height
+
+
+def _inside(size: tuple[int, int], bound: tuple[int, int], what: str, where: str) -> None:
+    if size[0] > bound[0] or size[1] > bound[1]:
+        raise ContainerError(
+            f"WebP {what} ({size[0]}x{size[1]}) is larger than its {bound[0]}x{bound[1]} {where}"
+        )
 
 
 def is_webp(data: bytes) -> bool:
@@ -50,21 +95,40 @@ def _chunk(kind: bytes, payload: bytes | memoryview) -> bytes:
     return kind + struct.pack("<I", len(payload)) + bytes(payload) + pad
 
 
-def _frame(payload: memoryview) -> bytes:
+def _frame(payload: memoryview, canvas: tuple[int, int], index: int) -> bytes:
     if len(payload) < _ANMF_HEADER:
         raise ContainerError("WebP animation frame is truncated")
-    parts = [
-        _chunk(kind, body)
-        for kind, body in _chunks(payload, _ANMF_HEADER, len(payload))
-        if kind in _FRAME_PARTS
-    ]
+    x, y = 2 * _u24(payload, 0), 2 * _u24(payload, 3)
+    width, height = _u24(payload, 6) + 1, _u24(payload, 9) + 1
+    if x + width > canvas[0] or y + height > canvas[1]:
+        raise ContainerError(
+            f"WebP frame {index} ({width}x{height} at {x},{y}) lies outside"
+            f" its {canvas[0]}x{canvas[1]} canvas"
+        )
+    parts = []
+    for kind, body in _chunks(payload, _ANMF_HEADER, len(payload)):
+        if kind in _FRAME_PARTS:
+            if kind in _IMAGE:
+                _inside(bitstream_size(kind, body), (width, height), "frame image", "frame")
+            parts.append(_chunk(kind, body))
     if not parts:
         raise ContainerError("WebP animation frame has no image data")
     return _chunk(b"ANMF", bytes(payload[:_ANMF_HEADER]) + b"".join(parts))
 
 
-def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
-    """Rewrite a WebP as described in the module docstring; raise ContainerError if broken."""
+def rewrite(
+    data: bytes,
+    *,
+    max_icc: int = MAX_ICC_BYTES,
+    max_side: int | None = None,
+    max_pixels: int | None = None,
+    max_frames: int | None = None,
+    max_total_pixels: int | None = None,
+) -> Rewritten:
+    """Rewrite a WebP as described in the module docstring; raise ContainerError if broken.
+
+    LimitExceeded as soon as a limit (see the module docstring) is exceeded.
+    """
     if not is_webp(data):
         raise ContainerError("not a WebP file")
     (riff_size,) = struct.unpack_from("<I", data, 4)
@@ -73,6 +137,7 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
         raise ContainerError("WebP is truncated")
     view = memoryview(data)
     header: bytearray | None = None
+    canvas = (0, 0)
     kept: list[bytes] = []
     icc_kept = False
     orientation = 1
@@ -85,12 +150,26 @@ def rewrite(data: bytes, *, max_icc: int = MAX_ICC_BYTES) -> Rewritten:
             if header is not None or kept or len(payload) < 10:
                 raise ContainerError("WebP chunk structure is broken")
             header = bytearray(payload[:10])
+            canvas = (_u24(payload, 4) + 1, _u24(payload, 7) + 1)
+            check_size(*canvas, max_side=max_side, max_pixels=max_pixels)
         elif kind in _KEEP:
-            images += kind in _IMAGE
+            if kind in _IMAGE:
+                images += 1
+                size = bitstream_size(kind, payload)
+                if header is None:  # simple format: the bitstream is the whole picture
+                    check_size(*size, max_side=max_side, max_pixels=max_pixels)
+                else:
+                    _inside(size, canvas, "image", "canvas")
             kept.append(_chunk(kind, payload))
         elif kind == b"ANMF":
+            if header is None:
+                raise ContainerError("WebP animation frame outside an extended file")
             frames += 1
-            kept.append(_frame(payload))
+            if max_frames is not None and frames > max_frames:
+                raise too_many_frames(max_frames)
+            if max_total_pixels is not None and canvas[0] * canvas[1] * frames > max_total_pixels:
+                raise animation_too_large(frames, *canvas)
+            kept.append(_frame(payload, canvas, frames))
         elif kind == b"ICCP":
             if len(payload) <= max_icc:
                 icc_kept = True
