@@ -20,12 +20,17 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from imgtree.adapters.imaging import PillowImageProcessor
+from imgtree.adapters.imaging.pool import PooledImageProcessor, pool_source
 from imgtree.domain.errors import InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
 from imgtree.domain.ports import ImageInfo, ImageProcessor
 from tests import imagegen
 
-PROCESSORS: dict[str, Callable[[], ImageProcessor]] = {"pillow": PillowImageProcessor}
+PROCESSORS: dict[str, Callable[[], ImageProcessor]] = {
+    "pillow": PillowImageProcessor,
+    # the app's processor: the same work in the budgeted decode sandbox
+    "pooled": lambda: PooledImageProcessor(pool_source(None, 2)),
+}
 THUMB = 320  # the default thumbnail bound
 PILLOW_FORMATS = {"JPEG": ImageFormat.JPEG, "PNG": ImageFormat.PNG, "GIF": ImageFormat.GIF}
 PILLOW_FORMATS["WEBP"] = ImageFormat.WEBP

@@ -34,9 +34,32 @@ def test_values_are_read_and_trailing_slash_dropped() -> None:
         ("IMGTREE_BASE_URL", "img.example.com", "http(s) origin"),
         ("IMGTREE_TRUSTED_PROXIES", "not-an-ip", "bad entry"),
         ("IMGTREE_STORAGE", "ftp", "must be one of"),
+        ("IMGTREE_PROCESS_WORKERS", "0", "between 1 and 64"),
+        ("IMGTREE_PROCESS_CPU_SECONDS", "0", "between 1 and 3600"),
+        ("IMGTREE_PROCESS_WALL_SECONDS", "soon", "must be an integer"),
+        ("IMGTREE_PROCESS_MEMORY_MB", "32", "between 64 and"),
+        ("IMGTREE_PROCESS_QUEUE_SECONDS", "0", "between 1 and 600"),
+        ("IMGTREE_MAX_IMAGE_SIDE", "8", "between 16 and"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
     with pytest.raises(SettingsError) as info:
         Settings.from_env({name: value})
     assert name in str(info.value) and fragment in str(info.value)
+
+
+def test_processing_budget_settings() -> None:
+    s = Settings.from_env(
+        {
+            "IMGTREE_PROCESS_WORKERS": "3",
+            "IMGTREE_PROCESS_CPU_SECONDS": "4",
+            "IMGTREE_PROCESS_WALL_SECONDS": "9",
+            "IMGTREE_PROCESS_MEMORY_MB": "256",
+            "IMGTREE_PROCESS_QUEUE_SECONDS": "2",
+            "IMGTREE_MAX_IMAGE_SIDE": "8000",
+        }
+    )
+    assert (s.process_workers, s.process_cpu_seconds, s.process_wall_seconds) == (3, 4, 9)
+    assert s.process_memory_bytes == 256 * 1024 * 1024 and s.process_queue_seconds == 2
+    assert s.max_image_side == 8000
+    assert s.process_socket is None  # only `imgtree serve` sets it, never the environment

@@ -51,6 +51,11 @@ class InvalidImage(DomainError):
     """The bytes claim to be an allowed image but do not decode, or exceed pixel limits (HTTP 422)."""
 
 
+class ImageTooComplex(InvalidImage):
+    """Verifying the image ran over its processing budget: CPU time, memory or wall time
+    (HTTP 422). Retrying the same file gives the same answer."""
+
+
 class QuotaExceeded(DomainError):
     """The upload would take the account over its storage quota (HTTP 413)."""
 
@@ -65,5 +70,28 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class TooManyOpenUploads(DomainError):
+    """The uploader already holds as many unfinished presigned uploads as allowed (HTTP 429).
+
+    `retry_after`: seconds until the oldest of them expires (one completing frees a slot
+    sooner)."""
+
+    def __init__(self, message: str, *, limit: int, retry_after: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.retry_after = retry_after
+
+
 class StorageUnavailable(DomainError):
     """A backing store failed; the request may be retried (HTTP 503)."""
+
+
+class ProcessingBusy(DomainError):
+    """No image-processing capacity came free within the bounded wait (HTTP 503).
+
+    Nothing was done; the same request may succeed after `retry_after` seconds.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

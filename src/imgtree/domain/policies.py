@@ -25,6 +25,9 @@ class UploadPolicy:
     batch_limit: int = attrs.field(default=20, validator=_positive)
     presign_expires_seconds: int = attrs.field(default=900, validator=_positive)
     allowed_types: tuple[ImageFormat, ...] = ALLOWED_TYPES
+    # Unfinished presigned uploads (unexpired, not completed) one uploader may hold at once:
+    # per account, or per client address for guests. Past it a presign is refused (429).
+    max_open_presigns: int = attrs.field(default=100, validator=_positive)
 
 
 @attrs.frozen
@@ -39,6 +42,22 @@ class RatePolicy:
         if self.window_seconds == 60:
             return f"About {self.per_minute} upload requests per minute per client IP."
         return f"{self.per_minute} requests per {self.window_seconds} seconds."
+
+
+@attrs.frozen
+class ProcessingPolicy:
+    """What verifying one file may cost, and the image limits checked before any pixel is
+    decoded. The image processor enforces them; the discovery document publishes them."""
+
+    max_image_pixels: int = attrs.field(default=50_000_000, validator=_positive)
+    max_image_side: int = attrs.field(default=16_384, validator=_positive)
+    max_frames: int = attrs.field(default=1000, validator=_positive)
+    cpu_seconds: int = attrs.field(default=10, validator=_positive)
+    wall_seconds: int = attrs.field(default=30, validator=_positive)
+    memory_bytes: int = attrs.field(default=512 * 1024 * 1024, validator=_positive)
+    # decodes that run at once on this host; a file waits at most queue_seconds for one
+    concurrent: int = attrs.field(default=2, validator=_positive)
+    queue_seconds: int = attrs.field(default=10, validator=_positive)
 
 
 @attrs.frozen

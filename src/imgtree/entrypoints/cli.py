@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from imgtree.domain.errors import DomainError
 from imgtree.domain.model import Role
 from imgtree.entrypoints.settings import Settings, SettingsError
@@ -39,6 +41,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
+
+    from imgtree.adapters.imaging.pool import DecodePool
 
     settings = Settings.from_env()  # validate before forking anything
 
@@ -72,8 +76,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
             return create_app(_container(settings))
 
-    print(f"imgtree serving on http://{args.bind} with {args.workers} workers", file=sys.stderr)
-    ImgtreeServer().run()
+    # One decode pool for the host, started before the workers fork: every worker sends its
+    # decodes there, so the pool's size bounds the decodes running at once on this host.
+    pool = DecodePool.start(settings.process_workers)
+    settings = attrs.evolve(settings, process_socket=pool.socket_path)
+    print(
+        f"imgtree serving on http://{args.bind} with {args.workers} workers"
+        f" and {settings.process_workers} decode processes",
+        file=sys.stderr,
+    )
+    try:
+        ImgtreeServer().run()
+    finally:
+        pool.stop()
     return 0
 
 

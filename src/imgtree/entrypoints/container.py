@@ -10,7 +10,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from imgtree.adapters.imaging.pillow import PillowImageProcessor
+from imgtree.adapters.imaging.pool import PooledImageProcessor, ProcessBudget, pool_source
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.storage.s3 import S3BlobStorage
@@ -23,6 +23,7 @@ from imgtree.adapters.system import (
 from imgtree.domain.policies import (
     GuestPolicy,
     PagePolicy,
+    ProcessingPolicy,
     RatePolicy,
     SessionPolicy,
     UploadPolicy,
@@ -121,11 +122,34 @@ class Container(containers.DeclarativeContainer):
             path_style=settings.provided.s3_path_style,
         ),
     )
+    processing_policy = providers.Singleton(
+        ProcessingPolicy,
+        max_image_pixels=settings.provided.max_image_pixels,
+        max_image_side=settings.provided.max_image_side,
+        max_frames=settings.provided.max_frames,
+        cpu_seconds=settings.provided.process_cpu_seconds,
+        wall_seconds=settings.provided.process_wall_seconds,
+        memory_bytes=settings.provided.process_memory_bytes,
+        concurrent=settings.provided.process_workers,
+        queue_seconds=settings.provided.process_queue_seconds,
+    )
+    # Every decode runs in the sandbox, inside the processing budget (adapters/imaging/pool).
     image_processor = providers.Singleton(
-        PillowImageProcessor,
+        PooledImageProcessor,
+        pool=providers.Callable(
+            pool_source, settings.provided.process_socket, settings.provided.process_workers
+        ),
+        budget=providers.Singleton(
+            ProcessBudget,
+            cpu_seconds=settings.provided.process_cpu_seconds,
+            wall_seconds=settings.provided.process_wall_seconds,
+            memory_bytes=settings.provided.process_memory_bytes,
+            queue_seconds=settings.provided.process_queue_seconds,
+        ),
         max_pixels=settings.provided.max_image_pixels,
         max_frames=settings.provided.max_frames,
         thumbnail_size=settings.provided.thumbnail_size,
+        max_side=settings.provided.max_image_side,
     )
     # On the database, so the per-IP limit holds across gunicorn workers and hosts.
     rate_limiter = providers.Singleton(SqlRateLimiter, engine, clock)
@@ -157,6 +181,7 @@ class Container(containers.DeclarativeContainer):
         UploadPolicy,
         max_file_bytes=settings.provided.guest_max_upload_bytes,
         presign_expires_seconds=settings.provided.presign_expires_seconds,
+        max_open_presigns=20,  # per guest client address (accounts: the default, 100)
     )
     guest_rate_policy = providers.Singleton(
         RatePolicy, per_minute=settings.provided.guest_rate_limit_per_minute
@@ -201,7 +226,11 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     describe_capabilities = providers.Singleton(
-        DescribeCapabilities, upload=upload_policy, rate=rate_policy, paging=page_policy
+        DescribeCapabilities,
+        upload=upload_policy,
+        rate=rate_policy,
+        paging=page_policy,
+        processing=processing_policy,
     )
     enforce_rate_limit = providers.Singleton(
         EnforceRateLimit, limiter=rate_limiter, policy=rate_policy

@@ -53,6 +53,16 @@ class Settings:
     inactive_images: str = "hide"
     # Per worker: bytes of small public media files kept in memory (0: always read the file).
     media_memory_cache_bytes: int = 32 * MiB
+    max_image_side: int = 16_384
+    # The processing budget: every decode runs in one of `process_workers` sandboxed
+    # processes per host, each file within these CPU, wall-clock and memory limits.
+    process_workers: int = attrs.Factory(lambda: min(os.cpu_count() or 1, 8))
+    process_cpu_seconds: int = 10
+    process_wall_seconds: int = 30
+    process_memory_bytes: int = 512 * MiB
+    process_queue_seconds: int = 10
+    # Set by `imgtree serve` (the pool it starts for the host), never from the environment.
+    process_socket: str | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -111,6 +121,21 @@ class Settings:
             inactive_images=_choice(env, "IMGTREE_INACTIVE_IMAGES", "hide", ("hide", "keep")),
             media_memory_cache_bytes=_int(
                 env, "IMGTREE_MEDIA_MEMORY_CACHE_BYTES", d.media_memory_cache_bytes, 0
+            ),
+            max_image_side=_int(env, "IMGTREE_MAX_IMAGE_SIDE", d.max_image_side, 16, 1 << 16),
+            process_workers=_int(env, "IMGTREE_PROCESS_WORKERS", d.process_workers, 1, 64),
+            process_cpu_seconds=_int(
+                env, "IMGTREE_PROCESS_CPU_SECONDS", d.process_cpu_seconds, 1, 3600
+            ),
+            process_wall_seconds=_int(
+                env, "IMGTREE_PROCESS_WALL_SECONDS", d.process_wall_seconds, 1, 3600
+            ),
+            process_memory_bytes=_int(
+                env, "IMGTREE_PROCESS_MEMORY_MB", d.process_memory_bytes // MiB, 64, 1 << 20
+            )
+            * MiB,
+            process_queue_seconds=_int(
+                env, "IMGTREE_PROCESS_QUEUE_SECONDS", d.process_queue_seconds, 1, 600
             ),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from imgtree.domain.model import ImageFormat
-from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
+from imgtree.domain.policies import PagePolicy, ProcessingPolicy, RatePolicy, UploadPolicy
 
 
 @attrs.frozen
@@ -18,6 +18,7 @@ class Capabilities:
     rate_limit_text: str
     page_default_limit: int
     page_max_limit: int
+    processing: ProcessingPolicy
 
 
 @attrs.define
@@ -25,6 +26,7 @@ class DescribeCapabilities:
     upload: UploadPolicy
     rate: RatePolicy
     paging: PagePolicy = attrs.Factory(PagePolicy)
+    processing: ProcessingPolicy = attrs.Factory(ProcessingPolicy)
 
     def __call__(self) -> Capabilities:
         return Capabilities(
@@ -36,4 +38,5 @@ class DescribeCapabilities:
             rate_limit_text=self.rate.text,
             page_default_limit=self.paging.default_limit,
             page_max_limit=self.paging.max_limit,
+            processing=self.processing,
         )

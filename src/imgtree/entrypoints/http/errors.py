@@ -19,6 +19,7 @@ RETRY_AFTER_SECONDS = "5"  # for 503s: a passing storage or database outage
 
 STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
     (e.RateLimited, 429),
+    (e.TooManyOpenUploads, 429),
     (e.Unauthenticated, 401),
     (e.AccountInactive, 403),
     (e.Forbidden, 403),
@@ -30,6 +31,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
     (e.InvalidImage, 422),
     (e.InvalidInput, 400),
     (e.StorageUnavailable, 503),
+    (e.ProcessingBusy, 503),
 )
 
 
@@ -61,10 +63,15 @@ def handle_domain_error(
     if isinstance(ex, e.RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))
         resp.set_headers(rate_limit_headers(ex.limit, 0, ex.retry_after, ex.window_seconds))
+    elif isinstance(ex, e.TooManyOpenUploads):
+        # Not the request rate: the route's RateLimit headers (set by its guard) stay as set.
+        resp.set_header("Retry-After", str(ex.retry_after))
     elif isinstance(ex, e.Unauthenticated):
         resp.set_header("WWW-Authenticate", 'Bearer realm="imgtree"')
     elif isinstance(ex, e.StorageUnavailable):
         resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
+    elif isinstance(ex, e.ProcessingBusy):
+        resp.set_header("Retry-After", str(ex.retry_after))
 
 
 def handle_unexpected(

@@ -268,6 +268,26 @@ SCHEMAS: dict[str, Schema] = {
                 }
             ),
             "auth": obj({"header": {"const": "Authorization"}, "scheme": {"const": "Bearer"}}),
+            "processing": {
+                **obj(
+                    {
+                        name: {"type": "integer", "minimum": 1}
+                        for name in (
+                            "max_image_pixels",
+                            "max_image_side",
+                            "max_frames",
+                            "cpu_seconds",
+                            "wall_seconds",
+                            "memory_bytes",
+                            "concurrent",
+                            "queue_seconds",
+                        )
+                    }
+                ),
+                "description": "Image limits checked before decoding, and the hard budget of"
+                " one file's verification (past it: 422). `concurrent` decodes run at once;"
+                " a file waits at most `queue_seconds` for one (then 503 with Retry-After).",
+            },
             "routes": {
                 "type": "array",
                 "items": obj(
@@ -354,7 +374,12 @@ SCHEMAS: dict[str, Schema] = {
     "PresignFailedItem": obj(
         {
             "error": {"type": "string", "minLength": 1},
-            "status": {"type": "integer", "enum": [400, 403, 404, 409, 413, 415, 503]},
+            "status": {
+                "type": "integer",
+                "enum": [400, 403, 404, 409, 413, 415, 429, 503],
+                "description": "413: over the maximum size or the storage quota (open presigns "
+                "reserve their declared bytes); 429: too many unfinished presigned uploads.",
+            },
         }
     ),
     "PresignBatch": obj(
@@ -820,6 +845,15 @@ def _upload_results(*, auth: bool, multipart: bool = False) -> dict[str, Any]:
     }
 
 
+OPEN_PRESIGNS = (
+    "An account holds at most 100 unfinished presigned uploads (a guest address 20): past "
+    "that a presign is 429 with Retry-After (until the oldest expires). The declared bytes of "
+    "an account's unfinished presigns count against its quota until they complete or expire "
+    "(413). On a bucket the put_url signs the declared Content-Type and size: PUT exactly "
+    "those bytes."
+)
+
+
 def _v1_paths() -> dict[str, Any]:
     presign_errors = errors(400, 401, 403, 404, 413, 415, 429, rate=True)
     return {
@@ -855,6 +889,7 @@ def _v1_paths() -> dict[str, Any]:
                 {"200": ok("Presign", rate=True), **presign_errors},
                 security=BEARER,
                 body=json_body(ref("PresignRequest")),
+                description=OPEN_PRESIGNS,
             )
         },
         "/api/v1/upload/presign/batch": {
@@ -868,6 +903,7 @@ def _v1_paths() -> dict[str, Any]:
                 },
                 security=BEARER,
                 body=json_body(ref("PresignBatchRequest")),
+                description=OPEN_PRESIGNS,
             )
         },
         "/api/v1/upload/put/{pendingId}": {

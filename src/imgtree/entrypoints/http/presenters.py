@@ -9,6 +9,7 @@ import attrs
 import falcon
 
 from imgtree.domain.model import Album, ApiKey, Image, Page, User
+from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
@@ -97,7 +98,8 @@ def respond_upload(resp: falcon.Response, urls: Urls, outcomes: list[UploadOutco
     to retry, as any 503 does."""
     resp.status, resp.media = upload_result(urls, outcomes)
     if resp.status == 503:
-        resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
+        first = next(o.error for o in outcomes if isinstance(o, UploadFailed))
+        resp.set_header("Retry-After", str(getattr(first, "retry_after", RETRY_AFTER_SECONDS)))
 
 
 def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
@@ -225,6 +227,19 @@ ROUTES = (
 )
 
 
+def processing_limits(policy: ProcessingPolicy) -> dict[str, int]:
+    return {
+        "max_image_pixels": policy.max_image_pixels,
+        "max_image_side": policy.max_image_side,
+        "max_frames": policy.max_frames,
+        "cpu_seconds": policy.cpu_seconds,
+        "wall_seconds": policy.wall_seconds,
+        "memory_bytes": policy.memory_bytes,
+        "concurrent": policy.concurrent,
+        "queue_seconds": policy.queue_seconds,
+    }
+
+
 def capabilities(caps: Capabilities) -> dict[str, Any]:
     return {
         "success": True,
@@ -234,6 +249,7 @@ def capabilities(caps: Capabilities) -> dict[str, Any]:
         "batch_limit": caps.batch_limit,
         "rate_limit": {"per_minute": caps.rate_limit_per_minute, "text": caps.rate_limit_text},
         "pagination": {"default_limit": caps.page_default_limit, "max_limit": caps.page_max_limit},
+        "processing": processing_limits(caps.processing),
         "auth": {"header": "Authorization", "scheme": "Bearer"},
         "routes": [{"method": m, "path": p, "description": d} for m, p, d in ROUTES],
     }

@@ -1,0 +1,393 @@
+"""`ImageProcessor` whose every decode runs in the sandbox, inside a hard processing budget.
+
+`PooledImageProcessor` is the port as the app uses it: `process` and `inspect` hand the upload
+to a decode child of a `DecodePool` (see `sandbox`) as a file descriptor, and turn the child's
+answer back into the port's types. What the budget guarantees the caller:
+
+- a file that runs over its CPU, memory or wall-clock budget is refused with
+  `ImageTooComplex` (422) and nothing of it is returned, so nothing is stored or charged; the
+  calling worker never held its pixels, so its memory does not grow;
+- the pool's size bounds how many decodes run at once; a caller waits at most
+  `queue_seconds` for a free child, then gets `ProcessingBusy` (503, retry later);
+- a child's reply is checked before use (JSON fields typed and bounded, the published file
+  a regular file of the announced size).
+
+A `DecodePool` is either started here (`DecodePool.start`, a supervisor subprocess that this
+process owns and stops) or attached by its socket path (`imgtree serve` starts one per host in
+the gunicorn master and gives its path to every worker). `private_pool()` is the lazily
+started, per-process pool for everything else: tests, embedders, the CLI.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import logging
+import os
+import shutil
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import attrs
+
+from imgtree.adapters.imaging import sandbox
+from imgtree.adapters.imaging.container import MAX_ICC_BYTES
+from imgtree.domain.errors import (
+    FileTooLarge,
+    ImageTooComplex,
+    InvalidImage,
+    ProcessingBusy,
+    UnsupportedMediaType,
+)
+from imgtree.domain.model import ImageFormat
+from imgtree.domain.ports import ImageInfo, ProcessedImage
+
+log = logging.getLogger("imgtree.imaging")
+
+MiB = 1 << 20
+TOO_COMPLEX = "Image too complex to process"
+BUSY = "Image processing is busy, please retry shortly"
+_REPLY_GRACE = 2.0  # seconds past the child's own wall-clock kill before the client gives up
+_MAX_THUMBNAIL = 16 * MiB
+_MAX_INLINE = 8 * MiB  # the decode child's in-memory spool (imaging.stream.SPOOL_MAX)
+_MAX_MESSAGE = 2000
+_ERRORS: dict[str, type[InvalidImage] | type[UnsupportedMediaType] | type[FileTooLarge]] = {
+    "InvalidImage": InvalidImage,
+    "UnsupportedMediaType": UnsupportedMediaType,
+    "FileTooLarge": FileTooLarge,
+}
+
+
+@attrs.frozen
+class ProcessBudget:
+    """Hard limits per file, and how long a caller waits for a free decode process."""
+
+    cpu_seconds: int = 10
+    wall_seconds: float = 30.0
+    memory_bytes: int = 512 * MiB
+    queue_seconds: float = 10.0
+    retry_after_seconds: int = 5
+
+    def __attrs_post_init__(self) -> None:
+        if self.cpu_seconds < 1 or self.wall_seconds <= 0 or self.queue_seconds <= 0:
+            raise ValueError("process budgets must be positive")
+        if self.memory_bytes < 64 * MiB:
+            raise ValueError("the memory budget must be at least 64 MiB")
+
+
+class DecodePool:
+    """A running sandbox: its socket, and the supervisor process when this process owns it."""
+
+    def __init__(
+        self,
+        socket_path: str,
+        *,
+        process: subprocess.Popen[bytes] | None = None,
+        workers: int = 0,
+        directory: str | None = None,
+    ) -> None:
+        self.socket_path = socket_path
+        self.workers = workers
+        self._process = process
+        self._directory = directory
+        self._owner = os.getpid()
+
+    @classmethod
+    def start(cls, workers: int, *, timeout: float = 30.0) -> DecodePool:
+        """Start a supervisor with `workers` decode children; return once it accepts jobs."""
+        directory = tempfile.mkdtemp(prefix="imgtree-decode-")
+        path = str(Path(directory) / "sock")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "imgtree.adapters.imaging.sandbox",
+                "--socket",
+                path,
+                "--workers",
+                str(workers),
+            ],
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        pool = cls(path, process=process, workers=workers, directory=directory)
+        deadline = time.monotonic() + timeout
+        while not pool.accepting():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pool.stop()
+                raise RuntimeError("the image decode pool did not start")
+            time.sleep(0.02)
+        return pool
+
+    def accepting(self) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1.0)
+            try:
+                sock.connect(self.socket_path)
+            except OSError:
+                return False
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return self._process is None or self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def stop(self) -> None:
+        """Stop the supervisor (and with it every child), if this process started it."""
+        if self._process is None or os.getpid() != self._owner:
+            return
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._directory:
+            shutil.rmtree(self._directory, ignore_errors=True)
+
+
+_private: dict[int, DecodePool] = {}
+_private_lock = threading.Lock()
+
+
+def private_pool(workers: int) -> DecodePool:
+    """This process's own pool of `workers` children, started on first use (and again if it
+    died), stopped when the process exits."""
+    with _private_lock:
+        pool = _private.get(workers)
+        if pool is None or not pool.alive or pool._owner != os.getpid():
+            if pool is not None and pool._owner == os.getpid():
+                pool.stop()
+            pool = _private[workers] = DecodePool.start(workers)
+        return pool
+
+
+@atexit.register
+def _stop_private_pools() -> None:
+    for pool in list(_private.values()):
+        pool.stop()
+
+
+def pool_source(socket_path: str | None, workers: int) -> Callable[[], DecodePool]:
+    """Where a processor finds its pool: the host's (`imgtree serve` gives its socket path)
+    or, without one, this process's private pool, started on first use."""
+    if socket_path:
+        shared = DecodePool(socket_path, workers=workers)
+        return lambda: shared
+    return lambda: private_pool(workers)
+
+
+def _descriptor(source: BinaryIO) -> tuple[int, int, BinaryIO | None]:
+    """(fd, offset, temporary copy to close) for the upload: its own descriptor when it is a
+    real file (a spooled file rolls over to disk here), else a copy in a temporary file."""
+    start = source.tell()
+    try:
+        fd = source.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the caller)
+        shutil.copyfileobj(source, copy, 1 << 18)
+        copy.flush()
+        return copy.fileno(), 0, copy
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        source.flush()
+    return fd, start, None
+
+
+def _peer_pid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid: int = struct.unpack("3i", creds)[0]
+    return pid
+
+
+def _kill_stuck_child(pid: int, supervisor: int) -> None:
+    """SIGKILL a child that outlived its own wall-clock kill, if it is really the
+    supervisor's child (the pid in a greeting is the child's word; the parent is checked)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        raw = Path(f"/proc/{pid}/stat").read_text()
+        if int(raw[raw.rindex(")") + 2 :].split()[1]) == supervisor:
+            os.kill(pid, signal.SIGKILL)
+
+
+def _int(doc: dict[str, Any], name: str, low: int = 0, high: int = 1 << 40) -> int:
+    value = doc.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"bad {name}")
+    return value
+
+
+def _image_info(reply: dict[str, Any]) -> ImageInfo:
+    return ImageInfo(
+        format=ImageFormat(str(reply.get("format"))),
+        width=_int(reply, "width", 1),
+        height=_int(reply, "height", 1),
+        frames=_int(reply, "frames", 1),
+    )
+
+
+class PooledImageProcessor:
+    """The `ImageProcessor` port, decoding in the sandbox. The limits are those of
+    `PillowImageProcessor`, which the decode children run."""
+
+    def __init__(
+        self,
+        pool: DecodePool | Callable[[], DecodePool],
+        *,
+        budget: ProcessBudget | None = None,
+        max_pixels: int = 50_000_000,
+        max_frames: int = 1000,
+        thumbnail_size: int = 320,
+        max_icc_bytes: int = MAX_ICC_BYTES,
+        max_side: int | None = None,
+    ) -> None:
+        self._pool = pool if callable(pool) else (lambda: pool)
+        self.budget = budget or ProcessBudget()
+        self.limits: dict[str, int] = {
+            "max_pixels": max_pixels,
+            "max_frames": max_frames,
+            "thumbnail_size": thumbnail_size,
+            "max_icc_bytes": max_icc_bytes,
+        }
+        if max_side is not None:
+            self.limits["max_side"] = max_side
+
+    # --- the port ------------------------------------------------------------------------
+
+    def inspect(self, source: BinaryIO) -> ImageInfo:
+        reply, published, _thumbnail = self._run("inspect", source)
+        assert published is None
+        try:
+            return _image_info(reply)
+        except ValueError:
+            raise InvalidImage("Image could not be decoded") from None
+
+    def process(self, source: BinaryIO) -> ProcessedImage:
+        reply, published, thumbnail = self._run("process", source)
+        if published is None:
+            raise InvalidImage("Image could not be decoded")
+        try:
+            info = _image_info(reply)
+            size = _int(reply, "published_size", 1)
+            thumbnail_format = ImageFormat(str(reply.get("thumbnail_format")))
+            if reply.get("published_inline") is not True:
+                described = os.fstat(published.fileno())
+                if not stat.S_ISREG(described.st_mode) or described.st_size != size:
+                    raise ValueError("the published file is not what the reply says")
+        except (ValueError, OSError):
+            published.close()
+            raise InvalidImage("Image could not be decoded") from None
+        published.seek(0)
+        return ProcessedImage(
+            info=info,
+            published=published,
+            published_size=size,
+            thumbnail=io.BytesIO(thumbnail),
+            thumbnail_format=thumbnail_format,
+        )
+
+    # --- one job ---------------------------------------------------------------------------
+
+    def _run(self, op: str, source: BinaryIO) -> tuple[dict[str, Any], BinaryIO | None, bytes]:
+        budget = self.budget
+        try:
+            pool = self._pool()
+        except (OSError, RuntimeError) as exc:
+            log.error("image decode pool unavailable: %s", exc)
+            raise ProcessingBusy(BUSY, retry_after=budget.retry_after_seconds) from exc
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            child, supervisor = self._wait_for_child(sock, pool)
+            fd, offset, copy = _descriptor(source)
+            try:
+                request = {
+                    "op": op,
+                    "offset": offset,
+                    "limits": self.limits,
+                    "budget": {
+                        "cpu_seconds": budget.cpu_seconds,
+                        "wall_seconds": budget.wall_seconds,
+                        "memory_bytes": budget.memory_bytes,
+                    },
+                }
+                sock.settimeout(budget.wall_seconds + _REPLY_GRACE)
+                try:
+                    sandbox.send_message(sock, request, [fd])
+                    return self._reply(sock)
+                except TimeoutError:
+                    _kill_stuck_child(child, supervisor)
+                    log.warning("image decode ran past %ss: killed", budget.wall_seconds)
+                    raise ImageTooComplex(TOO_COMPLEX) from None
+                except ValueError:
+                    raise InvalidImage("Image could not be decoded") from None
+                except (EOFError, OSError):
+                    # The kernel ended the child: CPU (SIGXCPU), wall time (SIGALRM), or a crash.
+                    log.warning("image decode process ended before answering (over budget)")
+                    raise ImageTooComplex(TOO_COMPLEX) from None
+            finally:
+                if copy is not None:
+                    copy.close()
+                else:
+                    # The child moved the shared file offset: put the caller's file back.
+                    with contextlib.suppress(OSError, ValueError):
+                        source.seek(offset)
+
+    def _wait_for_child(self, sock: socket.socket, pool: DecodePool) -> tuple[int, int]:
+        """Connect and wait (at most queue_seconds) for a child's greeting: (child, supervisor)."""
+        sock.settimeout(self.budget.queue_seconds)
+        try:
+            sock.connect(pool.socket_path)
+            supervisor = _peer_pid(sock)
+            magic, child = sandbox.GREETING.unpack(sandbox.recv_exact(sock, sandbox.GREETING.size))
+        except TimeoutError:
+            log.warning("no free image decode process within %ss", self.budget.queue_seconds)
+            raise ProcessingBusy(BUSY, retry_after=self.budget.retry_after_seconds) from None
+        except (OSError, EOFError) as exc:
+            log.error("image decode pool unreachable: %s", exc)
+            raise ProcessingBusy(BUSY, retry_after=self.budget.retry_after_seconds) from exc
+        if magic != sandbox.MAGIC:
+            raise ProcessingBusy(BUSY, retry_after=self.budget.retry_after_seconds)
+        return child, supervisor
+
+    def _reply(self, sock: socket.socket) -> tuple[dict[str, Any], BinaryIO | None, bytes]:
+        reply, fds, rest = sandbox.recv_message(sock, max_size=1 << 16, max_fds=1)
+        published: BinaryIO | None = os.fdopen(fds[0], "rb") if fds else None
+        try:
+            if reply.get("ok") is not True:
+                raise self._failure(reply)
+            if reply.get("published_inline") is True and published is None:
+                inline = _int(reply, "published_size", 1, _MAX_INLINE)
+                data = sandbox.recv_exact(sock, inline, rest[:inline])
+                rest = rest[inline:]
+                published = io.BytesIO(data)
+            size = (
+                _int(reply, "thumbnail_size", 0, _MAX_THUMBNAIL) if "thumbnail_size" in reply else 0
+            )
+            thumbnail = sandbox.recv_exact(sock, size, rest[:size]) if size else b""
+        except BaseException:
+            if published is not None:
+                published.close()
+            raise
+        return reply, published, thumbnail
+
+    def _failure(self, reply: dict[str, Any]) -> Exception:
+        error = reply.get("error")
+        if error == "budget":
+            return ImageTooComplex(TOO_COMPLEX)
+        message = reply.get("message")
+        if not isinstance(message, str) or not message or len(message) > _MAX_MESSAGE:
+            message = "Image could not be decoded"
+        return _ERRORS.get(str(error), InvalidImage)(message)
