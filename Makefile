@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit format clean bench soak
+.PHONY: install run test lint unit format clean bench soak fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ bench: install
 # 12-second version of the same test. Figures: docs/reliability.md.
 soak: install
 	IMGTREE_SOAK_SECONDS=$${IMGTREE_SOAK_SECONDS:-300} $(BIN)/pytest tests/smoke/test_soak.py -s -p no:cacheprovider
+
+# Coverage-guided fuzzing (atheris) of the container walkers and the processor, FUZZ_SECONDS
+# per target; `make test` runs 3 s of each (tests/fuzz/test_fuzz_short.py). The committed
+# seeds in tests/fuzz/corpus are only read: new inputs go to var/fuzz/<target>, crashing
+# inputs to var/fuzz/crashes/ (replay one with `$(BIN)/python -m tests.fuzz.<target> FILE`).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= jpeg png gif webp exif processor
+fuzz: install
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p var/fuzz/$$t var/fuzz/crashes && echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+		$(BIN)/python -m tests.fuzz.$$t var/fuzz/$$t tests/fuzz/corpus/$$t \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=var/fuzz/crashes/$$t- || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
