@@ -1,0 +1,174 @@
+"""The two attacks behind the processing budget, over real HTTP on `imgtree serve`.
+
+A GIF whose later frame is far larger than its logical screen, and a 7000x7000 progressive
+JPEG followed by thousands of refinement scans: each is refused, as an account and as a
+guest, in under 2 s of the server's CPU (every process of it, decode children included), with
+the workers' peak RSS rising by less than 256 MiB; and while several of them are in flight an
+ordinary small upload still lands within a few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from tests import imagegen
+from tests.hostile.corpus import gif_with
+from tests.smoke.servers import base_env, cli, serve
+
+pytestmark = pytest.mark.smoke
+MiB = 1 << 20
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                parents[int(entry)] = int(_stat(int(entry))[1])
+    found, frontier = [root], [root]
+    while frontier:
+        kids = [pid for pid, parent in parents.items() if parent in frontier]
+        found += kids
+        frontier = kids
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = _stat(pid)
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / CLK_TCK
+
+
+def _kb(pid: int, field: str) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _workers(master: int) -> list[int]:
+    """The gunicorn workers: the master's children that are not the decode pool."""
+    out = []
+    for pid in _tree(master)[1:]:
+        with contextlib.suppress(OSError):
+            if int(_stat(pid)[1]) != master:
+                continue
+            if b"imaging.sandbox" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                out.append(pid)
+    return out
+
+
+def big_frame_gif() -> bytes:
+    """A 16x16 logical screen whose second frame is 8000x8000 (64 MP the header hides)."""
+    return gif_with((16, 16), [(0, 0, 16, 16), (0, 0, 8000, 8000)])
+
+
+def scan_flood_jpeg(copies: int = 3000) -> bytes:
+    """A flat 7000x7000 progressive JPEG with its last refinement scan repeated."""
+    out = io.BytesIO()
+    Image.new("RGB", (7000, 7000), (90, 120, 200)).save(out, "JPEG", progressive=True)
+    data = out.getvalue()
+    last = data.rindex(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    return data[:end] + data[last:end] * copies + data[end:]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, str]]:
+    root = tmp_path_factory.mktemp("budget")
+    env = base_env(
+        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
+        IMGTREE_MEDIA_DIR=str(root / "media"),
+        IMGTREE_RATE_LIMIT_PER_MINUTE="1000",
+        IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="1000",
+    )
+    cli(env, "migrate")
+    cli(env, "users", "create", "budget@example.com", "--password", "correct horse battery")
+    key = cli(env, "keys", "create", "--email", "budget@example.com", "--name", "t").split()[-1]
+    with serve(env, root / "server.log", workers=2) as base:
+        master = next(
+            pid
+            for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+            if _stat(pid)[1] == str(os.getpid()) and _workers(pid)
+        )
+        yield base, master, key
+
+
+def _post(base: str, path: str, name: str, data: bytes, key: str | None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    field = "file" if path.startswith("/api/v1") else "files"
+    return requests.post(
+        base + path, headers=headers, files=[(field, (name, data, "image/x"))], timeout=60
+    )
+
+
+ATTACKS = {"gif-frame-beyond-screen": big_frame_gif, "jpeg-3000-scans": scan_flood_jpeg}
+PRINCIPALS = {"account": "/api/v1/upload", "guest": "/api/upload/guest"}
+
+
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_attack_is_refused_cheaply(live: tuple[str, int, str], attack: str, who: str) -> None:
+    base, master, key = live
+    data = ATTACKS[attack]()
+    workers = _workers(master)
+    for pid in workers:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
+    before_rss = {pid: _kb(pid, "VmRSS") for pid in workers}
+    tree = _tree(master)
+    cpu0, started = _cpu_seconds(tree), time.monotonic()
+    r = _post(base, PRINCIPALS[who], f"{attack}.bin", data, key if who == "account" else None)
+    wall = time.monotonic() - started
+    cpu = _cpu_seconds(_tree(master)) - cpu0
+    rise = max(_kb(pid, "VmHWM") - before_rss[pid] for pid in workers) / 1024
+    assert r.status_code == 422, r.text
+    assert r.json()["success"] is False
+    print(f"{attack} as {who}: {r.status_code} in {wall:.2f}s, cpu {cpu:.2f}s, rss +{rise:.1f} MiB")
+    assert cpu < 2.0, f"the server spent {cpu:.2f} s of CPU"
+    assert wall < 2.0, f"answered after {wall:.2f} s"
+    assert rise < 256, f"a worker's RSS rose by {rise:.0f} MiB"
+
+
+def test_small_upload_lands_while_attacks_run(live: tuple[str, int, str]) -> None:
+    base, _master, key = live
+    attacks = [
+        (path, name, make(), key if who == "account" else None)
+        for who, path in PRINCIPALS.items()
+        for name, make in ATTACKS.items()
+    ] * 2
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda a=a: statuses.append(_post(base, *a).status_code))
+        for a in attacks
+    ]
+    for thread in threads:
+        thread.start()
+    started = time.monotonic()
+    r = _post(base, "/api/v1/upload", "small.png", imagegen.png(64, 48), key)
+    took = time.monotonic() - started
+    for thread in threads:
+        thread.join(60)
+    assert r.status_code == 200, r.text
+    assert took < 5.0, f"the small upload took {took:.2f} s"
+    assert statuses == [422] * len(attacks)
