@@ -30,12 +30,13 @@ def _stat_fields(pid: int) -> list[str]:
 
 
 def cpu_ms(pids: Sequence[int]) -> float:
-    """utime + stime of the processes, in ms (a process that is gone counts 0)."""
+    """utime + stime of the processes and of their reaped children, in ms (a process that
+    is gone counts 0; a recycled decode child's time moves to its supervisor's cutime)."""
     total = 0
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = _stat_fields(pid)
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime (14-17)
     return total * 1000.0 / CLK_TCK
 
 
@@ -47,6 +48,21 @@ def children(pid: int) -> list[int]:
                 if int(_stat_fields(int(entry))[1]) == pid:
                     kids.append(int(entry))
     return sorted(kids)
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    found, frontier = [pid], [pid]
+    while frontier:
+        frontier = [kid for parent in frontier for kid in children(parent)]
+        found += frontier
+    return found
+
+
+def _is_decode_pool(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return b"imaging.sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return False
 
 
 def status_kb(pid: int, field: str) -> int:
@@ -124,10 +140,12 @@ class Server:
         time.sleep(0.3)
 
     def workers(self) -> list[int]:
-        return children(self.proc.pid)
+        """The gunicorn workers (the master's children but the decode pool's supervisor)."""
+        return [pid for pid in children(self.proc.pid) if not _is_decode_pool(pid)]
 
     def pids(self) -> list[int]:
-        return [self.proc.pid, *self.workers()]
+        """Every process of the server: master, workers, decode supervisor and children."""
+        return descendants(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
