@@ -44,3 +44,13 @@ def test_webp_truncated_lossless_bitstream_is_not_a_pixel_mismatch() -> None:
     assert _rgb(data) != _rgb(harness.webp_canonical(data))
     assert _rgb(rewritten.data) == _rgb(harness.webp_canonical(data))
     harness.same_pixels(data, rewritten.data, "WEBP")
+
+
+def test_jpeg_keeps_the_last_complete_adobe_segment() -> None:
+    # libjpeg takes the colour transform from the last Adobe APP14 of at least 12 payload
+    # bytes; the walker kept the first: transform 1 then 0 decoded as YCbCr, not RGB.
+    for name in ("regression-two-adobe-segments.jpg", "regression-short-adobe-segment-last.jpg"):
+        data = (CORPUS / "jpeg" / name).read_bytes()
+        rewritten = jpeg.rewrite(data)
+        assert rewritten.data.count(b"Adobe") == 1, name
+        assert _rgb(rewritten.data) == _rgb(data), name

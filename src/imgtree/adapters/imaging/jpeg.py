@@ -245,8 +245,8 @@ def plan(
             if src.startswith(_ICC_HEADER, start, end):
                 icc.append(segment)
                 icc_size += end - start - len(_ICC_HEADER) - 2
-        elif code == _APP14 and adobe is None and src.startswith(b"Adobe", start, end):
-            adobe = segment
+        elif code == _APP14 and end - start >= 12 and src.startswith(b"Adobe", start, end):
+            adobe = segment  # the last complete one counts, as for libjpeg
         # Everything else (other APPn, COM, JPGn, reserved markers) is dropped.
     if scans == 0:
         raise ContainerError("JPEG has no image data")
