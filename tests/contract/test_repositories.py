@@ -40,7 +40,7 @@ from imgtree.domain.model import (
     Session,
     User,
 )
-from imgtree.domain.ports import RateLimiter, UnitOfWorkFactory
+from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
 from tests.pg import postgres_url, truncate_all  # noqa: F401  (postgres_url is a fixture)
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -878,7 +878,7 @@ def test_pending_upload_round_trip_and_hash_lookup(backend: Backend) -> None:
         declared_size=12_345_678_901,  # beyond 32 bits
         expires_at=T0 + timedelta(minutes=15, microseconds=7),
     )
-    guest = make_pending(None)
+    guest = make_pending(None, address="2001:db8::1")
     add_pending(backend.uow, full, guest)
     with backend.uow() as uow:
         assert uow.pending_uploads.get(full.id) == full
@@ -1017,6 +1017,72 @@ def test_count_open_counts_unexpired_unclaimed_uploads(backend: Backend) -> None
     with backend.uow() as uow:
         assert uow.pending_uploads.count_open(now) == 3
         assert uow.pending_uploads.count_open(T0 + timedelta(days=1)) == 0
+
+
+def test_open_for_owner_counts_and_sums_the_accounts_open_uploads(backend: Backend) -> None:
+    user, other = make_user(), make_user()
+    add_users(backend.uow, user, other)
+    now = T0 + timedelta(minutes=10)
+    first = now + timedelta(seconds=30)
+    add_pending(
+        backend.uow,
+        make_pending(user, declared_size=100, expires_at=now + timedelta(minutes=5)),
+        make_pending(user, declared_size=20, expires_at=first),  # the first to expire
+        make_pending(user, declared_size=3, received_at=T0),  # received only: still open
+        make_pending(user, declared_size=10**11, claimed_at=T0),  # claimed: not open
+        make_pending(user, declared_size=10**11, expires_at=now),  # expired exactly now
+        make_pending(other, declared_size=7),  # someone else's
+        make_pending(None, declared_size=9),  # a guest's
+    )
+    with backend.uow() as uow:
+        opened = uow.pending_uploads.open_for_owner(user.id, now)
+        assert opened == OpenUploads(count=3, declared_bytes=123, first_expiry=first)
+        assert uow.pending_uploads.open_for_owner(other.id, now) == OpenUploads(
+            1, 7, T0 + timedelta(minutes=15)
+        )
+        assert uow.pending_uploads.open_for_owner(uuid.uuid4(), now) == OpenUploads(0, 0, None)
+        later = T0 + timedelta(days=1)
+        assert uow.pending_uploads.open_for_owner(user.id, later) == OpenUploads(0, 0, None)
+
+
+def test_open_for_guest_counts_by_client_address(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    now = T0 + timedelta(minutes=10)
+    add_pending(
+        backend.uow,
+        make_pending(None, address="203.0.113.7", declared_size=5),
+        make_pending(None, address="203.0.113.7", expires_at=now + timedelta(seconds=1)),
+        make_pending(None, address="203.0.113.7", claimed_at=T0),  # claimed
+        make_pending(None, address="203.0.113.7", expires_at=now - timedelta(seconds=1)),
+        make_pending(None, address="2001:db8::7"),  # another address
+        make_pending(None),  # a guest without an address
+        make_pending(user, address="203.0.113.7"),  # an account's upload is not a guest's
+    )
+    with backend.uow() as uow:
+        guests = uow.pending_uploads
+        assert guests.open_for_guest("203.0.113.7", now) == OpenUploads(
+            2, 5 + 1234, now + timedelta(seconds=1)
+        )
+        assert guests.open_for_guest("2001:db8::7", now).count == 1
+        assert guests.open_for_guest(None, now).count == 1
+        assert guests.open_for_guest("198.51.100.1", now) == OpenUploads(0, 0, None)
+
+
+def test_sql_open_upload_counts_use_the_partial_indexes(sql: Backend) -> None:
+    assert sql.engine is not None
+    with sql.engine.connect() as conn:
+        if sql.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name = 'pending_uploads'"
+            )
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'pending_uploads'"
+            )
+        names = {r[0] for r in rows}
+    assert {"ix_pending_uploads_owner_open", "ix_pending_uploads_address_open"} <= names
 
 
 def test_sql_concurrent_claim_and_receive_have_exactly_one_winner(sql: Backend) -> None:

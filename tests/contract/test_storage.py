@@ -8,6 +8,7 @@ and shaped like imgtree's own: `<dir>/<uuid>.<ext>` whose extension matches the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import os
 import socket
@@ -15,15 +16,15 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, BinaryIO
+from urllib.parse import parse_qs, parse_qsl, quote, urlsplit
 
 import pytest
 import requests
 
 from imgtree.adapters.memory import FixedClock, MemoryBlobStorage
 from imgtree.adapters.storage.local import LocalBlobStorage
-from imgtree.adapters.storage.s3 import S3BlobStorage
+from imgtree.adapters.storage.s3 import S3BlobStorage, signed_headers
 from imgtree.domain.errors import StorageUnavailable
 from imgtree.domain.ports import BlobStorage
 from tests.s3 import (
@@ -245,6 +246,15 @@ def test_iter_keys_lists_by_prefix(storage: BlobStorage) -> None:
     assert list(storage.iter_keys("nothing/")) == []
 
 
+def test_presign_put_binds_type_and_size_or_declines(storage: BlobStorage) -> None:
+    """A presigned URL must make the store refuse another type or size (both signed); a store
+    that cannot promise that declines (None) and the app takes the PUT itself."""
+    url = storage.presign_put(new_key(), "image/jpeg", 1234, 60)
+    if url is not None:
+        assert {"content-type", "content-length"} <= signed_headers(url)
+    assert list(storage.iter_keys()) == []  # presigning stores nothing
+
+
 # --- LocalBlobStorage specifics ------------------------------------------------------------------
 
 
@@ -450,12 +460,13 @@ def closed_port_endpoint() -> str:
 
 def test_s3_presigned_put_accepts_a_direct_upload(s3: S3BlobStorage) -> None:
     key = new_key(ext="png")
-    url = s3.presign_put(key, "image/png", 300)
+    url = s3.presign_put(key, "image/png", len(b"direct bytes"), 300)
     assert url is not None
 
     query = parse_qs(urlsplit(url).query)
-    # The Content-Type is signed, so S3 refuses an upload that declares another type.
-    assert "content-type" in query["X-Amz-SignedHeaders"][0].split(";")
+    # Content-Type and Content-Length are signed, so S3 refuses an upload of another type or
+    # of another size than declared.
+    assert {"content-type", "content-length"} <= set(query["X-Amz-SignedHeaders"][0].split(";"))
     assert query["X-Amz-Expires"] == ["300"]
 
     response = requests.put(url, data=b"direct bytes", headers={"Content-Type": "image/png"})
@@ -467,9 +478,112 @@ def test_s3_presigned_put_accepts_a_direct_upload(s3: S3BlobStorage) -> None:
     assert read_all(s3, key) == b"direct bytes"
 
 
+def sigv4_accepts(url: str, headers: dict[str, str], secret: str, method: str = "PUT") -> bool:
+    """What S3 checks on a presigned request: the SigV4 signature recomputed from the request
+    as sent (method, path, query and the values of the headers the URL signs) must equal the
+    URL's. A signed header the request lacks, or carries with another value, fails it."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    params = dict(query)
+    signed = params["X-Amz-SignedHeaders"].split(";")
+    sent = {k.lower(): str(v).strip() for k, v in headers.items()} | {"host": parts.netloc}
+    if not set(signed) <= set(sent):
+        return False
+
+    def enc(value: str) -> str:
+        return quote(value, safe="-_.~")
+
+    canonical_query = "&".join(
+        f"{enc(k)}={enc(v)}" for k, v in sorted(query) if k != "X-Amz-Signature"
+    )
+    canonical_request = "\n".join(
+        [
+            method,
+            parts.path,
+            canonical_query,
+            "".join(f"{h}:{sent[h]}\n" for h in signed),
+            ";".join(signed),
+            "UNSIGNED-PAYLOAD",
+        ]
+    )
+    scope = params["X-Amz-Credential"].split("/", 1)[1]
+    to_sign = "\n".join(
+        [
+            "AWS4-HMAC-SHA256",
+            params["X-Amz-Date"],
+            scope,
+            hashlib.sha256(canonical_request.encode()).hexdigest(),
+        ]
+    )
+    key = f"AWS4{secret}".encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, params["X-Amz-Signature"])
+
+
+def offline_s3(**kwargs: object) -> S3BlobStorage:
+    # Presigning is local computation: no request leaves the process.
+    return S3BlobStorage(
+        bucket="my-bucket",
+        region="eu-west-1",
+        access_key_id="AKIDEXAMPLE",
+        secret_access_key="secret",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("endpoint", [None, "https://minio.example.test"])
+def test_s3_presigned_put_binds_the_declared_size_and_type(endpoint: str | None) -> None:
+    storage = offline_s3(endpoint_url=endpoint, path_style=endpoint is not None)
+    url = storage.presign_put("uploads/a.png", "image/png", 1234, 900)
+    assert url is not None
+    assert {"content-length", "content-type", "host"} <= signed_headers(url)
+    # A client's HTTP library sends Content-Length from the body: only exactly 1234 bytes of
+    # image/png carry a valid signature (the verifier agrees with botocore on the good one).
+    assert sigv4_accepts(url, {"Content-Type": "image/png", "Content-Length": "1234"}, "secret")
+    for headers in (
+        {"Content-Type": "image/png", "Content-Length": "1235"},  # parking more bytes
+        {"Content-Type": "image/png", "Content-Length": "1233"},
+        {"Content-Type": "text/html", "Content-Length": "1234"},
+        {"Content-Type": "image/png"},  # chunked, no length
+    ):
+        assert not sigv4_accepts(url, headers, "secret"), headers
+    assert not sigv4_accepts(
+        url, {"Content-Type": "image/png", "Content-Length": "1234"}, "other secret"
+    )
+
+
+def test_s3_presign_declines_when_the_sdk_leaves_the_size_unsigned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A client whose signer never sees Content-Length, as an SDK that dropped it would do.
+    client = S3BlobStorage._make_client(
+        region="eu-west-1",
+        endpoint_url=None,
+        access_key_id="AKIDEXAMPLE",
+        secret_access_key="secret",
+        path_style=False,
+    )
+
+    def drop_content_length(request: Any, **_: object) -> None:
+        del request.headers["Content-Length"]
+
+    client.meta.events.register("before-sign.s3.PutObject", drop_content_length)
+    storage = S3BlobStorage(bucket="my-bucket", client=client)
+    # No URL that would take any size: the app's own PUT route (which enforces it) instead.
+    assert storage.presign_put("uploads/a.png", "image/png", 1234, 900) is None
+    assert "did not sign" in caplog.text
+
+
+def test_s3_presign_refuses_a_negative_size() -> None:
+    with pytest.raises(ValueError):
+        offline_s3().presign_put("uploads/a.png", "image/png", -1, 60)
+
+
 def test_s3_presign_refuses_a_type_its_key_contradicts(s3: S3BlobStorage) -> None:
     with pytest.raises(ValueError):
-        s3.presign_put(new_key(ext="jpg"), "text/html", 60)
+        s3.presign_put(new_key(ext="jpg"), "text/html", 10, 60)
 
 
 def test_s3_public_url(s3_endpoint: str) -> None:
@@ -499,7 +613,7 @@ def test_s3_addressing_style(endpoint: str | None, path_style: bool, expected_pr
         secret_access_key="secret",
         path_style=path_style,
     )
-    url = storage.presign_put("images/a.jpg", "image/jpeg", 60)
+    url = storage.presign_put("images/a.jpg", "image/jpeg", 10, 60)
     assert url is not None and url.startswith(expected_prefix)
 
 
@@ -521,7 +635,7 @@ def test_s3_falls_back_to_the_credential_chain(
     storage.put(key, io.BytesIO(b"env creds"), "image/jpeg")
 
     assert read_all(storage, key) == b"env creds"
-    url = storage.presign_put(key, "image/jpeg", 60)
+    url = storage.presign_put(key, "image/jpeg", 10, 60)
     assert url is not None
     assert parse_qs(urlsplit(url).query)["X-Amz-Credential"][0].startswith("from-env/")
 
@@ -562,7 +676,7 @@ def test_s3_rejects_keys_imgtree_never_makes(s3: S3BlobStorage, key: str) -> Non
     with pytest.raises(ValueError):
         s3.delete(key)
     with pytest.raises(ValueError):
-        s3.presign_put(key, "image/jpeg", 60)
+        s3.presign_put(key, "image/jpeg", 10, 60)
     assert list(s3.iter_keys()) == []
 
 

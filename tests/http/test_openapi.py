@@ -307,6 +307,22 @@ def _rate_limited(w: World) -> falcon.testing.Result:
     )
 
 
+def _presign_past_the_open_cap(w: World, path: str = "/api/v1/upload/presign/batch"):
+    """100 open presigns of one account, then one more: a 429 (a per-item 429 in a batch)."""
+    headers = w.app.auth()
+    files = [{"filename": "a.png", "contentType": "image/png", "sizeBytes": 10}] * 20
+    for _ in range(5):
+        r = w.client.simulate_post(
+            "/api/v1/upload/presign/batch", json={"files": files}, headers=headers
+        )
+        assert r.status_code == 200, r.text
+    return w.client.simulate_post(path, json={"files": files[:1], **files[0]}, headers=headers)
+
+
+def _presign_too_many(w: World) -> falcon.testing.Result:
+    return _presign_past_the_open_cap(w, "/api/v1/upload/presign")
+
+
 def _login_throttled(w: World) -> falcon.testing.Result:
     # Use up the account's attempts directly (ten real sign-ins cost ten argon2 checks).
     sign_in = w.app.container.sign_in()
@@ -599,6 +615,14 @@ CASES: list[tuple[str, str, str, int, Call]] = [
             },
             headers=w.key,
         ),
+    ),
+    ("presign-too-many-open", "/api/v1/upload/presign", "POST", 429, _presign_too_many),
+    (
+        "presign-batch-too-many-open",
+        "/api/v1/upload/presign/batch",
+        "POST",
+        200,
+        _presign_past_the_open_cap,
     ),
     (
         "presign-batch-not-a-list",

@@ -6,6 +6,7 @@ bucket URL, PUT with `requests` to the moto server, exactly as a client would.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -271,3 +272,80 @@ def test_failed_put_can_be_retried(make_app: Callable[..., App]) -> None:
     assert app.stored_keys() == []
     assert put(app, doc["put_url"], data, "image/png") == 200
     assert complete(app, headers, doc["completion_token"]).status_code == 200
+
+
+# --- open presigns: bounded per account and per guest address; declared bytes reserved --------
+
+
+def presign_batch(app: App, headers: dict[str, str], n: int, size: int = 1000):
+    files = [
+        {"filename": f"{i}.png", "contentType": "image/png", "sizeBytes": size} for i in range(n)
+    ]
+    return app.client.simulate_post(
+        "/api/v1/upload/presign/batch", json={"files": files}, headers=headers
+    )
+
+
+def test_an_account_gets_429_past_100_open_presigns(app: App) -> None:
+    headers = app.auth()
+    data = imagegen.png(8, 8)
+    first = presign(app, headers, sizeBytes=len(data)).json
+    for n in (20, 20, 20, 20, 19):
+        r = presign_batch(app, headers, n)
+        assert r.status_code == 200 and all("put_url" in u for u in r.json["uploads"]), r.text
+    refused = presign(app, headers)
+    assert refused.status_code == 429, refused.text
+    assert refused.json["success"] is False
+    assert "at most 100" in refused.json["error"]
+    assert 890 <= int(refused.headers["Retry-After"]) <= 900  # until the oldest one expires
+    # The route's request-rate headers are left as its guard set them (not exhausted).
+    assert "RateLimit" in refused.headers and ";r=0;" not in refused.headers["RateLimit"]
+    (item,) = presign_batch(app, headers, 1).json["uploads"]
+    assert item["status"] == 429 and "at most 100" in item["error"]
+    assert presign(app, app.auth()).status_code == 200  # another account has its own
+    # Completing one frees its slot.
+    assert put(app, first["put_url"], data, "image/png") == 200
+    assert complete(app, headers, first["completion_token"]).status_code == 200
+    assert presign(app, headers).status_code == 200
+    assert presign(app, headers).status_code == 429
+
+
+def guest_presign(app: App, address: str, size: int = 1000):
+    body = {"filename": "g.png", "contentType": "image/png", "sizeBytes": size}
+    return app.client.simulate_post("/api/upload/guest/presign", json=body, remote_addr=address)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_a_guest_address_gets_429_past_20_open_presigns(
+    make_app: Callable[..., App], backend: str
+) -> None:
+    app = make_app(backend=backend, guest_rate_limit_per_minute=1000)
+    for _ in range(20):
+        assert guest_presign(app, "203.0.113.7").status_code == 200
+    refused = guest_presign(app, "203.0.113.7")
+    assert refused.status_code == 429, refused.text
+    assert "at most 20" in refused.json["error"]
+    assert 890 <= int(refused.headers["Retry-After"]) <= 900
+    assert "RateLimit" in refused.headers and "RateLimit-Policy" in refused.headers
+    # Another address, and accounts, are not affected.
+    assert guest_presign(app, "2001:db8::7").status_code == 200
+    assert presign(app, app.auth()).status_code == 200
+
+
+def test_open_presigns_count_against_the_quota(app: App) -> None:
+    data = imagegen.png(40, 40)
+    user = app.user(quota_bytes=len(data) * 3)
+    headers = app.auth(user)
+    assert presign(app, headers, sizeBytes=len(data) * 3 - 10).status_code == 200
+    over = presign(app, headers, sizeBytes=11)
+    assert over.status_code == 413, over.text
+    assert over.json["error"] == "Storage quota exceeded"
+    # A direct upload must fit beside the open presign too.
+    r = app.client.simulate_post(
+        "/api/v1/upload",
+        json={"filename": "a.png", "file_base64": base64.b64encode(data).decode()},
+        headers=headers,
+    )
+    assert r.status_code == 413, r.text
+    assert r.json["images"][0]["error"] == "Storage quota exceeded"
+    assert presign(app, headers, sizeBytes=10).status_code == 200  # exactly the rest

@@ -30,6 +30,7 @@ from imgtree.domain.errors import (
     NoFiles,
     NotFound,
     QuotaExceeded,
+    TooManyOpenUploads,
     UnsupportedMediaType,
 )
 from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, User
@@ -45,7 +46,13 @@ from imgtree.domain.use_cases.presign import (
     PresignUploads,
     ReceiveUpload,
 )
-from imgtree.domain.use_cases.upload import Uploaded, Uploader, UploadFailed, UploadImages
+from imgtree.domain.use_cases.upload import (
+    IncomingFile,
+    Uploaded,
+    Uploader,
+    UploadFailed,
+    UploadImages,
+)
 from tests import imagegen
 
 OBJECT_KEY_RE = re.compile(r"^uploads/[0-9a-f-]{36}\.(png|jpg|gif|webp)$")
@@ -57,10 +64,10 @@ class BucketStorage(MemoryBlobStorage):
 
     def __init__(self, clock: FixedClock) -> None:
         super().__init__(clock)
-        self.presigned: list[tuple[str, str, int]] = []
+        self.presigned: list[tuple[str, str, int, int]] = []
 
-    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
-        self.presigned.append((key, content_type, expires_in))
+    def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str | None:
+        self.presigned.append((key, content_type, size, expires_in))
         return f"https://bucket.test/{key}?signed=1"
 
     def public_url(self, key: str) -> str | None:
@@ -372,7 +379,8 @@ def test_presign_with_a_storage_that_presigns_gives_a_direct_url() -> None:
     done = world.presign_one(None, content_type="image/webp", size=10, filename="a.webp")
     assert done.direct_put_url == f"https://bucket.test/{done.pending.object_key}?signed=1"
     assert isinstance(world.storage, BucketStorage)
-    assert world.storage.presigned == [(done.pending.object_key, "image/webp", 900)]
+    # The declared size goes to the storage, which signs it with the type.
+    assert world.storage.presigned == [(done.pending.object_key, "image/webp", 10, 900)]
 
 
 def test_presign_stores_only_hashes_of_the_tokens(world: PresignWorld) -> None:
@@ -392,6 +400,120 @@ def test_presign_object_key_never_contains_the_filename(world: PresignWorld, fil
     done = world.presign_one(None, filename=filename)
     assert done.pending.object_key == f"uploads/{done.pending.id}.png"
     assert "/" not in done.pending.filename and "\\" not in done.pending.filename
+
+
+# --- open presigns: a cap per uploader, and an account's declared bytes reserved ----------------
+
+
+def capped(world: PresignWorld, cap: int) -> PresignWorld:
+    world.policy = attrs.evolve(world.policy, max_open_presigns=cap)
+    return world
+
+
+def test_an_account_holds_at_most_the_cap_of_open_presigns(world: PresignWorld) -> None:
+    capped(world, 3)
+    user, other = world.user(), world.user()
+    outcomes = world.presign()(Uploader(user=user), [PresignRequest("a.png", "image/png", 10)] * 4)
+    assert [type(o) for o in outcomes] == [Presigned, Presigned, Presigned, PresignFailed]
+    error = failed(outcomes[3], TooManyOpenUploads)
+    assert isinstance(error, TooManyOpenUploads)
+    assert (error.limit, error.retry_after) == (3, 900)  # until the oldest one expires
+    assert "at most 3" in error.message and "900 seconds" in error.message
+    world.clock.advance(100.5)
+    (again,) = world.presign()(Uploader(user=user), [PresignRequest("a.png", "image/png", 10)])
+    assert failed(again, TooManyOpenUploads).retry_after == 800  # rounded up, never 0
+    # The cap is per account: another one (or a guest) is not affected.
+    world.presign_one(other, size=10)
+    world.presign_one(None, size=10)
+    assert len(world.store.tables.pending_uploads) == 5
+
+
+def test_a_completed_or_expired_presign_frees_its_slot(world: PresignWorld) -> None:
+    capped(world, 2)
+    user = world.user()
+    data = imagegen.png()
+    first = world.presign_one(user, data)
+    world.clock.advance(60)
+    world.presign_one(user, data)
+    (refused,) = world.presign()(Uploader(user=user), [PresignRequest("a.png", "image/png", 10)])
+    failed(refused, TooManyOpenUploads)
+    # Completing claims the upload: its slot is free at once.
+    world.put(first, data)
+    assert isinstance(world.complete_one(user, first.completion_token), Uploaded)
+    third = world.presign_one(user, data)
+    failed(
+        world.presign()(Uploader(user=user), [PresignRequest("a.png", "image/png", 1)])[0],
+        TooManyOpenUploads,
+    )
+    # A claim that fails (here: not an image) frees the slot too.
+    world.put(third, b"not an image")
+    failed(world.complete_one(user, third.completion_token), UnsupportedMediaType)
+    world.presign_one(user, data)
+    # Expiry frees the rest.
+    world.clock.advance(900)
+    for _ in range(2):
+        world.presign_one(user, data)
+
+
+def test_guests_hold_at_most_the_cap_of_open_presigns_per_address(world: PresignWorld) -> None:
+    capped(world, 2)
+    here, there = Uploader(address="203.0.113.7"), Uploader(address="2001:db8::7")
+    outcomes = world.presign()(here, [PresignRequest("a.png", "image/png", 10)] * 3)
+    assert [type(o) for o in outcomes] == [Presigned, Presigned, PresignFailed]
+    failed(outcomes[2], TooManyOpenUploads)
+    assert all(p.pending.address == "203.0.113.7" for p in presigned(outcomes))
+    # Another address has its own slots; guests without an address share one set.
+    assert len(presigned(world.presign()(there, [PresignRequest("a.png", "image/png", 1)] * 2)))
+    nowhere = world.presign()(Uploader(), [PresignRequest("a.png", "image/png", 1)] * 3)
+    assert [type(o) for o in nowhere] == [Presigned, Presigned, PresignFailed]
+    # An account's presigns neither count against an address nor record one.
+    user = world.user()
+    done = world.presign_one(Uploader(user=user, address="203.0.113.7"), size=10)
+    assert done.pending.address is None
+    failed(world.presign()(here, [PresignRequest("a.png", "image/png", 1)])[0], TooManyOpenUploads)
+
+
+def test_open_presigns_reserve_their_declared_bytes(world: PresignWorld) -> None:
+    data = imagegen.png()
+    user = world.user(quota_bytes=len(data) * 3)
+    open_one = world.presign_one(user, data, size=len(data) * 2)
+    # Presigning again must fit beside the reservation...
+    (refused,) = world.presign()(
+        Uploader(user=user), [PresignRequest("b.png", "image/png", len(data) + 1)]
+    )
+    failed(refused, QuotaExceeded, "Storage quota exceeded")
+    world.presign_one(user, data, size=len(data))  # exactly the rest
+    # ...and so must a direct upload.
+    (direct,) = world.uploads()(Uploader(user=user), [IncomingFile(io.BytesIO(data), "c.png")])
+    failed(direct, QuotaExceeded)
+    assert world.images() == []
+    # Expired presigns hold nothing.
+    world.clock.advance(900)
+    (direct,) = world.uploads()(Uploader(user=user), [IncomingFile(io.BytesIO(data), "c.png")])
+    assert isinstance(direct, Uploaded), direct
+    assert world.pending(open_one.pending.id) is not None  # still there, for purge
+
+
+def test_completing_a_presign_swaps_its_reservation_for_the_published_bytes(
+    world: PresignWorld,
+) -> None:
+    data = imagegen.png()
+    # Reserved and used together would not fit: the claimed upload is not counted twice.
+    user = world.user(quota_bytes=len(data) * 2)
+    done = world.presign_one(user, data, size=len(data) * 2)
+    world.put(done, data)
+    outcome = world.complete_one(user, done.completion_token)
+    assert isinstance(outcome, Uploaded), outcome
+    with world.uow() as uow:
+        current = uow.users.get(user.id)
+        assert uow.pending_uploads.open_for_owner(user.id, world.clock.now()).count == 0
+    assert current is not None and current.used_bytes == outcome.image.size_bytes
+
+
+def test_unlimited_accounts_and_guests_reserve_nothing(world: PresignWorld) -> None:
+    for who in (world.user(), None):
+        for _ in range(3):
+            world.presign_one(who, size=MAX_BYTES)
 
 
 # --- ReceiveUpload -------------------------------------------------------------------------------
@@ -690,10 +812,12 @@ def test_complete_checks_the_quota_on_the_published_size(world: PresignWorld) ->
     outcomes = world.complete()(
         Uploader(user=user), [first.completion_token, second.completion_token]
     )
-    assert isinstance(outcomes[0], Uploaded)
-    failed(outcomes[1], QuotaExceeded)
+    # The second upload, still open, holds its declared bytes while the first completes;
+    # the first, claimed (failed or not), no longer holds any when the second completes.
+    failed(outcomes[0], QuotaExceeded)
+    assert isinstance(outcomes[1], Uploaded)
     assert world.storage.keys() == sorted(
-        [outcomes[0].image.storage_key, outcomes[0].image.thumb_key]
+        [outcomes[1].image.storage_key, outcomes[1].image.thumb_key]
     )
 
 

@@ -96,6 +96,13 @@ class User:
     def remaining_bytes(self) -> int | None:
         return None if self.quota_bytes is None else max(0, self.quota_bytes - self.used_bytes)
 
+    def has_room_for(self, extra_bytes: int, *, reserved_bytes: int = 0) -> bool:
+        """Whether `extra_bytes` more fit in the quota beside the bytes already used and those
+        reserved (declared by open presigned uploads)."""
+        if self.quota_bytes is None:
+            return True
+        return self.used_bytes + reserved_bytes + extra_bytes <= self.quota_bytes
+
 
 @attrs.frozen
 class AuditEntry:
@@ -222,9 +229,15 @@ class PendingUpload:
     received_at: datetime | None = None
     claimed_at: datetime | None = None
     image_id: uuid.UUID | None = None
+    # A guest upload's client address (guests are told apart by it); None for accounts.
+    address: str | None = None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+    def is_open(self, now: datetime) -> bool:
+        """Still holds its slot and its declared bytes: not expired, not claimed."""
+        return self.claimed_at is None and not self.expired(now)
 
 
 @attrs.frozen

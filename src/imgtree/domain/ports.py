@@ -170,6 +170,15 @@ class ImageRepository(Protocol):
         ...
 
 
+@attrs.frozen
+class OpenUploads:
+    """An uploader's open presigned uploads (unexpired, not claimed)."""
+
+    count: int = 0
+    declared_bytes: int = 0  # the sum of their declared sizes
+    first_expiry: datetime | None = None  # when the oldest of them expires; None when none
+
+
 class PendingUploadRepository(Protocol):
     def add(self, pending: PendingUpload) -> None: ...
     def get(self, pending_id: uuid.UUID) -> PendingUpload | None: ...
@@ -194,6 +203,14 @@ class PendingUploadRepository(Protocol):
     def remove(self, pending_id: uuid.UUID) -> None: ...
     def count_open(self, now: datetime) -> int:
         """Unexpired uploads not yet claimed."""
+        ...
+
+    def open_for_owner(self, owner_id: uuid.UUID, now: datetime) -> OpenUploads:
+        """The account's open uploads: unexpired (expires_at > now) and not claimed."""
+        ...
+
+    def open_for_guest(self, address: str | None, now: datetime) -> OpenUploads:
+        """Open guest uploads (no owner) from this client address (None: those without one)."""
         ...
 
 
@@ -261,10 +278,11 @@ class BlobStorage(Protocol):
         """Every stored key starting with `prefix` (for purge's orphan sweep)."""
         ...
 
-    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
-        """A URL a client can PUT the bytes of `key` to directly, with exactly this
-        Content-Type, valid for `expires_in` seconds; None when this storage cannot presign
-        (then imgtree accepts the PUT itself and streams it into `put`)."""
+    def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str | None:
+        """A URL a client can PUT the bytes of `key` to directly, valid for `expires_in`
+        seconds, that the store accepts only with exactly this Content-Type and exactly `size`
+        bytes (both signed); None when this storage cannot presign, or cannot bind both (then
+        imgtree accepts the PUT itself, streams it into `put` and refuses a larger body)."""
         ...
 
     def public_url(self, key: str) -> str | None:

@@ -47,7 +47,7 @@ class MemoryBlobStorage:
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         return iter([k for k in self.keys() if k.startswith(prefix)])
 
-    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
+    def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str | None:
         return None  # the app accepts the PUT itself
 
     def public_url(self, key: str) -> str | None:

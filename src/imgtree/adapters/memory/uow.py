@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -26,7 +26,7 @@ from imgtree.domain.model import (
     Session,
     User,
 )
-from imgtree.domain.ports import ImageStats
+from imgtree.domain.ports import ImageStats, OpenUploads
 
 
 @attrs.define
@@ -302,6 +302,28 @@ class _PendingUploadRepo:
             for p in self._t.pending_uploads.values()
             if p.claimed_at is None and p.expires_at > now
         )
+
+    def open_for_owner(self, owner_id: uuid.UUID, now: datetime) -> OpenUploads:
+        return _open((p for p in self._t.pending_uploads.values() if p.owner_id == owner_id), now)
+
+    def open_for_guest(self, address: str | None, now: datetime) -> OpenUploads:
+        return _open(
+            (
+                p
+                for p in self._t.pending_uploads.values()
+                if p.owner_id is None and p.address == address
+            ),
+            now,
+        )
+
+
+def _open(uploads: Iterable[PendingUpload], now: datetime) -> OpenUploads:
+    live = [p for p in uploads if p.is_open(now)]
+    return OpenUploads(
+        count=len(live),
+        declared_bytes=sum(p.declared_size for p in live),
+        first_expiry=min((p.expires_at for p in live), default=None),
+    )
 
 
 class _SessionRepo:

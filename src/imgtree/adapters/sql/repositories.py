@@ -55,7 +55,7 @@ from imgtree.domain.model import (
     Session,
     User,
 )
-from imgtree.domain.ports import ImageStats
+from imgtree.domain.ports import ImageStats, OpenUploads
 
 E = TypeVar("E", User, ApiKey, Album, Image, PendingUpload, Session)
 
@@ -253,6 +253,7 @@ def _pending(row: Row[Any]) -> PendingUpload:
         received_at=row.received_at,
         claimed_at=row.claimed_at,
         image_id=row.image_id,
+        address=row.address,
     )
 
 
@@ -641,6 +642,24 @@ class SqlImageRepository(_Repository[Image]):
         self._seen.pop(image_id, None)
 
 
+def _open_uploads(*where: Any) -> Select[Any]:
+    """Count, declared bytes and first expiry of the open (unclaimed, unexpired) uploads that
+    match `where`: one aggregate over a partial index of unclaimed rows."""
+    p = pending_uploads.c
+    return select(
+        func.count(), func.coalesce(func.sum(p.declared_size), 0), func.min(p.expires_at)
+    ).where(p.claimed_at.is_(None), p.expires_at > bindparam("now"), *where)
+
+
+_OPEN_FOR_OWNER = _open_uploads(pending_uploads.c.owner_id == bindparam("owner_id"))
+_OPEN_FOR_GUEST = _open_uploads(
+    pending_uploads.c.owner_id.is_(None), pending_uploads.c.address == bindparam("address")
+)
+_OPEN_FOR_ANONYMOUS_GUEST = _open_uploads(
+    pending_uploads.c.owner_id.is_(None), pending_uploads.c.address.is_(None)
+)
+
+
 class SqlPendingUploadRepository(_Repository[PendingUpload]):
     table = pending_uploads
     what = "pending upload"
@@ -712,6 +731,18 @@ class SqlPendingUploadRepository(_Repository[PendingUpload]):
             .where(pending_uploads.c.claimed_at.is_(None), pending_uploads.c.expires_at > now)
         )
         return int(self._s.execute(count).scalar_one())
+
+    def open_for_owner(self, owner_id: uuid.UUID, now: datetime) -> OpenUploads:
+        return self._open(_OPEN_FOR_OWNER, {"owner_id": owner_id, "now": now})
+
+    def open_for_guest(self, address: str | None, now: datetime) -> OpenUploads:
+        if address is None:
+            return self._open(_OPEN_FOR_ANONYMOUS_GUEST, {"now": now})
+        return self._open(_OPEN_FOR_GUEST, {"address": address, "now": now})
+
+    def _open(self, statement: Select[Any], params: dict[str, Any]) -> OpenUploads:
+        count, declared, first_expiry = self._s.execute(statement, params).one()
+        return OpenUploads(int(count), int(declared), first_expiry)
 
 
 class SqlSessionRepository(_Repository[Session]):

@@ -179,9 +179,28 @@ pending_uploads = Table(
     Column("received_at", UtcDateTime, nullable=True),
     Column("claimed_at", UtcDateTime, nullable=True),
     Column("image_id", Uuid, nullable=True),
+    Column("address", Text, nullable=True),  # a guest's client address
     Index(None, "completion_token_hash", unique=True),
     # purge walks expired uploads oldest first
     Index(None, "expires_at"),
+)
+
+# Counting (and summing) one uploader's open presigns at every presign: partial indexes over
+# unclaimed rows, equality on the owner (or a guest's address), then a range on expires_at.
+_UNCLAIMED = pending_uploads.c.claimed_at.is_(None)
+Index(
+    "ix_pending_uploads_owner_open",
+    pending_uploads.c.owner_id,
+    pending_uploads.c.expires_at,
+    postgresql_where=_UNCLAIMED,
+    sqlite_where=_UNCLAIMED,
+)
+Index(
+    "ix_pending_uploads_address_open",
+    pending_uploads.c.address,
+    pending_uploads.c.expires_at,
+    postgresql_where=_UNCLAIMED,
+    sqlite_where=_UNCLAIMED,
 )
 
 # purge walks soft-deleted images oldest first

@@ -211,7 +211,7 @@ class LocalBlobStorage:
 
     # --- internals --------------------------------------------------------------------------
 
-    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
+    def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str | None:
         return None  # a filesystem has no URLs: the app's own signed PUT route streams to `put`
 
     def public_url(self, key: str) -> str | None:

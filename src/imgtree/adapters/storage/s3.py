@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, NoReturn, cast
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import boto3.session
 from boto3.exceptions import Boto3Error
@@ -48,6 +48,7 @@ IMAGE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 _NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
 _BUCKET_MISSING = frozenset({"404", "NoSuchBucket", "NotFound"})
 _DOWNLOAD_CHUNK = 1 << 20
+_SIGNED_PUT_HEADERS = frozenset({"content-length", "content-type"})
 
 log = logging.getLogger(__name__)
 
@@ -260,17 +261,31 @@ class S3BlobStorage:
                         continue
                     yield key
 
-    def presign_put(self, key: str, content_type: str, expires_in: int) -> str | None:
+    def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str | None:
         validate_key(key)
         _check_type(key, content_type)
+        if size < 0:
+            raise ValueError(f"invalid size {size!r}")
         with _translate("presign_put"):
-            # ContentType is signed: the client must send exactly this Content-Type header.
+            # Content-Type and Content-Length are signed headers: S3 refuses the PUT unless
+            # the client sends exactly this type and exactly `size` bytes (its HTTP library
+            # sends Content-Length from the body), so the URL cannot park a bigger object.
             url: str = self._client.generate_presigned_url(
                 "put_object",
-                Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ContentLength": size,
+                },
                 ExpiresIn=expires_in,
                 HttpMethod="PUT",
             )
+        if not signed_headers(url) >= _SIGNED_PUT_HEADERS:
+            # An SDK that left either header unsigned would hand out a URL taking any size or
+            # type: fall back to the app's own PUT route, which enforces both as bytes arrive.
+            log.warning("S3 presign_put: the SDK did not sign content-length and content-type")
+            return None
         return url
 
     def public_url(self, key: str) -> str | None:
@@ -300,6 +315,12 @@ class S3BlobStorage:
                     return False
                 raise
             return True
+
+
+def signed_headers(url: str) -> frozenset[str]:
+    """The header names a SigV4 presigned URL signs (its X-Amz-SignedHeaders), lower-case."""
+    values = parse_qs(urlsplit(url).query).get("X-Amz-SignedHeaders", [""])
+    return frozenset(h for h in values[0].lower().split(";") if h)
 
 
 def _remaining_size(source: BinaryIO) -> int | None:

@@ -1,10 +1,14 @@
 """Presign -> PUT -> complete: the way around small proxy body limits for large files.
 
-1. `PresignUploads` checks each declared file (name, type, size, quota room, album) and
-   records a pending upload; the client gets a put URL and an opaque completion token.
-2. The client PUTs the bytes: straight to the bucket when the storage can presign, otherwise
-   to the app, where `ReceiveUpload` streams them into storage, enforcing the declared type
-   and size as the bytes arrive, and accepts one successful PUT (a failed one may be retried).
+1. `PresignUploads` checks each declared file (name, type, size, album) and the uploader's
+   open presigns (at most `max_open_presigns` per account or guest address; an account's
+   declared bytes are reserved against its quota until they complete or expire), then records
+   a pending upload; the client gets a put URL and an opaque completion token.
+2. The client PUTs the bytes: straight to the bucket when the storage can presign (the URL
+   signs the declared Content-Type and Content-Length, so the store refuses anything else),
+   otherwise to the app, where `ReceiveUpload` streams them into storage, enforcing the
+   declared type and size as the bytes arrive, and accepts one successful PUT (a failed one
+   may be retried).
 3. `CompleteUploads` trusts nothing the client did: it claims the token exactly once, then
    verifies the object (exists, size within declared and maximum, real type allowed, decodes),
    publishes it like any upload and deletes the raw object. A failed check deletes it too.
@@ -13,9 +17,10 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
 
 import attrs
@@ -27,14 +32,17 @@ from imgtree.domain.errors import (
     Forbidden,
     InvalidInput,
     NoFiles,
+    TooManyOpenUploads,
     UnsupportedMediaType,
 )
 from imgtree.domain.model import ImageFormat, PendingUpload, clean_original_name
 from imgtree.domain.ports import (
     BlobStorage,
     Clock,
+    OpenUploads,
     SecretHasher,
     SecureRandom,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from imgtree.domain.use_cases.upload import (
@@ -44,6 +52,7 @@ from imgtree.domain.use_cases.upload import (
     UploadFailed,
     UploadImages,
     UploadOutcome,
+    check_room,
     stream_size,
 )
 
@@ -101,15 +110,12 @@ class PresignUploads:
         if album_id is not None:
             self.uploads.check_album(uploader, album_id)
         outcomes: list[PresignOutcome] = []
-        reserved = 0  # bytes promised to earlier items of this batch count against the quota
         for request in requests:
             try:
                 declared_type, size = self._validate(request)
-                self.uploads.check_quota(uploader.user, reserved + size)
                 outcomes.append(
                     self._presign(uploader, request, declared_type, size, album_id, is_public)
                 )
-                reserved += size
             except DomainError as exc:
                 outcomes.append(PresignFailed(exc))
         return outcomes
@@ -151,9 +157,10 @@ class PresignUploads:
         put_token = self.random.token(TOKEN_BYTES)
         # The raw object's key comes from our id only; its extension names the declared type.
         object_key = f"uploads/{pending_id}.{declared_type.extension}"
+        user = uploader.user
         pending = PendingUpload(
             id=pending_id,
-            owner_id=uploader.user.id if uploader.user else None,
+            owner_id=user.id if user else None,
             api_key_id=uploader.api_key_id,
             album_id=album_id,
             is_public=is_public,
@@ -165,12 +172,41 @@ class PresignUploads:
             put_token_hash=self.hasher.hash(put_token),
             created_at=now,
             expires_at=now + timedelta(seconds=expires_in),
+            address=None if user else uploader.address,
         )
-        direct = self.storage.presign_put(object_key, declared_type.value, expires_in)
+        direct = self.storage.presign_put(object_key, declared_type.value, size, expires_in)
+        # The checks and the insert share one write transaction, so earlier items of a batch
+        # (already committed) count, and on SQLite concurrent presigns serialise on them.
         with self.uow() as uow:
+            self._check_open(uow, uploader, size, now)
             uow.pending_uploads.add(pending)
             uow.commit()
         return Presigned(pending, completion_token, put_token, direct)
+
+    def _check_open(self, uow: UnitOfWork, uploader: Uploader, size: int, now: datetime) -> None:
+        """TooManyOpenUploads at the cap of open presigns; QuotaExceeded when an account's
+        used bytes, its open presigns' declared bytes and `size` would pass its quota."""
+        user = uploader.user
+        if user is None:
+            open_now = uow.pending_uploads.open_for_guest(uploader.address, now)
+        else:
+            open_now = uow.pending_uploads.open_for_owner(user.id, now)
+        cap = self.uploads.policy.max_open_presigns
+        if open_now.count >= cap:
+            raise _too_many(cap, open_now, now)
+        if user is not None:
+            check_room(uow, user, size, now, reserved=open_now.declared_bytes)
+
+
+def _too_many(cap: int, open_now: OpenUploads, now: datetime) -> TooManyOpenUploads:
+    first = open_now.first_expiry or now
+    retry_after = max(1, math.ceil((first - now).total_seconds()))
+    return TooManyOpenUploads(
+        f"Too many unfinished uploads: at most {cap} presigned uploads may be open at once;"
+        f" complete some, or retry in {retry_after} seconds",
+        limit=cap,
+        retry_after=retry_after,
+    )
 
 
 class _LimitedReader:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import BinaryIO
 
 import attrs
@@ -57,10 +58,14 @@ class IncomingFile:
 
 @attrs.frozen
 class Uploader:
-    """Who is uploading: an account (optionally through an API key) or a guest (user None)."""
+    """Who is uploading: an account (optionally through an API key) or a guest (user None).
+
+    `address` is the client address, used only to tell guests apart (their open presigned
+    uploads are bounded per address)."""
 
     user: User | None = None
     api_key_id: uuid.UUID | None = None
+    address: str | None = None
 
 
 @attrs.frozen
@@ -88,6 +93,22 @@ def stream_size(source: BinaryIO) -> int:
 def storage_keys(image_id: uuid.UUID, ext: str, thumb_ext: str) -> tuple[str, str]:
     """Storage keys derive from the image's UUID only, never from anything the client sent."""
     return f"images/{image_id}.{ext}", f"thumbs/{image_id}.{thumb_ext}"
+
+
+def check_room(
+    uow: UnitOfWork, user: User, extra_bytes: int, now: datetime, *, reserved: int | None = None
+) -> None:
+    """QuotaExceeded unless used + open presigned bytes + `extra_bytes` fit the user's quota.
+
+    `reserved`: the declared bytes of the user's open presigns when the caller already summed
+    them (read here otherwise, and only for a user with a quota)."""
+    current = uow.users.get(user.id)
+    if current is None or current.quota_bytes is None:
+        return  # unlimited: no need to sum the reservations
+    if reserved is None:
+        reserved = uow.pending_uploads.open_for_owner(user.id, now).declared_bytes
+    if not current.has_room_for(extra_bytes, reserved_bytes=reserved):
+        raise QuotaExceeded("Storage quota exceeded")
 
 
 @attrs.define
@@ -132,7 +153,10 @@ class UploadImages:
             raise NotFound("Album not found")
 
     def check_quota(self, user: User | None, extra_bytes: int) -> None:
-        """QuotaExceeded when `extra_bytes` more would take the user over their quota.
+        """QuotaExceeded when `extra_bytes` more would take the user over their quota, counting
+        the declared bytes of their open presigned uploads as taken (a presign reserves room
+        until it completes or expires; one being completed is already claimed, so it does not
+        count twice).
 
         An early, cheap refusal (before decoding or storing anything); the binding check is
         the atomic reservation made in the same transaction as the image row.
@@ -140,11 +164,7 @@ class UploadImages:
         if user is None:
             return
         with self.uow(read_only=True) as uow:
-            current = uow.users.get(user.id)
-        if current is None or current.quota_bytes is None:
-            return
-        if current.used_bytes + extra_bytes > current.quota_bytes:
-            raise QuotaExceeded("Storage quota exceeded")
+            check_room(uow, user, extra_bytes, self.clock.now())
 
     def publish(
         self,

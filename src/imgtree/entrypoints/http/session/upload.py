@@ -66,7 +66,8 @@ class GuestUpload:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not self.policy.enabled:
             raise Forbidden("Guest uploads are disabled")
-        decision = self.rate_limit(client_ip(req, self.flow.guards.trusted_proxies), scope="guest")
+        address = client_ip(req, self.flow.guards.trusted_proxies)
+        decision = self.rate_limit(address, scope="guest")
         resp.set_headers(
             rate_limit_headers(
                 decision.limit,
@@ -75,7 +76,7 @@ class GuestUpload:
                 self.rate_limit.policy.window_seconds,
             )
         )
-        guest = Uploader()
+        guest = Uploader(address=address)  # guests' open presigns are bounded per address
         if self.step is not None:
             self.step(self.flow, req, resp, guest)
         else:
