@@ -48,6 +48,15 @@ bench: install
 soak: install
 	IMGTREE_SOAK_SECONDS=$${IMGTREE_SOAK_SECONDS:-300} $(BIN)/pytest tests/smoke/test_soak.py -s -p no:cacheprovider
 
+# The hostile suite with every corpus file through all 8 upload routes on all 3 backends
+# (`make test` runs all routes on SQLite, a 2-route rotating sample on memory and Postgres +
+# S3), each run's CPU and RSS measured: var/hostile-costs.{json,md} (docs/security.md).
+.PHONY: hostile
+hostile: install
+	mkdir -p var
+	IMGTREE_HOSTILE_FULL=1 IMGTREE_HOSTILE_COSTS=$${IMGTREE_HOSTILE_COSTS:-var/hostile-costs.json} \
+		$(BIN)/pytest tests/hostile -p no:cacheprovider
+
 # Coverage-guided fuzzing (atheris) of the container walkers and the processor, FUZZ_SECONDS
 # per target; `make test` runs 3 s of each (tests/fuzz/test_fuzz_short.py). The committed
 # seeds in tests/fuzz/corpus are only read: new inputs go to var/fuzz/<target>, crashing

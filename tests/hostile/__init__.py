@@ -1,14 +1,16 @@
 """The hostile-input suite: every upload path, every backend, one harness.
 
-`Harness` is one app (memory, or SQLite + local disk) with one account that has a quota, an
-API key for it and a signed-in browser session, and knows how to send a file through each of
-the five upload paths. A test takes a `snapshot()` before and after a request to prove that a
-refusal stored nothing, added no image row and consumed no quota.
+`Harness` is one app (memory, SQLite + local disk, or Postgres + S3 on moto) with one account
+that has a quota, an API key for it and a signed-in browser session, and knows how to send a
+file through each of the eight upload routes. A test takes a `snapshot()` before and after a
+request to prove that a refusal stored nothing, added no image row and consumed no quota;
+`upload` also measures what the request cost (`tests/hostile/cost.py`).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import uuid
 from pathlib import Path
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 
 import attrs
 import falcon.testing
+import requests
 import sqlalchemy as sa
 from dependency_injector import providers
 
@@ -32,12 +35,30 @@ from imgtree.entrypoints.container import Container
 from imgtree.entrypoints.http.app import create_app
 from imgtree.entrypoints.settings import Settings
 from tests.conftest import BASE_URL, App
+from tests.hostile.cost import Cost, measure
 from tests.http.test_session_api import Browser, sign_up
+from tests.pg import truncate_all
+from tests.s3 import make_s3_storage
 
+# The request-level tests run on these two; the file corpus also on "postgres_s3".
 BACKENDS = ("memory", "sqlite")
-# Every way a file gets in: v1 with a key (multipart, JSON base64, presign + app PUT +
-# complete), the signed-in web app, and guests.
-PATHS = ("v1-multipart", "v1-json", "presign", "session", "guest")
+ALL_BACKENDS = ("memory", "sqlite", "postgres_s3")
+# Every way a file gets in: v1 with a key (multipart, JSON base64, presign + PUT + complete,
+# the same in a batch of presigns), the signed-in web app (multipart, presign) and guests
+# (multipart, presign). On S3 the presigned PUT goes to the bucket (moto), elsewhere to the
+# app's own PUT route.
+ROUTES = (
+    "v1-multipart",
+    "v1-json",
+    "v1-presign",
+    "v1-presign-batch",
+    "session",
+    "session-presign",
+    "guest",
+    "guest-presign",
+)
+PATHS = ROUTES
+PRESIGN_ROUTES = ("v1-presign", "v1-presign-batch", "session-presign", "guest-presign")
 MULTIPART_PATHS = ("v1-multipart", "session", "guest")
 QUOTA = 1 << 30
 KEY_PATTERN = re.compile(r"^(images|thumbs)/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.[a-z]{3,4}$")
@@ -45,9 +66,17 @@ KEY_PATTERN = re.compile(r"^(images|thumbs)/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|site-packages|/work/|/tmp/|Error\(|0x[0-9a-f]{6,}")
 
 
-def build_app(directory: Path, backend: str, **overrides: object) -> App:
+def build_app(
+    directory: Path,
+    backend: str,
+    *,
+    database_url: str | None = None,
+    s3_endpoint: str | None = None,
+    **overrides: object,
+) -> App:
     """The app as tests/conftest.py's `make_app` builds it, for a module- or session-scoped
-    fixture (make_app is per test)."""
+    fixture (make_app is per test). "postgres_s3" needs the session's `postgres_url` and
+    `moto_server` (tests/pg.py, tests/s3.py)."""
     values: dict[str, object] = {
         "base_url": BASE_URL,
         "media_dir": directory / "media",
@@ -63,6 +92,14 @@ def build_app(directory: Path, backend: str, **overrides: object) -> App:
     if backend == "sqlite":
         upgrade(settings.database_url)
         storage = container.storage()
+    elif backend == "postgres_s3":
+        assert database_url and s3_endpoint, "postgres_s3 needs a database and a moto server"
+        settings = attrs.evolve(settings, database_url=database_url)
+        container = Container(settings=settings)
+        upgrade(database_url)
+        truncate_all(container.engine())
+        storage = make_s3_storage(s3_endpoint)
+        container.storage.override(providers.Object(storage))
     else:
         storage = MemoryBlobStorage(SystemClock())
         container.uow_factory.override(providers.Object(memory_uow_factory(MemoryStore())))
@@ -103,6 +140,7 @@ class Result:
     json: Any
     text: str
     step: str  # which request answered: "upload", "presign", "put" or "complete"
+    cost: Cost | None = None  # measured over every request of the route (`Harness.upload`)
 
 
 def multipart_filename(name: str) -> str:
@@ -164,46 +202,81 @@ class Harness:
         raise ValueError(path)
 
     def upload(self, path: str, data: bytes, filename: str, content_type: str) -> Result:
-        """Send one file through `path` the way a well-behaved client of that path would."""
-        if path == "presign":
-            return self._presigned(data, filename, content_type)
+        """Send one file through route `path` as a well-behaved client of that route would,
+        measuring the CPU and memory of every request it takes (bodies are built first)."""
+        if path in PRESIGN_ROUTES:
+            with measure() as cost:
+                result = self._presigned(path, data, filename, content_type)
+            return attrs.evolve(result, cost=cost)
         if path == "v1-json":
             doc = {
                 "filename": filename,
                 "contentType": content_type,
                 "file_base64": base64.b64encode(data).decode(),
             }
-            r = self.client.simulate_post("/api/v1/upload", json=doc, headers=self.auth)
-            return Result(r.status_code, r.json, r.text, "upload")
-        field = "file" if path == "v1-multipart" else "files"
-        body, ctype = multipart(field, filename, content_type, data)
-        r = self.post(path, body, ctype)
-        return Result(r.status_code, r.json, r.text, "upload")
+            body, ctype = json.dumps(doc).encode(), "application/json"
+            del doc
+        else:
+            field = "file" if path == "v1-multipart" else "files"
+            body, ctype = multipart(field, filename, content_type, data)
+        with measure() as cost:
+            r = self.post(path, body, ctype)
+        return Result(r.status_code, r.json, r.text, "upload", cost)
 
-    def _presigned(self, data: bytes, filename: str, content_type: str) -> Result:
+    def _control(self, path: str, route: str, doc: Any) -> falcon.testing.Result:
+        """A JSON control request (presign, complete) authenticated as route `path` is."""
+        if path.startswith("v1-"):
+            return self.client.simulate_post(f"/api/v1/upload{route}", json=doc, headers=self.auth)
+        if path == "session-presign":
+            return self.browser.request("POST", f"/api/upload{route}", json=doc)
+        return self.client.simulate_post(f"/api/upload/guest{route}", json=doc)
+
+    def _put(self, url: str, data: bytes, content_type: str) -> Result:
+        if url.startswith(BASE_URL):  # local and memory storage: the app's own PUT route
+            parts = urlsplit(url)
+            put = self.client.simulate_put(
+                parts.path,
+                query_string=parts.query,
+                body=data,
+                headers={"Content-Type": content_type},
+            )
+            return Result(put.status_code, put.json, put.text, "put")
+        assert self.backend == "postgres_s3", url
+        answer = requests.put(url, data=data, headers={"Content-Type": content_type}, timeout=30)
+        return Result(answer.status_code, None, answer.text, "put")
+
+    def _presigned(self, path: str, data: bytes, filename: str, content_type: str) -> Result:
         doc = {"filename": filename, "contentType": content_type, "sizeBytes": max(1, len(data))}
-        r = self.client.simulate_post("/api/v1/upload/presign", json=doc, headers=self.auth)
+        batch = path == "v1-presign-batch"
+        r = self._control(
+            path, "/presign/batch" if batch else "/presign", {"files": [doc]} if batch else doc
+        )
         if r.status_code != 200:
             return Result(r.status_code, r.json, r.text, "presign")
-        put_url = urlsplit(r.json["put_url"])
-        assert r.json["put_url"].startswith(BASE_URL)  # local storage: the app's own PUT route
-        put = self.client.simulate_put(
-            put_url.path,
-            query_string=put_url.query,
-            body=data,
-            headers={"Content-Type": content_type},
-        )
-        if put.status_code != 200:
-            return Result(put.status_code, put.json, put.text, "put")
-        done = self.client.simulate_post(
-            "/api/v1/upload/complete",
-            json={"completion_token": r.json["completion_token"]},
-            headers=self.auth,
-        )
+        signed = r.json
+        if batch:
+            assert r.json["success"] is True and len(r.json["uploads"]) == 1, r.text[:500]
+            (signed,) = r.json["uploads"]
+            if "error" in signed:  # refused in a batch: the item carries the status
+                assert isinstance(signed["status"], int) and "put_url" not in signed, r.text
+                return Result(
+                    signed["status"],
+                    {"success": False, "error": signed["error"]},
+                    r.text,
+                    "presign",
+                )
+        put = self._put(signed["put_url"], data, content_type)
+        if put.status != 200:
+            return put
+        token = signed["completion_token"]
+        if batch:
+            done = self._control(path, "/complete/batch", {"completion_tokens": [token]})
+        else:
+            done = self._control(path, "/complete", {"completion_token": token})
         return Result(done.status_code, done.json, done.text, "complete")
 
 
-def make_harness(directory: Path, backend: str, **overrides: object) -> Harness:
+def make_harness(directory: Path, backend: str, **overrides: Any) -> Harness:
     app = build_app(directory, backend, **overrides)
     browser = sign_up(app)
     user_id = uuid.UUID(browser.user_id)

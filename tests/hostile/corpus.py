@@ -312,6 +312,305 @@ def with_tail(kind: str, tail: str) -> bytes:
     return IMAGES[kind]() + (HTML_TAIL if tail == "html" else zip_tail())
 
 
+# --- GIF geometry: frames outside or larger than the logical screen -------------------------
+
+
+@functools.cache
+def _gif_image_data(w: int, h: int) -> tuple[bytes, bytes]:
+    """(global colour table, LZW data) of a solid w x h frame, as Pillow encodes it."""
+    im = Image.new("P", (w, h), 0)
+    im.putpalette([250, 40, 20, 20, 200, 40])
+    data = _save(im, "GIF")
+    table = 3 << ((data[10] & 0x07) + 1) if data[10] & 0x80 else 0
+    pos = 13 + table
+    while data[pos] == 0x21:  # extensions before the image
+        pos += 2
+        while data[pos]:
+            pos += 1 + data[pos]
+        pos += 1
+    assert data[pos] == 0x2C and not data[pos + 9] & 0x80, "expected no local colour table"
+    start = end = pos + 10
+    end += 1  # LZW minimum code size
+    while data[end]:
+        end += 1 + data[end]
+    return data[13 : 13 + table], data[start : end + 1]
+
+
+def gif_with(screen: tuple[int, int], frames: list[tuple[int, int, int, int]]) -> bytes:
+    """A GIF of a w x h logical screen with frames (left, top, width, height), each solid."""
+    table, _ = _gif_image_data(1, 1)
+    size_bits = max(0, (len(table) // 3).bit_length() - 2)
+    head = b"GIF89a" + struct.pack("<HHBBB", *screen, 0x80 | size_bits, 0, 0) + table
+    body = [b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"] if len(frames) > 1 else []
+    for left, top, w, h in frames:
+        body.append(b"!\xf9\x04\x04\x02\x00\x00\x00")  # 20 ms, keep the previous frame
+        body.append(b"," + struct.pack("<HHHHB", left, top, w, h, 0) + _gif_image_data(w, h)[1])
+    return head + b"".join(body) + b";"
+
+
+def gif_frame_outside() -> bytes:
+    """A 64x48 screen whose second frame is placed at (200, 200): wholly off the screen."""
+    return gif_with((64, 48), [(0, 0, 64, 48), (200, 200, 16, 16)])
+
+
+def gif_frame_larger() -> bytes:
+    """A 16x16 screen holding one 4000x4000 frame (16 MP the header never mentions)."""
+    return gif_with((16, 16), [(0, 0, 4000, 4000)])
+
+
+def gif_growth(count: int = 50, step: int = 120) -> bytes:
+    """A 1x1 screen and 1x1 frames each further out: a decoder that grows the canvas to fit
+    ends at 5881 x 5881 (35 MP) from a file that declares one pixel."""
+    return gif_with((1, 1), [(i * step, i * step, 1, 1) for i in range(count)])
+
+
+def gif_total_pixels(frames: int, screen: tuple[int, int] = (2000, 1000)) -> bytes:
+    """`frames` 1x1 frames on a 2 MP screen: screen x frames is what the decoder paints."""
+    return gif_with(screen, [(i % 2000, 0, 1, 1) for i in range(frames)])
+
+
+def gif_tall(h: int = 20_000) -> bytes:
+    return gif_with((1, h), [(0, 0, 1, h)])
+
+
+# --- WebP geometry -------------------------------------------------------------------------
+
+
+def webp_frame_outside() -> bytes:
+    """An animated 64x64 canvas with a 1x1 ANMF frame at (1000, 1000)."""
+    vp8x = _riff_chunk(b"VP8X", b"\x02\x00\x00\x00" + _u24(63) + _u24(63))
+    anim = _riff_chunk(b"ANIM", b"\x00\x00\x00\x00\x00\x00")
+    frame = _riff_chunk(
+        b"ANMF", _u24(500) + _u24(500) + _u24(0) + _u24(0) + _u24(10) + b"\x00" + _one_pixel_vp8l()
+    )
+    return _riff(vp8x + anim + frame)
+
+
+# --- JPEG: scans and coding processes ------------------------------------------------------
+
+
+def _jpeg_segments(data: bytes) -> list[tuple[int, int, int]]:
+    """(marker, start, end) of each segment up to EOI; a scan's end includes its data."""
+    out, pos = [], 2
+    while data[pos + 1] != 0xD9:
+        code = data[pos + 1]
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        end = pos + 2 + length
+        if code == 0xDA:
+            while not (data[end] == 0xFF and data[end + 1] not in (0x00, *range(0xD0, 0xD8))):
+                end += 1
+        out.append((code, pos, end))
+        pos = end
+    return out
+
+
+@functools.cache
+def jpeg_progressive() -> bytes:
+    """A real progressive JPEG (libjpeg's default script: 10 scans for YCbCr)."""
+    return _save(imagegen.picture(256, 192), "JPEG", quality=85, progressive=True)
+
+
+def jpeg_scans(data: bytes) -> int:
+    return sum(code == 0xDA for code, _, _ in _jpeg_segments(data))
+
+
+@functools.cache
+def jpeg_scan_flood(copies: int = 150) -> bytes:
+    """The progressive JPEG with its last refinement scan (header + entropy data) repeated,
+    so the decoder walks 160 scans of the whole picture."""
+    data = jpeg_progressive()
+    _, start, end = [s for s in _jpeg_segments(data) if s[0] == 0xDA][-1]
+    return data[:end] + data[start:end] * copies + data[end:]
+
+
+@functools.cache
+def jpeg_process(sof: int, *, precision: int = 8, dhp: bool = False) -> bytes:
+    """A real baseline JPEG whose SOF0 is relabelled SOFn (and precision), optionally after a
+    DHP segment (hierarchical). The coding process is what the upload must be refused for."""
+    data = bytearray(imagegen.jpeg(64, 48))
+    at = data.find(b"\xff\xc0")
+    data[at + 1] = sof
+    data[at + 4] = precision
+    if dhp:
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        data[at:at] = b"\xff\xde" + data[at + 2 : at + 2 + length]
+    return bytes(data)
+
+
+# --- PNG: aspect ratio, iCCP bomb, chunk floods ---------------------------------------------
+
+
+@functools.cache
+def png_row(w: int, h: int = 1) -> bytes:
+    return png_raw(w, h, bit_depth=8, colour_type=2)
+
+
+def _png_insert(data: bytes, chunks: bytes, *, after_ihdr: bool = False) -> bytes:
+    at = 8 + 25 if after_ihdr else data.rfind(b"IEND") - 4
+    return data[:at] + chunks + data[at:]
+
+
+@functools.cache
+def png_iccp_bomb(inflated: int = 100 * MiB) -> bytes:
+    """An iCCP chunk whose 100 KB zlib stream inflates to 100 MiB."""
+    body = b"bomb\x00\x00" + zlib.compress(b"\x00" * inflated, 9)
+    return _png_insert(imagegen.png(64, 48), imagegen._chunk(b"iCCP", body), after_ihdr=True)
+
+
+@functools.cache
+def png_chunk_flood(count: int = 20_000) -> bytes:
+    """A 64x48 PNG with 20 000 empty private ancillary chunks (240 KB) before IEND."""
+    return _png_insert(imagegen.png(64, 48), imagegen._chunk(b"prVt", b"") * count)
+
+
+@functools.cache
+def png_ancillary_bytes(total: int = 9 * MiB, size: int = MiB) -> bytes:
+    """A 64x48 PNG carrying 9 MiB of unknown ancillary chunks (1 MiB each)."""
+    body = MARKER + b"A" * (size - len(MARKER))
+    return _png_insert(imagegen.png(64, 48), imagegen._chunk(b"prVt", body) * (total // size))
+
+
+# --- EXIF parser abuse (accepted: the EXIF goes) --------------------------------------------
+
+_ASCII, _LONG_T, _SHORT_T = 2, 4, 3
+
+
+def _ifd(entries: list[tuple[int, int, int, int]], next_ifd: int) -> bytes:
+    """A little-endian IFD: (tag, type, count, value or offset) entries and a next pointer."""
+    out = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        out += struct.pack("<HHII", tag, kind, count, value)
+    return out + struct.pack("<I", next_ifd)
+
+
+def _tiff(ifd0: bytes, tail: bytes = b"") -> bytes:
+    return b"II*\x00" + struct.pack("<I", 8) + ifd0 + tail + MARKER
+
+
+def exif_many_entries(count: int = 5000) -> bytes:
+    """IFD0 of 5000 entries (60 KiB), all ImageDescription pointing at the marker."""
+    at = 8 + 2 + 12 * count + 4  # the marker follows the IFD
+    return _tiff(_ifd([(0x010E, _ASCII, len(MARKER), at)] * count, 0))
+
+
+def exif_ifd_loop() -> bytes:
+    """IFD0 is its own next IFD, its own EXIF sub-IFD and its own GPS IFD."""
+    return _tiff(_ifd([(0x8769, _LONG_T, 1, 8), (0x8825, _LONG_T, 1, 8)], 8))
+
+
+def exif_past_end() -> bytes:
+    """Entries, sub-IFDs and the next IFD all pointing far past the end of the block."""
+    far = 0xFFFFFF00
+    entries = [
+        (0x010F, _ASCII, 0x7FFFFFFF, far),
+        (0x0112, _SHORT_T, 0x10000, far),
+        (0x8769, _LONG_T, 1, far),
+        (0x8825, _LONG_T, 1, 60_000),
+    ]
+    return _tiff(_ifd(entries, far))
+
+
+def exif_orientation_loop() -> bytes:
+    """IFD0 (orientation 6) -> IFD1 -> IFD0 ..., IFD1 also holding an orientation."""
+    ifd1_at = 8 + 2 + 12 * 2 + 4
+    ifd0 = _ifd([(0x0112, _SHORT_T, 1, 6), (0x8769, _LONG_T, 1, ifd1_at)], ifd1_at)
+    ifd1 = _ifd([(0x0112, _SHORT_T, 1, 3), (0x8769, _LONG_T, 1, 8)], 8)
+    return _tiff(ifd0, ifd1)
+
+
+EXIF_BOMBS: dict[str, Callable[[], bytes]] = {
+    "5000-entries": exif_many_entries,
+    "ifd-loop": exif_ifd_loop,
+    "offsets-past-end": exif_past_end,
+    "orientation-loop": exif_orientation_loop,
+}
+
+
+@functools.cache
+def jpeg_with_exif(kind: str) -> bytes:
+    data = imagegen.jpeg(64, 48)
+    payload = b"Exif\x00\x00" + EXIF_BOMBS[kind]()
+    assert len(payload) + 2 <= 0xFFFF
+    return data[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
+
+
+@functools.cache
+def png_with_exif(kind: str) -> bytes:
+    chunk = imagegen._chunk(b"eXIf", EXIF_BOMBS[kind]())
+    return _png_insert(imagegen.png(64, 48), chunk, after_ihdr=True)
+
+
+@functools.cache
+def webp_with_exif(kind: str) -> bytes:
+    return _save(imagegen.picture(64, 48), "WEBP", quality=80, exif=EXIF_BOMBS[kind]())
+
+
+# --- formats Pillow reads but imgtree must not: all 415, whatever the declared type --------
+
+
+def _pillow(fmt: str, mode: str = "RGB", **options: object) -> Callable[[], bytes]:
+    return lambda: _save(imagegen.picture(64, 48, mode), fmt, **options)
+
+
+def psd() -> bytes:
+    """A hand-written Photoshop file: 3 channels, 8 bits, 64x48, raw pixel data."""
+    head = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, 48, 64, 8, 3)
+    return head + struct.pack(">III", 0, 0, 0) + struct.pack(">H", 0) + b"\x80" * (3 * 64 * 48)
+
+
+def eps() -> bytes:
+    return (
+        b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 64 48\n%%EndComments\n"
+        b"newpath 0 0 moveto 64 48 lineto stroke\n"
+        b"/Helvetica findfont 8 scalefont setfont 2 20 moveto (" + MARKER + b") show\n"
+        b"(/etc/passwd) (r) file pop\nshowpage\n%%EOF\n"
+    )
+
+
+def fits() -> bytes:
+    """A hand-written FITS primary HDU: 8-bit 64x48, header and data padded to 2880 bytes."""
+    cards = [
+        "SIMPLE  =                    T",
+        "BITPIX  =                    8",
+        "NAXIS   =                    2",
+        "NAXIS1  =                   64",
+        "NAXIS2  =                   48",
+        "END",
+    ]
+    header = "".join(card.ljust(80) for card in cards).encode().ljust(2880)
+    return header + (b"\x80" * (64 * 48)).ljust(2880, b"\x00")
+
+
+def heic() -> bytes:
+    """The start of a HEIF/HEIC file: an `ftyp` box (brand heic) and an empty `meta` box."""
+    ftyp = b"ftyp" + b"heic" + b"\x00\x00\x00\x00" + b"mif1heic"
+    meta = b"meta" + b"\x00\x00\x00\x00"
+    return struct.pack(">I", 4 + len(ftyp)) + ftyp + struct.pack(">I", 4 + len(meta)) + meta
+
+
+def jp2() -> bytes:
+    data = _save(imagegen.picture(64, 48), "JPEG2000")
+    assert data.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n"), "expected the jp2 signature box"
+    return data
+
+
+FOREIGN: dict[str, tuple[Callable[[], bytes], str]] = {
+    # id: (maker, extension). All are sent declared image/png: the bytes decide.
+    "ico": (_pillow("ICO"), "ico"),
+    "psd": (psd, "psd"),
+    "eps": (eps, "eps"),
+    "jpeg2000": (jp2, "jp2"),
+    "dds": (_pillow("DDS", "RGBA"), "dds"),
+    "fits": (fits, "fits"),
+    "qoi": (_pillow("QOI"), "qoi"),
+    "tga": (_pillow("TGA"), "tga"),
+    "bmp": (_pillow("BMP"), "bmp"),
+    "tiff": (_pillow("TIFF"), "tif"),
+    "avif": (_pillow("AVIF"), "png"),
+    "heic": (heic, "png"),
+}
+
+
 # --- the corpus -----------------------------------------------------------------------------
 
 TYPES = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
@@ -334,6 +633,7 @@ class Case:
     real_type: str | None = None
     absent: bytes | None = None
     by_path: dict[str, int] = attrs.Factory(dict)
+    group: str = ""  # the hostile class, for the cost table in docs/security.md
 
 
 def _refused(id: str, make: Callable[[], bytes], filename: str, ctype: str, status: int) -> Case:
@@ -362,11 +662,18 @@ def _accepted(
     )
 
 
+def _in(group: str, *cases: Case) -> list[Case]:
+    return [attrs.evolve(case, group=group) for case in cases]
+
+
 # Declaring one type and sending another: direct uploads take the real type; a presigned
 # upload is refused, since its declared type was signed for (docs/decisions.md).
-_MISMATCH = {"presign": 415}
+_MISMATCH = {p: 415 for p in ("v1-presign", "v1-presign-batch", "session-presign", "guest-presign")}
+# Over the guest limit (5 MiB): multipart is cut off at it, the guest presign refuses the
+# declared size.
+_OVER_GUEST_LIMIT = {"guest": 413, "guest-presign": 413}
 
-CASES: list[Case] = [
+_EXISTING: list[Case] = [
     _refused("zero-bytes", lambda: b"", "empty.png", "image/png", 400),
     _refused("one-byte", lambda: b"\xff", "one.png", "image/png", 415),
     *(
@@ -421,6 +728,114 @@ CASES: list[Case] = [
     _accepted(
         "webp-declared-jpeg", IMAGES["webp"], "webp", filename="photo.jpg",
         declared="image/jpeg", absent=None, by_path=_MISMATCH,
+    ),
+]  # fmt: skip
+
+_GROUPS = (
+    ("empty", ("zero-bytes", "one-byte")),
+    ("truncated / header only", ("truncated-", "header-only-")),
+    ("dimension bombs", ("bomb-",)),
+    ("frame bombs", ("frames-",)),
+    ("oversized metadata", ("icc-", "comments-", "text-", "ztxt-", "comment-")),
+    ("colour models", ("cmyk-", "16bit-")),
+    ("polyglots", ("gif+", "jpeg+", "png+", "webp+")),
+    ("non-images", ("svg-", "html-as", "pdf-", "elf-", "pe-", "zip-")),
+    ("HTML behind image magic", ("html-with-",)),
+    ("declared type lies", ("jpeg-declared", "png-declared", "webp-declared")),
+)
+
+
+def _group_of(case_id: str) -> str:
+    for group, prefixes in _GROUPS:
+        if case_id.startswith(prefixes):
+            return group
+    raise ValueError(case_id)
+
+
+_GIF = "image/gif"
+_PNG = "image/png"
+_JPEG = "image/jpeg"
+
+CASES: list[Case] = [
+    *(attrs.evolve(case, group=_group_of(case.id)) for case in _EXISTING),
+    *_in(
+        "GIF frame geometry",
+        _refused("gif-frame-outside-screen", gif_frame_outside, "off.gif", _GIF, 422),
+        _refused("gif-frame-larger-than-screen", gif_frame_larger, "big.gif", _GIF, 422),
+        _refused("gif-growth-by-offset-50-frames", gif_growth, "grow.gif", _GIF, 422),
+    ),
+    *_in(
+        "total pixels (screen x frames)",
+        _refused(
+            "gif-2mp-x-101-frames-over-200mp",
+            functools.partial(gif_total_pixels, 101), "over.gif", _GIF, 422,
+        ),
+        _accepted(
+            "gif-2mp-x-99-frames-under-200mp",
+            functools.partial(gif_total_pixels, 99), "gif", absent=None,
+        ),
+    ),
+    *_in(
+        "WebP frame geometry",
+        _refused("webp-anmf-outside-canvas", webp_frame_outside, "off.webp", "image/webp", 422),
+    ),
+    *_in(
+        "JPEG scans",
+        _refused("jpeg-progressive-160-scans", jpeg_scan_flood, "scans.jpg", _JPEG, 422),
+        _accepted("jpeg-progressive-10-scans", jpeg_progressive, "jpeg", absent=None),
+    ),
+    *_in(
+        "JPEG coding processes",
+        _refused(
+            "jpeg-arithmetic-sof9", functools.partial(jpeg_process, 0xC9), "a.jpg", _JPEG, 415
+        ),
+        _refused(
+            "jpeg-lossless-sof3", functools.partial(jpeg_process, 0xC3), "l.jpg", _JPEG, 415
+        ),
+        _refused(
+            "jpeg-hierarchical-dhp-sof5",
+            functools.partial(jpeg_process, 0xC5, dhp=True), "h.jpg", _JPEG, 415,
+        ),
+        _refused(
+            "jpeg-12bit-sof1",
+            functools.partial(jpeg_process, 0xC1, precision=12), "p.jpg", _JPEG, 415,
+        ),
+    ),
+    *_in(
+        "extreme aspect ratios",
+        _refused("png-16385x1", functools.partial(png_row, 16385), "wide.png", _PNG, 422),
+        _accepted("png-16384x1", functools.partial(png_row, 16384), "png", absent=None),
+        _refused("gif-1x20000", gif_tall, "tall.gif", _GIF, 422),
+    ),
+    *_in(
+        "iCCP zlib bomb",
+        _accepted("png-iccp-bomb-100mib", png_iccp_bomb, "png", absent=b"iCCP"),
+    ),
+    *_in(
+        "EXIF parser abuse",
+        *(
+            _accepted(f"exif-{k}-jpeg", functools.partial(jpeg_with_exif, k), "jpeg")
+            for k in EXIF_BOMBS
+        ),
+        _accepted("exif-ifd-loop-png", functools.partial(png_with_exif, "ifd-loop"), "png"),
+        _accepted(
+            "exif-5000-entries-webp", functools.partial(webp_with_exif, "5000-entries"), "webp"
+        ),
+    ),
+    *_in(
+        "PNG chunk floods",
+        _refused("png-20000-ancillary-chunks", png_chunk_flood, "flood.png", _PNG, 422),
+        attrs.evolve(
+            _refused("png-9mib-ancillary-bytes", png_ancillary_bytes, "anc.png", _PNG, 422),
+            by_path=_OVER_GUEST_LIMIT,
+        ),
+    ),
+    *_in(
+        "formats Pillow reads, imgtree refuses",
+        *(
+            _refused(f"{k}-as-png", make, f"file.{ext}", _PNG, 415)
+            for k, (make, ext) in FOREIGN.items()
+        ),
     ),
 ]  # fmt: skip
 

@@ -1,28 +1,43 @@
-"""The hostile-input corpus against every upload path, on memory and on SQLite + local disk.
+"""The hostile-input corpus against every upload route, on memory, SQLite + local disk and
+Postgres + S3 (moto).
 
 For a refused input: the expected status and a JSON error without internals, nothing stored,
 no image row, no quota used, and the server still answering. For an accepted one (CMYK,
 16-bit, oversized metadata, polyglots, a declared type that lies): published with the real
-type and sanitised bytes, with exactly one image and one thumbnail stored.
+type and sanitised bytes, with exactly one image and one thumbnail stored. For both: the
+request cost less than 2 s of CPU (this process and its children) and raised the worker's
+RSS by less than 256 MiB, as measured (`tests/hostile/cost.py`).
+
+`make test` runs every case through all eight routes on SQLite + local disk, and each case
+through two routes (picked by a stable hash of case and backend) on memory and on Postgres
++ S3. `make hostile` (IMGTREE_HOSTILE_FULL=1) runs every case x route x backend.
+IMGTREE_HOSTILE_COSTS=<file> writes the measured costs (JSON, and a Markdown table per
+hostile class next to it) at the end of the run.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from imgtree.domain.model import MAX_ORIGINAL_NAME
 from tests.conftest import BASE_URL, App
 from tests.hostile import (
+    ALL_BACKENDS,
     BACKENDS,
     KEY_PATTERN,
     MULTIPART_PATHS,
     PATHS,
+    ROUTES,
     Harness,
     Result,
     assert_clean_error,
@@ -31,6 +46,7 @@ from tests.hostile import (
     multipart,
 )
 from tests.hostile.corpus import CASES, HOSTILE_NAMES, IMAGES, Case
+from tests.hostile.cost import Cost
 from tests.multipart import encode
 
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -74,7 +90,7 @@ def check_published(
     assert not [k for k in after.keys if k.startswith("uploads/")], "a raw upload lingers"
     assert after.image_rows == before.image_rows + 1
     # Guests have no quota; accounts are charged the published (sanitised) bytes.
-    charged = 0 if path == "guest" else len(media.content)
+    charged = 0 if path.startswith("guest") else len(media.content)
     assert after.used_bytes - before.used_bytes == charged
     return image
 
@@ -83,23 +99,160 @@ def expected_status(case: Case, path: str) -> int:
     return case.by_path.get(path, case.status)
 
 
-@pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+# --- the corpus x routes x backends, with the measured cost of each ------------------------
+
+FULL = os.environ.get("IMGTREE_HOSTILE_FULL", "") not in ("", "0")
+SAMPLED_ROUTES = 2  # per case on memory and Postgres + S3 in `make test`
+
+
+def routes_for(case_id: str, backend: str) -> tuple[str, ...]:
+    """All routes on SQLite (and everywhere under `make hostile`); elsewhere two routes half
+    the list apart, chosen by a stable hash of case and backend."""
+    if FULL or backend == "sqlite":
+        return ROUTES
+    digest = hashlib.sha256(f"{case_id}/{backend}".encode()).digest()
+    first = int.from_bytes(digest[:4], "big") % len(ROUTES)
+    step = len(ROUTES) // SAMPLED_ROUTES
+    return tuple(ROUTES[(first + i * step) % len(ROUTES)] for i in range(SAMPLED_ROUTES))
+
+
+CORPUS_RUNS = [
+    pytest.param(backend, case, route, id=f"{backend}-{case.id}-{route}")
+    for backend in ALL_BACKENDS
+    for case in CASES
+    for route in routes_for(case.id, backend)
+]
+
+
+def test_the_sample_covers_every_case_and_route() -> None:
+    for backend in ALL_BACKENDS:
+        runs = [(p.values[1], p.values[2]) for p in CORPUS_RUNS if p.values[0] == backend]
+        assert {case.id for case, _ in runs} == {case.id for case in CASES}, backend
+        assert {route for _, route in runs} == set(ROUTES), backend
+
+
+class Harnesses:
+    """One harness per backend for the corpus, built on first use (Postgres + S3 needs the
+    session's database and moto server, and skips without them)."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.built: dict[str, Harness] = {}
+
+    def get(self, backend: str, request: pytest.FixtureRequest) -> Harness:
+        if backend not in self.built:
+            extra: dict[str, Any] = {}
+            if backend == "postgres_s3":
+                extra["database_url"] = request.getfixturevalue("postgres_url")
+                extra["s3_endpoint"] = request.getfixturevalue("moto_server")
+            directory = self.factory.mktemp(f"hostile-corpus-{backend}")
+            self.built[backend] = make_harness(directory, backend, **extra)
+        return self.built[backend]
+
+    def close(self) -> None:
+        for harness in self.built.values():
+            if harness.backend != "memory":
+                harness.app.container.engine().dispose()
+
+
+@pytest.fixture(scope="module")
+def harnesses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harnesses]:
+    built = Harnesses(tmp_path_factory)
+    yield built
+    built.close()
+
+
+@attrs.define
+class Ledger:
+    """The measured cost of every corpus run, for the table in docs/security.md."""
+
+    rows: list[dict[str, Any]] = attrs.Factory(list)
+
+    def add(self, case: Case, size: int, backend: str, route: str, status: int, cost: Cost) -> None:
+        self.rows.append(
+            {
+                "case": case.id,
+                "group": case.group,
+                "backend": backend,
+                "route": route,
+                "expected": expected_status(case, route),
+                "status": status,
+                "bytes": size,
+                "cpu_ms": cost.cpu_ms,
+                "wall_ms": round(cost.wall_s * 1000),
+                "rss_mib": round(cost.rss_rise_mib, 1),
+                "child_peak_mib": round(cost.child_peak_mib, 1),
+                "children": cost.children,
+            }
+        )
+
+    def write(self, target: Path) -> None:
+        target.write_text(json.dumps(self.rows, indent=1))
+        target.with_suffix(".md").write_text(cost_table(self.rows))
+
+
+def cost_table(rows: list[dict[str, Any]]) -> str:
+    """Per hostile class: cases, runs, and the highest CPU and RSS of any run (with the case
+    and route that set it). Group order is the corpus order."""
+    order = list(dict.fromkeys(case.group for case in CASES))
+    lines = [
+        "| Class | Cases | Runs | Max CPU ms (case, route) | Max worker RSS rise MiB (case)"
+        " | Max child RSS MiB | Status ≠ expected |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for group in order:
+        mine = [r for r in rows if r["group"] == group]
+        if not mine:
+            continue
+        cpu = max(mine, key=lambda r: r["cpu_ms"])
+        rss = max(mine, key=lambda r: r["rss_mib"])
+        child = max(r["child_peak_mib"] for r in mine)
+        wrong = sum(r["status"] != r["expected"] for r in mine)
+        lines.append(
+            f"| {group} | {len({r['case'] for r in mine})} | {len(mine)}"
+            f" | {cpu['cpu_ms']} (`{cpu['case']}`, {cpu['route']})"
+            f" | {rss['rss_mib']:.1f} (`{rss['case']}`) | {child:.1f} | {wrong} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def ledger() -> Iterator[Ledger]:
+    book = Ledger()
+    yield book
+    target = os.environ.get("IMGTREE_HOSTILE_COSTS")
+    if target and book.rows:
+        book.write(Path(target))
+
+
+@pytest.mark.parametrize(("backend", "case", "route"), CORPUS_RUNS)
 def test_corpus_file(
-    harness: Harness, corpus_bytes: dict[str, bytes], case: Case, path: str
+    harnesses: Harnesses,
+    corpus_bytes: dict[str, bytes],
+    ledger: Ledger,
+    request: pytest.FixtureRequest,
+    backend: str,
+    case: Case,
+    route: str,
 ) -> None:
+    harness = harnesses.get(backend, request)
+    data = corpus_bytes[case.id]
     before = harness.snapshot()
-    result = harness.upload(path, corpus_bytes[case.id], case.filename, case.content_type)
-    expected = expected_status(case, path)
+    result = harness.upload(route, data, case.filename, case.content_type)
+    assert result.cost is not None
+    ledger.add(case, len(data), backend, route, result.status, result.cost)
+    expected = expected_status(case, route)
     if expected != 200:
         check_refused(harness, before, result, expected)
         if result.json.get("images"):
             assert result.json["images"][0]["status"] == expected
-        return
-    assert case.real_type is not None
-    image = check_published(harness, path, before, result, case.real_type, case.absent)
-    ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
-    assert image["direct_url"].endswith("." + ext[case.real_type])
+    else:
+        assert case.real_type is not None
+        image = check_published(harness, route, before, result, case.real_type, case.absent)
+        ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+        assert image["direct_url"].endswith("." + ext[case.real_type])
+    over = result.cost.over_limits()
+    assert over is None, f"{case.id} via {route} on {backend}: {over} ({result.cost.describe()})"
 
 
 # --- file names ---------------------------------------------------------------------------
