@@ -65,6 +65,11 @@ def _is_decode_pool(pid: int) -> bool:
     return False
 
 
+def workers_of(master: int) -> list[int]:
+    """gunicorn's workers: the master's children but the decode pool's supervisor."""
+    return [pid for pid in children(master) if not _is_decode_pool(pid)]
+
+
 def status_kb(pid: int, field: str) -> int:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -140,8 +145,7 @@ class Server:
         time.sleep(0.3)
 
     def workers(self) -> list[int]:
-        """The gunicorn workers (the master's children but the decode pool's supervisor)."""
-        return [pid for pid in children(self.proc.pid) if not _is_decode_pool(pid)]
+        return workers_of(self.proc.pid)
 
     def pids(self) -> list[int]:
         """Every process of the server: master, workers, decode supervisor and children."""

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import attrs
 import requests
 
+from bench.procs import workers_of
 from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
 
 # --- /proc helpers --------------------------------------------------------------------------
@@ -45,15 +46,6 @@ def _ppid(pid: int) -> int | None:
             return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of `pid` (gunicorn's master -> its workers)."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit() and _ppid(int(name)) == pid:
-            found.append(int(name))
-    return sorted(found)
 
 
 def rss_kib(pid: int) -> int | None:
@@ -106,7 +98,7 @@ class RssSampler:
     def _run(self) -> None:
         start = time.monotonic()
         while not self._stop.is_set():
-            sizes = [s for s in (rss_kib(p) for p in children(self.master)) if s is not None]
+            sizes = [s for s in (rss_kib(p) for p in workers_of(self.master)) if s is not None]
             if sizes:
                 self.samples.append((time.monotonic() - start, len(sizes), sum(sizes)))
             self._stop.wait(self.interval)

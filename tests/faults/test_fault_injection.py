@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from bench.soak import children, master_for_port
+from bench.procs import workers_of
+from bench.soak import master_for_port
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -466,7 +467,7 @@ def _kill_worker_and_wait(master: int, worker: int) -> None:
     os.kill(worker, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # gunicorn's master starts a replacement
-        now = children(master)
+        now = workers_of(master)
         if now and worker not in now:
             return
         time.sleep(0.1)
@@ -499,7 +500,7 @@ def test_worker_killed_mid_upload(tmp_path: Path) -> None:
 
         # 1. A slow multipart upload: the worker is reading the body when it dies.
         body, ctype = encode([("file", "big.png", "image/png", big)])
-        (worker,) = children(master)
+        (worker,) = workers_of(master)
         sock = _slow_request(
             base, "POST", "/api/v1/upload", {**auth, "Content-Type": ctype}, body, len(body) // 3
         )
@@ -516,7 +517,7 @@ def test_worker_killed_mid_upload(tmp_path: Path) -> None:
             timeout=30,
         ).json()
         parts = urlsplit(doc["put_url"])
-        (worker,) = children(master)
+        (worker,) = workers_of(master)
         sock = _slow_request(
             base,
             "PUT",

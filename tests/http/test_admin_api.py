@@ -450,27 +450,29 @@ def test_v1_presign_and_complete_quota(app: App) -> None:
     assert batch.status_code == 200
     first, second = batch.json["uploads"]
     assert "put_url" in first and second == {"error": QUOTA_ERROR, "status": 413}
-    # Two presigns that each fit, completed after the room was taken: the second is refused.
-    tokens = []
-    for name in ("p.png", "q.png"):
-        doc = app.client.simulate_post(
-            "/api/v1/upload/presign",
-            json={"filename": name, "contentType": "image/png", "sizeBytes": len(DATA)},
-            headers=headers,
-        ).json
-        assert put_to(app, doc["put_url"]) == 200
-        tokens.append(doc["completion_token"])
+    # Open presigns reserve their declared bytes: with one open, a second that would not fit
+    # beside it is refused at presign time (413), before any byte is sent.
+    (token,) = [u["completion_token"] for u in batch.json["uploads"] if "completion_token" in u]
+    second = app.client.simulate_post(
+        "/api/v1/upload/presign",
+        json={"filename": "q.png", "contentType": "image/png", "sizeBytes": len(DATA)},
+        headers=headers,
+    )
+    assert second.status_code == 413 and second.json["error"] == QUOTA_ERROR
+    assert put_to(app, first["put_url"]) == 200
     done = app.client.simulate_post(
-        "/api/v1/upload/complete", json={"completion_token": tokens[0]}, headers=headers
+        "/api/v1/upload/complete", json={"completion_token": token}, headers=headers
     )
     assert done.status_code == 200, done.text
-    refused = app.client.simulate_post(
-        "/api/v1/upload/complete", json={"completion_token": tokens[1]}, headers=headers
-    )
-    assert refused.status_code == 413
-    assert refused.json["images"] == [{"error": QUOTA_ERROR, "status": 413}]
     assert used(app, user.id) == size
-    assert len(app.stored_keys()) == 2  # the raw upload is gone, nothing was published
+    # The room is taken: a presign that would have fitted before is refused too.
+    late = app.client.simulate_post(
+        "/api/v1/upload/presign",
+        json={"filename": "r.png", "contentType": "image/png", "sizeBytes": len(DATA)},
+        headers=headers,
+    )
+    assert late.status_code == 413
+    assert len(app.stored_keys()) == 2  # the image and its thumbnail; no raw upload lingers
     assert not [k for k in app.stored_keys() if k.startswith("uploads/")]
 
 

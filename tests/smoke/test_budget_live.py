@@ -9,16 +9,15 @@ ordinary small upload still lands within a few seconds.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
+from bench.procs import children, cpu_ms, descendants, reset_peak, status_kb, workers_of
 from PIL import Image
 
 from tests import imagegen
@@ -27,56 +26,6 @@ from tests.smoke.servers import base_env, cli, serve
 
 pytestmark = pytest.mark.smoke
 MiB = 1 << 20
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    raw = Path(f"/proc/{pid}/stat").read_text()
-    return raw[raw.rindex(")") + 2 :].split()
-
-
-def _tree(root: int) -> list[int]:
-    """`root` and all its descendants."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                parents[int(entry)] = int(_stat(int(entry))[1])
-    found, frontier = [root], [root]
-    while frontier:
-        kids = [pid for pid, parent in parents.items() if parent in frontier]
-        found += kids
-        frontier = kids
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = _stat(pid)
-            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    return total / CLK_TCK
-
-
-def _kb(pid: int, field: str) -> int:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def _workers(master: int) -> list[int]:
-    """The gunicorn workers: the master's children that are not the decode pool."""
-    out = []
-    for pid in _tree(master)[1:]:
-        with contextlib.suppress(OSError):
-            if int(_stat(pid)[1]) != master:
-                continue
-            if b"imaging.sandbox" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                out.append(pid)
-    return out
 
 
 def big_frame_gif() -> bytes:
@@ -107,11 +56,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, s
     cli(env, "users", "create", "budget@example.com", "--password", "correct horse battery")
     key = cli(env, "keys", "create", "--email", "budget@example.com", "--name", "t").split()[-1]
     with serve(env, root / "server.log", workers=2) as base:
-        master = next(
-            pid
-            for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
-            if _stat(pid)[1] == str(os.getpid()) and _workers(pid)
-        )
+        (master,) = [pid for pid in children(os.getpid()) if workers_of(pid)]
         yield base, master, key
 
 
@@ -132,16 +77,15 @@ PRINCIPALS = {"account": "/api/v1/upload", "guest": "/api/upload/guest"}
 def test_attack_is_refused_cheaply(live: tuple[str, int, str], attack: str, who: str) -> None:
     base, master, key = live
     data = ATTACKS[attack]()
-    workers = _workers(master)
+    workers = workers_of(master)
     for pid in workers:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
-    before_rss = {pid: _kb(pid, "VmRSS") for pid in workers}
-    tree = _tree(master)
-    cpu0, started = _cpu_seconds(tree), time.monotonic()
+        reset_peak(pid)  # VmHWM := VmRSS
+    before_rss = {pid: status_kb(pid, "VmRSS") for pid in workers}
+    cpu0, started = cpu_ms(descendants(master)), time.monotonic()
     r = _post(base, PRINCIPALS[who], f"{attack}.bin", data, key if who == "account" else None)
     wall = time.monotonic() - started
-    cpu = _cpu_seconds(_tree(master)) - cpu0
-    rise = max(_kb(pid, "VmHWM") - before_rss[pid] for pid in workers) / 1024
+    cpu = (cpu_ms(descendants(master)) - cpu0) / 1000
+    rise = max(status_kb(pid, "VmHWM") - before_rss[pid] for pid in workers) / 1024
     assert r.status_code == 422, r.text
     assert r.json()["success"] is False
     print(f"{attack} as {who}: {r.status_code} in {wall:.2f}s, cpu {cpu:.2f}s, rss +{rise:.1f} MiB")
