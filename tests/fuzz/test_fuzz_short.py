@@ -1,8 +1,8 @@
 """A few seconds of every fuzz target, in `make test` (the long runs are `make fuzz`).
 
 Each target runs in a subprocess twice: once over its committed seed corpus alone
-(`-runs=0`: every seed, regression inputs included, must pass), then for SECONDS of
-mutation from those seeds, new inputs going to a temporary directory. A failure names the
+(`-runs=0`: every seed, regression inputs included, must pass; the six run at once), then
+for SECONDS of mutation from those seeds, new inputs going to a temporary directory. A failure names the
 crashing input libFuzzer wrote and how to replay it.
 """
 
@@ -26,9 +26,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _fuzz(target: str, crashes: Path, *args: str) -> None:
-    crashes.mkdir(exist_ok=True)
-    command = [
+def _command(target: str, crashes: Path, *args: str) -> list[str]:
+    crashes.mkdir(parents=True, exist_ok=True)
+    return [
         sys.executable,
         "-m",
         f"tests.fuzz.{target}",
@@ -36,42 +36,56 @@ def _fuzz(target: str, crashes: Path, *args: str) -> None:
         *LIBFUZZER,
         f"-artifact_prefix={crashes}/",
     ]
-    proc = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=60 + SECONDS, check=False
-    )
-    if proc.returncode == 0:
-        return
+
+
+def _failure(target: str, command: list[str], crashes: Path, code: int, output: str) -> str:
     found = sorted(str(p) for p in crashes.iterdir())
-    output = "\n".join(
-        line for line in (proc.stdout + proc.stderr).splitlines() if "Instrumenting" not in line
-    )
-    pytest.fail(
-        f"fuzz target {target!r} failed (exit code {proc.returncode}).\n"
+    lines = [line for line in output.splitlines() if "Instrumenting" not in line]
+    return (
+        f"fuzz target {target!r} failed (exit code {code}).\n"
         f"Crashing input(s): {', '.join(found) or '(none written)'}\n"
         f"Replay: .venv/bin/python -m tests.fuzz.{target} <input>; then add the input to "
         f"tests/fuzz/corpus/{target}/ once the walker is fixed.\n"
-        f"Command: {' '.join(command)}\n--- output (last 60 lines) ---\n"
-        + "\n".join(output.splitlines()[-60:]),
-        pytrace=False,
+        f"Command: {' '.join(command)}\n--- output (last 60 lines) ---\n" + "\n".join(lines[-60:])
     )
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_seed_corpus_passes(target: str, tmp_path: Path) -> None:
-    seeds = CORPUS / target
-    assert any(seeds.iterdir()), f"no seeds in {seeds}: run python -m tests.fuzz.make_seeds"
-    _fuzz(target, tmp_path / "crashes", "-runs=0", str(seeds))
+def test_seed_corpora_pass(tmp_path: Path) -> None:
+    """Every committed seed (regression inputs included) of every target, all at once."""
+    running = []
+    for target in TARGETS:
+        seeds = CORPUS / target
+        assert any(seeds.iterdir()), f"no seeds in {seeds}: run python -m tests.fuzz.make_seeds"
+        crashes = tmp_path / target
+        command = _command(target, crashes, "-runs=0", str(seeds))
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        running.append((target, command, crashes, proc))
+    failures = []
+    for target, command, crashes, proc in running:
+        output, _ = proc.communicate(timeout=120)
+        if proc.returncode != 0:
+            failures.append(_failure(target, command, crashes, proc.returncode, output))
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_short_fuzz_finds_nothing(target: str, tmp_path: Path) -> None:
     work = tmp_path / "corpus"
     work.mkdir()
-    _fuzz(
-        target,
-        tmp_path / "crashes",
-        f"-max_total_time={SECONDS}",
-        "-seed=1",
-        str(work),
-        str(CORPUS / target),
+    crashes = tmp_path / "crashes"
+    seeds = str(CORPUS / target)
+    command = _command(target, crashes, f"-max_total_time={SECONDS}", "-seed=1", str(work), seeds)
+    proc = subprocess.run(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60 + SECONDS,
+        check=False,
     )
+    if proc.returncode != 0:
+        pytest.fail(_failure(target, command, crashes, proc.returncode, proc.stdout), pytrace=False)
