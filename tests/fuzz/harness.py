@@ -66,8 +66,9 @@ def png_mutator(data: bytes, max_size: int, seed: int) -> bytes:
     return out
 
 
-def _frames(data: bytes, fmt: str) -> list[Image.Image] | None:
-    """The first frames of `data` fully decoded by Pillow, or None when it cannot or is big."""
+def _frames(data: bytes, fmt: str) -> tuple[int, list[Image.Image]] | None:
+    """The frame count and first frames of `data` fully decoded by Pillow, or None when it
+    cannot or is big."""
     try:
         with Image.open(io.BytesIO(data), formats=(fmt,)) as im:
             width, height = im.size
@@ -83,15 +84,15 @@ def _frames(data: bytes, fmt: str) -> list[Image.Image] | None:
                 if im.size[0] * im.size[1] > MAX_PIXELS:
                     return None
                 out.append(im.copy())
-            return out
+            return count, out
     except Exception:
         return None
 
 
-def _same(a: list[Image.Image], b: list[Image.Image]) -> bool:
-    return len(a) == len(b) and all(
+def _same(a: tuple[int, list[Image.Image]], b: tuple[int, list[Image.Image]]) -> bool:
+    return a[0] == b[0] and all(
         x.size == y.size and x.mode == y.mode and x.tobytes() == y.tobytes()
-        for x, y in zip(a, b, strict=True)
+        for x, y in zip(a[1], b[1], strict=True)
     )
 
 
@@ -140,16 +141,17 @@ def same_pixels(original: bytes, rewritten: bytes, fmt: str) -> None:
     a WebP whose pixels depend on bytes that are not pixel data (see `webp_canonical`).
     """
     before = _frames(original, fmt)
-    if not before:
+    if before is None:
         return
     if fmt == "WEBP":
         canonical = _frames(webp_canonical(original), fmt)
         if canonical is None or not _same(before, canonical):
             return
     after = _frames(rewritten, fmt)
-    if not after:
+    if after is None:
         return
-    for index, (a, b) in enumerate(zip(before, after, strict=False)):
+    assert before[0] == after[0], f"{fmt}: {before[0]} frames became {after[0]}"
+    for index, (a, b) in enumerate(zip(before[1], after[1], strict=True)):
         assert a.size == b.size, f"{fmt} frame {index}: size {a.size} became {b.size}"
         pa, pb = _pixels(a, b)
         assert pa == pb, f"{fmt} frame {index}: pixels differ ({a.mode} -> {b.mode})"
