@@ -437,6 +437,24 @@ def jpeg_process(sof: int, *, precision: int = 8, dhp: bool = False) -> bytes:
     return bytes(data)
 
 
+def jpeg_arithmetic() -> bytes:
+    """A real arithmetic-coded JPEG (SOF9), as libjpeg's encoder (jcarith.c) writes it: one
+    8x8 grey block of zero coefficients. Its two decisions (DC difference 0, EOB at k=1) leave
+    nothing to emit once the QM coder terminates, so the scan's coded data is empty; libjpeg
+    decodes it to an 8x8 block of grey 128."""
+
+    def segment(code: int, payload: bytes) -> bytes:
+        return bytes((0xFF, code)) + struct.pack(">H", len(payload) + 2) + payload
+
+    return (
+        b"\xff\xd8"
+        + segment(0xDB, b"\x00" + bytes([1] * 64))  # DQT 0: all ones
+        + segment(0xC9, struct.pack(">BHHB", 8, 8, 8, 1) + b"\x01\x11\x00")  # SOF9
+        + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")  # SOS: 1 component, tables 0/0
+        + b"\xff\xd9"
+    )
+
+
 # --- PNG: aspect ratio, iCCP bomb, chunk floods ---------------------------------------------
 
 
@@ -789,6 +807,7 @@ CASES: list[Case] = [
         _refused(
             "jpeg-arithmetic-sof9", functools.partial(jpeg_process, 0xC9), "a.jpg", _JPEG, 415
         ),
+        _refused("jpeg-arithmetic-sof9-real", jpeg_arithmetic, "ar.jpg", _JPEG, 415),
         _refused(
             "jpeg-lossless-sof3", functools.partial(jpeg_process, 0xC3), "l.jpg", _JPEG, 415
         ),
