@@ -134,6 +134,10 @@ def png_seeds() -> dict[str, bytes]:
             _png_chunk(b"cICP", b"\x01\x0d\x00\x01"),
         ),
         "declares_large.png": imagegen.png_declaring(4000, 4000),
+        # an iCCP that inflates past MAX_ICC_BYTES (1 MiB) from 1 KB: dropped, not inflated
+        "iccp_zip_bomb.png": _png_insert(
+            rgb, _png_chunk(b"iCCP", b"bomb\x00\x00" + zlib.compress(bytes((1 << 20) + 64), 9))
+        ),
         "trailing_bytes.png": imagegen.with_appended(rgb, b"IMGTREE-TRAILER"),
         "truncated.png": imagegen.truncated(rgb, 0.7),
     }
