@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from imgtree.adapters.imaging import jpeg, webp
+from imgtree.adapters.imaging import gif, jpeg, webp
+from imgtree.adapters.imaging.container import ContainerError
 from tests.fuzz import harness
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -54,3 +56,12 @@ def test_jpeg_keeps_the_last_complete_adobe_segment() -> None:
         rewritten = jpeg.rewrite(data)
         assert rewritten.data.count(b"Adobe") == 1, name
         assert _rgb(rewritten.data) == _rgb(data), name
+
+
+def test_gif_extension_without_data_is_refused() -> None:
+    # `!\x01\x00` (a plain-text extension with no sub-block): Pillow reads the next block's
+    # introducer as a sub-block length and swallows the frame after it, while the rewrite
+    # (which drops plain text) kept that frame: the published file decoded differently.
+    data = (CORPUS / "gif" / "regression-empty-plain-text-extension.gif").read_bytes()
+    with pytest.raises(ContainerError, match="extension block is empty"):
+        gif.rewrite(data)

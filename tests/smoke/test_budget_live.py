@@ -10,14 +10,14 @@ ordinary small upload still lands within a few seconds.
 from __future__ import annotations
 
 import io
-import os
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from bench.procs import children, cpu_ms, descendants, reset_peak, status_kb, workers_of
+from bench.procs import cpu_ms, descendants, reset_peak, status_kb, workers_of
+from bench.soak import master_for_port
 from PIL import Image
 
 from tests import imagegen
@@ -56,7 +56,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, s
     cli(env, "users", "create", "budget@example.com", "--password", "correct horse battery")
     key = cli(env, "keys", "create", "--email", "budget@example.com", "--name", "t").split()[-1]
     with serve(env, root / "server.log", workers=2) as base:
-        (master,) = [pid for pid in children(os.getpid()) if workers_of(pid)]
+        master = master_for_port(int(base.rsplit(":", 1)[1]))
+        assert master is not None
         yield base, master, key
 
 

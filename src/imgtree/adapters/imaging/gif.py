@@ -36,7 +36,7 @@ from imgtree.adapters.imaging.container import (
 SIGNATURES = (b"GIF87a", b"GIF89a")
 
 _IMAGE, _EXTENSION, _TRAILER = 0x2C, 0x21, 0x3B
-_GRAPHIC_CONTROL, _PLAIN_TEXT, _APPLICATION = 0xF9, 0x01, 0xFF
+_GRAPHIC_CONTROL, _PLAIN_TEXT, _APPLICATION, _COMMENT = 0xF9, 0x01, 0xFF, 0xFE
 # application extensions start with an 11-byte identifier sub-block
 _LOOPING = (b"\x0bNETSCAPE2.0", b"\x0bANIMEXTS1.0")
 
@@ -120,6 +120,11 @@ def rewrite(
                 raise ContainerError("GIF is truncated")
             start = pos
             label = data[pos + 1]
+            if label != _COMMENT and pos + 2 < n and data[pos + 2] == 0:
+                # An extension with no data at all. Decoders disagree on what follows it
+                # (Pillow reads the next block's first byte as a length and swallows the next
+                # frame), so what we verify could differ from what a browser shows.
+                raise ContainerError("GIF extension block is empty")
             pos = _skip_sub_blocks(data, pos + 2)
             block = view[start:pos]
             if label == _GRAPHIC_CONTROL:
