@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import resource
@@ -43,6 +44,7 @@ GREETING = struct.Struct("<4sI")  # magic, child pid
 MAGIC = b"IMGT"
 LENGTH = struct.Struct("<I")
 MAX_REQUEST = 1 << 16
+MAX_INLINE = 8 << 20  # uploads and published files up to this size may travel as bytes
 # A child leaves once its idle RSS has grown this far past its first idle RSS (allocator
 # arenas kept after a large image), or after this many jobs: memory goes back to the host.
 RECYCLE_RSS_GROWTH = 96 << 20
@@ -116,8 +118,10 @@ def _status_kb(*fields: str) -> dict[str, int]:
     return found
 
 
-def _in_memory(file: Any) -> bool:
-    """A SpooledTemporaryFile that has not rolled over to disk."""
+def in_memory(file: Any) -> bool:
+    """A BytesIO, or a SpooledTemporaryFile that has not rolled over to disk."""
+    if isinstance(file, io.BytesIO):
+        return True
     return isinstance(file, tempfile.SpooledTemporaryFile) and not getattr(file, "_rolled", True)
 
 
@@ -165,14 +169,19 @@ class _Child:
         """One job; False when this process should be replaced after it."""
         try:
             conn.sendall(GREETING.pack(MAGIC, os.getpid()))
-            request, fds, _rest = recv_message(conn, max_fds=1)
+            request, fds, rest = recv_message(conn, max_fds=1)
+            inline = request.get("inline")
+            if isinstance(inline, int) and not fds and 0 < inline <= MAX_INLINE:
+                # A small upload held in memory by the client comes as bytes, not as a file.
+                source: Any = io.BytesIO(recv_exact(conn, inline, rest[:inline]))
+            elif len(fds) == 1 and inline is None:
+                source = os.fdopen(fds[0], "rb")
+            else:
+                for fd in fds:
+                    os.close(fd)
+                return True
         except (OSError, EOFError, ValueError):
             return True  # the client gave up while queued, or spoke nonsense
-        if len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            return True
-        source = os.fdopen(fds[0], "rb")
         try:
             reply, published, thumbnail, healthy = self._job(request, source)
         finally:
@@ -180,7 +189,7 @@ class _Child:
         try:
             if published is None:
                 send_message(conn, reply)
-            elif _in_memory(published):
+            elif in_memory(published):
                 # Small files never touched disk here: their bytes go inline, before the
                 # thumbnail's (cheaper than making a file only to pass its descriptor).
                 inline = published.read()
