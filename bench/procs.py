@@ -51,11 +51,17 @@ def children(pid: int) -> list[int]:
 
 
 def descendants(pid: int) -> list[int]:
-    """`pid` and every process below it."""
-    found, frontier = [pid], [pid]
-    while frontier:
-        frontier = [kid for parent in frontier for kid in children(parent)]
-        found += frontier
+    """`pid` and every process below it (one pass over /proc)."""
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                kids.setdefault(int(_stat_fields(int(entry))[1]), []).append(int(entry))
+    found, todo = [pid], [pid]
+    while todo:
+        below = kids.get(todo.pop(), [])
+        found += below
+        todo += below
     return found
 
 

@@ -1,7 +1,7 @@
 """Files that cost real work within the image limits, and a way to watch what a pool costs.
 
 Used by the processing-budget tests: each file is valid, small on the wire and expensive to
-decode, so a budget below its cost must refuse it.
+decode, so a budget below its cost must refuse it. Process figures come from bench.procs.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import functools
 import io
 import os
 import signal
-from pathlib import Path
 
 from PIL import Image
 
@@ -37,26 +36,7 @@ def long_gif(side: int = 1000, frames: int = 600) -> bytes:
     return data[:start] + data[start:-1] * frames + b";"
 
 
-def pool_children(supervisor: int) -> list[int]:
-    """The decode children of a supervisor pid, from /proc."""
-    kids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                raw = Path(f"/proc/{entry}/stat").read_text()
-                if int(raw[raw.rindex(")") + 2 :].split()[1]) == supervisor:
-                    kids.append(int(entry))
-    return kids
-
-
 def kill_all(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-
-
-def rss_kb(field: str = "VmRSS") -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0

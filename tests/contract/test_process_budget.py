@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import random
 import socket
 import tempfile
 import threading
@@ -16,8 +17,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from bench.procs import children, status_kb
+from PIL import Image
 
-from imgtree.adapters.imaging import sandbox
+from imgtree.adapters.imaging import PillowImageProcessor, sandbox
 from imgtree.adapters.imaging.pool import (
     TOO_COMPLEX,
     DecodePool,
@@ -33,7 +36,7 @@ from imgtree.domain.errors import (
 )
 from imgtree.domain.model import ImageFormat
 from tests import imagegen
-from tests.budget import kill_all, long_gif, pool_children, rss_kb, solid_png
+from tests.budget import kill_all, long_gif, solid_png
 
 MiB = 1 << 20
 ROOMY = ProcessBudget(cpu_seconds=60, wall_seconds=120, memory_bytes=2048 * MiB)
@@ -50,10 +53,12 @@ def small_png() -> io.BytesIO:
 def test_a_file_over_the_memory_budget_is_refused_and_the_caller_does_not_grow() -> None:
     processor = pooled(ProcessBudget(memory_bytes=64 * MiB))
     data = solid_png()  # ~200 MB of pixels
-    before = rss_kb()
+    before = status_kb(os.getpid(), "VmRSS")
     with pytest.raises(ImageTooComplex, match=TOO_COMPLEX):
         processor.process(io.BytesIO(data))
-    assert rss_kb() - before < 32 * 1024, "the caller's memory grew with the decode"
+    assert status_kb(os.getpid(), "VmRSS") - before < 32 * 1024, (
+        "the caller's memory grew with the decode"
+    )
     # The same pool goes on serving.
     assert processor.process(small_png()).info.width == 64
 
@@ -123,7 +128,7 @@ def test_a_child_killed_mid_decode_is_a_refusal_and_is_replaced() -> None:
     worker = threading.Thread(target=run)
     worker.start()
     time.sleep(0.5)
-    kill_all(pool_children(pool.pid))
+    kill_all(children(pool.pid))
     worker.join(60)
     assert errors and isinstance(errors[0], ImageTooComplex)
     assert processor.process(small_png()).info.width == 64
@@ -253,3 +258,16 @@ def test_a_peer_that_is_no_sandbox_is_busy_not_a_crash(
     missing = DecodePool("/nonexistent/imgtree.sock")
     with pytest.raises(ProcessingBusy):
         PooledImageProcessor(missing).process(small_png())
+
+
+def test_a_published_file_past_the_inline_size_comes_as_a_file() -> None:
+    im = Image.frombytes("RGB", (2000, 1600), random.Random(7).randbytes(2000 * 1600 * 3))
+    out = io.BytesIO()
+    im.save(out, "PNG", compress_level=0)
+    data = out.getvalue()
+    assert len(data) > sandbox.MAX_INLINE
+    done = pooled(ROOMY).process(io.BytesIO(data))
+    expected = PillowImageProcessor().process(io.BytesIO(data))
+    with done.published, expected.published:
+        assert os.fstat(done.published.fileno()).st_size == done.published_size
+        assert done.published.read() == expected.published.read()

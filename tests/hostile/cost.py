@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
 
 import attrs
+from bench import procs
 
 CPU_LIMIT_S = 2.0
 RSS_LIMIT_MIB = 256.0
-_TICK = os.sysconf("SC_CLK_TCK")
-_KIB = re.compile(rb"(VmRSS|VmHWM):\s+(\d+) kB")
 
 
 @attrs.define
@@ -70,61 +68,6 @@ class Cost:
         return "; ".join(problems) or None
 
 
-def _stat(pid: int) -> list[bytes] | None:
-    """The fields of /proc/<pid>/stat after the command name (field 3 onwards)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read()
-    except OSError:  # gone
-        return None
-    return raw[raw.rindex(b")") + 2 :].split()
-
-
-def descendants(root: int | None = None) -> list[int]:
-    """Every live descendant of `root` (default: this process)."""
-    root = os.getpid() if root is None else root
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        fields = _stat(int(name))
-        if fields is not None:
-            children.setdefault(int(fields[1]), []).append(int(name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime + cutime + cstime of `pids` (fields 14-17), in seconds."""
-    ticks = 0
-    for pid in pids:
-        fields = _stat(pid)
-        if fields is not None:
-            ticks += sum(int(v) for v in fields[11:15])
-    return ticks / _TICK
-
-
-def _status_kib(pid: int | str) -> dict[bytes, int]:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            return {m[1]: int(m[2]) for m in _KIB.finditer(f.read())}
-    except OSError:
-        return {}
-
-
-def _reset_peak(pid: int | str) -> bool:
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
 class _Sampler(threading.Thread):
     """Fallback for the worker's peak: VmRSS read every 2 ms."""
 
@@ -135,7 +78,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, _status_kib("self").get(b"VmRSS", 0))
+            self.peak = max(self.peak, procs.status_kb(os.getpid(), "VmRSS"))
             self.done.wait(0.002)
 
 
@@ -144,29 +87,29 @@ def measure() -> Iterator[Cost]:
     """Measure the block; the yielded Cost is filled in when the block exits."""
     cost = Cost()
     me = os.getpid()
-    before_pids = [me, *descendants(me)]
+    before_pids = procs.descendants(me)
     for pid in before_pids[1:]:
-        _reset_peak(pid)
-    rss_before = _status_kib("self").get(b"VmRSS", 0)
-    sampler = None if _reset_peak("self") else _Sampler()
+        procs.reset_peak(pid)
+    rss_before = procs.status_kb(me, "VmRSS")
+    sampler = None if procs.reset_peak(me) else _Sampler()
     if sampler is not None:
         sampler.start()
-    cpu_before = cpu_seconds(before_pids)
+    cpu_before = procs.cpu_ms(before_pids) / 1000
     wall = time.perf_counter()
     try:
         yield cost
     finally:
         cost.wall_s = time.perf_counter() - wall
-        after_pids = [me, *descendants(me)]
+        after_pids = procs.descendants(me)
         # Children alive before but gone now were reaped into cutime: count each pid once.
-        cost.cpu_s = max(0.0, cpu_seconds(after_pids) - cpu_before)
+        cost.cpu_s = max(0.0, procs.cpu_ms(after_pids) / 1000 - cpu_before)
         if sampler is not None:
             sampler.done.set()
             sampler.join()
             peak = sampler.peak
         else:
-            peak = _status_kib("self").get(b"VmHWM", 0)
+            peak = procs.status_kb(me, "VmHWM")
         cost.rss_rise_mib = max(0, peak - rss_before) / 1024
-        peaks = [_status_kib(pid).get(b"VmHWM", 0) for pid in after_pids[1:]]
+        peaks = [procs.status_kb(pid, "VmHWM") for pid in after_pids[1:]]
         cost.children = len(after_pids) - 1
         cost.child_peak_mib = max(peaks, default=0) / 1024
