@@ -119,10 +119,10 @@ def _read_all(source: BinaryIO) -> bytes:
     return bytes(data) if data else b""
 
 
-def _spool(data: bytes, spool_max: int = stream.SPOOL_MAX) -> BinaryIO:
+def _spool(data: bytes) -> BinaryIO:
     # Above the spool threshold, write straight to a file: a SpooledTemporaryFile would
     # first copy all of `data` into a BytesIO and only then roll over to disk.
-    out = stream.temporary(len(data), spool_max)
+    out = stream.temporary(len(data))
     out.write(data)
     out.seek(0)
     return out
@@ -183,10 +183,7 @@ class PillowImageProcessor:
         thumbnail_size: int = 320,
         max_icc_bytes: int = MAX_ICC_BYTES,
         max_side: int = MAX_SIDE,
-        spool_max: int = stream.SPOOL_MAX,
     ) -> None:
-        """`spool_max`: published files up to this size are kept in memory, larger ones go
-        straight to a temporary file."""
         if min(max_pixels, max_frames, thumbnail_size, max_icc_bytes, max_side) < 1:
             raise ValueError("limits and the thumbnail size must be positive")
         if ImageFile.LOAD_TRUNCATED_IMAGES:
@@ -197,7 +194,6 @@ class PillowImageProcessor:
         self.thumbnail_size = thumbnail_size
         self.max_icc_bytes = max_icc_bytes
         self.max_side = max_side
-        self.spool_max = spool_max
         # Animations decode every frame at full canvas size: bound the total work too.
         self.max_total_pixels = 4 * max_pixels
 
@@ -229,7 +225,7 @@ class PillowImageProcessor:
             # file: neither the upload nor the rewritten file is held in memory whole.
             reader = stream.Reader(source)
             planned = self._plan(fmt, reader)
-            published = stream.write(planned, reader, self.spool_max)
+            published = stream.write(planned, reader)
             published_size = planned.size
             orientation, frames = planned.orientation, planned.frames
         else:
@@ -237,7 +233,7 @@ class PillowImageProcessor:
             data = _read_all(source)
             rewritten = self._rewrite(fmt, data)
             del data  # only the rewritten bytes matter from here on
-            published = _spool(rewritten.data, self.spool_max)
+            published = _spool(rewritten.data)
             published_size = len(rewritten.data)
             orientation, frames = rewritten.orientation, rewritten.frames
             del rewritten

@@ -65,7 +65,7 @@ _MAX_THUMBNAIL = 16 * MiB
 # these thresholds freed memory is reused instead. A child whose RSS stays high is recycled
 # (sandbox.RECYCLE_RSS_GROWTH), so the memory kept is bounded. An operator's own values win.
 _WARM_HEAP = {"MALLOC_MMAP_THRESHOLD_": str(16 * MiB), "MALLOC_TRIM_THRESHOLD_": str(64 * MiB)}
-_MAX_INLINE = sandbox.PUBLISHED_INLINE  # larger published files come as a descriptor
+_MAX_INLINE = sandbox.MAX_INLINE  # larger published files come as a descriptor
 _MAX_MESSAGE = 2000
 _ERRORS: dict[str, type[InvalidImage] | type[UnsupportedMediaType] | type[FileTooLarge]] = {
     "InvalidImage": InvalidImage,

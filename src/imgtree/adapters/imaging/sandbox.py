@@ -44,12 +44,12 @@ GREETING = struct.Struct("<4sI")  # magic, child pid
 MAGIC = b"IMGT"
 LENGTH = struct.Struct("<I")
 MAX_REQUEST = 1 << 16
-# Uploads and published files up to this size travel as bytes through the socket; larger ones
-# as a descriptor of a temporary file. Measured (bench R1, same sitting): for a 3.7 MB JPEG,
-# the published bytes through the socket cost ~7 CPU-ms less than a temporary file in the
-# child that the worker reads back.
+# Uploads held in memory up to this size travel as bytes through the socket, and so do the
+# published files the processor keeps in memory (up to imaging.stream.SPOOL_MAX, the same
+# 8 MiB); larger ones go as a descriptor of their file. Measured (bench R1, same sitting): for
+# a 3.7 MB JPEG, its published bytes through the socket cost ~7 CPU-ms less than a temporary
+# file in the child that the worker reads back.
 MAX_INLINE = 8 << 20
-PUBLISHED_INLINE = MAX_INLINE
 # A child leaves once its idle RSS has grown this far past its first idle RSS (allocator
 # arenas kept after a large image), or after this many jobs: memory goes back to the host.
 RECYCLE_RSS_GROWTH = 96 << 20
@@ -218,9 +218,7 @@ class _Child:
         key = tuple(sorted(limits.items()))
         processor = self.processors.get(key)
         if processor is None:
-            processor = self.processors[key] = PillowImageProcessor(
-                **limits, spool_max=PUBLISHED_INLINE
-            )
+            processor = self.processors[key] = PillowImageProcessor(**limits)
         return processor
 
     def _job(self, request: dict[str, Any], source: Any) -> tuple[dict[str, Any], Any, bytes, bool]:

@@ -150,16 +150,16 @@ def merged(pieces: list[Piece]) -> list[Piece]:
     return out
 
 
-def temporary(size: int, spool_max: int = SPOOL_MAX) -> BinaryIO:
+def temporary(size: int) -> BinaryIO:
     # Above the spool threshold, write straight to a file rather than to memory first.
-    if size > spool_max:
+    if size > SPOOL_MAX:
         return tempfile.TemporaryFile()
-    return tempfile.SpooledTemporaryFile(max_size=spool_max)  # type: ignore[return-value]
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # type: ignore[return-value]
 
 
-def write(plan: Plan, reader: Reader, spool_max: int = SPOOL_MAX) -> BinaryIO:
+def write(plan: Plan, reader: Reader) -> BinaryIO:
     """The planned file in a temporary file, positioned at its start."""
-    out = temporary(plan.size, spool_max)
+    out = temporary(plan.size)
     try:
         for piece in merged(plan.pieces):
             if isinstance(piece, bytes):
