@@ -58,7 +58,7 @@ hostile: install
 		$(BIN)/pytest tests/hostile -p no:cacheprovider
 
 # Coverage-guided fuzzing (atheris) of the container walkers and the processor, FUZZ_SECONDS
-# per target; `make test` runs 3 s of each (tests/fuzz/test_fuzz_short.py). The committed
+# per target; `make test` runs a fixed count of each, ~3 s (tests/fuzz/test_fuzz_short.py). The committed
 # seeds in tests/fuzz/corpus are only read: new inputs go to var/fuzz/<target>, crashing
 # inputs to var/fuzz/crashes/ (replay one with `$(BIN)/python -m tests.fuzz.<target> FILE`).
 FUZZ_SECONDS ?= 60

@@ -38,6 +38,28 @@ THUMB = 320
 FINDINGS = """
 ## Findings (profiling, fixes, what remains)
 
+**The processing budget (every decode in a sandboxed decode process).** Server CPU now
+counts every process of the server: master, workers, the decode pool's supervisor and its
+children. Same-sitting A/B against the code before the pool (f94ce54, in a `git worktree`,
+`python -m bench --only r1 --rounds 5`, run alternately twice each):
+
+| R1 | before the pool | the pool (bytes inline ≤ 8 MiB, as shipped) | the pool, published > 256 KiB as a temp file |
+|---|---|---|---|
+| 400×300 PNG (server CPU-ms/upload) | 1.98, 1.97 (11.2–12.0) | 2.16, 2.14 (12.7–12.8) | 2.07, 2.10 (12.2–12.8) |
+| 12-MP JPEG (server CPU-ms/upload) | 1.40, 1.44 (66–69) | 1.51, 1.58 (75) | 1.66, 1.69 (82) |
+
+So isolation costs ~1 CPU-ms per upload (connect, a JSON request and reply, the bytes
+through a Unix socket: ~0.5 ms fixed, shown by **R1 (fixed cost)**) plus a few ms per MB for
+large files: +5–9 % on R1. Two changes kept it there: decode children keep a warm heap (glibc
+`MALLOC_MMAP_THRESHOLD_`/`MALLOC_TRIM_THRESHOLD_`: ~260 page faults per 400×300 PNG → 0),
+and uploads and published files up to 8 MiB travel through the socket rather than through a
+temporary file (the last column: 7 CPU-ms more per JPEG). What remains per MB is the bytes
+crossing the socket twice; issue [speed] removes a copy on each side.
+**R5** no longer measures what it was built for: with the pool, one worker's 4 threads
+already keep both cores busy (1.88 cores, ~29 uploads/s, against 1.64 cores and ~26.5 before),
+because decoding no longer holds that worker's GIL; a second worker adds nothing left to use,
+so 2 workers ÷ 1 is ~1.0. **R5 (1 thread)** still shows workers that share nothing (1.90).
+
 "Before" figures are from earlier full runs of this harness on this machine (the first run,
 and the run that closed the previous round of work); "now" is the tables above. Absolute
 figures drift by 10–20 % between hours on this shared 2-core machine, so the last round of
