@@ -667,10 +667,12 @@ _ERROR_MEANING = {
     413: "Too large: file, request body or storage quota.",
     415: "Unsupported media type (request Content-Type or image type).",
     416: "Range not satisfiable.",
-    422: "Not a decodable image, or over the pixel/frame limits.",
+    422: "Not a decodable image, over the image limits, or over the processing budget"
+    " (`Image too complex to process`).",
     429: "Too many requests.",
     500: "Server error (never with internals).",
-    503: "Service temporarily unavailable (database or storage); retry after Retry-After.",
+    503: "Service temporarily unavailable (database, storage, or every image-decode process"
+    " busy); retry after Retry-After.",
 }
 
 
