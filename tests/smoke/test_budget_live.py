@@ -10,13 +10,15 @@ ordinary small upload still lands within a few seconds.
 from __future__ import annotations
 
 import io
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from bench.procs import cpu_ms, descendants, reset_peak, status_kb, workers_of
+from bench.procs import children, cpu_ms, descendants, reset_peak, status_kb, workers_of
 from bench.soak import master_for_port
 from PIL import Image
 
@@ -117,3 +119,18 @@ def test_small_upload_lands_while_attacks_run(live: tuple[str, int, str]) -> Non
     assert r.status_code == 200, r.text
     assert took < 5.0, f"the small upload took {took:.2f} s"
     assert statuses == [422] * len(attacks)
+
+
+def test_the_pool_comes_back_if_its_supervisor_dies(live: tuple[str, int, str]) -> None:
+    base, master, key = live
+    (supervisor,) = set(children(master)) - set(workers_of(master))
+    os.kill(supervisor, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while True:
+        r = _post(base, "/api/v1/upload", "after.png", imagegen.png(32, 32), key)
+        if r.status_code == 200:
+            break
+        assert r.status_code == 503, r.text  # a bounded, retryable answer meanwhile
+        assert time.monotonic() < deadline, "the decode pool did not come back"
+        time.sleep(0.5)
+    assert supervisor not in children(master)

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -80,6 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)
     settings = attrs.evolve(settings, process_socket=pool.socket_path)
+    stopping = threading.Event()
+    threading.Thread(target=pool.keep_alive, args=(stopping,), daemon=True).start()
     print(
         f"imgtree serving on http://{args.bind} with {args.workers} workers"
         f" and {settings.process_workers} decode processes",
@@ -88,6 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         ImgtreeServer().run()
     finally:
+        stopping.set()
         pool.stop()
     return 0
 

@@ -112,29 +112,44 @@ class DecodePool:
     def start(cls, workers: int, *, timeout: float = 30.0) -> DecodePool:
         """Start a supervisor with `workers` decode children; return once it accepts jobs."""
         directory = tempfile.mkdtemp(prefix="imgtree-decode-")
-        path = str(Path(directory) / "sock")
-        process = subprocess.Popen(
+        pool = cls(str(Path(directory) / "sock"), workers=workers, directory=directory)
+        try:
+            pool._launch(timeout)
+        except BaseException:
+            pool.stop()
+            raise
+        return pool
+
+    def _launch(self, timeout: float = 30.0) -> None:
+        self._process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "imgtree.adapters.imaging.sandbox",
                 "--socket",
-                path,
+                self.socket_path,
                 "--workers",
-                str(workers),
+                str(self.workers),
             ],
             stdin=subprocess.DEVNULL,
             close_fds=True,
             env={**_WARM_HEAP, **os.environ},
         )
-        pool = cls(path, process=process, workers=workers, directory=directory)
         deadline = time.monotonic() + timeout
-        while not pool.accepting():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pool.stop()
+        while not self.accepting():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self._terminate()
                 raise RuntimeError("the image decode pool did not start")
             time.sleep(0.02)
-        return pool
+
+    def keep_alive(self, stopping: threading.Event, interval: float = 1.0) -> None:
+        """Until `stopping` is set, start the supervisor again (same socket) if it died, so
+        processes that only know the socket path (gunicorn's workers) keep being served."""
+        while not stopping.wait(interval):
+            if not self.alive and os.getpid() == self._owner:
+                log.error("the image decode pool exited; starting it again")
+                with contextlib.suppress(RuntimeError):
+                    self._launch()
 
     def accepting(self) -> bool:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -157,6 +172,12 @@ class DecodePool:
         """Stop the supervisor (and with it every child), if this process started it."""
         if self._process is None or os.getpid() != self._owner:
             return
+        self._terminate()
+        if self._directory:
+            shutil.rmtree(self._directory, ignore_errors=True)
+
+    def _terminate(self) -> None:
+        assert self._process is not None
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -164,8 +185,6 @@ class DecodePool:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
-        if self._directory:
-            shutil.rmtree(self._directory, ignore_errors=True)
 
 
 _private: dict[int, DecodePool] = {}
