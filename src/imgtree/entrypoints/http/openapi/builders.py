@@ -1,0 +1,78 @@
+"""Schema building blocks: references, closed objects, nullable types, the primitive schemas and
+request parameters every other part of the document is assembled from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imgtree.domain.model import ImageFormat
+from imgtree.entrypoints.http.openapi.limits import MAX_PAGE, PAGE_MAX_LIMIT
+
+Schema = dict[str, Any]
+
+IMAGE_TYPES = [t.value for t in ImageFormat]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    """A closed object: every listed property, the first group required, nothing else."""
+    out: Schema = {"type": "object", "properties": {**required, **(optional or {})}}
+    if required:
+        out["required"] = list(required)
+    out["additionalProperties"] = False
+    return out
+
+
+def nullable(schema: Schema) -> Schema:
+    out = dict(schema)
+    out["type"] = [schema["type"], "null"]
+    return out
+
+
+STRING: Schema = {"type": "string"}
+INT: Schema = {"type": "integer"}
+NON_NEGATIVE: Schema = {"type": "integer", "minimum": 0}
+BOOL: Schema = {"type": "boolean"}
+UUID: Schema = {"type": "string", "format": "uuid"}
+URL: Schema = {"type": "string", "format": "uri"}
+TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
+TRUE: Schema = {"type": "boolean", "const": True}
+FALSE: Schema = {"type": "boolean", "const": False}
+IMAGE_TYPE: Schema = {"type": "string", "enum": IMAGE_TYPES}
+SLUG: Schema = {"type": "string", "pattern": "^[a-z0-9]{4,32}$"}
+PAGING: dict[str, Schema] = {
+    "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+    "limit": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX_LIMIT},
+    "total": NON_NEGATIVE,
+    "has_more": BOOL,
+}
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+
+
+def path_param(name: str, schema: Schema, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def query(name: str, schema: Schema, description: str, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }

@@ -1,0 +1,166 @@
+"""Public pages and media (`/i/{slug}`, `/media/...`, `/delete/{imageId}`) and the browser app's
+HTML pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imgtree.entrypoints.http.openapi.builders import (
+    HTML,
+    IMAGE_TYPES,
+    STRING,
+    obj,
+    path_param,
+    query,
+)
+from imgtree.entrypoints.http.openapi.components import ERROR_MEANING
+from imgtree.entrypoints.http.openapi.operations import NONE, PAGES, PUBLIC, errors, ok, op
+
+MEDIA_HEADERS = {
+    name: {"description": text, "schema": {"type": "string"}}
+    for name, text in (
+        ("ETag", "Strong validator."),
+        ("Cache-Control", "public (private for a private image), max-age=31536000, immutable."),
+        ("Content-Disposition", 'inline; filename="{slug}.{ext}"'),
+        ("Content-Security-Policy", "default-src 'none'; sandbox"),
+        ("Accept-Ranges", "bytes"),
+    )
+}
+MEDIA_CONTENT = {t: {"schema": {"type": "string", "contentMediaType": t}} for t in IMAGE_TYPES}
+
+
+def _media_op(operation_id: str, summary: str, *, head: bool) -> dict[str, Any]:
+    return op(
+        PUBLIC,
+        operation_id,
+        summary,
+        {
+            "200": ok(
+                None,
+                "The image (Content-Type: its sniffed type).",
+                content=None if head else MEDIA_CONTENT,
+                headers=MEDIA_HEADERS,
+            ),
+            "206": ok(
+                None,
+                "A single byte range.",
+                content=None if head else MEDIA_CONTENT,
+                headers=MEDIA_HEADERS,
+            ),
+            "304": {"description": "Not modified (If-None-Match)."},
+            **errors(404, 416),
+        },
+        security=NONE,
+        parameters=[
+            path_param(
+                "filename",
+                {"type": "string", "pattern": r"^[a-z0-9]{4,32}\.[a-z]{3,4}$"},
+                "`{slug}.{ext}`, the extension of the real type.",
+            )
+        ],
+    )
+
+
+def public_paths() -> dict[str, Any]:
+    html_ok = ok(None, "An HTML page.", content=HTML)
+    return {
+        "/i/{slug}": {
+            "get": op(
+                PUBLIC,
+                "imagePage",
+                "The image's public page",
+                {
+                    "200": html_ok,
+                    "404": ok(None, "Not found, deleted, or private.", content=HTML),
+                    **errors(),
+                },
+                security=NONE,
+                parameters=[path_param("slug", {"type": "string"}, "The image slug.")],
+            )
+        },
+        "/media/{filename}": {
+            "get": _media_op("media", "The direct link: the published image", head=False),
+            "head": _media_op("mediaHead", "Headers of the direct link", head=True),
+        },
+        "/media/thumb/{filename}": {
+            "get": _media_op("thumb", "The thumbnail", head=False),
+            "head": _media_op("thumbHead", "Headers of the thumbnail", head=True),
+        },
+        "/delete/{imageId}": {
+            "post": op(
+                PUBLIC,
+                "deleteForm",
+                "The confirmation page's form target (works without JavaScript)",
+                {
+                    "200": ok(None, "Deleted (an HTML page).", rate=True, content=HTML),
+                    **{
+                        str(s): ok(None, ERROR_MEANING[s], rate=True, content=HTML)
+                        for s in (401, 403, 404)
+                    },
+                    **errors(429, rate=True),
+                },
+                security=NONE,
+                parameters=[path_param("imageId", {"type": "string"}, "The image's UUID.")],
+                body={
+                    "application/x-www-form-urlencoded": {
+                        "schema": obj({"token": STRING}),
+                    }
+                },
+            )
+        },
+    }
+
+
+def page_paths() -> dict[str, Any]:
+    see_other = {
+        "description": "Sign in first (or, on /login and /signup, already signed in).",
+        "headers": {
+            "Location": {"required": True, "schema": {"type": "string"}},
+        },
+    }
+    html_ok = ok(None, "An HTML page.", content=HTML)
+
+    def page(operation_id: str, summary: str, **extra: Any) -> dict[str, Any]:
+        responses = {"200": html_ok, **extra.pop("responses", {}), **errors()}
+        return {"get": op(PAGES, operation_id, summary, responses, security=NONE, **extra)}
+
+    return {
+        "/": page("uploadPage", "Upload (guests and signed-in users)"),
+        "/login": page(
+            "loginPage",
+            "Sign-in form",
+            responses={"303": see_other},
+            parameters=[query("next", {"type": "string"}, "Same-site path to go to after.")],
+        ),
+        "/signup": page(
+            "signupPage",
+            "Sign-up form",
+            responses={"303": see_other},
+            parameters=[query("next", {"type": "string"}, "Same-site path to go to after.")],
+        ),
+        "/gallery": page(
+            "galleryPage",
+            "Your images",
+            responses={"303": see_other},
+            parameters=[query("page", {"type": "integer"}, "Page number.")],
+        ),
+        "/albums": page("albumsPage", "Your albums", responses={"303": see_other}),
+        "/albums/{albumId}": page(
+            "albumPage",
+            "An album",
+            responses={"404": ok(None, "Not a UUID.", content=HTML)},
+            parameters=[
+                path_param("albumId", {"type": "string"}, "The album's UUID."),
+                query("page", {"type": "integer"}, "Page number."),
+            ],
+        ),
+        "/settings": page("settingsPage", "Settings and API keys", responses={"303": see_other}),
+        "/admin": page(
+            "adminPage",
+            "The operator's dashboard",
+            responses={
+                "303": see_other,
+                "403": ok(None, "Signed in without the admin role.", content=HTML),
+            },
+        ),
+    }

@@ -1,0 +1,304 @@
+"""The session surface: the web app's cookie API (`/api/auth/*`, `/api/images*`, `/api/albums*`,
+`/api/keys*`, `/api/upload*`); unsafe methods need `X-CSRF-Token`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imgtree.entrypoints.http.openapi.builders import (
+    HTML,
+    STRING,
+    UUID,
+    json_body,
+    obj,
+    path_param,
+    query,
+    ref,
+)
+from imgtree.entrypoints.http.openapi.components import ERROR_MEANING, PAGE_PARAMS
+from imgtree.entrypoints.http.openapi.operations import (
+    NONE,
+    SESSION,
+    SESSION_READ,
+    SESSION_WRITE,
+    errors,
+    ok,
+    op,
+    upload_results,
+)
+
+
+def auth_paths() -> dict[str, Any]:
+    """Sign-up, sign-in, sign-out, who am I, password change."""
+    session_cookie = {"Set-Cookie": {"$ref": "#/components/headers/Set-Cookie"}}
+    return {
+        "/api/auth/signup": {
+            "post": op(
+                SESSION,
+                "signUp",
+                "Create an account and sign in",
+                {
+                    "201": ok("SignedIn", "Signed up and in.", headers=session_cookie),
+                    **errors(400, 403, 409, 429),
+                },
+                security=NONE,
+                body=json_body(ref("SignUpRequest")),
+                description="403 when sign-up is closed on this instance; throttled per client "
+                "IP like sign-in (429).",
+            )
+        },
+        "/api/auth/login": {
+            "post": op(
+                SESSION,
+                "logIn",
+                "Sign in",
+                {
+                    "200": ok("SignedIn", "Signed in.", headers=session_cookie),
+                    **errors(400, 401, 403, 429),
+                },
+                security=NONE,
+                body=json_body(ref("LoginRequest")),
+                description="Throttled per client IP and per account (429).",
+            )
+        },
+        "/api/auth/logout": {
+            "post": op(
+                SESSION,
+                "logOut",
+                "Sign out (revokes the session server-side)",
+                {"200": ok("Ok", headers=session_cookie), **errors(401, 403)},
+                security=SESSION_WRITE,
+            )
+        },
+        "/api/auth/me": {
+            "get": op(
+                SESSION,
+                "me",
+                "Who is signed in, and the CSRF token",
+                {"200": ok("SignedIn"), **errors(401, 403)},
+                security=SESSION_READ,
+            )
+        },
+        "/api/auth/password": {
+            "post": op(
+                SESSION,
+                "changePassword",
+                "Change password (revokes every other session)",
+                {"200": ok("Ok"), **errors(400, 401, 403)},
+                security=SESSION_WRITE,
+                body=json_body(ref("PasswordRequest")),
+            )
+        },
+    }
+
+
+def image_paths() -> dict[str, Any]:
+    """The signed-in user's images, and the delete_url target."""
+    return {
+        "/api/images": {
+            "get": op(
+                SESSION,
+                "sessionListImages",
+                "The signed-in user's images, newest first",
+                {"200": ok("OwnedImagePage"), **errors(400, 401, 403, 404)},
+                security=SESSION_READ,
+                parameters=[
+                    *PAGE_PARAMS,
+                    query("albumId", UUID, "Only this album's images."),
+                ],
+            )
+        },
+        "/api/images/{imageId}": {
+            "parameters": [{"$ref": "#/components/parameters/imageId"}],
+            "get": op(
+                SESSION,
+                "deleteConfirmPage",
+                "A delete_url opened in a browser: a confirmation page (never deletes)",
+                {
+                    "200": ok(None, "The confirmation page.", content=HTML),
+                    **{
+                        str(s): ok(None, ERROR_MEANING[s], content=HTML)
+                        for s in (400, 401, 403, 404)
+                    },
+                    **errors(),
+                },
+                security=NONE,
+                parameters=[query("token", {"type": "string"}, "The delete token.")],
+            ),
+            "patch": op(
+                SESSION,
+                "editImage",
+                "Change title, album or visibility (owner only)",
+                {"200": ok("ImageEdited"), **errors(400, 401, 403, 404)},
+                security=SESSION_WRITE,
+                body=json_body(ref("ImageEdit")),
+            ),
+            "delete": op(
+                SESSION,
+                "sessionDeleteImage",
+                "Soft-delete: the owner's session, or ?token= from a delete_url",
+                {
+                    "200": ok("Deleted", rate=True),
+                    **errors(400, 401, 403, 404, 429),
+                },
+                security=[*SESSION_WRITE, {}],
+                parameters=[
+                    query(
+                        "token",
+                        {"type": "string"},
+                        "The delete token (then no session is needed; rate limited).",
+                    )
+                ],
+            ),
+        },
+    }
+
+
+def album_paths() -> dict[str, Any]:
+    """Albums: list, create, view, edit, delete."""
+    return {
+        "/api/albums": {
+            "get": op(
+                SESSION,
+                "listAlbums",
+                "The signed-in user's albums",
+                {"200": ok("AlbumList"), **errors(401, 403)},
+                security=SESSION_READ,
+            ),
+            "post": op(
+                SESSION,
+                "createAlbum",
+                "Create an album",
+                {"201": ok("AlbumEnvelope", "Created."), **errors(400, 401, 403, 415)},
+                security=SESSION_WRITE,
+                body=json_body(ref("AlbumCreate")),
+            ),
+        },
+        "/api/albums/{albumId}": {
+            "parameters": [{"$ref": "#/components/parameters/albumId"}],
+            "get": op(
+                SESSION,
+                "viewAlbum",
+                "An album and its images (the owner's, or anyone's public album)",
+                {"200": ok("AlbumView"), **errors(400, 404)},
+                security=[{}, *SESSION_READ],
+                parameters=PAGE_PARAMS,
+            ),
+            "patch": op(
+                SESSION,
+                "editAlbum",
+                "Update an album",
+                {"200": ok("AlbumEnvelope"), **errors(400, 401, 403, 404, 415)},
+                security=SESSION_WRITE,
+                body=json_body(ref("AlbumEdit")),
+            ),
+            "delete": op(
+                SESSION,
+                "deleteAlbum",
+                "Delete an album (its images stay, out of the album)",
+                {"200": ok("Ok"), **errors(400, 401, 403, 404)},
+                security=SESSION_WRITE,
+            ),
+        },
+    }
+
+
+def key_paths() -> dict[str, Any]:
+    """API keys and the ShareX uploader config."""
+    return {
+        "/api/keys": {
+            "get": op(
+                SESSION,
+                "listKeys",
+                "API keys (metadata only)",
+                {"200": ok("ApiKeyList"), **errors(401, 403)},
+                security=SESSION_READ,
+            ),
+            "post": op(
+                SESSION,
+                "createKey",
+                "Create an API key (the secret is returned once)",
+                {"201": ok("CreatedApiKey", "Created."), **errors(400, 401, 403, 415)},
+                security=SESSION_WRITE,
+                body=json_body(ref("ApiKeyCreate")),
+            ),
+        },
+        "/api/keys/sharex": {
+            "post": op(
+                SESSION,
+                "sharexConfig",
+                "A new key inside a ready-made ShareX uploader (.sxcu download)",
+                {
+                    "200": ok(
+                        "ShareXConfig",
+                        "The .sxcu file (Content-Disposition: attachment).",
+                        headers={
+                            "Content-Disposition": {
+                                "description": 'attachment; filename="imgtree.sxcu"',
+                                "required": True,
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    ),
+                    **errors(400, 401, 403, 415),
+                },
+                security=SESSION_WRITE,
+                body=json_body(obj({}, {"name": STRING})),
+                body_required=False,
+            )
+        },
+        "/api/keys/{keyId}": {
+            "delete": op(
+                SESSION,
+                "revokeKey",
+                "Revoke an API key",
+                {"200": ok("KeyRevoked"), **errors(400, 401, 403, 404)},
+                security=SESSION_WRITE,
+                parameters=[path_param("keyId", UUID, "The key's id (not a UUID: 400).")],
+            )
+        },
+    }
+
+
+def upload_paths() -> dict[str, Any]:
+    """Signed-in uploads: multipart, presign, complete."""
+    return {
+        "/api/upload": {
+            "post": op(
+                SESSION,
+                "sessionUpload",
+                "Signed-in multipart upload (`files`, optional albumId, isPublic)",
+                upload_results(auth=True, multipart=True),
+                security=SESSION_WRITE,
+                body={"multipart/form-data": {"schema": ref("SessionUploadMultipart")}},
+            )
+        },
+        "/api/upload/presign": {
+            "post": op(
+                SESSION,
+                "sessionPresign",
+                "Presign for the signed-in user",
+                {
+                    "200": ok("Presign", rate=True),
+                    **errors(400, 401, 403, 404, 413, 415, 429, rate=True),
+                },
+                security=SESSION_WRITE,
+                body=json_body(ref("PresignRequest")),
+            )
+        },
+        "/api/upload/complete": {
+            "post": op(
+                SESSION,
+                "sessionComplete",
+                "Complete after PUT (session)",
+                upload_results(auth=True),
+                security=SESSION_WRITE,
+                body=json_body(ref("CompleteRequest")),
+            )
+        },
+    }
+
+
+def session_paths() -> dict[str, Any]:
+    """Every session route, in document order."""
+    return {**auth_paths(), **image_paths(), **album_paths(), **key_paths(), **upload_paths()}

@@ -1,0 +1,584 @@
+"""components/schemas: every request body and response shape, exactly as the presenters build
+them (`additionalProperties: false`), so a drift between the two fails the tests."""
+
+from __future__ import annotations
+
+from imgtree.entrypoints.http.openapi.builders import (
+    BOOL,
+    FALSE,
+    IMAGE_TYPE,
+    NON_NEGATIVE,
+    PAGING,
+    SLUG,
+    STRING,
+    TIMESTAMP,
+    TRUE,
+    URL,
+    UUID,
+    Schema,
+    nullable,
+    obj,
+    ref,
+)
+from imgtree.entrypoints.http.openapi.limits import (
+    BATCH_LIMIT,
+    MAX_DESCRIPTION,
+    MAX_KEY_NAME,
+    MAX_PASSWORD_LENGTH,
+    MAX_TITLE,
+    MIN_PASSWORD_LENGTH,
+)
+
+# A 2x2 PNG: the JSON upload example (a real image, so the example succeeds).
+EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGM8ISfHwMDAxMDAwMDAAAANBAEIfXHKZgAAAABJRU5ErkJggg=="
+
+_LISTED_IMAGE: dict[str, Schema] = {
+    "id": {**UUID, "description": "The image's UUID (used to delete it)."},
+    "slug": SLUG,
+    "url": URL,
+    "direct_url": URL,
+    "thumb_url": URL,
+    "original_name": STRING,
+    "content_type": IMAGE_TYPE,
+    "size_bytes": NON_NEGATIVE,
+    "width": NON_NEGATIVE,
+    "height": NON_NEGATIVE,
+    "created_at": TIMESTAMP,
+}
+
+_USER: dict[str, Schema] = {
+    "id": UUID,
+    "email": STRING,
+    "name": STRING,
+    "role": {"type": "string", "enum": ["user", "admin"]},
+    "active": BOOL,
+    "quota_bytes": {
+        **nullable(NON_NEGATIVE),
+        "description": "Storage quota in bytes; null means unlimited.",
+    },
+    "used_bytes": NON_NEGATIVE,
+    "created_at": nullable(TIMESTAMP),
+}
+
+_ALBUM: dict[str, Schema] = {
+    "id": UUID,
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
+    "description": STRING,
+    "isPublic": BOOL,
+    "created_at": nullable(TIMESTAMP),
+}
+
+_API_KEY: dict[str, Schema] = {
+    "id": UUID,
+    "name": STRING,
+    "prefix": {"type": "string", "pattern": "^imgt_", "description": "Public part of the key."},
+    "created_at": nullable(TIMESTAMP),
+    "last_used_at": nullable(TIMESTAMP),
+    "revoked_at": nullable(TIMESTAMP),
+    "active": BOOL,
+    "upload_count": NON_NEGATIVE,
+}
+
+_PRESIGN_FILE: dict[str, Schema] = {
+    "filename": {"type": "string", "minLength": 1},
+    "contentType": IMAGE_TYPE,
+    "sizeBytes": {"type": "integer", "minimum": 1},
+}
+
+_ALBUM_CHOICE: dict[str, Schema] = {
+    "albumId": {
+        **nullable(UUID),
+        "description": "An album of yours (404 when it is not); not a UUID is 400.",
+    },
+    "isPublic": {**BOOL, "description": "Default true."},
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": {
+        **obj({"success": FALSE, "error": {"type": "string", "minLength": 1}}),
+        "description": "Every error, whatever the route: a human-readable message.",
+    },
+    "UploadError": {
+        **obj(
+            {"success": FALSE, "error": {"type": "string", "minLength": 1}},
+            {"images": {"type": "array", "items": ref("FailedItem")}},
+        ),
+        "description": "An upload where nothing landed: the first failure's status and message, "
+        "and (when files were read) each file's failure in request order.",
+    },
+    "EmbedCodes": obj(
+        {
+            "bbcode": STRING,
+            "bbcode_thumb": STRING,
+            "html": STRING,
+            "markdown": STRING,
+            "direct": URL,
+        }
+    ),
+    "UploadedImage": obj(
+        {
+            "id": {**SLUG, "description": "The image slug (public page /i/{slug})."},
+            "url": URL,
+            "direct_url": URL,
+            "thumb_url": URL,
+            "delete_url": {
+                **URL,
+                "description": "/api/images/{uuid}?token={delete_token}; shown only once.",
+            },
+            "codes": ref("EmbedCodes"),
+        }
+    ),
+    "FailedItem": obj(
+        {
+            "error": {"type": "string", "minLength": 1},
+            "status": {"type": "integer", "enum": [400, 401, 403, 404, 409, 413, 415, 422, 503]},
+        },
+        {"filename": STRING},
+    ),
+    "UploadResponse": obj(
+        {
+            "success": TRUE,
+            "images": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"anyOf": [ref("UploadedImage"), ref("FailedItem")]},
+                "description": "One entry per file (or token), in request order.",
+            },
+        }
+    ),
+    "UploadJson": {
+        **obj(
+            {},
+            {
+                "filename": STRING,
+                "contentType": {**STRING, "description": "Informative only: never trusted."},
+                "file_base64": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Base64 (or a data: URL) of the image bytes.",
+                },
+                "base64": {"type": "string", "minLength": 1, "description": "Alias."},
+                "albumId": _ALBUM_CHOICE["albumId"],
+            },
+        ),
+        "anyOf": [{"required": ["file_base64"]}, {"required": ["base64"]}],
+        "examples": [{"filename": "dot.png", "file_base64": EXAMPLE_PNG_BASE64}],
+    },
+    "UploadMultipart": {
+        "type": "object",
+        "properties": {
+            "file": {
+                "type": "array",
+                "maxItems": BATCH_LIMIT,
+                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "description": "Repeat the field for several images.",
+            },
+            "albumId": UUID,
+        },
+        "required": ["file"],
+    },
+    "SessionUploadMultipart": {
+        "type": "object",
+        "properties": {
+            "files": {
+                "type": "array",
+                "maxItems": BATCH_LIMIT,
+                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "description": "Repeat the field for several images (`file` is an alias).",
+            },
+            "albumId": UUID,
+            "isPublic": {"type": "string", "enum": ["true", "false"]},
+        },
+        "required": ["files"],
+    },
+    "GuestUploadMultipart": {
+        "type": "object",
+        "properties": {
+            "files": {
+                "type": "array",
+                "maxItems": BATCH_LIMIT,
+                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "description": "Repeat the field for several images (`file` is an alias).",
+            },
+        },
+        "required": ["files"],
+    },
+    "Capabilities": obj(
+        {
+            "success": TRUE,
+            "max_file_size_bytes": {"type": "integer", "minimum": 1},
+            "allowed_types": {"type": "array", "items": IMAGE_TYPE},
+            "presign_expires_seconds": {"type": "integer", "minimum": 1},
+            "batch_limit": {"type": "integer", "minimum": 1},
+            "rate_limit": obj({"per_minute": {"type": "integer", "minimum": 1}, "text": STRING}),
+            "pagination": obj(
+                {
+                    "default_limit": {"type": "integer", "minimum": 1},
+                    "max_limit": {"type": "integer", "minimum": 1},
+                }
+            ),
+            "auth": obj({"header": {"const": "Authorization"}, "scheme": {"const": "Bearer"}}),
+            "processing": {
+                **obj(
+                    {
+                        name: {"type": "integer", "minimum": 1}
+                        for name in (
+                            "max_image_pixels",
+                            "max_image_side",
+                            "max_frames",
+                            "cpu_seconds",
+                            "wall_seconds",
+                            "memory_bytes",
+                            "concurrent",
+                            "queue_seconds",
+                        )
+                    }
+                ),
+                "description": "Image limits checked before decoding, and the hard budget of"
+                " one file's verification (past it: 422). `concurrent` decodes run at once;"
+                " a file waits at most `queue_seconds` for one (then 503 with Retry-After).",
+            },
+            "routes": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "method": {"type": "string", "enum": ["GET", "POST", "PUT", "DELETE"]},
+                        "path": STRING,
+                        "description": STRING,
+                    }
+                ),
+            },
+        },
+        {"quota": ref("Quota")},
+    ),
+    "Quota": {
+        **obj(
+            {
+                "used_bytes": NON_NEGATIVE,
+                "quota_bytes": nullable(NON_NEGATIVE),
+                "remaining_bytes": nullable(NON_NEGATIVE),
+            }
+        ),
+        "description": "Only with a valid API key. null quota: unlimited.",
+    },
+    "PresignRequest": {
+        **obj(
+            {"filename": _PRESIGN_FILE["filename"]},
+            {
+                "contentType": _PRESIGN_FILE["contentType"],
+                "content_type": {**IMAGE_TYPE, "description": "Alias of contentType."},
+                "sizeBytes": _PRESIGN_FILE["sizeBytes"],
+                "size_bytes": {
+                    **_PRESIGN_FILE["sizeBytes"],
+                    "description": "Alias of sizeBytes.",
+                },
+                **_ALBUM_CHOICE,
+            },
+        ),
+        "anyOf": [
+            {"required": ["contentType", "sizeBytes"]},
+            {"required": ["content_type", "size_bytes"]},
+        ],
+        "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
+    },
+    "PresignFile": obj(
+        {
+            "filename": _PRESIGN_FILE["filename"],
+            "contentType": _PRESIGN_FILE["contentType"],
+            "sizeBytes": _PRESIGN_FILE["sizeBytes"],
+        }
+    ),
+    "PresignBatchRequest": obj(
+        {
+            "files": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": BATCH_LIMIT,
+                "items": ref("PresignFile"),
+            }
+        },
+        _ALBUM_CHOICE,
+    ),
+    "PresignedUpload": obj(
+        {
+            "put_url": {**URL, "description": "PUT the raw bytes here."},
+            "completion_token": {"type": "string", "minLength": 1},
+            "method": {"const": "PUT"},
+            "headers": obj({"Content-Type": IMAGE_TYPE}),
+            "expires_at": TIMESTAMP,
+        }
+    ),
+    "Presign": {
+        **obj(
+            {
+                "success": TRUE,
+                "put_url": URL,
+                "completion_token": {"type": "string", "minLength": 1},
+                "method": {"const": "PUT"},
+                "headers": obj({"Content-Type": IMAGE_TYPE}),
+                "expires_at": TIMESTAMP,
+            }
+        ),
+        "description": "PUT the bytes to put_url with the declared Content-Type, then complete.",
+    },
+    "PresignFailedItem": obj(
+        {
+            "error": {"type": "string", "minLength": 1},
+            "status": {
+                "type": "integer",
+                "enum": [400, 403, 404, 409, 413, 415, 429, 503],
+                "description": "413: over the maximum size or the storage quota (open presigns "
+                "reserve their declared bytes); 429: too many unfinished presigned uploads.",
+            },
+        }
+    ),
+    "PresignBatch": obj(
+        {
+            "success": TRUE,
+            "uploads": {
+                "type": "array",
+                "items": {"anyOf": [ref("PresignedUpload"), ref("PresignFailedItem")]},
+                "description": "In the order of `files`.",
+            },
+        }
+    ),
+    "CompleteRequest": {
+        **obj(
+            {},
+            {
+                "completion_token": {"type": "string", "minLength": 1},
+                "token": {"type": "string", "minLength": 1, "description": "Alias."},
+            },
+        ),
+        "anyOf": [{"required": ["completion_token"]}, {"required": ["token"]}],
+    },
+    "CompleteBatchRequest": {
+        **obj(
+            {},
+            {
+                "completion_tokens": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": BATCH_LIMIT,
+                    "items": {"type": "string", "minLength": 1},
+                },
+                "tokens": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": BATCH_LIMIT,
+                    "items": {"type": "string", "minLength": 1},
+                    "description": "Alias.",
+                },
+            },
+        ),
+        "anyOf": [{"required": ["completion_tokens"]}, {"required": ["tokens"]}],
+    },
+    "PutReceived": obj({"success": TRUE, "size_limit": NON_NEGATIVE}),
+    "ListedImage": obj(_LISTED_IMAGE),
+    "OwnedImage": {
+        **obj(
+            {
+                **_LISTED_IMAGE,
+                "title": STRING,
+                "album_id": nullable(UUID),
+                "is_public": BOOL,
+            }
+        ),
+        "description": "What the owner sees: the listing plus the editable fields.",
+    },
+    "ImagePage": obj(
+        {"success": TRUE, "images": {"type": "array", "items": ref("ListedImage")}, **PAGING}
+    ),
+    "OwnedImagePage": obj(
+        {"success": TRUE, "images": {"type": "array", "items": ref("OwnedImage")}, **PAGING}
+    ),
+    "Deleted": obj({"success": TRUE, "id": UUID, "slug": SLUG}),
+    "Ok": obj({"success": TRUE}),
+    "User": obj(_USER),
+    "AdminUser": obj({**_USER, "remaining_bytes": nullable(NON_NEGATIVE)}),
+    "SignedIn": obj(
+        {
+            "success": TRUE,
+            "user": ref("User"),
+            "csrf_token": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Send as X-CSRF-Token on unsafe cookie-authenticated requests.",
+            },
+        }
+    ),
+    "SignUpRequest": obj(
+        {
+            "email": {"type": "string", "format": "email"},
+            "password": {
+                "type": "string",
+                "minLength": MIN_PASSWORD_LENGTH,
+                "maxLength": MAX_PASSWORD_LENGTH,
+            },
+        },
+        {"name": STRING},
+    ),
+    "LoginRequest": obj({"email": STRING, "password": STRING}),
+    "PasswordRequest": obj(
+        {
+            "current_password": STRING,
+            "new_password": {
+                "type": "string",
+                "minLength": MIN_PASSWORD_LENGTH,
+                "maxLength": MAX_PASSWORD_LENGTH,
+            },
+        }
+    ),
+    "ImageEdit": {
+        **obj(
+            {},
+            {
+                "title": STRING,
+                "albumId": nullable(UUID),
+                "album_id": {**nullable(UUID), "description": "Alias of albumId."},
+                "isPublic": BOOL,
+                "is_public": {**BOOL, "description": "Alias of isPublic."},
+            },
+        ),
+        "minProperties": 1,
+        "description": "Only these fields change; sending none of them is 400.",
+    },
+    "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),
+    "Album": obj(_ALBUM, {"image_count": NON_NEGATIVE}),
+    "AlbumList": obj({"success": TRUE, "albums": {"type": "array", "items": ref("Album")}}),
+    "AlbumEnvelope": obj({"success": TRUE, "album": ref("Album")}),
+    "AlbumCreate": obj(
+        {"title": _ALBUM["title"]},
+        {"description": {"type": "string", "maxLength": MAX_DESCRIPTION}, "isPublic": BOOL},
+    ),
+    "AlbumEdit": obj(
+        {},
+        {
+            "title": _ALBUM["title"],
+            "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+            "isPublic": BOOL,
+            "is_public": {**BOOL, "description": "Alias of isPublic."},
+        },
+    ),
+    "AlbumView": {
+        **obj(
+            {
+                "success": TRUE,
+                "images": {
+                    "type": "array",
+                    "items": {"anyOf": [ref("OwnedImage"), ref("ListedImage")]},
+                    "description": "The owner sees every image (owned shape); others only "
+                    "the public ones (listed shape).",
+                },
+                **PAGING,
+                "album": ref("Album"),
+                "is_owner": BOOL,
+            }
+        ),
+    },
+    "ApiKey": obj(_API_KEY),
+    "ApiKeyList": obj({"success": TRUE, "keys": {"type": "array", "items": ref("ApiKey")}}),
+    "ApiKeyCreate": obj({"name": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_NAME}}),
+    "CreatedApiKey": obj(
+        {
+            "success": TRUE,
+            **_API_KEY,
+            "key": {
+                "type": "string",
+                "pattern": "^imgt_",
+                "description": "The secret: shown this once only.",
+            },
+        }
+    ),
+    "KeyRevoked": obj({"success": TRUE, "id": UUID}),
+    "ShareXConfig": obj(
+        {
+            "Version": STRING,
+            "Name": STRING,
+            "DestinationType": {"const": "ImageUploader"},
+            "RequestMethod": {"const": "POST"},
+            "RequestURL": URL,
+            "Headers": obj({"Authorization": {"type": "string", "pattern": "^Bearer imgt_"}}),
+            "Body": {"const": "MultipartFormData"},
+            "FileFormName": {"const": "file"},
+            "URL": STRING,
+            "ThumbnailURL": STRING,
+            "DeletionURL": STRING,
+            "ErrorMessage": STRING,
+        }
+    ),
+    "AdminStats": obj(
+        {
+            "success": TRUE,
+            "users": NON_NEGATIVE,
+            "active_users": NON_NEGATIVE,
+            "images": NON_NEGATIVE,
+            "bytes_stored": NON_NEGATIVE,
+            "uploads": obj(
+                {"last_24h": NON_NEGATIVE, "last_7d": NON_NEGATIVE, "last_30d": NON_NEGATIVE}
+            ),
+            "guest_uploads": NON_NEGATIVE,
+            "account_uploads": NON_NEGATIVE,
+            "by_type": {
+                "type": "object",
+                "additionalProperties": NON_NEGATIVE,
+                "description": "Images per content type.",
+            },
+            "top_uploaders": {
+                "type": "array",
+                "items": obj(
+                    {"id": UUID, "email": STRING, "images": NON_NEGATIVE, "bytes": NON_NEGATIVE}
+                ),
+            },
+            "pending_presigns": NON_NEGATIVE,
+            "uploads_per_day": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "day": {"type": "string", "format": "date"},
+                        "uploads": NON_NEGATIVE,
+                        "bytes": NON_NEGATIVE,
+                    }
+                ),
+            },
+            "storage_over_time": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "day": {"type": "string", "format": "date"},
+                        "bytes_uploaded_cumulative": NON_NEGATIVE,
+                    }
+                ),
+            },
+        }
+    ),
+    "AdminUserPage": obj(
+        {"success": TRUE, "users": {"type": "array", "items": ref("AdminUser")}, **PAGING}
+    ),
+    "AdminUserEdit": {
+        **obj(
+            {},
+            {
+                "role": {"type": "string", "enum": ["user", "admin"]},
+                "active": BOOL,
+                "quota_bytes": nullable(NON_NEGATIVE),
+            },
+        ),
+        "minProperties": 1,
+        "description": "Demoting or deactivating the last active admin is 409.",
+    },
+    "AdminUserEnvelope": obj({"success": TRUE, "user": ref("AdminUser")}),
+    "AuditEntry": obj(
+        {
+            "id": UUID,
+            "actor_id": {**nullable(UUID), "description": "null: the command line."},
+            "action": STRING,
+            "target_id": nullable(UUID),
+            "details": {"description": "The changed fields, old and new values."},
+            "created_at": TIMESTAMP,
+        }
+    ),
+    "AuditPage": obj(
+        {"success": TRUE, "entries": {"type": "array", "items": ref("AuditEntry")}, **PAGING}
+    ),
+}
