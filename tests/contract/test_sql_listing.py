@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import event, text
 
-from imgtree.adapters.sql.repositories import _owner_page
+from imgtree.adapters.sql.repositories.images import _owner_page
 from tests.contract.test_repositories import T0, Backend, add_users, make_image, make_user
 
 

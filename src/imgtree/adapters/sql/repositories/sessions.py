@@ -1,0 +1,42 @@
+"""Browser sessions: looked up by the cookie token's hash, revoked one or all at a time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement
+
+from imgtree.adapters.sql.repositories.base import Repository
+from imgtree.adapters.sql.repositories.mapping import session_from_row, session_values
+from imgtree.adapters.sql.tables import sessions
+from imgtree.domain.model import Session
+
+
+class SqlSessionRepository(Repository[Session]):
+    table = sessions
+    what = "session"
+    to_entity = staticmethod(session_from_row)
+    to_values = staticmethod(session_values)
+
+    def add(self, session: Session) -> None:
+        self._add(session)
+
+    def get_by_token_hash(self, token_hash: str) -> Session | None:
+        return self._one({"token_hash": token_hash})
+
+    def update(self, session: Session) -> None:
+        self._update(session)
+
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, at: datetime, *, except_id: uuid.UUID | None = None
+    ) -> int:
+        where: list[ColumnElement[bool]] = [
+            sessions.c.user_id == user_id,
+            sessions.c.revoked_at.is_(None),
+        ]
+        if except_id is not None:
+            where.append(sessions.c.id != except_id)
+        result = self._s.execute(sessions.update().where(*where).values(revoked_at=at))
+        self._seen.clear()
+        return int(result.rowcount)
