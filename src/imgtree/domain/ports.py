@@ -392,7 +392,14 @@ class RateLimiter(Protocol):
         ...
 
 
-def iter_chunks(source: BinaryIO, size: int = 1 << 16) -> Iterator[bytes]:
+class Readable(Protocol):
+    """All a one-way byte stream needs to offer here: `read` (a request body, an HTTP
+    response body)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def iter_chunks(source: Readable, size: int = 1 << 16) -> Iterator[bytes]:
     """Read a stream in chunks (shared helper for adapters that copy streams)."""
     while chunk := source.read(size):
         yield chunk

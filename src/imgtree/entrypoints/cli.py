@@ -47,7 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()  # validate before forking anything
 
-    class ImgtreeServer(BaseApplication):  # type: ignore[misc]
+    class ImgtreeServer(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": args.bind,

@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, cast
 from urllib.parse import parse_qs, quote, urlsplit
 
 import boto3.session
@@ -34,6 +34,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from imgtree.adapters.storage.local import content_type_for
 from imgtree.domain.errors import StorageUnavailable
 from imgtree.domain.ports import BlobInfo, iter_chunks
+
+if TYPE_CHECKING:  # stubs only (the dev extra's types-boto3[s3]); never imported at run time
+    from types_boto3_s3.client import S3Client
 
 MiB = 1024 * 1024
 # Bodies up to this size go up in one PutObject; larger ones as parallel 8 MiB parts (images
@@ -74,6 +77,14 @@ def _check_type(key: str, content_type: str) -> None:
         raise ValueError(f"content type {content_type!r} does not match key {key!r}")
 
 
+class _ObjectHeaders(TypedDict, total=False):
+    """The headers a put stores on the object (PutObject's keyword arguments of those names)."""
+
+    ContentType: str
+    CacheControl: str
+    ContentDisposition: str
+
+
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -108,7 +119,7 @@ class S3BlobStorage:
         secret_access_key: str | None = None,
         public_base_url: str | None = None,
         path_style: bool = False,
-        client: Any | None = None,
+        client: S3Client | None = None,
         multipart_threshold: int = MULTIPART_THRESHOLD,
         multipart_chunksize: int = MULTIPART_CHUNKSIZE,
     ) -> None:
@@ -144,7 +155,7 @@ class S3BlobStorage:
         access_key_id: str | None,
         secret_access_key: str | None,
         path_style: bool,
-    ) -> Any:
+    ) -> S3Client:
         options: dict[str, Any] = {
             "s3": {"addressing_style": "path" if path_style else "auto"},
             "signature_version": "s3v4",
@@ -174,7 +185,7 @@ class S3BlobStorage:
     def put(self, key: str, source: BinaryIO, content_type: str) -> BlobInfo:
         validate_key(key)
         _check_type(key, content_type)
-        extra: dict[str, str] = {"ContentType": content_type_for(key)}
+        extra: _ObjectHeaders = {"ContentType": content_type_for(key)}
         if extra["ContentType"].startswith("image/"):
             extra["CacheControl"] = IMAGE_CACHE_CONTROL
             extra["ContentDisposition"] = "inline"
@@ -189,7 +200,7 @@ class S3BlobStorage:
                 # Large or a one-way stream: s3transfer reads it part by part (multipart above
                 # the threshold, retrying parts from memory) and aborts the upload on failure.
                 self._client.upload_fileobj(
-                    source, self.bucket, key, ExtraArgs=extra, Config=self._transfer
+                    source, self.bucket, key, ExtraArgs=dict(extra), Config=self._transfer
                 )
         info = self.stat(key)
         if info is None:  # deleted by someone else between the upload and here

@@ -40,6 +40,7 @@ from imgtree.domain.ports import (
     BlobStorage,
     Clock,
     OpenUploads,
+    Readable,
     SecretHasher,
     SecureRandom,
     UnitOfWork,
@@ -212,7 +213,7 @@ def _too_many(cap: int, open_now: OpenUploads, now: datetime) -> TooManyOpenUplo
 class _LimitedReader:
     """Pass bytes through, failing with FileTooLarge the moment more than `limit` arrive."""
 
-    def __init__(self, source: BinaryIO, limit: int) -> None:
+    def __init__(self, source: Readable, limit: int) -> None:
         self._source, self._limit, self.received = source, limit, 0
 
     def read(self, size: int = -1) -> bytes:
@@ -239,7 +240,7 @@ class ReceiveUpload:
         pending_id: uuid.UUID,
         put_token: str | None,
         content_type: str | None,
-        body: BinaryIO,
+        body: Readable,
         content_length: int | None = None,
     ) -> PendingUpload:
         now = self.clock.now()

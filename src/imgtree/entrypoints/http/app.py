@@ -78,13 +78,13 @@ class ForgetMediaOnChange:
                 cache.clear()
 
 
-def create_app(container: Container) -> falcon.App:
+def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Response]:
     settings = container.settings()
     # The memory budget is shared out: thumbnails are small and hot, originals larger.
     budget = settings.media_memory_cache_bytes
     media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget * 3 // 4)
     thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget // 4)
-    app = falcon.App(
+    app: falcon.App[falcon.Request, falcon.Response] = falcon.App(
         middleware=[SecurityHeaders(), ForgetMediaOnChange(media_cache, thumb_cache)],
         cors_enable=False,
     )
@@ -165,7 +165,11 @@ def create_app(container: Container) -> falcon.App:
 
 
 def _session_routes(
-    app: falcon.App, container: Container, urls: Urls, guards: Guards, guard: SessionGuard
+    app: falcon.App[falcon.Request, falcon.Response],
+    container: Container,
+    urls: Urls,
+    guards: Guards,
+    guard: SessionGuard,
 ) -> None:
     """The cookie-session API of the web app, and guest uploads."""
     app.add_route("/api/auth/signup", SignUpResource(container.sign_up(), guard, guards))

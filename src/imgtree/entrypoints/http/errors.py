@@ -83,11 +83,13 @@ def handle_unexpected(
 
 
 def handle_database_down(
-    req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
+    req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]
 ) -> None:
     """The database is unreachable or overloaded: a clear, retryable 503. The pool reconnects
     (pre-ping) on a later request, so the process recovers without a restart."""
-    log.warning("database unavailable on %s %s: %s", req.method, req.path, type(ex).__name__)
+    # Parameters named as in falcon's ErrorHandler protocol, which types a handler registered
+    # for several exception types at once (falcon itself passes them positionally).
+    log.warning("database unavailable on %s %s: %s", req.method, req.path, type(error).__name__)
     resp.status = 503
     resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.media = error_body("Service temporarily unavailable, please retry")
@@ -101,7 +103,7 @@ def serialize_http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.
     resp.media = error_body(message)
 
 
-def install(app: falcon.App) -> None:
+def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(e.DomainError, handle_domain_error)
     # Connection-level database failures (not integrity errors, which adapters translate).

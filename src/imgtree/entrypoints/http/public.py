@@ -46,7 +46,7 @@ class _Window:
         stream.seek(start)
         self._stream, self._left = stream, length
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if self._left <= 0:
             return b""
         n = self._left if size is None or size < 0 else min(size, self._left)

@@ -11,7 +11,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import Any, BinaryIO, cast
 
 import attrs
 import falcon
@@ -40,8 +40,10 @@ class ParsedUpload:
         return len(self.files) + len(self.failures)
 
 
-def spooled() -> IO[bytes]:
-    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+def spooled() -> BinaryIO:
+    # typeshed types SpooledTemporaryFile as IO[AnyStr]; in its default "w+b" mode it is the
+    # binary file that IncomingFile.source asks for.
+    return cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY))
 
 
 def parse_uuid(value: Any, what: str) -> uuid.UUID:
@@ -118,7 +120,7 @@ class _Budget:
             pass
 
 
-def _copy_part(stream: Any, limit: int, budget: _Budget) -> IO[bytes] | None:
+def _copy_part(stream: Any, limit: int, budget: _Budget) -> BinaryIO | None:
     """Copy a part into a spooled file; None (the rest drained) when it exceeds `limit`."""
     out = spooled()
     size = 0
@@ -205,7 +207,7 @@ def _describe(exc: Exception) -> str:
     return str(description or "could not be parsed")
 
 
-def decode_base64_image(value: Any) -> IO[bytes]:
+def decode_base64_image(value: Any) -> BinaryIO:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("file_base64 must be a non-empty base64 string")
     text = _DATA_URL.sub("", value.strip(), count=1)

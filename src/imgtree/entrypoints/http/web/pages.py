@@ -161,7 +161,12 @@ def _page_number(req: falcon.Request) -> int:
         return 1
 
 
-def register_pages(app: falcon.App, *, urls: Urls, authenticate_session: Authenticate) -> None:
+def register_pages(
+    app: falcon.App[falcon.Request, falcon.Response],
+    *,
+    urls: Urls,
+    authenticate_session: Authenticate,
+) -> None:
     """Add the browser app's routes. Call after the other routes: this one owns `/`."""
     session = _Session(authenticate_session)
     app.add_route("/", UploadPage(session, urls))
