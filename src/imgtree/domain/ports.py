@@ -215,16 +215,28 @@ class PendingUploadRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Use as a context manager; nothing persists without `commit()`."""
+    """One transaction. Use as a context manager; nothing persists without `commit()`.
 
-    users: UserRepository
-    api_keys: ApiKeyRepository
-    albums: AlbumRepository
-    images: ImageRepository
-    pending_uploads: PendingUploadRepository
-    sessions: SessionRepository
-    audit: AuditLog
-    stats: StatsQueries
+    The repositories are read-only members: use cases only read them, and an adapter may hold
+    its own repository classes in plain attributes (a settable protocol attribute would have
+    to be declared with exactly the port's type)."""
+
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def albums(self) -> AlbumRepository: ...
+    @property
+    def images(self) -> ImageRepository: ...
+    @property
+    def pending_uploads(self) -> PendingUploadRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def stats(self) -> StatsQueries: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
