@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.smoke.servers import base_env, cli, serve
+from tests.smoke.servers import local_env, serve
 
 CHROMIUM = os.environ.get("IMGTREE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,13 +57,11 @@ def browser() -> Iterator[Any]:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`imgtree serve` on SQLite + local disk in a temporary directory; yields its base URL."""
     root = tmp_path_factory.mktemp("browser")
-    env = base_env(
-        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
-        IMGTREE_MEDIA_DIR=str(root / "media"),
+    env = local_env(
+        root,
         IMGTREE_RATE_LIMIT_PER_MINUTE="1000",
         IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="1000",
     )
-    cli(env, "migrate")
     with serve(env, root / "server.log") as base:
         yield base
 

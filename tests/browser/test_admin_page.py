@@ -19,7 +19,7 @@ import requests
 
 from tests import imagegen
 from tests.browser.conftest import SCREENSHOTS
-from tests.smoke.servers import base_env, cli, serve
+from tests.smoke.servers import cli, local_env, serve
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 
@@ -33,13 +33,11 @@ MB = 1024 * 1024
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """A fresh `imgtree serve` (SQLite + local disk); yields its base URL and the CLI's env."""
     root = tmp_path_factory.mktemp("admin")
-    env = base_env(
-        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
-        IMGTREE_MEDIA_DIR=str(root / "media"),
+    env = local_env(
+        root,
         IMGTREE_RATE_LIMIT_PER_MINUTE="1000",
         IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="1000",
     )
-    cli(env, "migrate")
     with serve(env, root / "server.log") as base:
         yield base, env
 

@@ -36,6 +36,17 @@ def base_env(**values: str) -> dict[str, str]:
     return env
 
 
+def local_env(root: Path, **values: str) -> dict[str, str]:
+    """The environment of an instance on SQLite + local disk under `root`, migrated."""
+    env = base_env(
+        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
+        IMGTREE_MEDIA_DIR=str(root / "media"),
+        **values,
+    )
+    cli(env, "migrate")
+    return env
+
+
 @contextlib.contextmanager
 def serve(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[str]:
     """Run `imgtree serve` on a free loopback port; yield its base URL once it answers."""

@@ -24,7 +24,7 @@ from PIL import Image
 
 from tests import imagegen
 from tests.hostile.corpus import gif_with
-from tests.smoke.servers import base_env, cli, serve
+from tests.smoke.servers import cli, local_env, serve
 
 pytestmark = pytest.mark.smoke
 MiB = 1 << 20
@@ -48,13 +48,11 @@ def scan_flood_jpeg(copies: int = 3000) -> bytes:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, str]]:
     root = tmp_path_factory.mktemp("budget")
-    env = base_env(
-        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
-        IMGTREE_MEDIA_DIR=str(root / "media"),
+    env = local_env(
+        root,
         IMGTREE_RATE_LIMIT_PER_MINUTE="1000",
         IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="1000",
     )
-    cli(env, "migrate")
     cli(env, "users", "create", "budget@example.com", "--password", "correct horse battery")
     key = cli(env, "keys", "create", "--email", "budget@example.com", "--name", "t").split()[-1]
     with serve(env, root / "server.log", workers=2) as base:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests import imagegen
-from tests.smoke.servers import base_env, cli, eventually_status, serve
+from tests.smoke.servers import cli, eventually_status, local_env, serve
 
 pytestmark = pytest.mark.smoke
 
@@ -19,11 +19,7 @@ pytestmark = pytest.mark.smoke
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     root = tmp_path_factory.mktemp("smoke")
-    env = base_env(
-        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
-        IMGTREE_MEDIA_DIR=str(root / "media"),
-    )
-    cli(env, "migrate")
+    env = local_env(root)
     with serve(env, root / "server.log") as base:
         yield base, {**env, "IMGTREE_BASE_URL": base}
 

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.smoke.servers import base_env, cli, serve
+from tests.smoke.servers import cli, local_env, serve
 
 pytestmark = pytest.mark.smoke
 
@@ -50,14 +50,12 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("schemathesis")
-    env = base_env(
-        IMGTREE_DATABASE_URL=f"sqlite:///{root / 'imgtree.sqlite3'}",
-        IMGTREE_MEDIA_DIR=str(root / "media"),
+    env = local_env(
+        root,
         IMGTREE_RATE_LIMIT_PER_MINUTE="1000000",
         IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="1000000",
         IMGTREE_MAX_UPLOAD_BYTES=str(1024 * 1024),
     )
-    cli(env, "migrate")
     log = root / "server.log"
     with serve(env, log) as base:
         env = {**env, "IMGTREE_BASE_URL": base}

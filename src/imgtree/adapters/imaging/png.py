@@ -101,10 +101,9 @@ def rewrite(
     max_pixels: int | None = None,
 ) -> Rewritten:
     """Rewrite a PNG held in memory; see `plan`."""
-    planned = plan(
-        stream.reader_for(data), max_icc=max_icc, max_side=max_side, max_pixels=max_pixels
+    return stream.rewrite_in_memory(
+        plan, data, max_icc=max_icc, max_side=max_side, max_pixels=max_pixels
     )
-    return Rewritten(data=stream.materialise(planned, data), orientation=planned.orientation)
 
 
 def plan(

@@ -14,9 +14,12 @@ import os
 import re
 import tempfile
 import zlib
+from collections.abc import Callable
 from typing import BinaryIO
 
 import attrs
+
+from imgtree.adapters.imaging.container import Rewritten
 
 CHUNK = 1 << 18  # the read window and copy size: memory does not grow with the file
 SPOOL_MAX = 8 << 20  # outputs above this go straight to a temporary file
@@ -183,3 +186,9 @@ def materialise(plan: Plan, data: bytes) -> bytes:
 
 def reader_for(data: bytes) -> Reader:
     return Reader(io.BytesIO(data))
+
+
+def rewrite_in_memory(planner: Callable[..., Plan], data: bytes, **limits: int | None) -> Rewritten:
+    """Run a streaming rewriter (`jpeg.plan`, `png.plan`) over a file held in memory."""
+    planned = planner(reader_for(data), **limits)
+    return Rewritten(data=materialise(planned, data), orientation=planned.orientation)
