@@ -93,6 +93,11 @@ class User:
         return self.role is Role.ADMIN
 
     @property
+    def unlimited(self) -> bool:
+        """No storage quota: every upload has room."""
+        return self.quota_bytes is None
+
+    @property
     def remaining_bytes(self) -> int | None:
         return None if self.quota_bytes is None else max(0, self.quota_bytes - self.used_bytes)
 
@@ -148,6 +153,14 @@ class Album:
     description: str = ""
     is_public: bool = True
 
+    def owned_by(self, user_id: uuid.UUID | None) -> bool:
+        """Whether `user_id` owns this album (None, a guest or nobody, owns none)."""
+        return user_id is not None and self.owner_id == user_id
+
+    def visible_to(self, viewer_id: uuid.UUID | None) -> bool:
+        """Public albums are seen by anyone (None: anonymous); private ones by the owner only."""
+        return self.is_public or self.owned_by(viewer_id)
+
 
 @attrs.frozen
 class Image:
@@ -176,6 +189,23 @@ class Image:
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_live(self) -> bool:
+        """Not soft-deleted: its page, listings and media still serve it."""
+        return self.deleted_at is None
+
+    def owned_by(self, user_id: uuid.UUID | None) -> bool:
+        """Whether `user_id` owns this image (None owns nothing, and nobody owns a guest upload)."""
+        return user_id is not None and self.owner_id == user_id
+
+    def visible_to(self, viewer_id: uuid.UUID | None, *, owner_active: bool = True) -> bool:
+        """Whether `viewer_id` (None: anonymous) may see it: live, public or the viewer's own.
+
+        `owner_active` False hides it from everyone, its owner included: the caller passes it
+        when the owner's account is switched off and inactive owners' images are not kept.
+        """
+        return self.is_live and owner_active and (self.is_public or self.owned_by(viewer_id))
 
     @property
     def filename(self) -> str:
@@ -238,6 +268,10 @@ class PendingUpload:
     def is_open(self, now: datetime) -> bool:
         """Still holds its slot and its declared bytes: not expired, not claimed."""
         return self.claimed_at is None and not self.expired(now)
+
+    def completable_by(self, owner_id: uuid.UUID | None, now: datetime) -> bool:
+        """Whether `owner_id` (None: a guest) may complete it now: theirs, and still open."""
+        return self.owner_id == owner_id and self.is_open(now)
 
 
 @attrs.frozen
