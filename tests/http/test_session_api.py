@@ -3,6 +3,7 @@ through falcon.testing, on memory adapters and on SQLite + local disk."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -68,6 +69,14 @@ def test_signup_sets_a_safe_cookie_and_returns_user_and_csrf(app: App) -> None:
         "/api/auth/signup", json={"email": "new@example.com", "password": PASSWORD}
     )
     assert again.status_code == 409
+
+
+def test_csrf_token_is_the_sha256_of_the_labelled_session_token(app: App) -> None:
+    # Pins the wire value: the derivation moved from the domain to the HTTP layer unchanged.
+    browser = sign_up(app)
+    expected = hashlib.sha256(("csrf:" + browser.cookie).encode()).hexdigest()
+    assert browser.csrf == expected
+    assert browser.request("GET", "/api/auth/me").json["csrf_token"] == expected
 
 
 def test_cookie_is_secure_behind_https(make_app: Callable[..., App]) -> None:

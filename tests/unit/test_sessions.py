@@ -34,9 +34,8 @@ from imgtree.domain.use_cases.sessions import (
     SignIn,
     SignOut,
     SignUp,
-    csrf_ok,
-    csrf_token_for,
 )
+from imgtree.entrypoints.http.session.csrf import csrf_ok, csrf_token_for
 
 PASSWORD = "correct horse battery"
 LIFETIME = 3600  # seconds; short, so expiry is easy to reach
@@ -239,19 +238,30 @@ def test_every_sign_in_is_a_new_session(env: Env) -> None:
     first, second = env.sign_in(user), env.sign_in(user)
     assert first.token != second.token
     assert first.session.id != second.session.id
-    assert first.csrf_token != second.csrf_token
+    assert csrf_token_for(first.token) != csrf_token_for(second.token)
     assert len(env.store.tables.sessions) == 2
 
 
 def test_csrf_token_is_derived_from_the_session_token(env: Env) -> None:
     user = env.user()
     signed, other = env.sign_in(user), env.sign_in(user)
-    assert signed.csrf_token == csrf_token_for(env.hasher, signed.token)
-    assert signed.csrf_token != signed.token
-    assert signed.token not in signed.csrf_token
-    assert csrf_ok(env.hasher, signed.token, signed.csrf_token)
-    for presented in [None, "", other.csrf_token, signed.token, signed.csrf_token + "x", "x"]:
-        assert not csrf_ok(env.hasher, signed.token, presented), presented
+    csrf, other_csrf = csrf_token_for(signed.token), csrf_token_for(other.token)
+    assert csrf != signed.token
+    assert signed.token not in csrf
+    assert csrf_ok(signed.token, csrf)
+    for presented in [None, "", other_csrf, signed.token, csrf + "x", "x"]:
+        assert not csrf_ok(signed.token, presented), presented
+
+
+def test_csrf_token_is_unchanged() -> None:
+    # SHA-256 hex of "csrf:" + the session token, as before it moved out of the domain:
+    # tokens handed to open browser tabs stay valid across the upgrade.
+    assert csrf_token_for("session-token-1") == (
+        "3cd9eefa2aa922647c0cba279e9972152184716424593c5b3d072a4bbc731c96"
+    )
+    assert csrf_token_for("session-token-1") == Sha256SecretHasher().hash(
+        "csrf:session-token-1"
+    ).removeprefix("sha256$")
 
 
 # --- SignUp --------------------------------------------------------------------------------------
@@ -271,7 +281,7 @@ def test_sign_up_creates_the_account_and_signs_it_in(env: Env) -> None:
     assert env.stored_user(signed.user.id) == signed.user
     assert signed.user.password_hash and env.passwords.verify(PASSWORD, signed.user.password_hash)
     assert env.session(signed.session.id).token_hash == env.hasher.hash(signed.token)
-    assert csrf_ok(env.hasher, signed.token, signed.csrf_token)
+    assert csrf_ok(signed.token, csrf_token_for(signed.token))
     assert env.authenticate()(signed.token).user == signed.user
     assert env.sign_in(signed.user).user == signed.user  # the password works for signing in
 

@@ -1,8 +1,7 @@
 """Browser sessions: sign in (throttled), authenticate a cookie, sign out, change password.
 
-The cookie carries an opaque random token; only its SHA-256 is stored. The CSRF token is
-derived from the session token (a hash of it under a distinct label), so it needs no storage,
-changes with every session, and cannot be computed by a page that cannot read the cookie.
+The cookie carries an opaque random token; only its hash is stored. (The HTTP layer derives
+the CSRF token from the session token: entrypoints/http/session/csrf.py.)
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from imgtree.domain.use_cases.accounts import (
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 
 SESSION_TOKEN_BYTES = 32
-_CSRF_LABEL = "csrf:"
 # A syntactically valid argon2id hash of a random string: verifying against it for unknown
 # emails makes "no such user" cost as much as "wrong password".
 _DUMMY_HASH = (
@@ -46,7 +44,6 @@ class SignedIn:
     user: User
     session: Session
     token: str  # goes into the cookie; never stored
-    csrf_token: str
 
 
 @attrs.frozen
@@ -54,18 +51,6 @@ class SessionContext:
     user: User
     session: Session
     token: str
-
-
-def csrf_token_for(hasher: SecretHasher, session_token: str) -> str:
-    return hasher.hash(_CSRF_LABEL + session_token).split("$", 1)[-1]
-
-
-def csrf_ok(hasher: SecretHasher, session_token: str, presented: str | None) -> bool:
-    if not presented:
-        return False
-    expected = csrf_token_for(hasher, session_token)
-    # SecretHasher.verify compares in constant time; compare hashes of both sides.
-    return hasher.verify(expected, hasher.hash(presented))
 
 
 @attrs.define
@@ -118,7 +103,7 @@ def start_session(deps: SignIn | SignUp, user: User, user_agent: str) -> SignedI
     with deps.uow() as uow:
         uow.sessions.add(session)
         uow.commit()
-    return SignedIn(user, session, token, csrf_token_for(deps.hasher, token))
+    return SignedIn(user, session, token)
 
 
 @attrs.define

@@ -145,7 +145,6 @@ def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Respon
     )
     guard = SessionGuard(
         authenticate=container.authenticate_session(),
-        hasher=container.secret_hasher(),
         secure_cookies=settings.secure_cookies,
     )
     _session_routes(app, container, urls, guards, guard)

@@ -23,7 +23,7 @@ def _signed_in(guard: SessionGuard, resp: falcon.Response, done: SignedIn, lifet
     resp.media = {
         "success": True,
         "user": presenters.user(done.user),
-        "csrf_token": done.csrf_token,
+        "csrf_token": guard.csrf_token(done.token),
     }
 
 
@@ -84,7 +84,7 @@ class MeResource:
         resp.media = {
             "success": True,
             "user": presenters.user(context.user),
-            "csrf_token": self.guard.csrf_token(context),
+            "csrf_token": self.guard.csrf_token(context.token),
         }
 
 

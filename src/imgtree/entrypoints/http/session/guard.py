@@ -8,13 +8,8 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import DomainError, Forbidden, Unauthenticated
-from imgtree.domain.ports import SecretHasher
-from imgtree.domain.use_cases.sessions import (
-    AuthenticateSession,
-    SessionContext,
-    csrf_ok,
-    csrf_token_for,
-)
+from imgtree.domain.use_cases.sessions import AuthenticateSession, SessionContext
+from imgtree.entrypoints.http.session.csrf import csrf_ok, csrf_token_for
 
 COOKIE = "imgtree_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -24,7 +19,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 @attrs.define
 class SessionGuard:
     authenticate: AuthenticateSession
-    hasher: SecretHasher
     secure_cookies: bool
 
     def token(self, req: falcon.Request) -> str | None:
@@ -50,13 +44,13 @@ class SessionGuard:
         """The signed-in session; unsafe methods must also carry the session's CSRF token."""
         context = self.authenticate(self.token(req))
         if req.method not in SAFE_METHODS and not csrf_ok(
-            self.hasher, context.token, req.get_header(CSRF_HEADER)
+            context.token, req.get_header(CSRF_HEADER)
         ):
             raise Forbidden("Missing or invalid CSRF token")
         return context
 
-    def csrf_token(self, context: SessionContext) -> str:
-        return csrf_token_for(self.hasher, context.token)
+    def csrf_token(self, session_token: str) -> str:
+        return csrf_token_for(session_token)
 
     def set_cookie(self, resp: falcon.Response, token: str, max_age: int) -> None:
         resp.set_cookie(
