@@ -5,6 +5,7 @@ Memory adapters, a FixedClock and the real argon2 hasher (with a cheap cost, for
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -251,6 +252,13 @@ def test_csrf_token_is_derived_from_the_session_token(env: Env) -> None:
     assert csrf_ok(signed.token, csrf)
     for presented in [None, "", other_csrf, signed.token, csrf + "x", "x"]:
         assert not csrf_ok(signed.token, presented), presented
+
+
+def test_session_lookup_key_is_the_stored_sha256_as_before() -> None:
+    # No migration: rows written when the domain used hash() as the key still match.
+    hasher = Sha256SecretHasher()
+    key = "sha256$" + hashlib.sha256(b"session-token-1").hexdigest()
+    assert hasher.lookup_key("session-token-1") == hasher.hash("session-token-1") == key
 
 
 def test_csrf_token_is_unchanged() -> None:

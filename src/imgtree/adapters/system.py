@@ -42,6 +42,11 @@ class Sha256SecretHasher:
     def verify(self, secret: str, hashed: str) -> bool:
         return hmac.compare_digest(self.hash(secret).encode(), hashed.encode())
 
+    def lookup_key(self, secret: str) -> str:
+        # The stored hash is unsalted, hence deterministic: it is the lookup key as it stands,
+        # so rows written before lookup_key existed still match.
+        return self.hash(secret)
+
 
 class Argon2PasswordHasher:
     """argon2id (RFC 9106 low-memory profile defaults of argon2-cffi) for account passwords."""

@@ -94,7 +94,7 @@ def start_session(deps: SignIn | SignUp, user: User, user_agent: str) -> SignedI
     session = Session(
         id=deps.random.uuid(),
         user_id=user.id,
-        token_hash=deps.hasher.hash(token),
+        token_hash=deps.hasher.lookup_key(token),
         created_at=now,
         expires_at=now + timedelta(seconds=deps.policy.lifetime_seconds),
         last_seen_at=now,
@@ -147,7 +147,7 @@ class AuthenticateSession:
         if not token or len(token) > 200:
             raise Unauthenticated("Not signed in")
         now = self.clock.now()
-        token_hash = self.hasher.hash(token)
+        token_hash = self.hasher.lookup_key(token)
         with self.uow(read_only=True) as uow:
             session = uow.sessions.get_by_token_hash(token_hash)
             if session is None or not session.valid(now):
@@ -184,7 +184,7 @@ class SignOut:
         if not token:
             return
         with self.uow() as uow:
-            session = uow.sessions.get_by_token_hash(self.hasher.hash(token))
+            session = uow.sessions.get_by_token_hash(self.hasher.lookup_key(token))
             if session is not None and session.revoked_at is None:
                 uow.sessions.update(attrs.evolve(session, revoked_at=self.clock.now()))
                 uow.commit()
