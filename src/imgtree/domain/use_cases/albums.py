@@ -7,10 +7,11 @@ from typing import Any
 
 import attrs
 
-from imgtree.domain.errors import InvalidInput, NotFound
+from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import Album, Image, Page
 from imgtree.domain.policies import PagePolicy
-from imgtree.domain.ports import Clock, SecureRandom, UnitOfWork, UnitOfWorkFactory
+from imgtree.domain.ports import Clock, SecureRandom, UnitOfWorkFactory
+from imgtree.domain.rules import owned_album, visible_album
 from imgtree.domain.use_cases.list_images import page_window
 
 MAX_TITLE = 200
@@ -106,12 +107,8 @@ class Albums:
         """The album and a page of its images. Others see a public album's public images only."""
         page, limit = page_window(page, limit, self.paging)
         with self.uow(read_only=True) as uow:
-            album = uow.albums.get(album_id)
-            if album is None:
-                raise NotFound("Album not found")
-            is_owner = viewer_id == album.owner_id
-            if not is_owner and not album.is_public:
-                raise NotFound("Album not found")
+            album = visible_album(uow.albums.get(album_id), viewer_id)
+            is_owner = album.owned_by(viewer_id)
             offset = (page - 1) * limit
             # Private images are never shown to others, even inside a public album.
             public_only = not is_owner
@@ -137,7 +134,7 @@ class Albums:
         is_public: object = UNSET,
     ) -> Album:
         with self.uow() as uow:
-            album = self._owned(uow, owner_id, album_id)
+            album = owned_album(uow.albums.get(album_id), owner_id)
             changes: dict[str, Any] = {}
             if title is not UNSET:
                 changes["title"] = clean_title(title)
@@ -152,13 +149,6 @@ class Albums:
 
     def delete(self, owner_id: uuid.UUID, album_id: uuid.UUID) -> None:
         with self.uow() as uow:
-            self._owned(uow, owner_id, album_id)
+            owned_album(uow.albums.get(album_id), owner_id)
             uow.albums.remove(album_id)
             uow.commit()
-
-    @staticmethod
-    def _owned(uow: UnitOfWork, owner_id: uuid.UUID, album_id: uuid.UUID) -> Album:
-        album = uow.albums.get(album_id)
-        if album is None or album.owner_id != owner_id:
-            raise NotFound("Album not found")
-        return album

@@ -16,6 +16,7 @@ import attrs
 from imgtree.domain.errors import Forbidden, NotFound, Unauthenticated
 from imgtree.domain.model import Image
 from imgtree.domain.ports import BlobStorage, Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
+from imgtree.domain.rules import live_image, owned_image
 
 
 @attrs.define
@@ -27,19 +28,15 @@ class DeleteImage:
 
     def by_owner(self, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image:
         with self.uow() as uow:
-            image = uow.images.get(image_id)
             # Someone else's image is "not found": existence is not disclosed.
-            if image is None or image.deleted or image.owner_id != owner_id:
-                raise NotFound("Image not found")
+            image = owned_image(uow.images.get(image_id), owner_id)
             return self._delete(uow, image)
 
     def by_token(self, image_id: uuid.UUID, token: str | None) -> Image:
         if not token:
             raise Unauthenticated("A delete token or a signed-in owner is required")
         with self.uow() as uow:
-            image = uow.images.get(image_id)
-            if image is None or image.deleted:
-                raise NotFound("Image not found")
+            image = live_image(uow.images.get(image_id))
             if not self.hasher.verify(token, image.delete_token_hash):
                 raise Forbidden("Invalid delete token")
             return self._delete(uow, image)
@@ -49,9 +46,7 @@ class DeleteImage:
         if not token:
             raise Unauthenticated("A delete token is required")
         with self.uow(read_only=True) as uow:
-            image = uow.images.get(image_id)
-        if image is None or image.deleted:
-            raise NotFound("Image not found")
+            image = live_image(uow.images.get(image_id))
         if not self.hasher.verify(token, image.delete_token_hash):
             raise Forbidden("Invalid delete token")
         return image

@@ -7,9 +7,10 @@ from typing import Any
 
 import attrs
 
-from imgtree.domain.errors import InvalidInput, NotFound
+from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import Image
 from imgtree.domain.ports import UnitOfWorkFactory
+from imgtree.domain.rules import owned_album, owned_image
 from imgtree.domain.use_cases.albums import MAX_TITLE, UNSET, clean_flag
 
 
@@ -27,9 +28,7 @@ class EditImage:
         is_public: object = UNSET,
     ) -> Image:
         with self.uow() as uow:
-            image = uow.images.get(image_id)
-            if image is None or image.deleted or image.owner_id != owner_id:
-                raise NotFound("Image not found")
+            image = owned_image(uow.images.get(image_id), owner_id)
             changes: dict[str, Any] = {}
             if title is not UNSET:
                 if not isinstance(title, str) or len(title.strip()) > MAX_TITLE:
@@ -39,9 +38,7 @@ class EditImage:
                 if album_id is not None:
                     if not isinstance(album_id, uuid.UUID):
                         raise InvalidInput("albumId must be a UUID or null")
-                    album = uow.albums.get(album_id)
-                    if album is None or album.owner_id != owner_id:
-                        raise NotFound("Album not found")
+                    owned_album(uow.albums.get(album_id), owner_id)
                 changes["album_id"] = album_id
             if is_public is not UNSET:
                 changes["is_public"] = clean_flag(is_public, "isPublic")

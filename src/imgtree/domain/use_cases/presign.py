@@ -309,12 +309,7 @@ class CompleteUploads:
         with self.uow(read_only=True) as uow:
             pending = uow.pending_uploads.get_by_completion_hash(self.hasher.hash(token))
             # Another account's token is indistinguishable from a wrong one.
-            if (
-                pending is None
-                or pending.owner_id != owner_id
-                or pending.expired(now)
-                or pending.claimed_at is not None
-            ):
+            if pending is None or not pending.completable_by(owner_id, now):
                 raise InvalidInput(INVALID_TOKEN)
         info = self.storage.stat(pending.object_key)
         if info is None:

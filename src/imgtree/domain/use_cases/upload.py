@@ -20,7 +20,6 @@ from imgtree.domain.errors import (
     FileTooLarge,
     InvalidInput,
     NoFiles,
-    NotFound,
     QuotaExceeded,
     UnsupportedMediaType,
 )
@@ -43,6 +42,7 @@ from imgtree.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from imgtree.domain.rules import owned_album
 
 DELETE_TOKEN_BYTES = 24
 
@@ -103,7 +103,7 @@ def check_room(
     `reserved`: the declared bytes of the user's open presigns when the caller already summed
     them (read here otherwise, and only for a user with a quota)."""
     current = uow.users.get(user.id)
-    if current is None or current.quota_bytes is None:
+    if current is None or current.unlimited:
         return  # unlimited: no need to sum the reservations
     if reserved is None:
         reserved = uow.pending_uploads.open_for_owner(user.id, now).declared_bytes
@@ -148,9 +148,7 @@ class UploadImages:
     def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
         """NotFound unless the album exists and belongs to the uploader (guests have none)."""
         with self.uow(read_only=True) as uow:
-            album = uow.albums.get(album_id)
-        if album is None or uploader.user is None or album.owner_id != uploader.user.id:
-            raise NotFound("Album not found")
+            owned_album(uow.albums.get(album_id), uploader.user.id if uploader.user else None)
 
     def check_quota(self, user: User | None, extra_bytes: int) -> None:
         """QuotaExceeded when `extra_bytes` more would take the user over their quota, counting

@@ -6,9 +6,9 @@ import uuid
 
 import attrs
 
-from imgtree.domain.errors import NotFound
 from imgtree.domain.model import Image
 from imgtree.domain.ports import UnitOfWorkFactory
+from imgtree.domain.rules import visible_image
 
 
 @attrs.define
@@ -22,12 +22,8 @@ class ViewImage:
         """The live image; a private one only for its owner. Anything else is NotFound."""
         with self.uow(read_only=True) as uow:
             image = uow.images.get_by_slug(slug)
-            if image is None or image.deleted:
-                raise NotFound("Image not found")
-            if self.hide_inactive_owners and image.owner_id is not None:
+            owner_active = True
+            if self.hide_inactive_owners and image is not None and image.owner_id is not None:
                 owner = uow.users.get(image.owner_id)
-                if owner is None or not owner.active:
-                    raise NotFound("Image not found")
-        if not image.is_public and (viewer_id is None or viewer_id != image.owner_id):
-            raise NotFound("Image not found")
-        return image
+                owner_active = owner is not None and owner.active
+        return visible_image(image, viewer_id, owner_active=owner_active)
