@@ -415,9 +415,3 @@ class Readable(Protocol):
     response body)."""
 
     def read(self, size: int = -1, /) -> bytes: ...
-
-
-def iter_chunks(source: Readable, size: int = 1 << 16) -> Iterator[bytes]:
-    """Read a stream in chunks (shared helper for adapters that copy streams)."""
-    while chunk := source.read(size):
-        yield chunk

@@ -6,7 +6,8 @@ import threading
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from imgtree.domain.ports import BlobInfo, Clock, iter_chunks
+from imgtree.adapters.streams import iter_chunks
+from imgtree.domain.ports import BlobInfo, Clock
 
 
 class MemoryBlobStorage:

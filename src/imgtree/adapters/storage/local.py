@@ -26,8 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from imgtree.adapters.streams import iter_chunks
 from imgtree.domain.errors import StorageUnavailable
-from imgtree.domain.ports import BlobInfo, iter_chunks
+from imgtree.domain.ports import BlobInfo
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 CONTENT_TYPES = {

@@ -32,8 +32,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from imgtree.adapters.storage.local import content_type_for
+from imgtree.adapters.streams import iter_chunks
 from imgtree.domain.errors import StorageUnavailable
-from imgtree.domain.ports import BlobInfo, iter_chunks
+from imgtree.domain.ports import BlobInfo
 
 if TYPE_CHECKING:  # stubs only (the dev extra's types-boto3[s3]); never imported at run time
     from types_boto3_s3.client import S3Client
