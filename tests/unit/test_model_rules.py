@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from imgtree.domain import rules
 from imgtree.domain.errors import NotFound
-from imgtree.domain.model import Album, Image, ImageFormat, PendingUpload, User
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ANN, BOB = uuid.uuid4(), uuid.uuid4()
@@ -137,6 +137,21 @@ def test_room_is_the_quota_minus_used_and_reserved_bytes(
     user = User(ANN, "a@example.com", NOW, quota_bytes=quota, used_bytes=used)
     assert not user.unlimited
     assert user.has_room_for(extra, reserved_bytes=reserved) == (used + reserved + extra <= quota)
+
+
+# User.is_active_admin / ApiKey.owned_by
+
+
+@given(role=st.sampled_from(Role), active=st.booleans())
+def test_only_an_active_admin_may_administer(role: Role, active: bool) -> None:
+    user = User(ANN, "a@example.com", NOW, role=role, active=active)
+    assert user.is_active_admin == (role is Role.ADMIN and active)
+
+
+@given(user=viewers)
+def test_an_api_key_is_owned_by_its_user_only(user: uuid.UUID | None) -> None:
+    key = ApiKey(uuid.uuid4(), ANN, "ci", "abcdefabcdef", "h", NOW)
+    assert key.owned_by(user) == (user == ANN)
 
 
 # PendingUpload.completable_by

@@ -93,6 +93,11 @@ class User:
         return self.role is Role.ADMIN
 
     @property
+    def is_active_admin(self) -> bool:
+        """May administer now: the admin role on an account that is switched on."""
+        return self.is_admin and self.active
+
+    @property
     def unlimited(self) -> bool:
         """No storage quota: every upload has room."""
         return self.quota_bytes is None
@@ -142,6 +147,10 @@ class ApiKey:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def owned_by(self, user_id: uuid.UUID | None) -> bool:
+        """Whether the key belongs to `user_id` (None owns none)."""
+        return user_id is not None and self.user_id == user_id
 
 
 @attrs.frozen

@@ -30,7 +30,7 @@ class AdminStats:
 
 
 def require_admin(user: User | None) -> User:
-    if user is None or not user.is_admin or not user.active:
+    if user is None or not user.is_active_admin:
         raise Forbidden("Admin role required")
     return user
 
@@ -110,9 +110,7 @@ class Admin:
             if user is None:
                 raise NotFound("User not found")
             updated = attrs.evolve(user, **changes)
-            loses_admin = (
-                user.is_admin and user.active and not (updated.is_admin and updated.active)
-            )
+            loses_admin = user.is_active_admin and not updated.is_active_admin
             # Keep the instance administrable: someone must remain able to undo this.
             if loses_admin and uow.users.count_active_admins() <= 1:
                 raise Conflict("The last active admin cannot be demoted or deactivated")

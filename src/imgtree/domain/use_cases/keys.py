@@ -15,6 +15,7 @@ import attrs
 from imgtree.domain.errors import AccountInactive, InvalidInput, NotFound, Unauthenticated
 from imgtree.domain.model import ApiKey, User
 from imgtree.domain.ports import Clock, SecretHasher, SecureRandom, UnitOfWorkFactory
+from imgtree.domain.rules import found
 
 KEY_SCHEME = "imgt_"
 PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -96,9 +97,11 @@ class RevokeApiKey:
     def __call__(self, key_id: uuid.UUID, *, owner_id: uuid.UUID | None = None) -> ApiKey:
         """Revoke a key. With `owner_id`, only that user's key (others are NotFound)."""
         with self.uow() as uow:
-            key = uow.api_keys.get(key_id)
-            if key is None or (owner_id is not None and key.user_id != owner_id):
-                raise NotFound("API key not found")
+            key = found(
+                uow.api_keys.get(key_id),
+                lambda k: owner_id is None or k.owned_by(owner_id),
+                "API key not found",
+            )
             if key.revoked_at is None:
                 key = attrs.evolve(key, revoked_at=self.clock.now())
                 uow.api_keys.update(key)
