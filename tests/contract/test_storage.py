@@ -255,6 +255,12 @@ def test_presign_put_binds_type_and_size_or_declines(storage: BlobStorage) -> No
     assert list(storage.iter_keys()) == []  # presigning stores nothing
 
 
+def test_serves_publicly_says_whether_blobs_have_a_public_url(storage: BlobStorage) -> None:
+    key = new_key()
+    assert isinstance(storage.serves_publicly, bool)
+    assert storage.serves_publicly == (storage.public_url(key) is not None)
+
+
 # --- LocalBlobStorage specifics ------------------------------------------------------------------
 
 
@@ -590,7 +596,9 @@ def test_s3_public_url(s3_endpoint: str) -> None:
     key = new_key()
     with_cdn = make_s3_storage(s3_endpoint, public_base_url="https://cdn.example.test/media/")
     assert with_cdn.public_url(key) == f"https://cdn.example.test/media/{key}"
+    assert with_cdn.serves_publicly is True
     assert make_s3_storage(s3_endpoint).public_url(key) is None
+    assert make_s3_storage(s3_endpoint).serves_publicly is False
     with pytest.raises(ValueError):
         with_cdn.public_url("../secrets")
 

@@ -76,6 +76,10 @@ class FlakyStorage:
             return f"{self.public_base}/{key}"
         return self.inner.public_url(key)  # type: ignore[no-any-return]
 
+    @property
+    def serves_publicly(self) -> bool:
+        return self.public_base is not None or bool(self.inner.serves_publicly)
+
     def __getattr__(self, name: str) -> Any:  # open, stat, iter_keys, presign_put, path_for
         return getattr(self.inner, name)
 

@@ -73,6 +73,10 @@ class BucketStorage(MemoryBlobStorage):
     def public_url(self, key: str) -> str | None:
         return f"https://cdn.test/{key}"
 
+    @property
+    def serves_publicly(self) -> bool:
+        return True
+
 
 class Unreadable(io.BytesIO):
     """A request body that must not be read."""

@@ -301,6 +301,13 @@ class BlobStorage(Protocol):
         """A URL serving the blob without the app (bucket or CDN); None when imgtree serves it."""
         ...
 
+    @property
+    def serves_publicly(self) -> bool:
+        """True when blobs are served without the app (public bucket or CDN, see `public_url`):
+        the app's visibility checks do not guard them, so hiding an image does not hide its
+        blobs."""
+        ...
+
 
 @runtime_checkable
 class LeftoverSweeper(Protocol):

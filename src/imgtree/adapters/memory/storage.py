@@ -54,6 +54,10 @@ class MemoryBlobStorage:
     def public_url(self, key: str) -> str | None:
         return None
 
+    @property
+    def serves_publicly(self) -> bool:
+        return False
+
     def keys(self) -> list[str]:
         """All stored keys (for tests: prove nothing was left behind)."""
         with self._lock:

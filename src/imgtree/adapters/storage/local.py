@@ -218,6 +218,10 @@ class LocalBlobStorage:
     def public_url(self, key: str) -> str | None:
         return None  # served by the app (or by a web server pointed at the media directory)
 
+    @property
+    def serves_publicly(self) -> bool:
+        return False
+
     def _path(self, key: str) -> Path:
         """The path for `key`, refusing any key that could name something outside root."""
         if not isinstance(key, str):

@@ -305,6 +305,10 @@ class S3BlobStorage:
             return None
         return f"{self.public_base_url}/{quote(validate_key(key), safe='/')}"
 
+    @property
+    def serves_publicly(self) -> bool:
+        return self.public_base_url is not None
+
     # --- S3 extras --------------------------------------------------------------------------
 
     def ensure_bucket(self) -> bool:

@@ -56,7 +56,7 @@ class DeleteImage:
         if not uow.images.mark_deleted(image.id, now):
             raise NotFound("Image not found")  # a concurrent delete won
         uow.commit()
-        if self.storage is not None and self.storage.public_url(image.storage_key) is not None:
+        if self.storage is not None and self.storage.serves_publicly:
             for key in (image.storage_key, image.thumb_key):
                 with contextlib.suppress(Exception):  # purge retries what fails here
                     self.storage.delete(key)
