@@ -110,7 +110,7 @@ class AdminPage:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         user = self.session.require(req)
-        if not (user.is_admin and user.active):
+        if not user.is_active_admin:
             render(
                 resp,
                 "message.html",
