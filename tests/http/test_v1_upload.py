@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from imgtree.domain.policies import RatePolicy, UploadPolicy
+from imgtree.domain.use_cases.capabilities import DescribeCapabilities
+from imgtree.entrypoints.http import presenters
 from tests import imagegen
 from tests.conftest import BASE_URL, App
 from tests.multipart import encode
@@ -29,9 +32,23 @@ def test_discovery_needs_no_auth_and_lists_limits(app: App) -> None:
     assert doc["batch_limit"] == 20
     assert doc["rate_limit"]["per_minute"] == 10_000
     assert isinstance(doc["rate_limit"]["text"], str)
+    assert doc["rate_limit"]["text"] == "About 10000 upload requests per minute per client IP."
     routes = {(r["method"], r["path"]) for r in doc["routes"]}
     assert ("POST", "/api/v1/upload") in routes
     assert all(set(r) == {"method", "path", "description"} for r in doc["routes"])
+
+
+@pytest.mark.parametrize(
+    ("rate", "text"),
+    [
+        (RatePolicy(per_minute=12), "About 12 upload requests per minute per client IP."),
+        (RatePolicy(per_minute=5, window_seconds=120), "5 requests per 120 seconds."),
+    ],
+)
+def test_discovery_words_the_rate_limit(rate: RatePolicy, text: str) -> None:
+    # The domain hands over the numbers; the wording is the presenter's.
+    doc = presenters.capabilities(DescribeCapabilities(UploadPolicy(), rate)())
+    assert doc["rate_limit"] == {"per_minute": rate.per_minute, "text": text}
 
 
 def test_multipart_upload_returns_documented_shape(app: App) -> None:

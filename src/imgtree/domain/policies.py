@@ -37,12 +37,6 @@ class RatePolicy:
     per_minute: int = attrs.field(default=30, validator=_positive)
     window_seconds: int = attrs.field(default=60, validator=_positive)
 
-    @property
-    def text(self) -> str:
-        if self.window_seconds == 60:
-            return f"About {self.per_minute} upload requests per minute per client IP."
-        return f"{self.per_minute} requests per {self.window_seconds} seconds."
-
 
 @attrs.frozen
 class ProcessingPolicy:

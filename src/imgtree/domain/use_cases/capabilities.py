@@ -15,7 +15,7 @@ class Capabilities:
     presign_expires_seconds: int
     batch_limit: int
     rate_limit_per_minute: int
-    rate_limit_text: str
+    rate_limit_window_seconds: int
     page_default_limit: int
     page_max_limit: int
     processing: ProcessingPolicy
@@ -35,7 +35,7 @@ class DescribeCapabilities:
             presign_expires_seconds=self.upload.presign_expires_seconds,
             batch_limit=self.upload.batch_limit,
             rate_limit_per_minute=self.rate.per_minute,
-            rate_limit_text=self.rate.text,
+            rate_limit_window_seconds=self.rate.window_seconds,
             page_default_limit=self.paging.default_limit,
             page_max_limit=self.paging.max_limit,
             processing=self.processing,

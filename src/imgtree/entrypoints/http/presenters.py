@@ -240,14 +240,22 @@ def processing_limits(policy: ProcessingPolicy) -> dict[str, int]:
     }
 
 
+def rate_limit_text(per_window: int, window_seconds: int) -> str:
+    """The discovery document's human-readable wording of the upload rate limit."""
+    if window_seconds == 60:
+        return f"About {per_window} upload requests per minute per client IP."
+    return f"{per_window} requests per {window_seconds} seconds."
+
+
 def capabilities(caps: Capabilities) -> dict[str, Any]:
+    rate_text = rate_limit_text(caps.rate_limit_per_minute, caps.rate_limit_window_seconds)
     return {
         "success": True,
         "max_file_size_bytes": caps.max_file_size_bytes,
         "allowed_types": [t.value for t in caps.allowed_types],
         "presign_expires_seconds": caps.presign_expires_seconds,
         "batch_limit": caps.batch_limit,
-        "rate_limit": {"per_minute": caps.rate_limit_per_minute, "text": caps.rate_limit_text},
+        "rate_limit": {"per_minute": caps.rate_limit_per_minute, "text": rate_text},
         "pagination": {"default_limit": caps.page_default_limit, "max_limit": caps.page_max_limit},
         "processing": processing_limits(caps.processing),
         "auth": {"header": "Authorization", "scheme": "Bearer"},
