@@ -387,7 +387,7 @@ class SecretHasher(Protocol):
     """Hashes high-entropy secrets (API keys, delete tokens) for storage; verify is constant-time.
 
     `lookup_key` is the deterministic stored form of a secret that is itself the key a record is
-    found by (session tokens): the same secret always gives the same
+    found by (session tokens, upload completion tokens): the same secret always gives the same
     key, so a repository can look it up by exact match. The domain treats it as opaque.
     """
 

@@ -169,7 +169,7 @@ class PresignUploads:
             declared_type=declared_type,
             declared_size=size,
             object_key=object_key,
-            completion_token_hash=self.hasher.hash(completion_token),
+            completion_token_hash=self.hasher.lookup_key(completion_token),
             put_token_hash=self.hasher.hash(put_token),
             created_at=now,
             expires_at=now + timedelta(seconds=expires_in),
@@ -307,7 +307,7 @@ class CompleteUploads:
         now = self.clock.now()
         owner_id = uploader.user.id if uploader.user else None
         with self.uow(read_only=True) as uow:
-            pending = uow.pending_uploads.get_by_completion_hash(self.hasher.hash(token))
+            pending = uow.pending_uploads.get_by_completion_hash(self.hasher.lookup_key(token))
             # Another account's token is indistinguishable from a wrong one.
             if pending is None or not pending.completable_by(owner_id, now):
                 raise InvalidInput(INVALID_TOKEN)
