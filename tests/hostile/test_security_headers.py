@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 import imgtree.adapters.system as system
+import imgtree.entrypoints.http.session.csrf as csrf
 from tests.conftest import BASE_URL, App
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
@@ -278,7 +279,8 @@ def test_secrets_are_stored_only_hashed_and_never_logged(
 
 @pytest.fixture
 def compare_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
-    """Replace `hmac` inside imgtree.adapters.system with a recording compare_digest."""
+    """Replace `hmac` where imgtree compares secrets (imgtree.adapters.system, and the HTTP
+    session layer's CSRF check) with a recording compare_digest."""
     import hmac
 
     calls: list[tuple[bytes, bytes]] = []
@@ -287,7 +289,9 @@ def compare_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
         calls.append((a, b))
         return hmac.compare_digest(a, b)
 
-    monkeypatch.setattr(system, "hmac", types.SimpleNamespace(compare_digest=compare_digest))
+    spy = types.SimpleNamespace(compare_digest=compare_digest)
+    monkeypatch.setattr(system, "hmac", spy)
+    monkeypatch.setattr(csrf, "hmac", spy)
     return calls
 
 
