@@ -83,3 +83,9 @@ def test_discovery_publishes_the_budget(make_app: Callable[..., App]) -> None:
         "concurrent": 3,
         "queue_seconds": 10,
     }
+    # The processor enforces what the document publishes: both come from one policy.
+    processor = app.container.image_processor()
+    assert processor.budget.cpu_seconds == doc["processing"]["cpu_seconds"]
+    assert processor.budget.memory_bytes == doc["processing"]["memory_bytes"]
+    assert processor.limits["max_side"] == doc["processing"]["max_image_side"]
+    assert processor.limits["max_pixels"] == doc["processing"]["max_image_pixels"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from imgtree.adapters.imaging.pool import PooledImageProcessor, ProcessBudget, pool_source
+from imgtree.adapters.imaging.pool import PooledImageProcessor, pool_source
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.storage.s3 import S3BlobStorage
@@ -133,23 +133,15 @@ class Container(containers.DeclarativeContainer):
         concurrent=settings.provided.process_workers,
         queue_seconds=settings.provided.process_queue_seconds,
     )
-    # Every decode runs in the sandbox, inside the processing budget (adapters/imaging/pool).
+    # Every decode runs in the sandbox, inside the processing budget (adapters/imaging/pool),
+    # built from the same policy the discovery document publishes.
     image_processor = providers.Singleton(
-        PooledImageProcessor,
+        PooledImageProcessor.from_policy,
         pool=providers.Callable(
             pool_source, settings.provided.process_socket, settings.provided.process_workers
         ),
-        budget=providers.Singleton(
-            ProcessBudget,
-            cpu_seconds=settings.provided.process_cpu_seconds,
-            wall_seconds=settings.provided.process_wall_seconds,
-            memory_bytes=settings.provided.process_memory_bytes,
-            queue_seconds=settings.provided.process_queue_seconds,
-        ),
-        max_pixels=settings.provided.max_image_pixels,
-        max_frames=settings.provided.max_frames,
+        policy=processing_policy,
         thumbnail_size=settings.provided.thumbnail_size,
-        max_side=settings.provided.max_image_side,
     )
     # On the database, so the per-IP limit holds across gunicorn workers and hosts.
     rate_limiter = providers.Singleton(SqlRateLimiter, engine, clock)

@@ -51,6 +51,7 @@ from imgtree.domain.errors import (
     UnsupportedMediaType,
 )
 from imgtree.domain.model import ImageFormat
+from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage
 
 log = logging.getLogger("imgtree.imaging")
@@ -316,6 +317,30 @@ class PooledImageProcessor:
         }
         if max_side is not None:
             self.limits["max_side"] = max_side
+
+    @classmethod
+    def from_policy(
+        cls,
+        pool: DecodePool | Callable[[], DecodePool],
+        policy: ProcessingPolicy,
+        *,
+        thumbnail_size: int = 320,
+    ) -> PooledImageProcessor:
+        """The processor enforcing exactly the limits and budget a deployment publishes."""
+        budget = ProcessBudget(
+            cpu_seconds=policy.cpu_seconds,
+            wall_seconds=policy.wall_seconds,
+            memory_bytes=policy.memory_bytes,
+            queue_seconds=policy.queue_seconds,
+        )
+        return cls(
+            pool,
+            budget=budget,
+            max_pixels=policy.max_image_pixels,
+            max_frames=policy.max_frames,
+            thumbnail_size=thumbnail_size,
+            max_side=policy.max_image_side,
+        )
 
     # --- the port ------------------------------------------------------------------------
 
