@@ -29,6 +29,7 @@ from imgtree.adapters.memory import FixedClock, MemoryRateLimiter, MemoryStore, 
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.sql.tables import metadata, rate_limit_windows
+from imgtree.domain.commands import UserChanges
 from imgtree.domain.errors import Conflict
 from imgtree.domain.model import (
     Album,
@@ -1832,7 +1833,7 @@ def test_sql_concurrent_demotions_keep_an_active_admin(sql: Backend) -> None:
     def deactivate_the_other(i: int) -> None:
         me, other = (first, second) if i == 0 else (second, first)
         try:
-            admin.update_user(me, other.id, active=False)
+            admin.update_user(me, other.id, UserChanges(active=False))
             outcomes.append("done")
         except Conflict:
             outcomes.append("refused")

@@ -19,6 +19,7 @@ import argon2
 import pytest
 
 from imgtree.adapters.system import Argon2PasswordHasher
+from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role, User
 from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
 from tests import imagegen
@@ -59,12 +60,12 @@ def bearer(secret: str) -> dict[str, str]:
 
 def promote(app: App, user_id: str | uuid.UUID, **changes: Any) -> User:
     """Change a user as the operator's command line does (no actor)."""
-    return app.container.admin().update_user(None, uuid.UUID(str(user_id)), **changes)
+    return app.container.admin().update_user(None, uuid.UUID(str(user_id)), UserChanges(**changes))
 
 
 def admin_browser(app: App) -> Browser:
     browser = sign_up(app)
-    promote(app, browser.user_id, role="admin")
+    promote(app, browser.user_id, role=Role.ADMIN)
     return browser
 
 

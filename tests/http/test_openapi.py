@@ -26,6 +26,7 @@ from openapi_spec_validator import validate as validate_spec
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role
 from tests import imagegen
 from tests.conftest import BASE_URL, App
@@ -218,7 +219,9 @@ class World:
     @cached_property
     def admin_browser(self) -> Browser:
         browser = sign_up(self.app)
-        self.app.container.admin().update_user(None, uuid.UUID(browser.user_id), role="admin")
+        self.app.container.admin().update_user(
+            None, uuid.UUID(browser.user_id), UserChanges(role=Role.ADMIN)
+        )
         return browser
 
     @cached_property
@@ -285,7 +288,7 @@ Call = Callable[[World], falcon.testing.Result]
 def _inactive(w: World) -> falcon.testing.Result:
     user = w.app.user()
     headers = {"Authorization": f"Bearer {w.app.key_for(user)}"}
-    w.app.container.admin().update_user(None, user.id, active=False)
+    w.app.container.admin().update_user(None, user.id, UserChanges(active=False))
     return w.client.simulate_get("/api/v1/images", headers=headers)
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from imgtree.adapters.memory import FixedClock, MemoryStore, memory_uow_factory
 from imgtree.adapters.system import SystemRandom
-from imgtree.domain.errors import InvalidInput, NotFound
+from imgtree.domain.commands import AlbumChanges, ImageChanges
+from imgtree.domain.errors import InvalidInput, NotFound, NothingToChange
 from imgtree.domain.model import Album, Image, ImageFormat, User
 from imgtree.domain.policies import PagePolicy
 from imgtree.domain.ports import UnitOfWorkFactory
@@ -107,7 +108,7 @@ def test_create_album(env: Env) -> None:
 def test_create_album_defaults(env: Env) -> None:
     album = env.albums.create(ANN, "Plain")
     assert (album.description, album.is_public) == ("", True)
-    assert env.albums.create(ANN, "x" * MAX_TITLE, None).description == ""
+    assert env.albums.create(ANN, "x" * MAX_TITLE, "").description == ""
     assert (
         env.albums.create(ANN, "Long", "d" * MAX_DESCRIPTION).description == "d" * MAX_DESCRIPTION
     )
@@ -118,15 +119,8 @@ def test_create_album_defaults(env: Env) -> None:
     [
         {"title": ""},
         {"title": "   "},
-        {"title": None},
-        {"title": 42},
-        {"title": ["Holidays"]},
         {"title": "x" * (MAX_TITLE + 1)},
         {"title": "ok", "description": "d" * (MAX_DESCRIPTION + 1)},
-        {"title": "ok", "description": 7},
-        {"title": "ok", "is_public": "true"},
-        {"title": "ok", "is_public": 1},
-        {"title": "ok", "is_public": None},
     ],
 )
 def test_create_album_rejects_bad_input(env: Env, kwargs: dict[str, object]) -> None:
@@ -233,17 +227,19 @@ def test_album_view_rejects_bad_paging(env: Env, page: int, limit: int) -> None:
 def test_update_album_changes_only_the_given_fields(env: Env) -> None:
     album = env.album(title="Old", description="desc", is_public=True)
 
-    renamed = env.albums.update(ANN, album.id, title="  New  ")
+    renamed = env.albums.update(ANN, album.id, AlbumChanges(title="  New  "))
     assert renamed == attrs.evolve(album, title="New")
     assert env.stored_album(album.id) == renamed
 
-    hidden = env.albums.update(ANN, album.id, is_public=False)
+    hidden = env.albums.update(ANN, album.id, AlbumChanges(is_public=False))
     assert hidden == attrs.evolve(album, title="New", is_public=False)
 
-    cleared = env.albums.update(ANN, album.id, description=None)
+    cleared = env.albums.update(ANN, album.id, AlbumChanges(description=""))
     assert cleared == attrs.evolve(album, title="New", is_public=False, description="")
 
-    everything = env.albums.update(ANN, album.id, title="T", description="D", is_public=True)
+    everything = env.albums.update(
+        ANN, album.id, AlbumChanges(title="T", description="D", is_public=True)
+    )
     assert everything == attrs.evolve(album, title="T", description="D", is_public=True)
     assert env.stored_album(album.id) == everything
     assert everything.created_at == album.created_at
@@ -251,7 +247,7 @@ def test_update_album_changes_only_the_given_fields(env: Env) -> None:
 
 def test_update_album_with_nothing_to_change_keeps_it(env: Env) -> None:
     album = env.album()
-    assert env.albums.update(ANN, album.id) == album
+    assert env.albums.update(ANN, album.id, AlbumChanges()) == album
     assert env.stored_album(album.id) == album
 
 
@@ -259,26 +255,25 @@ def test_update_album_with_nothing_to_change_keeps_it(env: Env) -> None:
     "changes",
     [
         {"title": ""},
-        {"title": None},
+        {"title": "   "},
         {"title": "x" * (MAX_TITLE + 1)},
-        {"description": 3},
-        {"is_public": "no"},
-        {"title": "fine", "is_public": "no"},
+        {"description": "d" * (MAX_DESCRIPTION + 1)},
+        {"title": "fine", "description": "d" * (MAX_DESCRIPTION + 1)},
     ],
 )
 def test_update_album_rejects_bad_input(env: Env, changes: dict[str, object]) -> None:
     album = env.album()
     with pytest.raises(InvalidInput):
-        env.albums.update(ANN, album.id, **changes)
+        env.albums.update(ANN, album.id, AlbumChanges(**changes))
     assert env.stored_album(album.id) == album  # nothing half-applied
 
 
 def test_update_someone_elses_or_a_missing_album_is_not_found(env: Env) -> None:
     album = env.album()
     with pytest.raises(NotFound):
-        env.albums.update(BOB, album.id, title="Mine now")
+        env.albums.update(BOB, album.id, AlbumChanges(title="Mine now"))
     with pytest.raises(NotFound):
-        env.albums.update(ANN, uuid.uuid4(), title="Ghost")
+        env.albums.update(ANN, uuid.uuid4(), AlbumChanges(title="Ghost"))
     assert env.stored_album(album.id) == album
 
 
@@ -318,31 +313,33 @@ def test_delete_someone_elses_album_is_not_found(env: Env) -> None:
 
 def test_edit_image_title(env: Env) -> None:
     image = env.image(title="Old")
-    edited = env.edit(ANN, image.id, title="  A cat  ")
+    edited = env.edit(ANN, image.id, ImageChanges(title="  A cat  "))
     assert edited == attrs.evolve(image, title="A cat")
     assert env.stored_image(image.id) == edited
-    assert env.edit(ANN, image.id, title="").title == ""  # a title may be cleared
-    assert env.edit(ANN, image.id, title="x" * MAX_TITLE).title == "x" * MAX_TITLE
+    assert env.edit(ANN, image.id, ImageChanges(title="")).title == ""  # a title may be cleared
+    assert env.edit(ANN, image.id, ImageChanges(title="x" * MAX_TITLE)).title == "x" * MAX_TITLE
 
 
 def test_edit_image_visibility(env: Env) -> None:
     image = env.image()
-    assert env.edit(ANN, image.id, is_public=False) == attrs.evolve(image, is_public=False)
+    assert env.edit(ANN, image.id, ImageChanges(is_public=False)) == attrs.evolve(
+        image, is_public=False
+    )
     assert env.stored_image(image.id).is_public is False
-    assert env.edit(ANN, image.id, is_public=True) == image
+    assert env.edit(ANN, image.id, ImageChanges(is_public=True)) == image
 
 
 def test_edit_image_moves_it_between_own_albums_and_out(env: Env) -> None:
     first, second = env.album(), env.album()
     image = env.image()
 
-    assert env.edit(ANN, image.id, album_id=first.id).album_id == first.id
+    assert env.edit(ANN, image.id, ImageChanges(album_id=first.id)).album_id == first.id
     assert env.albums.view(first.id, viewer_id=ANN).images.items == (
         attrs.evolve(image, album_id=first.id),
     )
-    assert env.edit(ANN, image.id, album_id=second.id).album_id == second.id
+    assert env.edit(ANN, image.id, ImageChanges(album_id=second.id)).album_id == second.id
     assert env.albums.view(first.id, viewer_id=ANN).images.total == 0
-    removed = env.edit(ANN, image.id, album_id=None)
+    removed = env.edit(ANN, image.id, ImageChanges(album_id=None))
     assert removed == image
     assert env.stored_image(image.id).album_id is None
     assert env.albums.view(second.id, viewer_id=ANN).images.total == 0
@@ -351,7 +348,7 @@ def test_edit_image_moves_it_between_own_albums_and_out(env: Env) -> None:
 def test_edit_several_fields_at_once(env: Env) -> None:
     album = env.album()
     image = env.image()
-    edited = env.edit(ANN, image.id, title="T", album_id=album.id, is_public=False)
+    edited = env.edit(ANN, image.id, ImageChanges(title="T", album_id=album.id, is_public=False))
     assert edited == attrs.evolve(image, title="T", album_id=album.id, is_public=False)
     assert env.stored_image(image.id) == edited
 
@@ -361,7 +358,7 @@ def test_edit_image_into_someone_elses_or_a_missing_album_is_not_found(env: Env)
     image = env.image()
     for album_id in (bobs.id, uuid.uuid4()):
         with pytest.raises(NotFound):
-            env.edit(ANN, image.id, album_id=album_id, title="changed")
+            env.edit(ANN, image.id, ImageChanges(album_id=album_id, title="changed"))
     assert env.stored_image(image.id) == image
 
 
@@ -370,13 +367,13 @@ def test_only_the_owner_edits_an_image(env: Env) -> None:
     guest = env.image(None)
     deleted = env.image(deleted_at=env.clock.now())
     with pytest.raises(NotFound):
-        env.edit(BOB, mine.id, title="hacked")
+        env.edit(BOB, mine.id, ImageChanges(title="hacked"))
     with pytest.raises(NotFound):
-        env.edit(ANN, guest.id, title="guest")
+        env.edit(ANN, guest.id, ImageChanges(title="guest"))
     with pytest.raises(NotFound):
-        env.edit(ANN, deleted.id, title="undead")
+        env.edit(ANN, deleted.id, ImageChanges(title="undead"))
     with pytest.raises(NotFound):
-        env.edit(ANN, uuid.uuid4(), title="ghost")
+        env.edit(ANN, uuid.uuid4(), ImageChanges(title="ghost"))
     assert env.stored_image(mine.id) == mine
     assert env.stored_image(guest.id) == guest
     assert env.stored_image(deleted.id) == deleted
@@ -384,35 +381,23 @@ def test_only_the_owner_edits_an_image(env: Env) -> None:
 
 def test_edit_image_with_nothing_to_change(env: Env) -> None:
     image = env.image()
-    with pytest.raises(InvalidInput):
-        env.edit(ANN, image.id)
+    with pytest.raises(NothingToChange):
+        env.edit(ANN, image.id, ImageChanges())
 
 
 @pytest.mark.parametrize(
     "changes",
     [
-        {"title": None},
-        {"title": 5},
         {"title": "x" * (MAX_TITLE + 1)},
-        {"album_id": "not-a-uuid"},
-        {"album_id": 12},
-        {"is_public": "false"},
-        {"is_public": None},
-        {"title": "good", "is_public": 0},
+        {"title": "   " + "x" * (MAX_TITLE + 1)},
+        {"title": "x" * (MAX_TITLE + 1), "is_public": False},
     ],
 )
 def test_edit_image_rejects_bad_types(env: Env, changes: dict[str, object]) -> None:
     image = env.image()
     with pytest.raises(InvalidInput):
-        env.edit(ANN, image.id, **changes)
+        env.edit(ANN, image.id, ImageChanges(**changes))
     assert env.stored_image(image.id) == image
-
-
-def test_edit_image_with_a_uuid_string_album_id_is_invalid(env: Env) -> None:
-    album = env.album()
-    image = env.image()
-    with pytest.raises(InvalidInput):
-        env.edit(ANN, image.id, album_id=str(album.id))  # the HTTP layer parses it first
 
 
 # --- ListImages with an album filter ---------------------------------------------------------------

@@ -48,6 +48,7 @@ from imgtree.domain.errors import (
 from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, User
 from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage, RateDecision, UnitOfWorkFactory
+from imgtree.domain.services import Publisher
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.delete import DeleteImage
@@ -200,8 +201,8 @@ class World:
     def authenticate(self) -> AuthenticateApiKey:
         return AuthenticateApiKey(self.uow, self.hasher, self.clock)
 
-    def upload_images(self, uow: UnitOfWorkFactory | None = None) -> UploadImages:
-        return UploadImages(
+    def publisher(self, uow: UnitOfWorkFactory | None = None) -> Publisher:
+        return Publisher(
             uow or self.uow,
             self.storage,
             self.processor,
@@ -210,6 +211,9 @@ class World:
             self.random,
             self.policy,
         )
+
+    def upload_images(self, uow: UnitOfWorkFactory | None = None) -> UploadImages:
+        return UploadImages(self.publisher(uow))
 
     def delete(self) -> DeleteImage:
         return DeleteImage(self.uow, self.hasher, self.clock)

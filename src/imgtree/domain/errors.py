@@ -19,6 +19,15 @@ class NoFiles(InvalidInput):
     """An upload request carried no files."""
 
 
+class NothingToChange(InvalidInput):
+    """An edit named no field to change (each surface may word which fields it takes)."""
+
+
+class NotUploaded(InvalidInput):
+    """A presigned upload was completed before its file was uploaded. Nothing is consumed:
+    upload the file and complete again, before the upload expires."""
+
+
 class Unauthenticated(DomainError):
     """Missing or invalid credentials (HTTP 401)."""
 

@@ -158,17 +158,22 @@ def _parse_quota_arg(value: str) -> int | None:
 
 
 def cmd_users_set(args: argparse.Namespace) -> int:
-    from imgtree.domain.use_cases.admin import UNCHANGED
+    from imgtree.domain.commands import UNSET, UserChanges
+    from imgtree.domain.errors import NothingToChange
+    from imgtree.domain.model import Role
 
     container = _container()
     user = _user_by_email(container, args.email)
-    updated = container.admin().update_user(
-        None,  # the command line is the operator: trusted, and audited as such
-        user.id,
-        role=UNCHANGED if args.role is None else args.role,
-        active=UNCHANGED if args.active is None else args.active,
-        quota_bytes=UNCHANGED if args.quota is _UNSET_ARG else args.quota,
+    changes = UserChanges(
+        role=UNSET if args.role is None else Role(args.role),
+        active=UNSET if args.active is None else args.active,
+        quota_bytes=UNSET if args.quota is _UNSET_ARG else args.quota,
     )
+    try:
+        # The command line is the operator: trusted (actor None), and audited as such.
+        updated = container.admin().update_user(None, user.id, changes)
+    except NothingToChange:
+        raise DomainError("Nothing to change: give --role, --active or --quota") from None
     print(
         f"updated {updated.email}: role={updated.role.value} "
         f"active={'true' if updated.active else 'false'} quota={_size(updated.quota_bytes)}"

@@ -28,6 +28,7 @@ from imgtree.domain.policies import (
     SessionPolicy,
     UploadPolicy,
 )
+from imgtree.domain.services import Publisher, SessionStarter
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
@@ -65,9 +66,9 @@ def _upload_flow(
     random: providers.Provider[Any],
     policy: providers.Provider[Any],
 ) -> tuple[providers.Singleton[Any], providers.Singleton[Any], providers.Singleton[Any]]:
-    """Direct upload, presign and complete sharing one UploadImages (one policy)."""
-    upload = providers.Singleton(
-        UploadImages,
+    """Direct upload, presign and complete sharing one Publisher (one policy)."""
+    publisher = providers.Singleton(
+        Publisher,
         uow=uow,
         storage=storage,
         processor=processor,
@@ -76,17 +77,18 @@ def _upload_flow(
         random=random,
         policy=policy,
     )
+    upload = providers.Singleton(UploadImages, publisher=publisher)
     presign = providers.Singleton(
         PresignUploads,
         uow=uow,
         storage=storage,
-        uploads=upload,
+        publisher=publisher,
         hasher=hasher,
         clock=clock,
         random=random,
     )
     complete = providers.Singleton(
-        CompleteUploads, uow=uow, storage=storage, uploads=upload, hasher=hasher, clock=clock
+        CompleteUploads, uow=uow, storage=storage, publisher=publisher, hasher=hasher, clock=clock
     )
     return upload, presign, complete
 
@@ -237,25 +239,28 @@ class Container(containers.DeclarativeContainer):
     admin = providers.Singleton(
         Admin, uow=uow_factory, clock=clock, random=random, paging=page_policy
     )
+    session_starter = providers.Singleton(
+        SessionStarter,
+        uow=uow_factory,
+        hasher=secret_hasher,
+        clock=clock,
+        random=random,
+        policy=session_policy,
+    )
     sign_in = providers.Singleton(
         SignIn,
         uow=uow_factory,
         passwords=password_hasher,
-        hasher=secret_hasher,
-        clock=clock,
-        random=random,
         limiter=rate_limiter,
         policy=session_policy,
+        sessions=session_starter,
     )
     sign_up = providers.Singleton(
         SignUp,
-        uow=uow_factory,
         create_user=create_user,
-        hasher=secret_hasher,
-        clock=clock,
-        random=random,
         limiter=rate_limiter,
         policy=session_policy,
+        sessions=session_starter,
     )
     authenticate_session = providers.Singleton(
         AuthenticateSession,

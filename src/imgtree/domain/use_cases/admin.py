@@ -11,13 +11,13 @@ from typing import Any
 
 import attrs
 
-from imgtree.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from imgtree.domain.commands import UNSET, UserChanges
+from imgtree.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, NothingToChange
 from imgtree.domain.model import AuditEntry, Page, Role, User
 from imgtree.domain.policies import PagePolicy
 from imgtree.domain.ports import Clock, ImageStats, SecureRandom, UnitOfWorkFactory
 from imgtree.domain.use_cases.list_images import page_window
 
-UNCHANGED: Any = object()
 MAX_QUERY = 200
 
 
@@ -70,46 +70,29 @@ class Admin:
             items = uow.users.search(query, offset=(page - 1) * limit, limit=limit)
         return Page(tuple(items), page, limit, total)
 
-    def update_user(
-        self,
-        actor: User | None,
-        user_id: uuid.UUID,
-        *,
-        role: Any = UNCHANGED,
-        active: Any = UNCHANGED,
-        quota_bytes: Any = UNCHANGED,
-    ) -> User:
-        """Change role ("user"/"admin"), active (bool), quota_bytes (int >= 0, None unlimited).
+    def update_user(self, actor: User | None, user_id: uuid.UUID, changes: UserChanges) -> User:
+        """Change an account's role, active flag or quota (`quota_bytes` >= 0, None: unlimited).
 
         `actor` None means the operator's command line (trusted, still audited).
         """
         if actor is not None:
             require_admin(actor)
-        changes: dict[str, Any] = {}
-        if role is not UNCHANGED:
-            try:
-                changes["role"] = Role(role)
-            except ValueError:
-                raise InvalidInput('role must be "user" or "admin"') from None
-        if active is not UNCHANGED:
-            if not isinstance(active, bool):
-                raise InvalidInput("active must be true or false")
-            changes["active"] = active
-        if quota_bytes is not UNCHANGED:
-            if quota_bytes is not None and (
-                isinstance(quota_bytes, bool) or not isinstance(quota_bytes, int) or quota_bytes < 0
-            ):
-                raise InvalidInput(
-                    "quota_bytes must be a non-negative integer, or null for unlimited"
-                )
-            changes["quota_bytes"] = quota_bytes
-        if not changes:
-            raise InvalidInput("Nothing to change: send role, active or quota_bytes")
+        if changes.empty:
+            raise NothingToChange("Nothing to change: set a role, the active flag or a quota")
+        fields: dict[str, Any] = {}
+        if changes.role is not UNSET:
+            fields["role"] = changes.role
+        if changes.active is not UNSET:
+            fields["active"] = changes.active
+        if changes.quota_bytes is not UNSET:
+            if changes.quota_bytes is not None and changes.quota_bytes < 0:
+                raise InvalidInput("quota_bytes must be >= 0, or None for unlimited")
+            fields["quota_bytes"] = changes.quota_bytes
         with self.uow() as uow:
             user = uow.users.get(user_id)
             if user is None:
                 raise NotFound("User not found")
-            updated = attrs.evolve(user, **changes)
+            updated = attrs.evolve(user, **fields)
             loses_admin = user.is_active_admin and not updated.is_active_admin
             # Keep the instance administrable: someone must remain able to undo this.
             if loses_admin and uow.users.count_active_admins() <= 1:
@@ -117,7 +100,7 @@ class Admin:
             uow.users.update(updated)
             diff = {
                 name: {"from": _plain(getattr(user, name)), "to": _plain(getattr(updated, name))}
-                for name in changes
+                for name in fields
                 if getattr(user, name) != getattr(updated, name)
             }
             uow.audit.add(
@@ -144,5 +127,6 @@ class Admin:
         return Page(tuple(items), page, limit, total)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
+    """A field's value as the audit log's JSON holds it."""
     return value.value if isinstance(value, Role) else value

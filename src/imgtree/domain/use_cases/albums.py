@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from imgtree.domain.commands import UNSET, AlbumChanges
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import Album, Image, Page
 from imgtree.domain.policies import PagePolicy
@@ -18,35 +19,19 @@ MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = _Unset()
-
-
-def clean_title(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("title is required")
+def clean_title(value: str) -> str:
     title = value.strip()
+    if not title:
+        raise InvalidInput("title is required")
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"title must be at most {MAX_TITLE} characters")
     return title
 
 
-def clean_description(value: object) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION:
+def clean_description(value: str) -> str:
+    if len(value) > MAX_DESCRIPTION:
         raise InvalidInput(f"description must be text of at most {MAX_DESCRIPTION} characters")
     return value.strip()
-
-
-def clean_flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be true or false")
-    return value
 
 
 @attrs.frozen
@@ -72,16 +57,16 @@ class Albums:
     def create(
         self,
         owner_id: uuid.UUID,
-        title: object,
-        description: object = None,
-        is_public: object = True,
+        title: str,
+        description: str = "",
+        is_public: bool = True,
     ) -> Album:
         album = Album(
             id=self.random.uuid(),
             owner_id=owner_id,
             title=clean_title(title),
             description=clean_description(description),
-            is_public=clean_flag(is_public, "isPublic"),
+            is_public=is_public,
             created_at=self.clock.now(),
         )
         with self.uow() as uow:
@@ -128,21 +113,19 @@ class Albums:
         self,
         owner_id: uuid.UUID,
         album_id: uuid.UUID,
-        *,
-        title: object = UNSET,
-        description: object = UNSET,
-        is_public: object = UNSET,
+        changes: AlbumChanges,
     ) -> Album:
+        """Change the fields `changes` sets (none set: the album as it is)."""
         with self.uow() as uow:
             album = owned_album(uow.albums.get(album_id), owner_id)
-            changes: dict[str, Any] = {}
-            if title is not UNSET:
-                changes["title"] = clean_title(title)
-            if description is not UNSET:
-                changes["description"] = clean_description(description)
-            if is_public is not UNSET:
-                changes["is_public"] = clean_flag(is_public, "isPublic")
-            album = attrs.evolve(album, **changes)
+            fields: dict[str, Any] = {}
+            if changes.title is not UNSET:
+                fields["title"] = clean_title(changes.title)
+            if changes.description is not UNSET:
+                fields["description"] = clean_description(changes.description)
+            if changes.is_public is not UNSET:
+                fields["is_public"] = changes.is_public
+            album = attrs.evolve(album, **fields)
             uow.albums.update(album)
             uow.commit()
         return album

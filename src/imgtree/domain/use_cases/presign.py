@@ -21,10 +21,11 @@ import math
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 import attrs
 
+from imgtree.domain.commands import IncomingFile, PresignRequest, Uploader
 from imgtree.domain.errors import (
     Conflict,
     DomainError,
@@ -32,6 +33,7 @@ from imgtree.domain.errors import (
     Forbidden,
     InvalidInput,
     NoFiles,
+    NotUploaded,
     TooManyOpenUploads,
     UnsupportedMediaType,
 )
@@ -46,28 +48,28 @@ from imgtree.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from imgtree.domain.use_cases.upload import (
-    IncomingFile,
+from imgtree.domain.services.publisher import (
+    Publisher,
     Uploaded,
-    Uploader,
     UploadFailed,
-    UploadImages,
     UploadOutcome,
     check_room,
     stream_size,
 )
 
+__all__ = [
+    "CompleteUploads",
+    "PresignFailed",
+    "PresignOutcome",
+    "PresignRequest",
+    "PresignUploads",
+    "Presigned",
+    "ReceiveUpload",
+]
+
 TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 200
 INVALID_TOKEN = "Invalid or expired upload token"  # noqa: S105 (a message, not a secret)
-
-
-@attrs.frozen
-class PresignRequest:
-    """One declared file, as the client describes it (nothing here is trusted later)."""
-
-    filename: Any
-    content_type: Any
-    size_bytes: Any
 
 
 @attrs.frozen
@@ -90,7 +92,7 @@ PresignOutcome = Presigned | PresignFailed
 class PresignUploads:
     uow: UnitOfWorkFactory
     storage: BlobStorage
-    uploads: UploadImages  # shares policy, album and quota rules with direct uploads
+    publisher: Publisher  # shares policy, album and quota rules with direct uploads
     hasher: SecretHasher
     clock: Clock
     random: SecureRandom
@@ -103,13 +105,13 @@ class PresignUploads:
         album_id: uuid.UUID | None = None,
         is_public: bool = True,
     ) -> list[PresignOutcome]:
-        policy = self.uploads.policy
+        policy = self.publisher.policy
         if not requests:
             raise NoFiles("No files provided")
         if len(requests) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
         if album_id is not None:
-            self.uploads.check_album(uploader, album_id)
+            self.publisher.check_album(uploader, album_id)
         outcomes: list[PresignOutcome] = []
         for request in requests:
             try:
@@ -122,11 +124,11 @@ class PresignUploads:
         return outcomes
 
     def _validate(self, request: PresignRequest) -> tuple[ImageFormat, int]:
-        policy = self.uploads.policy
-        if not isinstance(request.filename, str) or not request.filename.strip():
+        policy = self.publisher.policy
+        if request.filename is None or not request.filename.strip():
             raise InvalidInput("Filename required")
         try:
-            declared_type = ImageFormat(str(request.content_type).split(";")[0].strip().lower())
+            declared_type = ImageFormat((request.content_type or "").split(";")[0].strip().lower())
         except ValueError:
             raise UnsupportedMediaType(
                 "Unsupported file type: only "
@@ -136,8 +138,8 @@ class PresignUploads:
         if declared_type not in policy.allowed_types:
             raise UnsupportedMediaType(f"{declared_type.value} is not accepted here")
         size = request.size_bytes
-        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-            raise InvalidInput("sizeBytes must be a positive integer")
+        if size is None or size <= 0:
+            raise InvalidInput("size_bytes must be a positive integer")
         if size > policy.max_file_bytes:
             raise FileTooLarge(f"File exceeds the maximum size of {policy.max_file_bytes} bytes")
         return declared_type, size
@@ -151,7 +153,7 @@ class PresignUploads:
         album_id: uuid.UUID | None,
         is_public: bool,
     ) -> Presigned:
-        expires_in = self.uploads.policy.presign_expires_seconds
+        expires_in = self.publisher.policy.presign_expires_seconds
         now = self.clock.now()
         pending_id = self.random.uuid()
         completion_token = self.random.token(TOKEN_BYTES)
@@ -165,7 +167,7 @@ class PresignUploads:
             api_key_id=uploader.api_key_id,
             album_id=album_id,
             is_public=is_public,
-            filename=clean_original_name(request.filename),
+            filename=clean_original_name(request.filename or ""),
             declared_type=declared_type,
             declared_size=size,
             object_key=object_key,
@@ -192,7 +194,7 @@ class PresignUploads:
             open_now = uow.pending_uploads.open_for_guest(uploader.address, now)
         else:
             open_now = uow.pending_uploads.open_for_owner(user.id, now)
-        cap = self.uploads.policy.max_open_presigns
+        cap = self.publisher.policy.max_open_presigns
         if open_now.count >= cap:
             raise _too_many(cap, open_now, now)
         if user is not None:
@@ -283,12 +285,14 @@ class ReceiveUpload:
 class CompleteUploads:
     uow: UnitOfWorkFactory
     storage: BlobStorage
-    uploads: UploadImages
+    publisher: Publisher
     hasher: SecretHasher
     clock: Clock
 
-    def __call__(self, uploader: Uploader, tokens: Sequence[Any]) -> list[UploadOutcome]:
-        policy = self.uploads.policy
+    def __call__(self, uploader: Uploader, tokens: Sequence[str]) -> list[UploadOutcome]:
+        """One outcome per completion token, in order (a wrong, expired, already used or
+        someone else's token is the same failure: `INVALID_TOKEN`)."""
+        policy = self.publisher.policy
         if not tokens:
             raise NoFiles("No completion tokens provided")
         if len(tokens) > policy.batch_limit:
@@ -301,8 +305,8 @@ class CompleteUploads:
                 outcomes.append(UploadFailed(exc))
         return outcomes
 
-    def _complete(self, uploader: Uploader, token: Any) -> Uploaded:
-        if not isinstance(token, str) or not token or len(token) > 200:
+    def _complete(self, uploader: Uploader, token: str) -> Uploaded:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
             raise InvalidInput(INVALID_TOKEN)
         now = self.clock.now()
         owner_id = uploader.user.id if uploader.user else None
@@ -314,7 +318,7 @@ class CompleteUploads:
         info = self.storage.stat(pending.object_key)
         if info is None:
             # Nothing consumed: the client may PUT and complete again before expiry.
-            raise InvalidInput("Upload not found: PUT the file to put_url before completing")
+            raise NotUploaded("Upload not found: upload the file before completing")
         with self.uow() as uow:
             if not uow.pending_uploads.claim(pending.id, now):
                 raise InvalidInput(INVALID_TOKEN)  # a concurrent complete won
@@ -332,17 +336,17 @@ class CompleteUploads:
     def _verify_and_publish(
         self, uploader: Uploader, pending: PendingUpload, size: int
     ) -> Uploaded:
-        limit = min(pending.declared_size, self.uploads.policy.max_file_bytes)
+        limit = min(pending.declared_size, self.publisher.policy.max_file_bytes)
         if size > limit:
             raise FileTooLarge(f"Uploaded object is larger than the declared {limit} bytes")
         if pending.album_id is not None:
-            self.uploads.check_album(uploader, pending.album_id)
+            self.publisher.check_album(uploader, pending.album_id)
         with self.storage.open(pending.object_key) as source:
             # A presigned URL takes PUTs until it expires: the object read here may not be
             # the one `stat` measured, so the bytes actually read are checked again.
             if stream_size(source) > limit:
                 raise FileTooLarge(f"Uploaded object is larger than the declared {limit} bytes")
-            return self.uploads.publish(
+            return self.publisher.publish(
                 uploader,
                 IncomingFile(source, pending.filename, pending.declared_type.value),
                 pending.album_id,

@@ -19,9 +19,9 @@ from imgtree.domain.ports import (
     PasswordHasher,
     RateLimiter,
     SecretHasher,
-    SecureRandom,
     UnitOfWorkFactory,
 )
+from imgtree.domain.services.session_starter import SessionStarter, SignedIn
 from imgtree.domain.use_cases.accounts import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -29,7 +29,6 @@ from imgtree.domain.use_cases.accounts import (
 )
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 
-SESSION_TOKEN_BYTES = 32
 # A syntactically valid argon2id hash of a random string: verifying against it for unknown
 # emails makes "no such user" cost as much as "wrong password".
 _DUMMY_HASH = (
@@ -37,13 +36,6 @@ _DUMMY_HASH = (
     "Jx2Yl7v9mO0k7cG7m5b8Gg0t0k1b3o7Fh3Kx3a0kYy8"
 )
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-
-
-@attrs.frozen
-class SignedIn:
-    user: User
-    session: Session
-    token: str  # goes into the cookie; never stored
 
 
 @attrs.frozen
@@ -55,18 +47,19 @@ class SessionContext:
 
 @attrs.define
 class SignIn:
+    """Check an email and password (throttled per client and per account) and start a
+    session. `None`: the caller gave no email or password."""
+
     uow: UnitOfWorkFactory
     passwords: PasswordHasher
-    hasher: SecretHasher
-    clock: Clock
-    random: SecureRandom
     limiter: RateLimiter
     policy: SessionPolicy
+    sessions: SessionStarter
 
     def __call__(
-        self, email: object, password: object, *, client: str, user_agent: str = ""
+        self, email: str | None, password: str | None, *, client: str, user_agent: str = ""
     ) -> SignedIn:
-        if not isinstance(email, str) or not isinstance(password, str):
+        if email is None or password is None:
             raise InvalidInput("email and password are required")
         try:
             email = normalise_email(email)
@@ -85,55 +78,34 @@ class SignIn:
             raise Unauthenticated("Invalid email or password")
         if not user.active:
             raise AccountInactive("Account inactive")
-        return start_session(self, user, user_agent)
-
-
-def start_session(deps: SignIn | SignUp, user: User, user_agent: str) -> SignedIn:
-    now = deps.clock.now()
-    token = deps.random.token(SESSION_TOKEN_BYTES)
-    session = Session(
-        id=deps.random.uuid(),
-        user_id=user.id,
-        token_hash=deps.hasher.lookup_key(token),
-        created_at=now,
-        expires_at=now + timedelta(seconds=deps.policy.lifetime_seconds),
-        last_seen_at=now,
-        user_agent=user_agent[:300],
-    )
-    with deps.uow() as uow:
-        uow.sessions.add(session)
-        uow.commit()
-    return SignedIn(user, session, token)
+        return self.sessions.start(user, user_agent)
 
 
 @attrs.define
 class SignUp:
     """Open sign-up (when the deployment allows it): create the account and sign it in."""
 
-    uow: UnitOfWorkFactory
     create_user: CreateUser
-    hasher: SecretHasher
-    clock: Clock
-    random: SecureRandom
     limiter: RateLimiter
     policy: SessionPolicy
+    sessions: SessionStarter
 
     def __call__(
         self,
-        email: object,
-        password: object,
+        email: str | None,
+        password: str | None,
         *,
         client: str,
-        name: object = "",
+        name: str = "",
         user_agent: str = "",
     ) -> SignedIn:
         if not self.policy.signup_open:
             raise Forbidden("Sign-up is closed on this instance")
-        if not isinstance(email, str) or not isinstance(password, str):
+        if email is None or password is None:
             raise InvalidInput("email and password are required")
         EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="signup-ip")
-        user = self.create_user(email, password, name=name if isinstance(name, str) else "")
-        return start_session(self, user, user_agent)
+        user = self.create_user(email, password, name=name)
+        return self.sessions.start(user, user_agent)
 
 
 @attrs.define
@@ -199,13 +171,14 @@ class ChangePassword:
     def __call__(
         self,
         user_id: uuid.UUID,
-        current: object,
-        new: object,
+        current: str | None,
+        new: str | None,
         *,
         keep_session_id: uuid.UUID | None = None,
     ) -> None:
-        if not isinstance(current, str) or not isinstance(new, str):
-            raise InvalidInput("current_password and new_password are required")
+        """`None`: the caller did not give that password."""
+        if current is None or new is None:
+            raise InvalidInput("the current and the new password are required")
         if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
             raise InvalidInput(
                 f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"

@@ -1,125 +1,46 @@
-"""Upload a batch of images: verify, sanitise, thumbnail, store; one outcome per file.
-
-Blob first, row second: a crash between the two leaves an orphan blob for `purge`, never a
-row without bytes. A failed commit deletes the blobs this call wrote.
-"""
+"""Upload a batch of images: one outcome per file, published by the shared `Publisher`."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
-from typing import BinaryIO
 
 import attrs
 
-from imgtree.domain.errors import (
-    DomainError,
-    FileTooLarge,
-    InvalidInput,
-    NoFiles,
-    QuotaExceeded,
-    UnsupportedMediaType,
-)
-from imgtree.domain.model import (
-    SLUG_ALPHABET,
-    SLUG_LENGTH,
-    Image,
-    ImageFormat,
-    User,
-    clean_original_name,
-)
+from imgtree.domain.commands import IncomingFile, Uploader
+from imgtree.domain.errors import DomainError, InvalidInput, NoFiles
 from imgtree.domain.policies import UploadPolicy
-from imgtree.domain.ports import (
-    BlobStorage,
-    Clock,
-    ImageProcessor,
-    ProcessedImage,
-    SecretHasher,
-    SecureRandom,
-    UnitOfWork,
-    UnitOfWorkFactory,
+from imgtree.domain.services.publisher import (
+    Publisher,
+    Uploaded,
+    UploadFailed,
+    UploadOutcome,
+    check_room,
+    storage_keys,
+    stream_size,
 )
-from imgtree.domain.rules import owned_album
 
-DELETE_TOKEN_BYTES = 24
-
-
-@attrs.frozen
-class IncomingFile:
-    """One file as received. `source` is seekable; `declared_type` is informational only."""
-
-    source: BinaryIO
-    filename: str | None = None
-    declared_type: str | None = None
-
-
-@attrs.frozen
-class Uploader:
-    """Who is uploading: an account (optionally through an API key) or a guest (user None).
-
-    `address` is the client address, used only to tell guests apart (their open presigned
-    uploads are bounded per address)."""
-
-    user: User | None = None
-    api_key_id: uuid.UUID | None = None
-    address: str | None = None
-
-
-@attrs.frozen
-class Uploaded:
-    image: Image
-    delete_token: str  # plain token for the delete_url; only its hash is stored
-
-
-@attrs.frozen
-class UploadFailed:
-    error: DomainError
-    filename: str | None = None
-
-
-UploadOutcome = Uploaded | UploadFailed
-
-
-def stream_size(source: BinaryIO) -> int:
-    pos = source.tell()
-    size = source.seek(0, os.SEEK_END)
-    source.seek(pos)
-    return size
-
-
-def storage_keys(image_id: uuid.UUID, ext: str, thumb_ext: str) -> tuple[str, str]:
-    """Storage keys derive from the image's UUID only, never from anything the client sent."""
-    return f"images/{image_id}.{ext}", f"thumbs/{image_id}.{thumb_ext}"
-
-
-def check_room(
-    uow: UnitOfWork, user: User, extra_bytes: int, now: datetime, *, reserved: int | None = None
-) -> None:
-    """QuotaExceeded unless used + open presigned bytes + `extra_bytes` fit the user's quota.
-
-    `reserved`: the declared bytes of the user's open presigns when the caller already summed
-    them (read here otherwise, and only for a user with a quota)."""
-    current = uow.users.get(user.id)
-    if current is None or current.unlimited:
-        return  # unlimited: no need to sum the reservations
-    if reserved is None:
-        reserved = uow.pending_uploads.open_for_owner(user.id, now).declared_bytes
-    if not current.has_room_for(extra_bytes, reserved_bytes=reserved):
-        raise QuotaExceeded("Storage quota exceeded")
+__all__ = [
+    "IncomingFile",
+    "UploadFailed",
+    "UploadImages",
+    "UploadOutcome",
+    "Uploaded",
+    "Uploader",
+    "check_room",
+    "storage_keys",
+    "stream_size",
+]
 
 
 @attrs.define
 class UploadImages:
-    uow: UnitOfWorkFactory
-    storage: BlobStorage
-    processor: ImageProcessor
-    hasher: SecretHasher
-    clock: Clock
-    random: SecureRandom
-    policy: UploadPolicy
+    publisher: Publisher
+
+    @property
+    def policy(self) -> UploadPolicy:
+        """The limits this upload enforces (callers size their request parsing by them)."""
+        return self.publisher.policy
 
     def __call__(
         self,
@@ -129,132 +50,21 @@ class UploadImages:
         album_id: uuid.UUID | None = None,
         is_public: bool = True,
     ) -> list[UploadOutcome]:
+        """NoFiles, InvalidInput (too many) or NotFound (not the uploader's album) for the
+        request; otherwise one outcome per file, in order: one bad file fails only itself."""
+        policy = self.publisher.policy
         if not files:
             raise NoFiles("No files provided")
-        if len(files) > self.policy.batch_limit:
-            raise InvalidInput(f"At most {self.policy.batch_limit} files per request")
+        if len(files) > policy.batch_limit:
+            raise InvalidInput(f"At most {policy.batch_limit} files per request")
         if album_id is not None:
-            self.check_album(uploader, album_id)
+            self.publisher.check_album(uploader, album_id)
         outcomes: list[UploadOutcome] = []
         for incoming in files:
             try:
-                done = self.publish(uploader, incoming, album_id, is_public)
+                done = self.publisher.publish(uploader, incoming, album_id, is_public)
             except DomainError as exc:
                 outcomes.append(UploadFailed(error=exc, filename=incoming.filename))
             else:
                 outcomes.append(done)
         return outcomes
-
-    def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
-        """NotFound unless the album exists and belongs to the uploader (guests have none)."""
-        with self.uow(read_only=True) as uow:
-            owned_album(uow.albums.get(album_id), uploader.user.id if uploader.user else None)
-
-    def check_quota(self, user: User | None, extra_bytes: int) -> None:
-        """QuotaExceeded when `extra_bytes` more would take the user over their quota, counting
-        the declared bytes of their open presigned uploads as taken (a presign reserves room
-        until it completes or expires; one being completed is already claimed, so it does not
-        count twice).
-
-        An early, cheap refusal (before decoding or storing anything); the binding check is
-        the atomic reservation made in the same transaction as the image row.
-        """
-        if user is None:
-            return
-        with self.uow(read_only=True) as uow:
-            check_room(uow, user, extra_bytes, self.clock.now())
-
-    def publish(
-        self,
-        uploader: Uploader,
-        incoming: IncomingFile,
-        album_id: uuid.UUID | None,
-        is_public: bool,
-        *,
-        require_type: ImageFormat | None = None,
-    ) -> Uploaded:
-        """Verify, sanitise, thumbnail and store one file (album already checked).
-
-        With `require_type`, the real type must be that one (a presigned upload must be
-        what was declared and signed for).
-        """
-        size = stream_size(incoming.source)
-        if size > self.policy.max_file_bytes:
-            raise FileTooLarge(
-                f"File exceeds the maximum size of {self.policy.max_file_bytes} bytes"
-            )
-        if size == 0:
-            raise InvalidInput("Empty file")
-        incoming.source.seek(0)
-        processed = self.processor.process(incoming.source)
-        try:
-            if require_type is not None and processed.info.format is not require_type:
-                raise UnsupportedMediaType(
-                    f"The file is {processed.info.format.value}, not {require_type.value}"
-                    " as declared"
-                )
-            return self._store(uploader, incoming, processed, album_id, is_public)
-        finally:
-            processed.published.close()
-            processed.thumbnail.close()
-
-    def _store(
-        self,
-        uploader: Uploader,
-        incoming: IncomingFile,
-        processed: ProcessedImage,
-        album_id: uuid.UUID | None,
-        is_public: bool,
-    ) -> Uploaded:
-        info = processed.info
-        user = uploader.user
-        self.check_quota(user, processed.published_size)
-        image_id = self.random.uuid()
-        key, thumb_key = storage_keys(
-            image_id, info.format.extension, processed.thumbnail_format.extension
-        )
-        delete_token = self.random.token(DELETE_TOKEN_BYTES)
-        self.storage.put(key, processed.published, info.format.value)
-        try:
-            self.storage.put(thumb_key, processed.thumbnail, processed.thumbnail_format.value)
-            with self.uow() as uow:
-                slug = self._new_slug(uow)
-                image = Image(
-                    id=image_id,
-                    slug=slug,
-                    owner_id=user.id if user else None,
-                    original_name=clean_original_name(incoming.filename),
-                    content_type=info.format,
-                    size_bytes=processed.published_size,
-                    width=info.width,
-                    height=info.height,
-                    storage_key=key,
-                    thumb_key=thumb_key,
-                    thumb_content_type=processed.thumbnail_format,
-                    delete_token_hash=self.hasher.hash(delete_token),
-                    created_at=self.clock.now(),
-                    album_id=album_id,
-                    api_key_id=uploader.api_key_id,
-                    animated=info.animated,
-                    is_public=is_public,
-                )
-                uow.images.add(image)  # refuses atomically past the owner's quota
-                if uploader.api_key_id is not None:
-                    uow.api_keys.increment_uploads(uploader.api_key_id, 1)
-                uow.commit()
-        except BaseException:
-            # Compensate: the row never landed, so the blobs must not linger.
-            for k in (key, thumb_key):
-                with contextlib.suppress(Exception):
-                    self.storage.delete(k)
-            raise
-        return Uploaded(image=image, delete_token=delete_token)
-
-    def _new_slug(self, uow: UnitOfWork) -> str:
-        images = uow.images
-        for _ in range(10):
-            slug = self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH)
-            if not images.slug_exists(slug):
-                return slug
-        # Ten collisions in a 36^8 space means the space is crowded: lengthen.
-        return self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH + 4)

@@ -35,6 +35,17 @@ STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
 )
 
 
+# The domain words its errors for any caller; where a step is HTTP's own (PUT to put_url),
+# the wire says it its way. Keyed by error type; everything else is the domain's message.
+WIRE_WORDING: dict[type[e.DomainError], str] = {
+    e.NotUploaded: "Upload not found: PUT the file to put_url before completing",
+}
+
+
+def message_of(error: e.DomainError) -> str:
+    return WIRE_WORDING.get(type(error), error.message)
+
+
 def status_of(error: e.DomainError) -> int:
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(error, error_type):
@@ -59,7 +70,7 @@ def handle_domain_error(
 ) -> None:
     status = status_of(ex)
     resp.status = status
-    resp.media = error_body(ex.message)
+    resp.media = error_body(message_of(ex))
     if isinstance(ex, e.RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))
         resp.set_headers(rate_limit_headers(ex.limit, 0, ex.retry_after, ex.window_seconds))

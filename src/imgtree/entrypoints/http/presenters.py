@@ -14,7 +14,7 @@ from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
-from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, status_of
+from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
 
 
 @attrs.frozen
@@ -75,7 +75,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
 
 
 def failed_item(outcome: UploadFailed) -> dict[str, Any]:
-    item: dict[str, Any] = {"error": outcome.error.message, "status": status_of(outcome.error)}
+    item: dict[str, Any] = {"error": message_of(outcome.error), "status": status_of(outcome.error)}
     if outcome.filename:
         item["filename"] = outcome.filename
     return item
@@ -90,7 +90,11 @@ def upload_result(urls: Urls, outcomes: list[UploadOutcome]) -> tuple[int, dict[
     if len(failures) < len(outcomes):
         return 200, {"success": True, "images": items}
     first = failures[0]
-    return status_of(first.error), {"success": False, "error": first.error.message, "images": items}
+    return status_of(first.error), {
+        "success": False,
+        "error": message_of(first.error),
+        "images": items,
+    }
 
 
 def respond_upload(resp: falcon.Response, urls: Urls, outcomes: list[UploadOutcome]) -> None:
@@ -198,7 +202,7 @@ def api_key(key: ApiKey) -> dict[str, Any]:
 
 def presigned(urls: Urls, outcome: PresignOutcome) -> dict[str, Any]:
     if isinstance(outcome, PresignFailed):
-        return {"error": outcome.error.message, "status": status_of(outcome.error)}
+        return {"error": message_of(outcome.error), "status": status_of(outcome.error)}
     pending = outcome.pending
     return {
         "put_url": urls.put(outcome),

@@ -11,9 +11,11 @@ from typing import Any
 import attrs
 import falcon
 
+from imgtree.domain.errors import InvalidInput, NothingToChange
 from imgtree.domain.model import AuditEntry, User
-from imgtree.domain.use_cases.admin import UNCHANGED, Admin, AdminStats
+from imgtree.domain.use_cases.admin import Admin, AdminStats
 from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.commands import USER_NOTHING_TO_CHANGE, user_changes
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.requests import parse_uuid, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
@@ -113,14 +115,11 @@ class UserResource:
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
         actor = self.auth.actor(req)
-        doc = read_json_object(req)
-        user = self.admin.update_user(
-            actor,
-            parse_uuid(user_id, "userId"),
-            role=doc.get("role", UNCHANGED),
-            active=doc.get("active", UNCHANGED),
-            quota_bytes=doc.get("quota_bytes", UNCHANGED),
-        )
+        changes = user_changes(read_json_object(req))
+        try:
+            user = self.admin.update_user(actor, parse_uuid(user_id, "userId"), changes)
+        except NothingToChange:
+            raise InvalidInput(USER_NOTHING_TO_CHANGE) from None
         resp.media = {"success": True, "user": admin_user(user)}
 
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import attrs
 import falcon
 
-from imgtree.domain.use_cases.albums import UNSET, Albums
+from imgtree.domain.use_cases.albums import Albums
 from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.commands import album_changes, new_album
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import parse_uuid, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard, signed_in_or_none
 from imgtree.entrypoints.http.v1.images import query_int
-
-
-def _field(doc: dict[str, object], *names: str) -> object:
-    for name in names:
-        if name in doc:
-            return doc[name]
-    return UNSET
 
 
 @attrs.define
@@ -36,14 +30,8 @@ class AlbumsResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         context = self.guard.require(req)
-        doc = read_json_object(req)
-        public = _field(doc, "isPublic", "is_public")
-        album = self.albums.create(
-            context.user.id,
-            doc.get("title"),
-            doc.get("description"),
-            True if public is UNSET else public,
-        )
+        title, description, is_public = new_album(read_json_object(req))
+        album = self.albums.create(context.user.id, title, description, is_public)
         resp.status = falcon.HTTP_201
         resp.media = {"success": True, "album": presenters.album(album, 0)}
 
@@ -71,14 +59,8 @@ class AlbumResource:
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
         context = self.guard.require(req)
-        doc = read_json_object(req)
-        album = self.albums.update(
-            context.user.id,
-            parse_uuid(album_id, "albumId"),
-            title=_field(doc, "title"),
-            description=_field(doc, "description"),
-            is_public=_field(doc, "isPublic", "is_public"),
-        )
+        changes = album_changes(read_json_object(req))
+        album = self.albums.update(context.user.id, parse_uuid(album_id, "albumId"), changes)
         resp.media = {"success": True, "album": presenters.album(album)}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:

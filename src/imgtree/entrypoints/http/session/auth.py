@@ -5,14 +5,11 @@ from __future__ import annotations
 import attrs
 import falcon
 
-from imgtree.domain.use_cases.sessions import (
-    ChangePassword,
-    SignedIn,
-    SignIn,
-    SignOut,
-    SignUp,
-)
+from imgtree.domain.errors import InvalidInput
+from imgtree.domain.services.session_starter import SignedIn
+from imgtree.domain.use_cases.sessions import ChangePassword, SignIn, SignOut, SignUp
 from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.commands import text_or_none
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.requests import client_ip, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
@@ -36,9 +33,9 @@ class SignUpResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         doc = read_json_object(req)
         done = self.sign_up(
-            doc.get("email"),
-            doc.get("password"),
-            name=doc.get("name", ""),
+            text_or_none(doc.get("email")),
+            text_or_none(doc.get("password")),
+            name=text_or_none(doc.get("name")) or "",
             client=client_ip(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
         )
@@ -55,8 +52,8 @@ class LoginResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         doc = read_json_object(req)
         done = self.sign_in(
-            doc.get("email"),
-            doc.get("password"),
+            text_or_none(doc.get("email")),
+            text_or_none(doc.get("password")),
             client=client_ip(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
         )
@@ -96,10 +93,8 @@ class PasswordResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         context = self.guard.require(req)
         doc = read_json_object(req)
-        self.change_password(
-            context.user.id,
-            doc.get("current_password"),
-            doc.get("new_password"),
-            keep_session_id=context.session.id,
-        )
+        current, new = doc.get("current_password"), doc.get("new_password")
+        if not isinstance(current, str) or not isinstance(new, str):
+            raise InvalidInput("current_password and new_password are required")
+        self.change_password(context.user.id, current, new, keep_session_id=context.session.id)
         resp.media = {"success": True}

@@ -8,17 +8,15 @@ prefetch links).
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError
-from imgtree.domain.use_cases.albums import UNSET
+from imgtree.domain.errors import DomainError, InvalidInput, NothingToChange
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.commands import IMAGE_NOTHING_TO_CHANGE, image_changes
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
@@ -78,22 +76,11 @@ class ImageByIdResource:
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
         context = self.guard.require(req)
-        doc = read_json_object(req)
-        changes: dict[str, Any] = {}
-        if "title" in doc:
-            changes["title"] = doc["title"]
-        if "albumId" in doc or "album_id" in doc:
-            raw = doc.get("albumId", doc.get("album_id"))
-            changes["album_id"] = None if raw in (None, "") else parse_uuid(raw, "albumId")
-        if "isPublic" in doc or "is_public" in doc:
-            changes["is_public"] = doc.get("isPublic", doc.get("is_public"))
-        image = self.edit_image(
-            context.user.id,
-            parse_uuid(image_id, "imageId"),
-            title=changes.get("title", UNSET),
-            album_id=changes.get("album_id", UNSET),
-            is_public=changes.get("is_public", UNSET),
-        )
+        changes = image_changes(read_json_object(req))
+        try:
+            image = self.edit_image(context.user.id, parse_uuid(image_id, "imageId"), changes)
+        except NothingToChange:
+            raise InvalidInput(IMAGE_NOTHING_TO_CHANGE) from None
         resp.media = {"success": True, "image": presenters.owned_image(self.urls, image)}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:

@@ -8,16 +8,16 @@ from typing import Any
 import attrs
 import falcon
 
+from imgtree.domain.commands import Uploader
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.use_cases.presign import (
     CompleteUploads,
     PresignFailed,
-    PresignRequest,
     PresignUploads,
     ReceiveUpload,
 )
-from imgtree.domain.use_cases.upload import Uploader
 from imgtree.entrypoints.http import presenters
+from imgtree.entrypoints.http.commands import completion_tokens, presign_request
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
@@ -28,26 +28,9 @@ from imgtree.entrypoints.http.requests import (
 )
 
 
-def presign_request(item: Any) -> PresignRequest:
-    if not isinstance(item, dict):
-        return PresignRequest(None, None, None)  # reported per item: "Filename required"
-    return PresignRequest(
-        filename=item.get("filename"),
-        content_type=item.get("contentType", item.get("content_type")),
-        size_bytes=item.get("sizeBytes", item.get("size_bytes")),
-    )
-
-
 def visibility(doc: dict[str, Any]) -> bool:
     value = doc.get("isPublic", doc.get("is_public"))
     return True if value is None else parse_bool(value, "isPublic")
-
-
-def token_list(doc: dict[str, Any]) -> list[Any]:
-    tokens = doc.get("completion_tokens", doc.get("tokens"))
-    if not isinstance(tokens, list):
-        raise InvalidInput("completion_tokens must be a list of tokens")
-    return tokens
 
 
 @attrs.define
@@ -95,13 +78,13 @@ class PresignFlow:
         token = doc.get("completion_token", doc.get("token"))
         if token is None:
             raise InvalidInput("completion_token is required")
-        outcomes = self.complete(uploader, [token])
+        outcomes = self.complete(uploader, [token if isinstance(token, str) else ""])
         presenters.respond_upload(resp, self.urls, outcomes)
 
     def complete_batch(
         self, req: falcon.Request, resp: falcon.Response, uploader: Uploader
     ) -> None:
-        outcomes = self.complete(uploader, token_list(read_json_object(req)))
+        outcomes = self.complete(uploader, completion_tokens(read_json_object(req)))
         presenters.respond_upload(resp, self.urls, outcomes)
 
 

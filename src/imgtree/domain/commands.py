@@ -1,0 +1,105 @@
+"""Typed inputs of the use cases that take more than a few plain values.
+
+Commands are frozen and carry Python values only (str, bool, int, UUID, enums): parsing a
+wire format, and naming its fields, belongs to the entrypoints. A field left at `UNSET` is
+not to be changed, which is different from `None` where `None` means something (an image
+taken out of its album, an unlimited quota).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from typing import BinaryIO, Final, TypeVar
+
+import attrs
+
+from imgtree.domain.model import Role, User
+
+T = TypeVar("T")
+
+
+class Unset(enum.Enum):
+    """The type of `UNSET`: "leave this field as it is"."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+
+def is_set(value: T | Unset) -> bool:
+    return value is not UNSET
+
+
+@attrs.frozen
+class Uploader:
+    """Who is uploading: an account (optionally through an API key) or a guest (user None).
+
+    `address` is the client address, used only to tell guests apart (their open presigned
+    uploads are bounded per address)."""
+
+    user: User | None = None
+    api_key_id: uuid.UUID | None = None
+    address: str | None = None
+
+
+@attrs.frozen
+class IncomingFile:
+    """One file as received. `source` is seekable; `declared_type` is informational only."""
+
+    source: BinaryIO
+    filename: str | None = None
+    declared_type: str | None = None
+
+
+@attrs.frozen
+class PresignRequest:
+    """One file a client declares before uploading it. `None`: the client did not say (or
+    said it in a form that is not a string / an integer); each is refused per file."""
+
+    filename: str | None
+    content_type: str | None
+    size_bytes: int | None
+
+
+@attrs.frozen
+class AlbumChanges:
+    """Album fields to change (`description=""` clears the description)."""
+
+    title: str | Unset = UNSET
+    description: str | Unset = UNSET
+    is_public: bool | Unset = UNSET
+
+    @property
+    def empty(self) -> bool:
+        return not any(map(is_set, (self.title, self.description, self.is_public)))
+
+
+@attrs.frozen
+class ImageChanges:
+    """An image's own fields to change; `album_id=None` takes it out of its album."""
+
+    title: str | Unset = UNSET
+    album_id: uuid.UUID | Unset | None = UNSET
+    is_public: bool | Unset = UNSET
+
+    @property
+    def empty(self) -> bool:
+        return not any(map(is_set, (self.title, self.album_id, self.is_public)))
+
+
+@attrs.frozen
+class UserChanges:
+    """What an operator changes about an account; `quota_bytes=None` means unlimited."""
+
+    role: Role | Unset = UNSET
+    active: bool | Unset = UNSET
+    quota_bytes: int | Unset | None = UNSET
+
+    @property
+    def empty(self) -> bool:
+        return not any(map(is_set, (self.role, self.active, self.quota_bytes)))

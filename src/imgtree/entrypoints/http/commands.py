@@ -1,0 +1,152 @@
+"""JSON bodies → the domain's typed inputs, with each surface's field names and messages.
+
+The domain takes Python values (str, bool, UUID, enums, commands); what a client may send
+in their place (a number for a title, "yes" for a flag, both `isPublic` and `is_public`) is
+decided and refused here, in the wire's own words.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from imgtree.domain.commands import (
+    UNSET,
+    AlbumChanges,
+    ImageChanges,
+    PresignRequest,
+    Unset,
+    UserChanges,
+)
+from imgtree.domain.errors import InvalidInput
+from imgtree.domain.model import Role
+from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
+from imgtree.entrypoints.http.requests import parse_uuid
+
+
+def field(doc: dict[str, Any], *names: str) -> Any:
+    """The first of `names` present in `doc` (aliases: `isPublic`, `is_public`), else UNSET."""
+    for name in names:
+        if name in doc:
+            return doc[name]
+    return UNSET
+
+
+def text_or_none(value: Any) -> str | None:
+    """A string as given; anything else counts as not given."""
+    return value if isinstance(value, str) else None
+
+
+def strict_flag(value: Any, name: str) -> bool:
+    """JSON true/false only (the session API does not read "yes" as true)."""
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{name} must be true or false")
+    return value
+
+
+# --- /api/albums ------------------------------------------------------------------------------
+
+
+def _album_title(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("title is required")
+    return value
+
+
+def _album_description(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"description must be text of at most {MAX_DESCRIPTION} characters")
+    return value
+
+
+def new_album(doc: dict[str, Any]) -> tuple[str, str, bool]:
+    """(title, description, is_public) of POST /api/albums."""
+    public = field(doc, "isPublic", "is_public")
+    return (
+        _album_title(doc.get("title")),
+        _album_description(doc.get("description")),
+        True if public is UNSET else strict_flag(public, "isPublic"),
+    )
+
+
+def album_changes(doc: dict[str, Any]) -> AlbumChanges:
+    """PATCH /api/albums/{id}: only the fields present change."""
+    title, description = field(doc, "title"), field(doc, "description")
+    public = field(doc, "isPublic", "is_public")
+    return AlbumChanges(
+        title=UNSET if title is UNSET else _album_title(title),
+        description=UNSET if description is UNSET else _album_description(description),
+        is_public=UNSET if public is UNSET else strict_flag(public, "isPublic"),
+    )
+
+
+# --- /api/images/{id} ------------------------------------------------------------------------
+
+IMAGE_NOTHING_TO_CHANGE = "Nothing to change: send title, albumId or isPublic"
+
+
+def image_changes(doc: dict[str, Any]) -> ImageChanges:
+    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic."""
+    title = field(doc, "title")
+    if title is not UNSET and not isinstance(title, str):
+        raise InvalidInput(f"title must be text of at most {MAX_TITLE} characters")
+    raw_album = field(doc, "albumId", "album_id")
+    album_id: uuid.UUID | Unset | None = UNSET
+    if raw_album is not UNSET:
+        album_id = None if raw_album in (None, "") else parse_uuid(raw_album, "albumId")
+    public = field(doc, "isPublic", "is_public")
+    return ImageChanges(
+        title=title,
+        album_id=album_id,
+        is_public=UNSET if public is UNSET else strict_flag(public, "isPublic"),
+    )
+
+
+# --- /api/admin/users/{id} ---------------------------------------------------------------------
+
+USER_NOTHING_TO_CHANGE = "Nothing to change: send role, active or quota_bytes"
+
+
+def user_changes(doc: dict[str, Any]) -> UserChanges:
+    """PATCH /api/admin/users/{id}: role ("user"/"admin"), active, quota_bytes (null: none)."""
+    role: Role | Unset = UNSET
+    if "role" in doc:
+        try:
+            role = Role(doc["role"])
+        except (ValueError, TypeError):
+            raise InvalidInput('role must be "user" or "admin"') from None
+    active = field(doc, "active")
+    if active is not UNSET:
+        active = strict_flag(active, "active")
+    quota = field(doc, "quota_bytes")
+    if quota not in (UNSET, None) and (
+        isinstance(quota, bool) or not isinstance(quota, int) or quota < 0
+    ):
+        raise InvalidInput("quota_bytes must be a non-negative integer, or null for unlimited")
+    return UserChanges(role=role, active=active, quota_bytes=quota)
+
+
+# --- /api/v1/upload/presign and /complete -----------------------------------------------------
+
+
+def presign_request(item: Any) -> PresignRequest:
+    """One declared file (`contentType`/`content_type`, `sizeBytes`/`size_bytes`); a value of
+    the wrong JSON type is passed on as not given, and refused for that file alone."""
+    if not isinstance(item, dict):
+        return PresignRequest(None, None, None)
+    size = item.get("sizeBytes", item.get("size_bytes"))
+    return PresignRequest(
+        filename=text_or_none(item.get("filename")),
+        content_type=text_or_none(item.get("contentType", item.get("content_type"))),
+        size_bytes=None if isinstance(size, bool) or not isinstance(size, int) else size,
+    )
+
+
+def completion_tokens(doc: dict[str, Any]) -> list[str]:
+    """`completion_tokens` (or `tokens`): a token that is not a string completes nothing."""
+    tokens = doc.get("completion_tokens", doc.get("tokens"))
+    if not isinstance(tokens, list):
+        raise InvalidInput("completion_tokens must be a list of tokens")
+    return [t if isinstance(t, str) else "" for t in tokens]
