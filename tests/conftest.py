@@ -1,4 +1,9 @@
-"""Shared fixtures: an app wired to in-memory adapters, users and API keys."""
+"""Shared fixtures: an app wired to in-memory adapters, users and API keys.
+
+Fixtures kept in tests/support modules are registered here through `pytest_plugins` (pytest
+reads it only in this root conftest); helpers are imported from tests/support, never from a
+conftest or a test module.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,18 @@ from imgtree.domain.model import User
 from imgtree.entrypoints.container import Container
 from imgtree.entrypoints.http.app import create_app
 from imgtree.entrypoints.settings import Settings
-from tests.pg import postgres_url, truncate_all  # noqa: F401 (a fixture, used by name)
-from tests.s3 import make_s3_storage, moto_server  # noqa: F401 (a fixture, used by name)
+
+# Helpers moved out of test modules keep pytest's assertion messages: rewrite tests.support
+# before anything imports it (the fixture plugins below are part of it).
+pytest.register_assert_rewrite("tests.support")
+
+from tests.support.pg import truncate_all  # noqa: E402
+from tests.support.s3 import make_s3_storage  # noqa: E402
+
+pytest_plugins = [
+    "tests.support.pg",  # postgres_url
+    "tests.support.s3",  # moto_server
+]
 
 BASE_URL = "http://img.test"
 

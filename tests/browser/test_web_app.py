@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests import imagegen
 from tests.browser.conftest import Shot
 from tests.smoke.servers import eventually_status
+from tests.support import imagegen
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 

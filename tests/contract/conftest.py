@@ -5,4 +5,3 @@ from tests.contract.test_repositories import (  # noqa: F401  (fixtures)
     sql,
     sqlite_template,
 )
-from tests.pg import postgres_url  # noqa: F401  (a fixture)

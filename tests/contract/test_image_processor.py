@@ -24,7 +24,7 @@ from imgtree.adapters.imaging.pool import PooledImageProcessor, pool_source
 from imgtree.domain.errors import InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
 from imgtree.domain.ports import ImageInfo, ImageProcessor
-from tests import imagegen
+from tests.support import imagegen
 
 PROCESSORS: dict[str, Callable[[], ImageProcessor]] = {
     "pillow": PillowImageProcessor,

@@ -35,8 +35,8 @@ from imgtree.domain.errors import (
     UnsupportedMediaType,
 )
 from imgtree.domain.model import ImageFormat
-from tests import imagegen
-from tests.budget import kill_all, long_gif, solid_png
+from tests.support import imagegen
+from tests.support.budget import kill_all, long_gif, solid_png
 
 MiB = 1 << 20
 ROOMY = ProcessBudget(cpu_seconds=60, wall_seconds=120, memory_bytes=2048 * MiB)

@@ -6,7 +6,7 @@ named `test_sql_*` cover what only a database has: constraint violations (raised
 rate limiter, and the migrated schema matching `tables.metadata`.
 
 SQLite databases are copies of one migrated template file per test; Postgres uses one
-migrated database per session (tests/pg.py), truncated before each test.
+migrated database per session (tests/support/pg.py), truncated before each test.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from imgtree.domain.model import (
     User,
 )
 from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
-from tests.pg import postgres_url, truncate_all  # noqa: F401  (postgres_url is a fixture)
+from tests.support.pg import truncate_all
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_session_engine(postgres_url: str) -> Iterator[Engine]:  # noqa: F811
+def pg_session_engine(postgres_url: str) -> Iterator[Engine]:
     upgrade(postgres_url)
     engine = create_engine_for(postgres_url, pool_size=12, max_overflow=8)
     yield engine

@@ -27,9 +27,8 @@ from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.storage.s3 import S3BlobStorage, signed_headers
 from imgtree.domain.errors import StorageUnavailable
 from imgtree.domain.ports import BlobStorage
-from tests.s3 import (
+from tests.support.s3 import (
     make_s3_storage,
-    moto_server,  # noqa: F401  (the session fixture, requested by name)
     new_bucket_name,
     s3_client,
 )

@@ -27,7 +27,7 @@ from imgtree.adapters.imaging.container import (
 )
 from imgtree.domain.errors import InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
-from tests import imagegen
+from tests.support import imagegen
 
 MiB = 1 << 20
 SIDE_MESSAGE = "Image is too large: 20000x10 pixels, the limit is 16384 pixels per side"

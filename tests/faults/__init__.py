@@ -27,9 +27,9 @@ from imgtree.domain.model import User
 from imgtree.domain.ports import BlobInfo, UnitOfWorkFactory
 from imgtree.domain.use_cases.purge import Purge, PurgeReport
 from imgtree.entrypoints.http.app import create_app
-from tests import imagegen
 from tests.conftest import App
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 STORAGE_DOWN = "Storage unavailable"
 

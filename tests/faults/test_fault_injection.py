@@ -32,7 +32,6 @@ from sqlalchemy.engine import make_url
 
 import imgtree.adapters.storage.local as local_storage
 from imgtree.domain.errors import StorageUnavailable
-from tests import imagegen
 from tests.conftest import BASE_URL, App
 from tests.faults import (
     STORAGE_DOWN,
@@ -47,8 +46,9 @@ from tests.faults import (
     rewire,
     upload,
 )
-from tests.multipart import encode
 from tests.smoke.servers import base_env, cli, serve
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 DB_DOWN = "Service temporarily unavailable, please retry"
 LOCAL_DOWN = "Blob storage is unavailable"  # what LocalBlobStorage says for an OSError

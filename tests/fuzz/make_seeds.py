@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.fuzz.make_seeds
 
-Small valid files of each format, made with `tests.imagegen` and Pillow, plus a few crafted
+Small valid files of each format, made with `tests.support.imagegen` and Pillow, plus a few crafted
 variants (metadata to drop, trailing bytes, truncation) so the fuzzer starts deep in every
 walker. Regression inputs found by fuzzing are added next to them by hand (`crash-*`), and
 are not touched here. Output is deterministic for a given Pillow.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageDraw
 
-from tests import imagegen
+from tests.support import imagegen
 
 CORPUS = Path(__file__).parent / "corpus"
 W, H = 24, 16  # small pictures keep the seeds a few KB and the fuzzer fast

@@ -37,8 +37,8 @@ from imgtree.entrypoints.settings import Settings
 from tests.conftest import BASE_URL, App
 from tests.hostile.cost import Cost, measure
 from tests.http.test_session_api import Browser, sign_up
-from tests.pg import truncate_all
-from tests.s3 import make_s3_storage
+from tests.support.pg import truncate_all
+from tests.support.s3 import make_s3_storage
 
 # The request-level tests run on these two; the file corpus also on "postgres_s3".
 BACKENDS = ("memory", "sqlite")
@@ -76,7 +76,7 @@ def build_app(
 ) -> App:
     """The app as tests/conftest.py's `make_app` builds it, for a module- or session-scoped
     fixture (make_app is per test). "postgres_s3" needs the session's `postgres_url` and
-    `moto_server` (tests/pg.py, tests/s3.py)."""
+    `moto_server` (tests/support/pg.py, tests/support/s3.py)."""
     values: dict[str, object] = {
         "base_url": BASE_URL,
         "media_dir": directory / "media",

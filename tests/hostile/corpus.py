@@ -20,7 +20,7 @@ import attrs
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from tests import imagegen
+from tests.support import imagegen
 
 MARKER = b"IMGTREE-HOSTILE-MARKER"
 HTML_TAIL = b"<html><body><script>alert('" + MARKER + b"')</script></body></html>"

@@ -47,7 +47,7 @@ from tests.hostile import (
 )
 from tests.hostile.corpus import CASES, HOSTILE_NAMES, IMAGES, Case
 from tests.hostile.cost import Cost
-from tests.multipart import encode
+from tests.support.multipart import encode
 
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 

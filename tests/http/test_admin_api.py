@@ -22,10 +22,10 @@ from imgtree.adapters.system import Argon2PasswordHasher
 from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role, User
 from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
-from tests import imagegen
 from tests.conftest import App
 from tests.http.test_session_api import Browser, sign_up
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 ROUTES = ("/api/admin/stats", "/api/admin/users", "/api/admin/audit")
 USER_KEYS = {

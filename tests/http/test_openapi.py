@@ -28,10 +28,10 @@ from referencing.jsonschema import DRAFT202012
 
 from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role
-from tests import imagegen
 from tests.conftest import BASE_URL, App
 from tests.http.test_session_api import PASSWORD, Browser, sign_up
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 DOC_URI = "urn:imgtree:openapi"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import pytest
 
-from tests import imagegen
-from tests.budget import long_gif, solid_png
 from tests.conftest import App
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.budget import long_gif, solid_png
+from tests.support.multipart import encode
 
 MiB = 1 << 20
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import attrs
 import pytest
 
-from tests import imagegen
 from tests.conftest import BASE_URL, App
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 PASSWORD = "correct horse battery"
 

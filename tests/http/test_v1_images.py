@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests import imagegen
 from tests.conftest import BASE_URL, App
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 
 def upload(app: App, headers: dict[str, str], n: int = 1) -> list[dict]:

@@ -10,9 +10,9 @@ import pytest
 from imgtree.domain.policies import RatePolicy, UploadPolicy
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.entrypoints.http import presenters
-from tests import imagegen
 from tests.conftest import BASE_URL, App
-from tests.multipart import encode
+from tests.support import imagegen
+from tests.support.multipart import encode
 
 
 def post_files(app: App, headers: dict[str, str], *files: tuple[str, str, bytes], **fields: str):

@@ -22,9 +22,9 @@ from bench.procs import children, cpu_ms, descendants, reset_peak, status_kb, wo
 from bench.soak import master_for_port
 from PIL import Image
 
-from tests import imagegen
 from tests.hostile.corpus import gif_with
 from tests.smoke.servers import cli, local_env, serve
+from tests.support import imagegen
 
 pytestmark = pytest.mark.smoke
 MiB = 1 << 20

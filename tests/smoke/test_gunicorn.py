@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests import imagegen
 from tests.smoke.servers import cli, eventually_status, local_env, serve
+from tests.support import imagegen
 
 pytestmark = pytest.mark.smoke
 

@@ -21,9 +21,9 @@ from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.entrypoints.container import build_container
 from imgtree.entrypoints.settings import Settings
-from tests import imagegen
-from tests.pg import temporary_database
 from tests.smoke.servers import base_env, cli, serve
+from tests.support import imagegen
+from tests.support.pg import temporary_database
 
 pytestmark = pytest.mark.smoke
 

@@ -55,7 +55,7 @@ from imgtree.domain.use_cases.upload import (
     UploadFailed,
     UploadImages,
 )
-from tests import imagegen
+from tests.support import imagegen
 
 OBJECT_KEY_RE = re.compile(r"^uploads/[0-9a-f-]{36}\.(png|jpg|gif|webp)$")
 MAX_BYTES = 50_000

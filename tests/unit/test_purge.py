@@ -11,7 +11,7 @@ from imgtree.domain.model import Image, User
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.purge import Purge, PurgeReport
 from imgtree.domain.use_cases.upload import IncomingFile, Uploaded, Uploader
-from tests import imagegen
+from tests.support import imagegen
 from tests.unit.test_presign import PresignWorld
 
 DAY = 86_400

@@ -4,9 +4,9 @@ The server comes from IMGTREE_TEST_POSTGRES_URL (default: local trust auth). Eac
 creates `imgtree_test_<random>` and drops it at the end, so parallel runs never collide.
 Unreachable server: the tests skip locally, but fail under CI=true (CI must never skip).
 
-Use from a conftest or test module:
-
-    from tests.pg import postgres_url  # noqa: F401  (the session fixture)
+The `postgres_url` fixture is registered for the whole suite through `pytest_plugins` in
+tests/conftest.py; request it by name. Import the helpers (`temporary_database`,
+`truncate_all`) from here.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 moto serves the S3 API from memory on 127.0.0.1, so nothing reaches the network or a real
 account. Unavailable moto: the tests skip locally, but fail under CI=true (CI must never skip).
 
-Use from a conftest or test module:
-
-    from tests.s3 import moto_server  # noqa: F401  (the session fixture)
+The `moto_server` fixture is registered for the whole suite through `pytest_plugins` in
+tests/conftest.py; request it by name. Import the helpers (`make_s3_storage`, `s3_client`)
+from here.
 """
 
 from __future__ import annotations
