@@ -7,7 +7,6 @@ conftest or a test module.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.storage.s3 import S3BlobStorage
 from imgtree.adapters.system import SystemClock
-from imgtree.domain.model import User
 from imgtree.entrypoints.container import Container
 from imgtree.entrypoints.http.app import create_app
 from imgtree.entrypoints.settings import Settings
@@ -35,6 +33,7 @@ from imgtree.entrypoints.settings import Settings
 # before anything imports it (the fixture plugins below are part of it).
 pytest.register_assert_rewrite("tests.support")
 
+from tests.support.app import BASE_URL, App  # noqa: E402
 from tests.support.pg import truncate_all  # noqa: E402
 from tests.support.s3 import make_s3_storage  # noqa: E402
 
@@ -42,29 +41,6 @@ pytest_plugins = [
     "tests.support.pg",  # postgres_url
     "tests.support.s3",  # moto_server
 ]
-
-BASE_URL = "http://img.test"
-
-
-@attrs.define
-class App:
-    container: Container
-    client: falcon.testing.TestClient
-    storage: MemoryBlobStorage | LocalBlobStorage | S3BlobStorage
-
-    def stored_keys(self) -> list[str]:
-        return sorted(self.storage.iter_keys())
-
-    def user(self, email: str | None = None, **kwargs: object) -> User:
-        return self.container.create_user()(
-            email or f"{uuid.uuid4().hex[:8]}@example.com", **kwargs
-        )
-
-    def key_for(self, user: User, name: str = "test") -> str:
-        return self.container.create_api_key()(user.id, name).secret
-
-    def auth(self, user: User | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key_for(user or self.user())}"}
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from imgtree.domain.model import User
 from imgtree.domain.ports import BlobInfo, UnitOfWorkFactory
 from imgtree.domain.use_cases.purge import Purge, PurgeReport
 from imgtree.entrypoints.http.app import create_app
-from tests.conftest import App
 from tests.support import imagegen
+from tests.support.app import App
 from tests.support.multipart import encode
 
 STORAGE_DOWN = "Storage unavailable"

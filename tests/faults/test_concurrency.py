@@ -20,9 +20,9 @@ import falcon.testing
 import pytest
 import requests
 
-from tests.conftest import BASE_URL, App
 from tests.faults import Rig, check_consistent, rewire, upload
 from tests.support import imagegen
+from tests.support.app import BASE_URL, App
 
 BACKENDS = ["memory", "sqlite", "postgres_s3"]
 COMPLETERS = 50

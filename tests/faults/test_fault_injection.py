@@ -32,7 +32,6 @@ from sqlalchemy.engine import make_url
 
 import imgtree.adapters.storage.local as local_storage
 from imgtree.domain.errors import StorageUnavailable
-from tests.conftest import BASE_URL, App
 from tests.faults import (
     STORAGE_DOWN,
     Rig,
@@ -48,6 +47,7 @@ from tests.faults import (
 )
 from tests.smoke.servers import base_env, cli, serve
 from tests.support import imagegen
+from tests.support.app import BASE_URL, App
 from tests.support.multipart import encode
 
 DB_DOWN = "Service temporarily unavailable, please retry"

@@ -11,7 +11,6 @@ from typing import Any
 import attrs
 import pytest
 
-from tests.conftest import BASE_URL
 from tests.hostile import (
     BACKENDS,
     Harness,
@@ -22,6 +21,7 @@ from tests.hostile import (
 )
 from tests.hostile.corpus import IMAGES
 from tests.http.test_session_api import Browser, sign_up
+from tests.support.app import BASE_URL
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -23,10 +23,10 @@ import sqlalchemy as sa
 
 import imgtree.adapters.system as system
 import imgtree.entrypoints.http.session.csrf as csrf
-from tests.conftest import BASE_URL, App
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
 from tests.http.test_session_api import PASSWORD, Browser, sign_up
+from tests.support.app import BASE_URL, App
 
 POLYGLOT_NAME = "<img src=x onerror=alert(1)>.html"
 

@@ -30,7 +30,6 @@ import attrs
 import pytest
 
 from imgtree.domain.model import MAX_ORIGINAL_NAME
-from tests.conftest import BASE_URL, App
 from tests.hostile import (
     ALL_BACKENDS,
     BACKENDS,
@@ -47,6 +46,7 @@ from tests.hostile import (
 )
 from tests.hostile.corpus import CASES, HOSTILE_NAMES, IMAGES, Case
 from tests.hostile.cost import Cost
+from tests.support.app import BASE_URL, App
 from tests.support.multipart import encode
 
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

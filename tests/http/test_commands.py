@@ -24,7 +24,7 @@ from imgtree.entrypoints.http.commands import (
     presign_request,
     user_changes,
 )
-from tests.conftest import App
+from tests.support.app import App
 
 
 def refused(mapper: Any, doc: Any, message: str | None = None) -> None:

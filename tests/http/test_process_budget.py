@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import App
 from tests.support import imagegen
+from tests.support.app import App
 from tests.support.budget import long_gif, solid_png
 from tests.support.multipart import encode
 

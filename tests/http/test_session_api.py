@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import attrs
 import pytest
 
-from tests.conftest import BASE_URL, App
 from tests.support import imagegen
+from tests.support.app import BASE_URL, App
 from tests.support.multipart import encode
 
 PASSWORD = "correct horse battery"

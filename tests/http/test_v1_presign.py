@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.conftest import BASE_URL, App
 from tests.support import imagegen
+from tests.support.app import BASE_URL, App
 
 BACKENDS = ["memory", "sqlite", "postgres_s3"]
 

@@ -10,8 +10,8 @@ import pytest
 from imgtree.domain.policies import RatePolicy, UploadPolicy
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.entrypoints.http import presenters
-from tests.conftest import BASE_URL, App
 from tests.support import imagegen
+from tests.support.app import BASE_URL, App
 from tests.support.multipart import encode
 
 

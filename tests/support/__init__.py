@@ -1,5 +1,7 @@
 """Test support shared across the suites; no tests live here.
 
+- app: `App` (the container, a falcon test client and its storage) and `BASE_URL`; the
+  `make_app` / `app` fixtures that build it stay in tests/conftest.py.
 - imagegen, multipart, budget: test images, hand-built multipart bodies, expensive files.
 - pg, s3: a throw-away Postgres database and a moto S3 server per session (their fixtures
   are pytest plugins).
