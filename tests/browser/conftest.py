@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.smoke.servers import local_env, serve
+from tests.support.browser import SCREENSHOTS, Shot
 
 CHROMIUM = os.environ.get("IMGTREE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _unavailable(reason: str) -> None:
@@ -64,9 +64,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     with serve(env, root / "server.log") as base:
         yield base
-
-
-Shot = Callable[[Any, str], Path]
 
 
 @pytest.fixture

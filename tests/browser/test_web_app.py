@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import Shot
 from tests.smoke.servers import eventually_status
 from tests.support import imagegen
+from tests.support.browser import Shot
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 

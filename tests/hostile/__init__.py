@@ -35,8 +35,8 @@ from imgtree.entrypoints.container import Container
 from imgtree.entrypoints.http.app import create_app
 from imgtree.entrypoints.settings import Settings
 from tests.hostile.cost import Cost, measure
-from tests.http.test_session_api import Browser, sign_up
 from tests.support.app import BASE_URL, App
+from tests.support.browser import Browser, sign_up
 from tests.support.pg import truncate_all
 from tests.support.s3 import make_s3_storage
 

@@ -20,8 +20,8 @@ from tests.hostile import (
     multipart,
 )
 from tests.hostile.corpus import IMAGES
-from tests.http.test_session_api import Browser, sign_up
 from tests.support.app import BASE_URL
+from tests.support.browser import Browser, session_cookie, sign_up
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -182,8 +182,6 @@ def _second_session(harness: Harness) -> Browser:
         "/api/auth/login", json={"email": user.email, "password": "correct horse battery"}
     )
     assert r.status_code == 200
-    from tests.http.test_session_api import session_cookie
-
     return Browser(harness.app, session_cookie(r), r.json["csrf_token"], str(user.id))
 
 

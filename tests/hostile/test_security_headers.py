@@ -25,8 +25,8 @@ import imgtree.adapters.system as system
 import imgtree.entrypoints.http.session.csrf as csrf
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
-from tests.http.test_session_api import PASSWORD, Browser, sign_up
 from tests.support.app import BASE_URL, App
+from tests.support.browser import PASSWORD, Browser, sign_up
 
 POLYGLOT_NAME = "<img src=x onerror=alert(1)>.html"
 

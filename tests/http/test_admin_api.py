@@ -22,9 +22,9 @@ from imgtree.adapters.system import Argon2PasswordHasher
 from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role, User
 from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
-from tests.http.test_session_api import Browser, sign_up
 from tests.support import imagegen
 from tests.support.app import App
+from tests.support.browser import Browser, sign_up
 from tests.support.multipart import encode
 
 ROUTES = ("/api/admin/stats", "/api/admin/users", "/api/admin/audit")

@@ -28,9 +28,9 @@ from referencing.jsonschema import DRAFT202012
 
 from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role
-from tests.http.test_session_api import PASSWORD, Browser, sign_up
 from tests.support import imagegen
 from tests.support.app import BASE_URL, App
+from tests.support.browser import PASSWORD, Browser, sign_up
 from tests.support.multipart import encode
 
 DOC_URI = "urn:imgtree:openapi"

@@ -7,7 +7,6 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 import attrs
@@ -15,44 +14,8 @@ import pytest
 
 from tests.support import imagegen
 from tests.support.app import BASE_URL, App
+from tests.support.browser import PASSWORD, Browser, session_cookie, sign_up
 from tests.support.multipart import encode
-
-PASSWORD = "correct horse battery"
-
-
-@attrs.define
-class Browser:
-    """A signed-in browser: the session cookie plus the CSRF token the app handed out."""
-
-    app: App
-    cookie: str
-    csrf: str
-    user_id: str
-
-    def request(self, method: str, path: str, *, csrf: bool = True, **kwargs):
-        headers = {**kwargs.pop("headers", {})}
-        if csrf:
-            headers["X-CSRF-Token"] = self.csrf
-        return self.app.client.simulate_request(
-            method, path, cookies={"imgtree_session": self.cookie}, headers=headers, **kwargs
-        )
-
-    def upload(self, *files: tuple[str, str, bytes], field: str = "files", **fields: str):
-        body, ctype = encode([(field, n, t, d) for n, t, d in files], fields)
-        return self.request("POST", "/api/upload", body=body, headers={"Content-Type": ctype})
-
-
-def session_cookie(result) -> str:
-    jar = SimpleCookie()
-    jar.load(result.headers["set-cookie"])
-    return jar["imgtree_session"].value
-
-
-def sign_up(app: App, email: str | None = None) -> Browser:
-    email = email or f"{uuid.uuid4().hex[:10]}@example.com"
-    r = app.client.simulate_post("/api/auth/signup", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    return Browser(app, session_cookie(r), r.json["csrf_token"], r.json["user"]["id"])
 
 
 def test_signup_sets_a_safe_cookie_and_returns_user_and_csrf(app: App) -> None:

@@ -2,6 +2,8 @@
 
 - app: `App` (the container, a falcon test client and its storage) and `BASE_URL`; the
   `make_app` / `app` fixtures that build it stay in tests/conftest.py.
+- browser: a signed-in session client for the HTTP tests (`Browser`, `sign_up`, `PASSWORD`)
+  and the screenshot location of the headless-Chromium tests (`SCREENSHOTS`, `Shot`).
 - imagegen, multipart, budget: test images, hand-built multipart bodies, expensive files.
 - pg, s3: a throw-away Postgres database and a moto S3 server per session (their fixtures
   are pytest plugins).
