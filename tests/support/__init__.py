@@ -4,6 +4,8 @@
   `make_app` / `app` fixtures that build it stay in tests/conftest.py.
 - browser: a signed-in session client for the HTTP tests (`Browser`, `sign_up`, `PASSWORD`)
   and the screenshot location of the headless-Chromium tests (`SCREENSHOTS`, `Shot`).
+- world: in-memory use-case worlds for the unit tests (`World` with its fakes and the
+  `png()` / `jpeg()` / `text()` inputs; `PresignWorld` with `BucketStorage`).
 - imagegen, multipart, budget: test images, hand-built multipart bodies, expensive files.
 - pg, s3: a throw-away Postgres database and a moto S3 server per session (their fixtures
   are pytest plugins).

@@ -51,7 +51,7 @@ from imgtree.domain.use_cases.upload import (
     UploadFailed,
     UploadImages,
 )
-from tests.unit.test_use_cases import FakePasswordHasher, World, png
+from tests.support.world import FakePasswordHasher, World, png
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 

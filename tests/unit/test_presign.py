@@ -1,7 +1,7 @@
 """Presign -> PUT -> complete, against the memory adapters and the real Pillow processor.
 
 Pillow on 64x48 test images is fast, and it is what tells a JPEG from a PNG for real.
-`PresignWorld` is also used by test_purge.py.
+`PresignWorld` lives in tests/support/world.py (test_purge.py uses it too).
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ import re
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from imgtree.adapters.imaging.pillow import PillowImageProcessor
-from imgtree.adapters.memory import FixedClock, MemoryBlobStorage, MemoryStore, memory_uow_factory
-from imgtree.adapters.system import Sha256SecretHasher, SystemRandom
+from imgtree.adapters.memory import MemoryBlobStorage
 from imgtree.domain.errors import (
     Conflict,
     DomainError,
@@ -34,50 +32,24 @@ from imgtree.domain.errors import (
     TooManyOpenUploads,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, User
-from imgtree.domain.policies import UploadPolicy
-from imgtree.domain.ports import UnitOfWorkFactory
-from imgtree.domain.services import Publisher
+from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.use_cases.presign import (
     INVALID_TOKEN,
-    CompleteUploads,
     Presigned,
     PresignFailed,
     PresignOutcome,
     PresignRequest,
-    PresignUploads,
-    ReceiveUpload,
 )
 from imgtree.domain.use_cases.upload import (
     IncomingFile,
     Uploaded,
     Uploader,
     UploadFailed,
-    UploadImages,
 )
 from tests.support import imagegen
+from tests.support.world import MAX_BYTES, BucketStorage, PresignWorld
 
 OBJECT_KEY_RE = re.compile(r"^uploads/[0-9a-f-]{36}\.(png|jpg|gif|webp)$")
-MAX_BYTES = 50_000
-
-
-class BucketStorage(MemoryBlobStorage):
-    """Memory storage that behaves like a public bucket: it presigns PUTs and serves blobs."""
-
-    def __init__(self, clock: FixedClock) -> None:
-        super().__init__(clock)
-        self.presigned: list[tuple[str, str, int, int]] = []
-
-    def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str | None:
-        self.presigned.append((key, content_type, size, expires_in))
-        return f"https://bucket.test/{key}?signed=1"
-
-    def public_url(self, key: str) -> str | None:
-        return f"https://cdn.test/{key}"
-
-    @property
-    def serves_publicly(self) -> bool:
-        return True
 
 
 class Unreadable(io.BytesIO):
@@ -85,133 +57,6 @@ class Unreadable(io.BytesIO):
 
     def read(self, size: int | None = -1) -> bytes:
         raise AssertionError("the body was read")
-
-
-@attrs.define
-class PresignWorld:
-    store: MemoryStore = attrs.Factory(MemoryStore)
-    clock: FixedClock = attrs.Factory(FixedClock)
-    random: SystemRandom = attrs.Factory(SystemRandom)
-    hasher: Sha256SecretHasher = attrs.Factory(Sha256SecretHasher)
-    processor: PillowImageProcessor = attrs.Factory(PillowImageProcessor)
-    policy: UploadPolicy = attrs.Factory(
-        lambda: UploadPolicy(max_file_bytes=MAX_BYTES, batch_limit=6, presign_expires_seconds=900)
-    )
-    bucket: bool = False
-    storage: MemoryBlobStorage = attrs.field(init=False)
-    uow: UnitOfWorkFactory = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        self.storage = BucketStorage(self.clock) if self.bucket else MemoryBlobStorage(self.clock)
-        self.uow = memory_uow_factory(self.store)
-
-    # use cases
-    def publisher(self) -> Publisher:
-        return Publisher(
-            self.uow,
-            self.storage,
-            self.processor,
-            self.hasher,
-            self.clock,
-            self.random,
-            self.policy,
-        )
-
-    def uploads(self) -> UploadImages:
-        return UploadImages(self.publisher())
-
-    def presign(self) -> PresignUploads:
-        return PresignUploads(
-            self.uow, self.storage, self.publisher(), self.hasher, self.clock, self.random
-        )
-
-    def receive(self) -> ReceiveUpload:
-        return ReceiveUpload(self.uow, self.storage, self.hasher, self.clock)
-
-    def complete(self) -> CompleteUploads:
-        return CompleteUploads(self.uow, self.storage, self.publisher(), self.hasher, self.clock)
-
-    # helpers
-    def user(self, **kwargs: Any) -> User:
-        user = User(
-            id=uuid.uuid4(),
-            email=f"{uuid.uuid4().hex[:10]}@example.com",
-            created_at=self.clock.now(),
-            **kwargs,
-        )
-        with self.uow() as uow:
-            uow.users.add(user)
-            uow.commit()
-        return user
-
-    def api_key(self, user: User) -> ApiKey:
-        key = ApiKey(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            name="ci",
-            prefix=uuid.uuid4().hex[:12],
-            secret_hash="sha256$x",
-            created_at=self.clock.now(),
-        )
-        with self.uow() as uow:
-            uow.api_keys.add(key)
-            uow.commit()
-        return key
-
-    def album(self, owner: User) -> Album:
-        album = Album(id=uuid.uuid4(), owner_id=owner.id, title="Trip", created_at=self.clock.now())
-        with self.uow() as uow:
-            uow.albums.add(album)
-            uow.commit()
-        return album
-
-    def presign_one(
-        self,
-        who: Uploader | User | None,
-        data: bytes | None = None,
-        content_type: str = "image/png",
-        size: int | None = None,
-        filename: str = "cat.png",
-        **kwargs: Any,
-    ) -> Presigned:
-        uploader = who if isinstance(who, Uploader) else Uploader(user=who)
-        if size is None:
-            size = len(data if data is not None else imagegen.png())
-        (outcome,) = self.presign()(
-            uploader, [PresignRequest(filename, content_type, size)], **kwargs
-        )
-        assert isinstance(outcome, Presigned), outcome
-        return outcome
-
-    def put(
-        self, presigned: Presigned, data: bytes, content_type: str | None = None
-    ) -> PendingUpload:
-        return self.receive()(
-            presigned.pending.id,
-            presigned.put_token,
-            content_type or presigned.pending.declared_type.value,
-            io.BytesIO(data),
-            len(data),
-        )
-
-    def complete_one(self, who: Uploader | User | None, token: Any) -> Uploaded | UploadFailed:
-        uploader = who if isinstance(who, Uploader) else Uploader(user=who)
-        (outcome,) = self.complete()(uploader, [token])
-        return outcome
-
-    def pending(self, pending_id: uuid.UUID) -> PendingUpload | None:
-        with self.uow() as uow:
-            return uow.pending_uploads.get(pending_id)
-
-    def images(self) -> list[Image]:
-        return list(self.store.tables.images.values())
-
-    def image_ids(self) -> set[uuid.UUID]:
-        return set(self.store.tables.images)
-
-    def image(self, image_id: uuid.UUID) -> Image | None:
-        with self.uow() as uow:
-            return uow.images.get(image_id)
 
 
 def failed(outcome: object, error: type[DomainError], message: str | None = None) -> DomainError:

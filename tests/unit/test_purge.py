@@ -12,7 +12,7 @@ from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.purge import Purge, PurgeReport
 from imgtree.domain.use_cases.upload import IncomingFile, Uploaded, Uploader
 from tests.support import imagegen
-from tests.unit.test_presign import PresignWorld
+from tests.support.world import PresignWorld
 
 DAY = 86_400
 RETENTION = 7 * DAY

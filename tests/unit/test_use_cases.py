@@ -1,12 +1,10 @@
 """Use cases against the in-memory adapters and a fake image processor (no Pillow, no I/O).
 
-The fakes live here rather than in a shared module so this file imports the same way under
-any test-package layout.
+The fakes and the `World` that wires them live in tests/support/world.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import re
@@ -14,22 +12,20 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import Self
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from imgtree.adapters.memory import (
     FixedClock,
-    MemoryBlobStorage,
     MemoryRateLimiter,
     MemoryStore,
     MemoryUnitOfWork,
     memory_uow_factory,
 )
-from imgtree.adapters.system import Argon2PasswordHasher, Sha256SecretHasher, SystemRandom
+from imgtree.adapters.system import Argon2PasswordHasher, SystemRandom
 from imgtree.domain.errors import (
     AccountInactive,
     Conflict,
@@ -45,16 +41,12 @@ from imgtree.domain.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, User
+from imgtree.domain.model import Image, ImageFormat, User
 from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
-from imgtree.domain.ports import ImageInfo, ProcessedImage, RateDecision, UnitOfWorkFactory
-from imgtree.domain.services import Publisher
+from imgtree.domain.ports import RateDecision, UnitOfWorkFactory
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
-from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.keys import (
-    AuthenticateApiKey,
-    CreateApiKey,
     ListApiKeys,
     RevokeApiKey,
 )
@@ -65,69 +57,14 @@ from imgtree.domain.use_cases.upload import (
     Uploaded,
     Uploader,
     UploadFailed,
-    UploadImages,
-    UploadOutcome,
 )
 from imgtree.domain.use_cases.view_image import ViewImage
+from tests.support.world import PNG_MAGIC, World, jpeg, png, text
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
 KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$")
 STORAGE_KEY_RE = re.compile(r"^(images|thumbs)/[0-9a-f-]{36}\.(png|jpg|gif)$")
 
 # --- fakes -------------------------------------------------------------------------------------
-
-
-class FakeImageProcessor:
-    """Sniffs magic bytes only: PNG, JPEG and GIF are accepted, anything else is refused.
-
-    Bytes containing b"CORRUPT" claim a type but "fail to decode". The published bytes are
-    the input; the thumbnail is always a JPEG. Every stream it hands out is recorded so tests
-    can check the use case closes them.
-    """
-
-    MAGIC = (
-        (PNG_MAGIC, ImageFormat.PNG),
-        (JPEG_MAGIC, ImageFormat.JPEG),
-        (b"GIF8", ImageFormat.GIF),
-    )
-
-    def __init__(self) -> None:
-        self.handed_out: list[io.BytesIO] = []
-
-    def _info(self, data: bytes) -> ImageInfo:
-        for magic, fmt in self.MAGIC:
-            if data.startswith(magic):
-                if b"CORRUPT" in data:
-                    raise InvalidImage("The image could not be decoded")
-                return ImageInfo(format=fmt, width=len(data), height=1)
-        raise UnsupportedMediaType("Not a supported image type")
-
-    def inspect(self, source: BinaryIO) -> ImageInfo:
-        return self._info(source.read())
-
-    def process(self, source: BinaryIO) -> ProcessedImage:
-        data = source.read()
-        info = self._info(data)
-        published, thumbnail = io.BytesIO(data), io.BytesIO(b"thumb:" + data[:16])
-        self.handed_out += [published, thumbnail]
-        return ProcessedImage(
-            info=info,
-            published=published,
-            published_size=len(data),
-            thumbnail=thumbnail,
-            thumbnail_format=ImageFormat.JPEG,
-        )
-
-
-class FakePasswordHasher:
-    """Fast stand-in for argon2 (one test below uses the real one)."""
-
-    def hash(self, password: str) -> str:
-        return "fake$" + hashlib.sha256(password.encode()).hexdigest()
-
-    def verify(self, password: str, hashed: str) -> bool:
-        return self.hash(password) == hashed
 
 
 class ScriptedRandom(SystemRandom):
@@ -170,110 +107,6 @@ class FailingCommitUow:
 
     def rollback(self) -> None:
         self._inner.rollback()
-
-
-# --- a small world of adapters and use cases ------------------------------------------------------
-
-
-@attrs.define
-class World:
-    store: MemoryStore = attrs.Factory(MemoryStore)
-    clock: FixedClock = attrs.Factory(FixedClock)
-    processor: FakeImageProcessor = attrs.Factory(FakeImageProcessor)
-    random: SystemRandom = attrs.Factory(SystemRandom)
-    hasher: Sha256SecretHasher = attrs.Factory(Sha256SecretHasher)
-    passwords: FakePasswordHasher = attrs.Factory(FakePasswordHasher)
-    policy: UploadPolicy = attrs.Factory(lambda: UploadPolicy(max_file_bytes=1000, batch_limit=5))
-    storage: MemoryBlobStorage = attrs.field(init=False)
-    uow: UnitOfWorkFactory = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        self.storage = MemoryBlobStorage(self.clock)
-        self.uow = memory_uow_factory(self.store)
-
-    # use cases
-    def create_user(self) -> CreateUser:
-        return CreateUser(self.uow, self.passwords, self.clock, self.random)
-
-    def create_key(self) -> CreateApiKey:
-        return CreateApiKey(self.uow, self.hasher, self.clock, self.random)
-
-    def authenticate(self) -> AuthenticateApiKey:
-        return AuthenticateApiKey(self.uow, self.hasher, self.clock)
-
-    def publisher(self, uow: UnitOfWorkFactory | None = None) -> Publisher:
-        return Publisher(
-            uow or self.uow,
-            self.storage,
-            self.processor,
-            self.hasher,
-            self.clock,
-            self.random,
-            self.policy,
-        )
-
-    def upload_images(self, uow: UnitOfWorkFactory | None = None) -> UploadImages:
-        return UploadImages(self.publisher(uow))
-
-    def delete(self) -> DeleteImage:
-        return DeleteImage(self.uow, self.hasher, self.clock)
-
-    # helpers
-    def user(self, email: str | None = None, password: str | None = None, **kwargs: object) -> User:
-        if email is None:
-            email = f"{uuid.uuid4().hex[:10]}@example.com"
-        return self.create_user()(email, password, **kwargs)  # type: ignore[arg-type]
-
-    def update_user(self, user: User, **changes: object) -> User:
-        with self.uow() as uow:
-            user = attrs.evolve(user, **changes)
-            uow.users.update(user)
-            uow.commit()
-        return user
-
-    def album(self, owner: User) -> Album:
-        album = Album(
-            id=uuid.uuid4(), owner_id=owner.id, title="Holiday", created_at=self.clock.now()
-        )
-        with self.uow() as uow:
-            uow.albums.add(album)
-            uow.commit()
-        return album
-
-    def upload(
-        self, uploader: Uploader | User | None, *files: IncomingFile, **kwargs: object
-    ) -> list[UploadOutcome]:
-        who = uploader if isinstance(uploader, Uploader) else Uploader(user=uploader)
-        return self.upload_images()(who, list(files), **kwargs)  # type: ignore[arg-type]
-
-    def upload_one(self, uploader: Uploader | User | None, **kwargs: object) -> Uploaded:
-        (outcome,) = self.upload(uploader, png(), **kwargs)
-        assert isinstance(outcome, Uploaded), outcome
-        return outcome
-
-    def image(self, image_id: uuid.UUID) -> Image | None:
-        with self.uow() as uow:
-            return uow.images.get(image_id)
-
-    def key(self, key_id: uuid.UUID) -> ApiKey | None:
-        with self.uow() as uow:
-            return uow.api_keys.get(key_id)
-
-    def all_images(self) -> list[Image]:
-        return list(self.store.tables.images.values())
-
-
-def png(size: int = 50, filename: str | None = "cat.png", **kwargs: object) -> IncomingFile:
-    data = PNG_MAGIC + bytes(i % 251 for i in range(max(0, size - len(PNG_MAGIC))))
-    return IncomingFile(io.BytesIO(data), filename=filename, **kwargs)  # type: ignore[arg-type]
-
-
-def jpeg(size: int = 40, filename: str | None = "dog.jpg") -> IncomingFile:
-    return IncomingFile(io.BytesIO(JPEG_MAGIC + b"j" * (size - len(JPEG_MAGIC))), filename=filename)
-
-
-def text(filename: str = "notes.txt") -> IncomingFile:
-    return IncomingFile(io.BytesIO(b"just some text"), filename=filename)
 
 
 @pytest.fixture
