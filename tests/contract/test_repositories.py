@@ -32,9 +32,6 @@ from imgtree.adapters.sql.tables import metadata, rate_limit_windows
 from imgtree.domain.commands import UserChanges
 from imgtree.domain.errors import Conflict
 from imgtree.domain.model import (
-    Album,
-    ApiKey,
-    Image,
     ImageFormat,
     PendingUpload,
     Role,
@@ -42,10 +39,8 @@ from imgtree.domain.model import (
     User,
 )
 from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
+from tests.support.factories import T0, add_users, make_album, make_image, make_key, make_user
 from tests.support.pg import truncate_all
-
-T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-
 
 # --- fixtures --------------------------------------------------------------------------------
 
@@ -105,65 +100,7 @@ def pg(request: pytest.FixtureRequest) -> Backend:
     return Backend("postgres", sql_uow_factory(engine), engine)
 
 
-# --- builders --------------------------------------------------------------------------------
-
-
-def make_user(email: str | None = None, **kw: object) -> User:
-    fields: dict[str, object] = {
-        "id": uuid.uuid4(),
-        "email": email or f"{uuid.uuid4().hex[:10]}@example.com",
-        "created_at": T0,
-    }
-    return User(**(fields | kw))  # type: ignore[arg-type]
-
-
-def make_key(user: User, **kw: object) -> ApiKey:
-    fields: dict[str, object] = {
-        "id": uuid.uuid4(),
-        "user_id": user.id,
-        "name": "laptop",
-        "prefix": uuid.uuid4().hex[:12],
-        "secret_hash": "sha256$" + uuid.uuid4().hex,
-        "created_at": T0,
-    }
-    return ApiKey(**(fields | kw))  # type: ignore[arg-type]
-
-
-def make_album(owner: User, **kw: object) -> Album:
-    fields: dict[str, object] = {
-        "id": uuid.uuid4(),
-        "owner_id": owner.id,
-        "title": "Holidays",
-        "created_at": T0,
-    }
-    return Album(**(fields | kw))  # type: ignore[arg-type]
-
-
-def make_image(owner: User | None, **kw: object) -> Image:
-    image_id = kw.pop("id", None) or uuid.uuid4()
-    fields: dict[str, object] = {
-        "id": image_id,
-        "slug": uuid.uuid4().hex[:8],
-        "owner_id": owner.id if owner else None,
-        "original_name": "cat.png",
-        "content_type": ImageFormat.PNG,
-        "size_bytes": 100,
-        "width": 10,
-        "height": 20,
-        "storage_key": f"images/{image_id}.png",
-        "thumb_key": f"thumbs/{image_id}.webp",
-        "thumb_content_type": ImageFormat.WEBP,
-        "delete_token_hash": "sha256$" + uuid.uuid4().hex,
-        "created_at": T0,
-    }
-    return Image(**(fields | kw))  # type: ignore[arg-type]
-
-
-def add_users(uow_factory: UnitOfWorkFactory, *users: User) -> None:
-    with uow_factory() as uow:
-        for user in users:
-            uow.users.add(user)
-        uow.commit()
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def run_threads(n: int, target: Callable[[int], None]) -> None:

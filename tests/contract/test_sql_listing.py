@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import event, text
 
 from imgtree.adapters.sql.repositories.images import _owner_page
-from tests.contract.test_repositories import T0, Backend, add_users, make_image, make_user
+from tests.contract.test_repositories import Backend
+from tests.support.factories import T0, add_users, make_image, make_user
 
 
 def _fill(backend: Backend, owner_count: int) -> object:

@@ -6,6 +6,8 @@
   and the screenshot location of the headless-Chromium tests (`SCREENSHOTS`, `Shot`).
 - world: in-memory use-case worlds for the unit tests (`World` with its fakes and the
   `png()` / `jpeg()` / `text()` inputs; `PresignWorld` with `BucketStorage`).
+- factories: domain objects built directly (`make_user`, `make_key`, `make_album`,
+  `make_image`), `add_users` and the time `T0` they default to.
 - imagegen, multipart, budget: test images, hand-built multipart bodies, expensive files.
 - pg, s3: a throw-away Postgres database and a moto S3 server per session (their fixtures
   are pytest plugins).

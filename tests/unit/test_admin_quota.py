@@ -38,7 +38,7 @@ from imgtree.domain.errors import (
     QuotaExceeded,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Image, ImageFormat, PendingUpload, Role, User
+from imgtree.domain.model import ImageFormat, PendingUpload, Role, User
 from imgtree.domain.policies import PagePolicy, UploadPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage
 from imgtree.domain.services import Publisher
@@ -51,6 +51,7 @@ from imgtree.domain.use_cases.upload import (
     UploadFailed,
     UploadImages,
 )
+from tests.support.factories import make_image
 from tests.support.world import FakePasswordHasher, World, png
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -288,27 +289,6 @@ def test_users_search_by_email_or_name_with_paging(aw: AdminWorld) -> None:
 # --- stats ----------------------------------------------------------------------------------------
 
 
-def make_image(
-    owner: User | None, size: int, created_at: datetime, fmt: ImageFormat = ImageFormat.PNG
-) -> Image:
-    image_id = uuid.uuid4()
-    return Image(
-        id=image_id,
-        slug=uuid.uuid4().hex[:8],
-        owner_id=owner.id if owner else None,
-        original_name="x",
-        content_type=fmt,
-        size_bytes=size,
-        width=1,
-        height=1,
-        storage_key=f"images/{image_id}.{fmt.extension}",
-        thumb_key=f"thumbs/{image_id}.jpg",
-        thumb_content_type=ImageFormat.JPEG,
-        delete_token_hash="h",
-        created_at=created_at,
-    )
-
-
 def test_stats_numbers(aw: AdminWorld) -> None:
     admin = aw.user("root@example.com", role=Role.ADMIN)
     bob = aw.user("bob@example.com")
@@ -316,14 +296,16 @@ def test_stats_numbers(aw: AdminWorld) -> None:
     aw.admin.update_user(admin, aw.user().id, UserChanges(active=False))
     h = timedelta(hours=1)
     d = timedelta(days=1)
-    deleted = make_image(carol, 70, NOW - 3 * h, ImageFormat.JPEG)
+    deleted = make_image(
+        carol, size_bytes=70, created_at=NOW - 3 * h, content_type=ImageFormat.JPEG
+    )
     with aw.world.uow() as uow:
         for image in (
-            make_image(bob, 300, NOW - h),
-            make_image(bob, 200, NOW - 2 * d, ImageFormat.JPEG),
-            make_image(carol, 1000, NOW - 10 * d),
-            make_image(None, 50, NOW - 20 * d, ImageFormat.GIF),
-            make_image(bob, 400, NOW - 40 * d),
+            make_image(bob, size_bytes=300, created_at=NOW - h),
+            make_image(bob, size_bytes=200, created_at=NOW - 2 * d, content_type=ImageFormat.JPEG),
+            make_image(carol, size_bytes=1000, created_at=NOW - 10 * d),
+            make_image(None, size_bytes=50, created_at=NOW - 20 * d, content_type=ImageFormat.GIF),
+            make_image(bob, size_bytes=400, created_at=NOW - 40 * d),
             deleted,
         ):
             uow.images.add(image)
@@ -423,7 +405,7 @@ def test_the_binding_check_refuses_even_when_the_early_one_passed(aw: AdminWorld
         def check_quota(self, who: User | None, extra_bytes: int) -> None:
             super().check_quota(who, extra_bytes)
             with w.uow() as uow:  # another request lands 60 bytes meanwhile
-                uow.images.add(make_image(user, 60, NOW))
+                uow.images.add(make_image(user, size_bytes=60, created_at=NOW))
                 uow.commit()
 
     upload = UploadImages(

@@ -59,6 +59,7 @@ from imgtree.domain.use_cases.upload import (
     UploadFailed,
 )
 from imgtree.domain.use_cases.view_image import ViewImage
+from tests.support.factories import make_image
 from tests.support.world import PNG_MAGIC, World, jpeg, png, text
 
 KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$")
@@ -524,26 +525,6 @@ def test_upload_picks_a_fresh_slug_on_collision(world: World) -> None:
 # --- ListImages ------------------------------------------------------------------------------------
 
 
-def make_image(owner_id: uuid.UUID, created_at: datetime, *, deleted: bool = False) -> Image:
-    image_id = uuid.uuid4()
-    return Image(
-        id=image_id,
-        slug=image_id.hex[:10],
-        owner_id=owner_id,
-        original_name="x.png",
-        content_type=ImageFormat.PNG,
-        size_bytes=1,
-        width=1,
-        height=1,
-        storage_key=f"images/{image_id}.png",
-        thumb_key=f"thumbs/{image_id}.jpg",
-        thumb_content_type=ImageFormat.JPEG,
-        delete_token_hash="sha256$x",
-        created_at=created_at,
-        deleted_at=created_at if deleted else None,
-    )
-
-
 def all_pages(
     list_images: ListImages, owner_id: uuid.UUID, limit: int
 ) -> Iterator[tuple[Image, ...]]:
@@ -570,11 +551,14 @@ def test_paging_yields_every_live_image_once_newest_first(
     uow_factory = memory_uow_factory(store)
     owner, stranger = uuid.uuid4(), uuid.uuid4()
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    images = [make_image(owner, start + timedelta(seconds=s), deleted=d) for s, d in specs]
+    times = [(start + timedelta(seconds=s), d) for s, d in specs]
+    images = [
+        make_image(owner_id=owner, created_at=t, deleted_at=t if d else None) for t, d in times
+    ]
     with uow_factory() as uow:
         for user_id in (owner, stranger):  # images need existing owners, as in SQL
             uow.users.add(User(id=user_id, email=f"{user_id.hex}@example.com", created_at=start))
-        for image in [*images, make_image(stranger, start)]:
+        for image in [*images, make_image(owner_id=stranger, created_at=start)]:
             uow.images.add(image)
         uow.commit()
     policy = PagePolicy(default_limit=5, max_limit=10)
