@@ -40,6 +40,7 @@ from tests.support.s3 import make_s3_storage  # noqa: E402
 pytest_plugins = [
     "tests.support.pg",  # postgres_url
     "tests.support.s3",  # moto_server
+    "tests.support.sql_fixtures",  # backend, sql, pg (the SQL contract)
 ]
 
 

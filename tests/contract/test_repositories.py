@@ -6,7 +6,8 @@ named `test_sql_*` cover what only a database has: constraint violations (raised
 rate limiter, and the migrated schema matching `tables.metadata`.
 
 SQLite databases are copies of one migrated template file per test; Postgres uses one
-migrated database per session (tests/support/pg.py), truncated before each test.
+migrated database per session (tests/support/pg.py), truncated before each test. The
+`backend`, `sql` and `pg` fixtures come from tests/support/sql_fixtures.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import multiprocessing
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 
-from imgtree.adapters.memory import FixedClock, MemoryRateLimiter, MemoryStore, memory_uow_factory
+from imgtree.adapters.memory import FixedClock, MemoryRateLimiter
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.sql.tables import metadata, rate_limit_windows
@@ -40,65 +41,7 @@ from imgtree.domain.model import (
 )
 from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
 from tests.support.factories import T0, add_users, make_album, make_image, make_key, make_user
-from tests.support.pg import truncate_all
-
-# --- fixtures --------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Backend:
-    name: str
-    uow: UnitOfWorkFactory
-    engine: Engine | None = None
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file; each test gets a copy (much faster than migrating each)."""
-    path = tmp_path_factory.mktemp("sqlite-template") / "imgtree.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def pg_session_engine(postgres_url: str) -> Iterator[Engine]:
-    upgrade(postgres_url)
-    engine = create_engine_for(postgres_url, pool_size=12, max_overflow=8)
-    yield engine
-    engine.dispose()
-
-
-def _sql_engine(request: pytest.FixtureRequest, name: str) -> Engine:
-    if name == "sqlite":
-        path: Path = request.getfixturevalue("tmp_path") / "imgtree.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        engine = create_engine_for(f"sqlite:///{path}")
-        request.addfinalizer(engine.dispose)
-        return engine
-    engine = request.getfixturevalue("pg_session_engine")
-    truncate_all(engine)
-    return engine
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> Backend:
-    if request.param == "memory":
-        return Backend("memory", memory_uow_factory(MemoryStore()))
-    engine = _sql_engine(request, request.param)
-    return Backend(request.param, sql_uow_factory(engine), engine)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def sql(request: pytest.FixtureRequest) -> Backend:
-    engine = _sql_engine(request, request.param)
-    return Backend(request.param, sql_uow_factory(engine), engine)
-
-
-@pytest.fixture
-def pg(request: pytest.FixtureRequest) -> Backend:
-    engine = _sql_engine(request, "postgres")
-    return Backend("postgres", sql_uow_factory(engine), engine)
-
+from tests.support.sql_fixtures import Backend, sql_engine
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -634,7 +577,7 @@ def test_sql_postgres_update_writes_only_changed_fields(pg: Backend) -> None:
 def make_limiter(request: pytest.FixtureRequest) -> Callable[[FixedClock], RateLimiter]:
     if request.param == "memory":
         return MemoryRateLimiter
-    engine = _sql_engine(request, request.param)
+    engine = sql_engine(request, request.param)
     return lambda clock: SqlRateLimiter(engine, clock)
 
 

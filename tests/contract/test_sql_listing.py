@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import event, text
 
 from imgtree.adapters.sql.repositories.images import _owner_page
-from tests.contract.test_repositories import Backend
 from tests.support.factories import T0, add_users, make_image, make_user
+from tests.support.sql_fixtures import Backend
 
 
 def _fill(backend: Backend, owner_count: int) -> object:

@@ -8,6 +8,8 @@
   `png()` / `jpeg()` / `text()` inputs; `PresignWorld` with `BucketStorage`).
 - factories: domain objects built directly (`make_user`, `make_key`, `make_album`,
   `make_image`), `add_users` and the time `T0` they default to.
+- sql_fixtures: the SQL contract fixtures `backend`, `sql` and `pg` (each a `Backend`) on
+  a per-test SQLite copy or the session's Postgres database.
 - imagegen, multipart, budget: test images, hand-built multipart bodies, expensive files.
 - pg, s3: a throw-away Postgres database and a moto S3 server per session (their fixtures
   are pytest plugins).
