@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.smoke.servers import local_env, serve
 from tests.support.browser import SCREENSHOTS, Shot
+from tests.support.servers import local_env, serve
 
 CHROMIUM = os.environ.get("IMGTREE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.smoke.servers import cli, local_env, serve
 from tests.support import imagegen
 from tests.support.browser import SCREENSHOTS
+from tests.support.servers import cli, local_env, serve
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.smoke.servers import eventually_status
 from tests.support import imagegen
 from tests.support.browser import Shot
+from tests.support.servers import eventually_status
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 

@@ -45,10 +45,10 @@ from tests.faults import (
     rewire,
     upload,
 )
-from tests.smoke.servers import base_env, cli, serve
 from tests.support import imagegen
 from tests.support.app import BASE_URL, App
 from tests.support.multipart import encode
+from tests.support.servers import base_env, cli, serve
 
 DB_DOWN = "Service temporarily unavailable, please retry"
 LOCAL_DOWN = "Blob storage is unavailable"  # what LocalBlobStorage says for an OSError

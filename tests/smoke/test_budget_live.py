@@ -23,8 +23,8 @@ from bench.soak import master_for_port
 from PIL import Image
 
 from tests.hostile.corpus import gif_with
-from tests.smoke.servers import cli, local_env, serve
 from tests.support import imagegen
+from tests.support.servers import cli, local_env, serve
 
 pytestmark = pytest.mark.smoke
 MiB = 1 << 20

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.smoke.servers import cli, eventually_status, local_env, serve
 from tests.support import imagegen
+from tests.support.servers import cli, eventually_status, local_env, serve
 
 pytestmark = pytest.mark.smoke
 

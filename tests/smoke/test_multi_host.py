@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.smoke.servers import base_env, cli, serve
 from tests.support import imagegen
 from tests.support.pg import temporary_database
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, make_s3_storage
+from tests.support.servers import base_env, cli, serve
 
 pytestmark = pytest.mark.smoke
 RATE = 30

@@ -21,9 +21,9 @@ from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.entrypoints.container import build_container
 from imgtree.entrypoints.settings import Settings
-from tests.smoke.servers import base_env, cli, serve
 from tests.support import imagegen
 from tests.support.pg import temporary_database
+from tests.support.servers import base_env, cli, serve
 
 pytestmark = pytest.mark.smoke
 

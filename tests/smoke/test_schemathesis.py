@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.smoke.servers import cli, local_env, serve
+from tests.support.servers import cli, local_env, serve
 
 pytestmark = pytest.mark.smoke
 

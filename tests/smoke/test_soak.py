@@ -20,8 +20,8 @@ import pytest
 import requests
 from bench.soak import RssSampler, Soak, format_report, master_for_port
 
-from tests.smoke.servers import base_env, cli, serve
 from tests.support.pg import temporary_database
+from tests.support.servers import base_env, cli, serve
 
 pytestmark = pytest.mark.smoke
 

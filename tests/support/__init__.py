@@ -11,6 +11,7 @@
 - sql_fixtures: the SQL contract fixtures `backend`, `sql` and `pg` (each a `Backend`) on
   a per-test SQLite copy or the session's Postgres database.
 - imagegen, multipart, budget: test images, hand-built multipart bodies, expensive files.
+- servers: real `imgtree serve` (gunicorn) processes for the smoke, browser and fault tests.
 - pg, s3: a throw-away Postgres database and a moto S3 server per session (their fixtures
   are pytest plugins).
 

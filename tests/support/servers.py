@@ -1,4 +1,5 @@
-"""Start and stop real `imgtree serve` (gunicorn) processes for smoke tests."""
+"""Start and stop real `imgtree serve` (gunicorn) processes for the smoke, browser and fault
+tests."""
 
 from __future__ import annotations
 
