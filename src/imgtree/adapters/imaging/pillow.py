@@ -51,6 +51,7 @@ from imgtree.adapters.imaging.container import (
 from imgtree.adapters.imaging.sniff import sniff
 from imgtree.domain.errors import DomainError, InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
+from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage
 
 THUMBNAIL_QUALITY = 85
@@ -196,6 +197,19 @@ class PillowImageProcessor:
         self.max_side = max_side
         # Animations decode every frame at full canvas size: bound the total work too.
         self.max_total_pixels = 4 * max_pixels
+
+    @classmethod
+    def from_policy(
+        cls, policy: ProcessingPolicy, *, thumbnail_size: int = 320
+    ) -> PillowImageProcessor:
+        """The image limits a deployment publishes, checked in the calling process. The
+        policy's CPU, wall-clock and memory budget needs the sandbox (`PooledImageProcessor`)."""
+        return cls(
+            max_pixels=policy.max_image_pixels,
+            max_frames=policy.max_frames,
+            thumbnail_size=thumbnail_size,
+            max_side=policy.max_image_side,
+        )
 
     # --- the port ------------------------------------------------------------------------
 

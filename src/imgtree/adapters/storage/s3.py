@@ -131,6 +131,7 @@ class S3BlobStorage:
             raise ValueError("set both the S3 access key id and secret access key, or neither")
         self.bucket = bucket
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        owns_client = client is None
         if client is None:
             client = self._make_client(
                 region=region,
@@ -140,6 +141,7 @@ class S3BlobStorage:
                 path_style=path_style,
             )
         self._client = client
+        self._owns_client = owns_client
         self.region: str | None = region or client.meta.region_name
         self._transfer = TransferConfig(
             multipart_threshold=multipart_threshold,
@@ -310,6 +312,12 @@ class S3BlobStorage:
         return self.public_base_url is not None
 
     # --- S3 extras --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the client's connection pool, if this storage made the client (a client
+        passed in belongs to the caller). Idempotent; the composition root calls it at shutdown."""
+        if self._owns_client:
+            self._client.close()
 
     def ensure_bucket(self) -> bool:
         """Create the bucket if it does not exist; True when this call created it."""
