@@ -7,35 +7,18 @@ conftest or a test module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import attrs
-import falcon.testing
 import pytest
-from dependency_injector import providers
 
-from imgtree.adapters.memory import (
-    MemoryBlobStorage,
-    MemoryRateLimiter,
-    MemoryStore,
-    memory_uow_factory,
-)
-from imgtree.adapters.sql.migrate import upgrade
-from imgtree.adapters.storage.local import LocalBlobStorage
-from imgtree.adapters.storage.s3 import S3BlobStorage
-from imgtree.adapters.system import SystemClock
-from imgtree.entrypoints.container import Container
-from imgtree.entrypoints.http.app import create_app
 from imgtree.entrypoints.settings import Settings
 
 # Helpers moved out of test modules keep pytest's assertion messages: rewrite tests.support
 # before anything imports it (the fixture plugins below are part of it).
 pytest.register_assert_rewrite("tests.support")
 
-from tests.support.app import BASE_URL, App  # noqa: E402
-from tests.support.pg import truncate_all  # noqa: E402
-from tests.support.s3 import make_s3_storage  # noqa: E402
+from tests.support.app import BASE_URL, App, backend_app  # noqa: E402
 
 pytest_plugins = [
     "tests.support.pg",  # postgres_url
@@ -45,10 +28,13 @@ pytest_plugins = [
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., App]:
+def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., App]]:
     """Build the app on memory adapters, on SQLite + local disk (`backend="sqlite"`) or on
-    Postgres + S3 (`backend="postgres_s3"`: a session database and a moto server)."""
+    Postgres + S3 (`backend="postgres_s3"`: a session database and a moto server): a backend
+    is an adapters container (tests/support/app.py). Each app's resources (engine, S3
+    client) are shut down after the test."""
     default_backend = getattr(request, "param", "memory")
+    built: list[App] = []
 
     def build(backend: str | None = None, **settings_overrides: object) -> App:
         backend = backend or default_backend
@@ -60,27 +46,19 @@ def make_app(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Ap
         }
         values.update(settings_overrides)
         settings = Settings(**values)  # type: ignore[arg-type]
-        container = Container(settings=settings)
-        storage: MemoryBlobStorage | LocalBlobStorage | S3BlobStorage
-        if backend == "sqlite":
-            upgrade(settings.database_url)
-            storage = container.storage()
-        elif backend == "postgres_s3":
-            database_url = request.getfixturevalue("postgres_url")
-            settings = attrs.evolve(settings, database_url=database_url)
-            container = Container(settings=settings)
-            upgrade(database_url)
-            truncate_all(container.engine())
-            storage = make_s3_storage(request.getfixturevalue("moto_server"))
-            container.storage.override(providers.Object(storage))
-        else:
-            storage = MemoryBlobStorage(SystemClock())
-            container.uow_factory.override(providers.Object(memory_uow_factory(MemoryStore())))
-            container.storage.override(providers.Object(storage))
-            container.rate_limiter.override(providers.Object(MemoryRateLimiter(container.clock())))
-        return App(container, falcon.testing.TestClient(create_app(container)), storage)
+        remote: dict[str, str] = {}
+        if backend == "postgres_s3":
+            remote = {
+                "database_url": request.getfixturevalue("postgres_url"),
+                "s3_endpoint": request.getfixturevalue("moto_server"),
+            }
+        app = backend_app(backend, settings, **remote)
+        built.append(app)
+        return app
 
-    return build
+    yield build
+    for app in built:
+        app.container.shutdown_resources()
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -160,14 +160,14 @@ class Rig:
 
 def rewire(app: App) -> Rig:
     container = app.container
-    real_uow, real_storage = container.uow_factory(), container.storage()
+    real_uow, real_storage = container.adapters.uow_factory(), container.adapters.storage()
     storage, uow = FlakyStorage(real_storage), FlakyUowFactory(real_uow)
-    container.storage.override(providers.Object(storage))
-    container.uow_factory.override(providers.Object(uow))
+    container.adapters.storage.override(providers.Object(storage))
+    container.adapters.uow_factory.override(providers.Object(uow))
     # Use cases are singletons holding the adapters they were built with: build them again
-    # (the engine stays, so pools and the session database are untouched).
-    for provider in container.traverse(types=[providers.Singleton]):
-        if provider is not container.engine:
+    # (the adapters stay: the engine's pool, the session database, the memory store).
+    for provider in container.use_cases.providers.values():
+        if isinstance(provider, providers.Singleton):
             provider.reset()
     client = falcon.testing.TestClient(create_app(container))
     return Rig(App(container, client, real_storage), storage, uow, real_uow, real_storage)

@@ -47,7 +47,7 @@ def put(rig: Rig, url: str, data: bytes, content_type: str) -> int:
 
 def test_parallel_completes_of_one_token_make_one_image(rig: Rig) -> None:
     user = rig.app.user()
-    key = rig.app.container.create_api_key()(user.id, "racer")
+    key = rig.app.container.use_cases.create_api_key()(user.id, "racer")
     headers = {"Authorization": f"Bearer {key.secret}"}
     data = imagegen.png(120, 90)
     doc = rig.client.simulate_post(
@@ -84,7 +84,7 @@ def test_parallel_completes_of_one_token_make_one_image(rig: Rig) -> None:
     assert listed["total"] == 1
     keys = list(rig.real_storage.iter_keys())
     assert len(keys) == 2 and not [k for k in keys if k.startswith("uploads/")]
-    (api_key,) = rig.app.container.list_api_keys()(user.id)
+    (api_key,) = rig.app.container.use_cases.list_api_keys()(user.id)
     assert api_key.upload_count == 1
     check_consistent(rig, [user])
 

@@ -129,7 +129,7 @@ def test_lost_put_response_leaves_an_orphan_only_purge_removes(rig: Rig) -> None
     assert r.status_code == 503 and image_count(rig, [user]) == 0
     (orphan,) = rig.real_storage.iter_keys()
     # A purge inside the grace period leaves it (it could be an upload in flight)...
-    rig.app.container.purge()(retention_seconds=0)
+    rig.app.container.use_cases.purge()(retention_seconds=0)
     assert list(rig.real_storage.iter_keys()) == [orphan]
     # ...one past it removes it.
     report = check_consistent(rig, [user])
@@ -196,7 +196,7 @@ def test_failing_blob_delete_still_deletes_and_purge_cleans_up(rig: Rig) -> None
     assert len(list(rig.real_storage.iter_keys())) == 2  # still there, for purge
     # Purge during the outage fails loudly and removes nothing (bytes first, row second)...
     with pytest.raises(StorageUnavailable):
-        rig.app.container.purge()(retention_seconds=0)
+        rig.app.container.use_cases.purge()(retention_seconds=0)
     assert len(list(rig.real_storage.iter_keys())) == 2
     # ...and the next purge, with the storage back, removes the blobs and then the row.
     report = check_consistent(rig, [user])
@@ -442,7 +442,9 @@ def test_purge_sweeps_temp_files_of_killed_writers_after_the_grace(
     directory.mkdir()
     stale = directory / ".0b5e4c3e-1f7a-4f0e-9d35-8c2a1c7f6e01.png.x1y2z3.tmp"
     stale.write_bytes(b"half an upload")
-    report = rig.app.container.purge()(retention_seconds=0)  # now: inside the grace period
+    report = rig.app.container.use_cases.purge()(
+        retention_seconds=0
+    )  # now: inside the grace period
     assert stale.exists() and report.orphan_blobs == 0
     report = purge_after_grace(rig)
     assert not stale.exists() and report.orphan_blobs == 1

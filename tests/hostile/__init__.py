@@ -21,24 +21,12 @@ import attrs
 import falcon.testing
 import requests
 import sqlalchemy as sa
-from dependency_injector import providers
 
-from imgtree.adapters.memory import (
-    MemoryBlobStorage,
-    MemoryRateLimiter,
-    MemoryStore,
-    memory_uow_factory,
-)
-from imgtree.adapters.sql.migrate import upgrade
-from imgtree.adapters.system import SystemClock
-from imgtree.entrypoints.container import Container
-from imgtree.entrypoints.http.app import create_app
+from imgtree.adapters.memory import MemoryBlobStorage, MemoryStore
 from imgtree.entrypoints.settings import Settings
 from tests.hostile.cost import Cost, measure
-from tests.support.app import BASE_URL, App
+from tests.support.app import BASE_URL, App, backend_app
 from tests.support.browser import Browser, sign_up
-from tests.support.pg import truncate_all
-from tests.support.s3 import make_s3_storage
 
 # The request-level tests run on these two; the file corpus also on "postgres_s3".
 BACKENDS = ("memory", "sqlite")
@@ -87,41 +75,24 @@ def build_app(
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
-    container = Container(settings=settings)
-    storage: Any
-    if backend == "sqlite":
-        upgrade(settings.database_url)
-        storage = container.storage()
-    elif backend == "postgres_s3":
-        assert database_url and s3_endpoint, "postgres_s3 needs a database and a moto server"
-        settings = attrs.evolve(settings, database_url=database_url)
-        container = Container(settings=settings)
-        upgrade(database_url)
-        truncate_all(container.engine())
-        storage = make_s3_storage(s3_endpoint)
-        container.storage.override(providers.Object(storage))
-    else:
-        storage = MemoryBlobStorage(SystemClock())
-        container.uow_factory.override(providers.Object(memory_uow_factory(MemoryStore())))
-        container.storage.override(providers.Object(storage))
-        container.rate_limiter.override(providers.Object(MemoryRateLimiter(container.clock())))
-    return App(container, falcon.testing.TestClient(create_app(container)), storage)
+    return backend_app(backend, settings, database_url=database_url, s3_endpoint=s3_endpoint)
 
 
 def memory_store(app: App) -> MemoryStore:
-    return app.container.uow_factory()()._store  # type: ignore[no-any-return, attr-defined]
+    store: MemoryStore = app.container.adapters.store()
+    return store
 
 
 def image_rows(app: App) -> int:
     """Every image row, deleted ones included."""
     if isinstance(app.storage, MemoryBlobStorage):
         return len(memory_store(app).tables.images)
-    with app.container.engine().connect() as conn:
+    with app.container.adapters.engine().connect() as conn:
         return int(conn.execute(sa.text("SELECT count(*) FROM images")).scalar_one())
 
 
 def used_bytes(app: App, user_id: uuid.UUID) -> int:
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         user = uow.users.get(user_id)
     assert user is not None
     return user.used_bytes
@@ -280,7 +251,7 @@ def make_harness(directory: Path, backend: str, **overrides: Any) -> Harness:
     app = build_app(directory, backend, **overrides)
     browser = sign_up(app)
     user_id = uuid.UUID(browser.user_id)
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         user = uow.users.get(user_id)
     assert user is not None and user.quota_bytes == QUOTA
     return Harness(app, backend, browser, user_id, app.key_for(user))

@@ -101,9 +101,9 @@ def _other_secret(key: str) -> str:
 @pytest.mark.parametrize("kind", ["right-prefix-wrong-secret", "revoked", "truncated-secret"])
 def test_wrong_or_revoked_key_is_401(harness: Harness, kind: str, route: str) -> None:
     user = harness.app.user()
-    created = harness.app.container.create_api_key()(user.id, "victim")
+    created = harness.app.container.use_cases.create_api_key()(user.id, "victim")
     if kind == "revoked":
-        harness.app.container.revoke_api_key()(created.key.id)
+        harness.app.container.use_cases.revoke_api_key()(created.key.id)
         presented = created.secret
     elif kind == "truncated-secret":
         presented = created.secret[:-1]
@@ -117,7 +117,7 @@ def test_wrong_or_revoked_key_is_401(harness: Harness, kind: str, route: str) ->
 def test_key_of_a_deactivated_account_is_403(harness: Harness) -> None:
     user = harness.app.user(quota_bytes=1 << 20)
     key = harness.app.key_for(user)
-    with harness.app.container.uow_factory()() as uow:
+    with harness.app.container.adapters.uow_factory()() as uow:
         uow.users.update(attrs.evolve(user, active=False))
         uow.commit()
     for route in V1_ROUTES:
@@ -175,7 +175,7 @@ CSRF_CASES = {
 
 
 def _second_session(harness: Harness) -> Browser:
-    with harness.app.container.uow_factory()() as uow:
+    with harness.app.container.adapters.uow_factory()() as uow:
         user = uow.users.get(harness.user_id)
     assert user is not None
     r = harness.client.simulate_post(

@@ -183,7 +183,7 @@ def run_flows(harness: Harness) -> Secrets:
     browser = sign_up(app)
     secrets.add("session token (signup)", browser.cookie)
     secrets.add("csrf token", browser.csrf)
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         user = uow.users.get(uuid.UUID(browser.user_id))
     assert user is not None
     login = app.client.simulate_post(
@@ -250,7 +250,7 @@ def stored_values(harness: Harness) -> list[str]:
             for record in records.values() if isinstance(records, dict) else records:
                 out.extend(str(v) for v in attrs.asdict(record, recurse=False).values())
         return out
-    engine = harness.app.container.engine()
+    engine = harness.app.container.adapters.engine()
     out = []
     with engine.connect() as conn:
         for table in sa.inspect(engine).get_table_names():

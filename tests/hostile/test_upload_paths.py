@@ -151,8 +151,7 @@ class Harnesses:
 
     def close(self) -> None:
         for harness in self.built.values():
-            if harness.backend != "memory":
-                harness.app.container.engine().dispose()
+            harness.app.container.shutdown_resources()
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +290,7 @@ def test_hostile_filename(harness: Harness, name_id: str, path: str) -> None:
     for key in new_keys:
         assert ".." not in key and "\\" not in key and "etc" not in key and "<" not in key
     # The stored display name is cleaned: no path, no control or bidi characters, bounded.
-    with harness.app.container.uow_factory()() as uow:
+    with harness.app.container.adapters.uow_factory()() as uow:
         row = uow.images.get_by_slug(image["id"])
     assert row is not None
     stored = row.original_name

@@ -60,7 +60,8 @@ def bearer(secret: str) -> dict[str, str]:
 
 def promote(app: App, user_id: str | uuid.UUID, **changes: Any) -> User:
     """Change a user as the operator's command line does (no actor)."""
-    return app.container.admin().update_user(None, uuid.UUID(str(user_id)), UserChanges(**changes))
+    admin = app.container.use_cases.admin()
+    return admin.update_user(None, uuid.UUID(str(user_id)), UserChanges(**changes))
 
 
 def admin_browser(app: App) -> Browser:
@@ -70,7 +71,7 @@ def admin_browser(app: App) -> Browser:
 
 
 def published_size(app: App, data: bytes = DATA) -> int:
-    processed = app.container.image_processor().process(io.BytesIO(data))
+    processed = app.container.adapters.image_processor().process(io.BytesIO(data))
     processed.published.close()
     processed.thumbnail.close()
     return processed.published_size
@@ -84,7 +85,7 @@ def v1_multipart(app: App, headers: dict[str, str], *names: str, data: bytes = D
 
 
 def get_user(app: App, user_id: str | uuid.UUID) -> User:
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         user = uow.users.get(uuid.UUID(str(user_id)))
     assert user is not None
     return user
@@ -126,7 +127,7 @@ def test_admin_api_needs_auth_and_the_admin_role(app: App) -> None:
         by_key = app.client.simulate_request(method, path, headers=normal_key, **kwargs)
         assert by_key.status_code == 403 and by_key.json["error"] == "Admin role required"
     assert used(app, target.id) == 0
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         assert uow.users.get(target.id).active is True  # type: ignore[union-attr]
         assert uow.audit.count() == 0
 
@@ -318,7 +319,7 @@ def test_patch_refuses_bad_input(app: App) -> None:
         assert r.status_code == 400, (doc, r.text)
         assert r.json["success"] is False and r.json["error"], doc
     assert get_user(app, target.id) == target
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         assert uow.audit.count() == 0
 
 

@@ -219,7 +219,7 @@ class World:
     @cached_property
     def admin_browser(self) -> Browser:
         browser = sign_up(self.app)
-        self.app.container.admin().update_user(
+        self.app.container.use_cases.admin().update_user(
             None, uuid.UUID(browser.user_id), UserChanges(role=Role.ADMIN)
         )
         return browser
@@ -288,7 +288,7 @@ Call = Callable[[World], falcon.testing.Result]
 def _inactive(w: World) -> falcon.testing.Result:
     user = w.app.user()
     headers = {"Authorization": f"Bearer {w.app.key_for(user)}"}
-    w.app.container.admin().update_user(None, user.id, UserChanges(active=False))
+    w.app.container.use_cases.admin().update_user(None, user.id, UserChanges(active=False))
     return w.client.simulate_get("/api/v1/images", headers=headers)
 
 
@@ -328,7 +328,7 @@ def _presign_too_many(w: World) -> falcon.testing.Result:
 
 def _login_throttled(w: World) -> falcon.testing.Result:
     # Use up the account's attempts directly (ten real sign-ins cost ten argon2 checks).
-    sign_in = w.app.container.sign_in()
+    sign_in = w.app.container.use_cases.sign_in()
     for _ in range(sign_in.policy.login_per_account.per_minute):
         sign_in.limiter.hit(
             "login-email:t@example.com",

@@ -25,7 +25,11 @@ def _upload(app: App, path: str, data: bytes, headers: dict[str, str]) -> tuple[
     return r.status_code, r.json, dict(r.headers)
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+# The budget is the sandbox's, so these run on the production adapters (SQLite + local disk):
+# the memory adapters decode in the calling process (entrypoints/containers/adapters.py).
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres_s3"])
 def test_a_file_over_budget_is_422_and_leaves_nothing(
     make_app: Callable[..., App], backend: str
 ) -> None:
@@ -38,7 +42,7 @@ def test_a_file_over_budget_is_422_and_leaves_nothing(
         assert status == 422, doc
         assert doc["success"] is False and doc["error"] == "Image too complex to process"
         assert app.stored_keys() == before
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         assert uow.users.get(user.id).used_bytes == 0  # type: ignore[union-attr]
     # The worker that refused it goes on serving.
     status, doc, _ = _upload(app, "/api/v1/upload", imagegen.png(32, 32), auth)
@@ -47,6 +51,7 @@ def test_a_file_over_budget_is_422_and_leaves_nothing(
 
 def test_a_saturated_pool_is_503_with_retry_after(make_app: Callable[..., App]) -> None:
     app = make_app(
+        "sqlite",
         process_workers=1,
         process_queue_seconds=1,
         max_image_pixels=1_000_000_000,
@@ -71,7 +76,7 @@ def test_a_saturated_pool_is_503_with_retry_after(make_app: Callable[..., App]) 
 
 
 def test_discovery_publishes_the_budget(make_app: Callable[..., App]) -> None:
-    app = make_app(process_workers=3, process_cpu_seconds=7, max_image_side=9000)
+    app = make_app("sqlite", process_workers=3, process_cpu_seconds=7, max_image_side=9000)
     doc = app.client.simulate_get("/api/v1/upload").json
     assert doc["processing"] == {
         "max_image_pixels": 50_000_000,
@@ -84,8 +89,23 @@ def test_discovery_publishes_the_budget(make_app: Callable[..., App]) -> None:
         "queue_seconds": 10,
     }
     # The processor enforces what the document publishes: both come from one policy.
-    processor = app.container.image_processor()
+    processor = app.container.adapters.image_processor()
     assert processor.budget.cpu_seconds == doc["processing"]["cpu_seconds"]
     assert processor.budget.memory_bytes == doc["processing"]["memory_bytes"]
     assert processor.limits["max_side"] == doc["processing"]["max_image_side"]
     assert processor.limits["max_pixels"] == doc["processing"]["max_image_pixels"]
+
+
+def test_the_memory_adapters_check_the_published_limits_in_process(
+    make_app: Callable[..., App],
+) -> None:
+    from imgtree.adapters.imaging.pillow import PillowImageProcessor
+
+    app = make_app("memory", max_image_side=9000, max_image_pixels=1_000_000, max_frames=7)
+    published = app.client.simulate_get("/api/v1/upload").json["processing"]
+    processor = app.container.adapters.image_processor()
+    # No sandbox (tests and trusted input), but the same image limits from the same policy.
+    assert isinstance(processor, PillowImageProcessor)
+    assert processor.max_side == published["max_image_side"] == 9000
+    assert processor.max_pixels == published["max_image_pixels"] == 1_000_000
+    assert processor.max_frames == published["max_frames"] == 7

@@ -133,7 +133,7 @@ def test_password_change_ends_other_sessions(app: App) -> None:
 
 def test_inactive_account_is_refused_at_once(app: App) -> None:
     browser = sign_up(app)
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         user = uow.users.get(uuid.UUID(browser.user_id))
         uow.users.update(attrs.evolve(user, active=False))
         uow.commit()

@@ -198,19 +198,20 @@ def test_database_down_is_a_retryable_503_and_recovers(tmp_path) -> None:
     import falcon.testing
 
     from imgtree.adapters.sql.migrate import upgrade
-    from imgtree.entrypoints.container import Container
+    from imgtree.entrypoints.containers import build_container
     from imgtree.entrypoints.http.app import create_app
     from imgtree.entrypoints.settings import Settings
 
     db = tmp_path / "db.sqlite3"
     settings = Settings(database_url=f"sqlite:///{db}", media_dir=tmp_path / "media")
     upgrade(settings.database_url)
-    container = Container(settings=settings)
+    container = build_container(settings)
     client = falcon.testing.TestClient(create_app(container))
-    key = container.create_api_key()(container.create_user()("db@example.com").id, "k").secret
+    cases = container.use_cases
+    key = cases.create_api_key()(cases.create_user()("db@example.com").id, "k").secret
     headers = {"Authorization": f"Bearer {key}"}
     assert client.simulate_get("/api/v1/images", headers=headers).status_code == 200
-    container.engine().dispose()
+    container.adapters.engine().dispose()
     moved = db.rename(tmp_path / "elsewhere.sqlite3")
     db.mkdir()  # the path now names a directory: SQLite cannot open it
     r = client.simulate_get("/api/v1/images", headers=headers)
@@ -219,3 +220,4 @@ def test_database_down_is_a_retryable_503_and_recovers(tmp_path) -> None:
     db.rmdir()
     moved.rename(db)
     assert client.simulate_get("/api/v1/images", headers=headers).status_code == 200
+    container.shutdown_resources()

@@ -105,7 +105,7 @@ def test_presign_batch_and_complete_batch(app: App) -> None:
 
 def test_upload_counter_counts_finalisations(app: App) -> None:
     user = app.user()
-    created = app.container.create_api_key()(user.id, "script")
+    created = app.container.use_cases.create_api_key()(user.id, "script")
     headers = {"Authorization": f"Bearer {created.secret}"}
     data = imagegen.png(8, 8)
     tokens = []
@@ -116,7 +116,7 @@ def test_upload_counter_counts_finalisations(app: App) -> None:
     app.client.simulate_post(
         "/api/v1/upload/complete/batch", json={"completion_tokens": [*tokens, "x"]}, headers=headers
     )
-    (key,) = app.container.list_api_keys()(user.id)
+    (key,) = app.container.use_cases.list_api_keys()(user.id)
     assert key.upload_count == 2
 
 
@@ -188,7 +188,7 @@ def test_expired_token_is_refused(make_app: Callable[..., App]) -> None:
     from imgtree.adapters.memory import FixedClock
 
     later = FixedClock(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60))
-    app.container.clock.override(providers.Object(later))
+    app.container.adapters.clock.override(providers.Object(later))
     app.container.reset_singletons()
     from falcon.testing import TestClient
 

@@ -155,8 +155,8 @@ def test_right_prefix_wrong_secret_is_401(app: App) -> None:
 
 def test_revoked_key_is_401(app: App) -> None:
     user = app.user()
-    created = app.container.create_api_key()(user.id, "k")
-    app.container.revoke_api_key()(created.key.id)
+    created = app.container.use_cases.create_api_key()(user.id, "k")
+    app.container.use_cases.revoke_api_key()(created.key.id)
     r = app.client.simulate_get(
         "/api/v1/images", headers={"Authorization": f"Bearer {created.secret}"}
     )
@@ -168,7 +168,7 @@ def test_inactive_account_is_403(app: App) -> None:
 
     user = app.user()
     headers = app.auth(user)
-    with app.container.uow_factory()() as uow:
+    with app.container.adapters.uow_factory()() as uow:
         uow.users.update(attrs.evolve(user, active=False))
         uow.commit()
     r = post_files(app, headers, ("a.png", "image/png", imagegen.png(4, 4)))
@@ -271,12 +271,12 @@ def test_rate_limit_429_with_headers(make_app, backend: str) -> None:
 
 def test_api_key_upload_counter_counts_successes(app: App) -> None:
     user = app.user()
-    created = app.container.create_api_key()(user.id, "sharex")
+    created = app.container.use_cases.create_api_key()(user.id, "sharex")
     headers = {"Authorization": f"Bearer {created.secret}"}
     post_files(
         app, headers, ("a.png", "image/png", imagegen.png(4, 4)), ("b.txt", "text/plain", b"x")
     )
-    (key,) = app.container.list_api_keys()(user.id)
+    (key,) = app.container.use_cases.list_api_keys()(user.id)
     assert key.upload_count == 1
 
 
@@ -287,7 +287,7 @@ def test_unexpected_errors_are_generic_json_500(app: App) -> None:
 
     from dependency_injector import providers
 
-    app.container.storage.override(providers.Object(Broken()))
+    app.container.adapters.storage.override(providers.Object(Broken()))
     app.container.reset_singletons()
     import falcon.testing
 

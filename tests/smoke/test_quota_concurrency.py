@@ -19,7 +19,7 @@ import requests
 
 from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.sql.migrate import upgrade
-from imgtree.entrypoints.container import build_container
+from imgtree.entrypoints.containers import build_container
 from imgtree.entrypoints.settings import Settings
 from tests.support import imagegen
 from tests.support.pg import temporary_database
@@ -57,10 +57,10 @@ def race(root: Path, database_url: str) -> None:
     upgrade(database_url)
     container = build_container(Settings.from_env(env))
     try:
-        user = container.create_user()(EMAIL, quota_bytes=K * size)
-        key = container.create_api_key()(user.id, "race").secret
+        user = container.use_cases.create_user()(EMAIL, quota_bytes=K * size)
+        key = container.use_cases.create_api_key()(user.id, "race").secret
     finally:
-        container.engine().dispose()
+        container.shutdown_resources()
     auth = {"Authorization": f"Bearer {key}"}
 
     with serve(env, root / "server.log", workers=4) as base:

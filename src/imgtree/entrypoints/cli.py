@@ -8,14 +8,18 @@ import os
 import sys
 import threading
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from imgtree.domain.errors import DomainError
 from imgtree.domain.model import Role
 from imgtree.entrypoints.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from imgtree.entrypoints.containers import Application
 
 _UNSET_ARG: Any = object()
 
@@ -25,10 +29,17 @@ def default_workers() -> int:
     return max(2, min(2 * (os.cpu_count() or 1) + 1, 9))
 
 
-def _container(settings: Settings | None = None) -> Any:
-    from imgtree.entrypoints.container import build_container
+@contextmanager
+def _container(settings: Settings | None = None) -> Iterator[Application]:
+    """The production container for one command; its resources (the engine, the S3 client)
+    are shut down when the command ends, however it ends."""
+    from imgtree.entrypoints.containers import build_container
 
-    return build_container(settings or Settings.from_env())
+    container = build_container(settings or Settings.from_env())
+    try:
+        yield container
+    finally:
+        container.shutdown_resources()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -40,12 +51,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
+    """gunicorn running create_app: one container per worker, built after the fork and
+    shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook."""
     from gunicorn.app.base import BaseApplication
 
-    from imgtree.adapters.imaging.pool import DecodePool
+    built: list[Application] = []  # in each worker: the container that worker built
 
-    settings = Settings.from_env()  # validate before forking anything
+    def worker_exit(server: Any, worker: Any) -> None:
+        while built:
+            built.pop().shutdown_resources()
 
     class ImgtreeServer(BaseApplication):
         def load_config(self) -> None:
@@ -65,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "proc_name": "imgtree",
                 # One control socket per user would collide between two servers on one host.
                 "control_socket_disable": True,
+                "worker_exit": worker_exit,
             }
             for key, value in options.items():
                 # Settings newer gunicorns added (control socket) are skipped on older ones.
@@ -73,10 +89,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def load(self) -> Any:
             # Built in each worker after fork: no engine or pool is shared across processes.
+            from imgtree.entrypoints.containers import build_container
             from imgtree.entrypoints.http.app import create_app
 
-            return create_app(_container(settings))
+            container = build_container(settings)
+            built.append(container)
+            return create_app(container)
 
+    return ImgtreeServer()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from imgtree.adapters.imaging.pool import DecodePool
+
+    settings = Settings.from_env()  # validate before forking anything
     # One decode pool for the host, started before the workers fork: every worker sends its
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)
@@ -89,7 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     try:
-        ImgtreeServer().run()
+        gunicorn_app(args, settings).run()
     finally:
         stopping.set()
         pool.stop()
@@ -106,10 +132,10 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         if password != getpass.getpass("Repeat password: "):
             print("imgtree: passwords do not match", file=sys.stderr)
             return 2
-    container = _container()
-    user = container.create_user()(
-        args.email, password, role=Role.ADMIN if args.admin else Role.USER
-    )
+    with _container() as container:
+        user = container.use_cases.create_user()(
+            args.email, password, role=Role.ADMIN if args.admin else Role.USER
+        )
     print(f"created user {user.id} {user.email} role={user.role.value}")
     return 0
 
@@ -119,20 +145,21 @@ def _size(n: int | None) -> str:
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    uow = _container().uow_factory()
-    page = 1
-    while True:
-        with uow() as u:
-            users = u.users.search(args.query or "", offset=(page - 1) * 100, limit=100)
-        for user in users:
-            print(
-                f"{user.id}  {user.email}  role={user.role.value}  "
-                f"active={'true' if user.active else 'false'}  used={user.used_bytes}  "
-                f"quota={_size(user.quota_bytes)}"
-            )
-        if len(users) < 100:
-            break
-        page += 1
+    with _container() as container:
+        uow = container.adapters.uow_factory()
+        page = 1
+        while True:
+            with uow() as u:
+                users = u.users.search(args.query or "", offset=(page - 1) * 100, limit=100)
+            for user in users:
+                print(
+                    f"{user.id}  {user.email}  role={user.role.value}  "
+                    f"active={'true' if user.active else 'false'}  used={user.used_bytes}  "
+                    f"quota={_size(user.quota_bytes)}"
+                )
+            if len(users) < 100:
+                break
+            page += 1
     return 0
 
 
@@ -162,18 +189,18 @@ def cmd_users_set(args: argparse.Namespace) -> int:
     from imgtree.domain.errors import NothingToChange
     from imgtree.domain.model import Role
 
-    container = _container()
-    user = _user_by_email(container, args.email)
-    changes = UserChanges(
-        role=UNSET if args.role is None else Role(args.role),
-        active=UNSET if args.active is None else args.active,
-        quota_bytes=UNSET if args.quota is _UNSET_ARG else args.quota,
-    )
-    try:
-        # The command line is the operator: trusted (actor None), and audited as such.
-        updated = container.admin().update_user(None, user.id, changes)
-    except NothingToChange:
-        raise DomainError("Nothing to change: give --role, --active or --quota") from None
+    with _container() as container:
+        user = _user_by_email(container, args.email)
+        changes = UserChanges(
+            role=UNSET if args.role is None else Role(args.role),
+            active=UNSET if args.active is None else args.active,
+            quota_bytes=UNSET if args.quota is _UNSET_ARG else args.quota,
+        )
+        try:
+            # The command line is the operator: trusted (actor None), and audited as such.
+            updated = container.use_cases.admin().update_user(None, user.id, changes)
+        except NothingToChange:
+            raise DomainError("Nothing to change: give --role, --active or --quota") from None
     print(
         f"updated {updated.email}: role={updated.role.value} "
         f"active={'true' if updated.active else 'false'} quota={_size(updated.quota_bytes)}"
@@ -186,10 +213,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     from imgtree.entrypoints.http.admin.resources import stats_body
 
-    container = _container()
-    admin = container.admin()
-    # Stats are for admins; the command line runs as the operator.
-    stats = admin.stats(_operator())
+    with _container() as container:
+        # Stats are for admins; the command line runs as the operator.
+        stats = container.use_cases.admin().stats(_operator())
     body = stats_body(stats)
     body.pop("success", None)
     print(json.dumps(body, indent=2))
@@ -210,10 +236,10 @@ def _operator() -> Any:
     )
 
 
-def _user_by_email(container: Any, email: str) -> Any:
+def _user_by_email(container: Application, email: str) -> Any:
     from imgtree.domain.model import normalise_email
 
-    with container.uow_factory()() as uow:
+    with container.adapters.uow_factory()() as uow:
         user = uow.users.get_by_email(normalise_email(email))
     if user is None:
         raise DomainError(f"No user with email {email}")
@@ -221,18 +247,18 @@ def _user_by_email(container: Any, email: str) -> Any:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    container = _container()
-    user = _user_by_email(container, args.email)
-    created = container.create_api_key()(user.id, args.name)
+    with _container() as container:
+        user = _user_by_email(container, args.email)
+        created = container.use_cases.create_api_key()(user.id, args.name)
     print(f"created key {created.key.id} ({created.key.name}) for {user.email}; shown once:")
     print(created.secret)
     return 0
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    container = _container()
-    user = _user_by_email(container, args.email)
-    keys = container.list_api_keys()(user.id)
+    with _container() as container:
+        user = _user_by_email(container, args.email)
+        keys = container.use_cases.list_api_keys()(user.id)
     for key in keys:
         state = "active" if key.active else "revoked"
         used = key.last_used_at.isoformat() if key.last_used_at else "never"
@@ -250,7 +276,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         key_id = uuid.UUID(args.key_id)
     except ValueError:
         raise DomainError("KEY_ID must be a key's UUID (see `imgtree keys list`)") from None
-    key = _container().revoke_api_key()(key_id)
+    with _container() as container:
+        key = container.use_cases.revoke_api_key()(key_id)
     print(f"revoked key {key.id} ({key.name})")
     return 0
 
@@ -259,7 +286,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     retention = settings.purge_retention_seconds if args.retention is None else args.retention
     grace = settings.purge_grace_seconds if args.grace is None else args.grace
-    report = _container(settings).purge()(retention_seconds=retention, orphan_grace_seconds=grace)
+    with _container(settings) as container:
+        purge = container.use_cases.purge()
+        report = purge(retention_seconds=retention, orphan_grace_seconds=grace)
     print(
         f"purged: {report.expired_uploads} expired uploads, {report.purged_images} deleted"
         f" images, {report.orphan_blobs} orphan blobs"
@@ -269,13 +298,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_storage_init(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    storage = _container(settings).storage()
-    ensure = getattr(storage, "ensure_bucket", None)
-    if ensure is None:
-        settings.media_dir.mkdir(parents=True, exist_ok=True)
-        print(f"local storage ready at {settings.media_dir}")
-        return 0
-    created = ensure()
+    with _container(settings) as container:
+        ensure = getattr(container.adapters.storage(), "ensure_bucket", None)
+        if ensure is None:
+            settings.media_dir.mkdir(parents=True, exist_ok=True)
+            print(f"local storage ready at {settings.media_dir}")
+            return 0
+        created = ensure()
     print(f"bucket {settings.s3_bucket} {'created' if created else 'exists'}")
     return 0
 

@@ -9,7 +9,7 @@ import falcon
 import falcon.media
 import orjson
 
-from imgtree.entrypoints.container import Container
+from imgtree.entrypoints.containers import Application
 from imgtree.entrypoints.http import errors
 from imgtree.entrypoints.http.admin.resources import (
     AdminAuth,
@@ -78,7 +78,7 @@ class ForgetMediaOnChange:
                 cache.clear()
 
 
-def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Response]:
+def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Response]:
     settings = container.settings()
     # The memory budget is shared out: thumbnails are small and hot, originals larger.
     budget = settings.media_memory_cache_bytes
@@ -102,28 +102,29 @@ def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Respon
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     errors.install(app)
 
-    storage = container.storage()
+    cases = container.use_cases
+    storage = container.adapters.storage()
     urls = Urls(settings.base_url, storage)
     guards = Guards(
-        authenticate_api_key=container.authenticate_api_key(),
-        enforce_rate_limit=container.enforce_rate_limit(),
+        authenticate_api_key=cases.authenticate_api_key(),
+        enforce_rate_limit=cases.enforce_rate_limit(),
         trusted_proxies=settings.trusted_proxies,
     )
-    view_image = container.view_image()
-    delete_image = container.delete_image()
+    view_image = cases.view_image()
+    delete_image = cases.delete_image()
 
     app.add_route(
         "/api/v1/upload",
         UploadResource(
-            upload=container.upload_images(),
-            describe=container.describe_capabilities(),
+            upload=cases.upload_images(),
+            describe=cases.describe_capabilities(),
             guards=guards,
             urls=urls,
         ),
     )
     flow = PresignFlow(
-        presign=container.presign_uploads(),
-        complete=container.complete_uploads(),
+        presign=cases.presign_uploads(),
+        complete=cases.complete_uploads(),
         guards=guards,
         urls=urls,
     )
@@ -131,10 +132,10 @@ def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Respon
     app.add_route("/api/v1/upload/presign/batch", V1FlowStep(flow, PresignFlow.presign_batch))
     app.add_route("/api/v1/upload/complete", V1FlowStep(flow, PresignFlow.complete_one))
     app.add_route("/api/v1/upload/complete/batch", V1FlowStep(flow, PresignFlow.complete_batch))
-    app.add_route("/api/v1/upload/put/{pending_id}", PutTarget(container.receive_upload()))
+    app.add_route("/api/v1/upload/put/{pending_id}", PutTarget(cases.receive_upload()))
     app.add_route(
         "/api/v1/images",
-        ImagesResource(list_images=container.list_images(), guards=guards, urls=urls),
+        ImagesResource(list_images=cases.list_images(), guards=guards, urls=urls),
     )
     app.add_route(
         "/api/v1/images/{image_id}", ImageResource(delete_image=delete_image, guards=guards)
@@ -144,11 +145,11 @@ def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Respon
         "/delete/{image_id}", DeleteFormResource(delete_image=delete_image, guards=guards)
     )
     guard = SessionGuard(
-        authenticate=container.authenticate_session(),
+        authenticate=cases.authenticate_session(),
         secure_cookies=settings.secure_cookies,
     )
     _session_routes(app, container, urls, guards, guard)
-    admin, auth = container.admin(), AdminAuth(guard, guards)
+    admin, auth = cases.admin(), AdminAuth(guard, guards)
     app.add_route("/api/admin/stats", StatsResource(admin, auth))
     app.add_route("/api/admin/users", UsersResource(admin, auth))
     app.add_route("/api/admin/users/{user_id}", UserResource(admin, auth))
@@ -159,39 +160,40 @@ def create_app(container: Container) -> falcon.App[falcon.Request, falcon.Respon
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     app.add_static_route("/static", str(STATIC_DIR))
-    register_pages(app, urls=urls, authenticate_session=container.authenticate_session())
+    register_pages(app, urls=urls, authenticate_session=cases.authenticate_session())
     return app
 
 
 def _session_routes(
     app: falcon.App[falcon.Request, falcon.Response],
-    container: Container,
+    container: Application,
     urls: Urls,
     guards: Guards,
     guard: SessionGuard,
 ) -> None:
     """The cookie-session API of the web app, and guest uploads."""
-    app.add_route("/api/auth/signup", SignUpResource(container.sign_up(), guard, guards))
-    app.add_route("/api/auth/login", LoginResource(container.sign_in(), guard, guards))
-    app.add_route("/api/auth/logout", LogoutResource(container.sign_out(), guard))
+    cases = container.use_cases
+    app.add_route("/api/auth/signup", SignUpResource(cases.sign_up(), guard, guards))
+    app.add_route("/api/auth/login", LoginResource(cases.sign_in(), guard, guards))
+    app.add_route("/api/auth/logout", LogoutResource(cases.sign_out(), guard))
     app.add_route("/api/auth/me", MeResource(guard))
-    app.add_route("/api/auth/password", PasswordResource(container.change_password(), guard))
+    app.add_route("/api/auth/password", PasswordResource(cases.change_password(), guard))
 
-    app.add_route("/api/images", SessionImagesResource(container.list_images(), guard, urls))
+    app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
     app.add_route(
         "/api/images/{image_id}",
-        ImageByIdResource(container.delete_image(), container.edit_image(), guard, guards, urls),
+        ImageByIdResource(cases.delete_image(), cases.edit_image(), guard, guards, urls),
     )
-    albums = container.albums()
+    albums = cases.albums()
     app.add_route("/api/albums", AlbumsResource(albums, guard))
     app.add_route("/api/albums/{album_id}", AlbumResource(albums, guard, urls))
-    create_key = container.create_api_key()
-    app.add_route("/api/keys", KeysResource(create_key, container.list_api_keys(), guard))
+    create_key = cases.create_api_key()
+    app.add_route("/api/keys", KeysResource(create_key, cases.list_api_keys(), guard))
     app.add_route("/api/keys/sharex", ShareXConfigResource(create_key, guard, urls))
-    app.add_route("/api/keys/{key_id}", KeyResource(container.revoke_api_key(), guard))
+    app.add_route("/api/keys/{key_id}", KeyResource(cases.revoke_api_key(), guard))
 
-    upload = container.upload_images()
-    flow = PresignFlow(container.presign_uploads(), container.complete_uploads(), guards, urls)
+    upload = cases.upload_images()
+    flow = PresignFlow(cases.presign_uploads(), cases.complete_uploads(), guards, urls)
     app.add_route("/api/upload", SessionUpload(upload, flow, guard))
     app.add_route(
         "/api/upload/presign", SessionUpload(upload, flow, guard, PresignFlow.presign_one)
@@ -200,11 +202,11 @@ def _session_routes(
         "/api/upload/complete", SessionUpload(upload, flow, guard, PresignFlow.complete_one)
     )
 
-    guest_upload = container.guest_upload_images()
+    guest_upload = cases.guest_upload_images()
     guest_flow = PresignFlow(
-        container.guest_presign_uploads(), container.guest_complete_uploads(), guards, urls
+        cases.guest_presign_uploads(), cases.guest_complete_uploads(), guards, urls
     )
-    guest = (guest_upload, guest_flow, container.guest_policy(), container.guest_rate_limit())
+    guest = (guest_upload, guest_flow, container.policies.guest_policy(), cases.guest_rate_limit())
     app.add_route("/api/upload/guest", GuestUpload(*guest))
     app.add_route("/api/upload/guest/presign", GuestUpload(*guest, PresignFlow.presign_one))
     app.add_route("/api/upload/guest/complete", GuestUpload(*guest, PresignFlow.complete_one))

@@ -8,6 +8,7 @@ from imgtree.domain.use_cases.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
 from imgtree.domain.use_cases.keys import MAX_KEY_NAME
 from imgtree.domain.use_cases.list_images import MAX_PAGE
+from imgtree.entrypoints.containers.policies import GUEST_MAX_OPEN_PRESIGNS
 
 __all__ = [
     "BATCH_LIMIT",
@@ -30,6 +31,5 @@ BATCH_LIMIT = _UPLOADS.batch_limit
 MAX_OPEN_PRESIGNS = _UPLOADS.max_open_presigns
 PAGE_DEFAULT_LIMIT = _PAGES.default_limit
 PAGE_MAX_LIMIT = _PAGES.max_limit
-# Guests' cap on unfinished presigns is not a domain default: the composition root
-# (entrypoints/container.py) builds the guests' UploadPolicy with max_open_presigns=20.
-GUEST_MAX_OPEN_PRESIGNS = 20
+# Guests' cap on unfinished presigns (GUEST_MAX_OPEN_PRESIGNS) is not a domain default: the
+# composition root's Policies container builds the guests' UploadPolicy with it.

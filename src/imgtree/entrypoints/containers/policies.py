@@ -1,0 +1,70 @@
+"""Policies: the limits and rules of one deployment, built once from Settings.
+
+The adapters (the image processor) and the use cases (uploads, sessions, paging, the
+discovery document) are given the same instances, so what the processor enforces is what
+the discovery document publishes.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from imgtree.domain.policies import (
+    GuestPolicy,
+    PagePolicy,
+    ProcessingPolicy,
+    RatePolicy,
+    SessionPolicy,
+    UploadPolicy,
+)
+from imgtree.entrypoints.settings import Settings
+
+# Open presigns one guest client address may hold (accounts keep UploadPolicy's default, 100).
+GUEST_MAX_OPEN_PRESIGNS = 20
+
+
+class Policies(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    upload_policy = providers.Singleton(
+        UploadPolicy,
+        max_file_bytes=settings.provided.max_upload_bytes,
+        presign_expires_seconds=settings.provided.presign_expires_seconds,
+    )
+    rate_policy = providers.Singleton(
+        RatePolicy, per_minute=settings.provided.rate_limit_per_minute
+    )
+    page_policy = providers.Singleton(PagePolicy)
+    processing_policy = providers.Singleton(
+        ProcessingPolicy,
+        max_image_pixels=settings.provided.max_image_pixels,
+        max_image_side=settings.provided.max_image_side,
+        max_frames=settings.provided.max_frames,
+        cpu_seconds=settings.provided.process_cpu_seconds,
+        wall_seconds=settings.provided.process_wall_seconds,
+        memory_bytes=settings.provided.process_memory_bytes,
+        concurrent=settings.provided.process_workers,
+        queue_seconds=settings.provided.process_queue_seconds,
+    )
+    session_policy = providers.Singleton(
+        SessionPolicy,
+        lifetime_seconds=providers.Callable(
+            lambda days: days * 86400, settings.provided.session_days
+        ),
+        signup_open=settings.provided.signup_open,
+    )
+    guest_policy = providers.Singleton(
+        GuestPolicy,
+        enabled=settings.provided.guest_uploads,
+        max_file_bytes=settings.provided.guest_max_upload_bytes,
+        per_minute=settings.provided.guest_rate_limit_per_minute,
+    )
+    guest_upload_policy = providers.Singleton(
+        UploadPolicy,
+        max_file_bytes=settings.provided.guest_max_upload_bytes,
+        presign_expires_seconds=settings.provided.presign_expires_seconds,
+        max_open_presigns=GUEST_MAX_OPEN_PRESIGNS,
+    )
+    guest_rate_policy = providers.Singleton(
+        RatePolicy, per_minute=settings.provided.guest_rate_limit_per_minute
+    )

@@ -1,0 +1,224 @@
+"""The use cases, wired to whichever adapters container they are given.
+
+`UseCases(settings=..., policies=Policies(...), adapters=ProductionAdapters(...))` or the
+same with `MemoryAdapters(...)`: the use cases name the ports they need (`adapters.storage`,
+`adapters.uow_factory`...), never a concrete class. Each use case is one instance for the
+container's life (they hold no per-request state).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from imgtree.domain.services import Publisher, SessionStarter
+from imgtree.domain.use_cases.accounts import CreateUser
+from imgtree.domain.use_cases.admin import Admin
+from imgtree.domain.use_cases.albums import Albums
+from imgtree.domain.use_cases.capabilities import DescribeCapabilities
+from imgtree.domain.use_cases.delete import DeleteImage
+from imgtree.domain.use_cases.edit_image import EditImage
+from imgtree.domain.use_cases.keys import (
+    AuthenticateApiKey,
+    CreateApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+)
+from imgtree.domain.use_cases.list_images import ListImages
+from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
+from imgtree.domain.use_cases.purge import Purge
+from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
+from imgtree.domain.use_cases.sessions import (
+    AuthenticateSession,
+    ChangePassword,
+    SignIn,
+    SignOut,
+    SignUp,
+)
+from imgtree.domain.use_cases.upload import UploadImages
+from imgtree.domain.use_cases.view_image import ViewImage
+from imgtree.entrypoints.settings import Settings
+
+
+def _publisher(
+    adapters: providers.DependenciesContainer, policy: providers.Provider[Any]
+) -> providers.Singleton[Publisher]:
+    return providers.Singleton(
+        Publisher,
+        uow=adapters.uow_factory,
+        storage=adapters.storage,
+        processor=adapters.image_processor,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        random=adapters.random,
+        policy=policy,
+    )
+
+
+def _upload_flow(
+    adapters: providers.DependenciesContainer, publisher: providers.Provider[Publisher]
+) -> tuple[providers.Singleton[Any], providers.Singleton[Any], providers.Singleton[Any]]:
+    """Direct upload, presign and complete sharing one Publisher (one policy)."""
+    upload = providers.Singleton(UploadImages, publisher=publisher)
+    presign = providers.Singleton(
+        PresignUploads,
+        uow=adapters.uow_factory,
+        storage=adapters.storage,
+        publisher=publisher,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        random=adapters.random,
+    )
+    complete = providers.Singleton(
+        CompleteUploads,
+        uow=adapters.uow_factory,
+        storage=adapters.storage,
+        publisher=publisher,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+    )
+    return upload, presign, complete
+
+
+class UseCases(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    policies = providers.DependenciesContainer()
+    adapters = providers.DependenciesContainer()
+
+    # --- accounts and API keys ---
+    create_user = providers.Singleton(
+        CreateUser,
+        uow=adapters.uow_factory,
+        passwords=adapters.password_hasher,
+        clock=adapters.clock,
+        random=adapters.random,
+        default_quota_bytes=settings.provided.default_quota_bytes,
+    )
+    create_api_key = providers.Singleton(
+        CreateApiKey,
+        uow=adapters.uow_factory,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        random=adapters.random,
+    )
+    list_api_keys = providers.Singleton(ListApiKeys, uow=adapters.uow_factory)
+    revoke_api_key = providers.Singleton(
+        RevokeApiKey, uow=adapters.uow_factory, clock=adapters.clock
+    )
+    authenticate_api_key = providers.Singleton(
+        AuthenticateApiKey,
+        uow=adapters.uow_factory,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+    )
+
+    # --- uploads: accounts and guests through the same use cases, guests with their policy ---
+    # One Publisher (a domain service: verify, sanitise, store one file) per upload policy.
+    publisher = _publisher(adapters, policies.upload_policy)
+    guest_publisher = _publisher(adapters, policies.guest_upload_policy)
+    upload_images, presign_uploads, complete_uploads = _upload_flow(adapters, publisher)
+    guest_upload_images, guest_presign_uploads, guest_complete_uploads = _upload_flow(
+        adapters, guest_publisher
+    )
+    receive_upload = providers.Singleton(
+        ReceiveUpload,
+        uow=adapters.uow_factory,
+        storage=adapters.storage,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+    )
+
+    # --- images ---
+    list_images = providers.Singleton(
+        ListImages, uow=adapters.uow_factory, policy=policies.page_policy
+    )
+    delete_image = providers.Singleton(
+        DeleteImage,
+        uow=adapters.uow_factory,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        storage=adapters.storage,
+    )
+    view_image = providers.Singleton(
+        ViewImage,
+        uow=adapters.uow_factory,
+        hide_inactive_owners=providers.Callable(
+            lambda choice: choice == "hide", settings.provided.inactive_images
+        ),
+    )
+    edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
+    albums = providers.Singleton(
+        Albums,
+        uow=adapters.uow_factory,
+        clock=adapters.clock,
+        random=adapters.random,
+        paging=policies.page_policy,
+    )
+    purge = providers.Singleton(
+        Purge, uow=adapters.uow_factory, storage=adapters.storage, clock=adapters.clock
+    )
+
+    # --- limits: the discovery document, rate limits ---
+    describe_capabilities = providers.Singleton(
+        DescribeCapabilities,
+        upload=policies.upload_policy,
+        rate=policies.rate_policy,
+        paging=policies.page_policy,
+        processing=policies.processing_policy,
+    )
+    enforce_rate_limit = providers.Singleton(
+        EnforceRateLimit, limiter=adapters.rate_limiter, policy=policies.rate_policy
+    )
+    guest_rate_limit = providers.Singleton(
+        EnforceRateLimit, limiter=adapters.rate_limiter, policy=policies.guest_rate_policy
+    )
+
+    # --- the web app: sessions, administration ---
+    # A domain service sign-in and sign-up share (domain/services/session_starter.py).
+    session_starter = providers.Singleton(
+        SessionStarter,
+        uow=adapters.uow_factory,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        random=adapters.random,
+        policy=policies.session_policy,
+    )
+    sign_in = providers.Singleton(
+        SignIn,
+        uow=adapters.uow_factory,
+        passwords=adapters.password_hasher,
+        limiter=adapters.rate_limiter,
+        policy=policies.session_policy,
+        sessions=session_starter,
+    )
+    sign_up = providers.Singleton(
+        SignUp,
+        create_user=create_user,
+        limiter=adapters.rate_limiter,
+        policy=policies.session_policy,
+        sessions=session_starter,
+    )
+    authenticate_session = providers.Singleton(
+        AuthenticateSession,
+        uow=adapters.uow_factory,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        policy=policies.session_policy,
+    )
+    sign_out = providers.Singleton(
+        SignOut, uow=adapters.uow_factory, hasher=adapters.secret_hasher, clock=adapters.clock
+    )
+    change_password = providers.Singleton(
+        ChangePassword,
+        uow=adapters.uow_factory,
+        passwords=adapters.password_hasher,
+        clock=adapters.clock,
+    )
+    admin = providers.Singleton(
+        Admin,
+        uow=adapters.uow_factory,
+        clock=adapters.clock,
+        random=adapters.random,
+        paging=policies.page_policy,
+    )
