@@ -1,3 +1,101 @@
-"""imgtree: a self-hostable image host and an embeddable image-upload domain library."""
+"""imgtree: a self-hostable image host and an embeddable image-upload domain library.
+
+The curated public surface is `__all__` (pinned by tests/unit/test_public_api.py): the build
+functions and what they return, the model, the errors and the upload inputs and outcomes.
+Importing `imgtree` loads only the framework-free domain; `build`, `build_in_memory`,
+`ImgTree` and `Settings` load the composition root (dependency-injector, SQLAlchemy...) on
+first use. See docs/embedding.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from imgtree.domain.errors import (
+    AccountInactive,
+    Conflict,
+    DomainError,
+    FileTooLarge,
+    Forbidden,
+    ImageTooComplex,
+    InvalidImage,
+    InvalidInput,
+    NoFiles,
+    NotFound,
+    NothingToChange,
+    NotUploaded,
+    ProcessingBusy,
+    QuotaExceeded,
+    RateLimited,
+    StorageUnavailable,
+    TooManyOpenUploads,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Page, Role, User
+from imgtree.domain.use_cases.upload import IncomingFile, Uploaded, Uploader, UploadFailed
+
+if TYPE_CHECKING:
+    from imgtree.entrypoints.embed import ImgTree, build, build_in_memory
+    from imgtree.entrypoints.settings import Settings
 
 __version__ = "0.1.0"
+
+# Loaded on first access (PEP 562), so `import imgtree` stays framework-free.
+_LAZY = {
+    "ImgTree": "imgtree.entrypoints.embed",
+    "Settings": "imgtree.entrypoints.settings",
+    "build": "imgtree.entrypoints.embed",
+    "build_in_memory": "imgtree.entrypoints.embed",
+}
+
+__all__ = [
+    "AccountInactive",
+    "Album",
+    "ApiKey",
+    "Conflict",
+    "DomainError",
+    "FileTooLarge",
+    "Forbidden",
+    "Image",
+    "ImageFormat",
+    "ImageTooComplex",
+    "ImgTree",
+    "IncomingFile",
+    "InvalidImage",
+    "InvalidInput",
+    "NoFiles",
+    "NotFound",
+    "NotUploaded",
+    "NothingToChange",
+    "Page",
+    "ProcessingBusy",
+    "QuotaExceeded",
+    "RateLimited",
+    "Role",
+    "Settings",
+    "StorageUnavailable",
+    "TooManyOpenUploads",
+    "Unauthenticated",
+    "UnsupportedMediaType",
+    "UploadFailed",
+    "Uploaded",
+    "Uploader",
+    "User",
+    "build",
+    "build_in_memory",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'imgtree' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

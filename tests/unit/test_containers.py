@@ -1,7 +1,7 @@
 """The composition root: a container per side of the hexagon, a backend chosen by choosing the
 adapters container, policies built once, and Resources (the SQL engine, the S3 client) shut
 down by everyone who builds an application: the CLI, the server's workers, the WSGI module,
-and the tests' `make_app`."""
+`ImgTree.close()` and the tests' `make_app`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+import imgtree
 from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.imaging.pool import PooledImageProcessor
 from imgtree.adapters.memory import MemoryBlobStorage, MemoryRateLimiter, MemoryStore
@@ -238,3 +239,15 @@ def test_the_wsgi_module_shuts_down_at_exit(
     assert at_exit == [wsgi.container.shutdown_resources]
     at_exit[0]()
     assert len(disposed) == 1
+
+
+def test_imgtree_close_shuts_down(tmp_path: Path, disposed: list[Engine]) -> None:
+    with imgtree.build(sqlite_settings(tmp_path), migrate=True) as img:
+        img.create_user("a@example.com")
+        before = len(disposed)
+    assert len(disposed) == before + 1
+    img.close()  # idempotent
+    assert len(disposed) == before + 1
+    with imgtree.build_in_memory() as memory:
+        memory.create_user("a@example.com")
+    assert len(disposed) == before + 1  # nothing to release in memory
