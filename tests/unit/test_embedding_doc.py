@@ -1,7 +1,9 @@
 """docs/embedding.md must keep working: run its examples.
 
-The first ```python block is the "upload one image" example and must run on its own; all
-blocks together run in order, as a reader following the page would.
+The first two ```python blocks are the public API's examples and each runs on its own: in
+memory for tests (`imgtree.build_in_memory()`), then SQLite + local disk inside another
+WSGI service (`imgtree.build(settings)`, a real loopback server). All blocks together run in
+order, as a reader following the page would.
 """
 
 from __future__ import annotations
@@ -24,13 +26,23 @@ def run(source: str, namespace: dict[str, object]) -> None:
 
 
 def test_the_doc_has_examples() -> None:
-    assert len(python_blocks()) >= 2
+    blocks = python_blocks()
+    assert len(blocks) >= 4
+    assert "imgtree.build_in_memory(" in blocks[0]
+    assert "imgtree.build(settings" in blocks[1] and "make_server(" in blocks[1]
 
 
-def test_first_example_runs_on_its_own() -> None:
+def test_the_in_memory_example_runs_on_its_own() -> None:
     namespace: dict[str, object] = {"__name__": "embedding_doc"}
     run(python_blocks()[0], namespace)
     assert "image" in namespace
+
+
+def test_the_wsgi_service_example_runs_on_its_own() -> None:
+    namespace: dict[str, object] = {"__name__": "embedding_doc"}
+    run(python_blocks()[1], namespace)
+    assert isinstance(namespace["slug"], str)
+    assert not namespace["root"].exists()  # type: ignore[attr-defined]
 
 
 def test_all_examples_run_in_order() -> None:
