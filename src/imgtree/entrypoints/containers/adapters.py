@@ -57,22 +57,6 @@ def s3_storage(**options: Any) -> Iterator[S3BlobStorage]:
         storage.close()
 
 
-def sandboxed_image_processor(
-    settings: providers.Provider[Settings], policies: providers.DependenciesContainer
-) -> providers.Singleton[PooledImageProcessor]:
-    """Every decode in the sandbox, inside the processing budget the discovery document
-    publishes (adapters/imaging/pool): the host's pool when `imgtree serve` started one,
-    else this process's own, started on first use and stopped at exit."""
-    return providers.Singleton(
-        PooledImageProcessor.from_policy,
-        pool=providers.Callable(
-            pool_source, settings.provided.process_socket, settings.provided.process_workers
-        ),
-        policy=policies.processing_policy,
-        thumbnail_size=settings.provided.thumbnail_size,
-    )
-
-
 class SystemAdapters(containers.DeclarativeContainer):
     """What both sides share: the clock, randomness and hashing of this machine."""
 
@@ -114,7 +98,17 @@ class ProductionAdapters(SystemAdapters):
             path_style=settings.provided.s3_path_style,
         ),
     )
-    image_processor = sandboxed_image_processor(settings, policies)
+    # Every decode in the sandbox, inside the processing budget the discovery document
+    # publishes (adapters/imaging/pool): the host's pool when `imgtree serve` started one,
+    # else this process's own, started on first use and stopped at exit.
+    image_processor = providers.Singleton(
+        PooledImageProcessor.from_policy,
+        pool=providers.Callable(
+            pool_source, settings.provided.process_socket, settings.provided.process_workers
+        ),
+        policy=policies.processing_policy,
+        thumbnail_size=settings.provided.thumbnail_size,
+    )
     # On the database, so the per-IP limit holds across gunicorn workers and hosts.
     rate_limiter = providers.Singleton(SqlRateLimiter, engine, clock)
 
