@@ -1,7 +1,8 @@
 """imgtree: a self-hostable image host and an embeddable image-upload domain library.
 
 The curated public surface is `__all__` (pinned by tests/unit/test_public_api.py): the build
-functions and what they return, the model, the errors and the upload inputs and outcomes.
+functions and what they return, the model, the errors, the typed commands the use cases take
+and the upload outcomes.
 Importing `imgtree` loads only the framework-free domain; `build`, `build_in_memory`,
 `ImgTree` and `Settings` load the composition root (dependency-injector, SQLAlchemy...) on
 first use. See docs/embedding.md.
@@ -12,6 +13,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from imgtree.domain.commands import (
+    UNSET,
+    AlbumChanges,
+    ImageChanges,
+    IncomingFile,
+    PresignRequest,
+    Uploader,
+    UserChanges,
+)
 from imgtree.domain.errors import (
     AccountInactive,
     Conflict,
@@ -34,7 +44,7 @@ from imgtree.domain.errors import (
     UnsupportedMediaType,
 )
 from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Page, Role, User
-from imgtree.domain.use_cases.upload import IncomingFile, Uploaded, Uploader, UploadFailed
+from imgtree.domain.services.publisher import Uploaded, UploadFailed
 
 if TYPE_CHECKING:
     from imgtree.entrypoints.embed import ImgTree, build, build_in_memory
@@ -51,14 +61,17 @@ _LAZY = {
 }
 
 __all__ = [
+    "UNSET",
     "AccountInactive",
     "Album",
+    "AlbumChanges",
     "ApiKey",
     "Conflict",
     "DomainError",
     "FileTooLarge",
     "Forbidden",
     "Image",
+    "ImageChanges",
     "ImageFormat",
     "ImageTooComplex",
     "ImgTree",
@@ -70,6 +83,7 @@ __all__ = [
     "NotUploaded",
     "NothingToChange",
     "Page",
+    "PresignRequest",
     "ProcessingBusy",
     "QuotaExceeded",
     "RateLimited",
@@ -83,6 +97,7 @@ __all__ = [
     "Uploaded",
     "Uploader",
     "User",
+    "UserChanges",
     "build",
     "build_in_memory",
 ]

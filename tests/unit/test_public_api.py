@@ -14,14 +14,17 @@ import pytest
 import imgtree
 
 PUBLIC = [
+    "UNSET",
     "AccountInactive",
     "Album",
+    "AlbumChanges",
     "ApiKey",
     "Conflict",
     "DomainError",
     "FileTooLarge",
     "Forbidden",
     "Image",
+    "ImageChanges",
     "ImageFormat",
     "ImageTooComplex",
     "ImgTree",
@@ -33,6 +36,7 @@ PUBLIC = [
     "NotUploaded",
     "NothingToChange",
     "Page",
+    "PresignRequest",
     "ProcessingBusy",
     "QuotaExceeded",
     "RateLimited",
@@ -46,6 +50,7 @@ PUBLIC = [
     "Uploaded",
     "Uploader",
     "User",
+    "UserChanges",
     "build",
     "build_in_memory",
 ]
@@ -103,6 +108,23 @@ def test_the_errors_are_the_domain_errors() -> None:
         if isinstance(value, type) and issubclass(value, errors.DomainError)
     }
     assert public_errors == domain_errors  # every one of them, and nothing else
+
+
+def test_the_commands_are_the_domain_commands() -> None:
+    from imgtree.domain import commands
+
+    public = {
+        n
+        for n in PUBLIC
+        if getattr(getattr(imgtree, n), "__module__", None) == commands.__name__
+        or getattr(imgtree, n) is commands.UNSET
+    }
+    typed = {
+        name
+        for name, value in vars(commands).items()
+        if attrs.has(value) and value.__module__ == commands.__name__
+    }
+    assert public == typed | {"UNSET"}  # every command, and the "leave as it is" marker
 
 
 def test_the_build_functions_signatures() -> None:
