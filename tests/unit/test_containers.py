@@ -45,6 +45,12 @@ def disposed() -> Iterator[list[Engine]]:
     event.remove(Engine, "engine_disposed", record)
 
 
+def disposed_here(disposed: list[Engine], tmp_path: Path) -> list[Engine]:
+    """The disposed engines of this test's database (the collector may dispose another
+    test's forgotten engine while this one runs)."""
+    return [e for e in disposed if str(tmp_path) in str(e.url)]
+
+
 def sqlite_settings(tmp_path: Path, **values: Any) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'imgtree.sqlite3'}",
@@ -135,6 +141,7 @@ def test_policies_are_built_once_and_shared(tmp_path: Path) -> None:
     # One adapters container: every use case shares its storage and unit-of-work factory.
     assert cases.upload_images().publisher.storage is container.adapters.storage()
     assert cases.purge().uow is cases.list_images().uow is container.adapters.uow_factory()
+    container.shutdown_resources()
 
 
 def test_adapters_can_be_replaced_by_name(tmp_path: Path) -> None:
@@ -154,9 +161,10 @@ def test_shutdown_disposes_the_engine(tmp_path: Path, disposed: list[Engine]) ->
     engine = container.adapters.engine()
     assert container.adapters.engine() is engine  # one engine for the container's life
     container.shutdown_resources()
-    assert disposed == [engine]
+    # Only this engine counts: another test's engine may be disposed by the collector meanwhile.
+    assert [e for e in disposed if e is engine] == [engine]
     container.shutdown_resources()  # idempotent
-    assert disposed == [engine]
+    assert [e for e in disposed if e is engine] == [engine]
 
 
 def test_shutdown_closes_the_s3_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,14 +211,14 @@ def test_each_cli_command_shuts_its_container_down(
     monkeypatch.setenv("IMGTREE_DATABASE_URL", f"sqlite:///{tmp_path / 'imgtree.sqlite3'}")
     monkeypatch.setenv("IMGTREE_MEDIA_DIR", str(tmp_path / "media"))
     assert cli.main(["migrate"]) == 0
-    before = len(disposed)
+    before = len(disposed_here(disposed, tmp_path))
     assert cli.main(["users", "create", "a@example.com", "--password", "long enough"]) == 0
-    assert len(disposed) == before + 1
+    assert len(disposed_here(disposed, tmp_path)) == before + 1
     # A command that fails (no such user) shuts down too.
     assert cli.main(["keys", "create", "--email", "nobody@example.com", "--name", "k"]) == 1
-    assert len(disposed) == before + 2
+    assert len(disposed_here(disposed, tmp_path)) == before + 2
     assert cli.main(["users", "list"]) == 0
-    assert len(disposed) == before + 3
+    assert len(disposed_here(disposed, tmp_path)) == before + 3
     assert "a@example.com" in capsys.readouterr().out
 
 
@@ -221,9 +229,9 @@ def test_each_server_worker_shuts_its_container_down(
     server = cli.gunicorn_app(args, sqlite_settings(tmp_path))
     assert server.cfg.worker_exit.__name__ == "worker_exit"
     server.load()  # what each worker does after the fork
-    assert disposed == []
+    assert disposed_here(disposed, tmp_path) == []
     server.cfg.worker_exit(None, None)  # gunicorn calls it in the worker as it exits
-    assert len(disposed) == 1
+    assert len(disposed_here(disposed, tmp_path)) == 1
 
 
 def test_the_wsgi_module_shuts_down_at_exit(
