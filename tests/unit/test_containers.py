@@ -246,16 +246,16 @@ def test_the_wsgi_module_shuts_down_at_exit(
     assert callable(wsgi.app)
     assert at_exit == [wsgi.container.shutdown_resources]
     at_exit[0]()
-    assert len(disposed) == 1
+    assert len(disposed_here(disposed, tmp_path)) == 1
 
 
 def test_imgtree_close_shuts_down(tmp_path: Path, disposed: list[Engine]) -> None:
     with imgtree.build(sqlite_settings(tmp_path), migrate=True) as img:
         img.create_user("a@example.com")
-        before = len(disposed)
-    assert len(disposed) == before + 1
+        before = len(disposed_here(disposed, tmp_path))
+    assert len(disposed_here(disposed, tmp_path)) == before + 1
     img.close()  # idempotent
-    assert len(disposed) == before + 1
+    assert len(disposed_here(disposed, tmp_path)) == before + 1
     with imgtree.build_in_memory() as memory:
         memory.create_user("a@example.com")
-    assert len(disposed) == before + 1  # nothing to release in memory
+    assert len(disposed_here(disposed, tmp_path)) == before + 1  # nothing to release in memory
