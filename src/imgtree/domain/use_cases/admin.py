@@ -127,6 +127,6 @@ class Admin:
         return Page(tuple(items), page, limit, total)
 
 
-def _plain(value: object) -> object:
+def _plain(value: Role | bool | int | None) -> str | bool | int | None:
     """A field's value as the audit log's JSON holds it."""
     return value.value if isinstance(value, Role) else value
