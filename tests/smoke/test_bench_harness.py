@@ -25,7 +25,7 @@ def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
             "--quick",
             "--skip-postgres",
             "--only",
-            "r1,r4,r6",
+            "r1,r4,r6,profile",
             "--out",
             str(out),
             "--inputs",
@@ -43,3 +43,13 @@ def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
     for ratio in ("| R1 |", "| R4 |", "| R6 (SQLite) |"):
         assert ratio in report
     assert "upright" in report  # the EXIF-rotated upload's thumbnail was checked
+    # The per-stage breakdown: every path for every file, each with a positive total.
+    section = report.split("## Where an upload's CPU goes", 1)[1].split("\n## ", 1)[0]
+    header = next(line for line in section.splitlines() if line.startswith("| stage |"))
+    for path in ("multipart", "JSON base64", "presign, PUT, complete"):
+        assert header.count(path) == 3, header
+    total = next(line for line in section.splitlines() if "**total" in line)
+    values = [float(v.strip(" *")) for v in total.split("|")[2:-1]]
+    assert len(values) == 9 and all(v > 0 for v in values), total
+    decode = next(line for line in section.splitlines() if line.startswith("| decode"))
+    assert all(float(v) > 0 for v in decode.split("|")[2:-1]), decode
