@@ -144,9 +144,22 @@ def presign_request(item: Any) -> PresignRequest:
     )
 
 
+def _token(value: Any) -> str:
+    """A token that is not a string completes nothing ("" is refused as an invalid token)."""
+    return value if isinstance(value, str) else ""
+
+
+def completion_token(doc: dict[str, Any]) -> str:
+    """`completion_token` (or `token`) of POST /api/v1/upload/complete."""
+    token = doc.get("completion_token", doc.get("token"))
+    if token is None:
+        raise InvalidInput("completion_token is required")
+    return _token(token)
+
+
 def completion_tokens(doc: dict[str, Any]) -> list[str]:
-    """`completion_tokens` (or `tokens`): a token that is not a string completes nothing."""
+    """`completion_tokens` (or `tokens`) of POST /api/v1/upload/complete/batch."""
     tokens = doc.get("completion_tokens", doc.get("tokens"))
     if not isinstance(tokens, list):
         raise InvalidInput("completion_tokens must be a list of tokens")
-    return [t if isinstance(t, str) else "" for t in tokens]
+    return [_token(t) for t in tokens]

@@ -17,7 +17,11 @@ from imgtree.domain.use_cases.presign import (
     ReceiveUpload,
 )
 from imgtree.entrypoints.http import presenters
-from imgtree.entrypoints.http.commands import completion_tokens, presign_request
+from imgtree.entrypoints.http.commands import (
+    completion_token,
+    completion_tokens,
+    presign_request,
+)
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
@@ -74,11 +78,7 @@ class PresignFlow:
         }
 
     def complete_one(self, req: falcon.Request, resp: falcon.Response, uploader: Uploader) -> None:
-        doc = read_json_object(req)
-        token = doc.get("completion_token", doc.get("token"))
-        if token is None:
-            raise InvalidInput("completion_token is required")
-        outcomes = self.complete(uploader, [token if isinstance(token, str) else ""])
+        outcomes = self.complete(uploader, [completion_token(read_json_object(req))])
         presenters.respond_upload(resp, self.urls, outcomes)
 
     def complete_batch(
