@@ -45,7 +45,7 @@ from tests.hostile import (
     multipart,
 )
 from tests.hostile.corpus import CASES, HOSTILE_NAMES, IMAGES, Case
-from tests.hostile.cost import Cost
+from tests.hostile.cost import Cost, measure
 from tests.support.app import BASE_URL, App
 from tests.support.multipart import encode
 
@@ -380,7 +380,8 @@ JSON_ROUTES = {
     "session-presign": "/api/upload/presign",
     "guest-presign": "/api/upload/guest/presign",
 }
-# Control bodies (presign, complete) are bounded at 64 KiB; upload bodies at the file limit.
+# Control bodies (presign, complete) are bounded at 64 KiB; upload bodies at the file limit,
+# of which everything but the base64 string (the envelope) is bounded at 64 KiB too.
 DEEP = b"[" * 100_000 + b"]" * 100_000
 JSON_BODIES: dict[str, tuple[bytes, int, int]] = {
     # id: (body, status on the upload route, status on the control routes)
@@ -390,7 +391,7 @@ JSON_BODIES: dict[str, tuple[bytes, int, int]] = {
     "null": (b"null", 400, 400),
     "invalid-json": (b"{'file_base64': 'x'}", 400, 400),
     "invalid-utf8": (b'{"filename": "\xff\xfe"}', 400, 400),
-    "nested-100000": (DEEP, 400, 413),
+    "nested-100000": (DEEP, 413, 413),
     "nested-30000-in-object": (b'{"a":' + b"[" * 30_000 + b"]" * 30_000 + b"}", 400, 400),
     "empty": (b"", 400, 400),
 }
@@ -547,3 +548,23 @@ def test_multipart_batch_mixing_hostile_and_good_files(harness: Harness) -> None
 
 
 CASES_BY_ID = {case.id: case for case in CASES}
+
+
+def test_50_mb_json_base64_is_decoded_as_it_arrives(tmp_path: Path) -> None:
+    """A 50 MB image as JSON base64 (a ~67 MB body): the worker holds neither the body, nor
+    its string, nor the decoded file (json_upload streams it to disk). Zeros are no image,
+    so it ends as a clean 415 once decoded, and nothing is stored."""
+    app = build_app(tmp_path, "sqlite", max_upload_bytes=64 << 20)
+    try:
+        headers = {**app.auth(), "Content-Type": "application/json"}
+        body = b'{"filename": "big.png", "file_base64": "'
+        body += base64.b64encode(b"\0" * FIFTY_MB) + b'"}'
+        with measure() as cost:
+            r = app.client.simulate_post("/api/v1/upload", body=body, headers=headers)
+        assert_clean_error(r.status_code, r.json, r.text, 415)
+        assert app.stored_keys() == []
+        # Before: body + string + decoded file, ~3x the file (~150 MiB). Now: a few chunks.
+        assert cost.rss_rise_mib < 16, cost.describe()
+        assert cost.over_limits() is None, cost.describe()
+    finally:
+        app.container.shutdown_resources()

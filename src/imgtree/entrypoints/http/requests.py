@@ -3,11 +3,8 @@ bytes arrive, and every malformed input becomes a domain error (a clear 4xx)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import json
-import re
 import tempfile
 import uuid
 from collections.abc import Sequence
@@ -19,12 +16,12 @@ from falcon.media.multipart import MultipartParseError
 
 from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
 from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
+from imgtree.entrypoints.http import json_upload
 
 CHUNK = 1 << 18
 SPOOL_IN_MEMORY = 1 << 20  # files up to 1 MiB stay in memory; larger ones spill to disk
 MULTIPART_OVERHEAD = 1 << 20  # headers, boundaries and small fields on top of the files
 MAX_JSON_BYTES = 64 * 1024  # non-upload JSON bodies (presign, complete, ...)
-_DATA_URL = re.compile(r"^data:[\w.+-]+/[\w.+-]+(;[\w-]+=[\w.-]+)*;base64,", re.IGNORECASE)
 
 
 @attrs.frozen
@@ -40,7 +37,11 @@ class ParsedUpload:
         return len(self.files) + len(self.failures)
 
 
-def spooled() -> BinaryIO:
+def spooled(expected: int | None = None) -> BinaryIO:
+    """Where an upload's bytes go as they arrive: memory for a small file, else disk. When the
+    request already says the file is large, straight to disk (no copy at the roll-over)."""
+    if expected is not None and expected > SPOOL_IN_MEMORY:
+        return cast(BinaryIO, tempfile.TemporaryFile())
     # typeshed types SpooledTemporaryFile as IO[AnyStr]; in its default "w+b" mode it is the
     # binary file that IncomingFile.source asks for.
     return cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY))
@@ -207,43 +208,48 @@ def _describe(exc: Exception) -> str:
     return str(description or "could not be parsed")
 
 
-def decode_base64_image(value: Any) -> BinaryIO:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("file_base64 must be a non-empty base64 string")
-    text = _DATA_URL.sub("", value.strip(), count=1)
-    text = "".join(text.split())  # tolerate line-wrapped base64
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        try:  # URL-safe alphabet, as some clients send
-            raw = base64.urlsafe_b64decode(text)
-        except (binascii.Error, ValueError):
-            raise InvalidInput("file_base64 is not valid base64") from None
-    out = spooled()
-    out.write(raw)
-    out.seek(0)
-    return out
-
-
 def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUpload:
+    """One image as base64 in a JSON object, decoded while the body arrives (`json_upload`):
+    the worker never holds the body, its base64 string or the whole decoded file."""
+    if media_type(req) != "application/json":
+        raise UnsupportedMediaType("Content-Type must be application/json")
     # base64 inflates by 4/3; allow for that plus the envelope.
-    doc = read_json_object(req, limit=max_file_bytes * 4 // 3 + 64 * 1024)
-    encoded = doc.get("file_base64", doc.get("base64"))
-    if encoded is None:
-        raise InvalidInput("No files provided: send file_base64 (or base64)")
-    filename = doc.get("filename")
-    declared = doc.get("contentType")
-    source = decode_base64_image(encoded)
+    budget = _Budget(max_file_bytes * 4 // 3 + json_upload.MAX_ENVELOPE_BYTES)
+    check_body_length(req, budget.limit)
+    length = req.content_length
+    out = spooled(None if length is None else length * 3 // 4)
+    try:
+        scanner = json_upload.JsonUploadScanner(out, max_file_bytes)
+        while chunk := budget.read(req.bounded_stream):
+            scanner.feed(chunk)
+        try:
+            doc, sink = scanner.finish()
+        except json_upload.NotJson:
+            raise InvalidInput(json_upload.NOT_JSON) from None
+        filename = doc.get("filename")
+        filename = filename if isinstance(filename, str) else None
+        declared = doc.get("contentType")
+        if sink is None:
+            if doc.get("file_base64", doc.get("base64")) is None:
+                raise InvalidInput("No files provided: send file_base64 (or base64)")
+            raise InvalidInput(json_upload.EMPTY)  # present, but not a string
+        if sink.error is not None:
+            raise InvalidInput(sink.error)
+        album_id = optional_uuid(doc.get("albumId"), "albumId")
+    except BaseException:
+        out.close()
+        raise
+    if sink.too_large:
+        out.close()
+        failure = UploadFailed(
+            FileTooLarge(f"File exceeds the maximum size of {max_file_bytes} bytes"), filename
+        )
+        return ParsedUpload(files=[], failures=[(0, failure)], album_id=album_id)
+    out.seek(0)
     return ParsedUpload(
-        files=[
-            IncomingFile(
-                source,
-                filename if isinstance(filename, str) else None,
-                declared if isinstance(declared, str) else None,
-            )
-        ],
+        files=[IncomingFile(out, filename, declared if isinstance(declared, str) else None)],
         failures=[],
-        album_id=optional_uuid(doc.get("albumId"), "albumId"),
+        album_id=album_id,
     )
 
 
