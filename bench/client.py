@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -123,6 +124,64 @@ def sequential(
     conn.close()
     errors = sum(v for k, v in statuses.items() if k != expect)
     return Load(n, seconds, _pct(latencies, 0.5), _pct(latencies, 0.99), errors, None, statuses)
+
+
+class Uploader:
+    """One upload of a file by one of the three upload paths, on one keep-alive connection:
+    "multipart" and "json" are one request each, "presign" is presign → PUT → complete (with
+    local storage the PUT goes to the app itself)."""
+
+    PATHS = ("multipart", "json", "presign")
+
+    def __init__(self, base: str, key: str, path: str, data: bytes, filename: str, ctype: str):
+        if path not in self.PATHS:
+            raise ValueError(path)
+        self.conn, self.path = Conn(base), path
+        self.auth = {"Authorization": f"Bearer {key}"}
+        self.data, self.filename, self.ctype = data, filename, ctype
+        # Bodies are built once, so the client's own work stays out of the loop.
+        self.multipart = multipart(data, filename, ctype)
+        self.multipart_headers = upload_headers(key)
+        self.json_body = json.dumps(
+            {"filename": filename, "file_base64": base64.b64encode(data).decode()}
+        ).encode()
+        self.declared = {"filename": filename, "contentType": ctype, "sizeBytes": len(data)}
+
+    def once(self) -> int:
+        if self.path == "multipart":
+            return self.conn.request(
+                "POST", "/api/v1/upload", self.multipart, self.multipart_headers
+            )[0]
+        if self.path == "json":
+            headers = {**self.auth, "Content-Type": "application/json"}
+            return self.conn.request("POST", "/api/v1/upload", self.json_body, headers)[0]
+        status, doc = self.conn.json("POST", "/api/v1/upload/presign", self.declared, self.auth)
+        if status != 200:
+            return status
+        put = urlsplit(doc["put_url"])
+        status, _ = self.conn.request(
+            "PUT", f"{put.path}?{put.query}", self.data, {"Content-Type": self.ctype}
+        )
+        if status >= 300:
+            return status
+        token = {"completion_token": doc["completion_token"]}
+        return self.conn.json("POST", "/api/v1/upload/complete", token, self.auth)[0]
+
+    def run(self, n: int) -> Load:
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        start = time.perf_counter()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            status = self.once()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+        seconds = time.perf_counter() - start
+        errors = sum(v for k, v in statuses.items() if k != 200)
+        return Load(n, seconds, _pct(latencies, 0.5), _pct(latencies, 0.99), errors, None, statuses)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def threaded(

@@ -42,6 +42,10 @@ def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
         assert heading in report
     for ratio in ("| R1 |", "| R4 |", "| R6 (SQLite) |"):
         assert ratio in report
+    # R7 for every upload path, each with a number (a path that failed would raise instead).
+    for path in ("multipart", "JSON base64", "presign → PUT → complete"):
+        row = next(line for line in report.splitlines() if line.startswith(f"| R7 ({path}) |"))
+        float(row.split("|")[4])
     assert "upright" in report  # the EXIF-rotated upload's thumbnail was checked
     # The per-stage breakdown: every path for every file, each with a positive total.
     section = report.split("## Where an upload's CPU goes", 1)[1].split("\n## ", 1)[0]
