@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import tempfile
 import threading
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import BinaryIO
 
 import attrs
 import pytest
@@ -23,7 +25,7 @@ from imgtree.adapters.imaging import PillowImageProcessor
 from imgtree.adapters.imaging.pool import PooledImageProcessor, pool_source
 from imgtree.domain.errors import InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
-from imgtree.domain.ports import ImageInfo, ImageProcessor
+from imgtree.domain.ports import ImageInfo, ImageProcessor, ProcessesInto
 from tests.support import imagegen
 
 PROCESSORS: dict[str, Callable[[], ImageProcessor]] = {
@@ -570,3 +572,40 @@ def test_streamed_rewrite_does_not_depend_on_the_read_window(
     assert done.published_size == len(expected)
     with pytest.raises(InvalidImage, match="truncated"):
         PillowImageProcessor().process(io.BytesIO(data[: len(data) // 2]))
+
+
+@pytest.mark.parametrize("case", sorted(ROUND_TRIPS))
+@pytest.mark.parametrize("into_kind", ["file", "memory"])
+def test_process_into_gives_what_process_gives(
+    processor: ImageProcessor, case: str, into_kind: str
+) -> None:
+    """The staged publish (`ProcessesInto`): the same published bytes, written into the
+    caller's file when it is a real one (the pool passes it to the child by descriptor)."""
+    assert isinstance(processor, ProcessesInto)
+    data = ROUND_TRIPS[case][0]()
+    expected = process(processor, data)
+    into: BinaryIO = tempfile.TemporaryFile() if into_kind == "file" else io.BytesIO()  # noqa: SIM115
+    with into:
+        done = processor.process_into(io.BytesIO(data), into)
+        try:
+            if into_kind == "file" or isinstance(processor, PillowImageProcessor):
+                assert done.published is into
+            assert done.published.tell() == 0
+            assert done.published.read() == expected.published
+            assert done.published_size == expected.published_size
+            assert done.info == expected.info
+            assert done.thumbnail.read() == expected.thumbnail
+        finally:
+            done.published.close()
+            done.thumbnail.close()
+
+
+@pytest.mark.parametrize("case", ["not-an-image", "truncated-jpeg"])
+def test_process_into_refuses_what_process_refuses(processor: ImageProcessor, case: str) -> None:
+    assert isinstance(processor, ProcessesInto)
+    data = {
+        "not-an-image": b"hello world" * 100,
+        "truncated-jpeg": imagegen.truncated(imagegen.jpeg(200, 150)),
+    }[case]
+    with tempfile.TemporaryFile() as into, pytest.raises((InvalidImage, UnsupportedMediaType)):
+        processor.process_into(io.BytesIO(data), into)

@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, parse_qsl, quote, urlsplit
@@ -807,3 +807,57 @@ def test_s3_default_client_reports_an_unreachable_endpoint() -> None:
     )
     with pytest.raises(StorageUnavailable, match=r"^Storage unavailable$"):
         storage.stat(new_key())
+
+
+# --- staging (local disk: the published file is renamed into place, not copied) -------------
+
+
+def _dot_files(root: Path) -> list[str]:
+    return sorted(p.name for p in root.rglob(".*") if p.is_file())
+
+
+def test_local_staged_file_becomes_the_blob_without_a_copy(local: LocalBlobStorage) -> None:
+    key = new_key()
+    staged = local.staging("images/")
+    data = os.urandom(3 * MiB + 5)
+    staged.write(data)
+    inode = os.fstat(staged.fileno()).st_ino
+    info = local.put(key, staged, "image/jpeg")
+    staged.close()  # the caller's close after a put keeps the blob
+    assert read_all(local, key) == data and info.size == len(data)
+    path = local.path_for(key)
+    assert path is not None and path.stat().st_ino == inode  # renamed, not copied
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+    assert _dot_files(local.root) == []
+    with pytest.raises(ValueError):
+        local.put(new_key(), staged, "image/jpeg")  # a staged file is put once
+
+
+def test_local_discarded_staging_leaves_nothing(local: LocalBlobStorage) -> None:
+    staged = local.staging("images/")
+    staged.write(b"half an image")
+    assert _dot_files(local.root)  # in flight: a dot-file beside the blobs
+    assert list(local.iter_keys()) == []  # never listed as a key
+    staged.close()
+    assert _dot_files(local.root) == []
+
+
+def test_local_staging_of_another_store_is_copied(tmp_path: Path) -> None:
+    mine, other = LocalBlobStorage(tmp_path / "a"), LocalBlobStorage(tmp_path / "b")
+    staged = other.staging("images/")
+    staged.write(b"bytes")
+    staged.seek(0)
+    key = new_key()
+    mine.put(key, staged, "image/jpeg")
+    staged.close()
+    assert read_all(mine, key) == b"bytes"
+    assert _dot_files(tmp_path) == []
+
+
+def test_local_staging_left_by_a_dead_process_is_swept(local: LocalBlobStorage) -> None:
+    staged = local.staging("images/")
+    name = staged.staged_path  # type: ignore[attr-defined]
+    os.utime(name, (0, 0))  # as if its writer was killed long ago
+    assert local.sweep_leftovers(datetime.now(UTC) - timedelta(hours=1)) == 1
+    assert not os.path.exists(name)
+    staged.close()

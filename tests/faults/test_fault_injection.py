@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import signal
 import socket
@@ -359,21 +360,30 @@ class _FillingFile:
 def test_enospc_mid_write_leaves_nothing_half_written(
     make_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch, failing_write: int
 ) -> None:
-    """ENOSPC part-way through a LocalBlobStorage write (the temp file has bytes in it)."""
+    """ENOSPC part-way through a LocalBlobStorage write (the file has bytes in it). The image
+    is staged (the decode child wrote it into a file beside the blobs): its put fails at the
+    fsync; the thumbnail is copied: its put fails mid-write."""
     rig = rewire(make_app(backend="sqlite"))
     root = str(rig.real_storage.root)
     user = rig.app.user()
     headers = rig.app.auth(user)
-    real_fdopen, opened = os.fdopen, [0]
+    real_fdopen, real_fsync = os.fdopen, os.fsync
 
     def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
         f = real_fdopen(fd, *args, **kwargs)
         if not os.readlink(f"/proc/self/fd/{fd}").startswith(root):
             return f
-        opened[0] += 1
-        return _FillingFile(f, 100) if opened[0] == failing_write else f
+        return _FillingFile(f, 100)
 
-    monkeypatch.setattr(local_storage.os, "fdopen", fdopen)
+    def fsync(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(".staged."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    if failing_write == 1:
+        monkeypatch.setattr(local_storage.os, "fsync", fsync)
+    else:
+        monkeypatch.setattr(local_storage.os, "fdopen", fdopen)
     r = upload(rig.client, headers, imagegen.png(64, 64))
     monkeypatch.undo()
     assert r.status_code == 503 and r.json["images"][0]["error"] == LOCAL_DOWN
@@ -430,6 +440,31 @@ def test_full_disk_is_a_clean_error_and_recovers(
     report = check_consistent(rig, [user])
     assert report is not None and report.purged_images == len(listed)
     next_upload_works(rig, headers)
+
+
+@pytest.mark.parametrize("processor_id", ["pillow", "pooled"])
+def test_a_full_disk_under_the_staged_file_is_storage_unavailable(
+    tiny_disk: Path, processor_id: str
+) -> None:
+    """`process_into` writing the published file onto a full disk: 503 (retry later), never
+    422 "could not be decoded", whether the decode child or this process wrote it."""
+    from imgtree.adapters.imaging import PillowImageProcessor
+    from imgtree.adapters.imaging.pool import PooledImageProcessor, pool_source
+
+    processor = (
+        PillowImageProcessor()
+        if processor_id == "pillow"
+        else PooledImageProcessor(pool_source(None, 1))
+    )
+    storage = local_storage.LocalBlobStorage(tiny_disk / "media")
+    into = storage.staging("images/")
+    with open(tiny_disk / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+        while True:  # fill the disk up to its last block
+            filler.write(b"\0" * 4096)
+    with pytest.raises(StorageUnavailable):
+        processor.process_into(io.BytesIO(noise_png(400, 400, seed=7)), into)
+    into.close()  # discarding it: no error of its own (its unwritten buffer is dropped)
+    assert hidden_files(storage) == []
 
 
 def test_purge_sweeps_temp_files_of_killed_writers_after_the_grace(

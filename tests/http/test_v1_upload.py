@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -301,3 +302,22 @@ def test_unexpected_errors_are_generic_json_500(app: App) -> None:
     assert r.status_code == 500
     assert r.json == {"success": False, "error": "Internal server error"}
     assert "secret" not in r.text
+
+
+def test_local_disk_uploads_leave_no_staged_files(make_app: Callable[..., App]) -> None:
+    """On local disk the published file is written once, into a staged file beside the blobs
+    that the put renames into place: nothing of it stays behind, stored or refused."""
+    app = make_app(backend="sqlite")
+    headers = app.auth()
+    png = imagegen.png(300, 200)
+    files = [("a.png", "image/png", png), ("b.png", "image/png", b"not an image" * 10)]
+    files.append(("c.png", "image/png", imagegen.truncated(png)))
+    r = post_files(app, headers, *files)
+    statuses = [img.get("status", 200) for img in r.json["images"]]
+    assert statuses == [200, 415, 422], r.json
+    url = r.json["images"][0]["direct_url"].removeprefix(BASE_URL)
+    served = app.client.simulate_get(url)
+    assert served.status_code == 200 and served.content[:8] == png[:8]
+    root = app.storage.root  # type: ignore[union-attr]
+    assert sorted(p.name for p in root.rglob(".*")) == []
+    assert len(list(root.rglob("*.png"))) == 1

@@ -319,6 +319,20 @@ class LeftoverSweeper(Protocol):
         ...
 
 
+@runtime_checkable
+class StagingStorage(Protocol):
+    """Optional for a BlobStorage: a place to build a blob that `put` can then take over
+    without reading it back (local disk renames the file into place). The publisher lets the
+    image processor write the published file straight there (`ProcessesInto`), so an upload's
+    published bytes are written once."""
+
+    def staging(self, prefix: str) -> BinaryIO:
+        """An empty file, readable and writable, for a blob to be put under a key starting
+        with `prefix`. Give it to `put` (which may move it rather than copy it) or close it
+        (which discards it); either way the caller closes it."""
+        ...
+
+
 # --- image processing ------------------------------------------------------------------------
 
 
@@ -362,6 +376,18 @@ class ImageProcessor(Protocol):
         Reads `source` from its current position (bounded by the caller's size limit). The
         published bytes keep the stored pixels plus their orientation tag; `info` reports the
         dimensions the image is displayed at (quarter turns swap width and height)."""
+        ...
+
+
+@runtime_checkable
+class ProcessesInto(Protocol):
+    """Optional for an ImageProcessor: `process`, writing the published bytes into a file
+    the caller provides (a `StagingStorage.staging` file) instead of one of its own."""
+
+    def process_into(self, source: BinaryIO, into: BinaryIO) -> ProcessedImage:
+        """`process(source)`, except that the published bytes are written to `into` (empty,
+        readable and writable) when the processor can, in which case `published` is `into`.
+        Either way the caller closes both `into` and `published`."""
         ...
 
 

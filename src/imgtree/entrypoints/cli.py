@@ -62,6 +62,11 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
         while built:
             built.pop().shutdown_resources()
 
+    def post_fork(server: Any, worker: Any) -> None:
+        from imgtree.entrypoints.heap import warm_heap
+
+        warm_heap()  # upload buffers reused, not page-faulted in afresh (entrypoints/heap.py)
+
     class ImgtreeServer(BaseApplication):
         def load_config(self) -> None:
             options = {
@@ -81,6 +86,7 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
                 # One control socket per user would collide between two servers on one host.
                 "control_socket_disable": True,
                 "worker_exit": worker_exit,
+                "post_fork": post_fork,
             }
             for key, value in options.items():
                 # Settings newer gunicorns added (control socket) are skipped on older ones.

@@ -49,7 +49,12 @@ from imgtree.adapters.imaging.container import (
     check_size,
 )
 from imgtree.adapters.imaging.sniff import sniff
-from imgtree.domain.errors import DomainError, InvalidImage, UnsupportedMediaType
+from imgtree.domain.errors import (
+    DomainError,
+    InvalidImage,
+    StorageUnavailable,
+    UnsupportedMediaType,
+)
 from imgtree.domain.model import ImageFormat
 from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage
@@ -103,6 +108,18 @@ def _decoding() -> Iterator[None]:
         raise InvalidImage("Image could not be decoded") from exc
 
 
+@contextlib.contextmanager
+def _storing(into: BinaryIO | None) -> Iterator[None]:
+    """Writing the published file into the caller's storage file (`process_into`): a failed
+    write there is the storage's failure (a full disk: 503, retry later), not the image's."""
+    try:
+        yield
+    except OSError as exc:
+        if into is None:
+            raise
+        raise StorageUnavailable("Blob storage is unavailable") from exc
+
+
 def _seekable(source: BinaryIO) -> bool:
     seekable = getattr(source, "seekable", None)
     return seekable is not None and bool(seekable())
@@ -120,10 +137,10 @@ def _read_all(source: BinaryIO) -> bytes:
     return bytes(data) if data else b""
 
 
-def _spool(data: bytes) -> BinaryIO:
+def _spool(data: bytes, into: BinaryIO | None = None) -> BinaryIO:
     # Above the spool threshold, write straight to a file: a SpooledTemporaryFile would
     # first copy all of `data` into a BytesIO and only then roll over to disk.
-    out = stream.temporary(len(data))
+    out = stream.temporary(len(data)) if into is None else into
     out.write(data)
     out.seek(0)
     return out
@@ -229,6 +246,13 @@ class PillowImageProcessor:
             return self._info(im, fmt, frames)
 
     def process(self, source: BinaryIO) -> ProcessedImage:
+        return self._process(source, None)
+
+    def process_into(self, source: BinaryIO, into: BinaryIO) -> ProcessedImage:
+        """`process`, the published bytes written to `into` (which `published` then is)."""
+        return self._process(source, into)
+
+    def _process(self, source: BinaryIO, into: BinaryIO | None) -> ProcessedImage:
         if not _seekable(source):
             source = io.BytesIO(_read_all(source))
         start = source.tell()
@@ -239,7 +263,8 @@ class PillowImageProcessor:
             # file: neither the upload nor the rewritten file is held in memory whole.
             reader = stream.Reader(source)
             planned = self._plan(fmt, reader)
-            published = stream.write(planned, reader)
+            with _storing(into):
+                published = stream.write(planned, reader, into)
             published_size = planned.size
             orientation, frames = planned.orientation, planned.frames
         else:
@@ -247,7 +272,8 @@ class PillowImageProcessor:
             data = _read_all(source)
             rewritten = self._rewrite(fmt, data)
             del data  # only the rewritten bytes matter from here on
-            published = _spool(rewritten.data)
+            with _storing(into):
+                published = _spool(rewritten.data, into)
             published_size = len(rewritten.data)
             orientation, frames = rewritten.orientation, rewritten.frames
             del rewritten
@@ -259,7 +285,8 @@ class PillowImageProcessor:
                 thumbnail, thumbnail_format = self._encode_thumbnail(thumb, orientation, icc)
             published.seek(0)
         except BaseException:
-            published.close()
+            if published is not into:
+                published.close()
             raise
         if orientation in (5, 6, 7, 8):
             # Quarter turns: report the dimensions the picture is displayed at.

@@ -48,6 +48,7 @@ from imgtree.domain.errors import (
     ImageTooComplex,
     InvalidImage,
     ProcessingBusy,
+    StorageUnavailable,
     UnsupportedMediaType,
 )
 from imgtree.domain.model import ImageFormat
@@ -59,13 +60,14 @@ log = logging.getLogger("imgtree.imaging")
 MiB = 1 << 20
 TOO_COMPLEX = "Image too complex to process"
 BUSY = "Image processing is busy, please retry shortly"
+STORAGE_DOWN = "Blob storage is unavailable"
 _REPLY_GRACE = 2.0  # seconds past the child's own wall-clock kill before the client gives up
 _MAX_THUMBNAIL = 16 * MiB
 # glibc: keep a decode child's heap warm between jobs. By default every image buffer above
 # 128 KiB is a fresh mmap, zeroed page by page (~260 page faults per 400x300 PNG); below
 # these thresholds freed memory is reused instead. A child whose RSS stays high is recycled
 # (sandbox.RECYCLE_RSS_GROWTH), so the memory kept is bounded. An operator's own values win.
-_WARM_HEAP = {"MALLOC_MMAP_THRESHOLD_": str(16 * MiB), "MALLOC_TRIM_THRESHOLD_": str(64 * MiB)}
+WARM_HEAP = {"MALLOC_MMAP_THRESHOLD_": str(16 * MiB), "MALLOC_TRIM_THRESHOLD_": str(64 * MiB)}
 _MAX_INLINE = sandbox.MAX_INLINE  # larger published files come as a descriptor
 _MAX_MESSAGE = 2000
 _ERRORS: dict[str, type[InvalidImage] | type[UnsupportedMediaType] | type[FileTooLarge]] = {
@@ -134,7 +136,7 @@ class DecodePool:
             ],
             stdin=subprocess.DEVNULL,
             close_fds=True,
-            env={**_WARM_HEAP, **os.environ},
+            env={**WARM_HEAP, **os.environ},
         )
         deadline = time.monotonic() + timeout
         while not self.accepting():
@@ -356,6 +358,27 @@ class PooledImageProcessor:
         reply, published, thumbnail = self._run("process", source)
         if published is None:
             raise InvalidImage("Image could not be decoded")
+        return self._processed(reply, published, thumbnail, owned=True)
+
+    def process_into(self, source: BinaryIO, into: BinaryIO) -> ProcessedImage:
+        """`process`, the child writing the published bytes straight into `into` (passed as
+        a descriptor): they never cross the socket and are never copied here."""
+        try:
+            into_fd = into.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            return self.process(source)  # not a real file: the child cannot write into it
+        reply, published, thumbnail = self._run("process", source, into_fd)
+        if published is not None or reply.get("published_into") is not True:
+            if published is not None:
+                published.close()
+            raise InvalidImage("Image could not be decoded")
+        return self._processed(reply, into, thumbnail, owned=False)
+
+    def _processed(
+        self, reply: dict[str, Any], published: BinaryIO, thumbnail: bytes, *, owned: bool
+    ) -> ProcessedImage:
+        """The port's answer, once the child's reply is checked against the published file
+        (a regular file of the announced size, unless its bytes came inline)."""
         try:
             info = _image_info(reply)
             size = _int(reply, "published_size", 1)
@@ -365,7 +388,8 @@ class PooledImageProcessor:
                 if not stat.S_ISREG(described.st_mode) or described.st_size != size:
                     raise ValueError("the published file is not what the reply says")
         except (ValueError, OSError):
-            published.close()
+            if owned:
+                published.close()
             raise InvalidImage("Image could not be decoded") from None
         published.seek(0)
         return ProcessedImage(
@@ -378,7 +402,9 @@ class PooledImageProcessor:
 
     # --- one job ---------------------------------------------------------------------------
 
-    def _run(self, op: str, source: BinaryIO) -> tuple[dict[str, Any], BinaryIO | None, bytes]:
+    def _run(
+        self, op: str, source: BinaryIO, into_fd: int = -1
+    ) -> tuple[dict[str, Any], BinaryIO | None, bytes]:
         budget = self.budget
         try:
             pool = self._pool()
@@ -400,12 +426,16 @@ class PooledImageProcessor:
                     },
                 }
                 sock.settimeout(budget.wall_seconds + _REPLY_GRACE)
+                fds = [] if upload.data is not None else [upload.fd]
+                if into_fd >= 0:
+                    request["into"] = True
+                    fds.append(into_fd)
+                if upload.data is not None:
+                    request["inline"] = len(upload.data)
                 try:
+                    sandbox.send_message(sock, request, fds)
                     if upload.data is not None:
-                        sandbox.send_message(sock, {**request, "inline": len(upload.data)})
                         sock.sendall(upload.data)
-                    else:
-                        sandbox.send_message(sock, request, [upload.fd])
                     return self._reply(sock)
                 except TimeoutError:
                     _kill_stuck_child(child, supervisor)
@@ -467,6 +497,9 @@ class PooledImageProcessor:
         error = reply.get("error")
         if error == "budget":
             return ImageTooComplex(TOO_COMPLEX)
+        if error == "StorageUnavailable":
+            # Writing the published file into our storage file failed (a full disk): 503.
+            return StorageUnavailable(STORAGE_DOWN)
         message = reply.get("message")
         if not isinstance(message, str) or not message or len(message) > _MAX_MESSAGE:
             message = "Image could not be decoded"

@@ -174,25 +174,36 @@ class _Child:
         """One job; False when this process should be replaced after it."""
         try:
             conn.sendall(GREETING.pack(MAGIC, os.getpid()))
-            request, fds, rest = recv_message(conn, max_fds=1)
+            request, fds, rest = recv_message(conn, max_fds=2)
             inline = request.get("inline")
-            if isinstance(inline, int) and not fds and 0 < inline <= MAX_INLINE:
-                # A small upload held in memory by the client comes as bytes, not as a file.
-                source: Any = io.BytesIO(recv_exact(conn, inline, rest[:inline]))
-            elif len(fds) == 1 and inline is None:
-                source = os.fdopen(fds[0], "rb")
-            else:
+            into = request.get("into") is True
+            wanted = (0 if inline is not None else 1) + (1 if into else 0)
+            if len(fds) != wanted or (
+                inline is not None and not (isinstance(inline, int) and 0 < inline <= MAX_INLINE)
+            ):
                 for fd in fds:
                     os.close(fd)
                 return True
+            # The file to write the published bytes into (the client's staged blob).
+            into_file: Any = os.fdopen(fds.pop(), "r+b") if into else None
+            if inline is not None:
+                # A small upload held in memory by the client comes as bytes, not as a file.
+                source: Any = io.BytesIO(recv_exact(conn, inline, rest[:inline]))
+            else:
+                source = os.fdopen(fds[0], "rb")
         except (OSError, EOFError, ValueError):
             return True  # the client gave up while queued, or spoke nonsense
         try:
-            reply, published, thumbnail, healthy = self._job(request, source)
+            reply, published, thumbnail, healthy = self._job(request, source, into_file)
         finally:
             source.close()
         try:
-            if published is None:
+            if published is not None and published is into_file:
+                reply["published_into"] = True
+                send_message(conn, reply)
+                conn.sendall(thumbnail)
+                published = None  # the client's file: closed below as into_file
+            elif published is None:
                 send_message(conn, reply)
             elif in_memory(published):
                 # Small files never touched disk here: their bytes go inline, before the
@@ -210,6 +221,8 @@ class _Child:
         finally:
             if published is not None:
                 published.close()
+            if into_file is not None:
+                into_file.close()
         return healthy
 
     def _processor(self, limits: dict[str, int]) -> Any:
@@ -221,7 +234,9 @@ class _Child:
             processor = self.processors[key] = PillowImageProcessor(**limits)
         return processor
 
-    def _job(self, request: dict[str, Any], source: Any) -> tuple[dict[str, Any], Any, bytes, bool]:
+    def _job(
+        self, request: dict[str, Any], source: Any, into: Any = None
+    ) -> tuple[dict[str, Any], Any, bytes, bool]:
         from imgtree.domain.errors import DomainError
 
         op = request.get("op")
@@ -246,7 +261,11 @@ class _Child:
                 reply: dict[str, Any] = {"ok": True, **_info(info)}
                 thumbnail = b""
             elif op == "process":
-                done = processor.process(source)
+                done = (
+                    processor.process(source)
+                    if into is None
+                    else processor.process_into(source, into)
+                )
                 published = done.published
                 thumbnail = done.thumbnail.read()
                 done.thumbnail.close()

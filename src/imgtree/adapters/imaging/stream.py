@@ -160,9 +160,9 @@ def temporary(size: int) -> BinaryIO:
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # type: ignore[return-value]
 
 
-def write(plan: Plan, reader: Reader) -> BinaryIO:
-    """The planned file in a temporary file, positioned at its start."""
-    out = temporary(plan.size)
+def write(plan: Plan, reader: Reader, into: BinaryIO | None = None) -> BinaryIO:
+    """The planned file in a temporary file (or in `into`), positioned at its start."""
+    out = temporary(plan.size) if into is None else into
     try:
         for piece in merged(plan.pieces):
             if isinstance(piece, bytes):
@@ -171,7 +171,8 @@ def write(plan: Plan, reader: Reader) -> BinaryIO:
             reader.copy(*piece, out)
         out.seek(0)
     except BaseException:
-        out.close()
+        if into is None:
+            out.close()
         raise
     return out
 

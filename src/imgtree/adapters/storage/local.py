@@ -8,6 +8,10 @@ The etag is derived from `os.stat` (size, mtime in ns, inode), hashed: every put
 new inode through the rename, so the etag changes whenever the bytes may have, and `stat`
 never reads the file. It is stable for as long as the file is untouched.
 
+`staging(prefix)` gives a temp file in the directory the blob will live in; when that file is
+then `put`, it is fsynced and renamed into place instead of copied (the upload pipeline has
+the image processor write the published file straight into it: its bytes are written once).
+
 The content type is not stored: it follows from the key's extension. imgtree makes every key
 itself (`images/<uuid>.jpg`), so the extension always names the type; a put whose declared
 type disagrees with its key is refused rather than silently served with the wrong type.
@@ -40,6 +44,29 @@ CONTENT_TYPES = {
 }
 _TEMP_SUFFIX = ".tmp"
 _CHUNK = 1 << 20
+
+
+class StagedFile(io.BufferedRandom):
+    """A staging temp file of one LocalBlobStorage: removed on close unless it was put."""
+
+    def __init__(self, path: str, root: str) -> None:
+        super().__init__(io.FileIO(path, "r+"))
+        self.staged_path: str | None = path
+        self.root = root
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        if self.staged_path is None:
+            super().close()  # put: it is the blob, already flushed and fsynced
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.staged_path)
+        self.staged_path = None
+        # Discarded: bytes a full disk refused may still sit in the buffer; the descriptor
+        # is closed even when flushing them fails, and that failure is no longer anyone's.
+        with contextlib.suppress(OSError):
+            super().close()
 
 
 def content_type_for(key: str) -> str:
@@ -79,6 +106,8 @@ class LocalBlobStorage:
         expected = content_type_for(key)
         if content_type.lower() != expected:
             raise ValueError(f"content type {content_type!r} does not match key {key!r}")
+        if isinstance(source, StagedFile) and source.root == self._root_str:
+            return self._put_staged(key, segments, source)
         with _unavailable():
             parent = self._parent_dir(key, segments)
             fd, tmp_name = tempfile.mkstemp(
@@ -105,6 +134,40 @@ class LocalBlobStorage:
                 os.unlink(tmp_name)
             raise
         _fsync_dir(parent)
+        return self._info(key, st)
+
+    def staging(self, prefix: str) -> BinaryIO:
+        """A temp file beside where keys starting with `prefix` live (same directory, so the
+        put is a rename); swept like a put's temp file if its process dies."""
+        segments = _check_segments(prefix.rstrip("/") + "/x") if prefix else ["x"]
+        with _unavailable():
+            parent = self._parent_dir(prefix + "x", segments)
+            fd, name = tempfile.mkstemp(prefix=".staged.", suffix=_TEMP_SUFFIX, dir=parent)
+            os.close(fd)
+            try:
+                return StagedFile(name, self._root_str)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
+                raise
+
+    def _put_staged(self, key: str, segments: list[str], staged: StagedFile) -> BlobInfo:
+        """The staged file becomes the blob: fsynced, then renamed over the key (no copy)."""
+        if staged.closed or staged.staged_path is None:
+            raise ValueError("this staged file was already put or discarded")
+        with _unavailable():
+            parent = self._parent_dir(key, segments)
+            staged.flush()
+            fd = staged.fileno()
+            os.fchmod(fd, self._file_mode)
+            os.fsync(fd)
+            st = os.fstat(fd)
+            os.replace(staged.staged_path, os.path.join(parent, segments[-1]))
+        source_dir = os.path.dirname(staged.staged_path)
+        staged.staged_path = None  # it is the blob now: closing it must not remove it
+        _fsync_dir(parent)
+        if source_dir != parent:
+            _fsync_dir(source_dir)
         return self._info(key, st)
 
     def open(self, key: str) -> BinaryIO:

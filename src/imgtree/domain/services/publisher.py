@@ -37,8 +37,10 @@ from imgtree.domain.ports import (
     Clock,
     ImageProcessor,
     ProcessedImage,
+    ProcessesInto,
     SecretHasher,
     SecureRandom,
+    StagingStorage,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -69,9 +71,13 @@ def stream_size(source: BinaryIO) -> int:
     return size
 
 
+IMAGES_PREFIX = "images/"
+THUMBS_PREFIX = "thumbs/"
+
+
 def storage_keys(image_id: uuid.UUID, ext: str, thumb_ext: str) -> tuple[str, str]:
     """Storage keys derive from the image's UUID only, never from anything the client sent."""
-    return f"images/{image_id}.{ext}", f"thumbs/{image_id}.{thumb_ext}"
+    return f"{IMAGES_PREFIX}{image_id}.{ext}", f"{THUMBS_PREFIX}{image_id}.{thumb_ext}"
 
 
 def check_room(
@@ -141,7 +147,7 @@ class Publisher:
         if size == 0:
             raise InvalidInput("Empty file")
         incoming.source.seek(0)
-        processed = self.processor.process(incoming.source)
+        processed = self._process(incoming.source)
         try:
             if require_type is not None and processed.info.format is not require_type:
                 raise UnsupportedMediaType(
@@ -152,6 +158,24 @@ class Publisher:
         finally:
             processed.published.close()
             processed.thumbnail.close()
+
+    def _process(self, source: BinaryIO) -> ProcessedImage:
+        """Verify and sanitise; where storage and processor both can, the published bytes are
+        written straight into the storage's staging file, which `put` then takes over (local
+        disk: a rename), instead of being copied from the processor's file into storage."""
+        if not (
+            isinstance(self.storage, StagingStorage) and isinstance(self.processor, ProcessesInto)
+        ):
+            return self.processor.process(source)
+        staged = self.storage.staging(IMAGES_PREFIX)
+        try:
+            processed = self.processor.process_into(source, staged)
+        except BaseException:
+            staged.close()
+            raise
+        if processed.published is not staged:
+            staged.close()  # the processor kept its own file: the staged one is not needed
+        return processed
 
     def _store(
         self,
