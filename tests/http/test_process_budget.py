@@ -61,7 +61,7 @@ def test_a_saturated_pool_is_503_with_retry_after(make_app: Callable[..., App]) 
     assert _upload(app, "/api/v1/upload", imagegen.png(16, 16), auth)[0] == 200
     slow: list[int] = []
     thread = threading.Thread(
-        target=lambda: slow.append(_upload(app, "/api/v1/upload", long_gif(), auth)[0])
+        target=lambda: slow.append(_upload(app, "/api/v1/upload", long_gif(frames=1800), auth)[0])
     )
     thread.start()
     try:
