@@ -38,6 +38,70 @@ THUMB = 320
 FINDINGS = """
 ## Findings (profiling, fixes, what remains)
 
+**Issue [speed]: the upload path's own cost (R7 per path).** Found with py-spy under wrk on
+the served upload (`python -m bench.spy_upload --top 15`, the table above) and cProfile
+in-process (`python -m bench.profile_upload`). Kept, each measured A/B in one sitting
+against the commit this work started from (1c7d038), the new harness on both sides
+(`git worktree add`, `PYTHONPATH=<worktree>/src:<repo> python -m bench --only r1 --rounds 3`,
+sides alternated, twice; figures are the two runs' medians):
+
+| 12-MP JPEG, R7 = (server − reference) ÷ reference | 1c7d038 | + JSON streamed, staged publish, warm heap (e1230fb) | + 1 MiB multipart reads (c1743eb) |
+|---|---|---|---|
+| multipart | 0.44, 0.43 | 0.40, 0.36 | 0.31, 0.32 |
+| JSON base64 | 0.87, 0.86 | 0.38, 0.34 | 0.38, 0.36 |
+| presign → PUT → complete (local) | 0.51, 0.50 | 0.46, 0.41 | 0.47, 0.49 |
+| R1 JPEG (server CPU-ms/upload) | 1.44, 1.43 (44.0, 44.7) | 1.40, 1.36 (42.7, 43.3) | 1.31, 1.32 (41.3, 42.0) |
+| R1 400×300 PNG | 1.95, 1.82 | 1.90, 1.89 | 1.89, 1.90 |
+| R3, 50 MB by JSON base64 (`--only r3`, 1c7d038 vs e1230fb) | 3.96, 3.98 | 0.00, 0.00 | |
+
+1. **JSON base64 is decoded as it arrives** (`entrypoints/http/json_upload.py`): the body
+   was read whole, parsed by `json.loads` and decoded by `base64.b64decode` (CPython's
+   a2b_base64 ~6 ms and json.loads ~6 ms per 5 MB string, plus strip/split/join copies). A
+   byte-level scanner now streams the `file_base64` string through pybase64 (SIMD, ~0.2 ms
+   per 5 MB) into the spooled file and gives `json` only the small envelope. Worker CPU per
+   JPEG 25 → 9 ms; memory for a 50 MB image +204 MB → +0 (R3).
+2. **The published bytes are written once** (`StagingStorage`, `ProcessesInto`): the decode
+   child writes the sanitised file into a staged file beside the blobs (passed by
+   descriptor) and the put renames it, instead of the bytes crossing the decode socket,
+   being joined, wrapped and copied into storage (py-spy: `LocalBlobStorage.put` was a third
+   of the worker's samples).
+3. **Workers keep a warm heap** (`entrypoints/heap.py`, glibc thresholds as the decode
+   children have): 13.3 → 8.0 worker CPU-ms per JPEG in a same-sitting A/B of that change
+   alone (`MALLOC_*` set vs not, 2 × 4 threads).
+4. **Multipart is read in 1 MiB steps**: falcon's parser reads 32 KiB at a time, and on each
+   read gunicorn's body reader copied what it held beyond it (up to 1 MiB of read-ahead):
+   gunicorn's frames were half of the worker's samples. Large parts also spool straight to a
+   temporary file (no 1 MiB in-memory roll-over).
+
+Tried and not kept (did not move R6 beyond its noise): faster SQLite row converters for UUIDs
+and datetimes (−0.9 µs per listed row in-process, the listing p50 unchanged within ±0.1 ms).
+On this VM memory the guest never touched costs a host page fault on first use, so a tmpfs
+that keeps filling makes later writes dearer (worker CPU per JPEG 10 → 19 ms with 2.3 GB of
+other files in /dev/shm): the harness now clears stored blobs between runs.
+
+What remains, by target:
+
+- **R7 ≤ 0.25 on the JPEG**: multipart ~0.33, JSON ~0.35, presign ~0.42. Of ~11 CPU-ms over
+  the reference, the decode children spend ~4 (sniff + rewrite, writing the file once,
+  reading it back to decode: the reference decodes from memory and writes nothing) and the
+  worker ~7 (py-spy: writing the upload to its spool file on /tmp, ext4's page cache, ~26 %
+  of its samples; receiving 3.7 MB from the socket ~17 %; the fixed HTTP/auth/DB work
+  ~2 CPU-ms, shown by **R1 (fixed cost)**). The next lever is that spool: on tmpfs, or handed
+  to the decode child as the body arrives. Presign is three requests and moves the bytes
+  twice (the PUT into storage, then complete reads them back).
+- **R1 ≤ 1.25**: the JPEG is at ~1.31. The 400×300 PNG cannot get there in Python: its
+  reference is ~3.3 CPU-ms and the per-upload fixed work (HTTP, multipart, key check,
+  rate-limit write, slug, quota, insert, the decode hand-over) is ~2 CPU-ms by itself.
+- **R5 ≥ 1.8 at 4 threads**: bounded by the machine (below): one 4-thread worker already
+  keeps ~1.85 of the 2 cores busy, so a second worker can add at most ~8 %.
+- **R6 ≤ 6**: SQLite ~7–8.5, Postgres ~7 (rounds 6.3–11.4; 10–15 in earlier runs of this
+  harness on a slower hour). The listing p50 over HTTP is ~0.6 ms for one
+  image and ~9.5 µs per further image (SQLAlchemy row processing ~3.7 µs, the domain `Image`
+  ~2 µs, its JSON object ~2.4 µs, in-process); hello-world is ~0.2 ms, so 6× leaves ~6 µs per
+  image after the fixed part. Postgres adds loopback round trips per unit of work. Meeting it
+  without caching authentication would take a listing that skips the domain objects (a
+  projection port) or fewer round trips per request; not done in this round.
+
 **The processing budget (every decode in a sandboxed decode process).** Server CPU now
 counts every process of the server: master, workers, the decode pool's supervisor and its
 children. Same-sitting A/B against the code before the pool (f94ce54, in a `git worktree`,

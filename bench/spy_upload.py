@@ -56,7 +56,13 @@ def _charge(raw: Path, counts: collections.Counter[str], leaves: collections.Cou
     return total
 
 
-def run(seconds: float = 8.0, rate: int = 250, inputs: Path | None = None, top: int = 0) -> str:
+def run(
+    seconds: float = 8.0,
+    rate: int = 250,
+    inputs: Path | None = None,
+    top: int = 0,
+    quick: bool = False,
+) -> str:
     spy = shutil.which("py-spy") or str(procs.BIN / "py-spy")
     if not Path(spy).exists() or not cl.have_wrk():
         return "_py-spy or wrk is missing: `make bench` installs both (bench extras, apt wrk)._"
@@ -71,7 +77,9 @@ def run(seconds: float = 8.0, rate: int = 250, inputs: Path | None = None, top: 
         try:
             server.wait_ready("/api/v1/upload")
             body = tmp / "body.bin"
-            body.write_bytes(cl.multipart(data.read_bytes(), "bench.jpg", "image/jpeg"))
+            jpeg = data.read_bytes()
+            size = len(jpeg)
+            body.write_bytes(cl.multipart(jpeg, "bench.jpg", "image/jpeg"))
             wrk_env = {"BENCH_BODY": str(body), "BENCH_BOUNDARY": cl.BOUNDARY, "BENCH_KEY": key}
             url = server.base + "/api/v1/upload"
             cl.wrk(url, seconds=1, connections=4, script="upload.lua", env=wrk_env)  # warm-up
@@ -113,7 +121,7 @@ def run(seconds: float = 8.0, rate: int = 250, inputs: Path | None = None, top: 
             {s for c in counts.values() for s in c}, key=lambda s: -sum(counts[r][s] for r in roles)
         )
         lines = [
-            f"py-spy under wrk: {load.requests} uploads of the 12-MP JPEG by multipart in "
+            f"py-spy under wrk: {load.requests} uploads of the {size / 1e6:.1f} MB JPEG by multipart in "
             f"{load.seconds:.1f} s ({load.rps:.1f}/s), `imgtree serve` 1 worker x 4 threads, "
             f"{rate} Hz: `python -m bench.spy_upload`",
             "",
