@@ -212,13 +212,14 @@ def test_each_cli_command_shuts_its_container_down(
     monkeypatch.setenv("IMGTREE_MEDIA_DIR", str(tmp_path / "media"))
     assert cli.main(["migrate"]) == 0
     before = len(disposed_here(disposed, tmp_path))
+    # Two engines per command, both disposed: the schema check's and the container's.
     assert cli.main(["users", "create", "a@example.com", "--password", "long enough"]) == 0
-    assert len(disposed_here(disposed, tmp_path)) == before + 1
+    assert len(disposed_here(disposed, tmp_path)) == before + 2
     # A command that fails (no such user) shuts down too.
     assert cli.main(["keys", "create", "--email", "nobody@example.com", "--name", "k"]) == 1
-    assert len(disposed_here(disposed, tmp_path)) == before + 2
+    assert len(disposed_here(disposed, tmp_path)) == before + 4
     assert cli.main(["users", "list"]) == 0
-    assert len(disposed_here(disposed, tmp_path)) == before + 3
+    assert len(disposed_here(disposed, tmp_path)) == before + 6
     assert "a@example.com" in capsys.readouterr().out
 
 

@@ -336,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
-        func=cmd_migrate
+        func=cmd_migrate, needs_schema=False
     )
 
     users = sub.add_parser("users", help="manage users").add_subparsers(
@@ -387,14 +387,30 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     storage.add_parser("init", help="create the bucket (S3) or media directory").set_defaults(
-        func=cmd_storage_init
+        func=cmd_storage_init, needs_schema=False
     )
     return parser
+
+
+def _schema_problem() -> str | None:
+    from imgtree.adapters.sql.migrate import schema_problem
+
+    return schema_problem(Settings.from_env().database_url)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "needs_schema", True):
+            # Before any command that reads or writes the database: a clear sentence,
+            # not an SQL traceback, when it was never migrated (or is behind this release).
+            problem = _schema_problem()
+            if problem is not None:
+                advice = (
+                    "" if problem.startswith("cannot reach") else ': run "imgtree migrate" first'
+                )
+                print(f"imgtree: {problem}{advice}", file=sys.stderr)
+                return 1
         return int(args.func(args))
     except SettingsError as exc:
         print(f"imgtree: configuration error: {exc}", file=sys.stderr)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from imgtree.adapters.sql.uow import create_engine_for
 
@@ -46,3 +49,26 @@ def upgrade(url: str, revision: str = "head") -> None:
                     raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
     finally:
         engine.dispose()
+
+
+def schema_problem(url: str) -> str | None:
+    """Why the database at `url` cannot serve this imgtree yet, or None when its schema is at
+    this release's head: no schema at all, an older (or newer) revision, or no connection."""
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as exc:
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        return f"cannot reach the database ({reason})"
+    finally:
+        engine.dispose()
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if current == heads:
+        return None
+    if not current:
+        return "the database has no imgtree schema"
+    return (
+        f"the database schema is at revision {', '.join(sorted(current))}; "
+        f"this imgtree needs {', '.join(sorted(heads))}"
+    )
