@@ -606,6 +606,26 @@ def test_rate_limit_allows_exactly_limit_per_window(
     assert (fresh.allowed, fresh.remaining, fresh.reset_after) == (True, 2, 60)
 
 
+def test_peek_tells_what_a_hit_would_get_and_counts_nothing(
+    make_limiter: Callable[[FixedClock], RateLimiter],
+) -> None:
+    clock = FixedClock(datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC))
+    limiter = make_limiter(clock)
+    key = "login-fail-pair:a@example.com|1.2.3.4"
+    fresh = limiter.peek(key, limit=2, window_seconds=60)
+    assert (fresh.allowed, fresh.remaining, fresh.reset_after) == (True, 2, 50)
+    for _ in range(5):
+        limiter.peek(key, limit=2, window_seconds=60)  # looking counts nothing
+    limiter.hit(key, limit=2, window_seconds=60)
+    assert limiter.peek(key, limit=2, window_seconds=60).remaining == 1
+    limiter.hit(key, limit=2, window_seconds=60)
+    full = limiter.peek(key, limit=2, window_seconds=60)
+    assert (full.allowed, full.remaining) == (False, 0)
+    assert limiter.peek("another", limit=2, window_seconds=60).allowed
+    clock.advance(50)  # the next window
+    assert limiter.peek(key, limit=2, window_seconds=60).allowed
+
+
 def test_sql_rate_limiter_matches_memory(sql_limiter_engine: Engine) -> None:
     start = datetime(2026, 1, 1, 0, 0, 59, 500000, tzinfo=UTC)
     mem_clock, sql_clock = FixedClock(start), FixedClock(start)

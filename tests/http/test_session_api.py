@@ -100,13 +100,19 @@ def test_login_me_logout(app: App) -> None:
 
 def test_login_is_throttled(app: App) -> None:
     sign_up(app, "t@example.com")
-    statuses = [
-        app.client.simulate_post(
-            "/api/auth/login", json={"email": "t@example.com", "password": "wrong password"}
-        ).status_code
-        for _ in range(12)
+    wrong = {"email": "t@example.com", "password": "wrong password"}
+    results = [
+        app.client.simulate_post("/api/auth/login", json=wrong, remote_addr="203.0.113.9")
+        for _ in range(7)
     ]
-    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    assert [r.status_code for r in results] == [401] * 5 + [429, 429]
+    refused = results[-1]
+    wait = int(refused.headers["retry-after"])
+    assert 1 <= wait <= 900 and "try again in" in refused.json["error"]
+    # The owner's right password from another address is not held up by the attacker's.
+    right = {"email": "t@example.com", "password": PASSWORD}
+    owner = app.client.simulate_post("/api/auth/login", json=right, remote_addr="198.51.100.7")
+    assert owner.status_code == 200
 
 
 def test_password_change_ends_other_sessions(app: App) -> None:

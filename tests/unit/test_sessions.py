@@ -173,10 +173,10 @@ def test_sign_in_inactive_account(env: Env) -> None:
 
 def test_sign_in_is_throttled_per_client_address(env: Env) -> None:
     limit = env.policy.login_per_ip.per_minute
-    users = [env.user() for _ in range(3)]  # spread over accounts: below their own limit
+    users = [env.user() for _ in range(5)]  # spread over accounts: below their own limit
     for i in range(limit):
         with pytest.raises(Unauthenticated):
-            env.sign_in(users[i % 3], "wrong password", client="6.6.6.6")
+            env.sign_in(users[i % 5], "wrong password", client="6.6.6.6")
     with pytest.raises(RateLimited) as caught:
         env.sign_in(users[0], client="6.6.6.6")  # even the right password
     assert caught.value.limit == limit
@@ -186,26 +186,56 @@ def test_sign_in_is_throttled_per_client_address(env: Env) -> None:
     assert env.sign_in(users[0], client="6.6.6.6")  # a new window
 
 
-def test_sign_in_is_throttled_per_account_across_addresses(env: Env) -> None:
-    limit = env.policy.login_per_account.per_minute
+def test_an_attackers_failures_never_lock_the_owner_out(env: Env) -> None:
+    """ASVS 6.1.1: wrong passwords from one address stop that address, not the account."""
+    ann = env.user("ann@example.com")
+    limit = env.policy.login_failures_per_pair.per_minute
+    for _ in range(limit):
+        with pytest.raises(Unauthenticated):
+            env.sign_in(ann, "wrong password", client="6.6.6.6")
+    with pytest.raises(RateLimited) as caught:
+        env.sign_in(ann, client="6.6.6.6")  # that address waits, even with the right password
+    assert caught.value.retry_after >= 1 and "try again in" in caught.value.message
+    assert env.sign_in(ann, client="7.7.7.7")  # the owner, from their own address
+    env.clock.advance(env.policy.login_failures_per_pair.window_seconds)
+    assert env.sign_in(ann, client="6.6.6.6")  # a new window
+
+
+def test_spraying_one_account_gets_one_guess_per_address() -> None:
+    policy = SessionPolicy(
+        login_failures_per_pair=RatePolicy(per_minute=3, window_seconds=900),
+        login_failures_per_account=RatePolicy(per_minute=4, window_seconds=3600),
+    )
+    env = Env(policy=policy)
     ann, bob = env.user("ann@example.com"), env.user("bob@example.com")
-    for i in range(limit):
+    for i in range(4):  # the account's budget, spent from four addresses
         email = "ANN@example.com" if i % 2 else "ann@example.com"  # the same account
         with pytest.raises(Unauthenticated):
             env.sign_in_uc()(email, "wrong password", client=f"10.0.0.{i}")
+    # Past it, an address that already failed for the account waits ...
     with pytest.raises(RateLimited):
-        env.sign_in(ann, client="10.9.9.9")
-    assert env.sign_in(bob, client="10.9.9.9")  # other accounts are not affected
-    env.clock.advance(env.policy.login_per_account.window_seconds)
+        env.sign_in(ann, client="10.0.0.1")
+    # ... a new address is still heard: a wrong guess fails (and counts), the right one works.
+    with pytest.raises(Unauthenticated):
+        env.sign_in(ann, "wrong password", client="10.9.9.8")
+    with pytest.raises(RateLimited):
+        env.sign_in(ann, "wrong password", client="10.9.9.8")  # its one guess is spent
     assert env.sign_in(ann, client="10.9.9.9")
+    assert env.sign_in(bob, client="10.0.0.1")  # other accounts are not affected
 
 
 def test_sign_in_throttles_unknown_accounts_too() -> None:
-    env = Env(policy=SessionPolicy(login_per_account=RatePolicy(per_minute=1)))
+    env = Env(policy=SessionPolicy(login_failures_per_pair=RatePolicy(per_minute=1)))
     with pytest.raises(Unauthenticated):
         env.sign_in_uc()("ghost@example.com", PASSWORD, client="1.1.1.1")
     with pytest.raises(RateLimited):
-        env.sign_in_uc()("ghost@example.com", PASSWORD, client="2.2.2.2")
+        env.sign_in_uc()("ghost@example.com", PASSWORD, client="1.1.1.1")
+
+
+def test_right_passwords_count_nothing(env: Env) -> None:
+    ann = env.user("ann@example.com")
+    for _ in range(env.policy.login_failures_per_pair.per_minute + 2):
+        assert env.sign_in(ann, client="5.5.5.5")
 
 
 def test_sign_in_stores_only_the_token_hash(env: Env) -> None:

@@ -64,9 +64,13 @@ class PagePolicy:
 class SessionPolicy:
     lifetime_seconds: int = attrs.field(default=30 * 86400, validator=_positive)
     signup_open: bool = True
-    # Sign-in attempts: per client address, and per account (against password spraying).
+    # Sign-in throttling (docs/security.md, "Sign-in throttling"): every attempt per client
+    # address; failed attempts per (account, address); and failed attempts per account from
+    # everywhere, past which only addresses that have not failed for the account are heard,
+    # so an attacker's failures never lock the owner out of their own account.
     login_per_ip: RatePolicy = RatePolicy(per_minute=20)
-    login_per_account: RatePolicy = RatePolicy(per_minute=10, window_seconds=600)
+    login_failures_per_pair: RatePolicy = RatePolicy(per_minute=5, window_seconds=900)
+    login_failures_per_account: RatePolicy = RatePolicy(per_minute=50, window_seconds=3600)
 
 
 @attrs.frozen

@@ -442,6 +442,11 @@ class RateLimiter(Protocol):
         """Count one request for `key`; allowed while the count in the window is <= limit."""
         ...
 
+    def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
+        """Whether one more hit would be allowed now, counting nothing (for limits that count
+        only failures: look first, `hit` after a failure)."""
+        ...
+
 
 class Readable(Protocol):
     """All a one-way byte stream needs to offer here: `read` (a request body, an HTTP

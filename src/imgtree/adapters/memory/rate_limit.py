@@ -32,3 +32,18 @@ class MemoryRateLimiter:
             remaining=max(0, limit - count),
             reset_after=max(1, reset_after),
         )
+
+    def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
+        now = self._clock.now().timestamp()
+        window = int(now // window_seconds)
+        reset_after = math.ceil((window + 1) * window_seconds - now)
+        with self._lock:
+            current, count = self._windows.get(key, (window, 0))
+        if current != window:
+            count = 0
+        return RateDecision(
+            allowed=count < limit,
+            limit=limit,
+            remaining=max(0, limit - count),
+            reset_after=max(1, reset_after),
+        )

@@ -6,7 +6,7 @@ import math
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, bindparam
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imgtree.adapters.sql.tables import rate_limit_windows
@@ -48,6 +48,9 @@ class SqlRateLimiter:
             )
             .returning(_t.c.count)
         )
+        self._count = select(_t.c.count).where(
+            _t.c.key == bindparam("key"), _t.c.window_start == bindparam("window_start")
+        )
         self._lock = threading.Lock()
         self._longest_window = 0
         self._next_sweep: float | None = None
@@ -63,6 +66,20 @@ class SqlRateLimiter:
         self._maybe_sweep(now, window_seconds)
         return RateDecision(
             allowed=count <= limit,
+            limit=limit,
+            remaining=max(0, limit - count),
+            reset_after=max(1, reset_after),
+        )
+
+    def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
+        now = self._clock.now().timestamp()
+        window = int(now // window_seconds)
+        reset_after = math.ceil((window + 1) * window_seconds - now)
+        with self._engine.connect() as conn:
+            params = {"key": key, "window_start": window * window_seconds}
+            count = int(conn.execute(self._count, params).scalar() or 0)
+        return RateDecision(
+            allowed=count < limit,
             limit=limit,
             remaining=max(0, limit - count),
             reset_after=max(1, reset_after),
