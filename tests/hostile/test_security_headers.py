@@ -151,9 +151,12 @@ def test_session_cookie_flags(make_app: Callable[..., App], base_url: str, secur
         "/api/auth/signup", json={"email": "c@example.com", "password": PASSWORD}
     )
     header = r.headers["set-cookie"]
-    assert header.startswith("imgtree_session=")
+    # Over https: the __Host- prefix (Secure, Path=/, no Domain: ASVS 3.3.1) and HSTS (3.4.1).
+    name = "__Host-imgtree_session" if secure else "imgtree_session"
+    assert header.startswith(f"{name}=")
     attributes = _cookie_attributes(header)
-    assert {"httponly", "path", "samesite"} <= attributes
+    assert {"httponly", "path", "samesite"} <= attributes and "domain" not in attributes
+    assert "path=/;" in header.lower().replace(" ", "") + ";"
     assert "samesite=lax" in header.lower().replace(" ", "")
     assert ("secure" in attributes) is secure
     login = app.client.simulate_post(
@@ -161,6 +164,22 @@ def test_session_cookie_flags(make_app: Callable[..., App], base_url: str, secur
     )
     assert ("secure" in _cookie_attributes(login.headers["set-cookie"])) is secure
     assert "httponly" in _cookie_attributes(login.headers["set-cookie"])
+    hsts = login.headers.get("strict-transport-security")
+    page = app.client.simulate_get("/")
+    if secure:
+        assert hsts == page.headers.get("strict-transport-security")
+        assert hsts is not None and int(hsts.split("max-age=")[1].split(";")[0]) >= 31536000
+        # The prefixed cookie signs the browser in; the old name is ignored.
+        me = app.client.simulate_get("/api/auth/me", cookies={name: login.cookies[name].value})
+        assert me.status_code == 200
+        old = app.client.simulate_get(
+            "/api/auth/me", cookies={"imgtree_session": login.cookies[name].value}
+        )
+        assert old.status_code == 401
+        gallery = app.client.simulate_get("/gallery", cookies={name: login.cookies[name].value})
+        assert gallery.status_code == 200  # the pages read the same cookie
+    else:
+        assert hsts is None and page.headers.get("strict-transport-security") is None
 
 
 # --- secrets at rest and in logs -------------------------------------------------------------

@@ -49,13 +49,22 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 MEDIA_CACHE_TTL = 1.0
 
 
+HSTS = "max-age=31536000; includeSubDomains"  # one year (ASVS 3.4.1)
+
+
 class SecurityHeaders:
-    """Headers every response carries; API responses are never cached by intermediaries."""
+    """Headers every response carries; API responses are never cached by intermediaries.
+    An https deployment also tells browsers never to use plain http for it again (HSTS)."""
+
+    def __init__(self, https: bool = False) -> None:
+        self._https = https
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
+        if self._https:
+            resp.set_header("Strict-Transport-Security", HSTS)
         if "Referrer-Policy" not in resp.headers:
             resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
         if req.path.startswith("/api/") and not resp.get_header("Cache-Control"):
@@ -85,7 +94,10 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget * 3 // 4)
     thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget // 4)
     app: falcon.App[falcon.Request, falcon.Response] = falcon.App(
-        middleware=[SecurityHeaders(), ForgetMediaOnChange(media_cache, thumb_cache)],
+        middleware=[
+            SecurityHeaders(https=settings.secure_cookies),
+            ForgetMediaOnChange(media_cache, thumb_cache),
+        ],
         cors_enable=False,
     )
     app.req_options.strip_url_path_trailing_slash = True
@@ -160,7 +172,12 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     app.add_static_route("/static", str(STATIC_DIR))
-    register_pages(app, urls=urls, authenticate_session=cases.authenticate_session())
+    register_pages(
+        app,
+        urls=urls,
+        authenticate_session=cases.authenticate_session(),
+        session_cookie=guard.cookie,
+    )
     return app
 
 

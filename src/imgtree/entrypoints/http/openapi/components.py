@@ -28,7 +28,8 @@ HEADERS: dict[str, Any] = {
         "schema": {"type": "string"},
     },
     "Set-Cookie": {
-        "description": "`imgtree_session` (HttpOnly, SameSite=Lax, Path=/; Secure over https).",
+        "description": "`imgtree_session` (HttpOnly, SameSite=Lax, Path=/); over https "
+        "`__Host-imgtree_session`, Secure.",
         "schema": {"type": "string"},
     },
 }

@@ -16,13 +16,24 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def cookie_name(secure: bool) -> str:
+    """The session cookie's name. Over https it carries the `__Host-` prefix (ASVS 3.3.1):
+    browsers then accept it only Secure, for Path=/ and without a Domain, so neither a
+    sibling subdomain nor a plain-http page can plant or overwrite it."""
+    return f"__Host-{COOKIE}" if secure else COOKIE
+
+
 @attrs.define
 class SessionGuard:
     authenticate: AuthenticateSession
     secure_cookies: bool
+    cookie: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.cookie = cookie_name(self.secure_cookies)
 
     def token(self, req: falcon.Request) -> str | None:
-        values = req.get_cookie_values(COOKIE)
+        values = req.get_cookie_values(self.cookie)
         return values[0] if values else None
 
     def optional(self, req: falcon.Request) -> SessionContext | None:
@@ -54,7 +65,7 @@ class SessionGuard:
 
     def set_cookie(self, resp: falcon.Response, token: str, max_age: int) -> None:
         resp.set_cookie(
-            COOKIE,
+            self.cookie,
             token,
             max_age=max_age,
             path="/",
@@ -64,7 +75,7 @@ class SessionGuard:
         )
 
     def clear_cookie(self, resp: falcon.Response) -> None:
-        resp.unset_cookie(COOKIE, path="/", same_site="Lax")
+        resp.unset_cookie(self.cookie, path="/", same_site="Lax")
 
 
 def signed_in_or_none(guard: SessionGuard, req: falcon.Request) -> SessionContext | None:

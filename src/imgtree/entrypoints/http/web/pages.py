@@ -22,8 +22,6 @@ from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
 
-SESSION_COOKIE = "imgtree_session"
-
 Authenticate = Callable[[str], SessionContext]
 
 
@@ -39,9 +37,10 @@ def safe_next(value: str | None, default: str = "/gallery") -> str:
 @attrs.define
 class _Session:
     authenticate: Authenticate
+    cookie: str  # the session cookie's name (session/guard.cookie_name)
 
     def user(self, req: falcon.Request) -> User | None:
-        token = req.cookies.get(SESSION_COOKIE)
+        token = req.cookies.get(self.cookie)
         if not token:
             return None
         try:
@@ -166,9 +165,10 @@ def register_pages(
     *,
     urls: Urls,
     authenticate_session: Authenticate,
+    session_cookie: str,
 ) -> None:
     """Add the browser app's routes. Call after the other routes: this one owns `/`."""
-    session = _Session(authenticate_session)
+    session = _Session(authenticate_session, session_cookie)
     app.add_route("/", UploadPage(session, urls))
     app.add_route("/login", AuthPage(session, "login"))
     app.add_route("/signup", AuthPage(session, "signup"))
