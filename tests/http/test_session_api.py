@@ -359,3 +359,17 @@ def test_owner_sees_private_image_page_and_media(app: App) -> None:
         urlsplit(image["direct_url"]).path, cookies={"imgtree_session": browser.cookie}
     )
     assert media.headers["cache-control"].startswith("private")
+
+
+def test_common_passwords_are_refused_at_sign_up_and_change(app: App) -> None:
+    r = app.client.simulate_post(
+        "/api/auth/signup", json={"email": "weak@example.com", "password": "password123"}
+    )
+    assert r.status_code == 400 and "too common" in r.json["error"]
+    browser = sign_up(app, "strong@example.com")
+    changed = browser.request(
+        "POST",
+        "/api/auth/password",
+        json={"current_password": PASSWORD, "new_password": "qwertyuiop"},
+    )
+    assert changed.status_code == 400 and "too common" in changed.json["error"]

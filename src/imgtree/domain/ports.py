@@ -7,7 +7,7 @@ them and is a supported API for tests and embedders.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self, runtime_checkable
@@ -435,6 +435,16 @@ class RateDecision:
     limit: int
     remaining: int
     reset_after: int  # seconds until the window frees up
+
+
+class PasswordScreen(Protocol):
+    """Refuses passwords that are too easy to guess (ASVS 6.2.4: checked against at least the
+    3 000 most common on sign-up and change)."""
+
+    def weakness(self, password: str, *, context: Sequence[str] = ()) -> str | None:
+        """A sentence for the user saying why `password` is too easy to guess, or None.
+        `context`: the account's own words (email, name), which a password must not be."""
+        ...
 
 
 class RateLimiter(Protocol):

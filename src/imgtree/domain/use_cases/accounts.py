@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
 from imgtree.domain.errors import Conflict, InvalidInput
 from imgtree.domain.model import Role, User, normalise_email
-from imgtree.domain.ports import Clock, PasswordHasher, SecureRandom, UnitOfWorkFactory
+from imgtree.domain.ports import (
+    Clock,
+    PasswordHasher,
+    PasswordScreen,
+    SecureRandom,
+    UnitOfWorkFactory,
+)
 
 
 class DefaultQuota:
@@ -18,6 +26,19 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
+def check_new_password(
+    password: str, screen: PasswordScreen | None, *, context: Sequence[str] = ()
+) -> None:
+    """InvalidInput unless `password` may be set: its length, then the screen's verdict."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+    weakness = screen.weakness(password, context=context) if screen is not None else None
+    if weakness is not None:
+        raise InvalidInput(weakness)
+
+
 @attrs.define
 class CreateUser:
     uow: UnitOfWorkFactory
@@ -25,6 +46,7 @@ class CreateUser:
     clock: Clock
     random: SecureRandom
     default_quota_bytes: int | None = None  # new accounts' quota; None: unlimited
+    screen: PasswordScreen | None = None  # refuses common passwords (the app always sets it)
 
     def __call__(
         self,
@@ -45,10 +67,7 @@ class CreateUser:
             raise InvalidInput("quota_bytes must be >= 0, or None for unlimited")
         password_hash = None
         if password is not None:
-            if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-                raise InvalidInput(
-                    f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
-                )
+            check_new_password(password, self.screen, context=(email, name))
             password_hash = self.passwords.hash(password)
         user = User(
             id=self.random.uuid(),

@@ -23,6 +23,7 @@ from imgtree.domain.policies import RatePolicy, SessionPolicy
 from imgtree.domain.ports import (
     Clock,
     PasswordHasher,
+    PasswordScreen,
     RateDecision,
     RateLimiter,
     SecretHasher,
@@ -31,8 +32,8 @@ from imgtree.domain.ports import (
 from imgtree.domain.services.session_starter import SessionStarter, SignedIn
 from imgtree.domain.use_cases.accounts import (
     MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
     CreateUser,
+    check_new_password,
 )
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 
@@ -240,6 +241,7 @@ class ChangePassword:
     uow: UnitOfWorkFactory
     passwords: PasswordHasher
     clock: Clock
+    screen: PasswordScreen | None = None  # refuses common passwords (the app always sets it)
 
     def __call__(
         self,
@@ -252,16 +254,14 @@ class ChangePassword:
         """`None`: the caller did not give that password."""
         if current is None or new is None:
             raise InvalidInput("the current and the new password are required")
-        if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
-            raise InvalidInput(
-                f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
-            )
+        check_new_password(new, None)  # its length, before any lookup
         with self.uow() as uow:
             user = uow.users.get(user_id)
             if user is None or user.password_hash is None:
                 raise Unauthenticated("Not signed in")
             if not self.passwords.verify(current[:MAX_PASSWORD_LENGTH], user.password_hash):
                 raise Forbidden("Current password is wrong")
+            check_new_password(new, self.screen, context=(user.email, user.name))
             uow.users.update(attrs.evolve(user, password_hash=self.passwords.hash(new)))
             # Every other session ends: a changed password must lock out whoever else had it.
             uow.sessions.revoke_all_for_user(user_id, self.clock.now(), except_id=keep_session_id)

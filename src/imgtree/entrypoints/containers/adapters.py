@@ -32,6 +32,7 @@ from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.storage.s3 import S3BlobStorage
 from imgtree.adapters.system import (
     Argon2PasswordHasher,
+    CommonPasswordScreen,
     Sha256SecretHasher,
     SystemClock,
     SystemRandom,
@@ -67,6 +68,7 @@ class SystemAdapters(containers.DeclarativeContainer):
     random = providers.Singleton(SystemRandom)
     secret_hasher = providers.Singleton(Sha256SecretHasher)
     password_hasher = providers.Singleton(Argon2PasswordHasher)
+    password_screen = providers.Singleton(CommonPasswordScreen)
 
 
 class ProductionAdapters(SystemAdapters):

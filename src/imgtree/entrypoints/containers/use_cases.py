@@ -94,6 +94,7 @@ class UseCases(containers.DeclarativeContainer):
         clock=adapters.clock,
         random=adapters.random,
         default_quota_bytes=settings.provided.default_quota_bytes,
+        screen=adapters.password_screen,
     )
     create_api_key = providers.Singleton(
         CreateApiKey,
@@ -214,6 +215,7 @@ class UseCases(containers.DeclarativeContainer):
         uow=adapters.uow_factory,
         passwords=adapters.password_hasher,
         clock=adapters.clock,
+        screen=adapters.password_screen,
     )
     admin = providers.Singleton(
         Admin,
