@@ -11,7 +11,7 @@ import falcon
 from imgtree.domain.use_cases.keys import AuthenticateApiKey, AuthenticatedKey
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 from imgtree.entrypoints.http.errors import rate_limit_headers
-from imgtree.entrypoints.http.requests import bearer_token, client_ip
+from imgtree.entrypoints.http.requests import bearer_token, rate_limit_client
 
 
 @attrs.define
@@ -22,7 +22,9 @@ class Guards:
 
     def rate_limit(self, req: falcon.Request, resp: falcon.Response, scope: str = "upload") -> None:
         """Count this request against its client IP; 429 (via the error handler) past the limit."""
-        decision = self.enforce_rate_limit(client_ip(req, self.trusted_proxies), scope=scope)
+        decision = self.enforce_rate_limit(
+            rate_limit_client(req, self.trusted_proxies), scope=scope
+        )
         resp.set_headers(
             rate_limit_headers(
                 decision.limit,

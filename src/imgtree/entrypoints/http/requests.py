@@ -333,6 +333,26 @@ def client_ip(
     return hops[0] if hops and _is_ip(hops[0]) else peer
 
 
+def rate_limit_client(
+    req: falcon.Request,
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> str:
+    """The client as rate limits count it: its IPv4 address, or its IPv6 /64.
+
+    One IPv6 host usually holds a whole /64 (SLAAC, privacy addresses) and can take a fresh
+    address from it for every request; counting per address would give it 2^64 buckets."""
+    address = client_ip(req, trusted)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return address
+
+
 def _is_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value)

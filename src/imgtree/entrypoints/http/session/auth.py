@@ -11,7 +11,7 @@ from imgtree.domain.use_cases.sessions import ChangePassword, SignIn, SignOut, S
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.commands import text_or_none
 from imgtree.entrypoints.http.guards import Guards
-from imgtree.entrypoints.http.requests import client_ip, read_json_object
+from imgtree.entrypoints.http.requests import rate_limit_client, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
 
@@ -36,7 +36,7 @@ class SignUpResource:
             text_or_none(doc.get("email")),
             text_or_none(doc.get("password")),
             name=text_or_none(doc.get("name")) or "",
-            client=client_ip(req, self.guards.trusted_proxies),
+            client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
         )
         _signed_in(self.guard, resp, done, self.sign_up.policy.lifetime_seconds)
@@ -54,7 +54,7 @@ class LoginResource:
         done = self.sign_in(
             text_or_none(doc.get("email")),
             text_or_none(doc.get("password")),
-            client=client_ip(req, self.guards.trusted_proxies),
+            client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
         )
         _signed_in(self.guard, resp, done, self.sign_in.policy.lifetime_seconds)

@@ -12,7 +12,7 @@ from imgtree.domain.use_cases.upload import Uploader, UploadImages
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.errors import rate_limit_headers
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import client_ip, parse_multipart
+from imgtree.entrypoints.http.requests import parse_multipart, rate_limit_client
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.v1.presign import PresignFlow, Step
 from imgtree.entrypoints.http.v1.upload import run_upload
@@ -66,7 +66,7 @@ class GuestUpload:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not self.policy.enabled:
             raise Forbidden("Guest uploads are disabled")
-        address = client_ip(req, self.flow.guards.trusted_proxies)
+        address = rate_limit_client(req, self.flow.guards.trusted_proxies)
         decision = self.rate_limit(address, scope="guest")
         resp.set_headers(
             rate_limit_headers(
