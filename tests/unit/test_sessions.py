@@ -531,3 +531,23 @@ def test_change_password_without_a_kept_session_ends_them_all(env: Env) -> None:
     for signed in sessions_:
         with pytest.raises(Unauthenticated):
             env.authenticate()(signed.token)
+
+
+def test_an_active_session_still_ends_at_its_absolute_limit() -> None:
+    """ASVS 7.3.2: sliding expiry (1 h after the last request) under an absolute cap (5 h)."""
+    env = Env(policy=SessionPolicy(lifetime_seconds=3600, max_lifetime_seconds=5 * 3600))
+    user = env.user()
+    signed = env.sign_in(user)
+    for _ in range(9):  # a request every 30 min: the sliding expiry alone never ends it
+        env.clock.advance(1800)
+        assert env.authenticate()(signed.token).user.id == user.id
+    env.clock.advance(1800)  # 5 h after sign-in
+    with pytest.raises(Unauthenticated):
+        env.authenticate()(signed.token)
+    assert env.sign_in(user)  # signing in again starts a new one
+
+
+def test_a_new_sessions_expiry_respects_a_short_absolute_limit() -> None:
+    env = Env(policy=SessionPolicy(lifetime_seconds=3600, max_lifetime_seconds=600))
+    signed = env.sign_in(env.user())
+    assert signed.session.expires_at == signed.session.created_at + timedelta(seconds=600)

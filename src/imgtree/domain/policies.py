@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import attrs
 
 from imgtree.domain.model import ImageFormat
@@ -63,6 +65,18 @@ class PagePolicy:
 @attrs.frozen
 class SessionPolicy:
     lifetime_seconds: int = attrs.field(default=30 * 86400, validator=_positive)
+    # However active, a session ends this long after sign-in (ASVS 7.3.2: an absolute limit
+    # beside the sliding one), and its owner signs in again.
+    max_lifetime_seconds: int = attrs.field(default=90 * 86400, validator=_positive)
+
+    def expiry(self, created_at: datetime, now: datetime) -> datetime:
+        """When a session created at `created_at` and seen `now` expires: `lifetime_seconds`
+        after now, but never past `max_lifetime_seconds` after it was created."""
+        return min(
+            now + timedelta(seconds=self.lifetime_seconds),
+            created_at + timedelta(seconds=self.max_lifetime_seconds),
+        )
+
     signup_open: bool = True
     # Sign-in throttling (docs/security.md, "Sign-in throttling"): every attempt per client
     # address; failed attempts per (account, address); and failed attempts per account from

@@ -46,6 +46,7 @@ class Settings:
     purge_grace_seconds: int = 3600
     signup_open: bool = True
     session_days: int = 30
+    session_max_days: int = 90
     guest_uploads: bool = True
     guest_max_upload_bytes: int = 5 * MiB
     guest_rate_limit_per_minute: int = 10
@@ -110,6 +111,7 @@ class Settings:
             purge_grace_seconds=_int(env, "IMGTREE_PURGE_GRACE_SECONDS", d.purge_grace_seconds, 60),
             signup_open=_choice(env, "IMGTREE_SIGNUP", "open", ("open", "closed")) == "open",
             session_days=_int(env, "IMGTREE_SESSION_DAYS", d.session_days, 1, 365),
+            session_max_days=_int(env, "IMGTREE_SESSION_MAX_DAYS", d.session_max_days, 1, 3650),
             guest_uploads=_bool(env, "IMGTREE_GUEST_UPLOADS", d.guest_uploads),
             guest_max_upload_bytes=_int(
                 env, "IMGTREE_GUEST_MAX_UPLOAD_BYTES", d.guest_max_upload_bytes, 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import attrs
 
 from imgtree.domain.model import Session, User
@@ -40,7 +38,7 @@ class SessionStarter:
             user_id=user.id,
             token_hash=self.hasher.lookup_key(token),
             created_at=now,
-            expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
+            expires_at=self.policy.expiry(now, now),
             last_seen_at=now,
             user_agent=user_agent[:MAX_USER_AGENT],
         )

@@ -213,7 +213,7 @@ class AuthenticateSession:
                 session = attrs.evolve(
                     current,
                     last_seen_at=now,
-                    expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
+                    expires_at=self.policy.expiry(current.created_at, now),
                 )
                 uow.sessions.update(session)
                 uow.commit()

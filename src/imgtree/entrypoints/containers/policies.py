@@ -51,6 +51,9 @@ class Policies(containers.DeclarativeContainer):
         lifetime_seconds=providers.Callable(
             lambda days: days * 86400, settings.provided.session_days
         ),
+        max_lifetime_seconds=providers.Callable(
+            lambda days: days * 86400, settings.provided.session_max_days
+        ),
         signup_open=settings.provided.signup_open,
     )
     guest_policy = providers.Singleton(

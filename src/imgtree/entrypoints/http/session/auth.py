@@ -6,6 +6,7 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import InvalidInput
+from imgtree.domain.policies import SessionPolicy
 from imgtree.domain.services.session_starter import SignedIn
 from imgtree.domain.use_cases.sessions import ChangePassword, SignIn, SignOut, SignUp
 from imgtree.entrypoints.http import presenters
@@ -39,7 +40,7 @@ class SignUpResource:
             client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
         )
-        _signed_in(self.guard, resp, done, self.sign_up.policy.lifetime_seconds)
+        _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_up.policy))
         resp.status = falcon.HTTP_201
 
 
@@ -57,7 +58,7 @@ class LoginResource:
             client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
         )
-        _signed_in(self.guard, resp, done, self.sign_in.policy.lifetime_seconds)
+        _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_in.policy))
 
 
 @attrs.define
@@ -98,3 +99,8 @@ class PasswordResource:
             raise InvalidInput("current_password and new_password are required")
         self.change_password(context.user.id, current, new, keep_session_id=context.session.id)
         resp.media = {"success": True}
+
+
+def _cookie_seconds(policy: SessionPolicy) -> int:
+    """The cookie's Max-Age at sign-in: the session's first expiry."""
+    return min(policy.lifetime_seconds, policy.max_lifetime_seconds)
