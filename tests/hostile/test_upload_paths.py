@@ -568,3 +568,32 @@ def test_50_mb_json_base64_is_decoded_as_it_arrives(tmp_path: Path) -> None:
         assert cost.over_limits() is None, cost.describe()
     finally:
         app.container.shutdown_resources()
+
+
+ESCAPE_HEAVY = {
+    # file_base64 strings that make the streaming decoder work hardest per byte (JSON escapes
+    # on every character, whitespace everywhere), and a large value outside the envelope bound.
+    "escaped-newlines": (b'{"file_base64": "' + b"QUFB\\n" * 2_000_000 + b'"}', 415),
+    "unicode-escapes": (b'{"file_base64": "' + b"\\u0041" * 2_000_000 + b'"}', 415),
+    "escaped-slashes": (b'{"file_base64": "' + b"\\/\\/\\/\\/" * 1_000_000 + b'"}', 415),
+    "whitespace-only": (b'{"file_base64": "' + b" " * 12_000_000 + b'"}', 400),
+    "big-other-field": (b'{"filename": "' + b"x" * 12_000_000 + b'", "file_base64": "AAAA"}', 413),
+}
+
+
+@pytest.mark.parametrize("case", list(ESCAPE_HEAVY))
+def test_escape_heavy_json_bodies_cost_little(tmp_path: Path, case: str) -> None:
+    """The JSON base64 decoder's worst inputs (~12 MB each): a clean refusal, bounded CPU and
+    no memory growth with the body."""
+    body, expected = ESCAPE_HEAVY[case]
+    app = build_app(tmp_path, "sqlite", max_upload_bytes=64 << 20)
+    try:
+        headers = {**app.auth(), "Content-Type": "application/json"}
+        with measure() as cost:
+            r = app.client.simulate_post("/api/v1/upload", body=body, headers=headers)
+        assert_clean_error(r.status_code, r.json, r.text, expected)
+        assert app.stored_keys() == []
+        assert cost.rss_rise_mib < 24, cost.describe()
+        assert cost.over_limits() is None, cost.describe()
+    finally:
+        app.container.shutdown_resources()
