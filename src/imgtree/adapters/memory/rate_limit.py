@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import math
 import threading
 
+from imgtree.adapters.rate_windows import decision, window_at
 from imgtree.domain.ports import Clock, RateDecision
 
 
@@ -15,35 +15,21 @@ class MemoryRateLimiter:
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
-        now = self._clock.now().timestamp()
-        window = int(now // window_seconds)
-        reset_after = math.ceil((window + 1) * window_seconds - now)
+        window, reset_after = window_at(self._clock.now().timestamp(), window_seconds)
         with self._lock:
-            current, count = self._windows.get(key, (window, 0))
-            if current != window:
-                count = 0
-            count += 1
+            count = self._count(key, window) + 1
             self._windows[key] = (window, count)
             if len(self._windows) > 100_000:  # bound memory: drop stale windows
                 self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
-        return RateDecision(
-            allowed=count <= limit,
-            limit=limit,
-            remaining=max(0, limit - count),
-            reset_after=max(1, reset_after),
-        )
+        return decision(count, limit, reset_after, counted=True)
 
     def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
-        now = self._clock.now().timestamp()
-        window = int(now // window_seconds)
-        reset_after = math.ceil((window + 1) * window_seconds - now)
+        window, reset_after = window_at(self._clock.now().timestamp(), window_seconds)
         with self._lock:
-            current, count = self._windows.get(key, (window, 0))
-        if current != window:
-            count = 0
-        return RateDecision(
-            allowed=count < limit,
-            limit=limit,
-            remaining=max(0, limit - count),
-            reset_after=max(1, reset_after),
-        )
+            count = self._count(key, window)
+        return decision(count, limit, reset_after, counted=False)
+
+    def _count(self, key: str, window: int) -> int:
+        """Hits on `key` in `window` so far (caller holds the lock)."""
+        current, count = self._windows.get(key, (window, 0))
+        return count if current == window else 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import threading
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from imgtree.adapters.rate_windows import decision, window_at
 from imgtree.adapters.sql.tables import rate_limit_windows
 from imgtree.domain.ports import Clock, RateDecision
 
@@ -57,33 +57,19 @@ class SqlRateLimiter:
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
         now = self._clock.now().timestamp()
-        window = int(now // window_seconds)
-        reset_after = math.ceil((window + 1) * window_seconds - now)
-        window_start = window * window_seconds
+        window, reset_after = window_at(now, window_seconds)
         with self._engine.begin() as conn:
-            params = {"key": key, "window_start": window_start}
+            params = {"key": key, "window_start": window * window_seconds}
             count = int(conn.execute(self._upsert, params).scalar_one())
         self._maybe_sweep(now, window_seconds)
-        return RateDecision(
-            allowed=count <= limit,
-            limit=limit,
-            remaining=max(0, limit - count),
-            reset_after=max(1, reset_after),
-        )
+        return decision(count, limit, reset_after, counted=True)
 
     def peek(self, key: str, *, limit: int, window_seconds: int) -> RateDecision:
-        now = self._clock.now().timestamp()
-        window = int(now // window_seconds)
-        reset_after = math.ceil((window + 1) * window_seconds - now)
+        window, reset_after = window_at(self._clock.now().timestamp(), window_seconds)
         with self._engine.connect() as conn:
             params = {"key": key, "window_start": window * window_seconds}
             count = int(conn.execute(self._count, params).scalar() or 0)
-        return RateDecision(
-            allowed=count < limit,
-            limit=limit,
-            remaining=max(0, limit - count),
-            reset_after=max(1, reset_after),
-        )
+        return decision(count, limit, reset_after, counted=False)
 
     def _maybe_sweep(self, now: float, window_seconds: int) -> None:
         with self._lock:
