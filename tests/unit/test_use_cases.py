@@ -62,7 +62,7 @@ from imgtree.domain.use_cases.view_image import ViewImage
 from tests.support.factories import make_image
 from tests.support.world import PNG_MAGIC, World, jpeg, png, text
 
-KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$")
+KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9]{49}$")
 STORAGE_KEY_RE = re.compile(r"^(images|thumbs)/[0-9a-f-]{36}\.(png|jpg|gif)$")
 
 # --- fakes -------------------------------------------------------------------------------------

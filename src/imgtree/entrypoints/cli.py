@@ -10,12 +10,13 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from imgtree.domain.errors import DomainError
-from imgtree.domain.model import Role
+from imgtree.domain.model import Role, Scope, ordered_scopes
 from imgtree.entrypoints.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -252,11 +253,35 @@ def _user_by_email(container: Application, email: str) -> Any:
     return user
 
 
+def _positive_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("DAYS must be a whole number") from None
+    if not 1 <= days <= 36_500:
+        raise argparse.ArgumentTypeError("DAYS must be from 1 to 36500")
+    return days
+
+
+def _key_summary(key: Any) -> str:
+    scopes = ",".join(ordered_scopes(key.scopes))
+    expires = key.expires_at.isoformat() if key.expires_at else "never"
+    return f"scopes={scopes}  expires={expires}"
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     with _container() as container:
         user = _user_by_email(container, args.email)
-        created = container.use_cases.create_api_key()(user.id, args.name)
-    print(f"created key {created.key.id} ({created.key.name}) for {user.email}; shown once:")
+        expires_at = None
+        if args.expires_in is not None:
+            expires_at = container.adapters.clock().now() + timedelta(days=args.expires_in)
+        created = container.use_cases.create_api_key()(
+            user.id, args.name, scopes=args.scope, expires_at=expires_at
+        )
+    print(
+        f"created key {created.key.id} ({created.key.name}) for {user.email}"
+        f" [{_key_summary(created.key)}]; shown once:"
+    )
     print(created.secret)
     return 0
 
@@ -270,7 +295,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         used = key.last_used_at.isoformat() if key.last_used_at else "never"
         print(
             f"{key.id}  imgt_{key.prefix}  {state:8}  uploads={key.upload_count}  "
-            f"last_used={used}  {key.name}"
+            f"last_used={used}  {_key_summary(key)}  {key.name}"
         )
     if not keys:
         print("no keys", file=sys.stderr)
@@ -366,6 +391,15 @@ def build_parser() -> argparse.ArgumentParser:
     kc = keys.add_parser("create", help="create a key; prints the secret on the last line")
     kc.add_argument("--email", required=True)
     kc.add_argument("--name", required=True)
+    kc.add_argument(
+        "--scope",
+        action="append",
+        choices=[s.value for s in Scope],
+        help="a scope the key gets (repeatable; default: every scope the account allows)",
+    )
+    kc.add_argument(
+        "--expires-in", type=_positive_days, metavar="DAYS", help="expire DAYS days from now"
+    )
     kc.set_defaults(func=cmd_keys_create)
     kl = keys.add_parser("list", help="list a user's keys (metadata only)")
     kl.add_argument("--email", required=True)

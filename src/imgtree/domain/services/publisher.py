@@ -19,6 +19,7 @@ from imgtree.domain.commands import IncomingFile, Uploader
 from imgtree.domain.errors import (
     DomainError,
     FileTooLarge,
+    Forbidden,
     InvalidInput,
     QuotaExceeded,
     UnsupportedMediaType,
@@ -28,6 +29,7 @@ from imgtree.domain.model import (
     SLUG_LENGTH,
     Image,
     ImageFormat,
+    Scope,
     User,
     clean_original_name,
 )
@@ -107,7 +109,10 @@ class Publisher:
     policy: UploadPolicy
 
     def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
-        """NotFound unless the album exists and belongs to the uploader (guests have none)."""
+        """NotFound unless the album exists and belongs to the uploader (guests have none);
+        Forbidden for an API key without the albums scope."""
+        if uploader.scopes is not None and Scope.ALBUMS not in uploader.scopes:
+            raise Forbidden("This API key lacks the albums scope")
         with self.uow(read_only=True) as uow:
             owned_album(uow.albums.get(album_id), uploader.user.id if uploader.user else None)
 

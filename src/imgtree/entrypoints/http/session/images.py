@@ -20,7 +20,12 @@ from imgtree.entrypoints.http.commands import IMAGE_NOTHING_TO_CHANGE, image_cha
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import optional_uuid, parse_uuid, read_json_object
+from imgtree.entrypoints.http.requests import (
+    optional_uuid,
+    parse_uuid,
+    query_param,
+    read_json_object,
+)
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.v1.images import query_int
 from imgtree.entrypoints.http.web.render import render
@@ -38,7 +43,7 @@ class SessionImagesResource:
             context.user.id,
             page=query_int(req, "page"),
             limit=query_int(req, "limit"),
-            album_id=optional_uuid(req.get_param("albumId"), "albumId"),
+            album_id=optional_uuid(query_param(req, "albumId"), "albumId"),
         )
         resp.media = presenters.image_page(self.urls, page, owner_view=True)
 
@@ -52,7 +57,7 @@ class ImageByIdResource:
     urls: Urls
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
-        token = req.get_param("token")
+        token = query_param(req, "token")
         try:
             image = self.delete_image.check_token(parse_uuid(image_id, "imageId"), token)
         except DomainError as exc:
@@ -85,7 +90,7 @@ class ImageByIdResource:
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
         target = parse_uuid(image_id, "imageId")
-        token = req.get_param("token")
+        token = query_param(req, "token")
         if token is None and self.guard.token(req):
             context = self.guard.require(req)
             image = self.delete_image.by_owner(context.user.id, target)
