@@ -105,3 +105,45 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     assert bad.status_code == 415
     assert requests.get(f"{base}/api/v1/upload", timeout=10).status_code == 200
     assert "purged" in cli(env, "purge", "--retention", "0")
+
+
+def test_an_upload_only_key_over_real_http(server: tuple[str, dict[str, str]]) -> None:
+    """Issue 14: a key confined to uploading (what the ShareX download holds) uploads, and
+    gets 403 on listing, deleting and the admin API, even when its owner is an admin."""
+    base, env = server
+    cli(
+        env,
+        "users",
+        "create",
+        "ops@example.com",
+        "--password",
+        "a long admin passphrase",
+        "--admin",
+    )
+    out = cli(
+        env, "keys", "create", "--email", "ops@example.com", "--name", "sx", "--scope", "upload"
+    )
+    auth = {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
+    r = requests.post(
+        f"{base}/api/v1/upload",
+        headers=auth,
+        files=[("file", ("s.png", imagegen.png(32, 32), "image/png"))],
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    image = r.json()["images"][0]
+    assert requests.get(f"{base}/api/v1/upload", headers=auth, timeout=10).json()["scopes"] == [
+        "upload"
+    ]
+    refused = [
+        requests.get(f"{base}/api/v1/images", headers=auth, timeout=10),
+        requests.delete(
+            f"{base}/api/v1/images/00000000-0000-4000-8000-000000000000", headers=auth, timeout=10
+        ),
+        requests.get(f"{base}/api/admin/stats", headers=auth, timeout=10),
+        requests.get(f"{base}/api/admin/users", headers=auth, timeout=10),
+    ]
+    assert [x.status_code for x in refused] == [403, 403, 403, 403], [x.text for x in refused]
+    assert all("lacks the" in x.json()["error"] for x in refused)
+    # its delete link carries its own token and keeps working
+    assert requests.delete(image["delete_url"], timeout=10).status_code == 200
