@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 import imgtree.adapters.system as system
 import imgtree.entrypoints.http.session.csrf as csrf
+from imgtree.domain.use_cases.keys import checksum
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
 from tests.support.app import BASE_URL, App
@@ -328,7 +329,9 @@ def test_key_delete_token_and_csrf_checks_compare_in_constant_time(
     assert harness.client.simulate_get("/api/v1/images", headers=harness.auth).status_code == 200
     assert compared(harness.key)
     compare_spy.clear()
-    wrong = harness.key[:-2] + ("AA" if not harness.key.endswith("AA") else "BB")
+    # A wrong secret with a valid checksum (a mistyped one never reaches the lookup).
+    body = harness.key[:-8] + ("AA" if harness.key[-8:-6] != "AA" else "BB")
+    wrong = body + checksum(body)
     r = harness.client.simulate_get("/api/v1/images", headers={"Authorization": f"Bearer {wrong}"})
     assert r.status_code == 401 and compare_spy, "a wrong secret was not compared in constant time"
 
