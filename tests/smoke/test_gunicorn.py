@@ -5,7 +5,9 @@ upload with multipart and JSON, presign -> PUT -> complete, fetch every URL, lis
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,8 +22,8 @@ pytestmark = pytest.mark.smoke
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     root = tmp_path_factory.mktemp("smoke")
     env = local_env(root)
-    with serve(env, root / "server.log") as base:
-        yield base, {**env, "IMGTREE_BASE_URL": base}
+    with serve(env, root / "server.log", access_log=True) as base:
+        yield base, {**env, "IMGTREE_BASE_URL": base, "SMOKE_LOG": str(root / "server.log")}
 
 
 def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> None:
@@ -146,4 +148,17 @@ def test_an_upload_only_key_over_real_http(server: tuple[str, dict[str, str]]) -
     assert [x.status_code for x in refused] == [403, 403, 403, 403], [x.text for x in refused]
     assert all("lacks the" in x.json()["error"] for x in refused)
     # its delete link carries its own token and keeps working
+    token = image["delete_url"].split("token=", 1)[1]
+    confirm = requests.get(image["delete_url"], timeout=10)
+    assert confirm.status_code == 200
+    # the confirmation page's assets are fetched with the link as their Referer
+    requests.get(f"{base}/static/site.css", headers={"Referer": image["delete_url"]}, timeout=10)
     assert requests.delete(image["delete_url"], timeout=10).status_code == 200
+    # The access log names the path, never the token (nor the key). Workers flush their
+    # lines on their own schedule: wait for the DELETE's.
+    image_path = "/api/images/" + image["delete_url"].split("/api/images/")[1].split("?")[0]
+    deadline = time.monotonic() + 15
+    while f'"DELETE {image_path} HTTP/1.1" 200' not in (log := Path(env["SMOKE_LOG"]).read_text()):
+        assert time.monotonic() < deadline, log[-2000:]
+        time.sleep(0.2)
+    assert token not in log and auth["Authorization"].split()[1] not in log

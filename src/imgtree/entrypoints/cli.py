@@ -52,6 +52,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# The access log names the path, never the query string or the Referer: delete links and the
+# app's PUT URLs carry their token in the query (capability URLs, as a bucket's presigned URLs
+# do), and a page opened from such a link sends it on as the Referer of its assets.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
 def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     """gunicorn running create_app: one container per worker, built after the fork and
     shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook."""
@@ -80,6 +86,7 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
                 "graceful_timeout": 30,
                 "keepalive": 5,
                 "accesslog": "-" if args.access_log else None,
+                "access_log_format": ACCESS_LOG_FORMAT,
                 "errorlog": "-",
                 "forwarded_allow_ips": ",".join(str(n) for n in settings.trusted_proxies)
                 or "127.0.0.1",
