@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import imgtree.adapters.system as system
 import imgtree.entrypoints.http.session.csrf as csrf
 from imgtree.domain.use_cases.keys import checksum
+from imgtree.entrypoints.http.app import STATIC_DIR
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
 from tests.support.app import BASE_URL, App
@@ -62,6 +63,18 @@ def _check_page_headers(r: Any) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-type"].endswith("charset=utf-8"), r.headers["content-type"]
+
+
+def test_every_text_response_names_its_charset(harness: Harness) -> None:
+    """ASVS 4.1.1: static CSS and JS, pages and robots-style text all say charset=utf-8."""
+    static = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in (".css", ".js"))
+    assert static
+    for name in static:
+        r = harness.client.simulate_get(f"/static/{name}")
+        assert r.status_code == 200, name
+        kind = r.headers["content-type"]
+        assert kind.startswith("text/") and kind.endswith("; charset=utf-8"), (name, kind)
 
 
 def test_pages_carry_csp_framing_and_referrer_policy(harness: Harness) -> None:

@@ -63,6 +63,11 @@ class SecurityHeaders:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
+        content_type = resp.content_type
+        if content_type and content_type.startswith("text/") and "charset" not in content_type:
+            # Static CSS/JS come typed by file name alone; a text type always names its
+            # charset, so no browser guesses one (ASVS 4.1.1).
+            resp.content_type = f"{content_type}; charset=utf-8"
         if self._https:
             resp.set_header("Strict-Transport-Security", HSTS)
         if "Referrer-Policy" not in resp.headers:
