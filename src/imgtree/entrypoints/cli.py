@@ -113,10 +113,30 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     return ImgtreeServer()
 
 
+def plain_http_warning(bind: str, base_url: str) -> str | None:
+    """A warning when the server listens beyond loopback while its public origin is plain
+    http: cookies, keys and delete links would cross the network in the clear (ASVS 12.2.1).
+    A warning, not a refusal: a TLS-terminating proxy on the same private network is fine,
+    and only the operator knows which it is."""
+    host = bind.rsplit(":", 1)[0].strip("[]") if ":" in bind else bind
+    if base_url.startswith("https://") or host in ("127.0.0.1", "::1", "localhost"):
+        return None
+    if bind.startswith("unix:"):
+        return None
+    return (
+        f"imgtree: warning: listening on {bind} with IMGTREE_BASE_URL={base_url}: serve the"
+        " public origin over https (a TLS proxy in front, and an https:// base URL) -"
+        " see README, Production"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from imgtree.adapters.imaging.pool import DecodePool
 
     settings = Settings.from_env()  # validate before forking anything
+    warning = plain_http_warning(args.bind, settings.base_url)
+    if warning:
+        print(warning, file=sys.stderr)
     # One decode pool for the host, started before the workers fork: every worker sends its
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)

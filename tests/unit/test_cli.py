@@ -1,4 +1,5 @@
-"""`imgtree keys create --scope S --expires-in DAYS` and `keys list` (issue 14, item 4)."""
+"""The CLI: `imgtree keys create --scope S --expires-in DAYS` and `keys list` (issue 14, item
+4), and `imgtree serve`'s warning about plain http beyond loopback."""
 
 from __future__ import annotations
 
@@ -60,3 +61,23 @@ def test_an_admin_scope_for_a_user_is_refused(db: str, capsys: Any) -> None:
     assert cli.main(["keys", "create", "--email", db, "--name", "k", "--scope", "admin"]) == 1
     err = capsys.readouterr().err
     assert "Only an admin's key can have the admin scope" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("bind", "base", "warns"),
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000", False),
+        ("[::1]:8000", "http://localhost:8000", False),
+        ("localhost:8000", "http://localhost:8000", False),
+        ("unix:/run/imgtree.sock", "http://img.example.com", False),
+        ("0.0.0.0:8000", "https://img.example.com", False),
+        ("0.0.0.0:8000", "http://img.example.com", True),
+        ("10.0.1.10:8000", "http://10.0.1.10:8000", True),
+        ("[::]:8000", "http://img.example.com", True),
+    ],
+)
+def test_serve_warns_about_plain_http_beyond_loopback(bind: str, base: str, warns: bool) -> None:
+    warning = cli.plain_http_warning(bind, base)
+    assert (warning is not None) is warns
+    if warning:
+        assert "https" in warning and bind in warning
