@@ -20,6 +20,7 @@ import pytest
 from imgtree.adapters.memory import FixedClock, MemoryRateLimiter
 from imgtree.domain.ports import RateDecision, RateLimiter
 from imgtree.domain.use_cases.misses import MissBudget
+from imgtree.entrypoints.http import misses as misses_module
 from tests.support import imagegen
 from tests.support.app import App
 from tests.support.factories import make_image
@@ -356,3 +357,17 @@ def test_the_slug_length_setting_applies_to_new_uploads(make_app: MakeApp) -> No
     image = upload(app)
     assert re.fullmatch(r"[a-z0-9]{20}", image["id"])
     assert app.client.simulate_get(path(image["direct_url"])).status_code == 200
+
+
+def test_the_client_memo_is_bounded_and_follows_the_forwarded_chain(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(misses_module, "CLIENT_MEMO_SIZE", 3)
+    app = make_app(miss_limit=1000, trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
+    guard = app.client.app._router.find("/media/x.png")[0].misses
+    for n in range(10):
+        app.client.simulate_get(
+            "/media/nosuch.png", remote_addr="10.0.0.2", headers={"X-Forwarded-For": f"192.0.2.{n}"}
+        )
+        assert len(guard._clients) <= 3
+    assert guard._clients[("10.0.0.2", "192.0.2.9")] == "192.0.2.9"

@@ -25,20 +25,40 @@ from imgtree.entrypoints.http.web.render import render
 DELETE_LINK_MISSES = (NotFound, Forbidden, InvalidInput)
 
 
+# Peers (and forwarded chains) whose client key `check` remembers: parsing an address and
+# taking its /64 costs several microseconds, more than the rest of the check, and once anyone
+# is over budget every hit asks. Emptied when full.
+CLIENT_MEMO_SIZE = 4096
+
+
 @attrs.define
 class MissGuard:
     budget: MissBudget
     trusted_proxies: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = ()
+    _clients: dict[tuple[str, str | None], str] = attrs.field(factory=dict, init=False)
 
     def check(self, req: falcon.Request) -> None:
         """RateLimited when this client is known here to be over its miss budget. Hits pay
-        only this: no limiter, no database."""
+        only this: no limiter, no database, and nothing at all while nobody is over budget."""
         if self.budget.anyone_over:
-            self.budget.over_budget(rate_limit_client(req, self.trusted_proxies))
+            self.budget.over_budget(self._client(req))
 
     def miss(self, req: falcon.Request) -> None:
         """Count a miss against this client (IPv4 address or IPv6 /64); RateLimited past it."""
-        self.budget.miss(rate_limit_client(req, self.trusted_proxies))
+        self.budget.miss(self._client(req))
+
+    def _client(self, req: falcon.Request) -> str:
+        """`rate_limit_client`, remembered per peer (and X-Forwarded-For, which only a trusted
+        peer's requests are judged by)."""
+        forwarded = req.get_header("X-Forwarded-For") if self.trusted_proxies else None
+        key = (req.remote_addr or "", forwarded)
+        client = self._clients.get(key)
+        if client is None:
+            client = rate_limit_client(req, self.trusted_proxies)
+            if len(self._clients) >= CLIENT_MEMO_SIZE:
+                self._clients = {}
+            self._clients[key] = client
+        return client
 
 
 def too_many(resp: falcon.Response, error: RateLimited) -> None:
