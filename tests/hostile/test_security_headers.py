@@ -101,7 +101,7 @@ def test_pages_carry_csp_framing_and_referrer_policy(harness: Harness) -> None:
 
 # --- media ----------------------------------------------------------------------------------
 
-MEDIA_NAME = re.compile(r'^inline; filename="[a-z0-9]{8}\.(jpg|png|gif|webp)"$')
+MEDIA_NAME = re.compile(r'^inline; filename="[a-z0-9]{12}\.(jpg|png|gif|webp)"$')
 
 
 def test_media_headers(harness: Harness) -> None:

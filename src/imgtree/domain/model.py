@@ -11,7 +11,13 @@ from typing import Generic, TypeVar
 import attrs
 
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-SLUG_LENGTH = 8
+# New images get SLUG_LENGTH characters (UploadPolicy.slug_length, IMGTREE_SLUG_LENGTH): 36^12
+# is about 2^62, so guessing a live slug is hopeless even at millions of images. Deployments
+# choose between SLUG_MIN_LENGTH and SLUG_MAX_LENGTH (the column's width); slugs handed out
+# before (8 characters until issue 14) stay valid, as does anything the pattern accepts.
+SLUG_LENGTH = 12
+SLUG_MIN_LENGTH = 8
+SLUG_MAX_LENGTH = 32
 _SLUG_RE = re.compile(r"^[a-z0-9]{4,32}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 MAX_ORIGINAL_NAME = 255

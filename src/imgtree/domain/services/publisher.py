@@ -26,7 +26,7 @@ from imgtree.domain.errors import (
 )
 from imgtree.domain.model import (
     SLUG_ALPHABET,
-    SLUG_LENGTH,
+    SLUG_MAX_LENGTH,
     Image,
     ImageFormat,
     Scope,
@@ -235,10 +235,10 @@ class Publisher:
         return Uploaded(image=image, delete_token=delete_token)
 
     def _new_slug(self, uow: UnitOfWork) -> str:
-        images = uow.images
+        images, length = uow.images, self.policy.slug_length
         for _ in range(10):
-            slug = self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH)
+            slug = self.random.choice_string(SLUG_ALPHABET, length)
             if not images.slug_exists(slug):
                 return slug
-        # Ten collisions in a 36^8 space means the space is crowded: lengthen.
-        return self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH + 4)
+        # Ten collisions in a row means the space is crowded: lengthen (within the column).
+        return self.random.choice_string(SLUG_ALPHABET, min(length + 4, SLUG_MAX_LENGTH))

@@ -20,6 +20,7 @@ from imgtree.entrypoints.http.admin.resources import (
 )
 from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.misses import MissGuard
 from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
@@ -129,6 +130,8 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     )
     view_image = cases.view_image()
     delete_image = cases.delete_image()
+    # Misses on public links (pages, media, delete links) per client: docs/decisions.md.
+    misses = MissGuard(cases.miss_budget(), settings.trusted_proxies)
 
     app.add_route(
         "/api/v1/upload",
@@ -159,21 +162,24 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     )
     app.add_route("/api/v1/openapi.json", OpenApiResource(settings.base_url))
     app.add_route(
-        "/delete/{image_id}", DeleteFormResource(delete_image=delete_image, guards=guards)
+        "/delete/{image_id}",
+        DeleteFormResource(delete_image=delete_image, guards=guards, misses=misses),
     )
     guard = SessionGuard(
         authenticate=cases.authenticate_session(),
         secure_cookies=settings.secure_cookies,
     )
-    _session_routes(app, container, urls, guards, guard)
+    _session_routes(app, container, urls, guards, guard, misses)
     admin, auth = cases.admin(), AdminAuth(guard, guards)
     app.add_route("/api/admin/stats", StatsResource(admin, auth))
     app.add_route("/api/admin/users", UsersResource(admin, auth))
     app.add_route("/api/admin/users/{user_id}", UserResource(admin, auth))
     app.add_route("/api/admin/audit", AuditResource(admin, auth))
     viewer = guard.viewer_id
-    app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer))
-    media = {"view_image": view_image, "storage": storage, "viewer": viewer}
+    app.add_route(
+        "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)
+    )
+    media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     app.add_static_route("/static", str(STATIC_DIR))
@@ -192,6 +198,7 @@ def _session_routes(
     urls: Urls,
     guards: Guards,
     guard: SessionGuard,
+    misses: MissGuard,
 ) -> None:
     """The cookie-session API of the web app, and guest uploads."""
     cases = container.use_cases
@@ -204,7 +211,9 @@ def _session_routes(
     app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
     app.add_route(
         "/api/images/{image_id}",
-        ImageByIdResource(cases.delete_image(), cases.edit_image(), guard, guards, urls),
+        ImageByIdResource(
+            cases.delete_image(), cases.edit_image(), guard, guards, urls, misses=misses
+        ),
     )
     albums = cases.albums()
     app.add_route("/api/albums", AlbumsResource(albums, guard))
