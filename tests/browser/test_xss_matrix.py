@@ -71,7 +71,7 @@ PAYLOADS = {
 class Place(NamedTuple):
     """Where a field shows on a page: a CSS selector and how the text sits there.
 
-    how: "visible" (an element's visible text contains it), "option" (a <select>'s option
+    how: "visible" (a visible element's text contains it), "option" (a <select>'s option
     text equals it), "title" (document.title contains it), or "@attr" (an element's
     attribute equals it exactly).
     """
@@ -391,30 +391,37 @@ def _visit(page: Any, account: Account, name: str) -> None:
         raise AssertionError(name)
 
 
-def _check_place(page: Any, place: Place, expected: str) -> None:
-    from playwright.sync_api import expect
+# For each (selector, how, expected): "" when the text is there literally, else what is.
+# One function in the page, polled until every place shows its text (a round trip per
+# place per check would double the file's runtime on a busy machine).
+SHOWN = """(places) => places.map(([selector, how, expected]) => {
+  if (how === "title") return document.title.includes(expected) ? "" : `title ${document.title}`;
+  const nodes = [...document.querySelectorAll(selector)];
+  if (how.startsWith("@")) {
+    const values = nodes.map((n) => n.getAttribute(how.slice(1)));
+    return values.includes(expected) ? "" : JSON.stringify(values);
+  }
+  const texts = nodes.map((n) => n.textContent);
+  if (how === "option") return texts.includes(expected) ? "" : JSON.stringify(texts);
+  const seen = nodes.some((n) => n.textContent.includes(expected) && n.checkVisibility());
+  return seen ? "" : JSON.stringify(texts);
+})"""
 
-    where = f"{place.field} on {place.page} at {place.selector} ({place.how})"
-    if place.how == "title":
-        expect(page).to_have_title(re.compile(re.escape(expected)))
-        return
-    nodes = page.locator(place.selector)
-    if place.how.startswith("@"):
-        attr = place.how[1:]
-        expect(nodes.first).to_be_attached()
-        values = nodes.evaluate_all(f"ns => ns.map(n => n.getAttribute({attr!r}))")
-        assert expected in values, f"{where}: {expected!r} not among {values!r}"
-        return
-    if place.how == "option":
-        expect(nodes.filter(has_text=expected).first).to_be_attached()
-    else:
-        expect(nodes.filter(has_text=expected).first).to_be_visible()
-    texts = nodes.evaluate_all("ns => ns.map(n => n.textContent)")
-    # has_text ignores case and spacing; the text itself must be there exactly.
-    if place.how == "option":
-        assert expected in texts, f"{where}: {expected!r} not among {texts!r}"
-    else:
-        assert any(expected in t for t in texts), f"{where}: {expected!r} not in {texts!r}"
+
+def _missing(page: Any, places: list[tuple[str, str, str]]) -> list[str]:
+    """Wait until every place shows its text; what is still missing after the timeout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"(places) => ({SHOWN})(places).every((r) => r === '')", arg=places)
+        return []
+    except PlaywrightTimeout:
+        found = page.evaluate(SHOWN, places)
+        return [
+            f"{expected!r} at {selector} ({how}); found {got}"
+            for (selector, how, expected), got in zip(places, found, strict=True)
+            if got
+        ]
 
 
 # The admin page lists every account at once: it is loaded once per mode and checked for all
@@ -440,13 +447,13 @@ def test_stored_xss(
     tab.reset(world.base, cookies)
     page = tab.page
     _visit(page, accounts[0], page_name)
-    missing: list[str] = []
-    for account in accounts:
-        for place in (c for c in CELLS if c.page == page_name):
-            try:
-                _check_place(page, place, account.value(place.field, page_name))
-            except AssertionError as exc:  # reported after the traces of anything that ran
-                missing.append(str(exc).splitlines()[0])
+    places = [
+        (place.selector, place.how, account.value(place.field, page_name))
+        for account in accounts
+        for place in CELLS
+        if place.page == page_name
+    ]
+    missing = _missing(page, places)  # reported after the traces of anything that ran
     traces = page.evaluate(TRACES)
     injected, sentinel, violations = traces["injected"], traces["sentinel"], traces["violations"]
     assert not tab.dialogs, f"a dialog opened: {tab.dialogs}"
