@@ -4,8 +4,10 @@
 Boots gunicorn on SQLite + local disk with rate limits out of the way, creates an admin and an
 API key with the CLI and a session through the API, then, for every JSON API operation
 (/api/...), generates requests from the document (valid ones, and invalid ones the server must
-refuse cleanly) and checks each response: never a 5xx, and status, Content-Type, headers and
-body exactly as documented. Bounded (a few examples per operation, derandomized, ~60 s in all)
+refuse cleanly) and checks each response with every check schemathesis runs by default
+(`CHECKS`; per-operation exclusions with their reasons in `EXCLUDED`): never a 5xx; status,
+Content-Type, headers and body exactly as documented; valid data accepted, invalid data
+refused; credentials the document requires really required. Bounded (a few examples per operation, derandomized, ~60 s in all)
 so it stays deterministic enough for CI.
 """
 
