@@ -23,8 +23,6 @@ import jsonschema
 import pytest
 from falcon.routing import map_http_methods
 from openapi_spec_validator import validate as validate_spec
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from imgtree.domain.commands import UserChanges
 from imgtree.domain.model import Role
@@ -32,20 +30,11 @@ from tests.support import imagegen
 from tests.support.app import BASE_URL, App
 from tests.support.browser import PASSWORD, Browser, sign_up
 from tests.support.multipart import encode
-
-DOC_URI = "urn:imgtree:openapi"
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-def _document(app: App) -> dict[str, Any]:
-    r = app.client.simulate_get("/api/v1/openapi.json")
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    return r.json
+from tests.support.openapi import DOC_URI, METHODS, Contract, document
 
 
 def test_document_is_valid_openapi_31(app: App) -> None:
-    doc = _document(app)
+    doc = document(app)
     validate_spec(doc)
     assert doc["openapi"].startswith("3.1")
     assert doc["servers"][0]["url"] == BASE_URL
@@ -64,7 +53,7 @@ def test_document_is_valid_openapi_31(app: App) -> None:
 
 def test_document_follows_the_configured_base_url(make_app: Callable[..., App]) -> None:
     app = make_app(base_url="https://img.example.com")
-    assert _document(app)["servers"][0]["url"] == "https://img.example.com"
+    assert document(app)["servers"][0]["url"] == "https://img.example.com"
 
 
 # --- the document and the router agree --------------------------------------------------------
@@ -98,7 +87,7 @@ def documented_routes(doc: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def test_every_route_is_documented_and_every_documented_route_exists(app: App) -> None:
-    doc = _document(app)
+    doc = document(app)
     falcon_app = app.client.app
     assert app_routes(falcon_app) == documented_routes(doc)
     assert not [p for p in doc["paths"] if p.startswith("/static")]
@@ -112,7 +101,7 @@ def concrete(template: str) -> str:
 
 
 def test_documented_operations_reach_their_own_responder(app: App) -> None:
-    doc = _document(app)
+    doc = document(app)
     router = app.client.app._router
     for path, item in doc["paths"].items():
         url = concrete(path)
@@ -128,65 +117,6 @@ def test_documented_operations_reach_their_own_responder(app: App) -> None:
 
 
 # --- responses validate against the document --------------------------------------------------
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-@attrs.define
-class Contract:
-    doc: dict[str, Any]
-    registry: Registry = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        resource = DRAFT202012.create_resource(self.doc)
-        self.registry = Registry().with_resource(DOC_URI, resource)
-
-    def response(self, template: str, method: str, status: int) -> tuple[str, dict[str, Any]]:
-        """The documented response for this status, and its JSON pointer in the document."""
-        item = self.doc["paths"][template]
-        operation = item[method.lower()]
-        documented = operation["responses"]
-        assert str(status) in documented, (
-            f"{method} {template} answered {status}, which is not documented "
-            f"(documented: {sorted(documented)})"
-        )
-        pointer = "/" + "/".join(
-            _escape(t) for t in ("paths", template, method.lower(), "responses", str(status))
-        )
-        found = documented[str(status)]
-        if "$ref" in found:
-            pointer = found["$ref"].removeprefix("#")
-            name = pointer.rsplit("/", 1)[-1]
-            found = self.doc["components"]["responses"][name]
-        return pointer, found
-
-    def check(self, template: str, method: str, result: falcon.testing.Result) -> None:
-        pointer, documented = self.response(template, method, result.status_code)
-        for name, header in documented.get("headers", {}).items():
-            if "$ref" in header:
-                header = self.doc["components"]["headers"][header["$ref"].rsplit("/", 1)[-1]]
-            if header.get("required"):
-                assert name.lower() in {h.lower() for h in result.headers}, (template, name)
-        content = documented.get("content")
-        if not content:
-            assert not result.content, f"{method} {template}: undocumented body"
-            return
-        media_type = (result.headers.get("content-type") or "").split(";", 1)[0].strip()
-        assert media_type in content, (template, method, media_type, sorted(content))
-        if media_type != "application/json":
-            return
-        schema = {"$ref": f"{DOC_URI}#{pointer}/content/{_escape(media_type)}/schema"}
-        validator = jsonschema.Draft202012Validator(
-            schema,
-            registry=self.registry,
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        )
-        errors = sorted(validator.iter_errors(result.json), key=lambda e: list(e.path))
-        assert not errors, f"{method} {template} {result.status_code}: " + "; ".join(
-            f"{list(e.path)}: {e.message}" for e in errors[:5]
-        )
 
 
 @attrs.define
@@ -1279,14 +1209,14 @@ CASES: list[tuple[str, str, str, int, Call]] = [
 
 @pytest.fixture
 def contract(app: App) -> Contract:
-    return Contract(_document(app))
+    return Contract(document(app))
 
 
 @pytest.mark.parametrize(
     ("path", "method", "status", "call"),
     [pytest.param(p, m, s, c, id=name) for name, p, m, s, c in CASES],
 )
-def test_response_matches_the_document(
+def test_response_matches_thedocument(
     app: App,
     make_app: Callable[..., App],
     contract: Contract,
@@ -1302,7 +1232,7 @@ def test_response_matches_the_document(
 
 def test_cases_cover_every_documented_operation(app: App) -> None:
     covered = {(p, m.lower()) for _, p, m, _, _ in CASES}
-    doc = _document(app)
+    doc = document(app)
     missing = {
         (path, method)
         for path, item in doc["paths"].items()

@@ -4,8 +4,10 @@
 Boots gunicorn on SQLite + local disk with rate limits out of the way, creates an admin and an
 API key with the CLI and a session through the API, then, for every JSON API operation
 (/api/...), generates requests from the document (valid ones, and invalid ones the server must
-refuse cleanly) and checks each response: never a 5xx, and status, Content-Type, headers and
-body exactly as documented. Bounded (a few examples per operation, derandomized, ~60 s in all)
+refuse cleanly) and checks each response with every check schemathesis runs by default
+(`CHECKS`; per-operation exclusions with their reasons in `EXCLUDED`): never a 5xx; status,
+Content-Type, headers and body exactly as documented; valid data accepted, invalid data
+refused; credentials the document requires really required. Bounded (a few examples per operation, derandomized, ~60 s in all)
 so it stays deterministic enough for CI.
 """
 
@@ -25,10 +27,19 @@ from hypothesis import HealthCheck, Phase, given
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    ensure_resource_availability,
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
+    object_level_authorization,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
+    use_after_free,
 )
 
 from tests.support.servers import cli, local_env, serve
@@ -38,13 +49,79 @@ pytestmark = pytest.mark.smoke
 PASSWORD = "correct horse battery"
 BUDGET_SECONDS = 60.0
 MAX_EXAMPLES = 12  # per operation and generation mode
+# Every check schemathesis runs by default (schemathesis.checks.CHECKS, 4.x), named so that a
+# new one in a later version is a deliberate addition.
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    missing_required_header,
+    unsupported_method,
+    allow_header_conformance,
+    use_after_free,
+    ensure_resource_availability,
+    ignored_auth,
+    object_level_authorization,
 ]
+# use_after_free and ensure_resource_availability judge a response by the requests that came
+# before it in a stateful run, and object_level_authorization needs peer accounts configured;
+# in this per-operation run they find nothing to compare (the authorisation matrix,
+# tests/http/test_authz_matrix.py, covers other users' objects). They stay listed so a
+# stateful run picks them up.
+_PRESIGNS = (
+    "POST /api/v1/upload/presign",
+    "POST /api/upload/presign",
+    "POST /api/upload/guest/presign",
+)
+_COMPLETES = (
+    "POST /api/v1/upload/complete",
+    "POST /api/v1/upload/complete/batch",
+    "POST /api/upload/complete",
+    "POST /api/upload/guest/complete",
+)
+# Checks left out for one operation, each with its reason. False positives: a schema cannot
+# say "an existing token" or "a time in the future". Known differences, open (issue 14
+# follow-ups): a JSON number like 811.0 is an integer to JSON Schema but the app takes only
+# integer literals; when a body names both spellings of an aliased field (contentType and
+# content_type) the app reads the camelCase one and ignores the other; POST /api/keys/sharex
+# and POST /api/auth/signup ignore unknown properties their schemas forbid; POST /api/keys
+# merges repeated scopes (uniqueItems). Derandomized, the run is the same for the same
+# document: a change to the document can draw new examples and surface another of these.
+EXCLUDED: dict[str, dict[Any, str]] = {
+    **{
+        label: {positive_data_acceptance: "a schema-valid token is random: unknown, 400"}
+        for label in _COMPLETES
+    },
+    **{
+        label: {
+            positive_data_acceptance: "sizeBytes 1617010.0 (integral float) is refused: 400",
+            negative_data_rejection: "an invalid content_type beside a valid contentType is "
+            "ignored: 200",
+        }
+        for label in _PRESIGNS
+    },
+    **{
+        label: {positive_data_acceptance: "schema-valid bytes are rarely an image: 400/415/422"}
+        for label in ("POST /api/v1/upload", "POST /api/upload", "POST /api/upload/guest")
+    },
+    "POST /api/keys": {
+        positive_data_acceptance: "expires_at in the past is 400",
+        negative_data_rejection: "repeated scopes are merged, an invalid expiresAt beside "
+        "expires_at is ignored: 201",
+    },
+    "POST /api/keys/sharex": {negative_data_rejection: "unknown properties are ignored: 200"},
+    "POST /api/auth/signup": {negative_data_rejection: "unknown properties are ignored: 201"},
+    "PATCH /api/admin/users/{userId}": {
+        positive_data_acceptance: "quota_bytes 811.0 (integral float) is refused: 400"
+    },
+    "POST /api/v1/upload/presign/batch": {
+        negative_data_rejection: "an invalid contentType in one item is that item's 415 in a 200"
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +193,9 @@ def _run_operation(
         if sent and time.monotonic() > deadline:
             return  # over budget: one example per operation, no more
         sent += 1
-        response = case.call_and_validate(session=session, checks=CHECKS, timeout=30)
+        excluded = EXCLUDED.get(operation.label, {})
+        checks = [c for c in CHECKS if c not in excluded]
+        response = case.call_and_validate(session=session, checks=checks, timeout=30)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
     check()

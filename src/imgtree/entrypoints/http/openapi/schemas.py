@@ -179,6 +179,7 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "file": {
                 "type": "array",
+                "minItems": 1,
                 "maxItems": BATCH_LIMIT,
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "description": "Repeat the field for several images.",
@@ -192,6 +193,7 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "files": {
                 "type": "array",
+                "minItems": 1,
                 "maxItems": BATCH_LIMIT,
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "description": "Repeat the field for several images (`file` is an alias).",
@@ -206,6 +208,7 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "files": {
                 "type": "array",
+                "minItems": 1,
                 "maxItems": BATCH_LIMIT,
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "description": "Repeat the field for several images (`file` is an alias).",
