@@ -114,6 +114,8 @@ def key_scopes(requested: Iterable[object] | None, owner: User) -> frozenset[Sco
         if scope is None:
             names = ", ".join(s.value for s in Scope)
             raise InvalidInput(f"Unknown scope {str(value)[:40]!r}: use {names}")
+        if scope in scopes:
+            raise InvalidInput(f"Scope {scope.value} is listed twice")
         scopes.add(scope)
     if not scopes:
         raise InvalidInput("A key needs at least one scope")

@@ -21,15 +21,23 @@ from imgtree.domain.commands import (
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import Role
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
-from imgtree.entrypoints.http.requests import parse_uuid
+from imgtree.entrypoints.http.requests import aliased, parse_uuid
 
 
 def field(doc: dict[str, Any], *names: str) -> Any:
-    """The first of `names` present in `doc` (aliases: `isPublic`, `is_public`), else UNSET."""
-    for name in names:
-        if name in doc:
-            return doc[name]
-    return UNSET
+    """The value under whichever of `names` `doc` holds (aliases: `isPublic`, `is_public`;
+    both at once is 400), else UNSET."""
+    if not any(name in doc for name in names):
+        return UNSET
+    return aliased(doc, *names)
+
+
+def json_integer(value: Any) -> Any:
+    """JSON has one number type: 811.0 is the integer 811 (as JSON Schema's "integer" says).
+    Anything else, booleans included, comes back unchanged for the caller to refuse."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
 
 
 def text_or_none(value: Any) -> str | None:
@@ -120,7 +128,7 @@ def user_changes(doc: dict[str, Any]) -> UserChanges:
     active = field(doc, "active")
     if active is not UNSET:
         active = strict_flag(active, "active")
-    quota = field(doc, "quota_bytes")
+    quota = json_integer(field(doc, "quota_bytes"))
     if quota not in (UNSET, None) and (
         isinstance(quota, bool) or not isinstance(quota, int) or quota < 0
     ):
@@ -136,10 +144,10 @@ def presign_request(item: Any) -> PresignRequest:
     the wrong JSON type is passed on as not given, and refused for that file alone."""
     if not isinstance(item, dict):
         return PresignRequest(None, None, None)
-    size = item.get("sizeBytes", item.get("size_bytes"))
+    size = json_integer(aliased(item, "sizeBytes", "size_bytes"))
     return PresignRequest(
         filename=text_or_none(item.get("filename")),
-        content_type=text_or_none(item.get("contentType", item.get("content_type"))),
+        content_type=text_or_none(aliased(item, "contentType", "content_type")),
         size_bytes=None if isinstance(size, bool) or not isinstance(size, int) else size,
     )
 
@@ -151,7 +159,7 @@ def _token(value: Any) -> str:
 
 def completion_token(doc: dict[str, Any]) -> str:
     """`completion_token` (or `token`) of POST /api/v1/upload/complete."""
-    token = doc.get("completion_token", doc.get("token"))
+    token = aliased(doc, "completion_token", "token")
     if token is None:
         raise InvalidInput("completion_token is required")
     return _token(token)
@@ -159,7 +167,7 @@ def completion_token(doc: dict[str, Any]) -> str:
 
 def completion_tokens(doc: dict[str, Any]) -> list[str]:
     """`completion_tokens` (or `tokens`) of POST /api/v1/upload/complete/batch."""
-    tokens = doc.get("completion_tokens", doc.get("tokens"))
+    tokens = aliased(doc, "completion_tokens", "tokens")
     if not isinstance(tokens, list):
         raise InvalidInput("completion_tokens must be a list of tokens")
     return [_token(t) for t in tokens]

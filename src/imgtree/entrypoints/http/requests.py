@@ -58,6 +58,16 @@ def query_param(req: falcon.Request, name: str) -> str | None:
     return value
 
 
+def aliased(doc: dict[str, Any], *names: str) -> Any:
+    """The value under whichever of `names` (one field's spellings, e.g. `albumId` and
+    `album_id`) `doc` holds, or None. Both spellings at once is 400: a layer that checked one
+    must never see the other acted on."""
+    present = [name for name in names if name in doc]
+    if len(present) > 1:
+        raise InvalidInput(f"Send {' or '.join(present)}, not both")
+    return doc[present[0]] if present else None
+
+
 def parse_uuid(value: Any, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -202,6 +212,8 @@ def parse_multipart(
                 budget.left -= len(raw)
                 budget.drain(part.stream)  # a field longer than any UUID or flag is cut
                 text = raw.decode("utf-8", "replace").strip()
+                if name in fields:
+                    raise InvalidInput(f"Field {name} given more than once")
                 fields[name] = text
             else:
                 budget.drain(part.stream)  # unknown fields are skipped, within the budget
@@ -211,8 +223,8 @@ def parse_multipart(
     except BaseException:
         close_all(files)
         raise
-    album = fields.get("albumId") or fields.get("album_id")
-    public = fields.get("isPublic") or fields.get("is_public")
+    album = aliased(fields, "albumId", "album_id")
+    public = aliased(fields, "isPublic", "is_public")
     return ParsedUpload(
         files=files,
         failures=failures,

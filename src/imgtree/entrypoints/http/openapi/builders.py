@@ -26,6 +26,11 @@ def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) 
     return out
 
 
+def one_spelling(*pairs: tuple[str, str]) -> Schema:
+    """A field's two spellings (`isPublic`/`is_public`) never both: the app answers 400."""
+    return {"not": {"anyOf": [{"required": list(pair)} for pair in pairs]}}
+
+
 def nullable(schema: Schema) -> Schema:
     out = dict(schema)
     out["type"] = [schema["type"], "null"]

@@ -18,6 +18,7 @@ from imgtree.entrypoints.http.openapi.builders import (
     Schema,
     nullable,
     obj,
+    one_spelling,
     ref,
 )
 from imgtree.entrypoints.http.openapi.limits import (
@@ -303,6 +304,7 @@ SCHEMAS: dict[str, Schema] = {
             {"required": ["contentType", "sizeBytes"]},
             {"required": ["content_type", "size_bytes"]},
         ],
+        **one_spelling(("contentType", "content_type"), ("sizeBytes", "size_bytes")),
         "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
     },
     "PresignFile": obj(
@@ -375,6 +377,7 @@ SCHEMAS: dict[str, Schema] = {
             },
         ),
         "anyOf": [{"required": ["completion_token"]}, {"required": ["token"]}],
+        **one_spelling(("completion_token", "token")),
     },
     "CompleteBatchRequest": {
         **obj(
@@ -396,6 +399,7 @@ SCHEMAS: dict[str, Schema] = {
             },
         ),
         "anyOf": [{"required": ["completion_tokens"]}, {"required": ["tokens"]}],
+        **one_spelling(("completion_tokens", "tokens")),
     },
     "PutReceived": obj({"success": TRUE, "size_limit": NON_NEGATIVE}),
     "ListedImage": obj(_LISTED_IMAGE),
@@ -465,6 +469,7 @@ SCHEMAS: dict[str, Schema] = {
             },
         ),
         "minProperties": 1,
+        **one_spelling(("albumId", "album_id"), ("isPublic", "is_public")),
         "description": "Only these fields change; sending none of them is 400.",
     },
     "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),
@@ -475,15 +480,18 @@ SCHEMAS: dict[str, Schema] = {
         {"title": _ALBUM["title"]},
         {"description": {"type": "string", "maxLength": MAX_DESCRIPTION}, "isPublic": BOOL},
     ),
-    "AlbumEdit": obj(
-        {},
-        {
-            "title": _ALBUM["title"],
-            "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
-            "isPublic": BOOL,
-            "is_public": {**BOOL, "description": "Alias of isPublic."},
-        },
-    ),
+    "AlbumEdit": {
+        **obj(
+            {},
+            {
+                "title": _ALBUM["title"],
+                "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+                "isPublic": BOOL,
+                "is_public": {**BOOL, "description": "Alias of isPublic."},
+            },
+        ),
+        **one_spelling(("isPublic", "is_public")),
+    },
     "AlbumView": {
         **obj(
             {
@@ -520,7 +528,8 @@ SCHEMAS: dict[str, Schema] = {
             },
             "expiresAt": {**nullable(TIMESTAMP), "description": "Alias of expires_at."},
         },
-    ),
+    )
+    | one_spelling(("expires_at", "expiresAt")),
     "CreatedApiKey": obj(
         {
             "success": TRUE,

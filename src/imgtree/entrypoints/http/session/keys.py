@@ -15,7 +15,7 @@ from imgtree.domain.model import Scope
 from imgtree.domain.use_cases.keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import parse_uuid, read_json_object
+from imgtree.entrypoints.http.requests import aliased, parse_uuid, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
 
@@ -32,7 +32,7 @@ def requested_scopes(doc: dict[str, Any]) -> list[object] | None:
 def requested_expiry(doc: dict[str, Any]) -> datetime | None:
     """`expires_at` (alias `expiresAt`): ISO 8601, or absent/null for a key that never
     expires. A time without an offset is UTC."""
-    raw = doc.get("expires_at", doc.get("expiresAt"))
+    raw = aliased(doc, "expires_at", "expiresAt")
     if raw is None:
         return None
     if not isinstance(raw, str) or len(raw) > 64:

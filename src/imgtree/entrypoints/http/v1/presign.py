@@ -25,6 +25,7 @@ from imgtree.entrypoints.http.commands import (
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
+    aliased,
     optional_uuid,
     parse_bool,
     parse_uuid,
@@ -34,7 +35,7 @@ from imgtree.entrypoints.http.requests import (
 
 
 def visibility(doc: dict[str, Any]) -> bool:
-    value = doc.get("isPublic", doc.get("is_public"))
+    value = aliased(doc, "isPublic", "is_public")
     return True if value is None else parse_bool(value, "isPublic")
 
 
