@@ -472,6 +472,11 @@ def _not_modified(w: World) -> falcon.testing.Result:
     return _media(w, **{"If-None-Match": etag})
 
 
+def _own_session_id(w: World) -> str:
+    listed = w.browser.request("GET", "/api/auth/sessions")
+    return str(listed.json["sessions"][0]["id"])
+
+
 PNG = imagegen.png(10, 10)
 
 # (id, documented path, method, expected status, the request)
@@ -837,6 +842,34 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         ),
     ),
     (
+        "sessions",
+        "/api/auth/sessions",
+        "GET",
+        200,
+        lambda w: w.browser.request("GET", "/api/auth/sessions"),
+    ),
+    (
+        "sessions-revoke-others",
+        "/api/auth/sessions/revoke-others",
+        "POST",
+        200,
+        lambda w: w.browser.request("POST", "/api/auth/sessions/revoke-others"),
+    ),
+    (
+        "session-revoke",
+        "/api/auth/sessions/{sessionId}",
+        "DELETE",
+        200,
+        lambda w: w.browser.request("DELETE", f"/api/auth/sessions/{_own_session_id(w)}"),
+    ),
+    (
+        "session-revoke-unknown",
+        "/api/auth/sessions/{sessionId}",
+        "DELETE",
+        404,
+        lambda w: w.browser.request("DELETE", f"/api/auth/sessions/{uuid.uuid4()}"),
+    ),
+    (
         "gallery",
         "/api/images",
         "GET",
@@ -1127,6 +1160,24 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         ),
     ),
     ("admin-last-admin", "/api/admin/users/{userId}", "PATCH", 409, _last_admin),
+    (
+        "admin-end-sessions",
+        "/api/admin/users/{userId}/sessions",
+        "DELETE",
+        200,
+        lambda w: w.client.simulate_delete(
+            f"/api/admin/users/{w.user.id}/sessions", headers=w.admin
+        ),
+    ),
+    (
+        "admin-end-sessions-unknown",
+        "/api/admin/users/{userId}/sessions",
+        "DELETE",
+        404,
+        lambda w: w.client.simulate_delete(
+            f"/api/admin/users/{uuid.uuid4()}/sessions", headers=w.admin
+        ),
+    ),
     (
         "admin-audit",
         "/api/admin/audit",

@@ -114,7 +114,7 @@ def test_the_use_cases_are_the_same_on_either_side(tmp_path: Path) -> None:
         n for n, p in UseCases.providers.items() if n not in ("settings", "policies", "adapters")
     ]
     services = {"publisher", "guest_publisher", "session_starter"}  # shared by use cases
-    assert services <= set(names) and len(names) == 27 + len(services)
+    assert services <= set(names) and len(names) == 28 + len(services)
     for adapters in (MemoryAdapters, ProductionAdapters):
         container = build_container(sqlite_settings(tmp_path), adapters=adapters)
         built = {name: getattr(container.use_cases, name)() for name in names}

@@ -335,8 +335,15 @@ class _SessionRepo:
             raise Conflict("Session already exists")
         self._t.sessions[session.id] = session
 
+    def get(self, session_id: uuid.UUID) -> Session | None:
+        return self._t.sessions.get(session_id)
+
     def get_by_token_hash(self, token_hash: str) -> Session | None:
         return next((s for s in self._t.sessions.values() if s.token_hash == token_hash), None)
+
+    def list_active_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        mine = [s for s in self._t.sessions.values() if s.user_id == user_id and s.valid(now)]
+        return sorted(sorted(mine, key=lambda s: s.id), key=lambda s: s.created_at, reverse=True)
 
     def update(self, session: Session) -> None:
         if session.id in self._t.sessions:

@@ -98,6 +98,10 @@ class Admin:
             if loses_admin and uow.users.count_active_admins() <= 1:
                 raise Conflict("The last active admin cannot be demoted or deactivated")
             uow.users.update(updated)
+            if user.active and not updated.active:
+                # A switched-off account is signed out everywhere: switching it back on
+                # must not bring its old sessions back.
+                uow.sessions.revoke_all_for_user(user.id, self.clock.now())
             diff = {
                 name: {"from": _plain(getattr(user, name)), "to": _plain(getattr(updated, name))}
                 for name in fields
@@ -115,6 +119,31 @@ class Admin:
             )
             uow.commit()
         return updated
+
+    def end_sessions(self, actor: User | None, user_id: uuid.UUID) -> int:
+        """Sign the account out everywhere (audited); how many sessions ended.
+
+        `actor` None means the operator's command line."""
+        if actor is not None:
+            require_admin(actor)
+        now = self.clock.now()
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+            if user is None:
+                raise NotFound("User not found")
+            count = uow.sessions.revoke_all_for_user(user.id, now)
+            uow.audit.add(
+                AuditEntry(
+                    id=self.random.uuid(),
+                    actor_id=actor.id if actor else None,
+                    action="user.sessions.end",
+                    target_id=user.id,
+                    details=json.dumps({"email": user.email, "sessions": count}, sort_keys=True),
+                    created_at=now,
+                )
+            )
+            uow.commit()
+        return count
 
     def audit_log(
         self, actor: User | None, *, page: int | None = None, limit: int | None = None

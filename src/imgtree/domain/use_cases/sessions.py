@@ -15,6 +15,7 @@ from imgtree.domain.errors import (
     AccountInactive,
     Forbidden,
     InvalidInput,
+    NotFound,
     RateLimited,
     Unauthenticated,
 )
@@ -65,8 +66,16 @@ class SignIn:
     sessions: SessionStarter
 
     def __call__(
-        self, email: str | None, password: str | None, *, client: str, user_agent: str = ""
+        self,
+        email: str | None,
+        password: str | None,
+        *,
+        client: str,
+        user_agent: str = "",
+        address: str = "",
     ) -> SignedIn:
+        """`client`: the address as rate limits count it (an IPv6 /64); `address`: the
+        client's own address, kept with the session for its owner to see."""
         if email is None or password is None:
             raise InvalidInput("email and password are required")
         try:
@@ -88,7 +97,7 @@ class SignIn:
             raise Unauthenticated("Invalid email or password")
         if not user.active:
             raise AccountInactive("Account inactive")
-        return self.sessions.start(user, user_agent)
+        return self.sessions.start(user, user_agent, address)
 
 
 @attrs.define
@@ -172,6 +181,7 @@ class SignUp:
         client: str,
         name: str = "",
         user_agent: str = "",
+        address: str = "",
     ) -> SignedIn:
         if not self.policy.signup_open:
             raise Forbidden("Sign-up is closed on this instance")
@@ -179,7 +189,7 @@ class SignUp:
             raise InvalidInput("email and password are required")
         EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="signup-ip")
         user = self.create_user(email, password, name=name)
-        return self.sessions.start(user, user_agent)
+        return self.sessions.start(user, user_agent, address)
 
 
 @attrs.define
@@ -266,3 +276,34 @@ class ChangePassword:
             # Every other session ends: a changed password must lock out whoever else had it.
             uow.sessions.revoke_all_for_user(user_id, self.clock.now(), except_id=keep_session_id)
             uow.commit()
+
+
+@attrs.define
+class UserSessions:
+    """An account's own sessions (ASVS 7.4.5, 7.5.2): list the live ones, end one, end all
+    but the current one. Another account's session is "not found", never "forbidden"."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def list(self, user_id: uuid.UUID) -> list[Session]:
+        with self.uow(read_only=True) as uow:
+            return uow.sessions.list_active_for_user(user_id, self.clock.now())
+
+    def end(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+        now = self.clock.now()
+        with self.uow() as uow:
+            session = uow.sessions.get(session_id)
+            if session is None or session.user_id != user_id or not session.valid(now):
+                raise NotFound("Session not found")
+            uow.sessions.update(attrs.evolve(session, revoked_at=now))
+            uow.commit()
+
+    def end_others(self, user_id: uuid.UUID, current_id: uuid.UUID) -> int:
+        """End every live session of the account but `current_id`; how many ended."""
+        with self.uow() as uow:
+            count = uow.sessions.revoke_all_for_user(
+                user_id, self.clock.now(), except_id=current_id
+            )
+            uow.commit()
+        return count

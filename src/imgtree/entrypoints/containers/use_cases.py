@@ -35,6 +35,7 @@ from imgtree.domain.use_cases.sessions import (
     SignIn,
     SignOut,
     SignUp,
+    UserSessions,
 )
 from imgtree.domain.use_cases.upload import UploadImages
 from imgtree.domain.use_cases.view_image import ViewImage
@@ -209,6 +210,9 @@ class UseCases(containers.DeclarativeContainer):
     )
     sign_out = providers.Singleton(
         SignOut, uow=adapters.uow_factory, hasher=adapters.secret_hasher, clock=adapters.clock
+    )
+    user_sessions = providers.Singleton(
+        UserSessions, uow=adapters.uow_factory, clock=adapters.clock
     )
     change_password = providers.Singleton(
         ChangePassword,

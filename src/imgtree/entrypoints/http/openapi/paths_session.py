@@ -79,6 +79,40 @@ def auth_paths() -> dict[str, Any]:
                 security=SESSION_READ,
             )
         },
+        "/api/auth/sessions": {
+            "get": op(
+                SESSION,
+                "listSessions",
+                "The signed-in account's live sessions (this one marked current)",
+                {"200": ok("SessionList"), **errors(401, 403)},
+                security=SESSION_READ,
+            )
+        },
+        "/api/auth/sessions/revoke-others": {
+            "post": op(
+                SESSION,
+                "revokeOtherSessions",
+                "Sign out everywhere else: end every session of the account but this one",
+                {"200": ok("Revoked", "How many sessions ended."), **errors(401, 403)},
+                security=SESSION_WRITE,
+            )
+        },
+        "/api/auth/sessions/{sessionId}": {
+            "delete": op(
+                SESSION,
+                "revokeSession",
+                "Sign out one session of the account (this one too: the cookie is cleared)",
+                {"200": ok("Ok"), **errors(400, 401, 403, 404)},
+                security=SESSION_WRITE,
+                parameters=[
+                    path_param(
+                        "sessionId",
+                        UUID,
+                        "One of the account's live sessions (another account's: 404).",
+                    )
+                ],
+            )
+        },
         "/api/auth/password": {
             "post": op(
                 SESSION,

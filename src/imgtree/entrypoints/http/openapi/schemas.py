@@ -58,6 +58,7 @@ _USER: dict[str, Schema] = {
     },
     "used_bytes": NON_NEGATIVE,
     "created_at": nullable(TIMESTAMP),
+    "two_factor_enabled": BOOL,
 }
 
 _ALBUM: dict[str, Schema] = {
@@ -394,6 +395,41 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Deleted": obj({"success": TRUE, "id": UUID, "slug": SLUG}),
     "Ok": obj({"success": TRUE}),
+    "Revoked": obj({"success": TRUE, "revoked": NON_NEGATIVE}),
+    "SessionList": obj(
+        {
+            "success": TRUE,
+            "sessions": {
+                "type": "array",
+                "description": "The account's live sessions, newest first.",
+                "items": obj(
+                    {
+                        "id": UUID,
+                        "device": {
+                            "type": "string",
+                            "description": "A short summary of the User-Agent, e.g. "
+                            "'Firefox on Linux'.",
+                        },
+                        "user_agent": {
+                            "type": "string",
+                            "maxLength": 300,
+                            "description": "As sent at sign-in: control and bidi characters "
+                            "removed, cut to 300 characters. Not HTML-safe: escape it.",
+                        },
+                        "address": {
+                            "type": "string",
+                            "description": "The client address at sign-in (after "
+                            "trusted-proxy handling).",
+                        },
+                        "created_at": TIMESTAMP,
+                        "last_seen_at": TIMESTAMP,
+                        "expires_at": TIMESTAMP,
+                        "current": {**BOOL, "description": "This request's own session."},
+                    }
+                ),
+            },
+        }
+    ),
     "User": obj(_USER),
     "AdminUser": obj({**_USER, "remaining_bytes": nullable(NON_NEGATIVE)}),
     "SignedIn": obj(
