@@ -93,7 +93,7 @@ class User:
     totp_secret: str | None = attrs.field(default=None, repr=False)
     totp_pending_secret: str | None = attrs.field(default=None, repr=False)
     totp_last_step: int | None = None
-    recovery_codes: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
+    recovery_codes: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     @property
     def two_factor_enabled(self) -> bool:

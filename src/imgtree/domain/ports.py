@@ -427,6 +427,24 @@ class SecretHasher(Protocol):
     def lookup_key(self, secret: str) -> str: ...
 
 
+class OneTimePasswords(Protocol):
+    """Time-based one-time passwords (TOTP, RFC 6238: 6 digits, 30-second steps, SHA-1, the
+    parameters every authenticator app assumes)."""
+
+    def new_secret(self) -> str:
+        """A fresh shared secret (base32, 160 bits)."""
+        ...
+
+    def provisioning_uri(self, secret: str, *, account: str, issuer: str) -> str:
+        """The otpauth:// URI an authenticator app reads from the enrolment QR code."""
+        ...
+
+    def matching_step(self, secret: str, code: str, at: datetime) -> int | None:
+        """The time step, within one step either side of `at`'s, whose code is `code`; None
+        when no step's is. Comparison is constant-time."""
+        ...
+
+
 class PasswordHasher(Protocol):
     """Hashes low-entropy secrets (passwords) with a slow, salted function."""
 

@@ -16,21 +16,22 @@ from imgtree.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    RateLimited,
+    TwoFactorRequired,
     Unauthenticated,
 )
 from imgtree.domain.model import Session, User, normalise_email
-from imgtree.domain.policies import RatePolicy, SessionPolicy
+from imgtree.domain.policies import SessionPolicy
 from imgtree.domain.ports import (
     Clock,
     PasswordHasher,
     PasswordScreen,
-    RateDecision,
     RateLimiter,
     SecretHasher,
     UnitOfWorkFactory,
 )
+from imgtree.domain.services.second_factor import SecondFactor
 from imgtree.domain.services.session_starter import SessionStarter, SignedIn
+from imgtree.domain.services.sign_in_failures import FailedSignIns
 from imgtree.domain.use_cases.accounts import (
     MAX_PASSWORD_LENGTH,
     CreateUser,
@@ -64,6 +65,7 @@ class SignIn:
     limiter: RateLimiter
     policy: SessionPolicy
     sessions: SessionStarter
+    second_factor: SecondFactor | None = None  # None: no account can have two-factor on
 
     def __call__(
         self,
@@ -73,9 +75,11 @@ class SignIn:
         client: str,
         user_agent: str = "",
         address: str = "",
+        code: str | None = None,
     ) -> SignedIn:
         """`client`: the address as rate limits count it (an IPv6 /64); `address`: the
-        client's own address, kept with the session for its owner to see."""
+        client's own address, kept with the session for its owner to see; `code`: the
+        second factor (a TOTP or recovery code) of an account that has two-factor on."""
         if email is None or password is None:
             raise InvalidInput("email and password are required")
         try:
@@ -84,7 +88,7 @@ class SignIn:
             raise Unauthenticated("Invalid email or password") from None
         # Every attempt counts against its address; only failures count against the account.
         EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="login-ip")
-        failures = _Failures(self.limiter, self.policy, email, client)
+        failures = FailedSignIns(self.limiter, self.policy, email, client)
         failures.check()
         with self.uow(read_only=True) as uow:
             user = uow.users.get_by_email(email)
@@ -97,71 +101,14 @@ class SignIn:
             raise Unauthenticated("Invalid email or password")
         if not user.active:
             raise AccountInactive("Account inactive")
+        if user.two_factor_enabled:
+            if not code:
+                raise TwoFactorRequired("Two-factor code required")
+            # A wrong code is a failed sign-in: the same throttle bounds guessing codes.
+            if self.second_factor is None or not self.second_factor.accept(user.id, code):
+                failures.count()
+                raise Unauthenticated("Invalid two-factor code")
         return self.sessions.start(user, user_agent, address)
-
-
-@attrs.define
-class _Failures:
-    """Failed sign-ins of one (account, address) pair and of the account from everywhere.
-
-    `check` before the password is looked at: a pair past its limit waits; an account past its
-    own (slower, larger) limit hears only addresses that have not failed for it in their
-    window, so an attacker spraying one account from many addresses gets one guess per
-    address, while its owner signing in from their own address (or any new one) is checked
-    as usual. Unknown accounts are throttled the same way (nothing tells them apart).
-    """
-
-    limiter: RateLimiter
-    policy: SessionPolicy
-    email: str
-    client: str
-
-    @property
-    def _pair(self) -> str:
-        return f"login-fail-pair:{self.email}|{self.client}"
-
-    @property
-    def _account(self) -> str:
-        return f"login-fail-account:{self.email}"
-
-    def check(self) -> None:
-        pair_policy = self.policy.login_failures_per_pair
-        pair = self.limiter.peek(
-            self._pair, limit=pair_policy.per_minute, window_seconds=pair_policy.window_seconds
-        )
-        if not pair.allowed:
-            raise _too_many(pair, pair_policy)
-        account_policy = self.policy.login_failures_per_account
-        account = self.limiter.peek(
-            self._account,
-            limit=account_policy.per_minute,
-            window_seconds=account_policy.window_seconds,
-        )
-        if not account.allowed and pair.remaining < pair.limit:  # this address failed before
-            raise _too_many(account, account_policy)
-
-    def count(self) -> None:
-        for key, policy in (
-            (self._pair, self.policy.login_failures_per_pair),
-            (self._account, self.policy.login_failures_per_account),
-        ):
-            self.limiter.hit(key, limit=policy.per_minute, window_seconds=policy.window_seconds)
-
-
-def _too_many(decision: RateDecision, policy: RatePolicy) -> RateLimited:
-    wait = max(1, decision.reset_after)
-    return RateLimited(
-        f"Too many failed sign-ins: try again in {_duration(wait)}",
-        limit=decision.limit,
-        window_seconds=policy.window_seconds,
-        retry_after=wait,
-    )
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds} seconds"
-    return f"{(seconds + 59) // 60} minutes"
 
 
 @attrs.define

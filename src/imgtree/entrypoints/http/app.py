@@ -44,6 +44,12 @@ from imgtree.entrypoints.http.session.sessions import (
     SessionResource,
     SessionsResource,
 )
+from imgtree.entrypoints.http.session.two_factor import (
+    RecoveryCodesResource,
+    TwoFactorDisableResource,
+    TwoFactorEnableResource,
+    TwoFactorSetupResource,
+)
 from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
@@ -184,6 +190,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         urls=urls,
         authenticate_session=cases.authenticate_session(),
         session_cookie=guard.cookie,
+        require_admin_2fa=settings.require_admin_2fa,
     )
     return app
 
@@ -206,6 +213,11 @@ def _session_routes(
     app.add_route("/api/auth/sessions", SessionsResource(user_sessions, guard))
     app.add_route("/api/auth/sessions/revoke-others", RevokeOthersResource(user_sessions, guard))
     app.add_route("/api/auth/sessions/{session_id}", SessionResource(user_sessions, guard))
+    two_factor = (cases.two_factor(), guard, guards)
+    app.add_route("/api/auth/2fa/setup", TwoFactorSetupResource(*two_factor))
+    app.add_route("/api/auth/2fa/enable", TwoFactorEnableResource(*two_factor))
+    app.add_route("/api/auth/2fa/disable", TwoFactorDisableResource(*two_factor))
+    app.add_route("/api/auth/2fa/recovery-codes", RecoveryCodesResource(*two_factor))
 
     app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
     app.add_route(

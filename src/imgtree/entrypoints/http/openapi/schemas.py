@@ -99,6 +99,19 @@ SCHEMAS: dict[str, Schema] = {
         **obj({"success": FALSE, "error": {"type": "string", "minLength": 1}}),
         "description": "Every error, whatever the route: a human-readable message.",
     },
+    "LoginError": {
+        **obj(
+            {"success": FALSE, "error": {"type": "string", "minLength": 1}},
+            {
+                "two_factor_required": {
+                    **TRUE,
+                    "description": "The password was right; send it again with `code` (a "
+                    "TOTP code from the authenticator app, or a recovery code).",
+                }
+            },
+        ),
+        "description": "A refused sign-in. No session is started.",
+    },
     "UploadError": {
         **obj(
             {"success": FALSE, "error": {"type": "string", "minLength": 1}},
@@ -454,7 +467,44 @@ SCHEMAS: dict[str, Schema] = {
         },
         {"name": STRING},
     ),
-    "LoginRequest": obj({"email": STRING, "password": STRING}),
+    "LoginRequest": obj(
+        {"email": STRING, "password": STRING},
+        {
+            "code": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "For an account with two-factor sign-in: a 6-digit TOTP code "
+                "(one step either side of now, each step once) or a recovery code (each once; "
+                "spaces, dashes and case ignored).",
+            }
+        },
+    ),
+    "TwoFactorSetup": obj(
+        {
+            "success": TRUE,
+            "secret": {"type": "string", "description": "Base32, for typing in by hand."},
+            "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+            "qr_svg": {
+                "type": "string",
+                "description": "The otpauth URI as a QR code: a standalone SVG document "
+                "(show it as an image, e.g. an img with a data: URI).",
+            },
+        }
+    ),
+    "TwoFactorCode": obj({"code": {"type": "string", "maxLength": 64}}),
+    "TwoFactorDisable": obj({"password": STRING, "code": {"type": "string", "maxLength": 64}}),
+    "RecoveryCodes": obj(
+        {
+            "success": TRUE,
+            "recovery_codes": {
+                "type": "array",
+                "minItems": 10,
+                "maxItems": 10,
+                "items": {"type": "string", "pattern": "^[a-z2-9]{4}(-[a-z2-9]{4}){3}$"},
+                "description": "Shown this once; each signs in once instead of a TOTP code.",
+            },
+        }
+    ),
     "PasswordRequest": obj(
         {
             "current_password": STRING,

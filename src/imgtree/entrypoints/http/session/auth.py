@@ -59,6 +59,7 @@ class LoginResource:
             client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
             address=client_ip(req, self.guards.trusted_proxies),
+            code=text_or_none(doc.get("code")),
         )
         _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_in.policy))
 
