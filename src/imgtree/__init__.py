@@ -40,6 +40,7 @@ from imgtree.domain.errors import (
     RateLimited,
     StorageUnavailable,
     TooManyOpenUploads,
+    TwoFactorRequired,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "Settings",
     "StorageUnavailable",
     "TooManyOpenUploads",
+    "TwoFactorRequired",
     "Unauthenticated",
     "UnsupportedMediaType",
     "UploadFailed",

@@ -44,6 +44,7 @@ PUBLIC = [
     "Settings",
     "StorageUnavailable",
     "TooManyOpenUploads",
+    "TwoFactorRequired",
     "Unauthenticated",
     "UnsupportedMediaType",
     "UploadFailed",
