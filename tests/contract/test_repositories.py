@@ -1256,6 +1256,62 @@ def test_user_two_factor_fields_round_trip(backend: Backend) -> None:
         assert uow.users.get(user.id) == off
 
 
+def test_use_second_factor_is_a_compare_and_set(backend: Backend) -> None:
+    keys = ("sha256$" + "a" * 64, "sha256$" + "b" * 64)
+    user = make_user()
+    add_users(backend.uow, user)
+    enabled = attrs.evolve(user, totp_secret="JBSWY3DPEHPK3PXP", recovery_codes=keys)
+    with backend.uow() as uow:
+        uow.users.update(enabled)
+        uow.commit()
+    stepped = attrs.evolve(enabled, totp_last_step=100)
+    with backend.uow() as uow:
+        before = uow.users.get(user.id)
+        assert before == enabled
+        assert uow.users.use_second_factor(before, stepped) is True
+        assert uow.users.get(user.id) == stepped  # own write visible
+        # The same `before` again (a second request with the same code): refused.
+        assert (
+            uow.users.use_second_factor(before, attrs.evolve(before, totp_last_step=101)) is False
+        )
+        uow.commit()
+    used_code = attrs.evolve(stepped, recovery_codes=keys[1:])
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == stepped
+        assert uow.users.use_second_factor(stepped, used_code) is True
+        assert uow.users.use_second_factor(stepped, used_code) is False
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == used_code
+    with backend.uow() as uow:  # without commit: undone
+        assert uow.users.use_second_factor(used_code, attrs.evolve(used_code, recovery_codes=()))
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == used_code
+
+
+def test_sql_one_of_ten_concurrent_uses_of_a_code_wins(sql: Backend) -> None:
+    user = make_user()
+    add_users(sql.uow, user)
+    enabled = attrs.evolve(user, totp_secret="JBSWY3DPEHPK3PXP", totp_last_step=7)
+    with sql.uow() as uow:
+        uow.users.update(enabled)
+        uow.commit()
+    wins: list[bool] = []
+
+    def use(_i: int) -> None:
+        with sql.uow() as uow:
+            before = uow.users.get(user.id)
+            assert before is not None
+            won = before.totp_last_step == 7 and uow.users.use_second_factor(
+                before, attrs.evolve(before, totp_last_step=8)
+            )
+            uow.commit()
+        wins.append(won)
+
+    run_threads(10, use)
+    assert wins.count(True) == 1
+
+
 # --- albums: listing, update, remove ---------------------------------------------------------
 
 

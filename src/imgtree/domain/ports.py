@@ -38,6 +38,12 @@ class UserRepository(Protocol):
         """Write the user's fields, except `used_bytes` (kept by the image repository)."""
         ...
 
+    def use_second_factor(self, before: User, after: User) -> bool:
+        """Write `after`'s last TOTP step and recovery codes, only if the stored ones are still
+        `before`'s (a compare-and-set): False, and nothing written, when another request used
+        a code of the account in between, so a code is never accepted twice."""
+        ...
+
     def search(self, query: str, *, offset: int, limit: int) -> list[User]:
         """Users whose email or name contains `query` (case-insensitive), oldest first."""
         ...

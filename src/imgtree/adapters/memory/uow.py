@@ -80,6 +80,18 @@ class _UserRepo:
         if current is not None:  # usage is the repository's to keep
             self._t.users[user.id] = attrs.evolve(user, used_bytes=current.used_bytes)
 
+    def use_second_factor(self, before: User, after: User) -> bool:
+        current = self._t.users.get(before.id)
+        if current is None or (current.totp_last_step, current.recovery_codes) != (
+            before.totp_last_step,
+            before.recovery_codes,
+        ):
+            return False
+        self._t.users[before.id] = attrs.evolve(
+            current, totp_last_step=after.totp_last_step, recovery_codes=after.recovery_codes
+        )
+        return True
+
     def _matching(self, query: str) -> list[User]:
         q = query.strip().lower()
         found = [u for u in self._t.users.values() if q in u.email or q in u.name.lower()]

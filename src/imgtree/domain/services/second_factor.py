@@ -59,9 +59,9 @@ class SecondFactor:
             if user is None or user.totp_secret is None:
                 return False
             used = self._use(user, code)
-            if used is None:
+            # Compare-and-set: of two requests with the same code, one wins.
+            if used is None or not uow.users.use_second_factor(user, used):
                 return False
-            uow.users.update(used)
             uow.commit()
         return True
 
