@@ -44,7 +44,7 @@ from imgtree.domain.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Page, Role, User
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Page, Role, Scope, User
 from imgtree.domain.services.publisher import Uploaded, UploadFailed
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "Role",
+    "Scope",
     "Settings",
     "StorageUnavailable",
     "TooManyOpenUploads",

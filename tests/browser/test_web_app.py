@@ -237,6 +237,8 @@ def test_browser_app_journey(browser: Any, live_server: str, screenshot: Shot) -
     nav(page).get_by_role("link", name="Settings").click()
     expect(page).to_have_url(f"{base}/settings")
     page.get_by_label("Key name").fill("laptop")
+    page.get_by_label("Delete your images").uncheck()
+    page.get_by_label("Expires").select_option("30")
     page.get_by_role("button", name="Create key").click()
     secret_box = page.locator("[data-secret]")
     expect(secret_box).to_be_visible()
@@ -244,6 +246,12 @@ def test_browser_app_journey(browser: Any, live_server: str, screenshot: Shot) -
     assert secret.startswith("imgt_")
     row = page.locator("tr", has_text="laptop")
     expect(row).to_contain_text("Active")
+    expect(row).to_contain_text("upload, images:read, albums")
+    listed = requests.get(
+        f"{base}/api/v1/upload", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+    ).json()
+    assert listed["scopes"] == ["upload", "images:read", "albums"]
+    assert listed["key_expires_at"] and listed["key_expires_at"][:4] >= "2026"
     screenshot(page, "settings key created")
     page.reload()
     expect(secret_box).to_be_hidden()
@@ -264,9 +272,12 @@ def test_browser_app_journey(browser: Any, live_server: str, screenshot: Shot) -
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download ShareX config").click()
     download = download_info.value
-    assert download.suggested_filename == "imgtree.sxcu"
+    host = base.split("://", 1)[1]
+    assert download.suggested_filename == f"{host.replace(':', '_')}.sxcu"
     config = json.loads(download.path().read_text())
+    assert config["Name"] == host
     expect(page.locator("tr", has_text="ShareX")).to_contain_text("Active")
+    expect(page.locator("tr", has_text="ShareX")).to_contain_text("upload")
     assert config["RequestMethod"] == "POST" and config["Body"] == "MultipartFormData"
     assert config["RequestURL"] == f"{base}/api/v1/upload"
     sharex = requests.request(

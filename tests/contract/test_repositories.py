@@ -22,6 +22,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, select
@@ -36,11 +37,13 @@ from imgtree.domain.model import (
     ImageFormat,
     PendingUpload,
     Role,
+    Scope,
     Session,
     User,
 )
 from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
 from tests.support.factories import T0, add_users, make_album, make_image, make_key, make_user
+from tests.support.pg import temporary_database
 from tests.support.sql_fixtures import Backend, sql_engine
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -120,6 +123,24 @@ def test_api_key_round_trip_and_prefix_lookup(backend: Backend) -> None:
         assert uow.api_keys.get_by_prefix(key.prefix) == key
         assert uow.api_keys.get_by_prefix("nosuchprefix") is None
         assert uow.api_keys.get(uuid.uuid4()) is None
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [frozenset({Scope.UPLOAD}), frozenset({Scope.ADMIN, Scope.IMAGES_DELETE}), frozenset(Scope)],
+)
+def test_api_key_scopes_and_expiry_round_trip(backend: Backend, scopes: frozenset[Scope]) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    key = make_key(user, scopes=scopes, expires_at=T0 + timedelta(days=90, microseconds=7))
+    never = make_key(user, scopes=scopes)
+    with backend.uow() as uow:
+        uow.api_keys.add(key)
+        uow.api_keys.add(never)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.api_keys.get(key.id) == key
+        assert uow.api_keys.get_by_prefix(never.prefix) == never
 
 
 def test_list_for_user_is_newest_first_with_ties_by_id(backend: Backend) -> None:
@@ -1870,3 +1891,73 @@ def test_a_read_only_unit_of_work_reads_committed_rows_and_refuses_to_commit(
         assert uow.users.get(owner.id) == owner
         with pytest.raises(RuntimeError, match="read-only"):
             uow.commit()
+
+
+# --- migration 0009: keys made before scopes keep their owner's full scopes -------------------
+
+
+def _keys_before_scopes(url: str) -> dict[str, list[str]]:
+    """Migrate to 0008, add an admin's and a user's key the old way, upgrade: their scopes."""
+    upgrade(url, "0008")
+    # Only the columns 0008 had (the metadata describes the head schema).
+    users_0008 = sa.table(
+        "users",
+        *(sa.column(n, t) for n, t in [("id", sa.Uuid()), ("email", sa.Text())]),
+        sa.column("name", sa.Text()),
+        *(sa.column(n, t) for n, t in [("created_at", sa.DateTime(timezone=True))]),
+        *(sa.column(n, t) for n, t in [("role", sa.Text()), ("active", sa.Boolean())]),
+    )
+    keys_0008 = sa.table(
+        "api_keys",
+        *(sa.column(n, sa.Uuid()) for n in ("id", "user_id")),
+        *(sa.column(n, sa.Text()) for n in ("name", "prefix", "secret_hash")),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("upload_count", sa.Integer()),
+    )
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as conn:
+            for role in ("admin", "user"):
+                user_id = uuid.uuid4()
+                conn.execute(
+                    users_0008.insert().values(
+                        id=user_id,
+                        email=f"{role}@example.com",
+                        name="",
+                        created_at=T0,
+                        role=role,
+                        active=True,
+                    )
+                )
+                conn.execute(
+                    keys_0008.insert().values(
+                        id=uuid.uuid4(),
+                        user_id=user_id,
+                        name=role,
+                        prefix=f"{role:x<12}",
+                        secret_hash="h",
+                        created_at=T0,
+                        upload_count=0,
+                    )
+                )
+        upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT name, scopes FROM api_keys")).all()
+        return {name: scopes.split() for name, scopes in rows}
+    finally:
+        engine.dispose()
+
+
+EXPECTED_AFTER_0009 = {
+    "admin": ["upload", "images:read", "images:delete", "albums", "admin"],
+    "user": ["upload", "images:read", "images:delete", "albums"],
+}
+
+
+def test_migration_0009_gives_old_keys_their_owners_scopes_sqlite(tmp_path: Path) -> None:
+    assert _keys_before_scopes(f"sqlite:///{tmp_path / 'old.sqlite3'}") == EXPECTED_AFTER_0009
+
+
+def test_migration_0009_gives_old_keys_their_owners_scopes_postgres() -> None:
+    with temporary_database() as url:
+        assert _keys_before_scopes(url) == EXPECTED_AFTER_0009

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 
 import imgtree.adapters.system as system
 import imgtree.entrypoints.http.session.csrf as csrf
+from imgtree.domain.use_cases.keys import checksum
+from imgtree.entrypoints.http.app import STATIC_DIR
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
 from tests.support.app import BASE_URL, App
@@ -61,6 +63,18 @@ def _check_page_headers(r: Any) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-type"].endswith("charset=utf-8"), r.headers["content-type"]
+
+
+def test_every_text_response_names_its_charset(harness: Harness) -> None:
+    """ASVS 4.1.1: static CSS and JS, pages and robots-style text all say charset=utf-8."""
+    static = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in (".css", ".js"))
+    assert static
+    for name in static:
+        r = harness.client.simulate_get(f"/static/{name}")
+        assert r.status_code == 200, name
+        kind = r.headers["content-type"]
+        assert kind.startswith("text/") and kind.endswith("; charset=utf-8"), (name, kind)
 
 
 def test_pages_carry_csp_framing_and_referrer_policy(harness: Harness) -> None:
@@ -87,7 +101,7 @@ def test_pages_carry_csp_framing_and_referrer_policy(harness: Harness) -> None:
 
 # --- media ----------------------------------------------------------------------------------
 
-MEDIA_NAME = re.compile(r'^inline; filename="[a-z0-9]{8}\.(jpg|png|gif|webp)"$')
+MEDIA_NAME = re.compile(r'^inline; filename="[a-z0-9]{12}\.(jpg|png|gif|webp)"$')
 
 
 def test_media_headers(harness: Harness) -> None:
@@ -328,7 +342,9 @@ def test_key_delete_token_and_csrf_checks_compare_in_constant_time(
     assert harness.client.simulate_get("/api/v1/images", headers=harness.auth).status_code == 200
     assert compared(harness.key)
     compare_spy.clear()
-    wrong = harness.key[:-2] + ("AA" if not harness.key.endswith("AA") else "BB")
+    # A wrong secret with a valid checksum (a mistyped one never reaches the lookup).
+    body = harness.key[:-8] + ("AA" if harness.key[-8:-6] != "AA" else "BB")
+    wrong = body + checksum(body)
     r = harness.client.simulate_get("/api/v1/images", headers={"Authorization": f"Bearer {wrong}"})
     assert r.status_code == 401 and compare_spy, "a wrong secret was not compared in constant time"
 

@@ -505,6 +505,18 @@ def _own_session_id(w: World) -> str:
     return str(listed.json["sessions"][0]["id"])
 
 
+def _over_miss_budget(method: str, target: str, **kw: Any) -> Call:
+    """The request from an address past its miss budget (an app allowing one miss)."""
+
+    def call(w: World) -> falcon.testing.Result:
+        app, addr = w.make_app(miss_limit=1), "203.0.113.99"
+        app.client.simulate_get("/media/nosuch000.png", remote_addr=addr)
+        app.client.simulate_get("/media/nosuch001.png", remote_addr=addr)
+        return app.client.simulate_request(method, target, remote_addr=addr, **kw)
+
+    return call
+
+
 PNG = imagegen.png(10, 10)
 
 # (id, documented path, method, expected status, the request)
@@ -1294,6 +1306,47 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         lambda w: w.client.simulate_get(f"/i/{w.uploaded['id']}"),
     ),
     ("image-page-unknown", "/i/{slug}", "GET", 404, lambda w: w.client.simulate_get("/i/zzzz0000")),
+    ("image-page-over-miss-budget", "/i/{slug}", "GET", 429, _over_miss_budget("GET", "/i/z0")),
+    (
+        "media-over-miss-budget",
+        "/media/{filename}",
+        "GET",
+        429,
+        _over_miss_budget("GET", "/media/zzzz0000.png"),
+    ),
+    (
+        "thumb-over-miss-budget",
+        "/media/thumb/{filename}",
+        "GET",
+        429,
+        _over_miss_budget("GET", "/media/thumb/zzzz0000.webp"),
+    ),
+    (
+        "delete-form-over-miss-budget",
+        "/delete/{imageId}",
+        "POST",
+        429,
+        _over_miss_budget(
+            "POST",
+            f"/delete/{uuid.uuid4()}",
+            body="token=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ),
+    (
+        "confirm-page-over-miss-budget",
+        "/api/images/{imageId}",
+        "GET",
+        429,
+        _over_miss_budget("GET", f"/api/images/{uuid.uuid4()}", params={"token": "x"}),
+    ),
+    (
+        "delete-with-token-over-miss-budget",
+        "/api/images/{imageId}",
+        "DELETE",
+        429,
+        _over_miss_budget("DELETE", f"/api/images/{uuid.uuid4()}", params={"token": "x"}),
+    ),
     ("media", "/media/{filename}", "GET", 200, _media),
     ("media-head", "/media/{filename}", "HEAD", 200, lambda w: _media(w, "HEAD")),
     ("media-range", "/media/{filename}", "GET", 206, lambda w: _media(w, Range="bytes=0-9")),

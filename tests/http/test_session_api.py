@@ -237,8 +237,10 @@ def test_sharex_config_carries_a_working_key(app: App) -> None:
     r = browser.request("POST", "/api/keys/sharex")
     assert r.status_code == 200
     assert "attachment" in r.headers["content-disposition"]
-    assert "imgtree.sxcu" in r.headers["content-disposition"]
+    host = BASE_URL.split("://", 1)[1]
+    assert f"{host}.sxcu" in r.headers["content-disposition"]
     config = json.loads(r.text)
+    assert config["Name"] == host
     assert config["RequestURL"] == f"{BASE_URL}/api/v1/upload"
     assert config["FileFormName"] == "file" and config["Body"] == "MultipartFormData"
     assert config["URL"] == "{json:images[0].url}"
@@ -249,6 +251,14 @@ def test_sharex_config_carries_a_working_key(app: App) -> None:
         "/api/v1/upload", body=body, headers={**config["Headers"], "Content-Type": ctype}
     )
     assert up.status_code == 200
+    # Upload-only: the key in a desktop config file cannot list or delete by id, but the
+    # delete link it was given carries its own token and works.
+    listed = app.client.simulate_get("/api/v1/images", headers=config["Headers"])
+    assert listed.status_code == 403 and "images:read" in listed.json["error"]
+    (key,) = browser.request("GET", "/api/keys").json["keys"]
+    assert key["scopes"] == ["upload"] and key["name"] == f"ShareX ({host})"
+    delete_url = up.json["images"][0]["delete_url"]
+    assert app.client.simulate_delete(delete_url.removeprefix(BASE_URL)).status_code == 200
 
 
 def test_guest_uploads(app: App) -> None:

@@ -40,6 +40,10 @@ def test_values_are_read_and_trailing_slash_dropped() -> None:
         ("IMGTREE_PROCESS_MEMORY_MB", "32", "between 64 and"),
         ("IMGTREE_PROCESS_QUEUE_SECONDS", "0", "between 1 and 600"),
         ("IMGTREE_MAX_IMAGE_SIDE", "8", "between 16 and"),
+        ("IMGTREE_MISS_LIMIT", "0", "between 1 and"),
+        ("IMGTREE_MISS_WINDOW_SECONDS", "5", "between 10 and 86400"),
+        ("IMGTREE_SLUG_LENGTH", "7", "between 8 and 32"),
+        ("IMGTREE_SLUG_LENGTH", "33", "between 8 and 32"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -63,3 +67,16 @@ def test_processing_budget_settings() -> None:
     assert s.process_memory_bytes == 256 * 1024 * 1024 and s.process_queue_seconds == 2
     assert s.max_image_side == 8000
     assert s.process_socket is None  # only `imgtree serve` sets it, never the environment
+
+
+def test_enumeration_settings() -> None:
+    d = Settings.from_env({})
+    assert (d.miss_limit, d.miss_window_seconds, d.slug_length) == (120, 600, 12)
+    s = Settings.from_env(
+        {
+            "IMGTREE_MISS_LIMIT": "500",
+            "IMGTREE_MISS_WINDOW_SECONDS": "60",
+            "IMGTREE_SLUG_LENGTH": "8",
+        }
+    )
+    assert (s.miss_limit, s.miss_window_seconds, s.slug_length) == (500, 60, 8)

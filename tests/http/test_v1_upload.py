@@ -58,7 +58,7 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
     assert r.json["success"] is True
     (img,) = r.json["images"]
     assert set(img) == {"id", "url", "direct_url", "thumb_url", "delete_url", "codes"}
-    assert re.fullmatch(r"[a-z0-9]{8}", img["id"])
+    assert re.fullmatch(r"[a-z0-9]{12}", img["id"])  # IMGTREE_SLUG_LENGTH's default
     assert img["url"] == f"{BASE_URL}/i/{img['id']}"
     assert img["direct_url"] == f"{BASE_URL}/media/{img['id']}.png"
     assert img["thumb_url"].startswith(f"{BASE_URL}/media/thumb/{img['id']}.")

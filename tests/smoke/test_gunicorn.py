@@ -5,7 +5,9 @@ upload with multipart and JSON, presign -> PUT -> complete, fetch every URL, lis
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,8 +22,8 @@ pytestmark = pytest.mark.smoke
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     root = tmp_path_factory.mktemp("smoke")
     env = local_env(root)
-    with serve(env, root / "server.log") as base:
-        yield base, {**env, "IMGTREE_BASE_URL": base}
+    with serve(env, root / "server.log", access_log=True) as base:
+        yield base, {**env, "IMGTREE_BASE_URL": base, "SMOKE_LOG": str(root / "server.log")}
 
 
 def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> None:
@@ -105,3 +107,58 @@ def test_newcomer_flow_over_real_http(server: tuple[str, dict[str, str]]) -> Non
     assert bad.status_code == 415
     assert requests.get(f"{base}/api/v1/upload", timeout=10).status_code == 200
     assert "purged" in cli(env, "purge", "--retention", "0")
+
+
+def test_an_upload_only_key_over_real_http(server: tuple[str, dict[str, str]]) -> None:
+    """Issue 14: a key confined to uploading (what the ShareX download holds) uploads, and
+    gets 403 on listing, deleting and the admin API, even when its owner is an admin."""
+    base, env = server
+    cli(
+        env,
+        "users",
+        "create",
+        "ops@example.com",
+        "--password",
+        "a long admin passphrase",
+        "--admin",
+    )
+    out = cli(
+        env, "keys", "create", "--email", "ops@example.com", "--name", "sx", "--scope", "upload"
+    )
+    auth = {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
+    r = requests.post(
+        f"{base}/api/v1/upload",
+        headers=auth,
+        files=[("file", ("s.png", imagegen.png(32, 32), "image/png"))],
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    image = r.json()["images"][0]
+    assert requests.get(f"{base}/api/v1/upload", headers=auth, timeout=10).json()["scopes"] == [
+        "upload"
+    ]
+    refused = [
+        requests.get(f"{base}/api/v1/images", headers=auth, timeout=10),
+        requests.delete(
+            f"{base}/api/v1/images/00000000-0000-4000-8000-000000000000", headers=auth, timeout=10
+        ),
+        requests.get(f"{base}/api/admin/stats", headers=auth, timeout=10),
+        requests.get(f"{base}/api/admin/users", headers=auth, timeout=10),
+    ]
+    assert [x.status_code for x in refused] == [403, 403, 403, 403], [x.text for x in refused]
+    assert all("lacks the" in x.json()["error"] for x in refused)
+    # its delete link carries its own token and keeps working
+    token = image["delete_url"].split("token=", 1)[1]
+    confirm = requests.get(image["delete_url"], timeout=10)
+    assert confirm.status_code == 200
+    # the confirmation page's assets are fetched with the link as their Referer
+    requests.get(f"{base}/static/site.css", headers={"Referer": image["delete_url"]}, timeout=10)
+    assert requests.delete(image["delete_url"], timeout=10).status_code == 200
+    # The access log names the path, never the token (nor the key). Workers flush their
+    # lines on their own schedule: wait for the DELETE's.
+    image_path = "/api/images/" + image["delete_url"].split("/api/images/")[1].split("?")[0]
+    deadline = time.monotonic() + 15
+    while f'"DELETE {image_path} HTTP/1.1" 200' not in (log := Path(env["SMOKE_LOG"]).read_text()):
+        assert time.monotonic() < deadline, log[-2000:]
+        time.sleep(0.2)
+    assert token not in log and auth["Authorization"].split()[1] not in log

@@ -49,7 +49,9 @@ def local_env(root: Path, **values: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[str]:
+def serve(
+    env: dict[str, str], log_path: Path, *, workers: int = 2, access_log: bool = False
+) -> Iterator[str]:
     """Run `imgtree serve` on a free loopback port; yield its base URL once it answers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -63,7 +65,7 @@ def serve(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
-                "--no-access-log",
+                *(() if access_log else ("--no-access-log",)),
             ],
             env=env,
             stdout=log,

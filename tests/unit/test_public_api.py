@@ -41,6 +41,7 @@ PUBLIC = [
     "QuotaExceeded",
     "RateLimited",
     "Role",
+    "Scope",
     "Settings",
     "StorageUnavailable",
     "TooManyOpenUploads",

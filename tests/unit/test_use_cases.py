@@ -41,7 +41,15 @@ from imgtree.domain.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Image, ImageFormat, User
+from imgtree.domain.model import (
+    SLUG_ALPHABET,
+    SLUG_LENGTH,
+    SLUG_MAX_LENGTH,
+    SLUG_MIN_LENGTH,
+    Image,
+    ImageFormat,
+    User,
+)
 from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
 from imgtree.domain.ports import RateDecision, UnitOfWorkFactory
 from imgtree.domain.use_cases.accounts import CreateUser
@@ -62,7 +70,7 @@ from imgtree.domain.use_cases.view_image import ViewImage
 from tests.support.factories import make_image
 from tests.support.world import PNG_MAGIC, World, jpeg, png, text
 
-KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$")
+KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9]{49}$")
 STORAGE_KEY_RE = re.compile(r"^(images|thumbs)/[0-9a-f-]{36}\.(png|jpg|gif)$")
 
 # --- fakes -------------------------------------------------------------------------------------
@@ -519,7 +527,30 @@ def test_upload_picks_a_fresh_slug_on_collision(world: World) -> None:
 
     # Ten collisions in a row: the slug grows rather than failing.
     world.random = ScriptedRandom(["taken111"] * 10)
-    assert len(world.upload_one(user).image.slug) == 12
+    assert len(world.upload_one(user).image.slug) == SLUG_LENGTH + 4
+
+
+def test_new_slugs_take_the_policy_length(world: World) -> None:
+    user = world.user()
+    assert len(world.upload_one(user).image.slug) == SLUG_LENGTH == 12
+    world.policy = UploadPolicy(max_file_bytes=1000, batch_limit=5, slug_length=20)
+    slug = world.upload_one(user).image.slug
+    assert len(slug) == 20 and set(slug) <= set(SLUG_ALPHABET)
+
+
+def test_a_crowded_slug_space_grows_within_the_column() -> None:
+    world = World(policy=UploadPolicy(max_file_bytes=1000, batch_limit=5, slug_length=30))
+    user = world.user()
+    world.random = ScriptedRandom(["a" * 30])
+    world.upload_one(user)
+    world.random = ScriptedRandom(["a" * 30] * 10)
+    assert len(world.upload_one(user).image.slug) == SLUG_MAX_LENGTH  # not 34
+
+
+@pytest.mark.parametrize("length", [SLUG_MIN_LENGTH - 1, SLUG_MAX_LENGTH + 1, 0])
+def test_slug_length_is_bounded(length: int) -> None:
+    with pytest.raises(ValueError, match="slug_length"):
+        UploadPolicy(slug_length=length)
 
 
 # --- ListImages ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import BinaryIO, Final, TypeVar
 
 import attrs
 
-from imgtree.domain.model import Role, User
+from imgtree.domain.model import Role, Scope, User
 
 T = TypeVar("T")
 
@@ -40,11 +40,13 @@ class Uploader:
     """Who is uploading: an account (optionally through an API key) or a guest (user None).
 
     `address` is the client address, used only to tell guests apart (their open presigned
-    uploads are bounded per address)."""
+    uploads are bounded per address). `scopes`: an API key's scopes (None: a browser session
+    or a guest, bounded by the account alone)."""
 
     user: User | None = None
     api_key_id: uuid.UUID | None = None
     address: str | None = None
+    scopes: frozenset[Scope] | None = None
 
 
 @attrs.frozen

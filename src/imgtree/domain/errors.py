@@ -77,11 +77,20 @@ class QuotaExceeded(DomainError):
 class RateLimited(DomainError):
     """Too many requests in the current window (HTTP 429)."""
 
-    def __init__(self, message: str, *, limit: int, window_seconds: int, retry_after: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        window_seconds: int,
+        retry_after: int,
+        policy: str = "uploads",
+    ) -> None:
         super().__init__(message)
         self.limit = limit
         self.window_seconds = window_seconds
         self.retry_after = retry_after
+        self.policy = policy  # the limit's name, as the RateLimit headers give it
 
 
 class TooManyOpenUploads(DomainError):

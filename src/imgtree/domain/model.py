@@ -11,7 +11,13 @@ from typing import Generic, TypeVar
 import attrs
 
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-SLUG_LENGTH = 8
+# New images get SLUG_LENGTH characters (UploadPolicy.slug_length, IMGTREE_SLUG_LENGTH): 36^12
+# is about 2^62, so guessing a live slug is hopeless even at millions of images. Deployments
+# choose between SLUG_MIN_LENGTH and SLUG_MAX_LENGTH (the column's width); slugs handed out
+# before (8 characters until issue 14) stay valid, as does anything the pattern accepts.
+SLUG_LENGTH = 12
+SLUG_MIN_LENGTH = 8
+SLUG_MAX_LENGTH = 32
 _SLUG_RE = re.compile(r"^[a-z0-9]{4,32}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 MAX_ORIGINAL_NAME = 255
@@ -21,6 +27,37 @@ T = TypeVar("T")
 class Role(enum.StrEnum):
     USER = "user"
     ADMIN = "admin"
+
+
+class Scope(enum.StrEnum):
+    """What an API key may do. A key holds a subset; `admin` only on an admin's key, and it
+    acts only while its owner is an admin."""
+
+    UPLOAD = "upload"  # POST /api/v1/upload, presign and complete
+    IMAGES_READ = "images:read"  # GET /api/v1/images
+    IMAGES_DELETE = "images:delete"  # DELETE /api/v1/images/{id}
+    ALBUMS = "albums"  # place uploads into the owner's albums (albumId)
+    ADMIN = "admin"  # /api/admin/*
+
+    @classmethod
+    def parse(cls, value: object) -> Scope | None:
+        try:
+            return cls(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+
+ALL_SCOPES: frozenset[Scope] = frozenset(Scope)
+
+
+def scopes_for(role: Role) -> frozenset[Scope]:
+    """Every scope an account of this role may give its keys."""
+    return ALL_SCOPES if role is Role.ADMIN else ALL_SCOPES - {Scope.ADMIN}
+
+
+def ordered_scopes(scopes: frozenset[Scope]) -> list[str]:
+    """Scopes in their declared order (stable in listings and storage)."""
+    return [s.value for s in Scope if s in scopes]
 
 
 class ImageFormat(enum.StrEnum):
@@ -154,10 +191,20 @@ class ApiKey:
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
     upload_count: int = attrs.field(default=0, validator=_non_negative)
+    # Keys made before scopes existed hold every scope (their owner's role still bounds admin).
+    scopes: frozenset[Scope] = ALL_SCOPES
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def grants(self, scope: Scope, owner: User) -> bool:
+        """Whether this key may act in `scope` for `owner` now (admin needs an admin owner)."""
+        return scope in self.scopes and (scope is not Scope.ADMIN or owner.is_admin)
 
     def owned_by(self, user_id: uuid.UUID | None) -> bool:
         """Whether the key belongs to `user_id` (None owns none)."""

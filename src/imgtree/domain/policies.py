@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from imgtree.domain.model import ImageFormat
+from imgtree.domain.model import SLUG_LENGTH, SLUG_MAX_LENGTH, SLUG_MIN_LENGTH, ImageFormat
 
 ALLOWED_TYPES: tuple[ImageFormat, ...] = (
     ImageFormat.JPEG,
@@ -21,6 +21,11 @@ def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
         raise ValueError(f"{attr.name} must be > 0")
 
 
+def _slug_length(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if not SLUG_MIN_LENGTH <= value <= SLUG_MAX_LENGTH:
+        raise ValueError(f"{attr.name} must be between {SLUG_MIN_LENGTH} and {SLUG_MAX_LENGTH}")
+
+
 @attrs.frozen
 class UploadPolicy:
     max_file_bytes: int = attrs.field(default=20 * 1024 * 1024, validator=_positive)
@@ -30,6 +35,8 @@ class UploadPolicy:
     # Unfinished presigned uploads (unexpired, not completed) one uploader may hold at once:
     # per account, or per client address for guests. Past it a presign is refused (429).
     max_open_presigns: int = attrs.field(default=100, validator=_positive)
+    # Characters of [a-z0-9] in a new image's slug (existing slugs keep their length).
+    slug_length: int = attrs.field(default=SLUG_LENGTH, validator=_slug_length)
 
 
 @attrs.frozen

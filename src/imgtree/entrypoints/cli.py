@@ -10,12 +10,13 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from imgtree.domain.errors import DomainError
-from imgtree.domain.model import Role
+from imgtree.domain.model import Role, Scope, ordered_scopes
 from imgtree.entrypoints.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# The access log names the path, never the query string or the Referer: delete links and the
+# app's PUT URLs carry their token in the query (capability URLs, as a bucket's presigned URLs
+# do), and a page opened from such a link sends it on as the Referer of its assets.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
 def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     """gunicorn running create_app: one container per worker, built after the fork and
     shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook."""
@@ -79,6 +86,7 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
                 "graceful_timeout": 30,
                 "keepalive": 5,
                 "accesslog": "-" if args.access_log else None,
+                "access_log_format": ACCESS_LOG_FORMAT,
                 "errorlog": "-",
                 "forwarded_allow_ips": ",".join(str(n) for n in settings.trusted_proxies)
                 or "127.0.0.1",
@@ -105,10 +113,30 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     return ImgtreeServer()
 
 
+def plain_http_warning(bind: str, base_url: str) -> str | None:
+    """A warning when the server listens beyond loopback while its public origin is plain
+    http: cookies, keys and delete links would cross the network in the clear (ASVS 12.2.1).
+    A warning, not a refusal: a TLS-terminating proxy on the same private network is fine,
+    and only the operator knows which it is."""
+    host = bind.rsplit(":", 1)[0].strip("[]") if ":" in bind else bind
+    if base_url.startswith("https://") or host in ("127.0.0.1", "::1", "localhost"):
+        return None
+    if bind.startswith("unix:"):
+        return None
+    return (
+        f"imgtree: warning: listening on {bind} with IMGTREE_BASE_URL={base_url}: serve the"
+        " public origin over https (a TLS proxy in front, and an https:// base URL) -"
+        " see README, Production"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from imgtree.adapters.imaging.pool import DecodePool
 
     settings = Settings.from_env()  # validate before forking anything
+    warning = plain_http_warning(args.bind, settings.base_url)
+    if warning:
+        print(warning, file=sys.stderr)
     # One decode pool for the host, started before the workers fork: every worker sends its
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)
@@ -252,11 +280,35 @@ def _user_by_email(container: Application, email: str) -> Any:
     return user
 
 
+def _positive_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("DAYS must be a whole number") from None
+    if not 1 <= days <= 36_500:
+        raise argparse.ArgumentTypeError("DAYS must be from 1 to 36500")
+    return days
+
+
+def _key_summary(key: Any) -> str:
+    scopes = ",".join(ordered_scopes(key.scopes))
+    expires = key.expires_at.isoformat() if key.expires_at else "never"
+    return f"scopes={scopes}  expires={expires}"
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     with _container() as container:
         user = _user_by_email(container, args.email)
-        created = container.use_cases.create_api_key()(user.id, args.name)
-    print(f"created key {created.key.id} ({created.key.name}) for {user.email}; shown once:")
+        expires_at = None
+        if args.expires_in is not None:
+            expires_at = container.adapters.clock().now() + timedelta(days=args.expires_in)
+        created = container.use_cases.create_api_key()(
+            user.id, args.name, scopes=args.scope, expires_at=expires_at
+        )
+    print(
+        f"created key {created.key.id} ({created.key.name}) for {user.email}"
+        f" [{_key_summary(created.key)}]; shown once:"
+    )
     print(created.secret)
     return 0
 
@@ -270,7 +322,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         used = key.last_used_at.isoformat() if key.last_used_at else "never"
         print(
             f"{key.id}  imgt_{key.prefix}  {state:8}  uploads={key.upload_count}  "
-            f"last_used={used}  {key.name}"
+            f"last_used={used}  {_key_summary(key)}  {key.name}"
         )
     if not keys:
         print("no keys", file=sys.stderr)
@@ -366,6 +418,15 @@ def build_parser() -> argparse.ArgumentParser:
     kc = keys.add_parser("create", help="create a key; prints the secret on the last line")
     kc.add_argument("--email", required=True)
     kc.add_argument("--name", required=True)
+    kc.add_argument(
+        "--scope",
+        action="append",
+        choices=[s.value for s in Scope],
+        help="a scope the key gets (repeatable; default: every scope the account allows)",
+    )
+    kc.add_argument(
+        "--expires-in", type=_positive_days, metavar="DAYS", help="expire DAYS days from now"
+    )
     kc.set_defaults(func=cmd_keys_create)
     kl = keys.add_parser("list", help="list a user's keys (metadata only)")
     kl.add_argument("--email", required=True)

@@ -31,6 +31,11 @@ class Settings:
     max_frames: int = 1000
     thumbnail_size: int = 320
     rate_limit_per_minute: int = 30
+    # Enumeration resistance (docs/decisions.md, "Enumeration"): misses on public links per
+    # client address (IPv6: per /64) per window, past which that address gets 429s, hits too.
+    miss_limit: int = 120
+    miss_window_seconds: int = 600
+    slug_length: int = 12
     presign_expires_seconds: int = 900
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     db_pool_size: int = 5
@@ -92,6 +97,11 @@ class Settings:
             rate_limit_per_minute=_int(
                 env, "IMGTREE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute, 1
             ),
+            miss_limit=_int(env, "IMGTREE_MISS_LIMIT", d.miss_limit, 1, 1_000_000),
+            miss_window_seconds=_int(
+                env, "IMGTREE_MISS_WINDOW_SECONDS", d.miss_window_seconds, 10, 86400
+            ),
+            slug_length=_int(env, "IMGTREE_SLUG_LENGTH", d.slug_length, 8, 32),
             presign_expires_seconds=_int(
                 env, "IMGTREE_PRESIGN_EXPIRES_SECONDS", d.presign_expires_seconds, 30, 7 * 86400
             ),

@@ -100,6 +100,9 @@ api_keys = Table(
     Column("last_used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
     Column("upload_count", Integer, nullable=False, default=0),
+    # Space-separated scope names (domain Scope values), in declared order.
+    Column("scopes", Text, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
     # Authentication finds a key by its public prefix on every API request.
     Index(None, "prefix", unique=True),
     Index(None, "user_id", "created_at"),

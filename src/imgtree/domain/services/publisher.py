@@ -19,15 +19,17 @@ from imgtree.domain.commands import IncomingFile, Uploader
 from imgtree.domain.errors import (
     DomainError,
     FileTooLarge,
+    Forbidden,
     InvalidInput,
     QuotaExceeded,
     UnsupportedMediaType,
 )
 from imgtree.domain.model import (
     SLUG_ALPHABET,
-    SLUG_LENGTH,
+    SLUG_MAX_LENGTH,
     Image,
     ImageFormat,
+    Scope,
     User,
     clean_original_name,
 )
@@ -107,7 +109,10 @@ class Publisher:
     policy: UploadPolicy
 
     def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
-        """NotFound unless the album exists and belongs to the uploader (guests have none)."""
+        """NotFound unless the album exists and belongs to the uploader (guests have none);
+        Forbidden for an API key without the albums scope."""
+        if uploader.scopes is not None and Scope.ALBUMS not in uploader.scopes:
+            raise Forbidden("This API key lacks the albums scope")
         with self.uow(read_only=True) as uow:
             owned_album(uow.albums.get(album_id), uploader.user.id if uploader.user else None)
 
@@ -230,10 +235,10 @@ class Publisher:
         return Uploaded(image=image, delete_token=delete_token)
 
     def _new_slug(self, uow: UnitOfWork) -> str:
-        images = uow.images
+        images, length = uow.images, self.policy.slug_length
         for _ in range(10):
-            slug = self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH)
+            slug = self.random.choice_string(SLUG_ALPHABET, length)
             if not images.slug_exists(slug):
                 return slug
-        # Ten collisions in a 36^8 space means the space is crowded: lengthen.
-        return self.random.choice_string(SLUG_ALPHABET, SLUG_LENGTH + 4)
+        # Ten collisions in a row means the space is crowded: lengthen (within the column).
+        return self.random.choice_string(SLUG_ALPHABET, min(length + 4, SLUG_MAX_LENGTH))

@@ -30,6 +30,7 @@ class Policies(containers.DeclarativeContainer):
         UploadPolicy,
         max_file_bytes=settings.provided.max_upload_bytes,
         presign_expires_seconds=settings.provided.presign_expires_seconds,
+        slug_length=settings.provided.slug_length,
     )
     rate_policy = providers.Singleton(
         RatePolicy, per_minute=settings.provided.rate_limit_per_minute
@@ -67,7 +68,14 @@ class Policies(containers.DeclarativeContainer):
         max_file_bytes=settings.provided.guest_max_upload_bytes,
         presign_expires_seconds=settings.provided.presign_expires_seconds,
         max_open_presigns=GUEST_MAX_OPEN_PRESIGNS,
+        slug_length=settings.provided.slug_length,
     )
     guest_rate_policy = providers.Singleton(
         RatePolicy, per_minute=settings.provided.guest_rate_limit_per_minute
+    )
+    # Misses on public links (unknown slugs, files, delete links) per client per window.
+    miss_policy = providers.Singleton(
+        RatePolicy,
+        per_minute=settings.provided.miss_limit,
+        window_seconds=settings.provided.miss_window_seconds,
     )

@@ -26,6 +26,7 @@ from imgtree.domain.use_cases.keys import (
     RevokeApiKey,
 )
 from imgtree.domain.use_cases.list_images import ListImages
+from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
 from imgtree.domain.use_cases.purge import Purge
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
@@ -175,6 +176,10 @@ class UseCases(containers.DeclarativeContainer):
     )
     guest_rate_limit = providers.Singleton(
         EnforceRateLimit, limiter=adapters.rate_limiter, policy=policies.guest_rate_policy
+    )
+    # One per process: its map of over-budget clients is what spares hits the limiter.
+    miss_budget = providers.Singleton(
+        MissBudget, limiter=adapters.rate_limiter, clock=adapters.clock, policy=policies.miss_policy
     )
 
     # --- the web app: sessions, administration ---

@@ -21,6 +21,7 @@ from imgtree.entrypoints.http.admin.resources import (
 )
 from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.misses import MissGuard
 from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
@@ -75,6 +76,11 @@ class SecurityHeaders:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         resp.set_header("X-Content-Type-Options", "nosniff")
+        content_type = resp.content_type
+        if content_type and content_type.startswith("text/") and "charset" not in content_type:
+            # Static CSS/JS come typed by file name alone; a text type always names its
+            # charset, so no browser guesses one (ASVS 4.1.1).
+            resp.content_type = f"{content_type}; charset=utf-8"
         if self._https:
             resp.set_header("Strict-Transport-Security", HSTS)
         if "Referrer-Policy" not in resp.headers:
@@ -136,6 +142,8 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     )
     view_image = cases.view_image()
     delete_image = cases.delete_image()
+    # Misses on public links (pages, media, delete links) per client: docs/decisions.md.
+    misses = MissGuard(cases.miss_budget(), settings.trusted_proxies)
 
     app.add_route(
         "/api/v1/upload",
@@ -166,13 +174,14 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     )
     app.add_route("/api/v1/openapi.json", OpenApiResource(settings.base_url))
     app.add_route(
-        "/delete/{image_id}", DeleteFormResource(delete_image=delete_image, guards=guards)
+        "/delete/{image_id}",
+        DeleteFormResource(delete_image=delete_image, guards=guards, misses=misses),
     )
     guard = SessionGuard(
         authenticate=cases.authenticate_session(),
         secure_cookies=settings.secure_cookies,
     )
-    _session_routes(app, container, urls, guards, guard)
+    _session_routes(app, container, urls, guards, guard, misses)
     admin, auth = cases.admin(), AdminAuth(guard, guards)
     app.add_route("/api/admin/stats", StatsResource(admin, auth))
     app.add_route("/api/admin/users", UsersResource(admin, auth))
@@ -180,8 +189,10 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route("/api/admin/users/{user_id}/sessions", UserSessionsResource(admin, auth))
     app.add_route("/api/admin/audit", AuditResource(admin, auth))
     viewer = guard.viewer_id
-    app.add_route("/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer))
-    media = {"view_image": view_image, "storage": storage, "viewer": viewer}
+    app.add_route(
+        "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)
+    )
+    media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     app.add_static_route("/static", str(STATIC_DIR))
@@ -201,6 +212,7 @@ def _session_routes(
     urls: Urls,
     guards: Guards,
     guard: SessionGuard,
+    misses: MissGuard,
 ) -> None:
     """The cookie-session API of the web app, and guest uploads."""
     cases = container.use_cases
@@ -222,7 +234,9 @@ def _session_routes(
     app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
     app.add_route(
         "/api/images/{image_id}",
-        ImageByIdResource(cases.delete_image(), cases.edit_image(), guard, guards, urls),
+        ImageByIdResource(
+            cases.delete_image(), cases.edit_image(), guard, guards, urls, misses=misses
+        ),
     )
     albums = cases.albums()
     app.add_route("/api/albums", AlbumsResource(albums, guard))

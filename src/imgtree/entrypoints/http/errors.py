@@ -57,11 +57,13 @@ def error_body(message: str) -> dict[str, Any]:
     return {"success": False, "error": message}
 
 
-def rate_limit_headers(limit: int, remaining: int, reset_after: int, window: int) -> dict[str, str]:
+def rate_limit_headers(
+    limit: int, remaining: int, reset_after: int, window: int, policy: str = "uploads"
+) -> dict[str, str]:
     """RateLimit / RateLimit-Policy per the IETF httpapi rate-limit headers draft."""
     return {
-        "RateLimit-Policy": f'"uploads";q={limit};w={window}',
-        "RateLimit": f'"uploads";r={remaining};t={reset_after}',
+        "RateLimit-Policy": f'"{policy}";q={limit};w={window}',
+        "RateLimit": f'"{policy}";r={remaining};t={reset_after}',
     }
 
 
@@ -75,7 +77,9 @@ def handle_domain_error(
         resp.media["two_factor_required"] = True  # the sign-in form then asks for a code
     if isinstance(ex, e.RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))
-        resp.set_headers(rate_limit_headers(ex.limit, 0, ex.retry_after, ex.window_seconds))
+        resp.set_headers(
+            rate_limit_headers(ex.limit, 0, ex.retry_after, ex.window_seconds, ex.policy)
+        )
     elif isinstance(ex, e.TooManyOpenUploads):
         # Not the request rate: the route's RateLimit headers (set by its guard) stay as set.
         resp.set_header("Retry-After", str(ex.retry_after))

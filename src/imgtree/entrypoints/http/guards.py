@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import attrs
 import falcon
 
+from imgtree.domain.commands import Uploader
+from imgtree.domain.model import Scope
 from imgtree.domain.use_cases.keys import AuthenticateApiKey, AuthenticatedKey
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 from imgtree.entrypoints.http.errors import rate_limit_headers
@@ -34,5 +36,13 @@ class Guards:
             )
         )
 
-    def api_key(self, req: falcon.Request) -> AuthenticatedKey:
-        return self.authenticate_api_key(bearer_token(req))
+    def api_key(self, req: falcon.Request, scope: Scope | None = None) -> AuthenticatedKey:
+        """The request's key (401 without a valid one); with `scope`, 403 unless it holds it."""
+        auth = self.authenticate_api_key(bearer_token(req))
+        return auth if scope is None else auth.require(scope)
+
+    def key_uploader(self, req: falcon.Request) -> Uploader:
+        """The uploader behind a key that may upload (its scopes travel with it: an album
+        target needs the albums scope too)."""
+        auth = self.api_key(req, Scope.UPLOAD)
+        return Uploader(auth.user, auth.key.id, scopes=auth.key.scopes)

@@ -40,6 +40,22 @@ NOT_BASE64 = "file_base64 is not valid base64"
 EMPTY = "file_base64 must be a non-empty base64 string"
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise InvalidInput(f"Duplicate key in JSON: {key[:40]!r}")
+        doc[key] = value
+    return doc
+
+
+def loads(raw: bytes | str) -> Any:
+    """`json.loads` that refuses a repeated key at any depth: parsers disagree on which copy
+    wins (Python and most take the last, some the first), so a proxy or WAF that checked one
+    copy must never see the other acted on."""
+    return json.loads(raw, object_pairs_hook=_unique_keys)
+
+
 class NotJson(Exception):
     """The body is not valid JSON (raised only once the whole body is in)."""
 
@@ -213,7 +229,7 @@ class JsonUploadScanner:
         if self._in_string or self._stack or bad:
             raise NotJson
         try:
-            doc = json.loads(bytes(self._skeleton))
+            doc = loads(bytes(self._skeleton))
         except (ValueError, RecursionError):
             raise NotJson from None
         if not isinstance(doc, dict):

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import falcon
 
-from imgtree.domain.model import Album, ApiKey, Image, Page, Session, User
+from imgtree.domain.model import Album, ApiKey, Image, Page, Session, User, ordered_scopes
 from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
@@ -149,7 +149,8 @@ def image_page(urls: Urls, page: Page[Image], *, owner_view: bool = False) -> di
     return {"success": True, "images": [present(urls, i) for i in page.items], **paging(page)}
 
 
-def _ts(value: Any) -> str | None:
+def timestamp(value: Any) -> str | None:
+    """ISO 8601 UTC with a Z, or None."""
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -162,7 +163,7 @@ def user(u: User) -> dict[str, Any]:
         "active": u.active,
         "quota_bytes": u.quota_bytes,
         "used_bytes": u.used_bytes,
-        "created_at": _ts(u.created_at),
+        "created_at": timestamp(u.created_at),
         "two_factor_enabled": u.two_factor_enabled,
     }
 
@@ -174,9 +175,9 @@ def session(s: Session, current_id: uuid.UUID) -> dict[str, Any]:
         "device": describe_device(s.user_agent),
         "user_agent": s.user_agent,
         "address": s.address,
-        "created_at": _ts(s.created_at),
-        "last_seen_at": _ts(s.last_seen_at),
-        "expires_at": _ts(s.expires_at),
+        "created_at": timestamp(s.created_at),
+        "last_seen_at": timestamp(s.last_seen_at),
+        "expires_at": timestamp(s.expires_at),
         "current": s.id == current_id,
     }
 
@@ -195,7 +196,7 @@ def album(a: Album, image_count: int | None = None) -> dict[str, Any]:
         "title": a.title,
         "description": a.description,
         "isPublic": a.is_public,
-        "created_at": _ts(a.created_at),
+        "created_at": timestamp(a.created_at),
     }
     if image_count is not None:
         body["image_count"] = image_count
@@ -204,7 +205,7 @@ def album(a: Album, image_count: int | None = None) -> dict[str, Any]:
 
 def api_key(key: ApiKey) -> dict[str, Any]:
     """Key metadata only: the secret is never listed."""
-    ts = _ts
+    ts = timestamp
     return {
         "id": str(key.id),
         "name": key.name,
@@ -214,6 +215,8 @@ def api_key(key: ApiKey) -> dict[str, Any]:
         "revoked_at": ts(key.revoked_at),
         "active": key.active,
         "upload_count": key.upload_count,
+        "scopes": ordered_scopes(key.scopes),
+        "expires_at": ts(key.expires_at),
     }
 
 

@@ -2,6 +2,10 @@
 
 Media is served with the stored (sniffed) type, `nosniff`, a strong ETag and a year-long
 immutable cache lifetime: an image's published bytes never change under its URL.
+
+Every miss on these routes (a slug, file or delete link that names nothing the client may
+see) counts against the client's miss budget (entrypoints/http/misses.py); past it the client
+gets 429s for hits and misses alike until the window resets.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import IO, Any
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError, NotFound
+from imgtree.domain.errors import DomainError, NotFound, RateLimited
 from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.delete import DeleteImage
@@ -23,6 +27,7 @@ from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_many
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
 
@@ -67,10 +72,21 @@ class ImagePage:
     view_image: ViewImage
     urls: Urls
     viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
+    misses: MissGuard | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, slug: str) -> None:
         try:
-            image = self.view_image(slug, viewer_id=self.viewer(req))
+            if self.misses is not None:
+                self.misses.check(req)
+            try:
+                image = self.view_image(slug, viewer_id=self.viewer(req))
+            except NotFound:
+                if self.misses is not None:
+                    self.misses.miss(req)
+                raise
+        except RateLimited as exc:
+            too_many(resp, exc)
+            return
         except NotFound:
             render(
                 resp,
@@ -125,8 +141,20 @@ class MediaResource:
     # Public images looked up for anonymous visitors, by file name; the entry's cost is the
     # bytes it keeps.
     cache: TtlCache[str, _CachedMedia] | None = None
+    misses: MissGuard | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
+        if self.misses is None:
+            self._serve(req, resp, filename)
+            return
+        self.misses.check(req)  # a dict lookup: a hit never waits on the shared limiter
+        try:
+            self._serve(req, resp, filename)
+        except NotFound:
+            self.misses.miss(req)  # RateLimited (429) past the budget
+            raise
+
+    def _serve(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
         viewer_id = self.viewer(req)
         cacheable = self.cache is not None and viewer_id is None
         hit = self.cache.get(filename) if cacheable and self.cache is not None else None
@@ -248,8 +276,15 @@ class DeleteFormResource:
 
     delete_image: DeleteImage
     guards: Guards
+    misses: MissGuard | None = None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        try:
+            if self.misses is not None:
+                self.misses.check(req)
+        except RateLimited as exc:
+            too_many(resp, exc)
+            return
         self.guards.rate_limit(req, resp, scope="delete")
         form: Any = {}
         if (req.content_type or "").startswith("application/x-www-form-urlencoded"):
@@ -258,6 +293,12 @@ class DeleteFormResource:
         try:
             self.delete_image.by_token(_uuid_or_nil(image_id), token)
         except DomainError as exc:
+            if self.misses is not None and isinstance(exc, DELETE_LINK_MISSES):
+                try:
+                    self.misses.miss(req)
+                except RateLimited as limited:
+                    too_many(resp, limited)
+                    return
             render(
                 resp,
                 "message.html",

@@ -4,7 +4,6 @@ bytes arrive, and every malformed input becomes a domain error (a clear 4xx)."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import tempfile
 import uuid
 from collections.abc import Sequence
@@ -47,6 +46,16 @@ def spooled(expected: int | None = None) -> BinaryIO:
     # typeshed types SpooledTemporaryFile as IO[AnyStr]; in its default "w+b" mode it is the
     # binary file that IncomingFile.source asks for.
     return cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY))
+
+
+def query_param(req: falcon.Request, name: str) -> str | None:
+    """One query parameter, refused (400) when it is given more than once: which copy a
+    server reads differs between frameworks and proxies, so a copy one layer checked must
+    never be the one another acts on."""
+    value = req.params.get(name)
+    if isinstance(value, list):
+        raise InvalidInput(f"Query parameter {name[:40]!r} given more than once")
+    return value
 
 
 def parse_uuid(value: Any, what: str) -> uuid.UUID:
@@ -96,7 +105,7 @@ def read_json_object(req: falcon.Request, limit: int = MAX_JSON_BYTES) -> dict[s
         raise UnsupportedMediaType("Content-Type must be application/json")
     raw = read_bounded(req, limit)
     try:
-        doc = json.loads(raw)
+        doc = json_upload.loads(raw)
     except (ValueError, RecursionError):
         raise InvalidInput("Body is not valid JSON") from None
     if not isinstance(doc, dict):

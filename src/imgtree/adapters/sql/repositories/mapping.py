@@ -20,8 +20,10 @@ from imgtree.domain.model import (
     ImageFormat,
     PendingUpload,
     Role,
+    Scope,
     Session,
     User,
+    ordered_scopes,
 )
 
 
@@ -72,6 +74,8 @@ def api_key_from_row(row: AnyRow) -> ApiKey:
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
         upload_count=row.upload_count,
+        scopes=frozenset(Scope(name) for name in row.scopes.split()),
+        expires_at=row.expires_at,
     )
 
 
@@ -86,6 +90,8 @@ def api_key_values(key: ApiKey) -> dict[str, Any]:
         "last_used_at": key.last_used_at,
         "revoked_at": key.revoked_at,
         "upload_count": key.upload_count,
+        "scopes": " ".join(ordered_scopes(key.scopes)),
+        "expires_at": key.expires_at,
     }
 
 

@@ -12,12 +12,12 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import InvalidInput, NothingToChange
-from imgtree.domain.model import AuditEntry, User
+from imgtree.domain.model import AuditEntry, Scope, User
 from imgtree.domain.use_cases.admin import Admin, AdminStats
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.commands import USER_NOTHING_TO_CHANGE, user_changes
 from imgtree.entrypoints.http.guards import Guards
-from imgtree.entrypoints.http.requests import parse_uuid, read_json_object
+from imgtree.entrypoints.http.requests import parse_uuid, query_param, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.v1.images import query_int
 
@@ -31,7 +31,7 @@ class AdminAuth:
         """The signed-in user (session, with CSRF on writes) or the API key's owner."""
         if self.guard.token(req) and not req.get_header("Authorization"):
             return self.guard.require(req).user
-        return self.guards.api_key(req).user
+        return self.guards.api_key(req, Scope.ADMIN).user
 
 
 def admin_user(u: User) -> dict[str, Any]:
@@ -97,7 +97,7 @@ class UsersResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = self.admin.users(
             self.auth.actor(req),
-            query=req.get_param("q"),
+            query=query_param(req, "q"),
             page=query_int(req, "page"),
             limit=query_int(req, "limit"),
         )

@@ -15,12 +15,13 @@ HEADERS: dict[str, Any] = {
         "schema": {"type": "integer", "minimum": 0},
     },
     "RateLimit": {
-        "description": 'Remaining quota: `"uploads";r=<remaining>;t=<seconds to reset>` '
-        "(IETF httpapi rate-limit headers draft).",
+        "description": 'Remaining quota: `"<policy>";r=<remaining>;t=<seconds to reset>` '
+        "(IETF httpapi rate-limit headers draft); the policy is `uploads` for request rates "
+        "and `misses` for the miss budget on public links.",
         "schema": {"type": "string"},
     },
     "RateLimit-Policy": {
-        "description": 'The policy: `"uploads";q=<limit>;w=<window seconds>`.',
+        "description": 'The policy: `"<policy>";q=<limit>;w=<window seconds>`.',
         "schema": {"type": "string"},
     },
     "WWW-Authenticate": {

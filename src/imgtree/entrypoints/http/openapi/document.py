@@ -66,7 +66,10 @@ def build_document(base_url: str) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API key from Settings or `imgtree keys create` "
-                    "(`imgt_<prefix>_<secret>`). Missing or invalid: 401; inactive account: 403.",
+                    "(`imgt_<prefix>_<secret><checksum>`). Missing, invalid, revoked or "
+                    "expired: 401; inactive account, or a key without the operation's scope "
+                    "(upload: upload, presign, complete; images:read: list; images:delete: "
+                    "delete by id; albums: an albumId target; admin: /api/admin/*): 403.",
                 },
                 "sessionCookie": {
                     "type": "apiKey",

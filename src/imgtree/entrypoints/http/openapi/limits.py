@@ -3,6 +3,7 @@ policies' defaults (batch size, paging, open presigns) and the validation rules'
 
 from __future__ import annotations
 
+from imgtree.domain.model import Scope
 from imgtree.domain.policies import PagePolicy, UploadPolicy
 from imgtree.domain.use_cases.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
@@ -22,7 +23,10 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "PAGE_DEFAULT_LIMIT",
     "PAGE_MAX_LIMIT",
+    "SCOPE_NAMES",
 ]
+
+SCOPE_NAMES = [scope.value for scope in Scope]
 
 _UPLOADS = UploadPolicy()
 _PAGES = PagePolicy()

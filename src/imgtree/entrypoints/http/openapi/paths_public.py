@@ -9,11 +9,13 @@ from imgtree.entrypoints.http.openapi.builders import (
     HTML,
     IMAGE_TYPES,
     STRING,
+    json_body,
     obj,
     path_param,
     query,
+    ref,
 )
-from imgtree.entrypoints.http.openapi.components import ERROR_MEANING
+from imgtree.entrypoints.http.openapi.components import ERROR_MEANING, error_response
 from imgtree.entrypoints.http.openapi.operations import NONE, PAGES, PUBLIC, errors, ok, op
 
 MEDIA_HEADERS = {
@@ -26,6 +28,22 @@ MEDIA_HEADERS = {
         ("Accept-Ranges", "bytes"),
     )
 }
+MISS_BUDGET = (
+    "Too many misses on public links from this address (IPv6: its /64): past "
+    "IMGTREE_MISS_LIMIT unknown slugs, files or delete links in IMGTREE_MISS_WINDOW_SECONDS, "
+    "hits are refused too until the window resets (Retry-After)."
+)
+
+
+def too_many_html(*, json_too: bool = False, also: str = "") -> dict[str, Any]:
+    """429 on a public HTML route: the miss budget's plain page (with `json_too`, the JSON
+    error of the route's request rate limit as well)."""
+    out = error_response(429)
+    out["description"] = MISS_BUDGET + also
+    out["content"] = {**HTML, **(json_body(ref("Error")) if json_too else {})}
+    return out
+
+
 MEDIA_CONTENT = {t: {"schema": {"type": "string", "contentMediaType": t}} for t in IMAGE_TYPES}
 
 
@@ -49,6 +67,7 @@ def _media_op(operation_id: str, summary: str, *, head: bool) -> dict[str, Any]:
             ),
             "304": {"description": "Not modified (If-None-Match)."},
             **errors(404, 416),
+            "429": {**error_response(429), "description": MISS_BUDGET},
         },
         security=NONE,
         parameters=[
@@ -72,6 +91,7 @@ def public_paths() -> dict[str, Any]:
                 {
                     "200": html_ok,
                     "404": ok(None, "Not found, deleted, or private.", content=HTML),
+                    "429": too_many_html(),
                     **errors(),
                 },
                 security=NONE,
@@ -97,7 +117,12 @@ def public_paths() -> dict[str, Any]:
                         str(s): ok(None, ERROR_MEANING[s], rate=True, content=HTML)
                         for s in (401, 403, 404)
                     },
-                    **errors(429, rate=True),
+                    **errors(rate=True),
+                    "429": too_many_html(
+                        json_too=True,
+                        also=" JSON: too many delete requests from this address (the request "
+                        "rate limit).",
+                    ),
                 },
                 security=NONE,
                 parameters=[path_param("imageId", {"type": "string"}, "The image's UUID.")],

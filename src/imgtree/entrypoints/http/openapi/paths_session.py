@@ -30,6 +30,7 @@ from imgtree.entrypoints.http.openapi.operations import (
     op,
     upload_results,
 )
+from imgtree.entrypoints.http.openapi.paths_public import too_many_html
 
 
 def auth_paths() -> dict[str, Any]:
@@ -203,6 +204,7 @@ def image_paths() -> dict[str, Any]:
                         str(s): ok(None, ERROR_MEANING[s], content=HTML)
                         for s in (400, 401, 403, 404)
                     },
+                    "429": too_many_html(),
                     **errors(),
                 },
                 security=NONE,

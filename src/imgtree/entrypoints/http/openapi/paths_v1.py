@@ -57,7 +57,7 @@ def v1_paths() -> dict[str, Any]:
                 {"200": ok("Capabilities")},
                 security=[{}, {"bearerAuth": []}],
                 description="No auth needed. With a valid API key the answer also carries "
-                "`quota`; an invalid key is ignored.",
+                "`quota`, the key's `scopes` and `key_expires_at`; an invalid key is ignored.",
             ),
             "post": op(
                 V1,

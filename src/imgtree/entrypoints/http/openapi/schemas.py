@@ -27,6 +27,7 @@ from imgtree.entrypoints.http.openapi.limits import (
     MAX_PASSWORD_LENGTH,
     MAX_TITLE,
     MIN_PASSWORD_LENGTH,
+    SCOPE_NAMES,
 )
 
 # A 2x2 PNG: the JSON upload example (a real image, so the example succeeds).
@@ -78,6 +79,15 @@ _API_KEY: dict[str, Schema] = {
     "revoked_at": nullable(TIMESTAMP),
     "active": BOOL,
     "upload_count": NON_NEGATIVE,
+    "scopes": {
+        "type": "array",
+        "items": {"type": "string", "enum": SCOPE_NAMES},
+        "description": "What the key may do; admin acts only while its owner is an admin.",
+    },
+    "expires_at": {
+        **nullable(TIMESTAMP),
+        "description": "When the key stops working; null: never.",
+    },
 }
 
 _PRESIGN_FILE: dict[str, Schema] = {
@@ -263,7 +273,18 @@ SCHEMAS: dict[str, Schema] = {
                 ),
             },
         },
-        {"quota": ref("Quota")},
+        {
+            "quota": ref("Quota"),
+            "scopes": {
+                "type": "array",
+                "items": {"type": "string", "enum": SCOPE_NAMES},
+                "description": "Only with a valid API key: the scopes it acts with now.",
+            },
+            "key_expires_at": {
+                **nullable(TIMESTAMP),
+                "description": "Only with a valid API key: when it expires (null: never).",
+            },
+        },
     ),
     "Quota": {
         **obj(
@@ -564,7 +585,25 @@ SCHEMAS: dict[str, Schema] = {
     },
     "ApiKey": obj(_API_KEY),
     "ApiKeyList": obj({"success": TRUE, "keys": {"type": "array", "items": ref("ApiKey")}}),
-    "ApiKeyCreate": obj({"name": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_NAME}}),
+    "ApiKeyCreate": obj(
+        {"name": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_NAME}},
+        {
+            "scopes": {
+                **nullable({"type": "array"}),
+                "items": {"type": "string", "enum": SCOPE_NAMES},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Absent or null: every scope the account allows (admin only"
+                " for admins).",
+            },
+            "expires_at": {
+                **nullable(TIMESTAMP),
+                "description": "ISO 8601, in the future (no offset: UTC); null: never."
+                " Alias: expiresAt.",
+            },
+            "expiresAt": {**nullable(TIMESTAMP), "description": "Alias of expires_at."},
+        },
+    ),
     "CreatedApiKey": obj(
         {
             "success": TRUE,

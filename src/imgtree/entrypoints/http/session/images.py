@@ -11,7 +11,8 @@ from __future__ import annotations
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError, InvalidInput, NothingToChange
+from imgtree.domain.errors import DomainError, InvalidInput, NothingToChange, RateLimited
+from imgtree.domain.model import Image
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.list_images import ListImages
@@ -19,8 +20,14 @@ from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.commands import IMAGE_NOTHING_TO_CHANGE, image_changes
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_many
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import optional_uuid, parse_uuid, read_json_object
+from imgtree.entrypoints.http.requests import (
+    optional_uuid,
+    parse_uuid,
+    query_param,
+    read_json_object,
+)
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.v1.images import query_int
 from imgtree.entrypoints.http.web.render import render
@@ -38,7 +45,7 @@ class SessionImagesResource:
             context.user.id,
             page=query_int(req, "page"),
             limit=query_int(req, "limit"),
-            album_id=optional_uuid(req.get_param("albumId"), "albumId"),
+            album_id=optional_uuid(query_param(req, "albumId"), "albumId"),
         )
         resp.media = presenters.image_page(self.urls, page, owner_view=True)
 
@@ -50,11 +57,18 @@ class ImageByIdResource:
     guard: SessionGuard
     guards: Guards
     urls: Urls
+    # Delete links are public links: wrong ones count against the client's miss budget.
+    misses: MissGuard | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
-        token = req.get_param("token")
+        token = query_param(req, "token")
         try:
-            image = self.delete_image.check_token(parse_uuid(image_id, "imageId"), token)
+            if self.misses is not None:
+                self.misses.check(req)
+            image = self._checked(req, image_id, token)
+        except RateLimited as exc:
+            too_many(resp, exc)
+            return
         except DomainError as exc:
             render(
                 resp,
@@ -74,6 +88,14 @@ class ImageByIdResource:
             no_store=True,
         )
 
+    def _checked(self, req: falcon.Request, image_id: str, token: str | None) -> Image:
+        try:
+            return self.delete_image.check_token(parse_uuid(image_id, "imageId"), token)
+        except DELETE_LINK_MISSES:
+            if self.misses is not None:
+                self.misses.miss(req)
+            raise
+
     def on_patch(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
         context = self.guard.require(req)
         changes = image_changes(read_json_object(req))
@@ -84,13 +106,19 @@ class ImageByIdResource:
         resp.media = {"success": True, "image": presenters.owned_image(self.urls, image)}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
-        target = parse_uuid(image_id, "imageId")
-        token = req.get_param("token")
+        token = query_param(req, "token")
         if token is None and self.guard.token(req):
             context = self.guard.require(req)
-            image = self.delete_image.by_owner(context.user.id, target)
+            image = self.delete_image.by_owner(context.user.id, parse_uuid(image_id, "imageId"))
         else:
             # Token deletes are rate limited: a delete token is a secret worth guessing.
+            if self.misses is not None:
+                self.misses.check(req)
             self.guards.rate_limit(req, resp, scope="delete")
-            image = self.delete_image.by_token(target, token)
+            try:
+                image = self.delete_image.by_token(parse_uuid(image_id, "imageId"), token)
+            except DELETE_LINK_MISSES:
+                if self.misses is not None:
+                    self.misses.miss(req)
+                raise
         resp.media = {"success": True, "id": str(image.id), "slug": image.slug}

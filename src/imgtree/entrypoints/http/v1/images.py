@@ -6,16 +6,17 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import InvalidInput
+from imgtree.domain.model import Scope
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import parse_uuid
+from imgtree.entrypoints.http.requests import parse_uuid, query_param
 
 
 def query_int(req: falcon.Request, name: str) -> int | None:
-    raw = req.get_param(name)
+    raw = query_param(req, name)
     if raw in (None, ""):
         return None
     try:
@@ -31,7 +32,7 @@ class ImagesResource:
     urls: Urls
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        auth = self.guards.api_key(req)
+        auth = self.guards.api_key(req, Scope.IMAGES_READ)
         page = self.list_images(
             auth.user.id, page=query_int(req, "page"), limit=query_int(req, "limit")
         )
@@ -44,6 +45,6 @@ class ImageResource:
     guards: Guards
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
-        auth = self.guards.api_key(req)
+        auth = self.guards.api_key(req, Scope.IMAGES_DELETE)
         image = self.delete_image.by_owner(auth.user.id, parse_uuid(image_id, "imageId"))
         resp.media = {"success": True, "id": str(image.id), "slug": image.slug}

@@ -28,6 +28,7 @@ from imgtree.entrypoints.http.requests import (
     optional_uuid,
     parse_bool,
     parse_uuid,
+    query_param,
     read_json_object,
 )
 
@@ -101,8 +102,7 @@ class V1FlowStep:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.flow.guards.rate_limit(req, resp)
-        auth = self.flow.guards.api_key(req)
-        self.step(self.flow, req, resp, Uploader(auth.user, auth.key.id))
+        self.step(self.flow, req, resp, self.flow.guards.key_uploader(req))
 
 
 @attrs.define
@@ -118,7 +118,7 @@ class PutTarget:
     def on_put(self, req: falcon.Request, resp: falcon.Response, pending_id: str) -> None:
         pending = self.receive(
             parse_uuid(pending_id, "upload id"),
-            req.get_param("token"),
+            query_param(req, "token"),
             req.content_type,
             req.bounded_stream,
             req.content_length,

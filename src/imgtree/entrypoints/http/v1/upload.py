@@ -51,18 +51,21 @@ class UploadResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = presenters.capabilities(self.describe())
         if req.get_header("Authorization"):
-            # No auth is needed here; a valid key additionally learns its account's room.
+            # No auth is needed here; a valid key additionally learns its account's room
+            # and what it may do.
             try:
-                user = self.guards.api_key(req).user
+                auth = self.guards.api_key(req)
             except DomainError:
                 pass
             else:
-                body["quota"] = presenters.quota(user)
+                body["quota"] = presenters.quota(auth.user)
+                body["scopes"] = auth.scopes
+                body["key_expires_at"] = presenters.timestamp(auth.key.expires_at)
         resp.media = body
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.guards.rate_limit(req, resp)
-        auth = self.guards.api_key(req)
+        uploader = self.guards.key_uploader(req)
         policy = self.upload.policy
         kind = media_type(req)
         if kind == "multipart/form-data":
@@ -75,7 +78,5 @@ class UploadResource:
             raise UnsupportedMediaType(
                 "Unsupported Content-Type: use multipart/form-data or application/json"
             )
-        outcomes = run_upload(
-            upload=self.upload, uploader=Uploader(auth.user, auth.key.id), parsed=parsed
-        )
+        outcomes = run_upload(upload=self.upload, uploader=uploader, parsed=parsed)
         presenters.respond_upload(resp, self.urls, outcomes)

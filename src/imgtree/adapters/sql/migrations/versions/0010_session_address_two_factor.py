@@ -1,7 +1,7 @@
 """Accounts and sessions (issue 14): each session's client address, and two-factor sign-in.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 20:30:00
 
 `sessions.address`: the client address at sign-in (after trusted-proxy handling), shown in
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,6 +16,15 @@
   var error = root.querySelector("[data-error]");
   var status = root.querySelector("[data-status]");
 
+  function expired(key) {
+    return Boolean(key.expires_at) && new Date(key.expires_at).getTime() <= Date.now();
+  }
+
+  function statusOf(key) {
+    if (!key.active) return "Revoked";
+    return expired(key) ? "Expired" : "Active";
+  }
+
   function row(key) {
     var cells = [
       el("td", { "data-label": "Name", text: key.name }),
@@ -23,7 +32,9 @@
       el("td", { "data-label": "Created", text: I.formatDate(key.created_at) }),
       el("td", { "data-label": "Last used", text: key.last_used_at ? I.formatDate(key.last_used_at) : "Never" }),
       el("td", { "data-label": "Uploads", text: String(key.upload_count || 0) }),
-      el("td", { "data-label": "Status", text: key.active ? "Active" : "Revoked" }),
+      el("td", { "data-label": "Scopes", text: (key.scopes || []).join(", ") }),
+      el("td", { "data-label": "Expires", text: key.expires_at ? I.formatDate(key.expires_at) : "Never" }),
+      el("td", { "data-label": "Status", text: statusOf(key) }),
     ];
     var actions = el("td", { className: "actions" });
     if (key.active) {
@@ -70,10 +81,20 @@
       createForm.elements.name.focus();
       return;
     }
+    var scopes = Array.prototype.filter.call(createForm.elements.scope, function (box) {
+      return box.checked;
+    }).map(function (box) { return box.value; });
+    if (!scopes.length) {
+      I.show(error, "Choose at least one thing the key may do.");
+      return;
+    }
+    var body = { name: name, scopes: scopes, expires_at: null };
+    var days = Number(createForm.elements.expires_in_days.value);
+    if (days > 0) body.expires_at = new Date(Date.now() + days * 86400000).toISOString();
     var button = createForm.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      var data = await I.api.post("/api/keys", { name: name });
+      var data = await I.api.post("/api/keys", body);
       createForm.reset();
       showSecret(data.key);
       await loadKeys();
@@ -96,15 +117,16 @@
     I.show(status, "");
     sharexButton.disabled = true;
     try {
-      var res = await I.api.post("/api/keys/sharex", { name: "ShareX" }, { raw: true });
+      var res = await I.api.post("/api/keys/sharex", {}, { raw: true });
       var blob = await res.blob();
       var url = URL.createObjectURL(blob);
-      var link = el("a", { href: url, download: filenameFrom(res), hidden: true });
+      var filename = filenameFrom(res);
+      var link = el("a", { href: url, download: filename, hidden: true });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-      I.show(status, "Downloaded imgtree.sxcu with a new key named “ShareX”. Keep the file private.");
+      I.show(status, "Downloaded " + filename + " with a new upload-only key. Keep the file private.");
       await loadKeys();
     } catch (err) {
       I.show(error, err.message);
