@@ -40,6 +40,7 @@ from imgtree.domain.errors import (
     RateLimited,
     StorageUnavailable,
     TooManyOpenUploads,
+    TwoFactorRequired,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "Settings",
     "StorageUnavailable",
     "TooManyOpenUploads",
+    "TwoFactorRequired",
     "Unauthenticated",
     "UnsupportedMediaType",
     "UploadFailed",

@@ -1118,6 +1118,7 @@ def test_session_round_trip_and_token_hash_lookup(backend: Backend) -> None:
         last_seen_at=T0 + timedelta(seconds=3),
         revoked_at=T0 + timedelta(hours=1),
         user_agent="Mozilla/5.0 (Ünïcödé)",
+        address="2001:db8::1",
     )
     plain = make_session(user)
     add_sessions(backend.uow, full, plain)
@@ -1215,6 +1216,121 @@ def test_revoke_all_for_user_without_commit_is_undone(backend: Backend) -> None:
         assert uow.sessions.revoke_all_for_user(user.id, T0) == 1
     with backend.uow() as uow:
         assert uow.sessions.get_by_token_hash(session.token_hash) == session
+
+
+def test_session_get_by_id(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    session = make_session(user, address="203.0.113.9")
+    add_sessions(backend.uow, session)
+    with backend.uow() as uow:
+        assert uow.sessions.get(session.id) == session
+        assert uow.sessions.get(uuid.uuid4()) is None
+
+
+def test_list_active_for_user_is_live_sessions_newest_first(backend: Backend) -> None:
+    ann, bob = make_user(), make_user()
+    add_users(backend.uow, ann, bob)
+    now = T0 + timedelta(days=1)
+    older = make_session(ann, created_at=T0)
+    newer = make_session(ann, created_at=T0 + timedelta(hours=2), address="198.51.100.1")
+    twins = [make_session(ann, created_at=T0 + timedelta(hours=1)) for _ in range(2)]
+    revoked = make_session(ann, created_at=T0 + timedelta(hours=3), revoked_at=T0)
+    expired = make_session(ann, created_at=T0 + timedelta(hours=4), expires_at=now)
+    add_sessions(backend.uow, older, newer, *twins, revoked, expired, make_session(bob))
+    with backend.uow(read_only=True) as uow:
+        listed = uow.sessions.list_active_for_user(ann.id, now)
+        assert listed == [newer, *sorted(twins, key=lambda s: s.id), older]
+        assert uow.sessions.list_active_for_user(uuid.uuid4(), now) == []
+
+
+def test_user_two_factor_fields_round_trip(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    with backend.uow() as uow:
+        loaded = uow.users.get(user.id)
+        assert loaded == user and not loaded.two_factor_enabled
+        assert loaded.recovery_codes == () and loaded.totp_last_step is None
+    pending = attrs.evolve(user, totp_pending_secret="JBSWY3DPEHPK3PXP")
+    with backend.uow() as uow:
+        uow.users.update(pending)
+        uow.commit()
+    enabled = attrs.evolve(
+        pending,
+        totp_secret="JBSWY3DPEHPK3PXP",
+        totp_pending_secret=None,
+        totp_last_step=59_000_123,
+        recovery_codes=("sha256$" + "a" * 64, "sha256$" + "b" * 64),
+    )
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == pending
+        uow.users.update(enabled)
+        uow.commit()
+    with backend.uow() as uow:
+        got = uow.users.get(user.id)
+        assert got == enabled and got is not None and got.two_factor_enabled
+        assert uow.users.get_by_email(user.email) == enabled
+        off = attrs.evolve(got, totp_secret=None, totp_last_step=None, recovery_codes=())
+        uow.users.update(off)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == off
+
+
+def test_use_second_factor_is_a_compare_and_set(backend: Backend) -> None:
+    keys = ("sha256$" + "a" * 64, "sha256$" + "b" * 64)
+    user = make_user()
+    add_users(backend.uow, user)
+    enabled = attrs.evolve(user, totp_secret="JBSWY3DPEHPK3PXP", recovery_codes=keys)
+    with backend.uow() as uow:
+        uow.users.update(enabled)
+        uow.commit()
+    stepped = attrs.evolve(enabled, totp_last_step=100)
+    with backend.uow() as uow:
+        before = uow.users.get(user.id)
+        assert before == enabled
+        assert uow.users.use_second_factor(before, stepped) is True
+        assert uow.users.get(user.id) == stepped  # own write visible
+        # The same `before` again (a second request with the same code): refused.
+        assert (
+            uow.users.use_second_factor(before, attrs.evolve(before, totp_last_step=101)) is False
+        )
+        uow.commit()
+    used_code = attrs.evolve(stepped, recovery_codes=keys[1:])
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == stepped
+        assert uow.users.use_second_factor(stepped, used_code) is True
+        assert uow.users.use_second_factor(stepped, used_code) is False
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == used_code
+    with backend.uow() as uow:  # without commit: undone
+        assert uow.users.use_second_factor(used_code, attrs.evolve(used_code, recovery_codes=()))
+    with backend.uow() as uow:
+        assert uow.users.get(user.id) == used_code
+
+
+def test_sql_one_of_ten_concurrent_uses_of_a_code_wins(sql: Backend) -> None:
+    user = make_user()
+    add_users(sql.uow, user)
+    enabled = attrs.evolve(user, totp_secret="JBSWY3DPEHPK3PXP", totp_last_step=7)
+    with sql.uow() as uow:
+        uow.users.update(enabled)
+        uow.commit()
+    wins: list[bool] = []
+
+    def use(_i: int) -> None:
+        with sql.uow() as uow:
+            before = uow.users.get(user.id)
+            assert before is not None
+            won = before.totp_last_step == 7 and uow.users.use_second_factor(
+                before, attrs.evolve(before, totp_last_step=8)
+            )
+            uow.commit()
+        wins.append(won)
+
+    run_threads(10, use)
+    assert wins.count(True) == 1
 
 
 # --- albums: listing, update, remove ---------------------------------------------------------

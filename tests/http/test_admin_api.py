@@ -38,6 +38,7 @@ USER_KEYS = {
     "used_bytes",
     "remaining_bytes",
     "created_at",
+    "two_factor_enabled",
 }
 PAGE_KEYS = {"success", "page", "limit", "total", "has_more"}
 QUOTA_ERROR = "Storage quota exceeded"
@@ -256,6 +257,7 @@ def test_users_listing_shape_search_and_paging(app: App) -> None:
         "used_bytes": 0,
         "remaining_bytes": None,
         "created_at": admin.created_at.isoformat().replace("+00:00", "Z"),
+        "two_factor_enabled": False,
     }
     found = app.client.simulate_get(
         "/api/admin/users", params={"q": "PETS", "page": "2", "limit": "2"}, headers=headers
@@ -586,16 +588,21 @@ def test_deactivation_takes_effect_on_the_next_request(app: App) -> None:
     for r in (
         app.client.simulate_get("/api/v1/images", headers=key),
         v1_multipart(app, key, "a.png"),
+    ):
+        assert r.status_code == 403, r.text
+        assert r.json["error"] == "Account inactive"
+    # Deactivation ends the account's sessions (ASVS 7.4.2): the browser is signed out.
+    for r in (
         browser.request("GET", "/api/images"),
         browser.request("GET", "/api/auth/me"),
         browser.upload(("a.png", "image/png", DATA)),
     ):
-        assert r.status_code == 403, r.text
-        assert r.json["error"] == "Account inactive"
+        assert r.status_code == 401, r.text
     assert app.stored_keys() == []
     assert patch(app, admin, browser.user_id, {"active": True}).status_code == 200
     assert app.client.simulate_get("/api/v1/images", headers=key).status_code == 200
-    assert browser.request("GET", "/api/images").status_code == 200
+    # Switched back on, the old session stays ended: its owner signs in again.
+    assert browser.request("GET", "/api/images").status_code == 401
     assert v1_multipart(app, key, "b.png").status_code == 200
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import attrs
 import falcon.testing
 import jsonschema
+import pyotp
 import pytest
 from falcon.routing import map_http_methods
 from openapi_spec_validator import validate as validate_spec
@@ -311,6 +312,33 @@ def _login(w: World) -> falcon.testing.Result:
     return w.client.simulate_post("/api/auth/login", json={"email": email, "password": PASSWORD})
 
 
+def _setup_2fa(w: World) -> str:
+    return str(w.browser.request("POST", "/api/auth/2fa/setup").json["secret"])
+
+
+def _enable_2fa(w: World) -> falcon.testing.Result:
+    secret = _setup_2fa(w)
+    return w.browser.request(
+        "POST", "/api/auth/2fa/enable", json={"code": pyotp.TOTP(secret).now()}
+    )
+
+
+def _recovery_codes(w: World) -> list[str]:
+    r = _enable_2fa(w)
+    assert r.status_code == 200, r.text
+    return list(r.json["recovery_codes"])
+
+
+def _login_2fa(w: World, **fields: str) -> falcon.testing.Result:
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    browser = sign_up(w.app, email)
+    secret = browser.request("POST", "/api/auth/2fa/setup").json["secret"]
+    browser.request("POST", "/api/auth/2fa/enable", json={"code": pyotp.TOTP(secret).now()})
+    return w.client.simulate_post(
+        "/api/auth/login", json={"email": email, "password": PASSWORD, **fields}
+    )
+
+
 def _logout(w: World) -> falcon.testing.Result:
     return sign_up(w.app).request("POST", "/api/auth/logout")
 
@@ -400,6 +428,11 @@ def _media(w: World, method: str = "GET", key: str = "direct_url", **headers: st
 def _not_modified(w: World) -> falcon.testing.Result:
     etag = _media(w).headers["etag"]
     return _media(w, **{"If-None-Match": etag})
+
+
+def _own_session_id(w: World) -> str:
+    listed = w.browser.request("GET", "/api/auth/sessions")
+    return str(listed.json["sessions"][0]["id"])
 
 
 def _over_miss_budget(method: str, target: str, **kw: Any) -> Call:
@@ -778,6 +811,101 @@ CASES: list[tuple[str, str, str, int, Call]] = [
             json={"current_password": "nope nope", "new_password": "another long one"},
         ),
     ),
+    ("login-2fa-required", "/api/auth/login", "POST", 401, _login_2fa),
+    (
+        "login-2fa-wrong-code",
+        "/api/auth/login",
+        "POST",
+        401,
+        lambda w: _login_2fa(w, code="000000x"),
+    ),
+    (
+        "2fa-setup",
+        "/api/auth/2fa/setup",
+        "POST",
+        200,
+        lambda w: w.browser.request("POST", "/api/auth/2fa/setup"),
+    ),
+    (
+        "2fa-setup-already-on",
+        "/api/auth/2fa/setup",
+        "POST",
+        409,
+        lambda w: (_enable_2fa(w), w.browser.request("POST", "/api/auth/2fa/setup"))[1],
+    ),
+    ("2fa-enable", "/api/auth/2fa/enable", "POST", 200, _enable_2fa),
+    (
+        "2fa-enable-wrong-code",
+        "/api/auth/2fa/enable",
+        "POST",
+        403,
+        lambda w: (
+            _setup_2fa(w),
+            w.browser.request("POST", "/api/auth/2fa/enable", json={"code": "12345x"}),
+        )[1],
+    ),
+    (
+        "2fa-enable-without-setup",
+        "/api/auth/2fa/enable",
+        "POST",
+        409,
+        lambda w: w.browser.request("POST", "/api/auth/2fa/enable", json={"code": "123456"}),
+    ),
+    (
+        "2fa-disable",
+        "/api/auth/2fa/disable",
+        "POST",
+        200,
+        lambda w: w.browser.request(
+            "POST",
+            "/api/auth/2fa/disable",
+            json={"password": PASSWORD, "code": _recovery_codes(w)[0]},
+        ),
+    ),
+    (
+        "2fa-disable-missing",
+        "/api/auth/2fa/disable",
+        "POST",
+        400,
+        lambda w: w.browser.request("POST", "/api/auth/2fa/disable", json={}),
+    ),
+    (
+        "2fa-recovery-codes",
+        "/api/auth/2fa/recovery-codes",
+        "POST",
+        200,
+        lambda w: w.browser.request(
+            "POST", "/api/auth/2fa/recovery-codes", json={"code": _recovery_codes(w)[0]}
+        ),
+    ),
+    (
+        "sessions",
+        "/api/auth/sessions",
+        "GET",
+        200,
+        lambda w: w.browser.request("GET", "/api/auth/sessions"),
+    ),
+    (
+        "sessions-revoke-others",
+        "/api/auth/sessions/revoke-others",
+        "POST",
+        200,
+        lambda w: w.browser.request("POST", "/api/auth/sessions/revoke-others"),
+    ),
+    (
+        "session-revoke",
+        "/api/auth/sessions/{sessionId}",
+        "DELETE",
+        200,
+        lambda w: w.browser.request("DELETE", f"/api/auth/sessions/{_own_session_id(w)}"),
+    ),
+    (
+        "session-revoke-unknown",
+        "/api/auth/sessions/{sessionId}",
+        "DELETE",
+        404,
+        lambda w: w.browser.request("DELETE", f"/api/auth/sessions/{uuid.uuid4()}"),
+    ),
     (
         "gallery",
         "/api/images",
@@ -1069,6 +1197,24 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         ),
     ),
     ("admin-last-admin", "/api/admin/users/{userId}", "PATCH", 409, _last_admin),
+    (
+        "admin-end-sessions",
+        "/api/admin/users/{userId}/sessions",
+        "DELETE",
+        200,
+        lambda w: w.client.simulate_delete(
+            f"/api/admin/users/{w.user.id}/sessions", headers=w.admin
+        ),
+    ),
+    (
+        "admin-end-sessions-unknown",
+        "/api/admin/users/{userId}/sessions",
+        "DELETE",
+        404,
+        lambda w: w.client.simulate_delete(
+            f"/api/admin/users/{uuid.uuid4()}/sessions", headers=w.admin
+        ),
+    ),
     (
         "admin-audit",
         "/api/admin/audit",

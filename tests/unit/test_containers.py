@@ -102,7 +102,7 @@ def test_the_production_adapters_follow_the_settings(tmp_path: Path) -> None:
 def test_both_adapters_containers_provide_what_the_use_cases_need() -> None:
     production = set(ProductionAdapters.providers)
     memory = set(MemoryAdapters.providers)
-    shared = {"clock", "random", "secret_hasher", "password_hasher"}
+    shared = {"clock", "random", "secret_hasher", "password_hasher", "one_time_passwords"}
     ports = {"uow_factory", "storage", "image_processor", "rate_limiter"}
     assert shared | ports <= production & memory
     assert production - memory == {"engine"}
@@ -113,8 +113,9 @@ def test_the_use_cases_are_the_same_on_either_side(tmp_path: Path) -> None:
     names = [
         n for n, p in UseCases.providers.items() if n not in ("settings", "policies", "adapters")
     ]
-    services = {"publisher", "guest_publisher", "session_starter"}  # shared by use cases
-    assert services <= set(names) and len(names) == 28 + len(services)
+    # shared by use cases
+    services = {"publisher", "guest_publisher", "session_starter", "second_factor"}
+    assert services <= set(names) and len(names) == 30 + len(services)
     for adapters in (MemoryAdapters, ProductionAdapters):
         container = build_container(sqlite_settings(tmp_path), adapters=adapters)
         built = {name: getattr(container.use_cases, name)() for name in names}

@@ -45,6 +45,7 @@ PUBLIC = [
     "Settings",
     "StorageUnavailable",
     "TooManyOpenUploads",
+    "TwoFactorRequired",
     "Unauthenticated",
     "UnsupportedMediaType",
     "UploadFailed",

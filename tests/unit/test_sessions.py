@@ -20,6 +20,7 @@ from imgtree.domain.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    NotFound,
     RateLimited,
     Unauthenticated,
 )
@@ -36,6 +37,7 @@ from imgtree.domain.use_cases.sessions import (
     SignIn,
     SignOut,
     SignUp,
+    UserSessions,
 )
 from imgtree.entrypoints.http.session.csrf import csrf_ok, csrf_token_for
 
@@ -80,6 +82,9 @@ class Env:
 
     def sign_out(self) -> SignOut:
         return SignOut(self.uow, self.hasher, self.clock)
+
+    def user_sessions(self) -> UserSessions:
+        return UserSessions(self.uow, self.clock)
 
     def change_password(self) -> ChangePassword:
         return ChangePassword(self.uow, self.passwords, self.clock)
@@ -551,3 +556,56 @@ def test_a_new_sessions_expiry_respects_a_short_absolute_limit() -> None:
     env = Env(policy=SessionPolicy(lifetime_seconds=3600, max_lifetime_seconds=600))
     signed = env.sign_in(env.user())
     assert signed.session.expires_at == signed.session.created_at + timedelta(seconds=600)
+
+
+# --- UserSessions: an account's own sessions -----------------------------------------------------
+
+
+def test_sign_in_keeps_the_cleaned_user_agent_and_the_address(env: Env) -> None:
+    ann = env.user()
+    done = env.sign_in(ann, user_agent="Firefox/1\x00\u202e<b>", address="2001:db8::5")
+    stored = env.session(done.session.id)
+    assert stored.user_agent == "Firefox/1 <b>" and stored.address == "2001:db8::5"
+
+
+def test_user_sessions_lists_live_ones_newest_first(env: Env) -> None:
+    ann, bob = env.user(), env.user()
+    first = env.sign_in(ann)
+    env.clock.advance(seconds=5)
+    second = env.sign_in(ann)
+    env.clock.advance(seconds=5)
+    gone = env.sign_in(ann)
+    env.sign_out()(gone.token)
+    env.sign_in(bob)
+    listed = env.user_sessions().list(ann.id)
+    assert [s.id for s in listed] == [second.session.id, first.session.id]
+    env.clock.advance(seconds=LIFETIME)
+    assert env.user_sessions().list(ann.id) == []
+
+
+def test_ending_a_session_is_for_its_owner_only(env: Env) -> None:
+    ann, bob = env.user(), env.user()
+    anns = env.sign_in(ann)
+    with pytest.raises(NotFound):
+        env.user_sessions().end(bob.id, anns.session.id)
+    with pytest.raises(NotFound):
+        env.user_sessions().end(ann.id, uuid.uuid4())
+    env.user_sessions().end(ann.id, anns.session.id)
+    assert env.session(anns.session.id).revoked_at == env.clock.now()
+    with pytest.raises(Unauthenticated):
+        env.authenticate()(anns.token)
+    with pytest.raises(NotFound):  # already ended
+        env.user_sessions().end(ann.id, anns.session.id)
+
+
+def test_ending_the_others_keeps_the_current_one(env: Env) -> None:
+    ann, bob = env.user(), env.user()
+    here, *others = [env.sign_in(ann) for _ in range(3)]
+    bobs = env.sign_in(bob)
+    assert env.user_sessions().end_others(ann.id, here.session.id) == 2
+    assert env.authenticate()(here.token).user.id == ann.id
+    assert env.authenticate()(bobs.token).user.id == bob.id
+    for other in others:
+        with pytest.raises(Unauthenticated):
+            env.authenticate()(other.token)
+    assert env.user_sessions().end_others(ann.id, here.session.id) == 0

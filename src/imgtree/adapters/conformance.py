@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         SystemClock,
         SystemRandom,
     )
+    from imgtree.adapters.totp import PyOtpPasswords
     from imgtree.domain.ports import (
         AlbumRepository,
         ApiKeyRepository,
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
         ImageProcessor,
         ImageRepository,
         LeftoverSweeper,
+        OneTimePasswords,
         PasswordHasher,
         PendingUploadRepository,
         RateLimiter,
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
     _random_system: type[SecureRandom] = SystemRandom
     _secret_hasher: type[SecretHasher] = Sha256SecretHasher
     _password_hasher: type[PasswordHasher] = Argon2PasswordHasher
+    _one_time_passwords: type[OneTimePasswords] = PyOtpPasswords
 
     # --- rate limiting ----------------------------------------------------------------------
     _rate_memory: type[RateLimiter] = MemoryRateLimiter

@@ -32,6 +32,11 @@ class Unauthenticated(DomainError):
     """Missing or invalid credentials (HTTP 401)."""
 
 
+class TwoFactorRequired(Unauthenticated):
+    """The password was right, but the account signs in with a second factor and none was
+    given (HTTP 401, with `two_factor_required` in the body). No session is started."""
+
+
 class AccountInactive(DomainError):
     """The credentials are valid but the account is switched off (HTTP 403)."""
 

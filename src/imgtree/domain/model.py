@@ -124,6 +124,17 @@ class User:
     # Bytes of the user's live images, kept by the repository atomically with every upload
     # and delete (so a quota check never races); never set from outside.
     used_bytes: int = 0
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (None: off), a secret being
+    # enrolled, the last time step accepted (each code is good once), and the lookup keys of
+    # the recovery codes not yet used.
+    totp_secret: str | None = attrs.field(default=None, repr=False)
+    totp_pending_secret: str | None = attrs.field(default=None, repr=False)
+    totp_last_step: int | None = None
+    recovery_codes: tuple[str, ...] = attrs.field(default=(), repr=False)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_admin(self) -> bool:
@@ -284,10 +295,30 @@ class Session:
     expires_at: datetime
     last_seen_at: datetime
     revoked_at: datetime | None = None
-    user_agent: str = ""
+    user_agent: str = ""  # cleaned and bounded: see clean_user_agent
+    address: str = ""  # the client address at sign-in, after trusted-proxy handling
 
     def valid(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+MAX_USER_AGENT = 300
+MAX_ADDRESS = 64
+# C0/C1 controls, DEL, and the invisible format characters that reorder or hide text
+# (bidi embeddings, overrides and isolates, zero-width marks, BOM).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
+
+
+def clean_user_agent(value: str) -> str:
+    """A User-Agent header as stored: control and bidi characters become one space,
+    whitespace runs collapse, and the result is cut to MAX_USER_AGENT characters. (HTML is
+    left alone: every page and script escapes it on output.)"""
+    head = value[: MAX_USER_AGENT * 4]  # bound the work on a hostile 10 KB header
+    return " ".join(_UNPRINTABLE.sub(" ", head).split())[:MAX_USER_AGENT].rstrip()
+
+
+def clean_address(value: str) -> str:
+    return " ".join(_UNPRINTABLE.sub(" ", value[: MAX_ADDRESS * 2]).split())[:MAX_ADDRESS].rstrip()
 
 
 @attrs.frozen

@@ -38,6 +38,12 @@ class UserRepository(Protocol):
         """Write the user's fields, except `used_bytes` (kept by the image repository)."""
         ...
 
+    def use_second_factor(self, before: User, after: User) -> bool:
+        """Write `after`'s last TOTP step and recovery codes, only if the stored ones are still
+        `before`'s (a compare-and-set): False, and nothing written, when another request used
+        a code of the account in between, so a code is never accepted twice."""
+        ...
+
     def search(self, query: str, *, offset: int, limit: int) -> list[User]:
         """Users whose email or name contains `query` (case-insensitive), oldest first."""
         ...
@@ -104,7 +110,12 @@ class AlbumRepository(Protocol):
 
 class SessionRepository(Protocol):
     def add(self, session: Session) -> None: ...
+    def get(self, session_id: uuid.UUID) -> Session | None: ...
     def get_by_token_hash(self, token_hash: str) -> Session | None: ...
+    def list_active_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        """The user's sessions neither revoked nor expired at `now`, newest first."""
+        ...
+
     def update(self, session: Session) -> None: ...
     def revoke_all_for_user(
         self, user_id: uuid.UUID, at: datetime, *, except_id: uuid.UUID | None = None
@@ -420,6 +431,24 @@ class SecretHasher(Protocol):
     def hash(self, secret: str) -> str: ...
     def verify(self, secret: str, hashed: str) -> bool: ...
     def lookup_key(self, secret: str) -> str: ...
+
+
+class OneTimePasswords(Protocol):
+    """Time-based one-time passwords (TOTP, RFC 6238: 6 digits, 30-second steps, SHA-1, the
+    parameters every authenticator app assumes)."""
+
+    def new_secret(self) -> str:
+        """A fresh shared secret (base32, 160 bits)."""
+        ...
+
+    def provisioning_uri(self, secret: str, *, account: str, issuer: str) -> str:
+        """The otpauth:// URI an authenticator app reads from the enrolment QR code."""
+        ...
+
+    def matching_step(self, secret: str, code: str, at: datetime) -> int | None:
+        """The time step, within one step either side of `at`'s, whose code is `code`; None
+        when no step's is. Comparison is constant-time."""
+        ...
 
 
 class PasswordHasher(Protocol):

@@ -52,6 +52,8 @@ class Settings:
     signup_open: bool = True
     session_days: int = 30
     session_max_days: int = 90
+    # Admins must have two-factor sign-in on to use the admin tools (API and page).
+    require_admin_2fa: bool = False
     guest_uploads: bool = True
     guest_max_upload_bytes: int = 5 * MiB
     guest_rate_limit_per_minute: int = 10
@@ -122,6 +124,7 @@ class Settings:
             signup_open=_choice(env, "IMGTREE_SIGNUP", "open", ("open", "closed")) == "open",
             session_days=_int(env, "IMGTREE_SESSION_DAYS", d.session_days, 1, 365),
             session_max_days=_int(env, "IMGTREE_SESSION_MAX_DAYS", d.session_max_days, 1, 3650),
+            require_admin_2fa=_bool(env, "IMGTREE_REQUIRE_ADMIN_2FA", d.require_admin_2fa),
             guest_uploads=_bool(env, "IMGTREE_GUEST_UPLOADS", d.guest_uploads),
             guest_max_upload_bytes=_int(
                 env, "IMGTREE_GUEST_MAX_UPLOAD_BYTES", d.guest_max_upload_bytes, 1

@@ -80,6 +80,18 @@ class _UserRepo:
         if current is not None:  # usage is the repository's to keep
             self._t.users[user.id] = attrs.evolve(user, used_bytes=current.used_bytes)
 
+    def use_second_factor(self, before: User, after: User) -> bool:
+        current = self._t.users.get(before.id)
+        if current is None or (current.totp_last_step, current.recovery_codes) != (
+            before.totp_last_step,
+            before.recovery_codes,
+        ):
+            return False
+        self._t.users[before.id] = attrs.evolve(
+            current, totp_last_step=after.totp_last_step, recovery_codes=after.recovery_codes
+        )
+        return True
+
     def _matching(self, query: str) -> list[User]:
         q = query.strip().lower()
         found = [u for u in self._t.users.values() if q in u.email or q in u.name.lower()]
@@ -335,8 +347,15 @@ class _SessionRepo:
             raise Conflict("Session already exists")
         self._t.sessions[session.id] = session
 
+    def get(self, session_id: uuid.UUID) -> Session | None:
+        return self._t.sessions.get(session_id)
+
     def get_by_token_hash(self, token_hash: str) -> Session | None:
         return next((s for s in self._t.sessions.values() if s.token_hash == token_hash), None)
+
+    def list_active_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        mine = [s for s in self._t.sessions.values() if s.user_id == user_id and s.valid(now)]
+        return sorted(sorted(mine, key=lambda s: s.id), key=lambda s: s.created_at, reverse=True)
 
     def update(self, session: Session) -> None:
         if session.id in self._t.sessions:

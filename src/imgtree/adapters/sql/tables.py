@@ -80,6 +80,12 @@ users = Table(
     # Number of the user's live images, kept in step the same way (gallery totals).
     Column("image_count", BigInteger, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
+    # Two-factor sign-in: the TOTP secret (NULL: off), one being enrolled, the last accepted
+    # time step, and the lookup keys of unused recovery codes, one per line.
+    Column("totp_secret", Text, nullable=True),
+    Column("totp_pending_secret", Text, nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("recovery_codes", Text, nullable=False, default="", server_default=""),
 )
 
 api_keys = Table(
@@ -223,6 +229,7 @@ sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
     Column("user_agent", Text, nullable=False, default=""),
+    Column("address", Text, nullable=False, default="", server_default=""),
     Index(None, "token_hash", unique=True),
     Index(None, "user_id"),
 )

@@ -6,10 +6,15 @@ sign-up the same (starting a session), that step is a service they each depend o
 """
 
 from imgtree.domain.services.publisher import Publisher, check_room, storage_keys, stream_size
+from imgtree.domain.services.second_factor import RecoveryCodes, SecondFactor
 from imgtree.domain.services.session_starter import SessionStarter, SignedIn
+from imgtree.domain.services.sign_in_failures import FailedSignIns
 
 __all__ = [
+    "FailedSignIns",
     "Publisher",
+    "RecoveryCodes",
+    "SecondFactor",
     "SessionStarter",
     "SignedIn",
     "check_room",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import attrs
 
-from imgtree.domain.model import Session, User
+from imgtree.domain.model import Session, User, clean_address, clean_user_agent
 from imgtree.domain.policies import SessionPolicy
 from imgtree.domain.ports import Clock, SecretHasher, SecureRandom, UnitOfWorkFactory
 
 SESSION_TOKEN_BYTES = 32
-MAX_USER_AGENT = 300
 
 
 @attrs.frozen
@@ -30,7 +29,7 @@ class SessionStarter:
     random: SecureRandom
     policy: SessionPolicy
 
-    def start(self, user: User, user_agent: str = "") -> SignedIn:
+    def start(self, user: User, user_agent: str = "", address: str = "") -> SignedIn:
         now = self.clock.now()
         token = self.random.token(SESSION_TOKEN_BYTES)
         session = Session(
@@ -40,7 +39,8 @@ class SessionStarter:
             created_at=now,
             expires_at=self.policy.expiry(now, now),
             last_seen_at=now,
-            user_agent=user_agent[:MAX_USER_AGENT],
+            user_agent=clean_user_agent(user_agent),
+            address=clean_address(address),
         )
         with self.uow() as uow:
             uow.sessions.add(session)

@@ -19,6 +19,7 @@ from imgtree.domain.ports import Clock, ImageStats, SecureRandom, UnitOfWorkFact
 from imgtree.domain.use_cases.list_images import page_window
 
 MAX_QUERY = 200
+TWO_FACTOR_FOR_ADMINS = "Turn on two-factor sign-in to use the admin tools"
 
 
 @attrs.frozen
@@ -41,9 +42,18 @@ class Admin:
     clock: Clock
     random: SecureRandom
     paging: PagePolicy = attrs.Factory(PagePolicy)
+    # IMGTREE_REQUIRE_ADMIN_2FA: an admin without two-factor sign-in may sign in, but not
+    # use the admin tools (by session or API key) until they turn it on.
+    require_two_factor: bool = False
+
+    def _admin(self, actor: User | None) -> User:
+        admin = require_admin(actor)
+        if self.require_two_factor and not admin.two_factor_enabled:
+            raise Forbidden(TWO_FACTOR_FOR_ADMINS)
+        return admin
 
     def stats(self, actor: User | None, *, days: int = 30) -> AdminStats:
-        require_admin(actor)
+        self._admin(actor)
         now = self.clock.now()
         with self.uow(read_only=True) as uow:
             users, active = uow.users.counts()
@@ -62,7 +72,7 @@ class Admin:
         page: int | None = None,
         limit: int | None = None,
     ) -> Page[User]:
-        require_admin(actor)
+        self._admin(actor)
         query = (query or "").strip()[:MAX_QUERY]
         page, limit = page_window(page, limit, self.paging)
         with self.uow(read_only=True) as uow:
@@ -76,7 +86,7 @@ class Admin:
         `actor` None means the operator's command line (trusted, still audited).
         """
         if actor is not None:
-            require_admin(actor)
+            self._admin(actor)
         if changes.empty:
             raise NothingToChange("Nothing to change: set a role, the active flag or a quota")
         fields: dict[str, Any] = {}
@@ -98,6 +108,10 @@ class Admin:
             if loses_admin and uow.users.count_active_admins() <= 1:
                 raise Conflict("The last active admin cannot be demoted or deactivated")
             uow.users.update(updated)
+            if user.active and not updated.active:
+                # A switched-off account is signed out everywhere: switching it back on
+                # must not bring its old sessions back.
+                uow.sessions.revoke_all_for_user(user.id, self.clock.now())
             diff = {
                 name: {"from": _plain(getattr(user, name)), "to": _plain(getattr(updated, name))}
                 for name in fields
@@ -116,10 +130,35 @@ class Admin:
             uow.commit()
         return updated
 
+    def end_sessions(self, actor: User | None, user_id: uuid.UUID) -> int:
+        """Sign the account out everywhere (audited); how many sessions ended.
+
+        `actor` None means the operator's command line."""
+        if actor is not None:
+            self._admin(actor)
+        now = self.clock.now()
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+            if user is None:
+                raise NotFound("User not found")
+            count = uow.sessions.revoke_all_for_user(user.id, now)
+            uow.audit.add(
+                AuditEntry(
+                    id=self.random.uuid(),
+                    actor_id=actor.id if actor else None,
+                    action="user.sessions.end",
+                    target_id=user.id,
+                    details=json.dumps({"email": user.email, "sessions": count}, sort_keys=True),
+                    created_at=now,
+                )
+            )
+            uow.commit()
+        return count
+
     def audit_log(
         self, actor: User | None, *, page: int | None = None, limit: int | None = None
     ) -> Page[AuditEntry]:
-        require_admin(actor)
+        self._admin(actor)
         page, limit = page_window(page, limit, self.paging)
         with self.uow(read_only=True) as uow:
             total = uow.audit.count()

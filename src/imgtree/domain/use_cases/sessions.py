@@ -15,21 +15,23 @@ from imgtree.domain.errors import (
     AccountInactive,
     Forbidden,
     InvalidInput,
-    RateLimited,
+    NotFound,
+    TwoFactorRequired,
     Unauthenticated,
 )
 from imgtree.domain.model import Session, User, normalise_email
-from imgtree.domain.policies import RatePolicy, SessionPolicy
+from imgtree.domain.policies import SessionPolicy
 from imgtree.domain.ports import (
     Clock,
     PasswordHasher,
     PasswordScreen,
-    RateDecision,
     RateLimiter,
     SecretHasher,
     UnitOfWorkFactory,
 )
+from imgtree.domain.services.second_factor import SecondFactor
 from imgtree.domain.services.session_starter import SessionStarter, SignedIn
+from imgtree.domain.services.sign_in_failures import FailedSignIns
 from imgtree.domain.use_cases.accounts import (
     MAX_PASSWORD_LENGTH,
     CreateUser,
@@ -63,10 +65,21 @@ class SignIn:
     limiter: RateLimiter
     policy: SessionPolicy
     sessions: SessionStarter
+    second_factor: SecondFactor | None = None  # None: no account can have two-factor on
 
     def __call__(
-        self, email: str | None, password: str | None, *, client: str, user_agent: str = ""
+        self,
+        email: str | None,
+        password: str | None,
+        *,
+        client: str,
+        user_agent: str = "",
+        address: str = "",
+        code: str | None = None,
     ) -> SignedIn:
+        """`client`: the address as rate limits count it (an IPv6 /64); `address`: the
+        client's own address, kept with the session for its owner to see; `code`: the
+        second factor (a TOTP or recovery code) of an account that has two-factor on."""
         if email is None or password is None:
             raise InvalidInput("email and password are required")
         try:
@@ -75,7 +88,7 @@ class SignIn:
             raise Unauthenticated("Invalid email or password") from None
         # Every attempt counts against its address; only failures count against the account.
         EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="login-ip")
-        failures = _Failures(self.limiter, self.policy, email, client)
+        failures = FailedSignIns(self.limiter, self.policy, email, client)
         failures.check()
         with self.uow(read_only=True) as uow:
             user = uow.users.get_by_email(email)
@@ -88,71 +101,14 @@ class SignIn:
             raise Unauthenticated("Invalid email or password")
         if not user.active:
             raise AccountInactive("Account inactive")
-        return self.sessions.start(user, user_agent)
-
-
-@attrs.define
-class _Failures:
-    """Failed sign-ins of one (account, address) pair and of the account from everywhere.
-
-    `check` before the password is looked at: a pair past its limit waits; an account past its
-    own (slower, larger) limit hears only addresses that have not failed for it in their
-    window, so an attacker spraying one account from many addresses gets one guess per
-    address, while its owner signing in from their own address (or any new one) is checked
-    as usual. Unknown accounts are throttled the same way (nothing tells them apart).
-    """
-
-    limiter: RateLimiter
-    policy: SessionPolicy
-    email: str
-    client: str
-
-    @property
-    def _pair(self) -> str:
-        return f"login-fail-pair:{self.email}|{self.client}"
-
-    @property
-    def _account(self) -> str:
-        return f"login-fail-account:{self.email}"
-
-    def check(self) -> None:
-        pair_policy = self.policy.login_failures_per_pair
-        pair = self.limiter.peek(
-            self._pair, limit=pair_policy.per_minute, window_seconds=pair_policy.window_seconds
-        )
-        if not pair.allowed:
-            raise _too_many(pair, pair_policy)
-        account_policy = self.policy.login_failures_per_account
-        account = self.limiter.peek(
-            self._account,
-            limit=account_policy.per_minute,
-            window_seconds=account_policy.window_seconds,
-        )
-        if not account.allowed and pair.remaining < pair.limit:  # this address failed before
-            raise _too_many(account, account_policy)
-
-    def count(self) -> None:
-        for key, policy in (
-            (self._pair, self.policy.login_failures_per_pair),
-            (self._account, self.policy.login_failures_per_account),
-        ):
-            self.limiter.hit(key, limit=policy.per_minute, window_seconds=policy.window_seconds)
-
-
-def _too_many(decision: RateDecision, policy: RatePolicy) -> RateLimited:
-    wait = max(1, decision.reset_after)
-    return RateLimited(
-        f"Too many failed sign-ins: try again in {_duration(wait)}",
-        limit=decision.limit,
-        window_seconds=policy.window_seconds,
-        retry_after=wait,
-    )
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds} seconds"
-    return f"{(seconds + 59) // 60} minutes"
+        if user.two_factor_enabled:
+            if not code:
+                raise TwoFactorRequired("Two-factor code required")
+            # A wrong code is a failed sign-in: the same throttle bounds guessing codes.
+            if self.second_factor is None or not self.second_factor.accept(user.id, code):
+                failures.count()
+                raise Unauthenticated("Invalid two-factor code")
+        return self.sessions.start(user, user_agent, address)
 
 
 @attrs.define
@@ -172,6 +128,7 @@ class SignUp:
         client: str,
         name: str = "",
         user_agent: str = "",
+        address: str = "",
     ) -> SignedIn:
         if not self.policy.signup_open:
             raise Forbidden("Sign-up is closed on this instance")
@@ -179,7 +136,7 @@ class SignUp:
             raise InvalidInput("email and password are required")
         EnforceRateLimit(self.limiter, self.policy.login_per_ip)(client, scope="signup-ip")
         user = self.create_user(email, password, name=name)
-        return self.sessions.start(user, user_agent)
+        return self.sessions.start(user, user_agent, address)
 
 
 @attrs.define
@@ -266,3 +223,34 @@ class ChangePassword:
             # Every other session ends: a changed password must lock out whoever else had it.
             uow.sessions.revoke_all_for_user(user_id, self.clock.now(), except_id=keep_session_id)
             uow.commit()
+
+
+@attrs.define
+class UserSessions:
+    """An account's own sessions (ASVS 7.4.5, 7.5.2): list the live ones, end one, end all
+    but the current one. Another account's session is "not found", never "forbidden"."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def list(self, user_id: uuid.UUID) -> list[Session]:
+        with self.uow(read_only=True) as uow:
+            return uow.sessions.list_active_for_user(user_id, self.clock.now())
+
+    def end(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+        now = self.clock.now()
+        with self.uow() as uow:
+            session = uow.sessions.get(session_id)
+            if session is None or session.user_id != user_id or not session.valid(now):
+                raise NotFound("Session not found")
+            uow.sessions.update(attrs.evolve(session, revoked_at=now))
+            uow.commit()
+
+    def end_others(self, user_id: uuid.UUID, current_id: uuid.UUID) -> int:
+        """End every live session of the account but `current_id`; how many ended."""
+        with self.uow() as uow:
+            count = uow.sessions.revoke_all_for_user(
+                user_id, self.clock.now(), except_id=current_id
+            )
+            uow.commit()
+        return count

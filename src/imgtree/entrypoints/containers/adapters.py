@@ -37,6 +37,7 @@ from imgtree.adapters.system import (
     SystemClock,
     SystemRandom,
 )
+from imgtree.adapters.totp import PyOtpPasswords
 from imgtree.entrypoints.settings import Settings
 
 
@@ -69,6 +70,7 @@ class SystemAdapters(containers.DeclarativeContainer):
     secret_hasher = providers.Singleton(Sha256SecretHasher)
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     password_screen = providers.Singleton(CommonPasswordScreen)
+    one_time_passwords = providers.Singleton(PyOtpPasswords)
 
 
 class ProductionAdapters(SystemAdapters):

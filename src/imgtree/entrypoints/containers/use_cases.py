@@ -12,7 +12,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from imgtree.domain.services import Publisher, SessionStarter
+from imgtree.domain.services import Publisher, SecondFactor, SessionStarter
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
@@ -36,7 +36,9 @@ from imgtree.domain.use_cases.sessions import (
     SignIn,
     SignOut,
     SignUp,
+    UserSessions,
 )
+from imgtree.domain.use_cases.two_factor import TwoFactor
 from imgtree.domain.use_cases.upload import UploadImages
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.settings import Settings
@@ -190,6 +192,15 @@ class UseCases(containers.DeclarativeContainer):
         random=adapters.random,
         policy=policies.session_policy,
     )
+    # The second factor (TOTP or recovery code) sign-in and the two-factor settings share.
+    second_factor = providers.Singleton(
+        SecondFactor,
+        uow=adapters.uow_factory,
+        otp=adapters.one_time_passwords,
+        hasher=adapters.secret_hasher,
+        clock=adapters.clock,
+        random=adapters.random,
+    )
     sign_in = providers.Singleton(
         SignIn,
         uow=adapters.uow_factory,
@@ -197,6 +208,17 @@ class UseCases(containers.DeclarativeContainer):
         limiter=adapters.rate_limiter,
         policy=policies.session_policy,
         sessions=session_starter,
+        second_factor=second_factor,
+    )
+    two_factor = providers.Singleton(
+        TwoFactor,
+        uow=adapters.uow_factory,
+        otp=adapters.one_time_passwords,
+        second_factor=second_factor,
+        passwords=adapters.password_hasher,
+        clock=adapters.clock,
+        limiter=adapters.rate_limiter,
+        policy=policies.session_policy,
     )
     sign_up = providers.Singleton(
         SignUp,
@@ -215,6 +237,9 @@ class UseCases(containers.DeclarativeContainer):
     sign_out = providers.Singleton(
         SignOut, uow=adapters.uow_factory, hasher=adapters.secret_hasher, clock=adapters.clock
     )
+    user_sessions = providers.Singleton(
+        UserSessions, uow=adapters.uow_factory, clock=adapters.clock
+    )
     change_password = providers.Singleton(
         ChangePassword,
         uow=adapters.uow_factory,
@@ -228,4 +253,5 @@ class UseCases(containers.DeclarativeContainer):
         clock=adapters.clock,
         random=adapters.random,
         paging=policies.page_policy,
+        require_two_factor=settings.provided.require_admin_2fa,
     )

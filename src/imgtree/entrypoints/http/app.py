@@ -16,6 +16,7 @@ from imgtree.entrypoints.http.admin.resources import (
     AuditResource,
     StatsResource,
     UserResource,
+    UserSessionsResource,
     UsersResource,
 )
 from imgtree.entrypoints.http.cache import TtlCache
@@ -39,6 +40,17 @@ from imgtree.entrypoints.http.session.auth import (
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.session.images import ImageByIdResource, SessionImagesResource
 from imgtree.entrypoints.http.session.keys import KeyResource, KeysResource, ShareXConfigResource
+from imgtree.entrypoints.http.session.sessions import (
+    RevokeOthersResource,
+    SessionResource,
+    SessionsResource,
+)
+from imgtree.entrypoints.http.session.two_factor import (
+    RecoveryCodesResource,
+    TwoFactorDisableResource,
+    TwoFactorEnableResource,
+    TwoFactorSetupResource,
+)
 from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
@@ -174,6 +186,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route("/api/admin/stats", StatsResource(admin, auth))
     app.add_route("/api/admin/users", UsersResource(admin, auth))
     app.add_route("/api/admin/users/{user_id}", UserResource(admin, auth))
+    app.add_route("/api/admin/users/{user_id}/sessions", UserSessionsResource(admin, auth))
     app.add_route("/api/admin/audit", AuditResource(admin, auth))
     viewer = guard.viewer_id
     app.add_route(
@@ -188,6 +201,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         urls=urls,
         authenticate_session=cases.authenticate_session(),
         session_cookie=guard.cookie,
+        require_admin_2fa=settings.require_admin_2fa,
     )
     return app
 
@@ -207,6 +221,15 @@ def _session_routes(
     app.add_route("/api/auth/logout", LogoutResource(cases.sign_out(), guard))
     app.add_route("/api/auth/me", MeResource(guard))
     app.add_route("/api/auth/password", PasswordResource(cases.change_password(), guard))
+    user_sessions = cases.user_sessions()
+    app.add_route("/api/auth/sessions", SessionsResource(user_sessions, guard))
+    app.add_route("/api/auth/sessions/revoke-others", RevokeOthersResource(user_sessions, guard))
+    app.add_route("/api/auth/sessions/{session_id}", SessionResource(user_sessions, guard))
+    two_factor = (cases.two_factor(), guard, guards)
+    app.add_route("/api/auth/2fa/setup", TwoFactorSetupResource(*two_factor))
+    app.add_route("/api/auth/2fa/enable", TwoFactorEnableResource(*two_factor))
+    app.add_route("/api/auth/2fa/disable", TwoFactorDisableResource(*two_factor))
+    app.add_route("/api/auth/2fa/recovery-codes", RecoveryCodesResource(*two_factor))
 
     app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
     app.add_route(

@@ -73,6 +73,8 @@ def handle_domain_error(
     status = status_of(ex)
     resp.status = status
     resp.media = error_body(message_of(ex))
+    if isinstance(ex, e.TwoFactorRequired):
+        resp.media["two_factor_required"] = True  # the sign-in form then asks for a code
     if isinstance(ex, e.RateLimited):
         resp.set_header("Retry-After", str(ex.retry_after))
         resp.set_headers(

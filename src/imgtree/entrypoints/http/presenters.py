@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import html
+import uuid
 from typing import Any
 
 import attrs
 import falcon
 
-from imgtree.domain.model import Album, ApiKey, Image, Page, User, ordered_scopes
+from imgtree.domain.model import Album, ApiKey, Image, Page, Session, User, ordered_scopes
 from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
 from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
+from imgtree.entrypoints.http.user_agents import describe_device
 
 
 @attrs.frozen
@@ -162,6 +164,21 @@ def user(u: User) -> dict[str, Any]:
         "quota_bytes": u.quota_bytes,
         "used_bytes": u.used_bytes,
         "created_at": timestamp(u.created_at),
+        "two_factor_enabled": u.two_factor_enabled,
+    }
+
+
+def session(s: Session, current_id: uuid.UUID) -> dict[str, Any]:
+    """One of the account's sessions, as its owner sees it in Settings."""
+    return {
+        "id": str(s.id),
+        "device": describe_device(s.user_agent),
+        "user_agent": s.user_agent,
+        "address": s.address,
+        "created_at": timestamp(s.created_at),
+        "last_seen_at": timestamp(s.last_seen_at),
+        "expires_at": timestamp(s.expires_at),
+        "current": s.id == current_id,
     }
 
 

@@ -38,6 +38,10 @@ def user_from_row(row: AnyRow) -> User:
         active=row.active,
         quota_bytes=row.quota_bytes,
         used_bytes=row.used_bytes,
+        totp_secret=row.totp_secret,
+        totp_pending_secret=row.totp_pending_secret,
+        totp_last_step=row.totp_last_step,
+        recovery_codes=tuple(row.recovery_codes.split()),
     )
 
 
@@ -52,6 +56,10 @@ def user_values(user: User) -> dict[str, Any]:
         "quota_bytes": user.quota_bytes,
         "used_bytes": user.used_bytes,
         "created_at": user.created_at,
+        "totp_secret": user.totp_secret,
+        "totp_pending_secret": user.totp_pending_secret,
+        "totp_last_step": user.totp_last_step,
+        "recovery_codes": "\n".join(user.recovery_codes),
     }
 
 
@@ -260,6 +268,7 @@ def session_from_row(row: AnyRow) -> Session:
         last_seen_at=row.last_seen_at,
         revoked_at=row.revoked_at,
         user_agent=row.user_agent,
+        address=row.address,
     )
 
 
@@ -273,6 +282,7 @@ def session_values(session: Session) -> dict[str, Any]:
         "last_seen_at": session.last_seen_at,
         "revoked_at": session.revoked_at,
         "user_agent": session.user_agent,
+        "address": session.address,
     }
 
 

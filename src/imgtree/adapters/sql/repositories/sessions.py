@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 
 from imgtree.adapters.sql.repositories.base import Repository
 from imgtree.adapters.sql.repositories.mapping import session_from_row, session_values
@@ -22,8 +22,23 @@ class SqlSessionRepository(Repository[Session]):
     def add(self, session: Session) -> None:
         self._add(session)
 
+    def get(self, session_id: uuid.UUID) -> Session | None:
+        return self._one({"id": session_id})
+
     def get_by_token_hash(self, token_hash: str) -> Session | None:
         return self._one({"token_hash": token_hash})
+
+    def list_active_for_user(self, user_id: uuid.UUID, now: datetime) -> list[Session]:
+        query = (
+            select(sessions)
+            .where(
+                sessions.c.user_id == user_id,
+                sessions.c.revoked_at.is_(None),
+                sessions.c.expires_at > now,
+            )
+            .order_by(sessions.c.created_at.desc(), sessions.c.id)
+        )
+        return self._many(query)
 
     def update(self, session: Session) -> None:
         self._update(session)

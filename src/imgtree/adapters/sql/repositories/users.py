@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import attrs
 from sqlalchemy import ColumnElement, case, func, or_, select, true
 
 from imgtree.adapters.sql.repositories.base import Repository
@@ -71,3 +72,27 @@ class SqlUserRepository(Repository[User]):
 
     def update(self, user: User) -> None:
         self._update(user)
+
+    def use_second_factor(self, before: User, after: User) -> bool:
+        last = users.c.totp_last_step
+        result = self._s.execute(
+            users.update()
+            .where(
+                users.c.id == before.id,
+                last.is_(None) if before.totp_last_step is None else last == before.totp_last_step,
+                users.c.recovery_codes == "\n".join(before.recovery_codes),
+            )
+            .values(
+                totp_last_step=after.totp_last_step,
+                recovery_codes="\n".join(after.recovery_codes),
+            )
+        )
+        if result.rowcount != 1:
+            self._seen.pop(before.id, None)
+            return False
+        self._remember(
+            attrs.evolve(
+                before, totp_last_step=after.totp_last_step, recovery_codes=after.recovery_codes
+            )
+        )
+        return True

@@ -1,4 +1,4 @@
-"""/api/admin/stats, /api/admin/users, /api/admin/users/{id}, /api/admin/audit.
+"""/api/admin/stats, /api/admin/users, /api/admin/users/{id}[/sessions], /api/admin/audit.
 
 Callable from the admin page (session cookie + CSRF) or from scripts (an admin's API key).
 """
@@ -121,6 +121,16 @@ class UserResource:
         except NothingToChange:
             raise InvalidInput(USER_NOTHING_TO_CHANGE) from None
         resp.media = {"success": True, "user": admin_user(user)}
+
+
+@attrs.define
+class UserSessionsResource:
+    admin: Admin
+    auth: AdminAuth
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
+        count = self.admin.end_sessions(self.auth.actor(req), parse_uuid(user_id, "userId"))
+        resp.media = {"success": True, "revoked": count}
 
 
 @attrs.define

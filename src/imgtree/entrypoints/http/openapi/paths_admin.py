@@ -51,6 +51,16 @@ def admin_paths() -> dict[str, Any]:
                 body=json_body(ref("AdminUserEdit")),
             )
         },
+        "/api/admin/users/{userId}/sessions": {
+            "delete": op(
+                ADMIN,
+                "adminEndUserSessions",
+                "Sign a user out everywhere: end all their sessions (audited)",
+                {"200": ok("Revoked", "How many sessions ended."), **errors(400, 401, 403, 404)},
+                security=ADMIN_WRITE,
+                parameters=[path_param("userId", UUID, "The user's id (not a UUID: 400).")],
+            )
+        },
         "/api/admin/audit": {
             "get": op(
                 ADMIN,

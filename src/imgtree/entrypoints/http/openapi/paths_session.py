@@ -15,7 +15,11 @@ from imgtree.entrypoints.http.openapi.builders import (
     query,
     ref,
 )
-from imgtree.entrypoints.http.openapi.components import ERROR_MEANING, PAGE_PARAMS
+from imgtree.entrypoints.http.openapi.components import (
+    ERROR_MEANING,
+    PAGE_PARAMS,
+    error_response,
+)
 from imgtree.entrypoints.http.openapi.operations import (
     NONE,
     SESSION,
@@ -55,11 +59,14 @@ def auth_paths() -> dict[str, Any]:
                 "Sign in",
                 {
                     "200": ok("SignedIn", "Signed in.", headers=session_cookie),
-                    **errors(400, 401, 403, 429),
+                    **errors(400, 403, 429),
+                    "401": error_response(401, "LoginError"),
                 },
                 security=NONE,
                 body=json_body(ref("LoginRequest")),
-                description="Throttled per client IP and per account (429).",
+                description="Throttled per client IP and per account (429); a wrong "
+                "two-factor code counts as a failed sign-in. An account with two-factor "
+                "sign-in and no `code` gets 401 with `two_factor_required: true`.",
             )
         },
         "/api/auth/logout": {
@@ -78,6 +85,82 @@ def auth_paths() -> dict[str, Any]:
                 "Who is signed in, and the CSRF token",
                 {"200": ok("SignedIn"), **errors(401, 403)},
                 security=SESSION_READ,
+            )
+        },
+        "/api/auth/sessions": {
+            "get": op(
+                SESSION,
+                "listSessions",
+                "The signed-in account's live sessions (this one marked current)",
+                {"200": ok("SessionList"), **errors(401, 403)},
+                security=SESSION_READ,
+            )
+        },
+        "/api/auth/sessions/revoke-others": {
+            "post": op(
+                SESSION,
+                "revokeOtherSessions",
+                "Sign out everywhere else: end every session of the account but this one",
+                {"200": ok("Revoked", "How many sessions ended."), **errors(401, 403)},
+                security=SESSION_WRITE,
+            )
+        },
+        "/api/auth/sessions/{sessionId}": {
+            "delete": op(
+                SESSION,
+                "revokeSession",
+                "Sign out one session of the account (this one too: the cookie is cleared)",
+                {"200": ok("Ok"), **errors(400, 401, 403, 404)},
+                security=SESSION_WRITE,
+                parameters=[
+                    path_param(
+                        "sessionId",
+                        UUID,
+                        "One of the account's live sessions (another account's: 404).",
+                    )
+                ],
+            )
+        },
+        "/api/auth/2fa/setup": {
+            "post": op(
+                SESSION,
+                "twoFactorSetup",
+                "Start two-factor enrolment: a new pending TOTP secret, its URI and QR code",
+                {"200": ok("TwoFactorSetup"), **errors(401, 403, 409)},
+                security=SESSION_WRITE,
+                description="409 when two-factor sign-in is already on.",
+            )
+        },
+        "/api/auth/2fa/enable": {
+            "post": op(
+                SESSION,
+                "twoFactorEnable",
+                "Turn two-factor sign-in on with a code of the pending secret",
+                {"200": ok("RecoveryCodes"), **errors(400, 401, 403, 409, 429)},
+                security=SESSION_WRITE,
+                body=json_body(ref("TwoFactorCode")),
+                description="403 for a wrong code (counted as a failed sign-in); 409 without "
+                "a pending setup. Answers the 10 recovery codes, this once.",
+            )
+        },
+        "/api/auth/2fa/disable": {
+            "post": op(
+                SESSION,
+                "twoFactorDisable",
+                "Turn two-factor sign-in off (password and a TOTP or recovery code)",
+                {"200": ok("Ok"), **errors(400, 401, 403, 409, 429)},
+                security=SESSION_WRITE,
+                body=json_body(ref("TwoFactorDisable")),
+            )
+        },
+        "/api/auth/2fa/recovery-codes": {
+            "post": op(
+                SESSION,
+                "twoFactorRecoveryCodes",
+                "Replace every recovery code (with a TOTP or recovery code)",
+                {"200": ok("RecoveryCodes"), **errors(400, 401, 403, 409, 429)},
+                security=SESSION_WRITE,
+                body=json_body(ref("TwoFactorCode")),
             )
         },
         "/api/auth/password": {

@@ -60,6 +60,7 @@ _USER: dict[str, Schema] = {
     },
     "used_bytes": NON_NEGATIVE,
     "created_at": nullable(TIMESTAMP),
+    "two_factor_enabled": BOOL,
 }
 
 _ALBUM: dict[str, Schema] = {
@@ -108,6 +109,19 @@ SCHEMAS: dict[str, Schema] = {
     "Error": {
         **obj({"success": FALSE, "error": {"type": "string", "minLength": 1}}),
         "description": "Every error, whatever the route: a human-readable message.",
+    },
+    "LoginError": {
+        **obj(
+            {"success": FALSE, "error": {"type": "string", "minLength": 1}},
+            {
+                "two_factor_required": {
+                    **TRUE,
+                    "description": "The password was right; send it again with `code` (a "
+                    "TOTP code from the authenticator app, or a recovery code).",
+                }
+            },
+        ),
+        "description": "A refused sign-in. No session is started.",
     },
     "UploadError": {
         **obj(
@@ -422,6 +436,41 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Deleted": obj({"success": TRUE, "id": UUID, "slug": SLUG}),
     "Ok": obj({"success": TRUE}),
+    "Revoked": obj({"success": TRUE, "revoked": NON_NEGATIVE}),
+    "SessionList": obj(
+        {
+            "success": TRUE,
+            "sessions": {
+                "type": "array",
+                "description": "The account's live sessions, newest first.",
+                "items": obj(
+                    {
+                        "id": UUID,
+                        "device": {
+                            "type": "string",
+                            "description": "A short summary of the User-Agent, e.g. "
+                            "'Firefox on Linux'.",
+                        },
+                        "user_agent": {
+                            "type": "string",
+                            "maxLength": 300,
+                            "description": "As sent at sign-in: control and bidi characters "
+                            "removed, cut to 300 characters. Not HTML-safe: escape it.",
+                        },
+                        "address": {
+                            "type": "string",
+                            "description": "The client address at sign-in (after "
+                            "trusted-proxy handling).",
+                        },
+                        "created_at": TIMESTAMP,
+                        "last_seen_at": TIMESTAMP,
+                        "expires_at": TIMESTAMP,
+                        "current": {**BOOL, "description": "This request's own session."},
+                    }
+                ),
+            },
+        }
+    ),
     "User": obj(_USER),
     "AdminUser": obj({**_USER, "remaining_bytes": nullable(NON_NEGATIVE)}),
     "SignedIn": obj(
@@ -446,7 +495,44 @@ SCHEMAS: dict[str, Schema] = {
         },
         {"name": STRING},
     ),
-    "LoginRequest": obj({"email": STRING, "password": STRING}),
+    "LoginRequest": obj(
+        {"email": STRING, "password": STRING},
+        {
+            "code": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "For an account with two-factor sign-in: a 6-digit TOTP code "
+                "(one step either side of now, each step once) or a recovery code (each once; "
+                "spaces, dashes and case ignored).",
+            }
+        },
+    ),
+    "TwoFactorSetup": obj(
+        {
+            "success": TRUE,
+            "secret": {"type": "string", "description": "Base32, for typing in by hand."},
+            "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+            "qr_svg": {
+                "type": "string",
+                "description": "The otpauth URI as a QR code: a standalone SVG document "
+                "(show it as an image, e.g. an img with a data: URI).",
+            },
+        }
+    ),
+    "TwoFactorCode": obj({"code": {"type": "string", "maxLength": 64}}),
+    "TwoFactorDisable": obj({"password": STRING, "code": {"type": "string", "maxLength": 64}}),
+    "RecoveryCodes": obj(
+        {
+            "success": TRUE,
+            "recovery_codes": {
+                "type": "array",
+                "minItems": 10,
+                "maxItems": 10,
+                "items": {"type": "string", "pattern": "^[a-z2-9]{4}(-[a-z2-9]{4}){3}$"},
+                "description": "Shown this once; each signs in once instead of a TOTP code.",
+            },
+        }
+    ),
     "PasswordRequest": obj(
         {
             "current_password": STRING,

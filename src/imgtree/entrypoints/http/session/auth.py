@@ -12,7 +12,7 @@ from imgtree.domain.use_cases.sessions import ChangePassword, SignIn, SignOut, S
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.commands import text_or_none
 from imgtree.entrypoints.http.guards import Guards
-from imgtree.entrypoints.http.requests import rate_limit_client, read_json_object
+from imgtree.entrypoints.http.requests import client_ip, rate_limit_client, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
 
@@ -39,6 +39,7 @@ class SignUpResource:
             name=text_or_none(doc.get("name")) or "",
             client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
+            address=client_ip(req, self.guards.trusted_proxies),
         )
         _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_up.policy))
         resp.status = falcon.HTTP_201
@@ -57,6 +58,8 @@ class LoginResource:
             text_or_none(doc.get("password")),
             client=rate_limit_client(req, self.guards.trusted_proxies),
             user_agent=req.user_agent or "",
+            address=client_ip(req, self.guards.trusted_proxies),
+            code=text_or_none(doc.get("code")),
         )
         _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_in.policy))
 

@@ -18,6 +18,7 @@ import falcon
 
 from imgtree.domain.errors import DomainError
 from imgtree.domain.model import User
+from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
@@ -106,9 +107,23 @@ class AdminPage:
     """/admin: the operator's dashboard; signed-in users without the admin role get a 403 page."""
 
     session: _Session
+    require_two_factor: bool = False  # IMGTREE_REQUIRE_ADMIN_2FA
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         user = self.session.require(req)
+        if user.is_active_admin and self.require_two_factor and not user.two_factor_enabled:
+            render(
+                resp,
+                "message.html",
+                status=403,
+                page="admin",
+                user=user,
+                heading="Two-factor sign-in required",
+                text=TWO_FACTOR_FOR_ADMINS + ".",
+                link_href="/settings#two-factor-h",
+                link_text="Turn it on in Settings",
+            )
+            return
         if not user.is_active_admin:
             render(
                 resp,
@@ -166,6 +181,7 @@ def register_pages(
     urls: Urls,
     authenticate_session: Authenticate,
     session_cookie: str,
+    require_admin_2fa: bool = False,
 ) -> None:
     """Add the browser app's routes. Call after the other routes: this one owns `/`."""
     session = _Session(authenticate_session, session_cookie)
@@ -176,4 +192,4 @@ def register_pages(
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
     app.add_route("/albums/{album_id}", AlbumPage(session))
     app.add_route("/settings", AccountPage(session, "settings.html", "settings"))
-    app.add_route("/admin", AdminPage(session))
+    app.add_route("/admin", AdminPage(session, require_admin_2fa))

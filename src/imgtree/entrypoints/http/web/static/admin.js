@@ -467,6 +467,19 @@
       control.addEventListener("input", function () { setStatus("", ""); });
     });
 
+    // Sign the account out everywhere (its sessions end; API keys are untouched).
+    var endSessions = I.armedButton("End sessions", "Confirm end sessions", async function () {
+      setStatus("Ending sessions…", "muted");
+      try {
+        var ended = await I.api.del("/api/admin/users/" + encodeURIComponent(current.id) + "/sessions");
+        setStatus(plural(ended.revoked, "session", "sessions") + " ended.", "ok");
+        loadAudit(1);
+      } catch (err) {
+        setStatus(err.message, "error");
+      }
+    }, who);
+    endSessions.dataset.endSessions = "";
+
     sync();
     var userCell = el("td", { className: "user-cell" }, [
       el("span", { className: "email", text: user.email }),
@@ -485,7 +498,7 @@
       el("td", {}, [el("div", { className: "quota-field" }, [quota, unit])]),
       used,
       el("td", { className: "nowrap", text: I.formatDay(user.created_at) }),
-      el("td", { className: "save-cell" }, [save, status]),
+      el("td", { className: "save-cell" }, [save, endSessions, status]),
     ]);
   }
 
@@ -574,7 +587,11 @@
 
   function auditRow(entry) {
     var details = entry.details || {};
-    var what = el("td", {}, [changeList(details.changes)]);
+    var what = el("td", {}, [
+      entry.action === "user.sessions.end"
+        ? el("span", { text: "Signed out everywhere (" + plural(details.sessions || 0, "session", "sessions") + ")" })
+        : changeList(details.changes),
+    ]);
     if (entry.action !== "user.update") what.prepend(el("code", { text: entry.action }), " ");
     return el("tr", { dataset: { entryId: entry.id } }, [
       el("td", { className: "nowrap" }, [

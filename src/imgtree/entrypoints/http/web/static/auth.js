@@ -33,6 +33,17 @@
       return;
     }
     var body = { email: email, password: password };
+    // Two-factor sign-in: the server asked for a code (see below); send it with the password.
+    var codeField = form.querySelector("[data-code-field]");
+    if (codeField && !codeField.hidden) {
+      var code = form.elements.code.value.trim();
+      if (!code) {
+        I.show(error, "Enter the code from your authenticator app, or a recovery code.");
+        form.elements.code.focus();
+        return;
+      }
+      body.code = code;
+    }
     if (mode === "signup" && form.elements.name.value.trim()) body.name = form.elements.name.value.trim();
     button.disabled = true;
     try {
@@ -40,8 +51,15 @@
       I.setCsrf(data && data.csrf_token);
       location.assign(safeNext(form.dataset.next));
     } catch (err) {
-      I.show(error, err.message || "Something went wrong.");
       button.disabled = false;
+      if (err.data && err.data.two_factor_required && codeField) {
+        codeField.hidden = false;
+        I.show(error, "Enter the code from your authenticator app, or a recovery code.");
+        form.elements.code.focus();
+        return;
+      }
+      if (codeField && !codeField.hidden) form.elements.code.value = "";
+      I.show(error, err.message || "Something went wrong.");
     }
   });
 })();

@@ -1,0 +1,71 @@
+// /settings, "Sessions": where the account is signed in; sign one out, or every other one.
+// Every value from the server (the User-Agent above all) goes in as text, never as HTML.
+(function () {
+  "use strict";
+
+  var I = window.Imgtree;
+  var root = document.querySelector("[data-sessions]");
+  if (!root || !I) return;
+
+  var el = I.el;
+  var rows = root.querySelector("[data-session-rows]");
+  var error = root.querySelector("[data-error]");
+  var status = root.querySelector("[data-status]");
+  var others = root.querySelector("[data-revoke-others]");
+
+  function row(session) {
+    var device = el("td", { "data-label": "Device" }, [
+      el("span", { className: "device", text: session.device, title: session.user_agent }),
+    ]);
+    if (session.current) {
+      device.append(" ", el("span", { className: "badge", text: "this device" }));
+    }
+    var actions = el("td", { className: "actions" });
+    var subject = session.device + (session.address ? " at " + session.address : "");
+    actions.append(I.armedButton("Sign out", "Confirm sign out", async function () {
+      try {
+        await I.api.del("/api/auth/sessions/" + encodeURIComponent(session.id));
+        if (session.current) {
+          location.assign("/login");
+          return;
+        }
+        I.show(status, "Signed out " + subject + ".");
+        await load();
+      } catch (err) {
+        I.show(error, err.message);
+      }
+    }, subject));
+    return el("tr", { dataset: { sessionId: session.id, current: session.current ? "true" : "false" } }, [
+      device,
+      el("td", { "data-label": "Address" }, [el("code", { text: session.address || "unknown" })]),
+      el("td", { "data-label": "Signed in", text: I.formatDate(session.created_at) }),
+      el("td", { "data-label": "Last seen", text: I.formatDate(session.last_seen_at) }),
+      actions,
+    ]);
+  }
+
+  async function load() {
+    try {
+      var data = await I.api.get("/api/auth/sessions");
+      var sessions = data.sessions || [];
+      rows.replaceChildren.apply(rows, sessions.map(row));
+      others.disabled = sessions.length < 2;
+    } catch (err) {
+      I.show(error, err.message);
+    }
+  }
+
+  others.addEventListener("click", async function () {
+    I.show(error, "");
+    others.disabled = true;
+    try {
+      var data = await I.api.post("/api/auth/sessions/revoke-others", {});
+      I.show(status, data.revoked === 1 ? "Signed out 1 other session." : "Signed out " + data.revoked + " other sessions.");
+    } catch (err) {
+      I.show(error, err.message);
+    }
+    await load();
+  });
+
+  load();
+})();
