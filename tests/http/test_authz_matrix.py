@@ -16,7 +16,8 @@ Roles, in the table's column order:
   scope included) on /api/v1, acting on the owner's resources (its own delete token).
 - deactivated: a user an admin switched off, presenting the session cookie and key it held
   before, and acting on its *own* image, album, key and account (made while it was active),
-  so that deactivation is the only reason left to refuse.
+  so that deactivation is the only reason left to refuse. Deactivation ends its sessions, so
+  its old cookie is 401 on session routes; its key is 403 on /api/v1.
 - revoked, expired, upload_only: the owner's keys in that state (revoked; past its expiry;
   scope `upload` only). On /api/v1 and /api/admin they are the Bearer credential; on
   session-only routes and pages they are presented as Bearer with no cookie (so a session
@@ -48,6 +49,7 @@ from urllib.parse import urlsplit
 
 import attrs
 import falcon.testing
+import pyotp
 import pytest
 import sqlalchemy as sa
 
@@ -96,37 +98,47 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     # /api/auth (logIn: its own email and password; without an account, an unknown email)
     "signUp": (201, 201, 201, 201, 201, 201, 201, 201, 201),
     "logIn": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "logOut": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "me": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "changePassword": (401, 401, 200, 200, 200, 403, 401, 401, 401),
+    "logOut": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "me": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "changePassword": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    # sessions an account can see and end (its own only; admins too act on their own here)
+    "listSessions": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "revokeSession": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "revokeOtherSessions": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    # two-factor sign-in: each account enrols, confirms, renews and turns off its own
+    "twoFactorSetup": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "twoFactorEnable": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "twoFactorDisable": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "twoFactorRecoveryCodes": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     # the session API; admins get no reach into others' resources here (404)
-    "sessionListImages": (401, 401, 200, 200, 200, 403, 401, 401, 401),
+    "sessionListImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     # delete links: the token is the credential, so a deactivated account's own link still
     # works (docs/decisions.md: a delete link is its own credential); another's token is 403
     "deleteConfirmPage": (401, 403, 200, 403, 403, 200, 401, 401, 401),
-    "editImage": (401, 401, 200, 404, 404, 403, 401, 401, 401),
-    "sessionDeleteImage": (401, 403, 200, 404, 404, 403, 401, 401, 401),
-    "listAlbums": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "createAlbum": (401, 401, 201, 201, 201, 403, 401, 401, 401),
+    "editImage": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "sessionDeleteImage": (401, 403, 200, 404, 404, 401, 401, 401, 401),
+    "listAlbums": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "createAlbum": (401, 401, 201, 201, 201, 401, 401, 401, 401),
     "viewAlbum": (404, 404, 200, 404, 404, 404, 404, 404, 404),
-    "editAlbum": (401, 401, 200, 404, 404, 403, 401, 401, 401),
-    "deleteAlbum": (401, 401, 200, 404, 404, 403, 401, 401, 401),
-    "listKeys": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "createKey": (401, 401, 201, 201, 201, 403, 401, 401, 401),
-    "sharexConfig": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "revokeKey": (401, 401, 200, 404, 404, 403, 401, 401, 401),
-    "sessionUpload": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "sessionPresign": (401, 401, 200, 200, 200, 403, 401, 401, 401),
-    "sessionComplete": (401, 401, 200, 400, 400, 403, 401, 401, 401),
+    "editAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "deleteAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "listKeys": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "createKey": (401, 401, 201, 201, 201, 401, 401, 401, 401),
+    "sharexConfig": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "revokeKey": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "sessionUpload": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "sessionPresign": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "sessionComplete": (401, 401, 200, 400, 400, 401, 401, 401, 401),
     # guest routes take no credentials: any caller is a guest
     "guestUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "guestPresign": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "guestComplete": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # /api/admin: a non-admin (or its keys) is 403, a key without the admin scope too
-    "adminStats": (401, 401, 403, 403, 200, 403, 401, 401, 403),
-    "adminUsers": (401, 401, 403, 403, 200, 403, 401, 401, 403),
-    "adminEditUser": (401, 401, 403, 403, 200, 403, 401, 401, 403),
-    "adminAudit": (401, 401, 403, 403, 200, 403, 401, 401, 403),
+    "adminStats": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminUsers": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminEditUser": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminAudit": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminEndUserSessions": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     # public routes: a deactivated account's images are hidden (IMGTREE_INACTIVE_IMAGES=hide)
     "imagePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "media": (200, 200, 200, 200, 200, 404, 200, 200, 200),
@@ -261,7 +273,11 @@ class World:
     # recreating what an allowed cell consumed
 
     def renew(self, what: str, actor: Actor) -> None:
-        account = actor.target if what in ("image", "album", "spare_key") else actor.account
+        account = (
+            actor.target
+            if what in ("image", "album", "spare_key", "target_session")
+            else actor.account
+        )
         assert account is not None, (what, actor.role)
         with reactivated(self.app, account):
             if what == "image":
@@ -270,8 +286,22 @@ class World:
                 account.album_id = make_album(account.browser)
             elif what == "spare_key":
                 account.spare_key_id = make_spare_key(self.app, account)
-            elif what == "session":
+            elif what == "target_session" or what == "session":
                 account.browser = sign_in(self.app, account)
+            elif what == "two_factor":
+                with self.app.container.adapters.uow_factory()() as uow:
+                    user = uow.users.get(account.user_id)
+                    assert user is not None
+                    uow.users.update(
+                        attrs.evolve(
+                            user,
+                            totp_secret=None,
+                            totp_pending_secret=None,
+                            totp_last_step=None,
+                            recovery_codes=(),
+                        )
+                    )
+                    uow.commit()
             elif what == "password":
                 account.password = OTHER_PASSWORD if account.password == PASSWORD else PASSWORD
 
@@ -400,6 +430,7 @@ def state(app: App) -> dict[str, Any]:
             "images": dict(tables.images),
             "pending_uploads": dict(tables.pending_uploads),
             "audit_log": list(tables.audit),
+            "sessions": {k: v.revoked_at for k, v in tables.sessions.items()},
             "blobs": blobs,
         }
     found: dict[str, Any] = {"blobs": blobs}
@@ -410,6 +441,9 @@ def state(app: App) -> dict[str, Any]:
                 (tuple(sorted((k, str(v)) for k, v in r.items() if k != "last_used_at")))
                 for r in rows
             )
+        # a session's last_seen_at slides with every request: whether it is ended is what counts
+        rows = conn.execute(sa.text("SELECT id, revoked_at FROM sessions")).all()
+        found["sessions"] = sorted((str(i), str(r)) for i, r in rows)
     return found
 
 
@@ -569,7 +603,31 @@ REQUESTS: dict[str, Send] = {
         "/api/upload/guest/complete",
         json={"completion_token": w.fresh["token"]},
     ),
+    "listSessions": lambda w, a: w.send(a, "session", "GET", "/api/auth/sessions"),
+    "revokeSession": lambda w, a: w.send(
+        a, "session", "DELETE", f"/api/auth/sessions/{w.fresh['session_id']}"
+    ),
+    "revokeOtherSessions": lambda w, a: w.send(
+        a, "session", "POST", "/api/auth/sessions/revoke-others"
+    ),
+    "twoFactorSetup": lambda w, a: w.send(a, "session", "POST", "/api/auth/2fa/setup"),
+    "twoFactorEnable": lambda w, a: w.send(
+        a, "session", "POST", "/api/auth/2fa/enable", json={"code": w.fresh["code"]}
+    ),
+    "twoFactorDisable": lambda w, a: w.send(
+        a,
+        "session",
+        "POST",
+        "/api/auth/2fa/disable",
+        json={"password": w.fresh["password"], "code": w.fresh["code"]},
+    ),
+    "twoFactorRecoveryCodes": lambda w, a: w.send(
+        a, "session", "POST", "/api/auth/2fa/recovery-codes", json={"code": w.fresh["code"]}
+    ),
     # /api/admin
+    "adminEndUserSessions": lambda w, a: w.send(
+        a, "session", "DELETE", f"/api/admin/users/{a.target.user_id}/sessions"
+    ),
     "adminStats": lambda w, a: w.send(a, "session", "GET", "/api/admin/stats"),
     "adminUsers": lambda w, a: w.send(a, "session", "GET", "/api/admin/users"),
     "adminEditUser": lambda w, a: w.send(
@@ -597,13 +655,49 @@ REQUESTS: dict[str, Send] = {
     "adminPage": _page("/admin"),
 }
 
-# Capability URLs a cell presents, made fresh (by the owner, or a guest) before its snapshot.
-PREPARE: dict[str, Callable[[World], dict[str, Any]]] = {
-    "putUpload": lambda w: w.presigned(),
-    "complete": lambda w: {"token": w.completion_token()},
-    "completeBatch": lambda w: {"token": w.completion_token()},
-    "sessionComplete": lambda w: {"token": w.completion_token(session=True)},
-    "guestComplete": lambda w: {"token": w.completion_token(guest=True)},
+
+def _spare_session(w: World, a: Actor) -> dict[str, Any]:
+    """Another signed-in session of the owner's, the one a cell asks to end (started in
+    process: nine sign-ins a cell over HTTP would trip the per-address sign-in limit)."""
+    with w.app.container.adapters.uow_factory()() as uow:
+        owner = uow.users.get(w.owner.user_id)
+    assert owner is not None
+    spare = w.app.container.use_cases.session_starter().start(owner, "spare")
+    return {"session_id": str(spare.session.id)}
+
+
+def _code(w: World, a: Actor, *, enabled: bool) -> dict[str, Any]:
+    """A code from the actor's own authenticator (a pending enrolment, or with two-factor
+    sign-in already on when `enabled`); actors without a live session of their own get a
+    made-up code (they are refused before it is looked at)."""
+    account = a.account
+    if account is None or a.role not in ("owner", "other", "admin"):
+        return {"code": "123456", "password": PASSWORD}
+    two_factor = w.app.container.use_cases.two_factor()
+    secret = two_factor.setup(account.user_id).secret
+    totp = pyotp.TOTP(secret)
+    if not enabled:
+        return {"code": totp.now(), "password": account.password}
+    two_factor.enable(account.user_id, totp.now(), client="203.0.113.9")
+    # the current step is spent: the next one is inside the accepted window
+    return {
+        "code": totp.at(datetime.now(UTC) + timedelta(seconds=30)),
+        "password": account.password,
+    }
+
+
+# What a cell presents, made fresh before its snapshot: capability URLs (by the owner, or a
+# guest), another session of the owner's, a code from the actor's authenticator.
+PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
+    "putUpload": lambda w, a: w.presigned(),
+    "complete": lambda w, a: {"token": w.completion_token()},
+    "completeBatch": lambda w, a: {"token": w.completion_token()},
+    "sessionComplete": lambda w, a: {"token": w.completion_token(session=True)},
+    "guestComplete": lambda w, a: {"token": w.completion_token(guest=True)},
+    "revokeSession": _spare_session,
+    "twoFactorEnable": lambda w, a: _code(w, a, enabled=False),
+    "twoFactorDisable": lambda w, a: _code(w, a, enabled=True),
+    "twoFactorRecoveryCodes": lambda w, a: _code(w, a, enabled=True),
 }
 
 # What an allowed (2xx) cell of an operation uses up, recreated before the next cell.
@@ -615,6 +709,9 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "revokeKey": ("spare_key",),
     "logOut": ("session",),
     "changePassword": ("password",),
+    "adminEndUserSessions": ("target_session",),
+    "twoFactorEnable": ("two_factor",),
+    "twoFactorRecoveryCodes": ("two_factor",),
 }
 
 
@@ -652,7 +749,7 @@ def test_table_and_document_agree(world: World) -> None:
 
 def _check_cell(world: World, op: str, path: str, method: str, role: str, expected: int) -> str:
     actor = world.actor(role)
-    world.fresh = PREPARE[op](world) if op in PREPARE else {}
+    world.fresh = PREPARE[op](world, actor) if op in PREPARE else {}
     before = state(world.app)
     r = REQUESTS[op](world, actor)
     where = f"{op} ({method} {path}) as {role}"
