@@ -519,8 +519,13 @@ SCHEMAS: dict[str, Schema] = {
             },
         }
     ),
-    "TwoFactorCode": obj({"code": {"type": "string", "maxLength": 64}}),
-    "TwoFactorDisable": obj({"password": STRING, "code": {"type": "string", "maxLength": 64}}),
+    "TwoFactorCode": obj({"code": {"type": "string", "minLength": 1, "maxLength": 64}}),
+    "TwoFactorDisable": obj(
+        {
+            "password": {"type": "string", "minLength": 1},
+            "code": {"type": "string", "minLength": 1, "maxLength": 64},
+        }
+    ),
     "RecoveryCodes": obj(
         {
             "success": TRUE,
