@@ -609,3 +609,18 @@ def test_ending_the_others_keeps_the_current_one(env: Env) -> None:
         with pytest.raises(Unauthenticated):
             env.authenticate()(other.token)
     assert env.user_sessions().end_others(ann.id, here.session.id) == 0
+
+
+def test_a_password_is_never_truncated(env: Env) -> None:
+    """ASVS 6.2.8: only the first 1024 characters are hashed, but the right password followed
+    by anything is still wrong, at sign-in and as the current password of a change."""
+    long_password = "x" * 1024
+    user = env.user("long@example.com", password=long_password)
+    assert env.sign_in_uc()("long@example.com", long_password, client="1.2.3.4").user == user
+    for extra in ("y", "x", "x" * 5000):
+        with pytest.raises(Unauthenticated):
+            env.sign_in_uc()("long@example.com", long_password + extra, client="5.6.7.8")
+        with pytest.raises(Forbidden, match="Current password is wrong"):
+            env.change_password()(user.id, long_password + extra, "a brand new passphrase")
+    # nothing changed: the original still signs in
+    assert env.sign_in_uc()("long@example.com", long_password, client="1.2.3.4").user == user

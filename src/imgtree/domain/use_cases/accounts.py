@@ -26,6 +26,15 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
+def password_matches(passwords: PasswordHasher, presented: str, hashed: str) -> bool:
+    """Whether `presented` is the password behind `hashed`. Only the first
+    MAX_PASSWORD_LENGTH characters are hashed (argon2's cost grows with the input), so a longer
+    one is checked at that cost and then refused: the right password followed by anything
+    is wrong (ASVS 6.2.8, no truncation)."""
+    matches = passwords.verify(presented[:MAX_PASSWORD_LENGTH], hashed)
+    return matches and len(presented) <= MAX_PASSWORD_LENGTH
+
+
 def check_new_password(
     password: str, screen: PasswordScreen | None, *, context: Sequence[str] = ()
 ) -> None:

@@ -36,6 +36,7 @@ from imgtree.domain.use_cases.accounts import (
     MAX_PASSWORD_LENGTH,
     CreateUser,
     check_new_password,
+    password_matches,
 )
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 
@@ -96,7 +97,7 @@ class SignIn:
             self.passwords.verify(password[:MAX_PASSWORD_LENGTH], _DUMMY_HASH)
             failures.count()
             raise Unauthenticated("Invalid email or password")
-        if not self.passwords.verify(password[:MAX_PASSWORD_LENGTH], user.password_hash):
+        if not password_matches(self.passwords, password, user.password_hash):
             failures.count()
             raise Unauthenticated("Invalid email or password")
         if not user.active:
@@ -216,7 +217,7 @@ class ChangePassword:
             user = uow.users.get(user_id)
             if user is None or user.password_hash is None:
                 raise Unauthenticated("Not signed in")
-            if not self.passwords.verify(current[:MAX_PASSWORD_LENGTH], user.password_hash):
+            if not password_matches(self.passwords, current, user.password_hash):
                 raise Forbidden("Current password is wrong")
             check_new_password(new, self.screen, context=(user.email, user.name))
             uow.users.update(attrs.evolve(user, password_hash=self.passwords.hash(new)))

@@ -24,7 +24,7 @@ from imgtree.domain.ports import (
 )
 from imgtree.domain.services.second_factor import SecondFactor, normalise_code
 from imgtree.domain.services.sign_in_failures import FailedSignIns
-from imgtree.domain.use_cases.accounts import MAX_PASSWORD_LENGTH
+from imgtree.domain.use_cases.accounts import password_matches
 
 ISSUER = "imgtree"
 
@@ -104,8 +104,8 @@ class TwoFactor:
         failures = self._failures(user, client)
         if not user.two_factor_enabled:
             raise Conflict("Two-factor sign-in is off")
-        if user.password_hash is None or not self.passwords.verify(
-            password[:MAX_PASSWORD_LENGTH], user.password_hash
+        if user.password_hash is None or not password_matches(
+            self.passwords, password, user.password_hash
         ):
             failures.count()
             raise Forbidden("Password is wrong")
