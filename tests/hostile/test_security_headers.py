@@ -194,6 +194,47 @@ def test_session_cookie_flags(make_app: Callable[..., App], base_url: str, secur
         assert gallery.status_code == 200  # the pages read the same cookie
     else:
         assert hsts is None and page.headers.get("strict-transport-security") is None
+    # Sign-out deletes the cookie with the attributes it was set with (a __Host- cookie
+    # deleted without Secure is ignored by browsers) and clears what the browser kept.
+    token = login.cookies[name].value
+    csrf = login.json["csrf_token"]
+    out = app.client.simulate_post(
+        "/api/auth/logout", cookies={name: token}, headers={"X-CSRF-Token": csrf}
+    )
+    assert out.status_code == 200
+    deletion = out.headers["set-cookie"]
+    assert deletion.startswith(f'{name}=""') or deletion.startswith(f"{name}=;")
+    assert "expires=thu,01jan1970" in deletion.lower().replace(" ", "")
+    assert ("secure" in _cookie_attributes(deletion)) is secure
+    assert "httponly" in _cookie_attributes(deletion)
+    assert out.headers["clear-site-data"] == '"cache", "cookies", "storage"'
+
+
+def test_a_sign_in_ends_the_session_the_browser_held_before(make_app: Callable[..., App]) -> None:
+    """ASVS 7.2.4: every sign-in issues a new token and the cookie the browser arrived with
+    (a planted one, or its own earlier session) stops working."""
+    app = make_app()
+    doc = {"email": "f@example.com", "password": PASSWORD}
+    first = app.client.simulate_post("/api/auth/signup", json=doc)
+    old = first.cookies["imgtree_session"].value
+    again = app.client.simulate_post("/api/auth/login", json=doc, cookies={"imgtree_session": old})
+    new = again.cookies["imgtree_session"].value
+    assert again.status_code == 200 and new != old
+    me = app.client.simulate_get("/api/auth/me", cookies={"imgtree_session": old})
+    assert me.status_code == 401
+    assert (
+        app.client.simulate_get("/api/auth/me", cookies={"imgtree_session": new}).status_code == 200
+    )
+    # a sign-up from a browser holding someone's session ends that one too
+    other = app.client.simulate_post(
+        "/api/auth/signup",
+        json={"email": "g@example.com", "password": PASSWORD},
+        cookies={"imgtree_session": new},
+    )
+    assert other.status_code == 201
+    assert (
+        app.client.simulate_get("/api/auth/me", cookies={"imgtree_session": new}).status_code == 401
+    )
 
 
 # --- secrets at rest and in logs -------------------------------------------------------------

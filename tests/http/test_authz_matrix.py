@@ -278,6 +278,8 @@ class World:
             if what in ("image", "album", "spare_key", "target_session")
             else actor.account
         )
+        if account is None and what == "session":
+            return  # it arrived with no session: nothing was ended
         assert account is not None, (what, actor.role)
         with reactivated(self.app, account):
             if what == "image":
@@ -708,6 +710,9 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "deleteAlbum": ("album",),
     "revokeKey": ("spare_key",),
     "logOut": ("session",),
+    # a sign-in or sign-up ends the session the browser arrived with
+    "logIn": ("session",),
+    "signUp": ("session",),
     "changePassword": ("password",),
     "adminEndUserSessions": ("target_session",),
     "twoFactorEnable": ("two_factor",),

@@ -216,9 +216,10 @@ def _session_routes(
 ) -> None:
     """The cookie-session API of the web app, and guest uploads."""
     cases = container.use_cases
-    app.add_route("/api/auth/signup", SignUpResource(cases.sign_up(), guard, guards))
-    app.add_route("/api/auth/login", LoginResource(cases.sign_in(), guard, guards))
-    app.add_route("/api/auth/logout", LogoutResource(cases.sign_out(), guard))
+    sign_out = cases.sign_out()
+    app.add_route("/api/auth/signup", SignUpResource(cases.sign_up(), guard, guards, sign_out))
+    app.add_route("/api/auth/login", LoginResource(cases.sign_in(), guard, guards, sign_out))
+    app.add_route("/api/auth/logout", LogoutResource(sign_out, guard))
     app.add_route("/api/auth/me", MeResource(guard))
     app.add_route("/api/auth/password", PasswordResource(cases.change_password(), guard))
     user_sessions = cases.user_sessions()

@@ -16,7 +16,18 @@ from imgtree.entrypoints.http.requests import client_ip, rate_limit_client, read
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
 
-def _signed_in(guard: SessionGuard, resp: falcon.Response, done: SignedIn, lifetime: int) -> None:
+def _signed_in(
+    guard: SessionGuard,
+    req: falcon.Request,
+    resp: falcon.Response,
+    done: SignedIn,
+    lifetime: int,
+    sign_out: SignOut | None,
+) -> None:
+    """A new session's cookie; the session this browser held before (if any) ends, so no
+    token outlives a sign-in (ASVS 7.2.4: a cookie planted before sign-in is worth nothing)."""
+    if sign_out is not None:
+        sign_out(guard.token(req))
     guard.set_cookie(resp, done.token, lifetime)
     resp.media = {
         "success": True,
@@ -30,6 +41,7 @@ class SignUpResource:
     sign_up: SignUp
     guard: SessionGuard
     guards: Guards
+    sign_out: SignOut | None = None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         doc = read_json_object(req)
@@ -41,7 +53,7 @@ class SignUpResource:
             user_agent=req.user_agent or "",
             address=client_ip(req, self.guards.trusted_proxies),
         )
-        _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_up.policy))
+        _signed_in(self.guard, req, resp, done, _cookie_seconds(self.sign_up.policy), self.sign_out)
         resp.status = falcon.HTTP_201
 
 
@@ -50,6 +62,7 @@ class LoginResource:
     sign_in: SignIn
     guard: SessionGuard
     guards: Guards
+    sign_out: SignOut | None = None
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         doc = read_json_object(req)
@@ -61,7 +74,7 @@ class LoginResource:
             address=client_ip(req, self.guards.trusted_proxies),
             code=text_or_none(doc.get("code")),
         )
-        _signed_in(self.guard, resp, done, _cookie_seconds(self.sign_in.policy))
+        _signed_in(self.guard, req, resp, done, _cookie_seconds(self.sign_in.policy), self.sign_out)
 
 
 @attrs.define
