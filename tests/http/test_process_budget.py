@@ -54,6 +54,10 @@ def test_a_saturated_pool_is_503_with_retry_after(make_app: Callable[..., App]) 
         "sqlite",
         process_workers=1,
         process_queue_seconds=1,
+        # Room for the slow file on a busy machine: this test is about the queue, not the
+        # per-file budget (which test_a_file_over_budget_is_422_and_leaves_nothing covers).
+        process_cpu_seconds=120,
+        process_wall_seconds=120,
         max_image_pixels=1_000_000_000,
         max_frames=10_000,
     )
