@@ -66,7 +66,21 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
         rf"{BASE_URL}/api/images/[0-9a-f-]{{36}}\?token=[A-Za-z0-9_-]{{20,}}", img["delete_url"]
     )
     codes = img["codes"]
-    assert set(codes) == {"bbcode", "bbcode_thumb", "html", "markdown", "direct"}
+    assert list(codes) == [
+        "page",
+        "direct",
+        "markdown",
+        "html",
+        "bbcode",
+        "markdown_thumb",
+        "html_thumb",
+        "bbcode_thumb",
+    ]
+    assert codes["page"] == img["url"]
+    assert codes["markdown_thumb"] == f"[![shot.png]({img['thumb_url']})]({img['url']})"
+    assert codes["html_thumb"] == (
+        f'<a href="{img["url"]}"><img src="{img["thumb_url"]}" alt="shot.png" /></a>'
+    )
     assert codes["bbcode"] == f"[img]{img['direct_url']}[/img]"
     assert codes["bbcode_thumb"] == f"[url={img['url']}][img]{img['thumb_url']}[/img][/url]"
     assert codes["html"] == f'<img src="{img["direct_url"]}" alt="shot.png" />'

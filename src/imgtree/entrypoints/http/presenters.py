@@ -51,16 +51,35 @@ class Urls:
         return f"{self.base}/api/v1/upload/put/{presigned.pending.id}?token={presigned.put_token}"
 
 
+# The share panel's rows, in the order every surface shows them: the page link first (what
+# people share), then the direct file and the embed snippets, then their thumbnail variants.
+CODE_LABELS: dict[str, str] = {
+    "page": "Page link",
+    "direct": "Direct link",
+    "markdown": "Markdown",
+    "html": "HTML",
+    "bbcode": "BBCode",
+    "markdown_thumb": "Markdown (thumbnail)",
+    "html_thumb": "HTML (thumbnail)",
+    "bbcode_thumb": "BBCode (thumbnail)",
+}
+
+
 def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
+    """Every way to share one image, keyed as CODE_LABELS orders them (JSON keeps the order)."""
     page, direct, thumb = urls.page(image), urls.direct(image), urls.thumb(image)
-    alt = html.escape(image.original_name, quote=True)
-    md_alt = image.original_name.replace("[", "(").replace("]", ")")
+    name = image.title or image.original_name
+    alt = html.escape(name, quote=True)
+    md_alt = name.replace("[", "(").replace("]", ")")
     return {
-        "bbcode": f"[img]{direct}[/img]",
-        "bbcode_thumb": f"[url={page}][img]{thumb}[/img][/url]",
-        "html": f'<img src="{direct}" alt="{alt}" />',
-        "markdown": f"![{md_alt}]({direct})",
+        "page": page,
         "direct": direct,
+        "markdown": f"![{md_alt}]({direct})",
+        "html": f'<img src="{direct}" alt="{alt}" />',
+        "bbcode": f"[img]{direct}[/img]",
+        "markdown_thumb": f"[![{md_alt}]({thumb})]({page})",
+        "html_thumb": f'<a href="{page}"><img src="{thumb}" alt="{alt}" /></a>',
+        "bbcode_thumb": f"[url={page}][img]{thumb}[/img][/url]",
     }
 
 
@@ -121,6 +140,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "width": image.width,
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
+        "codes": embed_codes(urls, image),
     }
 
 

@@ -97,13 +97,6 @@ class ImagePage:
             )
             return
         codes = presenters.embed_codes(self.urls, image)
-        labels = {
-            "direct": "Direct link",
-            "markdown": "Markdown",
-            "html": "HTML",
-            "bbcode": "BBCode",
-            "bbcode_thumb": "BBCode (thumbnail)",
-        }
         render(
             resp,
             "image.html",
@@ -111,7 +104,7 @@ class ImagePage:
             page_url=self.urls.page(image),
             direct_url=self.urls.direct(image),
             size_text=human_size(image.size_bytes),
-            codes=[(labels[k], codes[k]) for k in labels],
+            codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             no_store=not image.is_public,
         )
 

@@ -46,6 +46,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "width": NON_NEGATIVE,
     "height": NON_NEGATIVE,
     "created_at": TIMESTAMP,
+    "codes": ref("EmbedCodes"),
 }
 
 _USER: dict[str, Schema] = {
@@ -131,15 +132,22 @@ SCHEMAS: dict[str, Schema] = {
         "description": "An upload where nothing landed: the first failure's status and message, "
         "and (when files were read) each file's failure in request order.",
     },
-    "EmbedCodes": obj(
-        {
-            "bbcode": STRING,
-            "bbcode_thumb": STRING,
-            "html": STRING,
-            "markdown": STRING,
-            "direct": URL,
-        }
-    ),
+    "EmbedCodes": {
+        **obj(
+            {
+                "page": {**URL, "description": "The image page /i/{slug}: what people share."},
+                "direct": URL,
+                "markdown": STRING,
+                "html": STRING,
+                "bbcode": STRING,
+                "markdown_thumb": STRING,
+                "html_thumb": STRING,
+                "bbcode_thumb": STRING,
+            }
+        ),
+        "description": "Every way to share the image, in the order the web app's share panel "
+        "shows them. Alt text is the image's title, or its file name when it has none.",
+    },
     "UploadedImage": obj(
         {
             "id": {**SLUG, "description": "The image slug (public page /i/{slug})."},

@@ -191,6 +191,95 @@
     ]);
   }
 
+  // The share panel: one list of ways to share, the same on every surface. The codes come
+  // from the server (image.codes / album.codes) so every surface shows the same text.
+  var SHARE_LABELS = [
+    ["page", "Page link"],
+    ["direct", "Direct link"],
+    ["markdown", "Markdown"],
+    ["html", "HTML"],
+    ["bbcode", "BBCode"],
+    ["markdown_thumb", "Markdown (thumbnail)"],
+    ["html_thumb", "HTML (thumbnail)"],
+    ["bbcode_thumb", "BBCode (thumbnail)"],
+  ];
+
+  function shareCodes(item) {
+    var codes = (item && item.codes) || {};
+    var out = [];
+    SHARE_LABELS.forEach(function (pair) {
+      var value = codes[pair[0]];
+      if (typeof value === "string" && value) out.push({ key: pair[0], label: pair[1], value: value });
+    });
+    return out;
+  }
+
+  function sharePanel(codes) {
+    var panel = el("div", { className: "share-panel" });
+    codes.forEach(function (code) { panel.append(codeRow(code.label, code.value, code.key)); });
+    return panel;
+  }
+
+  // A "Share" button that opens the panel beside it; Esc or a click elsewhere closes it and
+  // focus returns to the button. On phones the panel spans the screen's width (CSS).
+  var shareCounter = 0;
+  var openShare = null;
+  function shareButton(codes, label, subject) {
+    shareCounter += 1;
+    var panelId = "share-" + shareCounter;
+    var button = el("button", {
+      type: "button",
+      className: "share-toggle",
+      text: label || "Share",
+      "aria-expanded": "false",
+      "aria-controls": panelId,
+      "aria-label": (label || "Share") + (subject ? " " + subject : ""),
+    });
+    var panel = sharePanel(codes);
+    panel.id = panelId;
+    panel.classList.add("share-popover");
+    panel.setAttribute("role", "group");
+    panel.setAttribute("aria-label", "Share" + (subject ? " " + subject : ""));
+    panel.hidden = true;
+    var close = el("button", { type: "button", className: "linkish share-close", text: "Close" });
+    close.addEventListener("click", function () { set(false); button.focus(); });
+    panel.prepend(el("div", { className: "share-head" }, [
+      el("strong", { text: subject ? "Share “" + subject + "”" : "Share" }),
+      close,
+    ]));
+    var wrapper = el("div", { className: "share" }, [button, panel]);
+    function set(open) {
+      if (open && openShare && openShare !== set) openShare(false, true);
+      panel.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      openShare = open ? set : openShare === set ? null : openShare;
+    }
+    button.addEventListener("click", function () {
+      var open = panel.hidden;
+      set(open);
+      if (open) {
+        var first = panel.querySelector("button.copy");
+        if (first) first.focus();
+      }
+    });
+    wrapper.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !panel.hidden) {
+        event.stopPropagation();
+        set(false);
+        button.focus();
+      }
+    });
+    wrapper._close = function () { set(false); };
+    return wrapper;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!openShare) return;
+    var target = event.target instanceof Element ? event.target : null;
+    if (target && target.closest(".share")) return;
+    openShare(false);
+  });
+
   // A delete button that needs a second click to confirm. `subject` names what it acts on
   // for screen readers ("Delete holiday.png", then "Confirm delete holiday.png").
   function armedButton(label, confirmLabel, onConfirm, subject) {
@@ -307,6 +396,9 @@
     show: show,
     copyText: copyText,
     codeRow: codeRow,
+    shareCodes: shareCodes,
+    sharePanel: sharePanel,
+    shareButton: shareButton,
     armedButton: armedButton,
     formatDate: formatDate,
     formatDay: formatDay,

@@ -64,6 +64,7 @@
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
         image.is_public === false ? el("span", { className: "badge", text: "Private" }) : null,
+        shareRow(image, name),
         el("details", { className: "menu" }, [
           el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
           el("div", { className: "menu-body" }, [
@@ -76,6 +77,17 @@
       ]),
     ]);
     return li;
+  }
+
+  // "Copy link" puts the page link on the clipboard in one click; "Share" opens every code.
+  function shareRow(image, name) {
+    var copy = el("button", { type: "button", className: "copy", text: "Copy link", "aria-label": "Copy link to " + name, dataset: { copy: "page" } });
+    copy.addEventListener("click", async function () {
+      var ok = await I.copyText(image.url);
+      copy.textContent = ok ? "Copied!" : "Copy failed";
+      setTimeout(function () { copy.textContent = "Copy link"; }, 1600);
+    });
+    return el("div", { className: "tile-share" }, [copy, I.shareButton(I.shareCodes(image), "Share", name)]);
   }
 
   async function load() {
