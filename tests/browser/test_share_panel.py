@@ -57,7 +57,10 @@ def _signed_in_with_image(browser: Any, base: str, viewport: str) -> tuple[Any, 
         data={"title": 'Sunset "at" <the> beach'},
     )
     assert edited.status == 200, edited.text()
-    return context, {**image, "codes": context.request.get("/api/images").json()["images"][0]["codes"]}
+    return context, {
+        **image,
+        "codes": context.request.get("/api/images").json()["images"][0]["codes"],
+    }
 
 
 def _copy_each(page: Any, scope: Any, codes: dict[str, str]) -> None:
