@@ -10,20 +10,21 @@ violation, no `on*` attribute or `autofocus` anywhere, no `<script>` but our own
 for the payloads' `src=x`, no `javascript:` URL in an href/src/action, no console error.
 
 Fields (7): image title, uploaded file name, album title, album description, API key name,
-account display name, account email. Pages (9): upload results, image page /i/{slug},
-delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
+account display name, account email. Pages (10): upload results, image page /i/{slug}
+(untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
 settings, admin (users list and audit log).
 
-Counts: CELLS below declares 21 (field, page) cells, checked at 30 places (text, an
-attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 168
-(payload, cell) pairs, 240 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 22 (field, page) cells, checked at 32 places (text, an
+attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 176
+(payload, cell) pairs, 256 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 336 cell checks, 480 place checks, in 130 page
-loads (65 per mode: 8 payloads x 8 pages, plus /admin once, which lists every account).
+and open a dialog or set the sentinel): 352 cell checks, 512 place checks, in 146 page
+loads (73 per mode: 8 payloads x 9 pages, plus /admin once, which lists every account).
 
-Not cells, because the page does not show the field: the image title on /i/{slug}, the
-upload page and the delete page (they show the file name) and on the public album page
+Not cells, because the page does not show the field: the image title on the upload page
+and the delete page (they show the file name), the file name in an untitled image page's
+<title> and og:title (they say "Image") and on the public album page
 (a visitor's listing carries no title, so the tile shows the file name); the API key name
 anywhere but settings; the display name in the audit log (it shows emails); the album
 title on the image page. An email cannot hold whitespace, so the email field carries each
@@ -90,8 +91,11 @@ CELLS: tuple[Place, ...] = (
     # /i/{slug}: server-rendered, in text, attributes and the <title>
     Place("filename", "image", "figure figcaption", "visible"),
     Place("filename", "image", "figure img", "@alt"),
-    Place("filename", "image", 'meta[property="og:title"]', "@content"),
-    Place("filename", "image", "title", "title"),
+    # /i/{slug} of an image with a title: the title names the page, caption and embeds
+    Place("title", "image_titled", "figure figcaption strong", "visible"),
+    Place("title", "image_titled", "figure img", "@alt"),
+    Place("title", "image_titled", 'meta[property="og:title"]', "@content"),
+    Place("title", "image_titled", "title", "title"),
     # the delete link's confirmation page (server-rendered)
     Place("filename", "delete", "main strong", "visible"),
     Place("filename", "delete", "img.preview", "@alt"),
@@ -189,6 +193,7 @@ class Account:
     filename: str = ""  # as stored (the server's clean_original_name)
     delete_url: str = ""
     page_url: str = ""
+    titled_page_url: str = ""
 
     def value(self, field: str, page: str) -> str:
         if field == "email":
@@ -279,6 +284,7 @@ def _set_up(base: str, payload: str) -> Account:
         filename=stored,
         delete_url=named["delete_url"],
         page_url=named["url"],
+        titled_page_url=titled["url"],
     )
 
 
@@ -293,9 +299,9 @@ def test_matrix_is_declared_once() -> None:
         "name",
         "email",
     }
-    assert len({(c.field, c.page) for c in CELLS}) == 21  # the docstring's counts
-    assert len(CELLS) == 30 and len(PAYLOADS) == 8 and len(PAGES) == 9
-    assert len(RUNS) == 65
+    assert len({(c.field, c.page) for c in CELLS}) == 22  # the docstring's counts
+    assert len(CELLS) == 32 and len(PAYLOADS) == 8 and len(PAGES) == 10
+    assert len(RUNS) == 73
 
 
 @attrs.define
@@ -373,6 +379,8 @@ def _visit(page: Any, account: Account, name: str) -> None:
         page.locator(".upload-item[data-state=done]").wait_for()
     elif name == "image":
         page.goto(account.page_url, wait_until="domcontentloaded")
+    elif name == "image_titled":
+        page.goto(account.titled_page_url, wait_until="domcontentloaded")
     elif name == "delete":
         page.goto(account.delete_url, wait_until="domcontentloaded")
     elif name == "gallery":

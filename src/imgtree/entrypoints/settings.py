@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -72,6 +73,11 @@ class Settings:
     # Set by `imgtree serve` (the pool it starts for the host), never from the environment.
     process_socket: str | None = None
 
+    # What the instance calls itself in pages and embeds (og:site_name, theme-color).
+    site_name: str = "imgtree"
+    site_description: str = ""
+    theme_color: str = "#1f6feb"
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
@@ -87,6 +93,9 @@ class Settings:
         endpoint = _optional_url(env, "IMGTREE_S3_ENDPOINT_URL")
         return cls(
             base_url=_url(env, "IMGTREE_BASE_URL", d.base_url),
+            site_name=_text(env, "IMGTREE_SITE_NAME", d.site_name, 60),
+            site_description=_text(env, "IMGTREE_SITE_DESCRIPTION", "", 300),
+            theme_color=_colour(env, "IMGTREE_THEME_COLOR", d.theme_color),
             database_url=_str(env, "IMGTREE_DATABASE_URL", d.database_url),
             media_dir=Path(_str(env, "IMGTREE_MEDIA_DIR", str(d.media_dir))),
             storage=storage,
@@ -172,6 +181,21 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int | 
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise SettingsError(f"{name} must be {bound}, got {value}")
     return value
+
+
+def _text(env: Mapping[str, str], name: str, default: str, longest: int) -> str:
+    """One line of plain text (it is escaped wherever it is shown, but never multi-line)."""
+    value = _str(env, name, default)
+    if len(value) > longest or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise SettingsError(f"{name} must be one line of at most {longest} characters")
+    return value
+
+
+def _colour(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _str(env, name, default)
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise SettingsError(f"{name} must be a colour like #1f6feb, got {value!r}")
+    return value.lower()
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -56,6 +56,7 @@ from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
 from imgtree.entrypoints.http.web.pages import register_pages
+from imgtree.entrypoints.http.web.render import Site, SiteContext
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 # How long a worker may keep serving a public image after it was deleted or hidden elsewhere.
@@ -115,6 +116,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         middleware=[
             SecurityHeaders(https=settings.secure_cookies),
             ForgetMediaOnChange(media_cache, thumb_cache),
+            SiteContext(Site(settings.site_name, settings.site_description, settings.theme_color)),
         ],
         cors_enable=False,
     )

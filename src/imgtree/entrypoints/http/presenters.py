@@ -65,6 +65,18 @@ CODE_LABELS: dict[str, str] = {
 }
 
 
+# Where visibility is chosen, each choice is explained in one sentence (upload page, image page).
+VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = (
+    ("unlisted", "Unlisted", "Anyone with the link can see it; it is not listed anywhere."),
+    (
+        "public",
+        "Public",
+        "Anyone with the link can see it, and it is listed on your public profile.",
+    ),
+    ("private", "Private", "Only you can see it: its links show “not found” to everyone else."),
+)
+
+
 def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
     """Every way to share one image, keyed as CODE_LABELS orders them (JSON keeps the order)."""
     page, direct, thumb = urls.page(image), urls.direct(image), urls.thumb(image)

@@ -21,6 +21,7 @@ import falcon
 from imgtree.domain.errors import DomainError, NotFound, RateLimited
 from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.ports import BlobStorage
+from imgtree.domain.use_cases.albums import MAX_TITLE
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.http import presenters
@@ -78,8 +79,9 @@ class ImagePage:
         try:
             if self.misses is not None:
                 self.misses.check(req)
+            viewer_id = self.viewer(req)
             try:
-                image = self.view_image(slug, viewer_id=self.viewer(req))
+                image = self.view_image(slug, viewer_id=viewer_id)
             except NotFound:
                 if self.misses is not None:
                     self.misses.miss(req)
@@ -97,6 +99,7 @@ class ImagePage:
             )
             return
         codes = presenters.embed_codes(self.urls, image)
+        is_owner = viewer_id is not None and viewer_id == image.owner_id
         render(
             resp,
             "image.html",
@@ -105,8 +108,14 @@ class ImagePage:
             direct_url=self.urls.direct(image),
             size_text=human_size(image.size_bytes),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
-            no_store=not image.is_public,
+            is_owner=is_owner,
+            max_title=MAX_TITLE,
+            visibility_choices=presenters.VISIBILITY_CHOICES,
+            # The owner's page carries their controls: never cache it anywhere.
+            no_store=is_owner or not image.is_public,
         )
+        # Whoever is signed in may see a different page (the owner's controls).
+        resp.append_header("Vary", "Cookie")
 
 
 # Files up to this size are kept in memory with their cached lookup (within the cache's byte

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import falcon
 import jinja2
 
@@ -21,9 +22,31 @@ PAGE_CSP = (
 )
 
 
+@attrs.frozen
+class Site:
+    """What the operator calls the instance (IMGTREE_SITE_NAME, IMGTREE_SITE_DESCRIPTION,
+    IMGTREE_THEME_COLOR): the header, page titles and every embed's site name and colour."""
+
+    name: str = "imgtree"
+    description: str = ""
+    theme_color: str = "#1f6feb"
+
+
+class SiteContext:
+    """Middleware: hands the instance's Site to every page this app renders (per app, so two
+    apps in one process never share it)."""
+
+    def __init__(self, site: Site) -> None:
+        self._site = site
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.context.site = self._site
+
+
 def render(resp: falcon.Response, template: str, *, status: int = 200, **context: Any) -> None:
     resp.status = status
     resp.content_type = "text/html; charset=utf-8"
+    context.setdefault("site", getattr(resp.context, "site", None) or Site())
     resp.text = _env.get_template(template).render(**context)
     resp.set_header("Content-Security-Policy", PAGE_CSP)
     resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
