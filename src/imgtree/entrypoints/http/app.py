@@ -197,6 +197,8 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
+    # A literal segment wins over a field in falcon's router: /media/thumb/ stays the thumbnail.
+    app.add_route("/media/{size}/{filename}", MediaResource(**media, renditions=cases.renditions()))
     app.add_static_route("/static", str(STATIC_DIR))
     register_pages(
         app,
