@@ -136,7 +136,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
 
     cases = container.use_cases
     storage = container.adapters.storage()
-    urls = Urls(settings.base_url, storage)
+    urls = Urls(settings.base_url, storage, container.policies.rendition_policy())
     guards = Guards(
         authenticate_api_key=cases.authenticate_api_key(),
         enforce_rate_limit=cases.enforce_rate_limit(),
@@ -198,7 +198,8 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     # A literal segment wins over a field in falcon's router: /media/thumb/ stays the thumbnail.
-    app.add_route("/media/{size}/{filename}", MediaResource(**media, renditions=cases.renditions()))
+    # /media/{size}/{slug}.{ext}: see MediaResource.on_get for the field names.
+    app.add_route("/media/{filename}/{file}", MediaResource(**media, renditions=cases.renditions()))
     app.add_static_route("/static", str(STATIC_DIR))
     register_pages(
         app,

@@ -66,6 +66,17 @@ class _Window:
         self._stream.close()
 
 
+# The rendition the image page's <img src> names when the image has it (IMGTREE_RENDITION_SIZES)
+VIEW_RENDITION = "medium"
+
+
+def _srcset(candidates: list[tuple[str, int]]) -> str:
+    """`url 640w, url 1280w, ...`; empty when the original is the only candidate."""
+    if len(candidates) < 2:
+        return ""
+    return ", ".join(f"{url} {width}w" for url, width in candidates)
+
+
 def nobody(_req: falcon.Request) -> uuid.UUID | None:
     return None
 
@@ -108,6 +119,10 @@ class ImagePage:
             image=image,
             page_url=self.urls.page(image),
             direct_url=self.urls.direct(image),
+            # The picture itself: the medium rendition when the image is larger (the original
+            # on older browsers costs phones megabytes), the browser choosing by `srcset`.
+            view_src=self.urls.renditions_of(image).get(VIEW_RENDITION, self.urls.direct(image)),
+            srcset=_srcset(self.urls.srcset(image)),
             size_text=human_size(image.size_bytes),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             is_owner=is_owner,
@@ -154,8 +169,11 @@ class MediaResource:
     renditions: Renditions | None = None
 
     def on_get(
-        self, req: falcon.Request, resp: falcon.Response, filename: str, size: str = ""
+        self, req: falcon.Request, resp: falcon.Response, filename: str, file: str = ""
     ) -> None:
+        # /media/{size}/{slug}.{ext} is routed as /media/{filename}/{file}: falcon wants one
+        # field name per level, and level one is /media/{filename}'s.
+        size, filename = (filename, file) if file else ("", filename)
         if self.misses is None:
             self._serve(req, resp, filename, size)
             return
