@@ -158,3 +158,19 @@ def test_s3_renditions(make_app: Callable[..., App]) -> None:
     app.client.simulate_delete(path(image["delete_url"]))
     app.container.use_cases.purge()(retention_seconds=0, orphan_grace_seconds=0)
     assert not [k for k in app.stored_keys() if k.startswith("renditions/")]
+
+
+def test_image_objects_list_their_renditions(app: App) -> None:
+    image = upload(app)
+    slug = image["id"]
+    expected = {name: f"{BASE_URL}/media/{name}/{slug}.png" for name in ("small", "medium")}
+    assert image["renditions"] == expected
+    assert list(image["renditions"]) == ["small", "medium"]  # smallest first
+    owner = app.user()
+    key = {"Authorization": f"Bearer {app.key_for(owner)}"}
+    body, ctype = encode([("file", "b.png", "image/png", imagegen.png(200, 150))], {})
+    app.client.simulate_post("/api/v1/upload", body=body, headers={**key, "Content-Type": ctype})
+    listed = app.client.simulate_get("/api/v1/images", headers=key).json["images"]
+    assert list(listed[0]["renditions"]) == ["small", "medium"]
+    small = upload(app, imagegen.png(30, 20))
+    assert small["renditions"] == {}

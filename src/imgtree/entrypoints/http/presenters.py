@@ -128,6 +128,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "thumb_url": urls.thumb(image),
         "delete_url": urls.delete(image, outcome.delete_token),
         "codes": embed_codes(urls, image),
+        "renditions": urls.renditions_of(image),
     }
 
 
@@ -177,6 +178,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
         "codes": embed_codes(urls, image),
+        "renditions": urls.renditions_of(image),
     }
 
 
