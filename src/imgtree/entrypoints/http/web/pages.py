@@ -69,15 +69,15 @@ _TYPE_NAMES = {ImageFormat.WEBP: "WebP"}
 def format_size(n: int) -> str:
     """Bytes as people read them, in the units the scripts use (I.formatBytes, 1024-based):
     5242880 -> "5 MB", 1536 -> "1.5 KB"."""
-    value = float(n)
-    for unit in ("B", "KB", "MB"):
+    if n < 1024:
+        return f"{n} B"
+    value = n / 1024
+    unit = "KB"
+    for bigger in ("MB", "GB"):
         if value < 1024:
             break
         value /= 1024
-    else:
-        unit = "GB"
-    if unit == "B":
-        return f"{n} B"
+        unit = bigger
     return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 

@@ -67,6 +67,11 @@
     return [options.albumId || "", options.visibility || "", String(options.isPublic)].join("|");
   }
 
+  // Sizes as the page's limits sentence writes them: "5 MB", "1.5 KB".
+  function size(n) {
+    return I.formatBytes(n).replace(/\.0 /, " ");
+  }
+
   // Why this file cannot be sent, or "" when it can.
   function refusal(file) {
     if (types.length && types.indexOf(file.type) === -1) {
@@ -74,7 +79,7 @@
     }
     if (file.size === 0) return "Not sent: the file is empty.";
     if (maxBytes && file.size > maxBytes) {
-      return "Not sent: " + I.formatBytes(file.size) + " is over the " + I.formatBytes(maxBytes) + " limit.";
+      return "Not sent: " + size(file.size) + " is over the " + size(maxBytes) + " limit.";
     }
     return "";
   }
@@ -110,7 +115,7 @@
     var result = el("div", { className: "result", hidden: true });
     var node = el("li", { className: "upload-item card", dataset: { state: "queued" } }, [
       el("div", { className: "upload-head" }, [
-        el("span", { className: "name" }, [name, " ", el("span", { className: "size muted small", text: I.formatBytes(file.size) })]),
+        el("span", { className: "name" }, [name, " ", el("span", { className: "size muted small", text: size(file.size) })]),
         el("span", { className: "upload-actions" }, [state, retry, cancel]),
       ]),
       progress,
@@ -119,7 +124,7 @@
     var item = {
       file: file, name: name, options: options, node: node, progress: progress, state: state,
       cancel: cancel, retry: retry, result: result,
-      status: "queued", attempts: 0, loaded: 0, job: null, image: null, waitTimer: null,
+      status: "queued", attempts: 0, loaded: 0, job: null, image: null,
     };
     cancel.addEventListener("click", function () { cancelItem(item); });
     retry.addEventListener("click", function () { retryItem(item); });
@@ -275,39 +280,46 @@
     return Math.min(Math.max(seconds, 1), MAX_WAIT);
   }
 
-  // The server is busy (429/503) or unreachable: wait, then send again by itself, up to
-  // MAX_ATTEMPTS sends; after that the file fails and keeps a Retry button.
-  function backOff(item, seconds, why, holdAll) {
-    if (item.status !== "sending") return;
-    if (item.attempts >= MAX_ATTEMPTS) {
-      fail(item, "Upload failed after " + item.attempts + " attempts (" + why + "). Try again later.");
-      return;
-    }
-    if (holdAll) {
-      holdUntil = Math.max(holdUntil, Date.now() + seconds * 1000);
-    }
-    item.status = "waiting";
-    item.progress.value = 0;
-    item.loaded = 0;
+  // The server is busy (429/503) or unreachable: the files wait together, then go again by
+  // themselves (in one request, as before), up to MAX_ATTEMPTS sends; after that a file fails
+  // and keeps a Retry button.
+  function backOff(group, seconds, why, holdAll) {
+    var waiting = group.filter(function (item) {
+      if (item.status !== "sending") return false;
+      if (item.attempts >= MAX_ATTEMPTS) {
+        fail(item, "Upload failed after " + item.attempts + " attempts (" + why + "). Try again later.");
+        return false;
+      }
+      return true;
+    });
+    if (!waiting.length) return;
+    if (holdAll) holdUntil = Math.max(holdUntil, Date.now() + seconds * 1000);
     var until = Date.now() + seconds * 1000;
+    waiting.forEach(function (item) {
+      item.status = "waiting";
+      item.progress.value = 0;
+      item.loaded = 0;
+      render(item);
+    });
+    var timer = null;
     function tick() {
       var left = Math.ceil((until - Date.now()) / 1000);
-      if (left <= 0 || item.status !== "waiting") {
-        clearInterval(item.waitTimer);
-        item.waitTimer = null;
-        if (item.status === "waiting") {
-          item.status = "queued";
-          setState(item, "queued", "Waiting…");
-          render(item);
-          pump();
-        }
+      var still = waiting.filter(function (item) { return item.status === "waiting"; });
+      if (left > 0 && still.length) {
+        still.forEach(function (item) { setState(item, "waiting", "Waiting " + left + "s (" + why + ")…"); });
         return;
       }
-      setState(item, "waiting", "Waiting " + left + "s (" + why + ")…");
+      clearInterval(timer);
+      still.forEach(function (item) {
+        item.status = "queued";
+        setState(item, "queued", "Waiting…");
+        render(item);
+      });
+      pump();
     }
     tick();
-    item.waitTimer = setInterval(tick, 250);
-    render(item);
+    timer = setInterval(tick, 250);
+    updateBatch();
   }
 
   function fail(item, message) {
@@ -323,7 +335,6 @@
     var job = item.job;
     item.status = "cancelled";
     item.job = null;
-    clearInterval(item.waitTimer);
     item.progress.hidden = true;
     setState(item, "cancelled", "Cancelled");
     item.result.hidden = true;
@@ -354,7 +365,7 @@
     item.loaded = loaded;
     var pct = Math.round((loaded / Math.max(1, item.file.size)) * 100);
     item.progress.value = Math.min(100, pct);
-    setState(item, "uploading", pct >= 100 ? "Processing…" : pct + "% of " + I.formatBytes(item.file.size));
+    setState(item, "uploading", pct >= 100 ? "Processing…" : pct + "% of " + size(item.file.size));
   }
 
   // --- requests -----------------------------------------------------------------------------
@@ -404,19 +415,20 @@
 
   function handleRetryable(items_, res) {
     var seconds = res.status === 0 ? DEFAULT_WAIT : retryAfterSeconds(res.retryAfter);
-    items_.forEach(function (item) { backOff(item, seconds, waitReason(res.status), res.status !== 0); });
+    backOff(items_, seconds, waitReason(res.status), res.status !== 0);
   }
 
   // The per-file verdicts of an upload response (multipart or complete), in order.
   function settle(batch, res) {
     var images = (res.data && res.data.images) || [];
+    var later = [];
     batch.forEach(function (item, i) {
       if (item.status !== "sending") return;
       var image = images[i];
       if (image && !image.error && res.status >= 200 && res.status < 300) {
         done(item, image);
       } else if (image && (image.status === 429 || image.status === 503)) {
-        backOff(item, DEFAULT_WAIT, waitReason(image.status), false);
+        later.push(item);
       } else {
         var message = (image && image.error) || (res.data && res.data.error) || "Upload failed (" + res.status + ").";
         fail(item, message);
@@ -425,6 +437,8 @@
         }
       }
     });
+    // One file the server could not take now (busy decoding) waits a moment and goes again.
+    backOff(later, DEFAULT_WAIT, "server busy", false);
   }
 
   async function sendBatch(job) {
