@@ -163,8 +163,12 @@ def test_signed_in_user_drops_35_files_one_large(
         cdp = page.context.new_cdp_session(page)
         cdp.send(
             "Network.emulateNetworkConditions",
-            {"offline": False, "latency": 0, "downloadThroughput": -1,
-             "uploadThroughput": 12 * MIB},
+            {
+                "offline": False,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": 12 * MIB,
+            },
         )
         page.evaluate(
             """() => { window.__progress = [];
@@ -175,8 +179,9 @@ def test_signed_in_user_drops_35_files_one_large(
                        {subtree: true, childList: true, characterData: true}); }"""
         )
         picked = files(34, f"user-{viewport}")
-        picked.insert(17, {"name": f"large-{viewport}.png", "mimeType": "image/png",
-                           "buffer": large_png()})
+        picked.insert(
+            17, {"name": f"large-{viewport}.png", "mimeType": "image/png", "buffer": large_png()}
+        )
         page.set_input_files("[data-file-input]", picked)
         expect(page.locator("[data-batch-count]")).to_contain_text("of 35 uploaded")
         assert beforeunload_armed(page)  # leaving now would lose files: the page asks
@@ -238,9 +243,7 @@ def test_429_is_waited_out_and_retried(
     try:
         page.set_input_files("[data-file-input]", files(3, f"retry-{viewport}"))
         expect(page.locator(".upload-item .state").first).to_contain_text("(rate limit)")
-        expect(page.locator(".upload-item .state").first).to_have_text(
-            "Waiting 2s (rate limit)…"
-        )
+        expect(page.locator(".upload-item .state").first).to_have_text("Waiting 2s (rate limit)…")
         assert beforeunload_armed(page)
         screenshot(page, f"uploader waiting 429 {viewport}")
         wait_finished(page, 3)

@@ -109,7 +109,7 @@
   function makeItem(file, options) {
     var name = file.name || "image";
     var progress = el("progress", { max: 100, value: 0, "aria-label": "Upload progress for " + name });
-    var state = el("span", { className: "state", text: "Waiting…" });
+    var state = el("span", { className: "state", text: "Queued" });
     var cancel = el("button", { type: "button", className: "linkish", text: "Cancel", "aria-label": "Cancel " + name });
     var retry = el("button", { type: "button", className: "linkish", text: "Retry", "aria-label": "Retry " + name, hidden: true });
     var result = el("div", { className: "result", hidden: true });
@@ -270,7 +270,7 @@
   function requeue(item) {
     item.status = "queued";
     item.attempts = Math.max(0, item.attempts - 1);
-    setState(item, "queued", "Waiting…");
+    setState(item, "queued", "Queued");
     render(item);
   }
 
@@ -312,7 +312,7 @@
       clearInterval(timer);
       still.forEach(function (item) {
         item.status = "queued";
-        setState(item, "queued", "Waiting…");
+        setState(item, "queued", "Queued");
         render(item);
       });
       pump();
@@ -356,7 +356,7 @@
     item.result.hidden = true;
     item.progress.hidden = false;
     item.progress.value = 0;
-    setState(item, "queued", "Waiting…");
+    setState(item, "queued", "Queued");
     render(item);
     pump();
   }
