@@ -88,7 +88,7 @@ def wait_finished(page: Any, total: int, timeout: float = 45_000) -> None:
 
 def names_in_order(page: Any) -> list[str]:
     return page.locator("li.upload-item .name").evaluate_all(
-        "nodes => nodes.map(n => n.firstChild.textContent)"
+        "nodes => nodes.map(n => n.textContent)"
     )
 
 

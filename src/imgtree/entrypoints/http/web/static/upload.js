@@ -115,7 +115,11 @@
     var result = el("div", { className: "result", hidden: true });
     var node = el("li", { className: "upload-item card", dataset: { state: "queued" } }, [
       el("div", { className: "upload-head" }, [
-        el("span", { className: "name" }, [name, " ", el("span", { className: "size muted small", text: size(file.size) })]),
+        el("span", { className: "upload-title" }, [
+          el("span", { className: "name", text: name }),
+          " ",
+          el("span", { className: "size muted small", text: size(file.size) }),
+        ]),
         el("span", { className: "upload-actions" }, [state, retry, cancel]),
       ]),
       progress,
