@@ -184,3 +184,17 @@ def test_purge_sweeps_orphan_renditions_but_keeps_live_ones(world: PresignWorld)
     report = Purge(world.uow, world.storage, world.clock)(retention_seconds=86400)
     assert report.orphan_blobs == 1
     assert list(world.storage.iter_keys("renditions/")) == [kept]
+
+
+def test_rendition_sizes_setting() -> None:
+    from imgtree.entrypoints.settings import Settings, SettingsError
+
+    def sizes(raw: str) -> tuple[tuple[str, int], ...]:
+        return Settings.from_env({"IMGTREE_RENDITION_SIZES": raw}).rendition_sizes
+
+    assert sizes("") == (("small", 640), ("medium", 1280), ("large", 2048))
+    assert sizes(" big=2000, tiny=100 ") == (("tiny", 100), ("big", 2000))
+    assert sizes("none") == ()
+    for bad in ("thumb=100", "Big=100", "a=10", "a=99999", "a=100,a=200", "a=1,b=1x", "a"):
+        with pytest.raises(SettingsError):
+            sizes(bad)
