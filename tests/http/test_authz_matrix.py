@@ -145,6 +145,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "mediaHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "thumb": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "thumbHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "rendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "renditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "deleteForm": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     # HTML pages: a session only (a Bearer key is no sign-in); signed out -> 303 to /login
     "uploadPage": (200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -379,7 +381,7 @@ def make_account(app: App, *, admin: bool = False) -> Account:
 
 
 def build_world(directory: Path, backend: str) -> World:
-    app = build_app(directory, backend)
+    app = build_app(directory, backend, rendition_sizes=(("small", 4),))
     owner, other = make_account(app), make_account(app)
     admin = make_account(app, admin=True)
     deactivated = make_account(app)
@@ -511,6 +513,13 @@ def _password(w: World, a: Actor) -> falcon.testing.Result:
 
 def _media(key: str, method: str = "GET") -> Send:
     return lambda w, a: w.send(a, "none", method, urlsplit(a.target.image[key]).path)
+
+
+def _rendition(method: str = "GET") -> Send:
+    """The target image's one rendition (the world offers `small`, 4 px, of its 6 px PNGs)."""
+    return lambda w, a: w.send(
+        a, "none", method, f"/media/small/{urlsplit(a.target.image['direct_url']).path[7:]}"
+    )
 
 
 def _page(path: str) -> Send:
@@ -646,6 +655,8 @@ REQUESTS: dict[str, Send] = {
     "mediaHead": _media("direct_url", "HEAD"),
     "thumb": _media("thumb_url"),
     "thumbHead": _media("thumb_url", "HEAD"),
+    "rendition": _rendition(),
+    "renditionHead": _rendition("HEAD"),
     "deleteForm": _delete_form,
     "uploadPage": _page("/"),
     "loginPage": _page("/login"),

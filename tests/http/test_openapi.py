@@ -425,6 +425,14 @@ def _media(w: World, method: str = "GET", key: str = "direct_url", **headers: st
     return w.client.simulate_request(method, w.media_path(key), headers=headers)
 
 
+def _rendition(w: World, method: str = "GET", size: str = "small", **headers: str):
+    """A rendition of a 700 px image (the default `small` preset is 640 px)."""
+    r = w.upload(("wide.png", "image/png", imagegen.png(700, 20)))
+    assert r.status_code == 200, r.text
+    path = f"/media/{size}/{r.json['images'][0]['id']}.png"
+    return w.client.simulate_request(method, path, headers=headers)
+
+
 def _not_modified(w: World) -> falcon.testing.Result:
     etag = _media(w).headers["etag"]
     return _media(w, **{"If-None-Match": etag})
@@ -1308,6 +1316,28 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "HEAD",
         200,
         lambda w: _media(w, "HEAD", key="thumb_url"),
+    ),
+    ("rendition", "/media/{size}/{filename}", "GET", 200, _rendition),
+    (
+        "rendition-head",
+        "/media/{size}/{filename}",
+        "HEAD",
+        200,
+        lambda w: _rendition(w, "HEAD"),
+    ),
+    (
+        "rendition-range",
+        "/media/{size}/{filename}",
+        "GET",
+        206,
+        lambda w: _rendition(w, Range="bytes=0-9"),
+    ),
+    (
+        "rendition-upscaled",
+        "/media/{size}/{filename}",
+        "GET",
+        404,
+        lambda w: _rendition(w, size="medium"),
     ),
     ("delete-form", "/delete/{imageId}", "POST", 200, _delete_form),
     (

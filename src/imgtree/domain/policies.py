@@ -101,3 +101,48 @@ class GuestPolicy:
     enabled: bool = True
     max_file_bytes: int = attrs.field(default=5 * 1024 * 1024, validator=_positive)
     per_minute: int = attrs.field(default=10, validator=_positive)
+
+
+Presets = tuple[tuple[str, int], ...]
+
+
+def _sorted_presets(value: Presets) -> Presets:
+    return tuple(sorted(value, key=lambda item: item[1]))
+
+
+def _presets(_inst: object, _attr: object, value: Presets) -> None:
+    names = [name for name, _ in value]
+    if len(set(names)) != len(names) or len({bound for _, bound in value}) != len(value):
+        raise ValueError("rendition names and sizes must be unique")
+    for name, bound in value:
+        if not name.isascii() or not name.isalnum() or not name.islower() or name == "thumb":
+            raise ValueError(f"invalid rendition name {name!r}")
+        if bound < 1:
+            raise ValueError(f"rendition {name!r} must have a positive size")
+
+
+@attrs.frozen
+class RenditionPolicy:
+    """The sized copies of an image the operator offers (IMGTREE_RENDITION_SIZES): a name
+    (used in URLs, /media/{name}/{slug}.{ext}) and the longest edge in pixels, smallest first.
+
+    A rendition is offered only for a still image larger than it on its longest edge: nothing
+    is ever upscaled, and an animation is always served as its original (a resize would have to
+    decode and re-encode every frame, with the budget of one upload)."""
+
+    presets: Presets = attrs.field(
+        default=(("small", 640), ("medium", 1280), ("large", 2048)),
+        converter=_sorted_presets,
+        validator=_presets,
+    )
+
+    def bound(self, name: str) -> int | None:
+        """The longest edge of the preset called `name`; None when there is none."""
+        return dict(self.presets).get(name)
+
+    def offered(self, width: int, height: int, *, animated: bool) -> tuple[tuple[str, int], ...]:
+        """The presets an image of this size has, smallest first (never one it would upscale)."""
+        if animated:
+            return ()
+        longest = max(width, height)
+        return tuple((name, bound) for name, bound in self.presets if bound < longest)

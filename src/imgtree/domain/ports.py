@@ -390,6 +390,30 @@ class ImageProcessor(Protocol):
         ...
 
 
+@attrs.frozen
+class ResizedImage:
+    """A smaller copy of a published image: `data` (positioned at 0, owned by the caller, who
+    closes it) holds `size` bytes of `format`, `width` x `height` pixels, upright."""
+
+    data: BinaryIO
+    size: int
+    format: ImageFormat
+    width: int
+    height: int
+
+
+class ImageResizer(Protocol):
+    """The image processor's resize operation, for sized renditions. A protocol of its own so
+    an `ImageProcessor` written before it (an embedder's) still is one."""
+
+    def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
+        """A copy of the published image `source` whose longest edge is `bound` (never larger
+        than the image itself), in the same format, turned upright (its orientation tag
+        applied, no metadata kept). The limits and budget of `process` apply; a file over them
+        raises InvalidImage or ImageTooComplex, a busy processor ProcessingBusy."""
+        ...
+
+
 @runtime_checkable
 class ProcessesInto(Protocol):
     """Optional for an ImageProcessor: `process`, writing the published bytes into a file

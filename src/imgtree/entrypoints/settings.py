@@ -31,6 +31,13 @@ class Settings:
     max_image_pixels: int = 50_000_000
     max_frames: int = 1000
     thumbnail_size: int = 320
+    # Sized renditions (name, longest edge), IMGTREE_RENDITION_SIZES="small=640,medium=1280,
+    # large=2048"; "none" offers none (docs/decisions.md, "Renditions").
+    rendition_sizes: tuple[tuple[str, int], ...] = (
+        ("small", 640),
+        ("medium", 1280),
+        ("large", 2048),
+    )
     rate_limit_per_minute: int = 30
     # Enumeration resistance (docs/decisions.md, "Enumeration"): misses on public links per
     # client address (IPv6: per /64) per window, past which that address gets 429s, hits too.
@@ -103,6 +110,7 @@ class Settings:
             max_image_pixels=_int(env, "IMGTREE_MAX_IMAGE_PIXELS", d.max_image_pixels, 1),
             max_frames=_int(env, "IMGTREE_MAX_FRAMES", d.max_frames, 1),
             thumbnail_size=_int(env, "IMGTREE_THUMBNAIL_SIZE", d.thumbnail_size, 16, 2048),
+            rendition_sizes=_renditions(env, "IMGTREE_RENDITION_SIZES", d.rendition_sizes),
             rate_limit_per_minute=_int(
                 env, "IMGTREE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute, 1
             ),
@@ -181,6 +189,31 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int | 
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise SettingsError(f"{name} must be {bound}, got {value}")
     return value
+
+
+def _renditions(
+    env: Mapping[str, str], name: str, default: tuple[tuple[str, int], ...]
+) -> tuple[tuple[str, int], ...]:
+    """`small=640,medium=1280`: lower-case names (not `thumb`) and sizes of 16 to 16384 px,
+    each name and size once; `none` for no renditions."""
+    raw = _str(env, name, "")
+    if not raw:
+        return default
+    if raw.lower() == "none":
+        return ()
+    presets: list[tuple[str, int]] = []
+    for item in raw.split(","):
+        preset, _, size = item.strip().partition("=")
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", preset) or preset == "thumb":
+            raise SettingsError(
+                f"{name}: {preset!r} is not a rendition name (a-z and 0-9, not 'thumb')"
+            )
+        if not re.fullmatch(r"[0-9]{1,5}", size.strip()) or not 16 <= int(size) <= 16384:
+            raise SettingsError(f"{name}: the size of {preset!r} must be 16 to 16384 pixels")
+        presets.append((preset, int(size)))
+    if len({p for p, _ in presets}) != len(presets) or len({s for _, s in presets}) != len(presets):
+        raise SettingsError(f"{name}: each rendition name and size may appear only once")
+    return tuple(sorted(presets, key=lambda p: p[1]))
 
 
 def _text(env: Mapping[str, str], name: str, default: str, longest: int) -> str:

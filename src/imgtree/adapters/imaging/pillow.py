@@ -57,9 +57,11 @@ from imgtree.domain.errors import (
 )
 from imgtree.domain.model import ImageFormat
 from imgtree.domain.policies import ProcessingPolicy
-from imgtree.domain.ports import ImageInfo, ProcessedImage
+from imgtree.domain.ports import ImageInfo, ProcessedImage, ResizedImage
 
 THUMBNAIL_QUALITY = 85
+RENDITION_QUALITY = 85
+_ORIENTATION_TAG = 0x0112
 _SNIFF_BYTES = 16  # enough for every signature `sniff` knows (WebP needs 12)
 _REDUCING_GAP = 2.0
 # rewritten from the upload file to a temporary file in bounded chunks (see `stream`)
@@ -297,6 +299,53 @@ class PillowImageProcessor:
             published_size=published_size,
             thumbnail=_spool(thumbnail),
             thumbnail_format=thumbnail_format,
+        )
+
+    def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
+        """A smaller copy of a published (already sanitised) image, upright, same format.
+
+        The same header limits as `process` are checked before any pixel is decoded; JPEGs
+        decode in draft mode at the smallest DCT scale still at least `bound`. Only the first
+        frame is resized (animations are not offered renditions)."""
+        if bound < 1:
+            raise ValueError("bound must be positive")
+        if not _seekable(source):
+            source = io.BytesIO(_read_all(source))
+        start = source.tell()
+        fmt = sniff(source.read(_SNIFF_BYTES) or b"")
+        source.seek(start)
+        with _decoding(), self._open_file(source, fmt) as im:
+            self._info(im, fmt, 1)
+            orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
+            icc = im.info.get("icc_profile")
+            if fmt is ImageFormat.JPEG:
+                im.draft(im.mode if im.mode in ("L", "RGB") else "RGB", (bound, bound))
+            im.load()
+            frame = _resizable(im)
+            size = _fit(frame.size, bound)
+            if size != frame.size:
+                frame = frame.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
+            else:
+                frame = frame.copy()
+            upright = _UPRIGHT.get(orientation)
+            if upright is not None:
+                frame = frame.transpose(upright)
+            frame = _displayable(frame)
+            out = io.BytesIO()
+            options: dict[str, object] = {}
+            profile = _matching_icc(icc if isinstance(icc, bytes) else None, frame.mode)
+            if profile is not None and fmt is not ImageFormat.GIF:
+                options["icc_profile"] = profile
+            if fmt is ImageFormat.JPEG:
+                frame = frame if frame.mode in ("L", "RGB") else frame.convert("RGB")
+                options.update(quality=RENDITION_QUALITY, progressive=True, optimize=True)
+            elif fmt is ImageFormat.WEBP:
+                options["quality"] = RENDITION_QUALITY
+            frame.save(out, _PILLOW_NAMES[fmt], **options)
+        size_bytes = out.tell()
+        out.seek(0)
+        return ResizedImage(
+            data=out, size=size_bytes, format=fmt, width=frame.width, height=frame.height
         )
 
     # --- steps -----------------------------------------------------------------------------

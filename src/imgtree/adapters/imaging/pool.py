@@ -53,7 +53,7 @@ from imgtree.domain.errors import (
 )
 from imgtree.domain.model import ImageFormat
 from imgtree.domain.policies import ProcessingPolicy
-from imgtree.domain.ports import ImageInfo, ProcessedImage
+from imgtree.domain.ports import ImageInfo, ProcessedImage, ResizedImage
 
 log = logging.getLogger("imgtree.imaging")
 
@@ -374,6 +374,25 @@ class PooledImageProcessor:
             raise InvalidImage("Image could not be decoded")
         return self._processed(reply, into, thumbnail, owned=False)
 
+    def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
+        """`PillowImageProcessor.resize` in a decode child, with the upload budget."""
+        reply, data, _thumbnail = self._run("resize", source, extra={"bound": bound})
+        if data is None:
+            raise InvalidImage("Image could not be decoded")
+        try:
+            info = _image_info(reply)
+            size = _int(reply, "published_size", 1)
+            data.seek(0, os.SEEK_END)
+            if data.tell() != size or max(info.width, info.height) > bound:
+                raise ValueError("the resized file is not what the reply says")
+        except (ValueError, OSError):
+            data.close()
+            raise InvalidImage("Image could not be decoded") from None
+        data.seek(0)
+        return ResizedImage(
+            data=data, size=size, format=info.format, width=info.width, height=info.height
+        )
+
     def _processed(
         self, reply: dict[str, Any], published: BinaryIO, thumbnail: bytes, *, owned: bool
     ) -> ProcessedImage:
@@ -403,7 +422,12 @@ class PooledImageProcessor:
     # --- one job ---------------------------------------------------------------------------
 
     def _run(
-        self, op: str, source: BinaryIO, into_fd: int = -1
+        self,
+        op: str,
+        source: BinaryIO,
+        into_fd: int = -1,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], BinaryIO | None, bytes]:
         budget = self.budget
         try:
@@ -416,6 +440,7 @@ class PooledImageProcessor:
             upload = _handover(source)
             try:
                 request = {
+                    **(extra or {}),
                     "op": op,
                     "offset": upload.offset,
                     "limits": self.limits,

@@ -17,6 +17,7 @@ from imgtree.domain.errors import Forbidden, NotFound, Unauthenticated
 from imgtree.domain.model import Image
 from imgtree.domain.ports import BlobStorage, Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
 from imgtree.domain.rules import live_image, owned_image
+from imgtree.domain.use_cases.renditions import delete_renditions
 
 
 @attrs.define
@@ -60,4 +61,6 @@ class DeleteImage:
             for key in (image.storage_key, image.thumb_key):
                 with contextlib.suppress(Exception):  # purge retries what fails here
                     self.storage.delete(key)
+            with contextlib.suppress(Exception):
+                delete_renditions(self.storage, image)
         return attrs.evolve(image, deleted_at=now)

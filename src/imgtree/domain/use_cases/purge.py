@@ -1,7 +1,7 @@
 """Purge: reclaim storage that nothing references any more. Idempotent, safe beside traffic.
 
 - pending uploads that expired (their raw objects and rows; completed ones just the row);
-- soft-deleted images older than the retention (their blobs, then the row);
+- soft-deleted images older than the retention (their blobs and renditions, then the row);
 - orphan blobs, older than a grace period, that no row references: what a crash between
   "blob written" and "row committed" leaves behind (blob first, row second);
 - leftovers of writes interrupted by a crash (a local temp file), older than the grace
@@ -20,6 +20,11 @@ from datetime import datetime, timedelta
 import attrs
 
 from imgtree.domain.ports import BlobStorage, Clock, LeftoverSweeper, UnitOfWorkFactory
+from imgtree.domain.use_cases.renditions import (
+    RENDITIONS_PREFIX,
+    delete_renditions,
+    rendition_prefix,
+)
 
 BATCH = 500
 
@@ -79,6 +84,7 @@ class Purge:
             for image in gone:
                 self.storage.delete(image.storage_key)
                 self.storage.delete(image.thumb_key)
+                delete_renditions(self.storage, image)
                 with self.uow() as uow:
                     uow.images.remove(image.id)
                     uow.commit()
@@ -86,7 +92,7 @@ class Purge:
 
     def _orphans(self, before: datetime) -> int:
         count = 0
-        for prefix in ("images/", "thumbs/", "uploads/"):
+        for prefix in ("images/", "thumbs/", "uploads/", RENDITIONS_PREFIX):
             for key in list(self.storage.iter_keys(prefix)):
                 if self._referenced(prefix, key):
                     continue
@@ -108,4 +114,6 @@ class Purge:
             if prefix == "uploads/":
                 return uow.pending_uploads.get(owner) is not None
             image = uow.images.get(owner)
+        if image is not None and prefix == RENDITIONS_PREFIX:
+            return key.startswith(rendition_prefix(image))  # made of an image still kept
         return image is not None and key in (image.storage_key, image.thumb_key)

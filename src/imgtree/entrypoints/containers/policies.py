@@ -14,6 +14,7 @@ from imgtree.domain.policies import (
     PagePolicy,
     ProcessingPolicy,
     RatePolicy,
+    RenditionPolicy,
     SessionPolicy,
     UploadPolicy,
 )
@@ -46,6 +47,9 @@ class Policies(containers.DeclarativeContainer):
         memory_bytes=settings.provided.process_memory_bytes,
         concurrent=settings.provided.process_workers,
         queue_seconds=settings.provided.process_queue_seconds,
+    )
+    rendition_policy = providers.Singleton(
+        RenditionPolicy, presets=settings.provided.rendition_sizes
     )
     session_policy = providers.Singleton(
         SessionPolicy,

@@ -30,6 +30,7 @@ from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
 from imgtree.domain.use_cases.purge import Purge
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
+from imgtree.domain.use_cases.renditions import Renditions
 from imgtree.domain.use_cases.sessions import (
     AuthenticateSession,
     ChangePassword,
@@ -150,6 +151,13 @@ class UseCases(containers.DeclarativeContainer):
         hide_inactive_owners=providers.Callable(
             lambda choice: choice == "hide", settings.provided.inactive_images
         ),
+    )
+    renditions = providers.Singleton(
+        Renditions,
+        view_image=view_image,
+        storage=adapters.storage,
+        resizer=adapters.image_processor,
+        policy=policies.rendition_policy,
     )
     edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
     albums = providers.Singleton(

@@ -163,7 +163,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     errors.install(app)
 
     cases = container.use_cases
-    urls = Urls(settings.base_url, storage)
+    urls = Urls(settings.base_url, storage, container.policies.rendition_policy())
     guards = Guards(
         authenticate_api_key=cases.authenticate_api_key(),
         enforce_rate_limit=cases.enforce_rate_limit(),
@@ -224,6 +224,9 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
+    # A literal segment wins over a field in falcon's router: /media/thumb/ stays the thumbnail.
+    # /media/{size}/{slug}.{ext}: see MediaResource.on_get for the field names.
+    app.add_route("/media/{filename}/{file}", MediaResource(**media, renditions=cases.renditions()))
     app.add_static_route("/static", str(STATIC_DIR))
     register_pages(
         app,

@@ -10,7 +10,7 @@ import attrs
 import falcon
 
 from imgtree.domain.model import Album, ApiKey, Image, Page, Session, User, ordered_scopes
-from imgtree.domain.policies import ProcessingPolicy
+from imgtree.domain.policies import ProcessingPolicy, RenditionPolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
@@ -29,6 +29,8 @@ class Urls:
 
     base: str
     storage: BlobStorage | None = None
+    # The sized renditions offered (none without a policy).
+    renditions: RenditionPolicy = attrs.field(factory=lambda: RenditionPolicy(presets=()))
 
     def page(self, image: Image) -> str:
         return f"{self.base}/i/{image.slug}"
@@ -40,6 +42,28 @@ class Urls:
     def thumb(self, image: Image) -> str:
         public = self.storage.public_url(image.thumb_key) if self.storage else None
         return public or f"{self.base}/media/thumb/{image.thumb_filename}"
+
+    def rendition(self, image: Image, size: str) -> str:
+        """The sized rendition `size` (a preset's name). Always served by the app, even with a
+        public bucket: it is made on its first request, which a bucket cannot do."""
+        return f"{self.base}/media/{size}/{image.filename}"
+
+    def renditions_of(self, image: Image) -> dict[str, str]:
+        """{preset name: URL} of every rendition the image has, smallest first."""
+        offered = self.renditions.offered(image.width, image.height, animated=image.animated)
+        return {name: self.rendition(image, name) for name, _bound in offered}
+
+    def srcset(self, image: Image) -> list[tuple[str, int]]:
+        """The `srcset` candidates, (URL, width in pixels) narrowest first: each rendition the
+        image has, then the original at its own width."""
+        longest = max(image.width, image.height, 1)
+        candidates = [
+            (self.rendition(image, name), max(1, round(image.width * bound / longest)))
+            for name, bound in self.renditions.offered(
+                image.width, image.height, animated=image.animated
+            )
+        ]
+        return [*candidates, (self.direct(image), image.width)]
 
     def delete(self, image: Image, token: str) -> str:
         return f"{self.base}/api/images/{image.id}?token={token}"
@@ -104,6 +128,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "thumb_url": urls.thumb(image),
         "delete_url": urls.delete(image, outcome.delete_token),
         "codes": embed_codes(urls, image),
+        "renditions": urls.renditions_of(image),
     }
 
 
@@ -153,6 +178,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
         "codes": embed_codes(urls, image),
+        "renditions": urls.renditions_of(image),
     }
 
 

@@ -10,6 +10,7 @@ gets 429s for hits and misses alike until the window resets.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.albums import MAX_TITLE
 from imgtree.domain.use_cases.delete import DeleteImage
+from imgtree.domain.use_cases.renditions import Rendition, Renditions
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.cache import TtlCache
@@ -62,6 +64,17 @@ class _Window:
 
     def close(self) -> None:
         self._stream.close()
+
+
+# The rendition the image page's <img src> names when the image has it (IMGTREE_RENDITION_SIZES)
+VIEW_RENDITION = "medium"
+
+
+def _srcset(candidates: list[tuple[str, int]]) -> str:
+    """`url 640w, url 1280w, ...`; empty when the original is the only candidate."""
+    if len(candidates) < 2:
+        return ""
+    return ", ".join(f"{url} {width}w" for url, width in candidates)
 
 
 def nobody(_req: falcon.Request) -> uuid.UUID | None:
@@ -106,6 +119,10 @@ class ImagePage:
             image=image,
             page_url=self.urls.page(image),
             direct_url=self.urls.direct(image),
+            # The picture itself: the medium rendition when the image is larger (the original
+            # on older browsers costs phones megabytes), the browser choosing by `srcset`.
+            view_src=self.urls.renditions_of(image).get(VIEW_RENDITION, self.urls.direct(image)),
+            srcset=_srcset(self.urls.srcset(image)),
             size_text=human_size(image.size_bytes),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             is_owner=is_owner,
@@ -130,11 +147,16 @@ class _CachedMedia:
     size: int
     headers: list[tuple[str, str]]
     body: bytes | None  # the file's bytes when small enough to keep
+    key: str  # the blob served
+    etag: str
+    content_type: ImageFormat
 
 
 @attrs.define
 class MediaResource:
-    """GET/HEAD /media/{slug}.{ext} (thumb=False) and /media/thumb/{slug}.{ext} (thumb=True)."""
+    """GET/HEAD /media/{slug}.{ext} (thumb=False), /media/thumb/{slug}.{ext} (thumb=True) and,
+    given `renditions`, /media/{size}/{slug}.{ext}: the sized rendition, made on its first
+    request (domain/use_cases/renditions.py), then served like any other file."""
 
     view_image: ViewImage
     storage: BlobStorage
@@ -144,33 +166,38 @@ class MediaResource:
     # bytes it keeps.
     cache: TtlCache[str, _CachedMedia] | None = None
     misses: MissGuard | None = None
+    renditions: Renditions | None = None
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, filename: str, file: str = ""
+    ) -> None:
+        # /media/{size}/{slug}.{ext} is routed as /media/{filename}/{file}: falcon wants one
+        # field name per level, and level one is /media/{filename}'s.
+        size, filename = (filename, file) if file else ("", filename)
         if self.misses is None:
-            self._serve(req, resp, filename)
+            self._serve(req, resp, filename, size)
             return
         self.misses.check(req)  # a dict lookup: a hit never waits on the shared limiter
         try:
-            self._serve(req, resp, filename)
+            self._serve(req, resp, filename, size)
         except NotFound:
             self.misses.miss(req)  # RateLimited (429) past the budget
             raise
 
-    def _serve(self, req: falcon.Request, resp: falcon.Response, filename: str) -> None:
+    def _serve(self, req: falcon.Request, resp: falcon.Response, filename: str, name: str) -> None:
         viewer_id = self.viewer(req)
-        cacheable = self.cache is not None and viewer_id is None
+        cacheable = self.cache is not None and viewer_id is None and not name
         hit = self.cache.get(filename) if cacheable and self.cache is not None else None
         if hit is None:
-            hit = self._look_up(filename, viewer_id, cacheable)
-        image, size = hit.image, hit.size
-        etag = self._etag(image)
+            hit = self._look_up(filename, viewer_id, cacheable, name)
+        size, etag = hit.size, hit.etag
         resp.set_headers(hit.headers)
         if req.if_none_match and any(
             str(tag) == etag.strip('"') or tag == "*" for tag in req.if_none_match
         ):
             resp.status = falcon.HTTP_304
             return
-        resp.content_type = self._content_type(image).value
+        resp.content_type = hit.content_type.value
         byte_range = self._range(req, etag, size)
         start, end = byte_range or (0, size - 1)
         if byte_range is not None:
@@ -180,7 +207,7 @@ class MediaResource:
             resp.data = hit.body if byte_range is None else hit.body[start : end + 1]
             return
         try:
-            stream = self.storage.open(self._key(image))
+            stream = self.storage.open(hit.key)
         except KeyError:  # purged since it was looked up
             if self.cache is not None:
                 self.cache.discard(filename)
@@ -188,15 +215,24 @@ class MediaResource:
         resp.stream = stream if byte_range is None else _Window(stream, start, end - start + 1)
         resp.content_length = end - start + 1
 
-    def _look_up(self, filename: str, viewer_id: uuid.UUID | None, cacheable: bool) -> _CachedMedia:
-        image = self._image(filename, viewer_id)
-        key = self._key(image)
+    def _look_up(
+        self, filename: str, viewer_id: uuid.UUID | None, cacheable: bool, name: str = ""
+    ) -> _CachedMedia:
+        if self.renditions is not None:
+            rendition = self._rendition(filename, name, viewer_id)
+            image, key = rendition.image, rendition.key
+            etag = f'"{image.id.hex}r{rendition.bound}"'
+        else:
+            image = self._image(filename, viewer_id)
+            key, etag = self._key(image), self._etag(image)
+        content_type = self._content_type(image)
         info = self.storage.stat(key)
         if info is None:
             raise NotFound("Image not found")
-        headers = self._headers(image, self._content_type(image), self._etag(image))
+        headers = self._headers(image, content_type, etag)
+        found = functools.partial(_CachedMedia, key=key, etag=etag, content_type=content_type)
         if not (cacheable and image.is_public and self.cache is not None):
-            return _CachedMedia(image, info.size, headers, None)
+            return found(image, info.size, headers, None)
         body = None
         if info.size <= MEDIA_MEMORY_FILE_MAX and self.cache.fits(info.size):
             try:
@@ -205,8 +241,8 @@ class MediaResource:
             except KeyError:
                 raise NotFound("Image not found") from None
             if len(body) != info.size:  # changed under us: serve from disk, keep nothing
-                return _CachedMedia(image, info.size, headers, None)
-        entry = _CachedMedia(image, info.size, headers, body)
+                return found(image, info.size, headers, None)
+        entry = found(image, info.size, headers, body)
         self.cache.put(filename, entry, cost=len(body) if body is not None else 0)
         return entry
 
@@ -222,15 +258,28 @@ class MediaResource:
     on_head = on_get
 
     def _image(self, filename: str, viewer_id: uuid.UUID | None) -> Image:
+        slug, ext = self._name(filename)
+        image = self.view_image(slug, viewer_id=viewer_id)
+        self._check_extension(image, ext)
+        return image
+
+    def _rendition(self, filename: str, name: str, viewer_id: uuid.UUID | None) -> Rendition:
+        assert self.renditions is not None
+        # The extension is checked before anything is made: a wrong one makes nothing.
+        return self.renditions.of(self._image(filename, viewer_id), name)
+
+    @staticmethod
+    def _name(filename: str) -> tuple[str, str]:
         match = _MEDIA_NAME.match(filename)
         if not match:
             raise NotFound("Image not found")
         slug, ext = match.groups()
-        image = self.view_image(slug, viewer_id=viewer_id)
-        expected = image.thumb_content_type if self.thumb else image.content_type
+        return slug, ext
+
+    def _check_extension(self, image: Image, ext: str) -> None:
+        expected = self._content_type(image)
         if ext != expected.extension and not (ext == "jpeg" and expected is ImageFormat.JPEG):
             raise NotFound("Image not found")
-        return image
 
     @staticmethod
     def _headers(image: Image, content_type: ImageFormat, etag: str) -> list[tuple[str, str]]:

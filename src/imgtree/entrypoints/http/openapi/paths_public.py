@@ -47,7 +47,22 @@ def too_many_html(*, json_too: bool = False, also: str = "") -> dict[str, Any]:
 MEDIA_CONTENT = {t: {"schema": {"type": "string", "contentMediaType": t}} for t in IMAGE_TYPES}
 
 
-def _media_op(operation_id: str, summary: str, *, head: bool) -> dict[str, Any]:
+RENDITION_SIZE = path_param(
+    "size",
+    {"type": "string", "pattern": "^[a-z][a-z0-9]{0,15}$"},
+    "A rendition the operator offers (IMGTREE_RENDITION_SIZES, by default `small` 640 px, "
+    "`medium` 1280 px and `large` 2048 px on the longest edge). Only renditions smaller than "
+    "the image exist, and none of an animation: any other is 404 (the original is the largest "
+    "picture there is). Made on its first request, in the image's own format.",
+)
+
+
+def _media_op(
+    operation_id: str, summary: str, *, head: bool, rendition: bool = False
+) -> dict[str, Any]:
+    # A rendition is made on its first request: a file that will not decode within the
+    # processing limits is 422, no free decode process within the wait 503 (Retry-After).
+    made = (422,) if rendition else ()
     return op(
         PUBLIC,
         operation_id,
@@ -66,16 +81,17 @@ def _media_op(operation_id: str, summary: str, *, head: bool) -> dict[str, Any]:
                 headers=MEDIA_HEADERS,
             ),
             "304": {"description": "Not modified (If-None-Match)."},
-            **errors(404, 416),
+            **errors(404, 416, *made),
             "429": {**error_response(429), "description": MISS_BUDGET},
         },
         security=NONE,
         parameters=[
+            *([RENDITION_SIZE] if rendition else []),
             path_param(
                 "filename",
                 {"type": "string", "pattern": r"^[a-z0-9]{4,32}\.[a-z]{3,4}$"},
                 "`{slug}.{ext}`, the extension of the real type.",
-            )
+            ),
         ],
     )
 
@@ -105,6 +121,14 @@ def public_paths() -> dict[str, Any]:
         "/media/thumb/{filename}": {
             "get": _media_op("thumb", "The thumbnail", head=False),
             "head": _media_op("thumbHead", "Headers of the thumbnail", head=True),
+        },
+        "/media/{size}/{filename}": {
+            "get": _media_op(
+                "rendition", "A sized rendition of the image", head=False, rendition=True
+            ),
+            "head": _media_op(
+                "renditionHead", "Headers of a sized rendition", head=True, rendition=True
+            ),
         },
         "/delete/{imageId}": {
             "post": op(

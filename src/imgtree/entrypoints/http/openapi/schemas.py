@@ -47,6 +47,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "height": NON_NEGATIVE,
     "created_at": TIMESTAMP,
     "codes": ref("EmbedCodes"),
+    "renditions": ref("Renditions"),
 }
 
 _USER: dict[str, Schema] = {
@@ -159,8 +160,18 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "/api/images/{uuid}?token={delete_token}; shown only once.",
             },
             "codes": ref("EmbedCodes"),
+            "renditions": ref("Renditions"),
         }
     ),
+    "Renditions": {
+        "type": "object",
+        "propertyNames": {"pattern": "^[a-z][a-z0-9]{0,15}$"},
+        "additionalProperties": URL,
+        "description": "{name: URL} of the sized renditions the image has, smallest first: "
+        "the operator's presets (IMGTREE_RENDITION_SIZES, by default small 640 px, medium "
+        "1280 px, large 2048 px on the longest edge) smaller than the image; none for an "
+        "animation. Each is made on its first request (/media/{name}/{slug}.{ext}).",
+    },
     "FailedItem": obj(
         {
             "error": {"type": "string", "minLength": 1},
