@@ -20,6 +20,8 @@ from imgtree.domain.ports import SecretHasher, UnitOfWorkFactory
 
 # Items one claim may carry (the browser keeps at most this many recent uploads).
 MAX_CLAIM_ITEMS = 200
+# Delete tokens are 32 characters; anything far longer is not one.
+MAX_CLAIM_TOKEN_CHARS = 256
 
 
 class ClaimOutcome(enum.Enum):
@@ -91,4 +93,6 @@ class ClaimImages:
                 uow.commit()
         except QuotaExceeded:
             return ClaimResult(item.image_id, ClaimOutcome.OVER_QUOTA)
-        return ClaimResult(item.image_id, ClaimOutcome.CLAIMED, attrs.evolve(image, owner_id=owner_id))
+        return ClaimResult(
+            item.image_id, ClaimOutcome.CLAIMED, attrs.evolve(image, owner_id=owner_id)
+        )

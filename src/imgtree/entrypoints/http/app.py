@@ -37,8 +37,8 @@ from imgtree.entrypoints.http.session.auth import (
     PasswordResource,
     SignUpResource,
 )
-from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.session.claim import ClaimResource
+from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.session.images import ImageByIdResource, SessionImagesResource
 from imgtree.entrypoints.http.session.keys import KeyResource, KeysResource, ShareXConfigResource
 from imgtree.entrypoints.http.session.sessions import (

@@ -14,19 +14,22 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.use_cases.claim import MAX_CLAIM_ITEMS, ClaimImages, ClaimItem, ClaimOutcome
+from imgtree.domain.use_cases.claim import (
+    MAX_CLAIM_ITEMS,
+    MAX_CLAIM_TOKEN_CHARS,
+    ClaimImages,
+    ClaimItem,
+    ClaimOutcome,
+)
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.misses import MissGuard
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import aliased, parse_uuid, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
-# Delete tokens are 32 characters; anything far longer is not one.
-MAX_TOKEN_CHARS = 256
-
 
 def claim_items(doc: dict[str, Any]) -> list[ClaimItem]:
-    """The body's `items`: 1–200 objects with `image_id` (or `imageId`) and `delete_token`
+    """The body's `items`: 1 to 200 objects with `image_id` (or `imageId`) and `delete_token`
     (or `deleteToken`), each image named once."""
     items = doc.get("items")
     if not isinstance(items, list) or not items:
@@ -40,7 +43,7 @@ def claim_items(doc: dict[str, Any]) -> list[ClaimItem]:
             raise InvalidInput("Each item must be an object with image_id and delete_token")
         image_id = parse_uuid(aliased(item, "image_id", "imageId"), "image_id")
         token = aliased(item, "delete_token", "deleteToken")
-        if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_CHARS:
+        if not isinstance(token, str) or not 0 < len(token) <= MAX_CLAIM_TOKEN_CHARS:
             raise InvalidInput("delete_token must be a non-empty string")
         if image_id in seen:
             raise InvalidInput("Each image_id may appear once")
