@@ -170,18 +170,19 @@ def test_browser_app_journey(browser: Any, live_server: str, screenshot: Shot) -
     # Drag-and-drop while signed in.
     drop_files(page, [("dropped.gif", "image/gif", imagegen.gif(48, 48, frames=2))])
     expect(items).to_have_count(3)
-    dropped = items.first
+    dropped = items.last  # results in selection order: the newest file comes last
     expect(dropped).to_have_attribute("data-state", "done")
     expect(dropped.locator(".name")).to_have_text("dropped.gif")
+    dropped.get_by_role("button", name="Share dropped.gif").click()  # the share panel
 
     # Copy buttons put the code on the clipboard.
     markdown = dropped.get_by_label("Markdown", exact=True).input_value()
     assert markdown.startswith("![dropped.gif](") and markdown.endswith(".gif)")
-    copy = dropped.get_by_role("button", name="Copy Markdown")
+    copy = dropped.get_by_role("button", name="Copy Markdown", exact=True)
     copy.click()
     expect(copy).to_have_text("Copied!")
     assert page.evaluate("navigator.clipboard.readText()") == markdown
-    dropped.get_by_role("button", name="Copy Direct link").click()
+    dropped.get_by_role("button", name="Copy Direct link", exact=True).click()
     assert (
         page.evaluate("navigator.clipboard.readText()")
         == dropped.get_by_label("Direct link", exact=True).input_value()

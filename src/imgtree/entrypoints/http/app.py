@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import falcon
 import falcon.media
 import orjson
 
+from imgtree.domain.errors import DomainError
+from imgtree.domain.ports import BlobStorage
 from imgtree.entrypoints.containers import Application
 from imgtree.entrypoints.http import errors
 from imgtree.entrypoints.http.admin.resources import (
@@ -56,7 +59,7 @@ from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
-from imgtree.entrypoints.http.web.pages import register_pages
+from imgtree.entrypoints.http.web.pages import UploadLimits, register_pages
 from imgtree.entrypoints.http.web.render import Site, SiteContext
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -107,9 +110,31 @@ class ForgetMediaOnChange:
                 cache.clear()
 
 
+# A key and type shaped like a pending upload's, only to ask storage where its PUTs go.
+_PROBE_KEY = "pending/connect-src-probe.png"
+
+
+def presign_origins(storage: BlobStorage) -> tuple[str, ...]:
+    """Where the browser PUTs presigned uploads when that is not this app (an S3 bucket, or
+    its S3-compatible endpoint): the origin of a URL the storage itself signs, built from
+    its configuration alone (no request, nothing user-supplied). Empty for storage that
+    cannot presign (the app's own PUT route is same-origin)."""
+    try:
+        url = storage.presign_put(_PROBE_KEY, "image/png", 1, 60)
+    except (DomainError, ValueError):
+        return ()  # storage that cannot sign now cannot sign an upload's URL either
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ()
+    return (f"{parts.scheme}://{parts.netloc}",)
+
+
 def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Response]:
     settings = container.settings()
     # The memory budget is shared out: thumbnails are small and hot, originals larger.
+    storage = container.adapters.storage()
     budget = settings.media_memory_cache_bytes
     media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget * 3 // 4)
     thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget // 4)
@@ -117,7 +142,10 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         middleware=[
             SecurityHeaders(https=settings.secure_cookies),
             ForgetMediaOnChange(media_cache, thumb_cache),
-            SiteContext(Site(settings.site_name, settings.site_description, settings.theme_color)),
+            SiteContext(
+                Site(settings.site_name, settings.site_description, settings.theme_color),
+                connect_origins=presign_origins(storage),
+            ),
         ],
         cors_enable=False,
     )
@@ -136,7 +164,6 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     errors.install(app)
 
     cases = container.use_cases
-    storage = container.adapters.storage()
     urls = Urls(settings.base_url, storage)
     guards = Guards(
         authenticate_api_key=cases.authenticate_api_key(),
@@ -205,6 +232,9 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         authenticate_session=cases.authenticate_session(),
         session_cookie=guard.cookie,
         require_admin_2fa=settings.require_admin_2fa,
+        # The upload form checks files against the very policies the upload routes enforce.
+        account_limits=UploadLimits.of(container.policies.upload_policy()),
+        guest_limits=UploadLimits.of(container.policies.guest_upload_policy()),
     )
     return app
 

@@ -17,7 +17,8 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import DomainError
-from imgtree.domain.model import User
+from imgtree.domain.model import ImageFormat, User
+from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http.presenters import Urls
@@ -62,16 +63,73 @@ def _page(resp: falcon.Response, template: str, *, page: str, **context: Any) ->
     render(resp, template, page=page, no_store=True, **context)
 
 
+_TYPE_NAMES = {ImageFormat.WEBP: "WebP"}
+
+
+def format_size(n: int) -> str:
+    """Bytes as people read them, in the units the scripts use (I.formatBytes, 1024-based):
+    5242880 -> "5 MB", 1536 -> "1.5 KB"."""
+    if n < 1024:
+        return f"{n} B"
+    value = n / 1024
+    unit = "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value /= 1024
+        unit = bigger
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+@attrs.frozen
+class UploadLimits:
+    """What one kind of visitor may upload, as the upload form tells its script and the
+    person: taken from the UploadPolicy the upload routes enforce for that visitor."""
+
+    max_bytes: int
+    batch_limit: int
+    types: tuple[ImageFormat, ...]
+
+    @classmethod
+    def of(cls, policy: UploadPolicy) -> UploadLimits:
+        return cls(policy.max_file_bytes, policy.batch_limit, policy.allowed_types)
+
+    @property
+    def types_attr(self) -> str:
+        return ",".join(t.value for t in self.types)
+
+    @property
+    def types_text(self) -> str:
+        names = [_TYPE_NAMES.get(t, t.name) for t in self.types]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+    @property
+    def text(self) -> str:
+        """'JPEG, PNG, GIF or WebP, up to 5 MB each, 20 per batch'."""
+        return (
+            f"{self.types_text}, up to {format_size(self.max_bytes)} each, "
+            f"{self.batch_limit} per batch"
+        )
+
+
 @attrs.define
 class UploadPage:
-    """/: upload for guests and signed-in users."""
+    """/: upload for guests and signed-in users, each told (and checked against) their limits."""
 
     session: _Session
     urls: Urls
+    account_limits: UploadLimits
+    guest_limits: UploadLimits
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user = self.session.user(req)
         _page(
-            resp, "index.html", page="upload", user=self.session.user(req), base_url=self.urls.base
+            resp,
+            "index.html",
+            page="upload",
+            user=user,
+            base_url=self.urls.base,
+            limits=self.account_limits if user is not None else self.guest_limits,
         )
 
 
@@ -181,11 +239,13 @@ def register_pages(
     urls: Urls,
     authenticate_session: Authenticate,
     session_cookie: str,
+    account_limits: UploadLimits,
+    guest_limits: UploadLimits,
     require_admin_2fa: bool = False,
 ) -> None:
     """Add the browser app's routes. Call after the other routes: this one owns `/`."""
     session = _Session(authenticate_session, session_cookie)
-    app.add_route("/", UploadPage(session, urls))
+    app.add_route("/", UploadPage(session, urls, account_limits, guest_limits))
     app.add_route("/login", AuthPage(session, "login"))
     app.add_route("/signup", AuthPage(session, "signup"))
     app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))

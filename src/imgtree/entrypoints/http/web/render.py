@@ -22,6 +22,14 @@ PAGE_CSP = (
 )
 
 
+def page_csp(connect_origins: tuple[str, ...] = ()) -> str:
+    """The pages' CSP; `connect_origins` (the bucket's, when storage presigns PUTs to it)
+    join `'self'` in connect-src so the uploader may PUT large files straight there."""
+    if not connect_origins:
+        return PAGE_CSP
+    return f"{PAGE_CSP}; connect-src 'self' {' '.join(connect_origins)}"
+
+
 @attrs.frozen
 class Site:
     """What the operator calls the instance (IMGTREE_SITE_NAME, IMGTREE_SITE_DESCRIPTION,
@@ -36,11 +44,13 @@ class SiteContext:
     """Middleware: hands the instance's Site to every page this app renders (per app, so two
     apps in one process never share it)."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, connect_origins: tuple[str, ...] = ()) -> None:
         self._site = site
+        self._csp = page_csp(connect_origins)
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.context.site = self._site
+        resp.context.page_csp = self._csp
 
 
 def render(resp: falcon.Response, template: str, *, status: int = 200, **context: Any) -> None:
@@ -48,7 +58,7 @@ def render(resp: falcon.Response, template: str, *, status: int = 200, **context
     resp.content_type = "text/html; charset=utf-8"
     context.setdefault("site", getattr(resp.context, "site", None) or Site())
     resp.text = _env.get_template(template).render(**context)
-    resp.set_header("Content-Security-Policy", PAGE_CSP)
+    resp.set_header("Content-Security-Policy", getattr(resp.context, "page_csp", None) or PAGE_CSP)
     resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
     resp.set_header("X-Frame-Options", "DENY")
     resp.cache_control = ["no-store"] if status >= 400 or context.get("no_store") else ["no-cache"]
