@@ -584,7 +584,7 @@ SCHEMAS: dict[str, Schema] = {
                 "maxItems": MAX_CLAIM_ITEMS,
                 "description": "Guest uploads to take over, each proven by its delete token "
                 "(both are in the delete_url: /api/images/{image_id}?token={delete_token}). "
-                "An image_id listed twice is 400.",
+                "An image listed twice is checked twice, in order.",
                 "items": {
                     **obj(
                         {},

@@ -28,28 +28,39 @@ from imgtree.entrypoints.http.requests import aliased, parse_uuid, read_json_obj
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
 
+_BODY_FIELDS = frozenset({"items"})
+_ITEM_FIELDS = frozenset({"image_id", "imageId", "delete_token", "deleteToken"})
+
+
 def claim_items(doc: dict[str, Any]) -> list[ClaimItem]:
     """The body's `items`: 1 to 200 objects with `image_id` (or `imageId`) and `delete_token`
-    (or `deleteToken`), each image named once."""
+    (or `deleteToken`), nothing else. An image listed twice is checked twice, in order (the
+    second answer is `already_yours` or `not_found`; the quota is charged once)."""
+    _known(doc, _BODY_FIELDS)
     items = doc.get("items")
     if not isinstance(items, list) or not items:
         raise InvalidInput("items must be a non-empty list")
     if len(items) > MAX_CLAIM_ITEMS:
         raise InvalidInput(f"At most {MAX_CLAIM_ITEMS} items per claim")
     parsed: list[ClaimItem] = []
-    seen = set()
     for item in items:
         if not isinstance(item, dict):
             raise InvalidInput("Each item must be an object with image_id and delete_token")
+        _known(item, _ITEM_FIELDS)
         image_id = parse_uuid(aliased(item, "image_id", "imageId"), "image_id")
         token = aliased(item, "delete_token", "deleteToken")
         if not isinstance(token, str) or not 0 < len(token) <= MAX_CLAIM_TOKEN_CHARS:
-            raise InvalidInput("delete_token must be a non-empty string")
-        if image_id in seen:
-            raise InvalidInput("Each image_id may appear once")
-        seen.add(image_id)
+            raise InvalidInput(
+                f"delete_token must be a string of 1 to {MAX_CLAIM_TOKEN_CHARS} characters"
+            )
         parsed.append(ClaimItem(image_id, token))
     return parsed
+
+
+def _known(doc: dict[str, Any], fields: frozenset[str]) -> None:
+    unknown = sorted(set(doc) - fields)
+    if unknown:
+        raise InvalidInput(f"Unknown field: {unknown[0]}")
 
 
 @attrs.define
