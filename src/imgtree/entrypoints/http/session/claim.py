@@ -27,7 +27,6 @@ from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import aliased, parse_uuid, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard
 
-
 _BODY_FIELDS = frozenset({"items"})
 _ITEM_FIELDS = frozenset({"image_id", "imageId", "delete_token", "deleteToken"})
 
