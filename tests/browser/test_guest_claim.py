@@ -108,6 +108,18 @@ def test_guest_links_survive_and_are_claimed_after_sign_up(
     expect(page.locator("[data-images] .tile")).to_have_count(0)
     screenshot(page, f"guest-claim-prompt-{viewport}")
 
+    # "Not now" hides it for this browser session, on every page; the list is kept.
+    prompt.get_by_role("button", name="Not now").click()
+    expect(prompt).to_be_hidden()
+    page.goto("/")
+    expect(page.locator("[data-upload]")).to_be_visible()
+    expect(page.locator("[data-claim]")).to_be_hidden()
+    expect(page.locator("[data-recent]")).to_have_count(0)  # guests only
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    expect(page.locator("[data-claim]")).to_contain_text("You uploaded 2 images")
+    page.goto("/gallery")
+
     # A wrong token through the API is refused and changes nothing.
     csrf = context.request.get("/api/auth/me").json()["csrf_token"]
     stored = page.evaluate("JSON.parse(localStorage.getItem('imgtree.recent.v1')).items")
