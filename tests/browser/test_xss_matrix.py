@@ -10,17 +10,18 @@ violation, no `on*` attribute or `autofocus` anywhere, no `<script>` but our own
 for the payloads' `src=x`, no `javascript:` URL in an href/src/action, no console error.
 
 Fields (7): image title, uploaded file name, album title, album description, API key name,
-account display name, account email. Pages (10): upload results, image page /i/{slug}
+account display name, account email. Pages (11): upload results, a guest's recent uploads
+(read back from localStorage), image page /i/{slug}
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
 settings, admin (users list and audit log).
 
-Counts: CELLS below declares 22 (field, page) cells, checked at 32 places (text, an
-attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 176
-(payload, cell) pairs, 256 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 23 (field, page) cells, checked at 34 places (text, an
+attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 184
+(payload, cell) pairs, 272 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 352 cell checks, 512 place checks, in 146 page
-loads (73 per mode: 8 payloads x 9 pages, plus /admin once, which lists every account).
+and open a dialog or set the sentinel): 368 cell checks, 544 place checks, in 162 page
+loads (81 per mode: 8 payloads x 10 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
 and the delete page (they show the file name), the file name in an untitled image page's
@@ -88,6 +89,9 @@ CELLS: tuple[Place, ...] = (
     Place("filename", "upload", ".upload-item .name", "visible"),
     Place("filename", "upload", ".upload-item img.thumb", "@alt"),
     Place("album_title", "upload", "[data-album-select] option", "option"),
+    # a guest's "Your recent uploads" (recent.js), read back from the browser's storage
+    Place("filename", "recent", ".recent-item .recent-name", "visible"),
+    Place("filename", "recent", ".recent-thumb img", "@alt"),
     # /i/{slug}: server-rendered, in text, attributes and the <title>
     Place("filename", "image", "figure figcaption", "visible"),
     Place("filename", "image", "figure img", "@alt"),
@@ -199,7 +203,7 @@ class Account:
         if field == "email":
             return self.email
         if field == "filename":
-            return upload_name(self.payload) if page == "upload" else self.filename
+            return upload_name(self.payload) if page in ("upload", "recent") else self.filename
         return self.payload
 
 
@@ -299,9 +303,9 @@ def test_matrix_is_declared_once() -> None:
         "name",
         "email",
     }
-    assert len({(c.field, c.page) for c in CELLS}) == 22  # the docstring's counts
-    assert len(CELLS) == 32 and len(PAYLOADS) == 8 and len(PAGES) == 10
-    assert len(RUNS) == 73
+    assert len({(c.field, c.page) for c in CELLS}) == 23  # the docstring's counts
+    assert len(CELLS) == 34 and len(PAYLOADS) == 8 and len(PAGES) == 11
+    assert len(RUNS) == 81
 
 
 @attrs.define
@@ -377,6 +381,16 @@ def _visit(page: Any, account: Account, name: str) -> None:
             ]
         )
         page.locator(".upload-item[data-state=done]").wait_for()
+    elif name == "recent":
+        # What upload.js hands recent.js for a guest upload, kept in localStorage.
+        page.goto("/", wait_until="domcontentloaded")
+        page.evaluate(
+            """([url, deleteUrl, name]) => localStorage.setItem('imgtree.recent.v1',
+                JSON.stringify({v: 1, items: [{id: 'xssslug', url: url, direct_url: url,
+                  thumb_url: url, delete_url: deleteUrl, name: name, added_at: ''}]}))""",
+            [account.page_url, account.delete_url, upload_name(account.payload)],
+        )
+        page.reload(wait_until="domcontentloaded")
     elif name == "image":
         page.goto(account.page_url, wait_until="domcontentloaded")
     elif name == "image_titled":
@@ -447,8 +461,8 @@ def test_stored_xss(
     )
     if page_name == "admin":
         cookies = world.admin_cookies
-    elif page_name == "public_album":
-        cookies = {}  # a signed-out visitor
+    elif page_name in ("public_album", "recent"):
+        cookies = {}  # a signed-out visitor (a guest)
     else:
         cookies = accounts[0].cookies
     tab = tabs[mode]

@@ -1961,3 +1961,50 @@ def test_migration_0009_gives_old_keys_their_owners_scopes_sqlite(tmp_path: Path
 def test_migration_0009_gives_old_keys_their_owners_scopes_postgres() -> None:
     with temporary_database() as url:
         assert _keys_before_scopes(url) == EXPECTED_AFTER_0009
+
+
+# --- claiming guest images (issue 15, item 3) ------------------------------------------------
+
+
+def test_assign_owner_moves_a_live_guest_image_once_and_charges_usage(backend: Backend) -> None:
+    user, other = make_user(), make_user()
+    add_users(backend.uow, user, other)
+    guest, gone, owned = (
+        make_image(None, size_bytes=70),
+        make_image(None, size_bytes=5, deleted_at=T0),
+        make_image(other, size_bytes=9),
+    )
+    with backend.uow() as uow:
+        for image in (guest, gone, owned):
+            uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.assign_owner(guest.id, user.id) is True
+        assert uow.images.assign_owner(guest.id, other.id) is False  # already owned
+        assert uow.images.assign_owner(gone.id, user.id) is False
+        assert uow.images.assign_owner(owned.id, user.id) is False
+        assert uow.images.assign_owner(uuid.uuid4(), user.id) is False
+        uow.commit()
+    assert _used(backend.uow, user) == 70
+    assert _used(backend.uow, other) == 9
+    with backend.uow() as uow:
+        assert uow.images.get(guest.id) == attrs.evolve(guest, owner_id=user.id)
+        assert uow.images.count_for_owner(user.id) == 1
+        assert uow.images.list_for_owner(user.id, offset=0, limit=5) == [
+            attrs.evolve(guest, owner_id=user.id)
+        ]
+
+
+def test_assign_owner_past_the_quota_is_refused_and_rolled_back(backend: Backend) -> None:
+    user = make_user(quota_bytes=100)
+    add_users(backend.uow, user)
+    guest = make_image(None, size_bytes=101)
+    with backend.uow() as uow:
+        uow.images.add(guest)
+        uow.commit()
+    with backend.uow() as uow, pytest.raises(QuotaExceeded):
+        uow.images.assign_owner(guest.id, user.id)
+    assert _used(backend.uow, user) == 0
+    with backend.uow() as uow:
+        assert uow.images.get(guest.id) == guest  # still a guest image
+        assert uow.images.count_for_owner(user.id) == 0

@@ -117,6 +117,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "deleteConfirmPage": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     "editImage": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "sessionDeleteImage": (401, 403, 200, 404, 404, 401, 401, 401, 401),
+    # any signed-in account may claim a guest image whose delete token it holds
+    "claimGuestImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "listAlbums": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "createAlbum": (401, 401, 201, 201, 201, 401, 401, 401, 401),
     "viewAlbum": (404, 404, 200, 404, 404, 404, 404, 404, 404),
@@ -271,6 +273,19 @@ class World:
         )
         assert put.status_code == 200, put.text
         return str(signed["completion_token"])
+
+    def guest_upload(self) -> dict[str, str]:
+        """A fresh guest upload, as a claim item (its id and delete token)."""
+        body, ctype = encode([("files", "g.png", "image/png", PNG)])
+        r = self.client.simulate_post(
+            "/api/upload/guest", body=body, headers={"Content-Type": ctype}
+        )
+        assert r.status_code == 200, r.text
+        parts = urlsplit(r.json["images"][0]["delete_url"])
+        return {
+            "image_id": parts.path.rsplit("/", 1)[1],
+            "delete_token": parts.query.split("token=", 1)[1],
+        }
 
     # recreating what an allowed cell consumed
 
@@ -575,6 +590,9 @@ REQUESTS: dict[str, Send] = {
         f"/api/images/{a.target.image_uuid}",
         **({} if a.session else _token_query(a)),
     ),
+    "claimGuestImages": lambda w, a: w.send(
+        a, "session", "POST", "/api/images/claim", json={"items": [w.fresh["item"]]}
+    ),
     "listAlbums": lambda w, a: w.send(a, "session", "GET", "/api/albums"),
     "createAlbum": lambda w, a: w.send(a, "session", "POST", "/api/albums", json={"title": "New"}),
     "viewAlbum": lambda w, a: w.send(a, "none", "GET", f"/api/albums/{a.target.album_id}"),
@@ -707,6 +725,7 @@ PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
     "completeBatch": lambda w, a: {"token": w.completion_token()},
     "sessionComplete": lambda w, a: {"token": w.completion_token(session=True)},
     "guestComplete": lambda w, a: {"token": w.completion_token(guest=True)},
+    "claimGuestImages": lambda w, a: {"item": w.guest_upload()},
     "revokeSession": _spare_session,
     "twoFactorEnable": lambda w, a: _code(w, a, enabled=False),
     "twoFactorDisable": lambda w, a: _code(w, a, enabled=True),

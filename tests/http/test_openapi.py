@@ -356,6 +356,16 @@ def _token_delete(w: World) -> falcon.testing.Result:
     return w.client.simulate_delete(parts.path, query_string=parts.query)
 
 
+def _claim(w: World, wrong: bool = False) -> falcon.testing.Result:
+    body, ctype = encode([("files", "g.png", "image/png", imagegen.png(12, 12))])
+    r = w.client.simulate_post("/api/upload/guest", body=body, headers={"Content-Type": ctype})
+    assert r.status_code == 200, r.text
+    delete_url = r.json["images"][0]["delete_url"]
+    image_id, token = delete_url.split("/api/images/")[1].split("?token=")
+    item = {"image_id": image_id, "delete_token": "nope" if wrong else token}
+    return w.browser.request("POST", "/api/images/claim", json={"items": [item]})
+
+
 def _confirm_page(w: World, token: str | None = None) -> falcon.testing.Result:
     parts = urlsplit(w.uploaded["delete_url"])
     query = parts.query if token is None else f"token={token}"
@@ -974,6 +984,15 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "PATCH",
         404,
         lambda w: w.browser.request("PATCH", f"/api/images/{uuid.uuid4()}", json={"title": "x"}),
+    ),
+    ("claim", "/api/images/claim", "POST", 200, _claim),
+    ("claim-wrong-token", "/api/images/claim", "POST", 200, lambda w: _claim(w, wrong=True)),
+    (
+        "claim-empty",
+        "/api/images/claim",
+        "POST",
+        400,
+        lambda w: w.browser.request("POST", "/api/images/claim", json={"items": []}),
     ),
     ("delete-with-session", "/api/images/{imageId}", "DELETE", 200, _session_image_delete),
     ("delete-with-token", "/api/images/{imageId}", "DELETE", 200, _token_delete),

@@ -167,6 +167,12 @@ class ImageRepository(Protocol):
         """Change a live image's editable fields (title, album, visibility)."""
         ...
 
+    def assign_owner(self, image_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
+        """Give a live guest image (no owner) to `owner_id`, adding its size to their usage
+        in the same conditional update an upload uses (QuotaExceeded past the quota). False
+        when the image is missing, deleted or already owned (so concurrent claims agree)."""
+        ...
+
     def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
         """Soft-delete if live, freeing its bytes from the owner's usage; True when this call
         deleted it (so concurrent deletes agree)."""

@@ -240,6 +240,14 @@ class _ImageRepo:
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         return sum(i.size_bytes for i in self._live_for(owner_id))
 
+    def assign_owner(self, image_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
+        image = self._t.images.get(image_id)
+        if image is None or image.deleted or image.owner_id is not None:
+            return False
+        self._use(owner_id, image.size_bytes)
+        self._t.images[image_id] = attrs.evolve(image, owner_id=owner_id)
+        return True
+
     def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
         image = self._t.images.get(image_id)
         if image is None or image.deleted:

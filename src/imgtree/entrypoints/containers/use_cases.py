@@ -17,6 +17,7 @@ from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
+from imgtree.domain.use_cases.claim import ClaimImages
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.keys import (
@@ -144,6 +145,9 @@ class UseCases(containers.DeclarativeContainer):
         hasher=adapters.secret_hasher,
         clock=adapters.clock,
         storage=adapters.storage,
+    )
+    claim_images = providers.Singleton(
+        ClaimImages, uow=adapters.uow_factory, hasher=adapters.secret_hasher
     )
     view_image = providers.Singleton(
         ViewImage,

@@ -40,6 +40,7 @@ from imgtree.entrypoints.http.session.auth import (
     PasswordResource,
     SignUpResource,
 )
+from imgtree.entrypoints.http.session.claim import ClaimResource
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.session.images import ImageByIdResource, SessionImagesResource
 from imgtree.entrypoints.http.session.keys import KeyResource, KeysResource, ShareXConfigResource
@@ -268,6 +269,7 @@ def _session_routes(
     app.add_route("/api/auth/2fa/recovery-codes", RecoveryCodesResource(*two_factor))
 
     app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
+    app.add_route("/api/images/claim", ClaimResource(cases.claim_images(), guard, urls, misses))
     app.add_route(
         "/api/images/{image_id}",
         ImageByIdResource(

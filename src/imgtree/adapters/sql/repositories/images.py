@@ -148,6 +148,27 @@ class SqlImageRepository(Repository[Image]):
     def update(self, image: Image) -> None:
         self._update(image)
 
+    def assign_owner(self, image_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
+        # Conditional: of two concurrent claims exactly one sees a row change. The usage
+        # update after it refuses past the quota; the caller's rollback undoes both.
+        result = self._s.execute(
+            images.update()
+            .where(
+                images.c.id == image_id,
+                images.c.owner_id.is_(None),
+                images.c.deleted_at.is_(None),
+            )
+            .values(owner_id=owner_id)
+        )
+        if result.rowcount != 1:
+            return False
+        size = self._s.execute(select(images.c.size_bytes).where(images.c.id == image_id))
+        self._use(owner_id, int(size.scalar_one()), 1)
+        seen = self._seen.get(image_id)
+        if seen is not None:
+            self._seen[image_id] = attrs.evolve(seen, owner_id=owner_id)
+        return True
+
     def mark_deleted(self, image_id: uuid.UUID, at: datetime) -> bool:
         # Conditional and atomic: of two concurrent deletes exactly one sees a row change.
         result = self._s.execute(

@@ -7,6 +7,7 @@ from imgtree.domain.model import Scope
 from imgtree.domain.policies import PagePolicy, UploadPolicy
 from imgtree.domain.use_cases.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
+from imgtree.domain.use_cases.claim import MAX_CLAIM_ITEMS, MAX_CLAIM_TOKEN_CHARS
 from imgtree.domain.use_cases.keys import MAX_KEY_NAME
 from imgtree.domain.use_cases.list_images import MAX_PAGE
 from imgtree.entrypoints.containers.policies import GUEST_MAX_OPEN_PRESIGNS
@@ -14,6 +15,8 @@ from imgtree.entrypoints.containers.policies import GUEST_MAX_OPEN_PRESIGNS
 __all__ = [
     "BATCH_LIMIT",
     "GUEST_MAX_OPEN_PRESIGNS",
+    "MAX_CLAIM_ITEMS",
+    "MAX_CLAIM_TOKEN_CHARS",
     "MAX_DESCRIPTION",
     "MAX_KEY_NAME",
     "MAX_OPEN_PRESIGNS",

@@ -192,6 +192,16 @@ def image_paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/api/images/claim": {
+            "post": op(
+                SESSION,
+                "claimGuestImages",
+                "Take over guest uploads made in this browser, proven by their delete tokens",
+                {"200": ok("ClaimResults"), **errors(400, 401, 403, 413, 415, 429)},
+                security=SESSION_WRITE,
+                body=json_body(ref("ClaimRequest")),
+            )
+        },
         "/api/images/{imageId}": {
             "parameters": [{"$ref": "#/components/parameters/imageId"}],
             "get": op(

@@ -23,6 +23,8 @@ from imgtree.entrypoints.http.openapi.builders import (
 )
 from imgtree.entrypoints.http.openapi.limits import (
     BATCH_LIMIT,
+    MAX_CLAIM_ITEMS,
+    MAX_CLAIM_TOKEN_CHARS,
     MAX_DESCRIPTION,
     MAX_KEY_NAME,
     MAX_PASSWORD_LENGTH,
@@ -106,6 +108,8 @@ _ALBUM_CHOICE: dict[str, Schema] = {
     },
     "isPublic": {**BOOL, "description": "Default true."},
 }
+
+_CLAIM_TOKEN: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_TOKEN_CHARS}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
@@ -583,6 +587,70 @@ SCHEMAS: dict[str, Schema] = {
         "description": "Only these fields change; sending none of them is 400.",
     },
     "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),
+    "ClaimRequest": obj(
+        {
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_CLAIM_ITEMS,
+                "description": "Guest uploads to take over, each proven by its delete token "
+                "(both are in the delete_url: /api/images/{image_id}?token={delete_token}). "
+                "An image listed twice is checked twice, in order.",
+                "items": {
+                    **obj(
+                        {},
+                        {
+                            "image_id": UUID,
+                            "imageId": {**UUID, "description": "Alias of image_id."},
+                            "delete_token": _CLAIM_TOKEN,
+                            "deleteToken": {
+                                **_CLAIM_TOKEN,
+                                "description": "Alias of delete_token.",
+                            },
+                        },
+                    ),
+                    "allOf": [
+                        {"anyOf": [{"required": ["image_id"]}, {"required": ["imageId"]}]},
+                        {"anyOf": [{"required": ["delete_token"]}, {"required": ["deleteToken"]}]},
+                    ],
+                    **one_spelling(("image_id", "imageId"), ("delete_token", "deleteToken")),
+                },
+            }
+        }
+    ),
+    "ClaimResults": obj(
+        {
+            "success": TRUE,
+            "claimed": {**NON_NEGATIVE, "description": "How many images moved to the account."},
+            "results": {
+                "type": "array",
+                "description": "One per item, in request order.",
+                "items": obj(
+                    {
+                        "image_id": UUID,
+                        "status": {
+                            "type": "string",
+                            "enum": [
+                                "claimed",
+                                "already_yours",
+                                "not_found",
+                                "over_quota",
+                                "rate_limited",
+                            ],
+                            "description": "not_found: unknown, deleted, someone else's or "
+                            "a wrong token (one answer for all; each counts against the miss "
+                            "budget). over_quota: this image would pass your quota. "
+                            "rate_limited: the miss budget ran out before this item.",
+                        },
+                        "image": {
+                            "anyOf": [ref("OwnedImage"), {"type": "null"}],
+                            "description": "The image, when claimed or already yours.",
+                        },
+                    }
+                ),
+            },
+        }
+    ),
     "Album": obj(_ALBUM, {"image_count": NON_NEGATIVE}),
     "AlbumList": obj({"success": TRUE, "albums": {"type": "array", "items": ref("Album")}}),
     "AlbumEnvelope": obj({"success": TRUE, "album": ref("Album")}),

@@ -113,4 +113,6 @@
   }
 
   load();
+  // Guest uploads claimed from this page (recent.js) join the grid at once.
+  document.addEventListener("imgtree:claimed", function () { load(); });
 })();
