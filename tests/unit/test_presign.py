@@ -32,7 +32,7 @@ from imgtree.domain.errors import (
     TooManyOpenUploads,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Image, ImageFormat
+from imgtree.domain.model import Image, ImageFormat, Visibility
 from imgtree.domain.use_cases.presign import (
     INVALID_TOKEN,
     Presigned,
@@ -205,7 +205,7 @@ def test_presign_counts_quota_room_across_the_batch(world: PresignWorld) -> None
 def test_presign_into_an_album(world: PresignWorld) -> None:
     owner = world.user()
     album = world.album(owner)
-    done = world.presign_one(owner, album_id=album.id, is_public=False)
+    done = world.presign_one(owner, album_id=album.id, visibility=Visibility.PRIVATE)
     assert (done.pending.album_id, done.pending.is_public) == (album.id, False)
 
 
@@ -477,7 +477,9 @@ def test_complete_publishes_the_image(world: PresignWorld) -> None:
     album = world.album(user)
     uploader = Uploader(user=user, api_key_id=key.id)
     data = imagegen.png(64, 48)
-    done = world.presign_one(uploader, data, album_id=album.id, is_public=False, filename="c.png")
+    done = world.presign_one(
+        uploader, data, album_id=album.id, visibility=Visibility.PRIVATE, filename="c.png"
+    )
     world.put(done, data)
     world.clock.advance(5)
 

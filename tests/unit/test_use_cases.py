@@ -49,6 +49,7 @@ from imgtree.domain.model import (
     Image,
     ImageFormat,
     User,
+    Visibility,
 )
 from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
 from imgtree.domain.ports import RateDecision, UnitOfWorkFactory
@@ -454,7 +455,7 @@ def test_guest_upload(world: World) -> None:
 
 
 def test_private_upload(world: World) -> None:
-    assert world.upload_one(world.user(), is_public=False).image.is_public is False
+    assert world.upload_one(world.user(), visibility=Visibility.PRIVATE).image.is_public is False
 
 
 def test_upload_quota(world: World) -> None:
@@ -735,7 +736,7 @@ def test_view_hides_deleted_and_unknown_images(world: World) -> None:
 
 def test_view_private_image_only_for_its_owner(world: World) -> None:
     owner = world.user()
-    done = world.upload_one(owner, is_public=False)
+    done = world.upload_one(owner, visibility=Visibility.PRIVATE)
     view = ViewImage(world.uow)
     assert view(done.image.slug, viewer_id=owner.id) == done.image
     with pytest.raises(NotFound):

@@ -229,6 +229,32 @@ class Album:
         return self.is_public or self.owned_by(viewer_id)
 
 
+class Visibility(enum.StrEnum):
+    """Who sees an image. Stored as two flags (`is_public`, `listed`): `isPublic: true` of
+    the first API still means "anyone with the link" and `false` "only the owner"."""
+
+    PUBLIC = "public"  # anyone with the link, and listed on the owner's public profile
+    UNLISTED = "unlisted"  # anyone with the link (the default)
+    PRIVATE = "private"  # only the owner: its links are 404 for everyone else
+
+    @property
+    def is_public(self) -> bool:
+        return self is not Visibility.PRIVATE
+
+    @property
+    def listed(self) -> bool:
+        return self is Visibility.PUBLIC
+
+    @classmethod
+    def of(cls, is_public: bool, listed: bool) -> Visibility:
+        if not is_public:
+            return cls.PRIVATE
+        return cls.PUBLIC if listed else cls.UNLISTED
+
+
+MAX_IMAGE_DESCRIPTION = 2000
+
+
 @attrs.frozen
 class Image:
     """A published image: sanitised bytes at `storage_key`, a thumbnail at `thumb_key`."""
@@ -249,9 +275,15 @@ class Image:
     album_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
     animated: bool = False
-    is_public: bool = True
+    is_public: bool = True  # False: private (see Visibility)
     title: str = ""
     deleted_at: datetime | None = None
+    listed: bool = False  # with is_public: public rather than unlisted
+    description: str = ""
+
+    @property
+    def visibility(self) -> Visibility:
+        return Visibility.of(self.is_public, self.listed)
 
     @property
     def deleted(self) -> bool:
@@ -348,6 +380,11 @@ class PendingUpload:
     image_id: uuid.UUID | None = None
     # A guest upload's client address (guests are told apart by it); None for accounts.
     address: str | None = None
+    listed: bool = False  # with is_public: the image's Visibility once completed
+
+    @property
+    def visibility(self) -> Visibility:
+        return Visibility.of(self.is_public, self.listed)
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at

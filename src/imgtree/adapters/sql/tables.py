@@ -143,6 +143,9 @@ images = Table(
     Column("is_public", Boolean, nullable=False),
     Column("title", Text, nullable=False, default=""),
     Column("deleted_at", UtcDateTime, nullable=True),
+    # Visibility is (is_public, listed): public = both, unlisted = is_public only (0011).
+    Column("listed", Boolean, nullable=False, default=False),
+    Column("description", Text, nullable=False, default=""),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on
@@ -179,6 +182,7 @@ pending_uploads = Table(
     Column("api_key_id", Uuid, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
     Column("album_id", Uuid, ForeignKey("albums.id", ondelete="SET NULL"), nullable=True),
     Column("is_public", Boolean, nullable=False),
+    Column("listed", Boolean, nullable=False, default=False),
     Column("filename", Text, nullable=False),
     Column("declared_type", String(32), nullable=False),
     Column("declared_size", BigInteger, nullable=False),

@@ -31,6 +31,7 @@ from imgtree.domain.model import (
     ImageFormat,
     Scope,
     User,
+    Visibility,
     clean_original_name,
 )
 from imgtree.domain.policies import UploadPolicy
@@ -108,6 +109,15 @@ class Publisher:
     random: SecureRandom
     policy: UploadPolicy
 
+    @staticmethod
+    def check_visibility(uploader: Uploader, visibility: Visibility) -> None:
+        """A guest's image cannot be private: with no owner, nobody could ever see it."""
+        if uploader.user is None and visibility is Visibility.PRIVATE:
+            raise InvalidInput(
+                "A guest upload cannot be private (nobody could see it): choose unlisted,"
+                " or sign in"
+            )
+
     def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
         """NotFound unless the album exists and belongs to the uploader (guests have none);
         Forbidden for an API key without the albums scope."""
@@ -135,7 +145,7 @@ class Publisher:
         uploader: Uploader,
         incoming: IncomingFile,
         album_id: uuid.UUID | None,
-        is_public: bool,
+        visibility: Visibility,
         *,
         require_type: ImageFormat | None = None,
     ) -> Uploaded:
@@ -159,7 +169,7 @@ class Publisher:
                     f"The file is {processed.info.format.value}, not {require_type.value}"
                     " as declared"
                 )
-            return self._store(uploader, incoming, processed, album_id, is_public)
+            return self._store(uploader, incoming, processed, album_id, visibility)
         finally:
             processed.published.close()
             processed.thumbnail.close()
@@ -188,7 +198,7 @@ class Publisher:
         incoming: IncomingFile,
         processed: ProcessedImage,
         album_id: uuid.UUID | None,
-        is_public: bool,
+        visibility: Visibility,
     ) -> Uploaded:
         info = processed.info
         user = uploader.user
@@ -220,7 +230,8 @@ class Publisher:
                     album_id=album_id,
                     api_key_id=uploader.api_key_id,
                     animated=info.animated,
-                    is_public=is_public,
+                    is_public=visibility.is_public,
+                    listed=visibility.listed,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:

@@ -19,9 +19,9 @@ from imgtree.domain.commands import (
     UserChanges,
 )
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.model import Role
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
-from imgtree.entrypoints.http.requests import aliased, parse_uuid
+from imgtree.entrypoints.http.requests import aliased, parse_uuid, parse_visibility
 
 
 def field(doc: dict[str, Any], *names: str) -> Any:
@@ -92,7 +92,9 @@ def album_changes(doc: dict[str, Any]) -> AlbumChanges:
 
 # --- /api/images/{id} ------------------------------------------------------------------------
 
-IMAGE_NOTHING_TO_CHANGE = "Nothing to change: send title, albumId or isPublic"
+IMAGE_NOTHING_TO_CHANGE = (
+    "Nothing to change: send title, description, albumId, visibility or isPublic"
+)
 
 
 def image_changes(doc: dict[str, Any]) -> ImageChanges:
@@ -104,11 +106,22 @@ def image_changes(doc: dict[str, Any]) -> ImageChanges:
     album_id: uuid.UUID | Unset | None = UNSET
     if raw_album is not UNSET:
         album_id = None if raw_album in (None, "") else parse_uuid(raw_album, "albumId")
+    description = field(doc, "description")
+    if description is not UNSET and not isinstance(description, str):
+        raise InvalidInput(
+            f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
+        )
+    field(doc, "visibility", "isPublic", "is_public")  # one of them at most (else 400)
     public = field(doc, "isPublic", "is_public")
+    flag = UNSET if public is UNSET else strict_flag(public, "isPublic")
+    raw_visibility = field(doc, "visibility")
+    visibility = UNSET if raw_visibility is UNSET else parse_visibility(raw_visibility)
     return ImageChanges(
         title=title,
         album_id=album_id,
-        is_public=UNSET if public is UNSET else strict_flag(public, "isPublic"),
+        is_public=flag,
+        visibility=visibility,
+        description=description,
     )
 
 

@@ -127,6 +127,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "direct_url": urls.direct(image),
         "thumb_url": urls.thumb(image),
         "delete_url": urls.delete(image, outcome.delete_token),
+        "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
     }
@@ -177,6 +178,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "width": image.width,
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
+        "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
     }
@@ -187,6 +189,7 @@ def owned_image(urls: Urls, image: Image) -> dict[str, Any]:
     return {
         **listed_image(urls, image),
         "title": image.title,
+        "description": image.description,
         "album_id": str(image.album_id) if image.album_id else None,
         "is_public": image.is_public,
     }

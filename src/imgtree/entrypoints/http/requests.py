@@ -15,6 +15,7 @@ from falcon.media.multipart import MultipartForm, MultipartParseError, Multipart
 from falcon.util import BufferedReader
 
 from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
+from imgtree.domain.model import Visibility
 from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
 from imgtree.entrypoints.http import json_upload
 
@@ -31,7 +32,7 @@ class ParsedUpload:
     # Parse-time per-file failures (e.g. too large), with their position in the request.
     failures: list[tuple[int, UploadFailed]]
     album_id: uuid.UUID | None
-    is_public: bool = True
+    visibility: Visibility = Visibility.UNLISTED
 
     @property
     def count(self) -> int:
@@ -66,6 +67,28 @@ def aliased(doc: dict[str, Any], *names: str) -> Any:
     if len(present) > 1:
         raise InvalidInput(f"Send {' or '.join(present)}, not both")
     return doc[present[0]] if present else None
+
+
+VISIBILITY_CHOICES_TEXT = ", ".join(v.value for v in Visibility)
+
+
+def parse_visibility(value: Any) -> Visibility:
+    try:
+        return Visibility(value.strip().lower() if isinstance(value, str) else "")
+    except ValueError:
+        raise InvalidInput(f"visibility must be one of {VISIBILITY_CHOICES_TEXT}") from None
+
+
+def upload_visibility(doc: dict[str, Any]) -> Visibility:
+    """`visibility` (public, unlisted, private) or the first API's `isPublic` / `is_public`
+    (true: unlisted, false: private), from any upload route's fields; neither: unlisted.
+    Both at once is 400, like two spellings of one field."""
+    raw = aliased(doc, "visibility", "isPublic", "is_public")
+    if raw in (None, ""):
+        return Visibility.UNLISTED
+    if "visibility" in doc:
+        return parse_visibility(raw)
+    return Visibility.UNLISTED if parse_bool(raw, "isPublic") else Visibility.PRIVATE
 
 
 def parse_uuid(value: Any, what: str) -> uuid.UUID:
@@ -207,7 +230,7 @@ def parse_multipart(
                 else:
                     files.append(IncomingFile(data, filename, part.content_type))
                 position += 1
-            elif name in ("albumId", "album_id", "isPublic", "is_public"):
+            elif name in ("albumId", "album_id", "isPublic", "is_public", "visibility"):
                 raw = part.stream.read(1024)
                 budget.left -= len(raw)
                 budget.drain(part.stream)  # a field longer than any UUID or flag is cut
@@ -224,12 +247,11 @@ def parse_multipart(
         close_all(files)
         raise
     album = aliased(fields, "albumId", "album_id")
-    public = aliased(fields, "isPublic", "is_public")
     return ParsedUpload(
         files=files,
         failures=failures,
         album_id=optional_uuid(album, "albumId"),
-        is_public=True if public in (None, "") else parse_bool(public, "isPublic"),
+        visibility=upload_visibility(fields),
     )
 
 
@@ -299,6 +321,7 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
         if sink.error is not None:
             raise InvalidInput(sink.error)
         album_id = optional_uuid(doc.get("albumId"), "albumId")
+        visibility = upload_visibility(doc)
     except BaseException:
         out.close()
         raise
@@ -307,12 +330,15 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
         failure = UploadFailed(
             FileTooLarge(f"File exceeds the maximum size of {max_file_bytes} bytes"), filename
         )
-        return ParsedUpload(files=[], failures=[(0, failure)], album_id=album_id)
+        return ParsedUpload(
+            files=[], failures=[(0, failure)], album_id=album_id, visibility=visibility
+        )
     out.seek(0)
     return ParsedUpload(
         files=[IncomingFile(out, filename, declared if isinstance(declared, str) else None)],
         failures=[],
         album_id=album_id,
+        visibility=visibility,
     )
 
 

@@ -139,6 +139,8 @@ IMAGE_FIELDS = (
     "is_public",
     "title",
     "deleted_at",
+    "listed",
+    "description",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -166,6 +168,8 @@ def image_from_row(row: AnyRow) -> Image:
         is_public,
         title,
         deleted_at,
+        listed,
+        description,
     ) = row
     return Image(
         id=id_,
@@ -187,6 +191,8 @@ def image_from_row(row: AnyRow) -> Image:
         is_public=is_public,
         title=title,
         deleted_at=deleted_at,
+        listed=listed,
+        description=description,
     )
 
 
@@ -211,6 +217,8 @@ def image_values(image: Image) -> dict[str, Any]:
         "is_public": image.is_public,
         "title": image.title,
         "deleted_at": image.deleted_at,
+        "listed": image.listed,
+        "description": image.description,
     }
 
 
@@ -221,6 +229,7 @@ def pending_upload_from_row(row: AnyRow) -> PendingUpload:
         api_key_id=row.api_key_id,
         album_id=row.album_id,
         is_public=row.is_public,
+        listed=row.listed,
         filename=row.filename,
         declared_type=ImageFormat(row.declared_type),
         declared_size=row.declared_size,
@@ -243,6 +252,7 @@ def pending_upload_values(p: PendingUpload) -> dict[str, Any]:
         "api_key_id": p.api_key_id,
         "album_id": p.album_id,
         "is_public": p.is_public,
+        "listed": p.listed,
         "filename": p.filename,
         "declared_type": p.declared_type.value,
         "declared_size": p.declared_size,

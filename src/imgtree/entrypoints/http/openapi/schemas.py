@@ -3,6 +3,7 @@ them (`additionalProperties: false`), so a drift between the two fails the tests
 
 from __future__ import annotations
 
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION
 from imgtree.entrypoints.http.openapi.builders import (
     BOOL,
     FALSE,
@@ -36,6 +37,16 @@ from imgtree.entrypoints.http.openapi.limits import (
 # A 2x2 PNG: the JSON upload example (a real image, so the example succeeds).
 EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGM8ISfHwMDAxMDAwMDAAAANBAEIfXHKZgAAAABJRU5ErkJggg=="
 
+VISIBILITY: Schema = {
+    "type": "string",
+    "enum": ["public", "unlisted", "private"],
+    "description": "public: anyone with the link, and listed on the owner's public profile; "
+    "unlisted (the default): anyone with the link; private: only the owner (404 for others). "
+    "Instead of isPublic (true: unlisted, false: private), never with it.",
+}
+# Guests have no account to see a private image with: private is 400 for them.
+GUEST_VISIBILITY: Schema = {**VISIBILITY, "enum": ["public", "unlisted"]}
+
 _LISTED_IMAGE: dict[str, Schema] = {
     "id": {**UUID, "description": "The image's UUID (used to delete it)."},
     "slug": SLUG,
@@ -48,6 +59,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "width": NON_NEGATIVE,
     "height": NON_NEGATIVE,
     "created_at": TIMESTAMP,
+    "visibility": VISIBILITY,
     "codes": ref("EmbedCodes"),
     "renditions": ref("Renditions"),
 }
@@ -107,6 +119,7 @@ _ALBUM_CHOICE: dict[str, Schema] = {
         "description": "An album of yours (404 when it is not); not a UUID is 400.",
     },
     "isPublic": {**BOOL, "description": "Default true."},
+    "visibility": VISIBILITY,
 }
 
 _CLAIM_TOKEN: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_TOKEN_CHARS}
@@ -163,6 +176,7 @@ SCHEMAS: dict[str, Schema] = {
                 **URL,
                 "description": "/api/images/{uuid}?token={delete_token}; shown only once.",
             },
+            "visibility": VISIBILITY,
             "codes": ref("EmbedCodes"),
             "renditions": ref("Renditions"),
         }
@@ -207,9 +221,12 @@ SCHEMAS: dict[str, Schema] = {
                 },
                 "base64": {"type": "string", "minLength": 1, "description": "Alias."},
                 "albumId": _ALBUM_CHOICE["albumId"],
+                "visibility": VISIBILITY,
+                "isPublic": _ALBUM_CHOICE["isPublic"],
             },
         ),
         "anyOf": [{"required": ["file_base64"]}, {"required": ["base64"]}],
+        **one_spelling(("visibility", "isPublic")),
         "examples": [{"filename": "dot.png", "file_base64": EXAMPLE_PNG_BASE64}],
     },
     "UploadMultipart": {
@@ -238,8 +255,10 @@ SCHEMAS: dict[str, Schema] = {
             },
             "albumId": UUID,
             "isPublic": {"type": "string", "enum": ["true", "false"]},
+            "visibility": VISIBILITY,
         },
         "required": ["files"],
+        **one_spelling(("visibility", "isPublic")),
     },
     "GuestUploadMultipart": {
         "type": "object",
@@ -251,6 +270,7 @@ SCHEMAS: dict[str, Schema] = {
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
+            "visibility": GUEST_VISIBILITY,
         },
         "required": ["files"],
     },
@@ -341,7 +361,9 @@ SCHEMAS: dict[str, Schema] = {
             {"required": ["contentType", "sizeBytes"]},
             {"required": ["content_type", "size_bytes"]},
         ],
-        **one_spelling(("contentType", "content_type"), ("sizeBytes", "size_bytes")),
+        **one_spelling(
+            ("contentType", "content_type"), ("sizeBytes", "size_bytes"), ("visibility", "isPublic")
+        ),
         "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
     },
     "PresignFile": obj(
@@ -361,7 +383,8 @@ SCHEMAS: dict[str, Schema] = {
             }
         },
         _ALBUM_CHOICE,
-    ),
+    )
+    | one_spelling(("visibility", "isPublic")),
     "PresignedUpload": obj(
         {
             "put_url": {**URL, "description": "PUT the raw bytes here."},
@@ -445,6 +468,7 @@ SCHEMAS: dict[str, Schema] = {
             {
                 **_LISTED_IMAGE,
                 "title": STRING,
+                "description": STRING,
                 "album_id": nullable(UUID),
                 "is_public": BOOL,
             }
@@ -580,10 +604,17 @@ SCHEMAS: dict[str, Schema] = {
                 "album_id": {**nullable(UUID), "description": "Alias of albumId."},
                 "isPublic": BOOL,
                 "is_public": {**BOOL, "description": "Alias of isPublic."},
+                "visibility": VISIBILITY,
+                "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
             },
         ),
         "minProperties": 1,
-        **one_spelling(("albumId", "album_id"), ("isPublic", "is_public")),
+        **one_spelling(
+            ("albumId", "album_id"),
+            ("isPublic", "is_public"),
+            ("visibility", "isPublic"),
+            ("visibility", "is_public"),
+        ),
         "description": "Only these fields change; sending none of them is 400.",
     },
     "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),

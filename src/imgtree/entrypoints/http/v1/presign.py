@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 import falcon
@@ -25,18 +24,12 @@ from imgtree.entrypoints.http.commands import (
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
-    aliased,
     optional_uuid,
-    parse_bool,
     parse_uuid,
     query_param,
     read_json_object,
+    upload_visibility,
 )
-
-
-def visibility(doc: dict[str, Any]) -> bool:
-    value = aliased(doc, "isPublic", "is_public")
-    return True if value is None else parse_bool(value, "isPublic")
 
 
 @attrs.define
@@ -57,7 +50,7 @@ class PresignFlow:
             uploader,
             [presign_request(doc)],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
-            is_public=visibility(doc),
+            visibility=upload_visibility(doc),
         )
         if isinstance(outcome, PresignFailed):
             raise outcome.error
@@ -72,7 +65,7 @@ class PresignFlow:
             uploader,
             [presign_request(f) for f in files],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
-            is_public=visibility(doc),
+            visibility=upload_visibility(doc),
         )
         resp.media = {
             "success": True,

@@ -63,7 +63,7 @@
       el("div", { className: "tile-body" }, [
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
-        image.is_public === false ? el("span", { className: "badge", text: "Private" }) : null,
+        visibilityBadge(image),
         shareRow(image, name),
         el("details", { className: "menu" }, [
           el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
@@ -77,6 +77,12 @@
       ]),
     ]);
     return li;
+  }
+
+  var VISIBILITY_LABELS = { "public": "Public", unlisted: "Unlisted", "private": "Private" };
+  function visibilityBadge(image) {
+    var value = image.visibility || (image.is_public === false ? "private" : "unlisted");
+    return el("span", { className: "badge badge-" + value, text: VISIBILITY_LABELS[value] || value });
   }
 
   // "Copy link" puts the page link on the clipboard in one click; "Share" opens every code.
