@@ -73,6 +73,7 @@ _ALBUM: dict[str, Schema] = {
     "description": STRING,
     "isPublic": BOOL,
     "created_at": nullable(TIMESTAMP),
+    "codes": ref("AlbumCodes"),
 }
 
 _API_KEY: dict[str, Schema] = {
@@ -152,6 +153,17 @@ SCHEMAS: dict[str, Schema] = {
         ),
         "description": "Every way to share the image, in the order the web app's share panel "
         "shows them. Alt text is the image's title, or its file name when it has none.",
+    },
+    "AlbumCodes": {
+        **obj(
+            {
+                "page": {**URL, "description": "The album page /albums/{id}."},
+                "markdown": {**STRING, "description": "[title](page)"},
+                "html": {**STRING, "description": '<a href="page">title</a>, title escaped.'},
+                "bbcode": {**STRING, "description": "[url=page]title[/url]"},
+            }
+        ),
+        "description": "Every way to share the album, in the order the share panel shows them.",
     },
     "UploadedImage": obj(
         {

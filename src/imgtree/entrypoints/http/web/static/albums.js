@@ -72,7 +72,10 @@
     var li = el("li", { className: "album card", dataset: { albumId: album.id } }, [
       el("div", { className: "album-head" }, [link, meta]),
       description,
+      el("p", { className: "small muted album-delete-note",
+        text: "Deleting the album keeps its images: they stay in your gallery, just no longer in an album." }),
       el("div", { className: "album-actions" }, [
+        I.shareButton(I.shareCodes(album), "Share", album.title),
         details,
         I.armedButton("Delete", "Confirm delete", async function () {
           try {
