@@ -92,6 +92,10 @@ def test_album_page_without_javascript_and_share_button(
         card = mine.locator(f'li.album[data-album-id="{album_id}"]')
         expect(card).to_be_visible()
         expect(card.locator(".album-delete-note")).to_contain_text("keeps its images")
+        expect(card.locator(".album-cover img")).to_have_attribute(
+            "src", __import__("re").compile(r"/media/thumb/")
+        )
+        screenshot(mine, f"albums card with cover {viewport}")
         card.get_by_role("button", name="Share Summer <trip>").click()
         panel = card.locator(".share-panel")
         expect(panel).to_be_visible()

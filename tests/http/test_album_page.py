@@ -117,3 +117,16 @@ def test_album_json_carries_share_codes(app: App) -> None:
     assert album["codes"]["bbcode"] == f'[url={page}]Say "hi" (now) <b>[/url]'
     listed = owner.request("GET", "/api/albums").json["albums"]
     assert listed[0]["codes"] == album["codes"]
+
+
+def test_album_listing_carries_the_cover_thumbnail(app: App) -> None:
+    owner = sign_up(app)
+    empty = _album(owner, title="Empty")
+    full = _album(owner, title="Full")
+    _upload(owner, full, "old.png")
+    newest = _upload(owner, full, "new.png")
+    listed = {a["id"]: a for a in owner.request("GET", "/api/albums").json["albums"]}
+    assert listed[empty]["cover_thumb_url"] is None
+    images = owner.request("GET", f"/api/albums/{full}").json["images"]
+    first = next(i for i in images if i["slug"] == newest)
+    assert listed[full]["cover_thumb_url"] == first["thumb_url"] == images[0]["thumb_url"]

@@ -264,7 +264,11 @@ def album_codes(urls: Urls, a: Album) -> dict[str, str]:
     }
 
 
-def album(urls: Urls, a: Album, image_count: int | None = None) -> dict[str, Any]:
+def album(
+    urls: Urls, a: Album, image_count: int | None = None, *, cover: Image | bool | None = False
+) -> dict[str, Any]:
+    """`cover` (listings only): the album's cover image, or None for an empty album; False
+    leaves `cover_thumb_url` out."""
     body: dict[str, Any] = {
         "id": str(a.id),
         "title": a.title,
@@ -275,6 +279,8 @@ def album(urls: Urls, a: Album, image_count: int | None = None) -> dict[str, Any
     }
     if image_count is not None:
         body["image_count"] = image_count
+    if cover is not False:
+        body["cover_thumb_url"] = urls.thumb(cover) if isinstance(cover, Image) else None
     return body
 
 

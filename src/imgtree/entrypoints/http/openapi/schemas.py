@@ -663,7 +663,17 @@ SCHEMAS: dict[str, Schema] = {
             },
         }
     ),
-    "Album": obj(_ALBUM, {"image_count": NON_NEGATIVE}),
+    "Album": obj(
+        _ALBUM,
+        {
+            "image_count": NON_NEGATIVE,
+            "cover_thumb_url": {
+                **nullable(URL),
+                "description": "In listings: the cover's thumbnail (the first image in the "
+                "album's order); null for an empty album.",
+            },
+        },
+    ),
     "AlbumList": obj({"success": TRUE, "albums": {"type": "array", "items": ref("Album")}}),
     "AlbumEnvelope": obj({"success": TRUE, "album": ref("Album")}),
     "AlbumCreate": obj(

@@ -25,7 +25,7 @@ class AlbumsResource:
         resp.media = {
             "success": True,
             "albums": [
-                presenters.album(self.urls, s.album, s.image_count)
+                presenters.album(self.urls, s.album, s.image_count, cover=s.cover)
                 for s in self.albums.list(context.user.id)
             ],
         }
