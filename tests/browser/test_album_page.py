@@ -111,6 +111,21 @@ def test_album_page_without_javascript_and_share_button(
         mine.get_by_role("button", name="Share Summer <trip>").click()
         expect(mine.locator(".share-panel")).to_be_visible()
         screenshot(mine, f"album page share {viewport}")
+        mine.keyboard.press("Escape")
+
+        # The owner removes an image: it leaves the album, not the gallery.
+        tiles = mine.locator(".tile")
+        expect(tiles).to_have_count(3)
+        mine.get_by_role("button", name="Remove IMG_0.png from album").click()
+        expect(tiles).to_have_count(2)
+        expect(mine.locator("[data-owner-status]")).to_contain_text("still in your gallery")
+        screenshot(mine, f"album owner removed {viewport}")
+        mine.reload()
+        expect(mine.locator(".tile")).to_have_count(2)
+        gallery = owner.request.get("/api/images").json()
+        assert gallery["total"] == 3
+        # Visitors get no Remove buttons.
+        expect(page.locator(".remove-from-album")).to_have_count(0)
     finally:
         owner.close()
         bot.close()
