@@ -15,12 +15,12 @@ account display name, account email. Pages (11): upload results, a guest's recen
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
 settings, admin (users list and audit log).
 
-Counts: CELLS below declares 23 (field, page) cells, checked at 34 places (text, an
-attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 184
-(payload, cell) pairs, 272 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 23 (field, page) cells, checked at 37 places (text, an
+attribute such as alt or og:title/og:description, an <option>, the <title>), against 8 PAYLOADS: 184
+(payload, cell) pairs, 296 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 368 cell checks, 544 place checks, in 162 page
+and open a dialog or set the sentinel): 368 cell checks, 592 place checks, in 162 page
 loads (81 per mode: 8 payloads x 10 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
@@ -118,6 +118,9 @@ CELLS: tuple[Place, ...] = (
     Place("title", "album", ".tile-name", "visible"),
     Place("filename", "album", ".tile-name", "visible"),
     Place("album_title", "public_album", "h1", "visible"),
+    Place("album_title", "public_album", "title", "title"),
+    Place("album_title", "public_album", 'meta[property="og:title"]', "@content"),
+    Place("album_description", "public_album", 'meta[property="og:description"]', "@content"),
     Place("album_description", "public_album", "[data-description]", "visible"),
     Place("filename", "public_album", ".tile-name", "visible"),
     # /settings: key list (JS), account facts and footer (server-rendered)
@@ -304,7 +307,7 @@ def test_matrix_is_declared_once() -> None:
         "email",
     }
     assert len({(c.field, c.page) for c in CELLS}) == 23  # the docstring's counts
-    assert len(CELLS) == 34 and len(PAYLOADS) == 8 and len(PAGES) == 11
+    assert len(CELLS) == 37 and len(PAYLOADS) == 8 and len(PAGES) == 11
     assert len(RUNS) == 81
 
 

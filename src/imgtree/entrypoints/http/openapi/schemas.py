@@ -85,6 +85,7 @@ _ALBUM: dict[str, Schema] = {
     "description": STRING,
     "isPublic": BOOL,
     "created_at": nullable(TIMESTAMP),
+    "codes": ref("AlbumCodes"),
 }
 
 _API_KEY: dict[str, Schema] = {
@@ -165,6 +166,17 @@ SCHEMAS: dict[str, Schema] = {
         ),
         "description": "Every way to share the image, in the order the web app's share panel "
         "shows them. Alt text is the image's title, or its file name when it has none.",
+    },
+    "AlbumCodes": {
+        **obj(
+            {
+                "page": {**URL, "description": "The album page /albums/{id}."},
+                "markdown": {**STRING, "description": "[title](page)"},
+                "html": {**STRING, "description": '<a href="page">title</a>, title escaped.'},
+                "bbcode": {**STRING, "description": "[url=page]title[/url]"},
+            }
+        ),
+        "description": "Every way to share the album, in the order the share panel shows them.",
     },
     "UploadedImage": obj(
         {
@@ -682,7 +694,17 @@ SCHEMAS: dict[str, Schema] = {
             },
         }
     ),
-    "Album": obj(_ALBUM, {"image_count": NON_NEGATIVE}),
+    "Album": obj(
+        _ALBUM,
+        {
+            "image_count": NON_NEGATIVE,
+            "cover_thumb_url": {
+                **nullable(URL),
+                "description": "In listings: the cover's thumbnail (the first image in the "
+                "album's order); null for an empty album.",
+            },
+        },
+    ),
     "AlbumList": obj({"success": TRUE, "albums": {"type": "array", "items": ref("Album")}}),
     "AlbumEnvelope": obj({"success": TRUE, "album": ref("Album")}),
     "AlbumCreate": obj(
