@@ -157,6 +157,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "galleryPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
     "albumsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
     "albumPage": (404, 404, 200, 404, 404, 404, 404, 404, 404),
+    # anyone sees a profile; a deactivated account has none
+    "profilePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "settingsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
     "adminPage": (303, 303, 403, 403, 200, 303, 303, 303, 303),
 }
@@ -682,6 +684,7 @@ REQUESTS: dict[str, Send] = {
     "galleryPage": _page("/gallery"),
     "albumsPage": _page("/albums"),
     "albumPage": lambda w, a: w.send(a, "none", "GET", f"/albums/{a.target.album_id}"),
+    "profilePage": lambda w, a: w.send(a, "none", "GET", f"/u/{a.target.user_id}"),
     "settingsPage": _page("/settings"),
     "adminPage": _page("/admin"),
 }

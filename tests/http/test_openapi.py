@@ -1395,6 +1395,20 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         404,
         lambda w: w.client.simulate_get("/albums/nope"),
     ),
+    (
+        "profile-page",
+        "/u/{userId}",
+        "GET",
+        200,
+        lambda w: w.client.simulate_get(f"/u/{w.browser.user_id}"),
+    ),
+    (
+        "profile-page-unknown",
+        "/u/{userId}",
+        "GET",
+        404,
+        lambda w: w.client.simulate_get(f"/u/{uuid.uuid4()}"),
+    ),
     ("settings-page", "/settings", "GET", 200, lambda w: _page_as(w, "/settings")),
     ("admin-page-not-admin", "/admin", "GET", 403, lambda w: _page_as(w, "/admin")),
     (

@@ -210,6 +210,18 @@ def page_paths() -> dict[str, Any]:
                 query("page", {"type": "integer"}, "Page number."),
             ],
         ),
+        "/u/{userId}": page(
+            "profilePage",
+            "A user's public profile: the images they made `public` and their public albums "
+            "(unlisted and private images never appear), rendered on the server",
+            responses={
+                "404": ok(None, "Not a UUID, no such account, or a deactivated one.", content=HTML)
+            },
+            parameters=[
+                path_param("userId", {"type": "string"}, "The user's UUID."),
+                query("page", {"type": "integer"}, "Page number."),
+            ],
+        ),
         "/settings": page("settingsPage", "Settings and API keys", responses={"303": see_other}),
         "/admin": page(
             "adminPage",
