@@ -176,7 +176,7 @@ def heic(w: int = 64, h: int = 48, *, orientation: int | None = 6, gps: bool = T
 
     The picture's left half is blue, its right half red, so a test can tell whether the
     orientation was applied by the colour of a corner."""
-    import pillow_heif  # noqa: PLC0415
+    import pillow_heif
 
     im = picture(w, h)
     im.paste((0, 0, 255), (0, 0, w // 2, h))
