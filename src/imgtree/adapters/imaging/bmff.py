@@ -37,7 +37,8 @@ _CONTAINERS = {b"meta": 4, b"iprp": 0, b"ipco": 0, b"dinf": 0, b"iinf": None, b"
 
 
 def brand(data: bytes) -> ImageFormat | None:
-    """HEIC, HEIF or AVIF from the `ftyp` major brand at the start of `data` (16 bytes)."""
+    """HEIC, HEIF or AVIF from the `ftyp` box at the start of `data`: its major brand, or for a
+    generic major brand (mif1, msf1) an `avif`/`avis` compatible brand in the first 64 bytes."""
     if len(data) < 12 or data[4:8] != b"ftyp":
         return None
     major = data[8:12]
@@ -46,7 +47,10 @@ def brand(data: bytes) -> ImageFormat | None:
     if major in _HEIC_BRANDS:
         return ImageFormat.HEIC
     if major in _HEIF_BRANDS:
-        return ImageFormat.HEIF
+        size = int.from_bytes(data[:4], "big")
+        compatible = data[16 : min(size, len(data))]
+        brands = {compatible[i : i + 4] for i in range(0, len(compatible) - 3, 4)}
+        return ImageFormat.AVIF if brands & _AVIF_BRANDS else ImageFormat.HEIF
     return None
 
 

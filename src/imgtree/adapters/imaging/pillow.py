@@ -62,7 +62,7 @@ from imgtree.domain.ports import ImageInfo, ProcessedImage, ResizedImage
 THUMBNAIL_QUALITY = 85
 RENDITION_QUALITY = 85
 _ORIENTATION_TAG = 0x0112
-_SNIFF_BYTES = 16  # enough for every signature `sniff` knows (WebP needs 12)
+_SNIFF_BYTES = 64  # enough for every signature `sniff` knows (an ftyp's first brands)
 _REDUCING_GAP = 2.0
 # rewritten from the upload file to a temporary file in bounded chunks (see `stream`)
 _STREAMED = frozenset({ImageFormat.JPEG, ImageFormat.PNG})
