@@ -368,6 +368,12 @@ class ImageInfo:
     width: int
     height: int
     frames: int = 1
+    # The uploaded type when it differs from the published `format` (HEIC/AVIF -> JPEG).
+    source_format: ImageFormat | None = None
+
+    @property
+    def uploaded_format(self) -> ImageFormat:
+        return self.source_format or self.format
 
     @property
     def animated(self) -> bool:

@@ -108,7 +108,7 @@ class UploadLimits:
 
     @property
     def text(self) -> str:
-        """'JPEG, PNG, GIF or WebP, up to 5 MB each, 20 per batch'."""
+        """'JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch'."""
         return (
             f"{self.types_text}, up to {format_size(self.max_bytes)} each, "
             f"{self.batch_limit} per batch"
