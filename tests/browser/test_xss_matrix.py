@@ -9,19 +9,19 @@ text or as an attribute's value, and that nothing of it ran or became markup: no
 violation, no `on*` attribute or `autofocus` anywhere, no `<script>` but our own, no request
 for the payloads' `src=x`, no `javascript:` URL in an href/src/action, no console error.
 
-Fields (7): image title, uploaded file name, album title, album description, API key name,
-account display name, account email. Pages (11): upload results, a guest's recent uploads
+Fields (8): image title, image description, uploaded file name, album title, album
+description, API key name, account display name, account email. Pages (12): upload results, a guest's recent uploads
 (read back from localStorage), image page /i/{slug}
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
-settings, admin (users list and audit log).
+public profile /u/{user_id} (visitor), settings, admin (users list and audit log).
 
-Counts: CELLS below declares 23 (field, page) cells, checked at 37 places (text, an
-attribute such as alt or og:title/og:description, an <option>, the <title>), against 8 PAYLOADS: 184
-(payload, cell) pairs, 296 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 27 (field, page) cells, checked at 44 places (text, an
+attribute such as alt or og:title/og:description, an <option>, the <title>), against 8
+PAYLOADS: 216 (payload, cell) pairs, 352 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 368 cell checks, 592 place checks, in 162 page
-loads (81 per mode: 8 payloads x 10 pages, plus /admin once, which lists every account).
+and open a dialog or set the sentinel): 432 cell checks, 704 place checks, in 178 page
+loads (89 per mode: 8 payloads x 11 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
 and the delete page (they show the file name), the file name in an untitled image page's
@@ -100,6 +100,9 @@ CELLS: tuple[Place, ...] = (
     Place("title", "image_titled", "figure img", "@alt"),
     Place("title", "image_titled", 'meta[property="og:title"]', "@content"),
     Place("title", "image_titled", "title", "title"),
+    # ... and its description (PATCH /api/images/{id}), as text and og:description
+    Place("description", "image_titled", ".image-description", "visible"),
+    Place("description", "image_titled", 'meta[property="og:description"]', "@content"),
     # the delete link's confirmation page (server-rendered)
     Place("filename", "delete", "main strong", "visible"),
     Place("filename", "delete", "img.preview", "@alt"),
@@ -123,6 +126,12 @@ CELLS: tuple[Place, ...] = (
     Place("album_description", "public_album", 'meta[property="og:description"]', "@content"),
     Place("album_description", "public_album", "[data-description]", "visible"),
     Place("filename", "public_album", ".tile-name", "visible"),
+    # /u/{user_id} for a signed-out visitor: the name, the titled (public) image, the album
+    Place("name", "profile", "h1", "visible"),
+    Place("name", "profile", "title", "title"),
+    Place("title", "profile", ".tile-name", "visible"),
+    Place("title", "profile", ".tile img", "@alt"),
+    Place("album_title", "profile", ".profile-albums a", "visible"),
     # /settings: key list (JS), account facts and footer (server-rendered)
     Place("key_name", "settings", "[data-key-rows] td[data-label=Name]", "visible"),
     Place("name", "settings", ".facts dd", "visible"),
@@ -201,6 +210,7 @@ class Account:
     delete_url: str = ""
     page_url: str = ""
     titled_page_url: str = ""
+    user_id: str = ""
 
     def value(self, field: str, page: str) -> str:
         if field == "email":
@@ -237,6 +247,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             accounts = dict(zip(PAYLOADS, made, strict=True))
         for account in accounts.values():
             uid = account.cookies.pop("__user_id")
+            account.user_id = uid
             r = admin.patch(
                 f"{base}/api/admin/users/{uid}", json={"quota_bytes": 1 << 30}, headers=admin_csrf
             )
@@ -273,9 +284,13 @@ def _set_up(base: str, payload: str) -> Account:
     assert r.status_code == 200, r.text
     named, titled = r.json()["images"]
     titled_id = titled["delete_url"].split("/api/images/")[1].split("?")[0]
-    r = s.patch(f"{base}/api/images/{titled_id}", json={"title": payload})
+    r = s.patch(
+        f"{base}/api/images/{titled_id}",
+        json={"title": payload, "description": payload, "visibility": "public"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["image"]["title"] == payload
+    assert r.json()["image"]["description"] == payload.strip()
     listed = s.get(f"{base}/api/images").json()["images"]
     stored = next(i["original_name"] for i in listed if i["slug"] == named["id"])
     # requests, like browsers, sends a '"' in a file name as %22 (the HTML form encoding).
@@ -299,6 +314,7 @@ def test_matrix_is_declared_once() -> None:
     fields = {c.field for c in CELLS}
     assert fields == {
         "title",
+        "description",
         "filename",
         "album_title",
         "album_description",
@@ -306,9 +322,9 @@ def test_matrix_is_declared_once() -> None:
         "name",
         "email",
     }
-    assert len({(c.field, c.page) for c in CELLS}) == 23  # the docstring's counts
-    assert len(CELLS) == 37 and len(PAYLOADS) == 8 and len(PAGES) == 11
-    assert len(RUNS) == 81
+    assert len({(c.field, c.page) for c in CELLS}) == 27  # the docstring's counts
+    assert len(CELLS) == 44 and len(PAYLOADS) == 8 and len(PAGES) == 12
+    assert len(RUNS) == 89
 
 
 @attrs.define
@@ -406,6 +422,8 @@ def _visit(page: Any, account: Account, name: str) -> None:
         page.goto("/albums", wait_until="domcontentloaded")
     elif name in ("album", "public_album"):
         page.goto(f"/albums/{account.album_id}", wait_until="domcontentloaded")
+    elif name == "profile":
+        page.goto(f"/u/{account.user_id}", wait_until="domcontentloaded")
     elif name == "settings":
         page.goto("/settings", wait_until="domcontentloaded")
         page.locator("[data-key-rows] tr").first.wait_for()
@@ -464,7 +482,7 @@ def test_stored_xss(
     )
     if page_name == "admin":
         cookies = world.admin_cookies
-    elif page_name in ("public_album", "recent"):
+    elif page_name in ("public_album", "recent", "profile"):
         cookies = {}  # a signed-out visitor (a guest)
     else:
         cookies = accounts[0].cookies
