@@ -58,7 +58,17 @@ def test_presign_put_complete(app: App, alias: str) -> None:
     done = complete(app, headers, doc["completion_token"], alias)
     assert done.status_code == 200, done.text
     (img,) = done.json["images"]
-    assert set(img) == {"id", "url", "direct_url", "thumb_url", "delete_url", "codes", "renditions"}
+    assert set(img) == {
+        "id",
+        "url",
+        "direct_url",
+        "thumb_url",
+        "delete_url",
+        "codes",
+        "renditions",
+        "visibility",
+    }
+    assert img["visibility"] == "unlisted"
     # The raw upload is gone; the published image and its thumbnail remain.
     assert not [k for k in app.stored_keys() if k.startswith("uploads/")]
     assert len(app.stored_keys()) == 2

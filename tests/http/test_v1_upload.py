@@ -57,7 +57,17 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
     assert r.status_code == 200, r.text
     assert r.json["success"] is True
     (img,) = r.json["images"]
-    assert set(img) == {"id", "url", "direct_url", "thumb_url", "delete_url", "codes", "renditions"}
+    assert set(img) == {
+        "id",
+        "url",
+        "direct_url",
+        "thumb_url",
+        "delete_url",
+        "codes",
+        "renditions",
+        "visibility",
+    }
+    assert img["visibility"] == "unlisted"
     assert img["renditions"] == {}  # 40 px: smaller than every rendition
     assert re.fullmatch(r"[a-z0-9]{12}", img["id"])  # IMGTREE_SLUG_LENGTH's default
     assert img["url"] == f"{BASE_URL}/i/{img['id']}"

@@ -32,7 +32,7 @@ from imgtree.domain.errors import (
     TooManyOpenUploads,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import Image, ImageFormat
+from imgtree.domain.model import Image, ImageFormat, Visibility
 from imgtree.domain.use_cases.presign import (
     INVALID_TOKEN,
     Presigned,
@@ -205,8 +205,18 @@ def test_presign_counts_quota_room_across_the_batch(world: PresignWorld) -> None
 def test_presign_into_an_album(world: PresignWorld) -> None:
     owner = world.user()
     album = world.album(owner)
-    done = world.presign_one(owner, album_id=album.id, is_public=False)
-    assert (done.pending.album_id, done.pending.is_public) == (album.id, False)
+    done = world.presign_one(owner, album_id=album.id, visibility=Visibility.PRIVATE)
+    assert (done.pending.album_id, done.pending.visibility) == (album.id, Visibility.PRIVATE)
+
+
+def test_a_guest_cannot_presign_a_private_upload_but_may_choose_public(
+    world: PresignWorld,
+) -> None:
+    with pytest.raises(InvalidInput, match="Guests cannot upload private images"):
+        world.presign_one(None, visibility=Visibility.PRIVATE)
+    done = world.presign_one(None, visibility=Visibility.PUBLIC)
+    assert done.pending.visibility is Visibility.PUBLIC
+    assert world.presign_one(None).pending.visibility is Visibility.UNLISTED
 
 
 def test_presign_into_someone_elses_or_a_missing_album_fails_the_whole_call(
@@ -477,7 +487,9 @@ def test_complete_publishes_the_image(world: PresignWorld) -> None:
     album = world.album(user)
     uploader = Uploader(user=user, api_key_id=key.id)
     data = imagegen.png(64, 48)
-    done = world.presign_one(uploader, data, album_id=album.id, is_public=False, filename="c.png")
+    done = world.presign_one(
+        uploader, data, album_id=album.id, visibility=Visibility.PUBLIC, filename="c.png"
+    )
     world.put(done, data)
     world.clock.advance(5)
 
@@ -486,11 +498,11 @@ def test_complete_publishes_the_image(world: PresignWorld) -> None:
     assert isinstance(outcome, Uploaded), outcome
     image = outcome.image
     assert world.images() == [image]
-    assert (image.owner_id, image.api_key_id, image.album_id, image.is_public) == (
+    assert (image.owner_id, image.api_key_id, image.album_id, image.visibility) == (
         user.id,
         key.id,
         album.id,
-        False,
+        Visibility.PUBLIC,
     )
     assert (image.original_name, image.content_type, image.width, image.height) == (
         "c.png",

@@ -14,7 +14,7 @@ from typing import BinaryIO, Final, TypeVar
 
 import attrs
 
-from imgtree.domain.model import Role, Scope, User
+from imgtree.domain.model import Role, Scope, User, Visibility
 
 T = TypeVar("T")
 
@@ -87,11 +87,13 @@ class ImageChanges:
 
     title: str | Unset = UNSET
     album_id: uuid.UUID | Unset | None = UNSET
-    is_public: bool | Unset = UNSET
+    visibility: Visibility | Unset = UNSET
+    description: str | Unset = UNSET
 
     @property
     def empty(self) -> bool:
-        return not any(map(is_set, (self.title, self.album_id, self.is_public)))
+        fields = (self.title, self.album_id, self.visibility, self.description)
+        return not any(map(is_set, fields))
 
 
 @attrs.frozen

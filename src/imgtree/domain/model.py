@@ -29,6 +29,33 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class Visibility(enum.StrEnum):
+    """Who sees an image. PUBLIC: anyone, and it is listed on the owner's public profile;
+    UNLISTED (the default): anyone with the link; PRIVATE: only the owner (others get 404)."""
+
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+
+    @classmethod
+    def from_is_public(cls, is_public: bool) -> Visibility:
+        """The legacy flag: true is unlisted (what it always meant), false is private."""
+        return cls.UNLISTED if is_public else cls.PRIVATE
+
+    @property
+    def is_public(self) -> bool:
+        """Seen by people other than the owner (public or unlisted)."""
+        return self is not Visibility.PRIVATE
+
+
+MAX_IMAGE_DESCRIPTION = 2000
+
+
+def _bounded_description(_instance: object, _attribute: object, value: str) -> None:
+    if len(value) > MAX_IMAGE_DESCRIPTION:
+        raise ValueError(f"description longer than {MAX_IMAGE_DESCRIPTION} characters")
+
+
 class Scope(enum.StrEnum):
     """What an API key may do. A key holds a subset; `admin` only on an admin's key, and it
     acts only while its owner is an admin."""
@@ -249,9 +276,20 @@ class Image:
     album_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
     animated: bool = False
-    is_public: bool = True
+    visibility: Visibility = Visibility.UNLISTED
     title: str = ""
     deleted_at: datetime | None = None
+    description: str = attrs.field(default="", validator=_bounded_description)
+
+    @property
+    def is_public(self) -> bool:
+        """Seen by others than its owner: public or unlisted (the API's `isPublic`)."""
+        return self.visibility.is_public
+
+    @property
+    def listed(self) -> bool:
+        """Shown on the owner's public profile."""
+        return self.visibility is Visibility.PUBLIC
 
     @property
     def deleted(self) -> bool:
@@ -342,7 +380,7 @@ class PendingUpload:
     expires_at: datetime
     api_key_id: uuid.UUID | None = None
     album_id: uuid.UUID | None = None
-    is_public: bool = True
+    visibility: Visibility = Visibility.UNLISTED
     received_at: datetime | None = None
     claimed_at: datetime | None = None
     image_id: uuid.UUID | None = None

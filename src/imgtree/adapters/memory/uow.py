@@ -209,7 +209,7 @@ class _ImageRepo:
             if i.owner_id == owner_id
             and not i.deleted
             and (album_id is None or i.album_id == album_id)
-            and (i.is_public or not public_only)
+            and (i.is_public or not public_only)  # public or unlisted
         ]
 
     def list_for_owner(

@@ -31,6 +31,7 @@ from imgtree.domain.model import (
     ImageFormat,
     Scope,
     User,
+    Visibility,
     clean_original_name,
 )
 from imgtree.domain.policies import UploadPolicy
@@ -135,7 +136,7 @@ class Publisher:
         uploader: Uploader,
         incoming: IncomingFile,
         album_id: uuid.UUID | None,
-        is_public: bool,
+        visibility: Visibility,
         *,
         require_type: ImageFormat | None = None,
     ) -> Uploaded:
@@ -159,7 +160,7 @@ class Publisher:
                     f"The file is {processed.info.format.value}, not {require_type.value}"
                     " as declared"
                 )
-            return self._store(uploader, incoming, processed, album_id, is_public)
+            return self._store(uploader, incoming, processed, album_id, visibility)
         finally:
             processed.published.close()
             processed.thumbnail.close()
@@ -188,7 +189,7 @@ class Publisher:
         incoming: IncomingFile,
         processed: ProcessedImage,
         album_id: uuid.UUID | None,
-        is_public: bool,
+        visibility: Visibility,
     ) -> Uploaded:
         info = processed.info
         user = uploader.user
@@ -220,7 +221,7 @@ class Publisher:
                     album_id=album_id,
                     api_key_id=uploader.api_key_id,
                     animated=info.animated,
-                    is_public=is_public,
+                    visibility=visibility,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:

@@ -1,4 +1,4 @@
-"""Edit an image's own fields (owner only): title, album, visibility."""
+"""Edit an image's own fields (owner only): title, description, album, visibility."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import attrs
 
 from imgtree.domain.commands import UNSET, ImageChanges
 from imgtree.domain.errors import InvalidInput, NothingToChange
-from imgtree.domain.model import Image
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image
 from imgtree.domain.ports import UnitOfWorkFactory
 from imgtree.domain.rules import owned_album, owned_image
 from imgtree.domain.use_cases.albums import MAX_TITLE
@@ -25,7 +25,9 @@ class EditImage:
         with self.uow() as uow:
             image = owned_image(uow.images.get(image_id), owner_id)
             if changes.empty:
-                raise NothingToChange("Nothing to change: set a title, an album or the visibility")
+                raise NothingToChange(
+                    "Nothing to change: set a title, a description, an album or the visibility"
+                )
             fields: dict[str, Any] = {}
             if changes.title is not UNSET:
                 if len(changes.title.strip()) > MAX_TITLE:
@@ -35,8 +37,15 @@ class EditImage:
                 if changes.album_id is not None:
                     owned_album(uow.albums.get(changes.album_id), owner_id)
                 fields["album_id"] = changes.album_id
-            if changes.is_public is not UNSET:
-                fields["is_public"] = changes.is_public
+            if changes.description is not UNSET:
+                description = changes.description.strip()
+                if len(description) > MAX_IMAGE_DESCRIPTION:
+                    raise InvalidInput(
+                        f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
+                    )
+                fields["description"] = description
+            if changes.visibility is not UNSET:
+                fields["visibility"] = changes.visibility
             image = attrs.evolve(image, **fields)
             uow.images.update(image)
             uow.commit()

@@ -37,7 +37,7 @@ from imgtree.domain.errors import (
     TooManyOpenUploads,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import ImageFormat, PendingUpload, clean_original_name
+from imgtree.domain.model import ImageFormat, PendingUpload, Visibility, clean_original_name
 from imgtree.domain.ports import (
     BlobStorage,
     Clock,
@@ -48,6 +48,7 @@ from imgtree.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from imgtree.domain.rules import check_visibility
 from imgtree.domain.services.publisher import (
     Publisher,
     Uploaded,
@@ -103,13 +104,14 @@ class PresignUploads:
         requests: Sequence[PresignRequest],
         *,
         album_id: uuid.UUID | None = None,
-        is_public: bool = True,
+        visibility: Visibility = Visibility.UNLISTED,
     ) -> list[PresignOutcome]:
         policy = self.publisher.policy
         if not requests:
             raise NoFiles("No files provided")
         if len(requests) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
+        check_visibility(visibility, guest=uploader.user is None)
         if album_id is not None:
             self.publisher.check_album(uploader, album_id)
         outcomes: list[PresignOutcome] = []
@@ -117,7 +119,7 @@ class PresignUploads:
             try:
                 declared_type, size = self._validate(request)
                 outcomes.append(
-                    self._presign(uploader, request, declared_type, size, album_id, is_public)
+                    self._presign(uploader, request, declared_type, size, album_id, visibility)
                 )
             except DomainError as exc:
                 outcomes.append(PresignFailed(exc))
@@ -151,7 +153,7 @@ class PresignUploads:
         declared_type: ImageFormat,
         size: int,
         album_id: uuid.UUID | None,
-        is_public: bool,
+        visibility: Visibility,
     ) -> Presigned:
         expires_in = self.publisher.policy.presign_expires_seconds
         now = self.clock.now()
@@ -166,7 +168,7 @@ class PresignUploads:
             owner_id=user.id if user else None,
             api_key_id=uploader.api_key_id,
             album_id=album_id,
-            is_public=is_public,
+            visibility=visibility,
             filename=clean_original_name(request.filename or ""),
             declared_type=declared_type,
             declared_size=size,
@@ -350,6 +352,6 @@ class CompleteUploads:
                 uploader,
                 IncomingFile(source, pending.filename, pending.declared_type.value),
                 pending.album_id,
-                pending.is_public,
+                pending.visibility,
                 require_type=pending.declared_type,
             )

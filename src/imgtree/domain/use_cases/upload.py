@@ -9,7 +9,9 @@ import attrs
 
 from imgtree.domain.commands import IncomingFile, Uploader
 from imgtree.domain.errors import DomainError, InvalidInput, NoFiles
+from imgtree.domain.model import Visibility
 from imgtree.domain.policies import UploadPolicy
+from imgtree.domain.rules import check_visibility
 from imgtree.domain.services.publisher import (
     Publisher,
     Uploaded,
@@ -48,7 +50,7 @@ class UploadImages:
         files: Sequence[IncomingFile],
         *,
         album_id: uuid.UUID | None = None,
-        is_public: bool = True,
+        visibility: Visibility = Visibility.UNLISTED,
     ) -> list[UploadOutcome]:
         """NoFiles, InvalidInput (too many) or NotFound (not the uploader's album) for the
         request; otherwise one outcome per file, in order: one bad file fails only itself."""
@@ -57,12 +59,13 @@ class UploadImages:
             raise NoFiles("No files provided")
         if len(files) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
+        check_visibility(visibility, guest=uploader.user is None)
         if album_id is not None:
             self.publisher.check_album(uploader, album_id)
         outcomes: list[UploadOutcome] = []
         for incoming in files:
             try:
-                done = self.publisher.publish(uploader, incoming, album_id, is_public)
+                done = self.publisher.publish(uploader, incoming, album_id, visibility)
             except DomainError as exc:
                 outcomes.append(UploadFailed(error=exc, filename=incoming.filename))
             else:

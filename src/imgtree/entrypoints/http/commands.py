@@ -19,9 +19,14 @@ from imgtree.domain.commands import (
     UserChanges,
 )
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.model import Role
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
-from imgtree.entrypoints.http.requests import aliased, parse_uuid
+from imgtree.entrypoints.http.requests import (
+    VISIBILITY_VALUES,
+    aliased,
+    parse_uuid,
+    parse_visibility,
+)
 
 
 def field(doc: dict[str, Any], *names: str) -> Any:
@@ -92,23 +97,36 @@ def album_changes(doc: dict[str, Any]) -> AlbumChanges:
 
 # --- /api/images/{id} ------------------------------------------------------------------------
 
-IMAGE_NOTHING_TO_CHANGE = "Nothing to change: send title, albumId or isPublic"
+IMAGE_NOTHING_TO_CHANGE = (
+    "Nothing to change: send title, description, albumId, visibility or isPublic"
+)
 
 
 def image_changes(doc: dict[str, Any]) -> ImageChanges:
-    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic."""
+    """PATCH /api/images/{id}: title, description, albumId (null or "" takes it out),
+    visibility (or the older isPublic: true unlisted, false private)."""
     title = field(doc, "title")
     if title is not UNSET and not isinstance(title, str):
         raise InvalidInput(f"title must be text of at most {MAX_TITLE} characters")
+    description = field(doc, "description")
+    if description is None:
+        description = ""
+    if description is not UNSET and not isinstance(description, str):
+        raise InvalidInput(
+            f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
+        )
+    if "visibility" in doc and not isinstance(doc["visibility"], str):
+        raise InvalidInput(f"visibility must be one of: {VISIBILITY_VALUES}")
     raw_album = field(doc, "albumId", "album_id")
     album_id: uuid.UUID | Unset | None = UNSET
     if raw_album is not UNSET:
         album_id = None if raw_album in (None, "") else parse_uuid(raw_album, "albumId")
-    public = field(doc, "isPublic", "is_public")
+    visibility = parse_visibility(doc, strict_flag)
     return ImageChanges(
         title=title,
         album_id=album_id,
-        is_public=UNSET if public is UNSET else strict_flag(public, "isPublic"),
+        visibility=UNSET if visibility is None else visibility,
+        description=description,
     )
 
 

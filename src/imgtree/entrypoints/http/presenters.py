@@ -129,6 +129,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "delete_url": urls.delete(image, outcome.delete_token),
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        "visibility": image.visibility.value,
     }
 
 
@@ -179,6 +180,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        "visibility": image.visibility.value,
     }
 
 
@@ -189,6 +191,7 @@ def owned_image(urls: Urls, image: Image) -> dict[str, Any]:
         "title": image.title,
         "album_id": str(image.album_id) if image.album_id else None,
         "is_public": image.is_public,
+        "description": image.description,
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, cast
 
 import attrs
@@ -15,6 +15,7 @@ from falcon.media.multipart import MultipartForm, MultipartParseError, Multipart
 from falcon.util import BufferedReader
 
 from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
+from imgtree.domain.model import Visibility
 from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
 from imgtree.entrypoints.http import json_upload
 
@@ -31,7 +32,7 @@ class ParsedUpload:
     # Parse-time per-file failures (e.g. too large), with their position in the request.
     failures: list[tuple[int, UploadFailed]]
     album_id: uuid.UUID | None
-    is_public: bool = True
+    visibility: Visibility = Visibility.UNLISTED
 
     @property
     def count(self) -> int:
@@ -66,6 +67,39 @@ def aliased(doc: dict[str, Any], *names: str) -> Any:
     if len(present) > 1:
         raise InvalidInput(f"Send {' or '.join(present)}, not both")
     return doc[present[0]] if present else None
+
+
+VISIBILITY_VALUES = ", ".join(v.value for v in Visibility)
+
+
+def parse_visibility(
+    doc: dict[str, Any], flag: Callable[[Any, str], bool] | None = None
+) -> Visibility | None:
+    """`visibility` and/or the older `isPublic` (`is_public`) of a request, or None when it
+    names neither (an empty multipart field counts as not given). `isPublic` true means
+    unlisted (what it always meant), false private; both given must agree, else 400. `flag`
+    reads `isPublic` (the session API takes JSON true/false only)."""
+    raw = doc.get("visibility")
+    legacy = aliased(doc, "isPublic", "is_public")
+    if flag is not None and legacy is None and ("isPublic" in doc or "is_public" in doc):
+        flag(legacy, "isPublic")  # strict: a JSON null is not "not given"
+    chosen: Visibility | None = None
+    if raw not in (None, ""):
+        try:
+            chosen = Visibility(raw.strip().lower() if isinstance(raw, str) else raw)
+        except ValueError:
+            raise InvalidInput(f"visibility must be one of: {VISIBILITY_VALUES}") from None
+    if legacy in (None, ""):
+        return chosen
+    public = (flag or parse_bool)(legacy, "isPublic")
+    if chosen is None:
+        return Visibility.from_is_public(public)
+    if chosen.is_public != public:
+        raise InvalidInput(
+            f"visibility {chosen.value} contradicts isPublic {str(public).lower()}:"
+            " send visibility alone"
+        )
+    return chosen
 
 
 def parse_uuid(value: Any, what: str) -> uuid.UUID:
@@ -207,7 +241,7 @@ def parse_multipart(
                 else:
                     files.append(IncomingFile(data, filename, part.content_type))
                 position += 1
-            elif name in ("albumId", "album_id", "isPublic", "is_public"):
+            elif name in ("albumId", "album_id", "isPublic", "is_public", "visibility"):
                 raw = part.stream.read(1024)
                 budget.left -= len(raw)
                 budget.drain(part.stream)  # a field longer than any UUID or flag is cut
@@ -224,12 +258,16 @@ def parse_multipart(
         close_all(files)
         raise
     album = aliased(fields, "albumId", "album_id")
-    public = aliased(fields, "isPublic", "is_public")
+    try:
+        visibility = parse_visibility(fields) or Visibility.UNLISTED
+    except InvalidInput:
+        close_all(files)
+        raise
     return ParsedUpload(
         files=files,
         failures=failures,
         album_id=optional_uuid(album, "albumId"),
-        is_public=True if public in (None, "") else parse_bool(public, "isPublic"),
+        visibility=visibility,
     )
 
 
@@ -299,6 +337,7 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
         if sink.error is not None:
             raise InvalidInput(sink.error)
         album_id = optional_uuid(doc.get("albumId"), "albumId")
+        visibility = parse_visibility(doc) or Visibility.UNLISTED
     except BaseException:
         out.close()
         raise
@@ -307,12 +346,15 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
         failure = UploadFailed(
             FileTooLarge(f"File exceeds the maximum size of {max_file_bytes} bytes"), filename
         )
-        return ParsedUpload(files=[], failures=[(0, failure)], album_id=album_id)
+        return ParsedUpload(
+            files=[], failures=[(0, failure)], album_id=album_id, visibility=visibility
+        )
     out.seek(0)
     return ParsedUpload(
         files=[IncomingFile(out, filename, declared if isinstance(declared, str) else None)],
         failures=[],
         album_id=album_id,
+        visibility=visibility,
     )
 
 

@@ -18,7 +18,7 @@ from imgtree.adapters.sql.repositories.base import AnySelect, Repository
 from imgtree.adapters.sql.repositories.mapping import image_from_row, image_values
 from imgtree.adapters.sql.tables import images, users
 from imgtree.domain.errors import Conflict, QuotaExceeded
-from imgtree.domain.model import Image
+from imgtree.domain.model import Image, Visibility
 
 
 @functools.cache
@@ -42,12 +42,12 @@ _KEPT_IMAGE_COUNT = select(users.c.image_count).where(users.c.id == bindparam("i
 
 def _live_where(by_album: bool, public_only: bool) -> list[ColumnElement[bool]]:
     """An owner's live images (:owner_id), optionally in one album (:album_id), optionally
-    public only: the partial listing index's condition plus its leading column."""
+    visible to others (public or unlisted: what an album's visitors see): the partial listing index's condition plus its leading column."""
     where = [images.c.owner_id == bindparam("owner_id"), images.c.deleted_at.is_(None)]
     if by_album:
         where.append(images.c.album_id == bindparam("album_id"))
     if public_only:
-        where.append(images.c.is_public.is_(True))
+        where.append(images.c.visibility != Visibility.PRIVATE.value)
     return where
 
 

@@ -23,6 +23,7 @@ from imgtree.domain.model import (
     Scope,
     Session,
     User,
+    Visibility,
     ordered_scopes,
 )
 
@@ -136,13 +137,15 @@ IMAGE_FIELDS = (
     "album_id",
     "api_key_id",
     "animated",
-    "is_public",
     "title",
     "deleted_at",
+    "visibility",
+    "description",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
 _FORMATS = {f.value: f for f in ImageFormat}
+_VISIBILITIES = {v.value: v for v in Visibility}
 
 
 def image_from_row(row: AnyRow) -> Image:
@@ -163,9 +166,10 @@ def image_from_row(row: AnyRow) -> Image:
         album_id,
         api_key_id,
         animated,
-        is_public,
         title,
         deleted_at,
+        visibility,
+        description,
     ) = row
     return Image(
         id=id_,
@@ -184,9 +188,10 @@ def image_from_row(row: AnyRow) -> Image:
         album_id=album_id,
         api_key_id=api_key_id,
         animated=animated,
-        is_public=is_public,
+        visibility=_VISIBILITIES[visibility],
         title=title,
         deleted_at=deleted_at,
+        description=description,
     )
 
 
@@ -208,9 +213,10 @@ def image_values(image: Image) -> dict[str, Any]:
         "album_id": image.album_id,
         "api_key_id": image.api_key_id,
         "animated": image.animated,
-        "is_public": image.is_public,
         "title": image.title,
         "deleted_at": image.deleted_at,
+        "visibility": image.visibility.value,
+        "description": image.description,
     }
 
 
@@ -220,7 +226,7 @@ def pending_upload_from_row(row: AnyRow) -> PendingUpload:
         owner_id=row.owner_id,
         api_key_id=row.api_key_id,
         album_id=row.album_id,
-        is_public=row.is_public,
+        visibility=_VISIBILITIES[row.visibility],
         filename=row.filename,
         declared_type=ImageFormat(row.declared_type),
         declared_size=row.declared_size,
@@ -242,7 +248,7 @@ def pending_upload_values(p: PendingUpload) -> dict[str, Any]:
         "owner_id": p.owner_id,
         "api_key_id": p.api_key_id,
         "album_id": p.album_id,
-        "is_public": p.is_public,
+        "visibility": p.visibility.value,
         "filename": p.filename,
         "declared_type": p.declared_type.value,
         "declared_size": p.declared_size,

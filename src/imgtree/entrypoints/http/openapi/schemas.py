@@ -26,15 +26,57 @@ from imgtree.entrypoints.http.openapi.limits import (
     MAX_CLAIM_ITEMS,
     MAX_CLAIM_TOKEN_CHARS,
     MAX_DESCRIPTION,
+    MAX_IMAGE_DESCRIPTION,
     MAX_KEY_NAME,
     MAX_PASSWORD_LENGTH,
     MAX_TITLE,
     MIN_PASSWORD_LENGTH,
     SCOPE_NAMES,
+    VISIBILITY_NAMES,
 )
 
 # A 2x2 PNG: the JSON upload example (a real image, so the example succeeds).
 EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGM8ISfHwMDAxMDAwMDAAAANBAEIfXHKZgAAAABJRU5ErkJggg=="
+
+VISIBILITY: Schema = {
+    "type": "string",
+    "enum": VISIBILITY_NAMES,
+    "description": "public: anyone with the link, and listed on the owner's profile; "
+    "unlisted: anyone with the link; private: only the owner (404 for everyone else).",
+}
+_VISIBILITY_IN: Schema = {
+    **VISIBILITY,
+    "description": VISIBILITY["description"] + " Default unlisted; guests cannot choose "
+    "private (400). An unknown value is 400.",
+}
+_IS_PUBLIC_IN: Schema = {
+    **BOOL,
+    "description": "Older spelling: true is unlisted, false private. With visibility, the two "
+    "must agree (400 otherwise).",
+}
+
+
+def _agreeing(flag: str) -> Schema:
+    """`visibility` and `flag` (isPublic, is_public) never contradict: the app answers 400."""
+    both = ["visibility", flag]
+    return {
+        "not": {
+            "anyOf": [
+                {
+                    "required": both,
+                    "properties": {"visibility": {"const": "private"}, flag: {"const": True}},
+                },
+                {
+                    "required": both,
+                    "properties": {
+                        "visibility": {"enum": ["public", "unlisted"]},
+                        flag: {"const": False},
+                    },
+                },
+            ]
+        }
+    }
+
 
 _LISTED_IMAGE: dict[str, Schema] = {
     "id": {**UUID, "description": "The image's UUID (used to delete it)."},
@@ -50,6 +92,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "created_at": TIMESTAMP,
     "codes": ref("EmbedCodes"),
     "renditions": ref("Renditions"),
+    "visibility": VISIBILITY,
 }
 
 _USER: dict[str, Schema] = {
@@ -106,8 +149,11 @@ _ALBUM_CHOICE: dict[str, Schema] = {
         **nullable(UUID),
         "description": "An album of yours (404 when it is not); not a UUID is 400.",
     },
-    "isPublic": {**BOOL, "description": "Default true."},
+    "visibility": _VISIBILITY_IN,
+    "isPublic": _IS_PUBLIC_IN,
 }
+
+_DESCRIBED_FLAG: Schema = {"description": _IS_PUBLIC_IN["description"]}
 
 _CLAIM_TOKEN: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_TOKEN_CHARS}
 
@@ -165,6 +211,7 @@ SCHEMAS: dict[str, Schema] = {
             },
             "codes": ref("EmbedCodes"),
             "renditions": ref("Renditions"),
+            "visibility": VISIBILITY,
         }
     ),
     "Renditions": {
@@ -207,9 +254,14 @@ SCHEMAS: dict[str, Schema] = {
                 },
                 "base64": {"type": "string", "minLength": 1, "description": "Alias."},
                 "albumId": _ALBUM_CHOICE["albumId"],
+                "visibility": _VISIBILITY_IN,
+                "isPublic": _IS_PUBLIC_IN,
+                "is_public": {**_IS_PUBLIC_IN, "description": "Alias of isPublic."},
             },
         ),
         "anyOf": [{"required": ["file_base64"]}, {"required": ["base64"]}],
+        **one_spelling(("isPublic", "is_public")),
+        "allOf": [_agreeing("isPublic"), _agreeing("is_public")],
         "examples": [{"filename": "dot.png", "file_base64": EXAMPLE_PNG_BASE64}],
     },
     "UploadMultipart": {
@@ -223,6 +275,8 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "Repeat the field for several images.",
             },
             "albumId": UUID,
+            "visibility": _VISIBILITY_IN,
+            "isPublic": {"type": "string", "enum": ["true", "false"], **_DESCRIBED_FLAG},
         },
         "required": ["file"],
     },
@@ -237,7 +291,8 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
             "albumId": UUID,
-            "isPublic": {"type": "string", "enum": ["true", "false"]},
+            "visibility": _VISIBILITY_IN,
+            "isPublic": {"type": "string", "enum": ["true", "false"], **_DESCRIBED_FLAG},
         },
         "required": ["files"],
     },
@@ -250,6 +305,11 @@ SCHEMAS: dict[str, Schema] = {
                 "maxItems": BATCH_LIMIT,
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "description": "Repeat the field for several images (`file` is an alias).",
+            },
+            "visibility": {
+                **_VISIBILITY_IN,
+                "enum": ["unlisted", "public"],
+                "description": "unlisted (default) or public; a guest's private is 400.",
             },
         },
         "required": ["files"],
@@ -342,6 +402,7 @@ SCHEMAS: dict[str, Schema] = {
             {"required": ["content_type", "size_bytes"]},
         ],
         **one_spelling(("contentType", "content_type"), ("sizeBytes", "size_bytes")),
+        "allOf": [_agreeing("isPublic")],
         "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
     },
     "PresignFile": obj(
@@ -361,7 +422,8 @@ SCHEMAS: dict[str, Schema] = {
             }
         },
         _ALBUM_CHOICE,
-    ),
+    )
+    | {"allOf": [_agreeing("isPublic")]},
     "PresignedUpload": obj(
         {
             "put_url": {**URL, "description": "PUT the raw bytes here."},
@@ -446,7 +508,8 @@ SCHEMAS: dict[str, Schema] = {
                 **_LISTED_IMAGE,
                 "title": STRING,
                 "album_id": nullable(UUID),
-                "is_public": BOOL,
+                "is_public": {**BOOL, "description": "visibility is not private."},
+                "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
             }
         ),
         "description": "What the owner sees: the listing plus the editable fields.",
@@ -576,14 +639,21 @@ SCHEMAS: dict[str, Schema] = {
             {},
             {
                 "title": STRING,
+                "description": {
+                    **nullable({"type": "string"}),
+                    "description": f"At most {MAX_IMAGE_DESCRIPTION} characters once trimmed;"
+                    " empty or null clears it.",
+                },
                 "albumId": nullable(UUID),
                 "album_id": {**nullable(UUID), "description": "Alias of albumId."},
-                "isPublic": BOOL,
-                "is_public": {**BOOL, "description": "Alias of isPublic."},
+                "visibility": VISIBILITY,
+                "isPublic": _IS_PUBLIC_IN,
+                "is_public": {**_IS_PUBLIC_IN, "description": "Alias of isPublic."},
             },
         ),
         "minProperties": 1,
         **one_spelling(("albumId", "album_id"), ("isPublic", "is_public")),
+        "allOf": [_agreeing("isPublic"), _agreeing("is_public")],
         "description": "Only these fields change; sending none of them is 400.",
     },
     "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),

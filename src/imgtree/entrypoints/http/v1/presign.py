@@ -10,6 +10,7 @@ import falcon
 
 from imgtree.domain.commands import Uploader
 from imgtree.domain.errors import InvalidInput
+from imgtree.domain.model import Visibility
 from imgtree.domain.use_cases.presign import (
     CompleteUploads,
     PresignFailed,
@@ -25,18 +26,17 @@ from imgtree.entrypoints.http.commands import (
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
-    aliased,
     optional_uuid,
-    parse_bool,
     parse_uuid,
+    parse_visibility,
     query_param,
     read_json_object,
 )
 
 
-def visibility(doc: dict[str, Any]) -> bool:
-    value = aliased(doc, "isPublic", "is_public")
-    return True if value is None else parse_bool(value, "isPublic")
+def visibility(doc: dict[str, Any]) -> Visibility:
+    """The presign body's `visibility` (or older `isPublic`); unlisted when neither."""
+    return parse_visibility(doc) or Visibility.UNLISTED
 
 
 @attrs.define
@@ -57,7 +57,7 @@ class PresignFlow:
             uploader,
             [presign_request(doc)],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
-            is_public=visibility(doc),
+            visibility=visibility(doc),
         )
         if isinstance(outcome, PresignFailed):
             raise outcome.error
@@ -72,7 +72,7 @@ class PresignFlow:
             uploader,
             [presign_request(f) for f in files],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
-            is_public=visibility(doc),
+            visibility=visibility(doc),
         )
         resp.media = {
             "success": True,

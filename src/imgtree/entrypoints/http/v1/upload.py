@@ -29,7 +29,12 @@ def run_upload(
             raise NoFiles("No files provided")
         outcomes: list[UploadOutcome] = (
             list(
-                upload(uploader, parsed.files, album_id=parsed.album_id, is_public=parsed.is_public)
+                upload(
+                    uploader,
+                    parsed.files,
+                    album_id=parsed.album_id,
+                    visibility=parsed.visibility,
+                )
             )
             if parsed.files
             else []
