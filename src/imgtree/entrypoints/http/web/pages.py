@@ -21,6 +21,7 @@ from imgtree.domain.model import ImageFormat, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.sessions import SessionContext
+from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
 
@@ -130,6 +131,7 @@ class UploadPage:
             user=user,
             base_url=self.urls.base,
             limits=self.account_limits if user is not None else self.guest_limits,
+            visibility_choices=presenters.VISIBILITY_CHOICES,
         )
 
 
@@ -157,7 +159,14 @@ class AccountPage:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         user = self.session.require(req)
-        _page(resp, self.template, page=self.page, user=user, page_number=_page_number(req))
+        _page(
+            resp,
+            self.template,
+            page=self.page,
+            user=user,
+            page_number=_page_number(req),
+            visibility_choices=presenters.VISIBILITY_CHOICES,
+        )
 
 
 @attrs.define

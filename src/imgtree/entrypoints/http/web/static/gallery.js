@@ -14,6 +14,56 @@
   var status = root.querySelector("[data-status]");
   var pager = root.querySelector("[data-pager]");
   var albums = [];
+  var choices = root.querySelector("template[data-visibility-choices]");
+  var VISIBILITY_LABELS = { public: "Public", unlisted: "Unlisted", private: "Private" };
+
+  function visibilityOf(image) {
+    if (image.visibility) return image.visibility;
+    return image.is_public === false ? "private" : "unlisted";
+  }
+
+  // The owner's visibility and description editor inside a tile's Actions menu; `saved` gets
+  // the image as the server returned it.
+  function visibilityEditor(image, name, saved) {
+    var id = "vis-" + image.id;
+    var select = el("select", { id: id, name: "visibility", "aria-describedby": id + "-help" });
+    if (choices) select.append(choices.content.cloneNode(true));
+    select.value = visibilityOf(image);
+    var help = el("p", { id: id + "-help", className: "small muted" });
+    function explain() {
+      var option = select.options[select.selectedIndex];
+      help.textContent = option ? option.getAttribute("data-help") || "" : "";
+    }
+    select.addEventListener("change", explain);
+    explain();
+    var description = el("textarea", {
+      name: "description", rows: 3, maxLength: 2000, "aria-label": "Description of " + name,
+    });
+    description.value = image.description || "";
+    var save = el("button", { type: "button", text: "Save" });
+    save.addEventListener("click", async function () {
+      save.disabled = true;
+      try {
+        var data = await I.api.patch("/api/images/" + encodeURIComponent(image.id), {
+          visibility: select.value,
+          description: description.value,
+        });
+        saved((data && data.image) || image);
+        I.show(status, "Saved “" + name + "”: " + VISIBILITY_LABELS[select.value] + ".");
+      } catch (err) {
+        I.show(status, err.message);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return el("div", { className: "tile-edit" }, [
+      el("label", { className: "small", htmlFor: id, text: "Visibility" }),
+      select,
+      help,
+      el("label", { className: "small" }, ["Description", description]),
+      save,
+    ]);
+  }
 
   function albumTitle(id) {
     var album = albums.find(function (a) { return a.id === id; });
@@ -44,6 +94,11 @@
         move.disabled = false;
       }
     });
+    var badge = el("span", {
+      className: "badge",
+      dataset: { visibilityBadge: visibilityOf(image) },
+      text: VISIBILITY_LABELS[visibilityOf(image)],
+    });
     var remove = I.armedButton("Delete", "Confirm delete", async function () {
       try {
         await I.api.del("/api/images/" + encodeURIComponent(image.id));
@@ -63,13 +118,18 @@
       el("div", { className: "tile-body" }, [
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
-        image.is_public === false ? el("span", { className: "badge", text: "Private" }) : null,
+        badge,
         shareRow(image, name),
         el("details", { className: "menu" }, [
           el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
           el("div", { className: "menu-body" }, [
             el("label", { className: "small" }, ["Album", select]),
             move,
+            visibilityEditor(image, name, function (changed) {
+              image = changed;
+              badge.textContent = VISIBILITY_LABELS[visibilityOf(image)];
+              badge.dataset.visibilityBadge = visibilityOf(image);
+            }),
             el("a", { href: image.direct_url, text: "Direct link" }),
             remove,
           ]),
