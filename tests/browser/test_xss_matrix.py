@@ -9,18 +9,18 @@ text or as an attribute's value, and that nothing of it ran or became markup: no
 violation, no `on*` attribute or `autofocus` anywhere, no `<script>` but our own, no request
 for the payloads' `src=x`, no `javascript:` URL in an href/src/action, no console error.
 
-Fields (7): image title, uploaded file name, album title, album description, API key name,
-account display name, account email. Pages (11): upload results, a guest's recent uploads
+Fields (8): image title, image description, uploaded file name, album title, album
+description, API key name, account display name, account email. Pages (11): upload results, a guest's recent uploads
 (read back from localStorage), image page /i/{slug}
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
 settings, admin (users list and audit log).
 
-Counts: CELLS below declares 23 (field, page) cells, checked at 34 places (text, an
-attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 184
-(payload, cell) pairs, 272 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 24 (field, page) cells, checked at 36 places (text, an
+attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 192
+(payload, cell) pairs, 288 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 368 cell checks, 544 place checks, in 162 page
+and open a dialog or set the sentinel): 384 cell checks, 576 place checks, in 162 page
 loads (81 per mode: 8 payloads x 10 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
@@ -100,6 +100,9 @@ CELLS: tuple[Place, ...] = (
     Place("title", "image_titled", "figure img", "@alt"),
     Place("title", "image_titled", 'meta[property="og:title"]', "@content"),
     Place("title", "image_titled", "title", "title"),
+    # ... and its description (PATCH /api/images/{id}), as text and og:description
+    Place("description", "image_titled", ".image-description", "visible"),
+    Place("description", "image_titled", 'meta[property="og:description"]', "@content"),
     # the delete link's confirmation page (server-rendered)
     Place("filename", "delete", "main strong", "visible"),
     Place("filename", "delete", "img.preview", "@alt"),
@@ -270,9 +273,13 @@ def _set_up(base: str, payload: str) -> Account:
     assert r.status_code == 200, r.text
     named, titled = r.json()["images"]
     titled_id = titled["delete_url"].split("/api/images/")[1].split("?")[0]
-    r = s.patch(f"{base}/api/images/{titled_id}", json={"title": payload})
+    r = s.patch(
+        f"{base}/api/images/{titled_id}",
+        json={"title": payload, "description": payload, "visibility": "public"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["image"]["title"] == payload
+    assert r.json()["image"]["description"] == payload.strip()
     listed = s.get(f"{base}/api/images").json()["images"]
     stored = next(i["original_name"] for i in listed if i["slug"] == named["id"])
     # requests, like browsers, sends a '"' in a file name as %22 (the HTML form encoding).
@@ -296,6 +303,7 @@ def test_matrix_is_declared_once() -> None:
     fields = {c.field for c in CELLS}
     assert fields == {
         "title",
+        "description",
         "filename",
         "album_title",
         "album_description",
@@ -303,8 +311,8 @@ def test_matrix_is_declared_once() -> None:
         "name",
         "email",
     }
-    assert len({(c.field, c.page) for c in CELLS}) == 23  # the docstring's counts
-    assert len(CELLS) == 34 and len(PAYLOADS) == 8 and len(PAGES) == 11
+    assert len({(c.field, c.page) for c in CELLS}) == 24  # the docstring's counts
+    assert len(CELLS) == 36 and len(PAYLOADS) == 8 and len(PAGES) == 11
     assert len(RUNS) == 81
 
 
