@@ -1263,6 +1263,21 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         lambda w: w.client.simulate_get(f"/i/{w.uploaded['id']}"),
     ),
     ("image-page-unknown", "/i/{slug}", "GET", 404, lambda w: w.client.simulate_get("/i/zzzz0000")),
+    (
+        "profile-page",
+        "/u/{userId}",
+        "GET",
+        200,
+        lambda w: w.client.simulate_get(f"/u/{w.user.id}", params={"page": "2"}),
+    ),
+    ("profile-page-not-a-uuid", "/u/{userId}", "GET", 404, lambda w: w.client.simulate_get("/u/x")),
+    (
+        "profile-page-over-miss-budget",
+        "/u/{userId}",
+        "GET",
+        429,
+        _over_miss_budget("GET", f"/u/{uuid.uuid4()}"),
+    ),
     ("image-page-over-miss-budget", "/i/{slug}", "GET", 429, _over_miss_budget("GET", "/i/z0")),
     (
         "media-over-miss-budget",

@@ -151,13 +151,20 @@ class ImageRepository(Protocol):
         limit: int,
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
+        listed_only: bool = False,
     ) -> list[Image]:
-        """Live images of one owner (optionally of one album, optionally public ones only),
-        newest first (ties broken by id, so pages are stable)."""
+        """Live images of one owner (optionally of one album; `public_only`: public and
+        unlisted ones, what an album's visitors see; `listed_only`: visibility public only,
+        what the owner's profile lists), newest first (ties broken by id: stable pages)."""
         ...
 
     def count_for_owner(
-        self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
+        self,
+        owner_id: uuid.UUID,
+        *,
+        album_id: uuid.UUID | None = None,
+        public_only: bool = False,
+        listed_only: bool = False,
     ) -> int: ...
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         """Bytes of the owner's live images (their quota usage)."""

@@ -201,7 +201,11 @@ class _ImageRepo:
         return any(i.slug == slug for i in self._t.images.values())
 
     def _live_for(
-        self, owner_id: uuid.UUID, album_id: uuid.UUID | None = None, public_only: bool = False
+        self,
+        owner_id: uuid.UUID,
+        album_id: uuid.UUID | None = None,
+        public_only: bool = False,
+        listed_only: bool = False,
     ) -> list[Image]:
         return [
             i
@@ -210,6 +214,7 @@ class _ImageRepo:
             and not i.deleted
             and (album_id is None or i.album_id == album_id)
             and (i.is_public or not public_only)  # public or unlisted
+            and (i.listed or not listed_only)  # public
         ]
 
     def list_for_owner(
@@ -220,18 +225,24 @@ class _ImageRepo:
         limit: int,
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
+        listed_only: bool = False,
     ) -> list[Image]:
         live = sorted(
-            self._live_for(owner_id, album_id, public_only),
+            self._live_for(owner_id, album_id, public_only, listed_only),
             key=lambda i: (i.created_at, i.id),
             reverse=True,
         )
         return live[offset : offset + limit]
 
     def count_for_owner(
-        self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
+        self,
+        owner_id: uuid.UUID,
+        *,
+        album_id: uuid.UUID | None = None,
+        public_only: bool = False,
+        listed_only: bool = False,
     ) -> int:
-        return len(self._live_for(owner_id, album_id, public_only))
+        return len(self._live_for(owner_id, album_id, public_only, listed_only))
 
     def update(self, image: Image) -> None:
         if image.id in self._t.images:

@@ -29,6 +29,7 @@ from imgtree.domain.use_cases.keys import (
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
+from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.purge import Purge
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 from imgtree.domain.use_cases.renditions import Renditions
@@ -164,6 +165,9 @@ class UseCases(containers.DeclarativeContainer):
         policy=policies.rendition_policy,
     )
     edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
+    view_profile = providers.Singleton(
+        ViewProfile, uow=adapters.uow_factory, paging=policies.page_policy
+    )
     albums = providers.Singleton(
         Albums,
         uow=adapters.uow_factory,

@@ -27,6 +27,7 @@ from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import MissGuard
 from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.profile import ProfilePage
 from imgtree.entrypoints.http.public import (
     DeleteFormResource,
     ImagePage,
@@ -221,6 +222,9 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     viewer = guard.viewer_id
     app.add_route(
         "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)
+    )
+    app.add_route(
+        "/u/{user_id}", ProfilePage(view_profile=cases.view_profile(), urls=urls, misses=misses)
     )
     media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))

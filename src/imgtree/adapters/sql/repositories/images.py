@@ -40,7 +40,9 @@ _SLUG_TAKEN = select(exists().where(images.c.slug == bindparam("slug")))
 _KEPT_IMAGE_COUNT = select(users.c.image_count).where(users.c.id == bindparam("id"))
 
 
-def _live_where(by_album: bool, public_only: bool) -> list[ColumnElement[bool]]:
+def _live_where(
+    by_album: bool, public_only: bool, listed_only: bool = False
+) -> list[ColumnElement[bool]]:
     """An owner's live images (:owner_id), optionally in one album (:album_id), optionally
     visible to others (public or unlisted: what an album's visitors see): the partial listing index's condition plus its leading column."""
     where = [images.c.owner_id == bindparam("owner_id"), images.c.deleted_at.is_(None)]
@@ -48,6 +50,8 @@ def _live_where(by_album: bool, public_only: bool) -> list[ColumnElement[bool]]:
         where.append(images.c.album_id == bindparam("album_id"))
     if public_only:
         where.append(images.c.visibility != Visibility.PRIVATE.value)
+    if listed_only:  # the owner's public profile
+        where.append(images.c.visibility == Visibility.PUBLIC.value)
     return where
 
 
@@ -60,11 +64,11 @@ def _live_params(owner_id: uuid.UUID, album_id: uuid.UUID | None) -> dict[str, A
 
 # Built once per shape, like `select_by`.
 @functools.cache
-def _owner_page(by_album: bool, public_only: bool) -> AnySelect:
+def _owner_page(by_album: bool, public_only: bool, listed_only: bool = False) -> AnySelect:
     """One page of an owner's live images, newest first (the listing index's order)."""
     return (
         select(images)
-        .where(*_live_where(by_album, public_only))
+        .where(*_live_where(by_album, public_only, listed_only))
         .order_by(images.c.created_at.desc(), images.c.id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
@@ -72,8 +76,9 @@ def _owner_page(by_album: bool, public_only: bool) -> AnySelect:
 
 
 @functools.cache
-def _owner_count(by_album: bool, public_only: bool) -> AnySelect:
-    return select(func.count()).select_from(images).where(*_live_where(by_album, public_only))
+def _owner_count(by_album: bool, public_only: bool, listed_only: bool = False) -> AnySelect:
+    where = _live_where(by_album, public_only, listed_only)
+    return select(func.count()).select_from(images).where(*where)
 
 
 _OWNER_BYTES = select(func.coalesce(func.sum(images.c.size_bytes), 0)).where(
@@ -127,18 +132,24 @@ class SqlImageRepository(Repository[Image]):
         limit: int,
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
+        listed_only: bool = False,
     ) -> list[Image]:
         params = {**_live_params(owner_id, album_id), "offset": offset, "limit": limit}
-        return self._many(_owner_page(album_id is not None, public_only), params)
+        return self._many(_owner_page(album_id is not None, public_only, listed_only), params)
 
     def count_for_owner(
-        self, owner_id: uuid.UUID, *, album_id: uuid.UUID | None = None, public_only: bool = False
+        self,
+        owner_id: uuid.UUID,
+        *,
+        album_id: uuid.UUID | None = None,
+        public_only: bool = False,
+        listed_only: bool = False,
     ) -> int:
-        if album_id is None and not public_only:
+        if album_id is None and not public_only and not listed_only:
             # The whole gallery's total is kept on the user row (moved with every add and
             # delete), so listing a large gallery does not count it on every page.
             return int(self._s.execute(_KEPT_IMAGE_COUNT, {"id": owner_id}).scalar() or 0)
-        count = _owner_count(album_id is not None, public_only)
+        count = _owner_count(album_id is not None, public_only, listed_only)
         return int(self._s.execute(count, _live_params(owner_id, album_id)).scalar_one())
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
