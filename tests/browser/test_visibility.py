@@ -118,3 +118,40 @@ def test_guests_are_told_their_uploads_are_unlisted(
         screenshot(page, f"visibility guest unlisted {viewport}")
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_public_profile_without_javascript(
+    browser: Any, live_server: str, screenshot: Shot, viewport: str
+) -> None:
+    """The profile is server-rendered: with JavaScript off it lists the public image only."""
+    owner = context(browser, live_server, viewport, signed_in=True)
+    try:
+        for visibility in ("public", "unlisted", "private"):
+            r = owner.request.post(
+                "/api/upload",
+                multipart={
+                    "files": {
+                        "name": f"{visibility}.png",
+                        "mimeType": "image/png",
+                        "buffer": png(),
+                    },
+                    "visibility": visibility,
+                },
+                headers={"X-CSRF-Token": owner.request.get("/api/auth/me").json()["csrf_token"]},
+            )
+            assert r.status == 200, r.text()
+        user_id = owner.request.get("/api/auth/me").json()["user"]["id"]
+    finally:
+        owner.close()
+    visitor = browser.new_context(
+        base_url=live_server, java_script_enabled=False, **VIEWPORTS[viewport]
+    )
+    try:
+        page = visitor.new_page()
+        page.goto(f"/u/{user_id}")
+        assert page.locator("h1").inner_text() == "imgtree user"
+        assert page.locator(".tile-name").all_inner_texts() == ["public.png"]
+        screenshot(page, f"visibility profile {viewport}")
+    finally:
+        visitor.close()

@@ -10,18 +10,18 @@ violation, no `on*` attribute or `autofocus` anywhere, no `<script>` but our own
 for the payloads' `src=x`, no `javascript:` URL in an href/src/action, no console error.
 
 Fields (8): image title, image description, uploaded file name, album title, album
-description, API key name, account display name, account email. Pages (11): upload results, a guest's recent uploads
+description, API key name, account display name, account email. Pages (12): upload results, a guest's recent uploads
 (read back from localStorage), image page /i/{slug}
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
-settings, admin (users list and audit log).
+public profile /u/{user_id} (visitor), settings, admin (users list and audit log).
 
-Counts: CELLS below declares 24 (field, page) cells, checked at 36 places (text, an
-attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 192
-(payload, cell) pairs, 288 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 27 (field, page) cells, checked at 41 places (text, an
+attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 216
+(payload, cell) pairs, 328 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 384 cell checks, 576 place checks, in 162 page
-loads (81 per mode: 8 payloads x 10 pages, plus /admin once, which lists every account).
+and open a dialog or set the sentinel): 432 cell checks, 656 place checks, in 178 page
+loads (89 per mode: 8 payloads x 11 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
 and the delete page (they show the file name), the file name in an untitled image page's
@@ -123,6 +123,12 @@ CELLS: tuple[Place, ...] = (
     Place("album_title", "public_album", "h1", "visible"),
     Place("album_description", "public_album", "[data-description]", "visible"),
     Place("filename", "public_album", ".tile-name", "visible"),
+    # /u/{user_id} for a signed-out visitor: the name, the titled (public) image, the album
+    Place("name", "profile", "h1", "visible"),
+    Place("name", "profile", "title", "title"),
+    Place("title", "profile", ".tile-name", "visible"),
+    Place("title", "profile", ".tile img", "@alt"),
+    Place("album_title", "profile", ".profile-albums a", "visible"),
     # /settings: key list (JS), account facts and footer (server-rendered)
     Place("key_name", "settings", "[data-key-rows] td[data-label=Name]", "visible"),
     Place("name", "settings", ".facts dd", "visible"),
@@ -201,6 +207,7 @@ class Account:
     delete_url: str = ""
     page_url: str = ""
     titled_page_url: str = ""
+    user_id: str = ""
 
     def value(self, field: str, page: str) -> str:
         if field == "email":
@@ -237,6 +244,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             accounts = dict(zip(PAYLOADS, made, strict=True))
         for account in accounts.values():
             uid = account.cookies.pop("__user_id")
+            account.user_id = uid
             r = admin.patch(
                 f"{base}/api/admin/users/{uid}", json={"quota_bytes": 1 << 30}, headers=admin_csrf
             )
@@ -311,9 +319,9 @@ def test_matrix_is_declared_once() -> None:
         "name",
         "email",
     }
-    assert len({(c.field, c.page) for c in CELLS}) == 24  # the docstring's counts
-    assert len(CELLS) == 36 and len(PAYLOADS) == 8 and len(PAGES) == 11
-    assert len(RUNS) == 81
+    assert len({(c.field, c.page) for c in CELLS}) == 27  # the docstring's counts
+    assert len(CELLS) == 41 and len(PAYLOADS) == 8 and len(PAGES) == 12
+    assert len(RUNS) == 89
 
 
 @attrs.define
@@ -411,6 +419,8 @@ def _visit(page: Any, account: Account, name: str) -> None:
         page.goto("/albums", wait_until="domcontentloaded")
     elif name in ("album", "public_album"):
         page.goto(f"/albums/{account.album_id}", wait_until="domcontentloaded")
+    elif name == "profile":
+        page.goto(f"/u/{account.user_id}", wait_until="domcontentloaded")
     elif name == "settings":
         page.goto("/settings", wait_until="domcontentloaded")
         page.locator("[data-key-rows] tr").first.wait_for()
@@ -469,7 +479,7 @@ def test_stored_xss(
     )
     if page_name == "admin":
         cookies = world.admin_cookies
-    elif page_name in ("public_album", "recent"):
+    elif page_name in ("public_album", "recent", "profile"):
         cookies = {}  # a signed-out visitor (a guest)
     else:
         cookies = accounts[0].cookies

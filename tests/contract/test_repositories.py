@@ -2048,6 +2048,12 @@ def test_public_only_listing_shows_public_and_unlisted_never_private(backend: Ba
         assert {i.visibility for i in visible} == {Visibility.PUBLIC, Visibility.UNLISTED}
         assert uow.images.count_for_owner(owner.id, album_id=album.id, public_only=True) == 2
         assert uow.images.count_for_owner(owner.id, album_id=album.id) == 3
+        # listed_only: what the owner's public profile shows (visibility public only)
+        listed = uow.images.list_for_owner(owner.id, offset=0, limit=10, listed_only=True)
+        assert listed == [shown[Visibility.PUBLIC]]
+        assert uow.images.count_for_owner(owner.id, listed_only=True) == 1
+        assert uow.images.count_for_owner(owner.id, album_id=album.id, listed_only=True) == 1
+        assert uow.images.list_for_owner(owner.id, offset=1, limit=10, listed_only=True) == []
 
 
 # --- migration 0011: is_public becomes visibility (true unlisted, false private) --------------
