@@ -6,6 +6,7 @@ name and preview tags and no controls. Screenshots: test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -86,6 +87,24 @@ def test_owner_controls_and_visitor_view(
         expect(preview.locator('meta[property="og:image"]')).to_have_attribute(
             "content", f"{live_server}/media/{slug}.png"
         )
+
+        # Private: the sentence under the menu says what it means; then the link is 404 for
+        # everyone else, and the owner's page says Private.
+        tools.get_by_label("Visibility").select_option("private")
+        expect(tools.locator("[data-visibility-help]")).to_contain_text("Only you can see it")
+        tools.get_by_role("button", name="Save changes").click()
+        expect(page.locator("[data-visibility-badge]")).to_have_text("Private")
+        assert visitor.request.get(f"/i/{slug}").status == 404
+        # Another worker may serve its cached copy for MEDIA_CACHE_TTL (1 s) longer.
+        deadline = time.monotonic() + 5
+        while visitor.request.get(f"/media/{slug}.png").status != 404:
+            assert time.monotonic() < deadline, "the private file is still served"
+            time.sleep(0.2)
+
+        # The gallery shows the visibility as a badge on the tile.
+        page.goto("/gallery")
+        expect(page.locator("li.tile .badge").first).to_have_text("Private")
+        page.goto(f"/i/{slug}")
 
         # Delete from the page: a second click confirms, then the gallery, and the link is gone.
         delete = tools.get_by_role("button", name="Delete image")

@@ -15,12 +15,12 @@ description, API key name, account display name, account email. Pages (12): uplo
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
 public profile /u/{user_id} (visitor), settings, admin (users list and audit log).
 
-Counts: CELLS below declares 27 (field, page) cells, checked at 41 places (text, an
-attribute such as alt or og:title, an <option>, the <title>), against 8 PAYLOADS: 216
-(payload, cell) pairs, 328 (payload, place) checks. All of it runs twice, with the page's
+Counts: CELLS below declares 27 (field, page) cells, checked at 44 places (text, an
+attribute such as alt or og:title/og:description, an <option>, the <title>), against 8
+PAYLOADS: 216 (payload, cell) pairs, 352 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 432 cell checks, 656 place checks, in 178 page
+and open a dialog or set the sentinel): 432 cell checks, 704 place checks, in 178 page
 loads (89 per mode: 8 payloads x 11 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
@@ -121,6 +121,9 @@ CELLS: tuple[Place, ...] = (
     Place("title", "album", ".tile-name", "visible"),
     Place("filename", "album", ".tile-name", "visible"),
     Place("album_title", "public_album", "h1", "visible"),
+    Place("album_title", "public_album", "title", "title"),
+    Place("album_title", "public_album", 'meta[property="og:title"]', "@content"),
+    Place("album_description", "public_album", 'meta[property="og:description"]', "@content"),
     Place("album_description", "public_album", "[data-description]", "visible"),
     Place("filename", "public_album", ".tile-name", "visible"),
     # /u/{user_id} for a signed-out visitor: the name, the titled (public) image, the album
@@ -320,7 +323,7 @@ def test_matrix_is_declared_once() -> None:
         "email",
     }
     assert len({(c.field, c.page) for c in CELLS}) == 27  # the docstring's counts
-    assert len(CELLS) == 41 and len(PAYLOADS) == 8 and len(PAGES) == 12
+    assert len(CELLS) == 44 and len(PAYLOADS) == 8 and len(PAGES) == 12
     assert len(RUNS) == 89
 
 

@@ -245,7 +245,7 @@ def test_image_round_trip_with_every_field(backend: Backend) -> None:
         album_id=album.id,
         api_key_id=key.id,
         animated=True,
-        visibility=Visibility.PRIVATE,
+        is_public=False,
         title="A cat",
         description="Ünïcödé <b>description</b> 猫",
         original_name="Ünïcödé 猫.gif",
@@ -796,7 +796,7 @@ def test_pending_upload_round_trip_and_hash_lookup(backend: Backend) -> None:
         user,
         api_key_id=key.id,
         album_id=album.id,
-        visibility=Visibility.PRIVATE,
+        is_public=False,
         filename="Ünïcödé 猫.gif",
         declared_type=ImageFormat.GIF,
         declared_size=12_345_678_901,  # beyond 32 bits
@@ -1382,7 +1382,7 @@ def test_album_remove_keeps_its_images_outside_any_album(backend: Backend) -> No
     gone, kept = make_album(owner), make_album(owner)
     inside = [
         make_image(owner, album_id=gone.id),
-        make_image(owner, album_id=gone.id, visibility=Visibility.PRIVATE),
+        make_image(owner, album_id=gone.id, is_public=False),
         make_image(owner, album_id=gone.id, deleted_at=T0),
     ]
     elsewhere = make_image(owner, album_id=kept.id)
@@ -1440,18 +1440,14 @@ def test_image_update_persists_title_album_and_visibility(backend: Backend) -> N
     with backend.uow() as uow:
         loaded = uow.images.get(image.id)
         assert loaded is not None
-        moved = attrs.evolve(
-            loaded, title="Ünïcödé 猫", album_id=second.id, visibility=Visibility.PRIVATE
-        )
+        moved = attrs.evolve(loaded, title="Ünïcödé 猫", album_id=second.id, is_public=False)
         uow.images.update(moved)
         assert uow.images.get(image.id) == moved
         uow.commit()
     with backend.uow() as uow:
         assert uow.images.get(image.id) == moved
         assert uow.images.get_by_slug(image.slug) == moved
-        taken_out = attrs.evolve(
-            moved, album_id=None, title="", visibility=Visibility.UNLISTED, description="Said"
-        )
+        taken_out = attrs.evolve(moved, album_id=None, title="", is_public=True, description="Said")
         uow.images.update(taken_out)
         uow.commit()
     with backend.uow() as uow:
@@ -1465,9 +1461,7 @@ def test_image_update_without_a_prior_read(backend: Backend) -> None:
     with backend.uow() as uow:
         uow.images.add(image)
         uow.commit()
-    changed = attrs.evolve(
-        image, title="Blind write", visibility=Visibility.PUBLIC, description="Now described"
-    )
+    changed = attrs.evolve(image, title="Blind write", listed=True, description="Now described")
     with backend.uow() as uow:
         uow.images.update(changed)
         uow.commit()
@@ -2028,7 +2022,8 @@ def test_public_only_listing_shows_public_and_unlisted_never_private(backend: Ba
         v: make_image(
             owner,
             album_id=album.id,
-            visibility=v,
+            is_public=v.is_public,
+            listed=v.listed,
             description=f"Ünïcödé {v.value}",
             created_at=T0 + timedelta(seconds=n),
         )
@@ -2056,12 +2051,12 @@ def test_public_only_listing_shows_public_and_unlisted_never_private(backend: Ba
         assert uow.images.list_for_owner(owner.id, offset=1, limit=10, listed_only=True) == []
 
 
-# --- migration 0011: is_public becomes visibility (true unlisted, false private) --------------
+# --- migration 0011: every image keeps who sees it (is_public true: unlisted, false: private) --
 
 
 def _visibility_after_0011(url: str) -> dict[str, tuple[str, str]]:
     """Migrate to 0010, add a guest's public and private image the old way, upgrade: each
-    slug's (visibility, description)."""
+    slug's visibility and description."""
     upgrade(url, "0010")
     images_0010 = sa.table(
         "images",
@@ -2099,8 +2094,13 @@ def _visibility_after_0011(url: str) -> dict[str, tuple[str, str]]:
                 )
         upgrade(url)
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT slug, visibility, description FROM images")).all()
-        return {slug: (visibility, description) for slug, visibility, description in rows}
+            rows = conn.execute(
+                sa.text("SELECT slug, is_public, listed, description FROM images")
+            ).all()
+        return {
+            slug: (Visibility.of(bool(public), bool(listed)).value, description)
+            for slug, public, listed, description in rows
+        }
     finally:
         engine.dispose()
 
@@ -2108,10 +2108,10 @@ def _visibility_after_0011(url: str) -> dict[str, tuple[str, str]]:
 EXPECTED_AFTER_0011 = {"shown0011": ("unlisted", ""), "hidden0011": ("private", "")}
 
 
-def test_migration_0011_maps_is_public_to_visibility_sqlite(tmp_path: Path) -> None:
+def test_migration_0011_keeps_who_sees_each_image_sqlite(tmp_path: Path) -> None:
     assert _visibility_after_0011(f"sqlite:///{tmp_path / 'old.sqlite3'}") == EXPECTED_AFTER_0011
 
 
-def test_migration_0011_maps_is_public_to_visibility_postgres() -> None:
+def test_migration_0011_keeps_who_sees_each_image_postgres() -> None:
     with temporary_database() as url:
         assert _visibility_after_0011(url) == EXPECTED_AFTER_0011

@@ -18,7 +18,6 @@ import falcon.testing
 import pytest
 
 from imgtree.adapters.memory import FixedClock, MemoryRateLimiter
-from imgtree.domain.model import Visibility
 from imgtree.domain.ports import RateDecision, RateLimiter
 from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.entrypoints.http import misses as misses_module
@@ -205,7 +204,7 @@ def test_wrong_delete_tokens_count_as_misses(make_app: MakeApp) -> None:
 
 def test_malformed_names_and_private_images_are_misses(make_app: MakeApp) -> None:
     app = make_app(miss_limit=LIMIT)
-    hidden = make_image(slug="private1234x", visibility=Visibility.PRIVATE, owner_id=app.user().id)
+    hidden = make_image(slug="private1234x", is_public=False, owner_id=app.user().id)
     with app.container.adapters.uow_factory()() as uow:
         uow.images.add(hidden)
         uow.commit()
@@ -337,7 +336,7 @@ def test_new_slugs_are_longer_and_old_8_character_slugs_still_work(
     new = upload(app)
     assert re.fullmatch(r"[a-z0-9]{12}", new["id"])
     # An image published when slugs had 8 characters: its row and blobs as they were then.
-    old = make_image(slug="old12345", owner_id=None)
+    old = make_image(slug="old12345", owner_id=None, is_public=True)
     storage = app.container.adapters.storage()
     storage.put(old.storage_key, io.BytesIO(imagegen.png(10, 20)), "image/png")
     storage.put(old.thumb_key, io.BytesIO(imagegen.png(10, 20)), "image/webp")

@@ -1394,6 +1394,13 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "/albums/{albumId}",
         "GET",
         200,
+        lambda w: _page_as(w, f"/albums/{w.album['id']}"),
+    ),
+    (
+        "album-page-unknown",
+        "/albums/{albumId}",
+        "GET",
+        404,
         lambda w: w.client.simulate_get(f"/albums/{uuid.uuid4()}"),
     ),
     (

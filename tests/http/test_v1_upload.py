@@ -63,11 +63,10 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
         "direct_url",
         "thumb_url",
         "delete_url",
+        "visibility",
         "codes",
         "renditions",
-        "visibility",
     }
-    assert img["visibility"] == "unlisted"
     assert img["renditions"] == {}  # 40 px: smaller than every rendition
     assert re.fullmatch(r"[a-z0-9]{12}", img["id"])  # IMGTREE_SLUG_LENGTH's default
     assert img["url"] == f"{BASE_URL}/i/{img['id']}"
@@ -307,13 +306,16 @@ def test_api_key_upload_counter_counts_successes(app: App) -> None:
 
 
 def test_unexpected_errors_are_generic_json_500(app: App) -> None:
-    class Broken:
+    from imgtree.adapters.memory import MemoryBlobStorage
+
+    class Broken(MemoryBlobStorage):  # a whole storage whose writes fail
         def put(self, *a, **k):
             raise RuntimeError("disk on fire at /secret/path")
 
     from dependency_injector import providers
 
-    app.container.adapters.storage.override(providers.Object(Broken()))
+    broken = Broken(app.container.adapters.clock())
+    app.container.adapters.storage.override(providers.Object(broken))
     app.container.reset_singletons()
     import falcon.testing
 

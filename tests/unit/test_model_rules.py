@@ -14,17 +14,7 @@ from hypothesis import strategies as st
 
 from imgtree.domain import rules
 from imgtree.domain.errors import NotFound
-from imgtree.domain.model import (
-    MAX_IMAGE_DESCRIPTION,
-    Album,
-    ApiKey,
-    Image,
-    ImageFormat,
-    PendingUpload,
-    Role,
-    User,
-    Visibility,
-)
+from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ANN, BOB = uuid.uuid4(), uuid.uuid4()
@@ -74,64 +64,39 @@ def test_only_the_owner_owns_an_image_and_nobody_owns_a_guest_upload(
 # Image.visible_to
 
 
-@given(visibility=st.sampled_from(Visibility))
-def test_the_owner_sees_their_live_image_whatever_its_visibility(visibility: Visibility) -> None:
-    assert image(ANN, visibility=visibility).visible_to(ANN)
+@given(is_public=st.booleans())
+def test_the_owner_sees_their_live_image_whatever_its_visibility(is_public: bool) -> None:
+    assert image(ANN, is_public=is_public).visible_to(ANN)
 
 
 @given(viewer=viewers, owner=st.one_of(st.none(), st.just(ANN)))
 def test_anyone_sees_a_live_public_image(viewer: uuid.UUID | None, owner: uuid.UUID | None) -> None:
     assert image(owner).visible_to(viewer)
-    assert image(owner, visibility=Visibility.PUBLIC).visible_to(viewer)
 
 
 @given(viewer=viewers, owner=st.one_of(st.none(), st.just(ANN)))
 def test_only_the_owner_sees_a_private_image(
     viewer: uuid.UUID | None, owner: uuid.UUID | None
 ) -> None:
-    private = image(owner, visibility=Visibility.PRIVATE)
+    private = image(owner, is_public=False)
     assert private.visible_to(viewer) == (owner is not None and viewer == owner)
 
 
-@given(viewer=viewers, visibility=st.sampled_from(Visibility), owner_active=st.booleans())
+@given(viewer=viewers, is_public=st.booleans(), owner_active=st.booleans())
 def test_nobody_sees_a_deleted_image(
-    viewer: uuid.UUID | None, visibility: Visibility, owner_active: bool
+    viewer: uuid.UUID | None, is_public: bool, owner_active: bool
 ) -> None:
-    gone = image(ANN, visibility=visibility, deleted_at=NOW)
+    gone = image(ANN, is_public=is_public, deleted_at=NOW)
     assert not gone.visible_to(viewer, owner_active=owner_active)
     assert not gone.visible_to(ANN, owner_active=owner_active)
 
 
-@given(viewer=viewers, visibility=st.sampled_from(Visibility))
+@given(viewer=viewers, is_public=st.booleans())
 def test_a_hidden_inactive_owner_hides_the_image_from_everyone(
-    viewer: uuid.UUID | None, visibility: Visibility
+    viewer: uuid.UUID | None, is_public: bool
 ) -> None:
-    assert not image(ANN, visibility=visibility).visible_to(viewer, owner_active=False)
-    assert not image(ANN, visibility=visibility).visible_to(ANN, owner_active=False)
-
-
-@given(is_public=st.booleans())
-def test_the_older_is_public_flag_maps_to_unlisted_or_private_and_back(is_public: bool) -> None:
-    visibility = Visibility.from_is_public(is_public)
-    assert visibility is not Visibility.PUBLIC  # the flag never listed anything
-    assert visibility.is_public == is_public
-    assert image(ANN, visibility=visibility).is_public == is_public
-
-
-@given(visibility=st.sampled_from(Visibility))
-def test_only_public_images_are_listed_and_only_private_ones_are_hidden(
-    visibility: Visibility,
-) -> None:
-    shown = image(ANN, visibility=visibility)
-    assert shown.listed == (visibility is Visibility.PUBLIC)
-    assert shown.is_public == (visibility is not Visibility.PRIVATE)
-    assert shown.visible_to(None) == shown.is_public
-
-
-def test_an_image_description_is_bounded() -> None:
-    assert image(description="x" * MAX_IMAGE_DESCRIPTION).description
-    with pytest.raises(ValueError, match="description"):
-        image(description="x" * (MAX_IMAGE_DESCRIPTION + 1))
+    assert not image(ANN, is_public=is_public).visible_to(viewer, owner_active=False)
+    assert not image(ANN, is_public=is_public).visible_to(ANN, owner_active=False)
 
 
 # Album.owned_by / visible_to
@@ -226,8 +191,7 @@ def test_found_returns_the_entity_or_raises_not_found_with_the_given_message() -
 
 
 def test_the_named_helpers_answer_one_not_found_per_kind() -> None:
-    mine, gone = image(ANN), image(ANN, deleted_at=NOW)
-    private = image(ANN, visibility=Visibility.PRIVATE)
+    mine, gone, private = image(ANN), image(ANN, deleted_at=NOW), image(ANN, is_public=False)
     assert rules.owned_image(mine, ANN) is mine
     assert rules.live_image(mine) is mine
     assert rules.visible_image(private, ANN) is private

@@ -206,17 +206,7 @@ def test_presign_into_an_album(world: PresignWorld) -> None:
     owner = world.user()
     album = world.album(owner)
     done = world.presign_one(owner, album_id=album.id, visibility=Visibility.PRIVATE)
-    assert (done.pending.album_id, done.pending.visibility) == (album.id, Visibility.PRIVATE)
-
-
-def test_a_guest_cannot_presign_a_private_upload_but_may_choose_public(
-    world: PresignWorld,
-) -> None:
-    with pytest.raises(InvalidInput, match="Guests cannot upload private images"):
-        world.presign_one(None, visibility=Visibility.PRIVATE)
-    done = world.presign_one(None, visibility=Visibility.PUBLIC)
-    assert done.pending.visibility is Visibility.PUBLIC
-    assert world.presign_one(None).pending.visibility is Visibility.UNLISTED
+    assert (done.pending.album_id, done.pending.is_public) == (album.id, False)
 
 
 def test_presign_into_someone_elses_or_a_missing_album_fails_the_whole_call(
@@ -488,7 +478,7 @@ def test_complete_publishes_the_image(world: PresignWorld) -> None:
     uploader = Uploader(user=user, api_key_id=key.id)
     data = imagegen.png(64, 48)
     done = world.presign_one(
-        uploader, data, album_id=album.id, visibility=Visibility.PUBLIC, filename="c.png"
+        uploader, data, album_id=album.id, visibility=Visibility.PRIVATE, filename="c.png"
     )
     world.put(done, data)
     world.clock.advance(5)
@@ -498,11 +488,11 @@ def test_complete_publishes_the_image(world: PresignWorld) -> None:
     assert isinstance(outcome, Uploaded), outcome
     image = outcome.image
     assert world.images() == [image]
-    assert (image.owner_id, image.api_key_id, image.album_id, image.visibility) == (
+    assert (image.owner_id, image.api_key_id, image.album_id, image.is_public) == (
         user.id,
         key.id,
         album.id,
-        Visibility.PUBLIC,
+        False,
     )
     assert (image.original_name, image.content_type, image.width, image.height) == (
         "c.png",

@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 
 from imgtree.domain.commands import ImageChanges
 from imgtree.domain.errors import NotFound
-from imgtree.domain.model import Image, User, Visibility
+from imgtree.domain.model import Image, User
 from imgtree.domain.policies import RenditionPolicy
 from imgtree.domain.ports import ResizedImage
 from imgtree.domain.use_cases.delete import DeleteImage
@@ -147,7 +147,7 @@ def test_orientation_is_applied(world: PresignWorld) -> None:
 def test_private_images_are_not_found_for_others(world: PresignWorld) -> None:
     owner = world.user()
     image = upload(world, imagegen.png(100, 80), owner)
-    EditImage(world.uow)(owner.id, image.id, ImageChanges(visibility=Visibility.PRIVATE))
+    EditImage(world.uow)(owner.id, image.id, ImageChanges(is_public=False))
     case = renditions(world)
     with pytest.raises(NotFound):
         case(image.slug, "small")

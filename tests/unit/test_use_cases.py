@@ -26,7 +26,6 @@ from imgtree.adapters.memory import (
     memory_uow_factory,
 )
 from imgtree.adapters.system import Argon2PasswordHasher, SystemRandom
-from imgtree.domain.commands import ImageChanges
 from imgtree.domain.errors import (
     AccountInactive,
     Conflict,
@@ -56,7 +55,6 @@ from imgtree.domain.policies import PagePolicy, RatePolicy, UploadPolicy
 from imgtree.domain.ports import RateDecision, UnitOfWorkFactory
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
-from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.keys import (
     ListApiKeys,
     RevokeApiKey,
@@ -458,31 +456,6 @@ def test_guest_upload(world: World) -> None:
 
 def test_private_upload(world: World) -> None:
     assert world.upload_one(world.user(), visibility=Visibility.PRIVATE).image.is_public is False
-
-
-def test_uploads_are_unlisted_unless_told_and_guests_cannot_choose_private(world: World) -> None:
-    assert world.upload_one(world.user()).image.visibility is Visibility.UNLISTED
-    assert world.upload_one(None, visibility=Visibility.PUBLIC).image.listed
-    with pytest.raises(InvalidInput, match="Guests cannot upload private images"):
-        world.upload(None, png(), visibility=Visibility.PRIVATE)
-
-
-def test_edit_image_sets_visibility_and_a_trimmed_bounded_description(world: World) -> None:
-    owner = world.user()
-    image = world.upload_one(owner).image
-    edit = EditImage(world.uow)
-    changed = edit(
-        owner.id,
-        image.id,
-        ImageChanges(visibility=Visibility.PUBLIC, description="  A <b>cat</b>  "),
-    )
-    assert (changed.visibility, changed.description) == (Visibility.PUBLIC, "A <b>cat</b>")
-    assert world.image(image.id) == changed
-    with pytest.raises(InvalidInput, match="description must be text of at most 2000"):
-        edit(owner.id, image.id, ImageChanges(description="x" * 2001))
-    with pytest.raises(NotFound):
-        edit(world.user().id, image.id, ImageChanges(visibility=Visibility.PRIVATE))
-    assert world.image(image.id) == changed
 
 
 def test_upload_quota(world: World) -> None:

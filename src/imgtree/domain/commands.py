@@ -87,12 +87,15 @@ class ImageChanges:
 
     title: str | Unset = UNSET
     album_id: uuid.UUID | Unset | None = UNSET
+    # The first API's flag: True makes a private image unlisted (a public one stays public),
+    # False makes it private. `visibility` says exactly which.
+    is_public: bool | Unset = UNSET
     visibility: Visibility | Unset = UNSET
     description: str | Unset = UNSET
 
     @property
     def empty(self) -> bool:
-        fields = (self.title, self.album_id, self.visibility, self.description)
+        fields = (self.title, self.album_id, self.is_public, self.visibility, self.description)
         return not any(map(is_set, fields))
 
 

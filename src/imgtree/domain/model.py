@@ -29,33 +29,6 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class Visibility(enum.StrEnum):
-    """Who sees an image. PUBLIC: anyone, and it is listed on the owner's public profile;
-    UNLISTED (the default): anyone with the link; PRIVATE: only the owner (others get 404)."""
-
-    PUBLIC = "public"
-    UNLISTED = "unlisted"
-    PRIVATE = "private"
-
-    @classmethod
-    def from_is_public(cls, is_public: bool) -> Visibility:
-        """The legacy flag: true is unlisted (what it always meant), false is private."""
-        return cls.UNLISTED if is_public else cls.PRIVATE
-
-    @property
-    def is_public(self) -> bool:
-        """Seen by people other than the owner (public or unlisted)."""
-        return self is not Visibility.PRIVATE
-
-
-MAX_IMAGE_DESCRIPTION = 2000
-
-
-def _bounded_description(_instance: object, _attribute: object, value: str) -> None:
-    if len(value) > MAX_IMAGE_DESCRIPTION:
-        raise ValueError(f"description longer than {MAX_IMAGE_DESCRIPTION} characters")
-
-
 class Scope(enum.StrEnum):
     """What an API key may do. A key holds a subset; `admin` only on an admin's key, and it
     acts only while its owner is an admin."""
@@ -256,6 +229,32 @@ class Album:
         return self.is_public or self.owned_by(viewer_id)
 
 
+class Visibility(enum.StrEnum):
+    """Who sees an image. Stored as two flags (`is_public`, `listed`): `isPublic: true` of
+    the first API still means "anyone with the link" and `false` "only the owner"."""
+
+    PUBLIC = "public"  # anyone with the link, and listed on the owner's public profile
+    UNLISTED = "unlisted"  # anyone with the link (the default)
+    PRIVATE = "private"  # only the owner: its links are 404 for everyone else
+
+    @property
+    def is_public(self) -> bool:
+        return self is not Visibility.PRIVATE
+
+    @property
+    def listed(self) -> bool:
+        return self is Visibility.PUBLIC
+
+    @classmethod
+    def of(cls, is_public: bool, listed: bool) -> Visibility:
+        if not is_public:
+            return cls.PRIVATE
+        return cls.PUBLIC if listed else cls.UNLISTED
+
+
+MAX_IMAGE_DESCRIPTION = 2000
+
+
 @attrs.frozen
 class Image:
     """A published image: sanitised bytes at `storage_key`, a thumbnail at `thumb_key`."""
@@ -276,20 +275,15 @@ class Image:
     album_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
     animated: bool = False
-    visibility: Visibility = Visibility.UNLISTED
+    is_public: bool = True  # False: private (see Visibility)
     title: str = ""
     deleted_at: datetime | None = None
-    description: str = attrs.field(default="", validator=_bounded_description)
+    listed: bool = False  # with is_public: public rather than unlisted
+    description: str = ""
 
     @property
-    def is_public(self) -> bool:
-        """Seen by others than its owner: public or unlisted (the API's `isPublic`)."""
-        return self.visibility.is_public
-
-    @property
-    def listed(self) -> bool:
-        """Shown on the owner's public profile."""
-        return self.visibility is Visibility.PUBLIC
+    def visibility(self) -> Visibility:
+        return Visibility.of(self.is_public, self.listed)
 
     @property
     def deleted(self) -> bool:
@@ -380,12 +374,17 @@ class PendingUpload:
     expires_at: datetime
     api_key_id: uuid.UUID | None = None
     album_id: uuid.UUID | None = None
-    visibility: Visibility = Visibility.UNLISTED
+    is_public: bool = True
     received_at: datetime | None = None
     claimed_at: datetime | None = None
     image_id: uuid.UUID | None = None
     # A guest upload's client address (guests are told apart by it); None for accounts.
     address: str | None = None
+    listed: bool = False  # with is_public: the image's Visibility once completed
+
+    @property
+    def visibility(self) -> Visibility:
+        return Visibility.of(self.is_public, self.listed)
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at

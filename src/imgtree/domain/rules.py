@@ -10,8 +10,8 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from imgtree.domain.errors import InvalidInput, NotFound
-from imgtree.domain.model import Album, Image, Visibility
+from imgtree.domain.errors import NotFound
+from imgtree.domain.model import Album, Image
 
 IMAGE_NOT_FOUND = "Image not found"
 ALBUM_NOT_FOUND = "Album not found"
@@ -52,15 +52,3 @@ def owned_album(album: Album | None, user_id: uuid.UUID | None) -> Album:
 def visible_album(album: Album | None, viewer_id: uuid.UUID | None) -> Album:
     """The album if `viewer_id` may see it: public, or theirs."""
     return found(album, lambda a: a.visible_to(viewer_id), ALBUM_NOT_FOUND)
-
-
-GUEST_PRIVATE = (
-    "Guests cannot upload private images: nobody could ever see them."
-    " Choose unlisted or public, or sign in"
-)
-
-
-def check_visibility(visibility: Visibility, *, guest: bool) -> None:
-    """InvalidInput when a guest asks for `private` (an image nobody could ever see)."""
-    if guest and visibility is Visibility.PRIVATE:
-        raise InvalidInput(GUEST_PRIVATE)

@@ -214,7 +214,7 @@ class _ImageRepo:
             and not i.deleted
             and (album_id is None or i.album_id == album_id)
             and (i.is_public or not public_only)  # public or unlisted
-            and (i.listed or not listed_only)  # public
+            and ((i.is_public and i.listed) or not listed_only)  # public
         ]
 
     def list_for_owner(

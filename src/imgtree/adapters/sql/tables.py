@@ -140,10 +140,11 @@ images = Table(
     Column("album_id", Uuid, ForeignKey("albums.id", ondelete="SET NULL"), nullable=True),
     Column("api_key_id", Uuid, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
     Column("animated", Boolean, nullable=False),
+    Column("is_public", Boolean, nullable=False),
     Column("title", Text, nullable=False, default=""),
     Column("deleted_at", UtcDateTime, nullable=True),
-    # domain Visibility values: public, unlisted, private (migration 0011)
-    Column("visibility", String(16), nullable=False),
+    # Visibility is (is_public, listed): public = both, unlisted = is_public only (0011).
+    Column("listed", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
 )
 
@@ -180,6 +181,8 @@ pending_uploads = Table(
     Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
     Column("api_key_id", Uuid, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
     Column("album_id", Uuid, ForeignKey("albums.id", ondelete="SET NULL"), nullable=True),
+    Column("is_public", Boolean, nullable=False),
+    Column("listed", Boolean, nullable=False, default=False),
     Column("filename", Text, nullable=False),
     Column("declared_type", String(32), nullable=False),
     Column("declared_size", BigInteger, nullable=False),
@@ -192,7 +195,6 @@ pending_uploads = Table(
     Column("claimed_at", UtcDateTime, nullable=True),
     Column("image_id", Uuid, nullable=True),
     Column("address", Text, nullable=True),  # a guest's client address
-    Column("visibility", String(16), nullable=False),
     Index(None, "completion_token_hash", unique=True),
     # purge walks expired uploads oldest first
     Index(None, "expires_at"),

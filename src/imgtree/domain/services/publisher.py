@@ -109,6 +109,15 @@ class Publisher:
     random: SecureRandom
     policy: UploadPolicy
 
+    @staticmethod
+    def check_visibility(uploader: Uploader, visibility: Visibility) -> None:
+        """A guest's image cannot be private: with no owner, nobody could ever see it."""
+        if uploader.user is None and visibility is Visibility.PRIVATE:
+            raise InvalidInput(
+                "A guest upload cannot be private (nobody could see it): choose unlisted,"
+                " or sign in"
+            )
+
     def check_album(self, uploader: Uploader, album_id: uuid.UUID) -> None:
         """NotFound unless the album exists and belongs to the uploader (guests have none);
         Forbidden for an API key without the albums scope."""
@@ -221,7 +230,8 @@ class Publisher:
                     album_id=album_id,
                     api_key_id=uploader.api_key_id,
                     animated=info.animated,
-                    visibility=visibility,
+                    is_public=visibility.is_public,
+                    listed=visibility.listed,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:

@@ -38,6 +38,7 @@ def clean_description(value: str) -> str:
 class AlbumSummary:
     album: Album
     image_count: int
+    cover: Image | None = None  # the first image in the album's order
 
 
 @attrs.frozen
@@ -77,7 +78,14 @@ class Albums:
     def list(self, owner_id: uuid.UUID) -> list[AlbumSummary]:
         with self.uow(read_only=True) as uow:
             return [
-                AlbumSummary(a, uow.images.count_for_owner(owner_id, album_id=a.id))
+                AlbumSummary(
+                    a,
+                    uow.images.count_for_owner(owner_id, album_id=a.id),
+                    next(
+                        iter(uow.images.list_for_owner(owner_id, offset=0, limit=1, album_id=a.id)),
+                        None,
+                    ),
+                )
                 for a in uow.albums.list_for_owner(owner_id)
             ]
 

@@ -9,7 +9,7 @@ import attrs
 
 from imgtree.domain.commands import UNSET, ImageChanges
 from imgtree.domain.errors import InvalidInput, NothingToChange
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image, Visibility
 from imgtree.domain.ports import UnitOfWorkFactory
 from imgtree.domain.rules import owned_album, owned_image
 from imgtree.domain.use_cases.albums import MAX_TITLE
@@ -38,14 +38,19 @@ class EditImage:
                     owned_album(uow.albums.get(changes.album_id), owner_id)
                 fields["album_id"] = changes.album_id
             if changes.description is not UNSET:
-                description = changes.description.strip()
-                if len(description) > MAX_IMAGE_DESCRIPTION:
+                if len(changes.description) > MAX_IMAGE_DESCRIPTION:
                     raise InvalidInput(
                         f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
                     )
-                fields["description"] = description
-            if changes.visibility is not UNSET:
-                fields["visibility"] = changes.visibility
+                fields["description"] = changes.description.strip()
+            visibility = changes.visibility
+            if visibility is UNSET and changes.is_public is not UNSET:
+                if not changes.is_public:
+                    visibility = Visibility.PRIVATE
+                elif image.visibility is Visibility.PRIVATE:
+                    visibility = Visibility.UNLISTED
+            if visibility is not UNSET:
+                fields["is_public"], fields["listed"] = visibility.is_public, visibility.listed
             image = attrs.evolve(image, **fields)
             uow.images.update(image)
             uow.commit()

@@ -48,7 +48,6 @@ from imgtree.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from imgtree.domain.rules import check_visibility
 from imgtree.domain.services.publisher import (
     Publisher,
     Uploaded,
@@ -111,7 +110,7 @@ class PresignUploads:
             raise NoFiles("No files provided")
         if len(requests) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
-        check_visibility(visibility, guest=uploader.user is None)
+        self.publisher.check_visibility(uploader, visibility)
         if album_id is not None:
             self.publisher.check_album(uploader, album_id)
         outcomes: list[PresignOutcome] = []
@@ -168,7 +167,8 @@ class PresignUploads:
             owner_id=user.id if user else None,
             api_key_id=uploader.api_key_id,
             album_id=album_id,
-            visibility=visibility,
+            is_public=visibility.is_public,
+            listed=visibility.listed,
             filename=clean_original_name(request.filename or ""),
             declared_type=declared_type,
             declared_size=size,

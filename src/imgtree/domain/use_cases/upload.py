@@ -11,7 +11,6 @@ from imgtree.domain.commands import IncomingFile, Uploader
 from imgtree.domain.errors import DomainError, InvalidInput, NoFiles
 from imgtree.domain.model import Visibility
 from imgtree.domain.policies import UploadPolicy
-from imgtree.domain.rules import check_visibility
 from imgtree.domain.services.publisher import (
     Publisher,
     Uploaded,
@@ -59,7 +58,7 @@ class UploadImages:
             raise NoFiles("No files provided")
         if len(files) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
-        check_visibility(visibility, guest=uploader.user is None)
+        self.publisher.check_visibility(uploader, visibility)
         if album_id is not None:
             self.publisher.check_album(uploader, album_id)
         outcomes: list[UploadOutcome] = []

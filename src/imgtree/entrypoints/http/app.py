@@ -238,6 +238,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         urls=urls,
         authenticate_session=cases.authenticate_session(),
         session_cookie=guard.cookie,
+        albums=cases.albums(),
         require_admin_2fa=settings.require_admin_2fa,
         # The upload form checks files against the very policies the upload routes enforce.
         account_limits=UploadLimits.of(container.policies.upload_policy()),
@@ -281,7 +282,7 @@ def _session_routes(
         ),
     )
     albums = cases.albums()
-    app.add_route("/api/albums", AlbumsResource(albums, guard))
+    app.add_route("/api/albums", AlbumsResource(albums, guard, urls))
     app.add_route("/api/albums/{album_id}", AlbumResource(albums, guard, urls))
     create_key = cases.create_api_key()
     app.add_route("/api/keys", KeysResource(create_key, cases.list_api_keys(), guard))

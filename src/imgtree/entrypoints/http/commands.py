@@ -21,12 +21,7 @@ from imgtree.domain.commands import (
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
-from imgtree.entrypoints.http.requests import (
-    VISIBILITY_VALUES,
-    aliased,
-    parse_uuid,
-    parse_visibility,
-)
+from imgtree.entrypoints.http.requests import aliased, parse_uuid, parse_visibility
 
 
 def field(doc: dict[str, Any], *names: str) -> Any:
@@ -103,29 +98,29 @@ IMAGE_NOTHING_TO_CHANGE = (
 
 
 def image_changes(doc: dict[str, Any]) -> ImageChanges:
-    """PATCH /api/images/{id}: title, description, albumId (null or "" takes it out),
-    visibility (or the older isPublic: true unlisted, false private)."""
+    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic."""
     title = field(doc, "title")
     if title is not UNSET and not isinstance(title, str):
         raise InvalidInput(f"title must be text of at most {MAX_TITLE} characters")
-    description = field(doc, "description")
-    if description is None:
-        description = ""
-    if description is not UNSET and not isinstance(description, str):
-        raise InvalidInput(
-            f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
-        )
-    if "visibility" in doc and not isinstance(doc["visibility"], str):
-        raise InvalidInput(f"visibility must be one of: {VISIBILITY_VALUES}")
     raw_album = field(doc, "albumId", "album_id")
     album_id: uuid.UUID | Unset | None = UNSET
     if raw_album is not UNSET:
         album_id = None if raw_album in (None, "") else parse_uuid(raw_album, "albumId")
-    visibility = parse_visibility(doc, strict_flag)
+    description = field(doc, "description")
+    if description is not UNSET and not isinstance(description, str):
+        raise InvalidInput(
+            f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
+        )
+    field(doc, "visibility", "isPublic", "is_public")  # one of them at most (else 400)
+    public = field(doc, "isPublic", "is_public")
+    flag = UNSET if public is UNSET else strict_flag(public, "isPublic")
+    raw_visibility = field(doc, "visibility")
+    visibility = UNSET if raw_visibility is UNSET else parse_visibility(raw_visibility)
     return ImageChanges(
         title=title,
         album_id=album_id,
-        visibility=UNSET if visibility is None else visibility,
+        is_public=flag,
+        visibility=visibility,
         description=description,
     )
 

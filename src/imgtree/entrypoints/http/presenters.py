@@ -39,6 +39,9 @@ class Urls:
         public = self.storage.public_url(image.storage_key) if self.storage else None
         return public or f"{self.base}/media/{image.filename}"
 
+    def album_page(self, album: Album) -> str:
+        return f"{self.base}/albums/{album.id}"
+
     def thumb(self, image: Image) -> str:
         public = self.storage.public_url(image.thumb_key) if self.storage else None
         return public or f"{self.base}/media/thumb/{image.thumb_filename}"
@@ -127,9 +130,9 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "direct_url": urls.direct(image),
         "thumb_url": urls.thumb(image),
         "delete_url": urls.delete(image, outcome.delete_token),
+        "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
-        "visibility": image.visibility.value,
     }
 
 
@@ -178,9 +181,9 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "width": image.width,
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
+        "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
-        "visibility": image.visibility.value,
     }
 
 
@@ -189,9 +192,9 @@ def owned_image(urls: Urls, image: Image) -> dict[str, Any]:
     return {
         **listed_image(urls, image),
         "title": image.title,
+        "description": image.description,
         "album_id": str(image.album_id) if image.album_id else None,
         "is_public": image.is_public,
-        "description": image.description,
     }
 
 
@@ -251,16 +254,36 @@ def quota(u: User) -> dict[str, Any]:
     }
 
 
-def album(a: Album, image_count: int | None = None) -> dict[str, Any]:
+def album_codes(urls: Urls, a: Album) -> dict[str, str]:
+    """Every way to share an album: its page link, and that link titled in each markup."""
+    page = urls.album_page(a)
+    md_title = a.title.replace("[", "(").replace("]", ")")
+    bb_title = md_title
+    return {
+        "page": page,
+        "markdown": f"[{md_title}]({page})",
+        "html": f'<a href="{page}">{html.escape(a.title, quote=True)}</a>',
+        "bbcode": f"[url={page}]{bb_title}[/url]",
+    }
+
+
+def album(
+    urls: Urls, a: Album, image_count: int | None = None, *, cover: Image | bool | None = False
+) -> dict[str, Any]:
+    """`cover` (listings only): the album's cover image, or None for an empty album; False
+    leaves `cover_thumb_url` out."""
     body: dict[str, Any] = {
         "id": str(a.id),
         "title": a.title,
         "description": a.description,
         "isPublic": a.is_public,
         "created_at": timestamp(a.created_at),
+        "codes": album_codes(urls, a),
     }
     if image_count is not None:
         body["image_count"] = image_count
+    if cover is not False:
+        body["cover_thumb_url"] = urls.thumb(cover) if isinstance(cover, Image) else None
     return body
 
 

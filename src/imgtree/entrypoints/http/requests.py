@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, BinaryIO, cast
 
 import attrs
@@ -69,37 +69,26 @@ def aliased(doc: dict[str, Any], *names: str) -> Any:
     return doc[present[0]] if present else None
 
 
-VISIBILITY_VALUES = ", ".join(v.value for v in Visibility)
+VISIBILITY_CHOICES_TEXT = ", ".join(v.value for v in Visibility)
 
 
-def parse_visibility(
-    doc: dict[str, Any], flag: Callable[[Any, str], bool] | None = None
-) -> Visibility | None:
-    """`visibility` and/or the older `isPublic` (`is_public`) of a request, or None when it
-    names neither (an empty multipart field counts as not given). `isPublic` true means
-    unlisted (what it always meant), false private; both given must agree, else 400. `flag`
-    reads `isPublic` (the session API takes JSON true/false only)."""
-    raw = doc.get("visibility")
-    legacy = aliased(doc, "isPublic", "is_public")
-    if flag is not None and legacy is None and ("isPublic" in doc or "is_public" in doc):
-        flag(legacy, "isPublic")  # strict: a JSON null is not "not given"
-    chosen: Visibility | None = None
-    if raw not in (None, ""):
-        try:
-            chosen = Visibility(raw.strip().lower() if isinstance(raw, str) else raw)
-        except ValueError:
-            raise InvalidInput(f"visibility must be one of: {VISIBILITY_VALUES}") from None
-    if legacy in (None, ""):
-        return chosen
-    public = (flag or parse_bool)(legacy, "isPublic")
-    if chosen is None:
-        return Visibility.from_is_public(public)
-    if chosen.is_public != public:
-        raise InvalidInput(
-            f"visibility {chosen.value} contradicts isPublic {str(public).lower()}:"
-            " send visibility alone"
-        )
-    return chosen
+def parse_visibility(value: Any) -> Visibility:
+    try:
+        return Visibility(value.strip().lower() if isinstance(value, str) else "")
+    except ValueError:
+        raise InvalidInput(f"visibility must be one of {VISIBILITY_CHOICES_TEXT}") from None
+
+
+def upload_visibility(doc: dict[str, Any]) -> Visibility:
+    """`visibility` (public, unlisted, private) or the first API's `isPublic` / `is_public`
+    (true: unlisted, false: private), from any upload route's fields; neither: unlisted.
+    Both at once is 400, like two spellings of one field."""
+    raw = aliased(doc, "visibility", "isPublic", "is_public")
+    if raw in (None, ""):
+        return Visibility.UNLISTED
+    if "visibility" in doc:
+        return parse_visibility(raw)
+    return Visibility.UNLISTED if parse_bool(raw, "isPublic") else Visibility.PRIVATE
 
 
 def parse_uuid(value: Any, what: str) -> uuid.UUID:
@@ -258,16 +247,11 @@ def parse_multipart(
         close_all(files)
         raise
     album = aliased(fields, "albumId", "album_id")
-    try:
-        visibility = parse_visibility(fields) or Visibility.UNLISTED
-    except InvalidInput:
-        close_all(files)
-        raise
     return ParsedUpload(
         files=files,
         failures=failures,
         album_id=optional_uuid(album, "albumId"),
-        visibility=visibility,
+        visibility=upload_visibility(fields),
     )
 
 
@@ -337,7 +321,7 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
         if sink.error is not None:
             raise InvalidInput(sink.error)
         album_id = optional_uuid(doc.get("albumId"), "albumId")
-        visibility = parse_visibility(doc) or Visibility.UNLISTED
+        visibility = upload_visibility(doc)
     except BaseException:
         out.close()
         raise

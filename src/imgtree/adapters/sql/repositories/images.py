@@ -18,7 +18,7 @@ from imgtree.adapters.sql.repositories.base import AnySelect, Repository
 from imgtree.adapters.sql.repositories.mapping import image_from_row, image_values
 from imgtree.adapters.sql.tables import images, users
 from imgtree.domain.errors import Conflict, QuotaExceeded
-from imgtree.domain.model import Image, Visibility
+from imgtree.domain.model import Image
 
 
 @functools.cache
@@ -49,9 +49,9 @@ def _live_where(
     if by_album:
         where.append(images.c.album_id == bindparam("album_id"))
     if public_only:
-        where.append(images.c.visibility != Visibility.PRIVATE.value)
-    if listed_only:  # the owner's public profile
-        where.append(images.c.visibility == Visibility.PUBLIC.value)
+        where.append(images.c.is_public.is_(True))
+    if listed_only:  # the owner's public profile: visibility public
+        where.extend((images.c.is_public.is_(True), images.c.listed.is_(True)))
     return where
 
 

@@ -23,7 +23,6 @@ from imgtree.domain.model import (
     Scope,
     Session,
     User,
-    Visibility,
     ordered_scopes,
 )
 
@@ -137,15 +136,15 @@ IMAGE_FIELDS = (
     "album_id",
     "api_key_id",
     "animated",
+    "is_public",
     "title",
     "deleted_at",
-    "visibility",
+    "listed",
     "description",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
 _FORMATS = {f.value: f for f in ImageFormat}
-_VISIBILITIES = {v.value: v for v in Visibility}
 
 
 def image_from_row(row: AnyRow) -> Image:
@@ -166,9 +165,10 @@ def image_from_row(row: AnyRow) -> Image:
         album_id,
         api_key_id,
         animated,
+        is_public,
         title,
         deleted_at,
-        visibility,
+        listed,
         description,
     ) = row
     return Image(
@@ -188,9 +188,10 @@ def image_from_row(row: AnyRow) -> Image:
         album_id=album_id,
         api_key_id=api_key_id,
         animated=animated,
-        visibility=_VISIBILITIES[visibility],
+        is_public=is_public,
         title=title,
         deleted_at=deleted_at,
+        listed=listed,
         description=description,
     )
 
@@ -213,9 +214,10 @@ def image_values(image: Image) -> dict[str, Any]:
         "album_id": image.album_id,
         "api_key_id": image.api_key_id,
         "animated": image.animated,
+        "is_public": image.is_public,
         "title": image.title,
         "deleted_at": image.deleted_at,
-        "visibility": image.visibility.value,
+        "listed": image.listed,
         "description": image.description,
     }
 
@@ -226,7 +228,8 @@ def pending_upload_from_row(row: AnyRow) -> PendingUpload:
         owner_id=row.owner_id,
         api_key_id=row.api_key_id,
         album_id=row.album_id,
-        visibility=_VISIBILITIES[row.visibility],
+        is_public=row.is_public,
+        listed=row.listed,
         filename=row.filename,
         declared_type=ImageFormat(row.declared_type),
         declared_size=row.declared_size,
@@ -248,7 +251,8 @@ def pending_upload_values(p: PendingUpload) -> dict[str, Any]:
         "owner_id": p.owner_id,
         "api_key_id": p.api_key_id,
         "album_id": p.album_id,
-        "visibility": p.visibility.value,
+        "is_public": p.is_public,
+        "listed": p.listed,
         "filename": p.filename,
         "declared_type": p.declared_type.value,
         "declared_size": p.declared_size,

@@ -3,7 +3,7 @@ policies' defaults (batch size, paging, open presigns) and the validation rules'
 
 from __future__ import annotations
 
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Scope, Visibility
+from imgtree.domain.model import Scope
 from imgtree.domain.policies import PagePolicy, UploadPolicy
 from imgtree.domain.use_cases.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
@@ -18,7 +18,6 @@ __all__ = [
     "MAX_CLAIM_ITEMS",
     "MAX_CLAIM_TOKEN_CHARS",
     "MAX_DESCRIPTION",
-    "MAX_IMAGE_DESCRIPTION",
     "MAX_KEY_NAME",
     "MAX_OPEN_PRESIGNS",
     "MAX_PAGE",
@@ -28,11 +27,9 @@ __all__ = [
     "PAGE_DEFAULT_LIMIT",
     "PAGE_MAX_LIMIT",
     "SCOPE_NAMES",
-    "VISIBILITY_NAMES",
 ]
 
 SCOPE_NAMES = [scope.value for scope in Scope]
-VISIBILITY_NAMES = [v.value for v in Visibility]
 
 _UPLOADS = UploadPolicy()
 _PAGES = PagePolicy()

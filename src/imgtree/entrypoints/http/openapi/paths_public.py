@@ -214,8 +214,15 @@ def page_paths() -> dict[str, Any]:
         "/albums": page("albumsPage", "Your albums", responses={"303": see_other}),
         "/albums/{albumId}": page(
             "albumPage",
-            "An album",
-            responses={"404": ok(None, "Not a UUID.", content=HTML)},
+            "An album, rendered on the server with OpenGraph preview tags (the owner's, or "
+            "anyone's public album; an out-of-range page says so)",
+            responses={
+                "404": ok(
+                    None,
+                    "Not a UUID, no such album, or someone else's private album.",
+                    content=HTML,
+                )
+            },
             parameters=[
                 path_param("albumId", {"type": "string"}, "The album's UUID."),
                 query("page", {"type": "integer"}, "Page number."),

@@ -3,6 +3,7 @@ them (`additionalProperties: false`), so a drift between the two fails the tests
 
 from __future__ import annotations
 
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION
 from imgtree.entrypoints.http.openapi.builders import (
     BOOL,
     FALSE,
@@ -26,13 +27,11 @@ from imgtree.entrypoints.http.openapi.limits import (
     MAX_CLAIM_ITEMS,
     MAX_CLAIM_TOKEN_CHARS,
     MAX_DESCRIPTION,
-    MAX_IMAGE_DESCRIPTION,
     MAX_KEY_NAME,
     MAX_PASSWORD_LENGTH,
     MAX_TITLE,
     MIN_PASSWORD_LENGTH,
     SCOPE_NAMES,
-    VISIBILITY_NAMES,
 )
 
 # A 2x2 PNG: the JSON upload example (a real image, so the example succeeds).
@@ -40,43 +39,13 @@ EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nG
 
 VISIBILITY: Schema = {
     "type": "string",
-    "enum": VISIBILITY_NAMES,
-    "description": "public: anyone with the link, and listed on the owner's profile; "
-    "unlisted: anyone with the link; private: only the owner (404 for everyone else).",
+    "enum": ["public", "unlisted", "private"],
+    "description": "public: anyone with the link, and listed on the owner's public profile; "
+    "unlisted (the default): anyone with the link; private: only the owner (404 for others). "
+    "Instead of isPublic (true: unlisted, false: private), never with it.",
 }
-_VISIBILITY_IN: Schema = {
-    **VISIBILITY,
-    "description": VISIBILITY["description"] + " Default unlisted; guests cannot choose "
-    "private (400). An unknown value is 400.",
-}
-_IS_PUBLIC_IN: Schema = {
-    **BOOL,
-    "description": "Older spelling: true is unlisted, false private. With visibility, the two "
-    "must agree (400 otherwise).",
-}
-
-
-def _agreeing(flag: str) -> Schema:
-    """`visibility` and `flag` (isPublic, is_public) never contradict: the app answers 400."""
-    both = ["visibility", flag]
-    return {
-        "not": {
-            "anyOf": [
-                {
-                    "required": both,
-                    "properties": {"visibility": {"const": "private"}, flag: {"const": True}},
-                },
-                {
-                    "required": both,
-                    "properties": {
-                        "visibility": {"enum": ["public", "unlisted"]},
-                        flag: {"const": False},
-                    },
-                },
-            ]
-        }
-    }
-
+# Guests have no account to see a private image with: private is 400 for them.
+GUEST_VISIBILITY: Schema = {**VISIBILITY, "enum": ["public", "unlisted"]}
 
 _LISTED_IMAGE: dict[str, Schema] = {
     "id": {**UUID, "description": "The image's UUID (used to delete it)."},
@@ -90,9 +59,9 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "width": NON_NEGATIVE,
     "height": NON_NEGATIVE,
     "created_at": TIMESTAMP,
+    "visibility": VISIBILITY,
     "codes": ref("EmbedCodes"),
     "renditions": ref("Renditions"),
-    "visibility": VISIBILITY,
 }
 
 _USER: dict[str, Schema] = {
@@ -116,6 +85,7 @@ _ALBUM: dict[str, Schema] = {
     "description": STRING,
     "isPublic": BOOL,
     "created_at": nullable(TIMESTAMP),
+    "codes": ref("AlbumCodes"),
 }
 
 _API_KEY: dict[str, Schema] = {
@@ -149,11 +119,9 @@ _ALBUM_CHOICE: dict[str, Schema] = {
         **nullable(UUID),
         "description": "An album of yours (404 when it is not); not a UUID is 400.",
     },
-    "visibility": _VISIBILITY_IN,
-    "isPublic": _IS_PUBLIC_IN,
+    "isPublic": {**BOOL, "description": "Default true."},
+    "visibility": VISIBILITY,
 }
-
-_DESCRIBED_FLAG: Schema = {"description": _IS_PUBLIC_IN["description"]}
 
 _CLAIM_TOKEN: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_TOKEN_CHARS}
 
@@ -199,6 +167,17 @@ SCHEMAS: dict[str, Schema] = {
         "description": "Every way to share the image, in the order the web app's share panel "
         "shows them. Alt text is the image's title, or its file name when it has none.",
     },
+    "AlbumCodes": {
+        **obj(
+            {
+                "page": {**URL, "description": "The album page /albums/{id}."},
+                "markdown": {**STRING, "description": "[title](page)"},
+                "html": {**STRING, "description": '<a href="page">title</a>, title escaped.'},
+                "bbcode": {**STRING, "description": "[url=page]title[/url]"},
+            }
+        ),
+        "description": "Every way to share the album, in the order the share panel shows them.",
+    },
     "UploadedImage": obj(
         {
             "id": {**SLUG, "description": "The image slug (public page /i/{slug})."},
@@ -209,9 +188,9 @@ SCHEMAS: dict[str, Schema] = {
                 **URL,
                 "description": "/api/images/{uuid}?token={delete_token}; shown only once.",
             },
+            "visibility": VISIBILITY,
             "codes": ref("EmbedCodes"),
             "renditions": ref("Renditions"),
-            "visibility": VISIBILITY,
         }
     ),
     "Renditions": {
@@ -254,14 +233,12 @@ SCHEMAS: dict[str, Schema] = {
                 },
                 "base64": {"type": "string", "minLength": 1, "description": "Alias."},
                 "albumId": _ALBUM_CHOICE["albumId"],
-                "visibility": _VISIBILITY_IN,
-                "isPublic": _IS_PUBLIC_IN,
-                "is_public": {**_IS_PUBLIC_IN, "description": "Alias of isPublic."},
+                "visibility": VISIBILITY,
+                "isPublic": _ALBUM_CHOICE["isPublic"],
             },
         ),
         "anyOf": [{"required": ["file_base64"]}, {"required": ["base64"]}],
-        **one_spelling(("isPublic", "is_public")),
-        "allOf": [_agreeing("isPublic"), _agreeing("is_public")],
+        **one_spelling(("visibility", "isPublic")),
         "examples": [{"filename": "dot.png", "file_base64": EXAMPLE_PNG_BASE64}],
     },
     "UploadMultipart": {
@@ -275,8 +252,6 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "Repeat the field for several images.",
             },
             "albumId": UUID,
-            "visibility": _VISIBILITY_IN,
-            "isPublic": {"type": "string", "enum": ["true", "false"], **_DESCRIBED_FLAG},
         },
         "required": ["file"],
     },
@@ -291,10 +266,11 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
             "albumId": UUID,
-            "visibility": _VISIBILITY_IN,
-            "isPublic": {"type": "string", "enum": ["true", "false"], **_DESCRIBED_FLAG},
+            "isPublic": {"type": "string", "enum": ["true", "false"]},
+            "visibility": VISIBILITY,
         },
         "required": ["files"],
+        **one_spelling(("visibility", "isPublic")),
     },
     "GuestUploadMultipart": {
         "type": "object",
@@ -306,11 +282,7 @@ SCHEMAS: dict[str, Schema] = {
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
-            "visibility": {
-                **_VISIBILITY_IN,
-                "enum": ["unlisted", "public"],
-                "description": "unlisted (default) or public; a guest's private is 400.",
-            },
+            "visibility": GUEST_VISIBILITY,
         },
         "required": ["files"],
     },
@@ -401,8 +373,9 @@ SCHEMAS: dict[str, Schema] = {
             {"required": ["contentType", "sizeBytes"]},
             {"required": ["content_type", "size_bytes"]},
         ],
-        **one_spelling(("contentType", "content_type"), ("sizeBytes", "size_bytes")),
-        "allOf": [_agreeing("isPublic")],
+        **one_spelling(
+            ("contentType", "content_type"), ("sizeBytes", "size_bytes"), ("visibility", "isPublic")
+        ),
         "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
     },
     "PresignFile": obj(
@@ -423,7 +396,7 @@ SCHEMAS: dict[str, Schema] = {
         },
         _ALBUM_CHOICE,
     )
-    | {"allOf": [_agreeing("isPublic")]},
+    | one_spelling(("visibility", "isPublic")),
     "PresignedUpload": obj(
         {
             "put_url": {**URL, "description": "PUT the raw bytes here."},
@@ -507,9 +480,9 @@ SCHEMAS: dict[str, Schema] = {
             {
                 **_LISTED_IMAGE,
                 "title": STRING,
+                "description": STRING,
                 "album_id": nullable(UUID),
-                "is_public": {**BOOL, "description": "visibility is not private."},
-                "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
+                "is_public": BOOL,
             }
         ),
         "description": "What the owner sees: the listing plus the editable fields.",
@@ -639,21 +612,21 @@ SCHEMAS: dict[str, Schema] = {
             {},
             {
                 "title": STRING,
-                "description": {
-                    **nullable({"type": "string"}),
-                    "description": f"At most {MAX_IMAGE_DESCRIPTION} characters once trimmed;"
-                    " empty or null clears it.",
-                },
                 "albumId": nullable(UUID),
                 "album_id": {**nullable(UUID), "description": "Alias of albumId."},
+                "isPublic": BOOL,
+                "is_public": {**BOOL, "description": "Alias of isPublic."},
                 "visibility": VISIBILITY,
-                "isPublic": _IS_PUBLIC_IN,
-                "is_public": {**_IS_PUBLIC_IN, "description": "Alias of isPublic."},
+                "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
             },
         ),
         "minProperties": 1,
-        **one_spelling(("albumId", "album_id"), ("isPublic", "is_public")),
-        "allOf": [_agreeing("isPublic"), _agreeing("is_public")],
+        **one_spelling(
+            ("albumId", "album_id"),
+            ("isPublic", "is_public"),
+            ("visibility", "isPublic"),
+            ("visibility", "is_public"),
+        ),
         "description": "Only these fields change; sending none of them is 400.",
     },
     "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),
@@ -721,7 +694,17 @@ SCHEMAS: dict[str, Schema] = {
             },
         }
     ),
-    "Album": obj(_ALBUM, {"image_count": NON_NEGATIVE}),
+    "Album": obj(
+        _ALBUM,
+        {
+            "image_count": NON_NEGATIVE,
+            "cover_thumb_url": {
+                **nullable(URL),
+                "description": "In listings: the cover's thumbnail (the first image in the "
+                "album's order); null for an empty album.",
+            },
+        },
+    ),
     "AlbumList": obj({"success": TRUE, "albums": {"type": "array", "items": ref("Album")}}),
     "AlbumEnvelope": obj({"success": TRUE, "album": ref("Album")}),
     "AlbumCreate": obj(

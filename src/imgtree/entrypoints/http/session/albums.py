@@ -18,13 +18,15 @@ from imgtree.entrypoints.http.v1.images import query_int
 class AlbumsResource:
     albums: Albums
     guard: SessionGuard
+    urls: Urls
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         context = self.guard.require(req)
         resp.media = {
             "success": True,
             "albums": [
-                presenters.album(s.album, s.image_count) for s in self.albums.list(context.user.id)
+                presenters.album(self.urls, s.album, s.image_count, cover=s.cover)
+                for s in self.albums.list(context.user.id)
             ],
         }
 
@@ -33,7 +35,7 @@ class AlbumsResource:
         title, description, is_public = new_album(read_json_object(req))
         album = self.albums.create(context.user.id, title, description, is_public)
         resp.status = falcon.HTTP_201
-        resp.media = {"success": True, "album": presenters.album(album, 0)}
+        resp.media = {"success": True, "album": presenters.album(self.urls, album, 0)}
 
 
 @attrs.define
@@ -53,7 +55,7 @@ class AlbumResource:
         listing = presenters.image_page(self.urls, view.images, owner_view=view.is_owner)
         resp.media = {
             **listing,
-            "album": presenters.album(view.album, view.images.total),
+            "album": presenters.album(self.urls, view.album, view.images.total),
             "is_owner": view.is_owner,
         }
 
@@ -61,7 +63,7 @@ class AlbumResource:
         context = self.guard.require(req)
         changes = album_changes(read_json_object(req))
         album = self.albums.update(context.user.id, parse_uuid(album_id, "albumId"), changes)
-        resp.media = {"success": True, "album": presenters.album(album)}
+        resp.media = {"success": True, "album": presenters.album(self.urls, album)}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
         context = self.guard.require(req)

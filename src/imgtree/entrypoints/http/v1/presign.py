@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 import falcon
 
 from imgtree.domain.commands import Uploader
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.model import Visibility
 from imgtree.domain.use_cases.presign import (
     CompleteUploads,
     PresignFailed,
@@ -28,15 +26,10 @@ from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
     optional_uuid,
     parse_uuid,
-    parse_visibility,
     query_param,
     read_json_object,
+    upload_visibility,
 )
-
-
-def visibility(doc: dict[str, Any]) -> Visibility:
-    """The presign body's `visibility` (or older `isPublic`); unlisted when neither."""
-    return parse_visibility(doc) or Visibility.UNLISTED
 
 
 @attrs.define
@@ -57,7 +50,7 @@ class PresignFlow:
             uploader,
             [presign_request(doc)],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
-            visibility=visibility(doc),
+            visibility=upload_visibility(doc),
         )
         if isinstance(outcome, PresignFailed):
             raise outcome.error
@@ -72,7 +65,7 @@ class PresignFlow:
             uploader,
             [presign_request(f) for f in files],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
-            visibility=visibility(doc),
+            visibility=upload_visibility(doc),
         )
         resp.media = {
             "success": True,

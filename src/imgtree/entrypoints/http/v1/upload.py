@@ -30,10 +30,7 @@ def run_upload(
         outcomes: list[UploadOutcome] = (
             list(
                 upload(
-                    uploader,
-                    parsed.files,
-                    album_id=parsed.album_id,
-                    visibility=parsed.visibility,
+                    uploader, parsed.files, album_id=parsed.album_id, visibility=parsed.visibility
                 )
             )
             if parsed.files

@@ -16,10 +16,11 @@ from urllib.parse import quote
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError
-from imgtree.domain.model import ImageFormat, User
+from imgtree.domain.errors import DomainError, NotFound
+from imgtree.domain.model import Image, ImageFormat, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
+from imgtree.domain.use_cases.albums import Albums, AlbumView
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
@@ -208,30 +209,64 @@ class AdminPage:
 
 @attrs.define
 class AlbumPage:
-    """/albums/{album_id}: the owner's album, or anyone's public album (the API decides)."""
+    """/albums/{album_id}: the album rendered on the server (it works without JavaScript and
+    carries its preview tags): its owner sees every image, anyone else a public album's
+    visible images; unknown and private-to-others albums are the same 404."""
 
     session: _Session
+    albums: Albums
+    urls: Urls
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
+        user = self.session.user(req)
         try:
             parsed = uuid.UUID(album_id)
-        except ValueError:
+            number = _page_number(req)
+            view = self.albums.view(parsed, viewer_id=user.id if user else None, page=number)
+        except (ValueError, NotFound):
             render(
                 resp,
                 "message.html",
                 status=404,
+                user=user,
                 heading="Not found",
-                text="This album does not exist.",
+                text="This album does not exist, or it is private.",
             )
             return
+        images = view.images
+        # The cover: the first image in the album's order, whichever page is shown.
+        first = images.items[:1] if number == 1 else self._first(view, user)
+        cover = first[0] if first else None
+        total = images.total
+        count_text = f"{total} image" + ("" if total == 1 else "s")
+        last_page = max(1, -(-total // images.limit))
         _page(
             resp,
             "album.html",
             page="album",
-            user=self.session.user(req),
-            album_id=str(parsed),
-            page_number=_page_number(req),
+            user=user,
+            album=view.album,
+            is_owner=view.is_owner,
+            tiles=[
+                (img, self.urls.page(img), self.urls.thumb(img), img.title or img.original_name)
+                for img in images.items
+            ],
+            total=total,
+            count_text=count_text,
+            page_number=number,
+            last_page=last_page,
+            out_of_range=number > last_page,
+            page_url=self.urls.album_page(view.album),
+            cover=cover,
+            cover_url=self.urls.direct(cover) if cover else None,
+            description=view.album.description or count_text,
+            codes=presenters.album_codes(self.urls, view.album),
         )
+        resp.append_header("Vary", "Cookie")
+
+    def _first(self, view: AlbumView, user: User | None) -> tuple[Image, ...]:
+        first = self.albums.view(view.album.id, viewer_id=user.id if user else None, limit=1)
+        return first.images.items
 
 
 def _page_number(req: falcon.Request) -> int:
@@ -248,6 +283,7 @@ def register_pages(
     urls: Urls,
     authenticate_session: Authenticate,
     session_cookie: str,
+    albums: Albums,
     account_limits: UploadLimits,
     guest_limits: UploadLimits,
     require_admin_2fa: bool = False,
@@ -259,6 +295,6 @@ def register_pages(
     app.add_route("/signup", AuthPage(session, "signup"))
     app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
-    app.add_route("/albums/{album_id}", AlbumPage(session))
+    app.add_route("/albums/{album_id}", AlbumPage(session, albums, urls))
     app.add_route("/settings", AccountPage(session, "settings.html", "settings"))
     app.add_route("/admin", AdminPage(session, require_admin_2fa))

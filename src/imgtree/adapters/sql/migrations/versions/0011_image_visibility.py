@@ -1,14 +1,14 @@
-"""Images get a three-way visibility (public, unlisted, private) and a description.
+"""Image visibility and descriptions (issue 15).
 
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 01:45:00
 
-`visibility` replaces the boolean `is_public` on images and on pending (presigned) uploads:
-true was "anyone with the link" and becomes `unlisted`, false becomes `private`. Nothing was
-listed publicly before, so no existing image becomes `public`. The old column is dropped so
-there is one source of truth; no index used it (the listing indexes of 0006/0007 are on
-owner_id, created_at, id over live rows). Downgrade maps back (public and unlisted -> true).
+Visibility is public / unlisted / private. It is stored as the existing `is_public` flag
+(false: private) plus `listed` (public rather than unlisted), so every existing image keeps
+exactly who can see it: `is_public` true becomes unlisted (anyone with the link, listed
+nowhere, as before), false stays private. Presigned uploads carry it to their image.
+`images.description`: the owner's text for the page and its embeds.
 """
 
 from __future__ import annotations
@@ -23,28 +23,22 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_TABLES = ("images", "pending_uploads")
-
 
 def upgrade() -> None:
-    for table in _TABLES:
-        op.add_column(
-            table,
-            sa.Column("visibility", sa.String(16), nullable=False, server_default="unlisted"),
+    with op.batch_alter_table("images") as batch:
+        batch.add_column(
+            sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-        old = sa.table(table, sa.column("is_public", sa.Boolean()), sa.column("visibility"))
-        op.execute(old.update().where(old.c.is_public.is_(False)).values(visibility="private"))
-        # SQLite (3.35+) and Postgres both drop a column no index or constraint uses in place.
-        op.drop_column(table, "is_public")
-    op.add_column("images", sa.Column("description", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("description", sa.Text(), nullable=False, server_default=""))
+    with op.batch_alter_table("pending_uploads") as batch:
+        batch.add_column(
+            sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
-    op.drop_column("images", "description")
-    for table in _TABLES:
-        op.add_column(
-            table, sa.Column("is_public", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-        new = sa.table(table, sa.column("is_public", sa.Boolean()), sa.column("visibility"))
-        op.execute(new.update().where(new.c.visibility == "private").values(is_public=False))
-        op.drop_column(table, "visibility")
+    with op.batch_alter_table("pending_uploads") as batch:
+        batch.drop_column("listed")
+    with op.batch_alter_table("images") as batch:
+        batch.drop_column("description")
+        batch.drop_column("listed")

@@ -69,10 +69,19 @@
       el("summary", { text: "Edit", "aria-label": "Edit " + album.title }),
       el("div", { className: "menu-body" }, [form]),
     ]);
+    var cover = album.cover_thumb_url
+      ? el("a", { href: "/albums/" + encodeURIComponent(album.id), className: "album-cover", tabIndex: -1, "aria-hidden": "true" }, [
+          el("img", { src: album.cover_thumb_url, alt: "", loading: "lazy" }),
+        ])
+      : null;
     var li = el("li", { className: "album card", dataset: { albumId: album.id } }, [
+      cover,
       el("div", { className: "album-head" }, [link, meta]),
       description,
+      el("p", { className: "small muted album-delete-note",
+        text: "Deleting the album keeps its images: they stay in your gallery, just no longer in an album." }),
       el("div", { className: "album-actions" }, [
+        I.shareButton(I.shareCodes(album), "Share", album.title),
         details,
         I.armedButton("Delete", "Confirm delete", async function () {
           try {

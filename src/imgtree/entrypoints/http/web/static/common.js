@@ -379,6 +379,15 @@
     }
   });
 
+  // Wherever visibility is chosen, the sentence under the menu explains the current choice.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement) || !select.matches("[data-visibility]")) return;
+    var help = document.getElementById(select.getAttribute("aria-describedby") || "");
+    var option = select.options[select.selectedIndex];
+    if (help && option) help.textContent = option.dataset.help || "";
+  });
+
   // Pages rendered without knowing the visitor (image pages) ask once who is signed in.
   if (document.body.dataset.auth === "unknown") {
     me().then(function (data) {

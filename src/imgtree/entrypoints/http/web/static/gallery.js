@@ -14,21 +14,95 @@
   var status = root.querySelector("[data-status]");
   var pager = root.querySelector("[data-pager]");
   var albums = [];
-  var choices = root.querySelector("template[data-visibility-choices]");
-  var VISIBILITY_LABELS = { public: "Public", unlisted: "Unlisted", private: "Private" };
 
-  function visibilityOf(image) {
-    if (image.visibility) return image.visibility;
-    return image.is_public === false ? "private" : "unlisted";
+  function albumTitle(id) {
+    var album = albums.find(function (a) { return a.id === id; });
+    return album ? album.title : "no album";
   }
 
-  // The owner's visibility and description editor inside a tile's Actions menu; `saved` gets
-  // the image as the server returned it.
+  function card(image) {
+    var name = image.title || image.original_name || image.slug;
+    var select = el("select", { "aria-label": "Album for " + name });
+    select.append(el("option", { value: "", text: "No album" }));
+    albums.forEach(function (album) {
+      select.append(el("option", { value: album.id, text: album.title }));
+    });
+    select.value = image.album_id || "";
+    var move = el("button", { type: "button", text: "Move" });
+    var li;
+    var badge = visibilityBadge(image);
+    move.addEventListener("click", async function () {
+      move.disabled = true;
+      try {
+        var data = await I.api.patch("/api/images/" + encodeURIComponent(image.id), {
+          albumId: select.value || null,
+        });
+        image = (data && data.image) || image;
+        I.show(status, "Moved “" + name + "” to " + (select.value ? "“" + albumTitle(select.value) + "”" : "no album") + ".");
+      } catch (err) {
+        I.show(status, err.message);
+      } finally {
+        move.disabled = false;
+      }
+    });
+    var remove = I.armedButton("Delete", "Confirm delete", async function () {
+      try {
+        await I.api.del("/api/images/" + encodeURIComponent(image.id));
+        li.remove();
+        I.show(status, "Deleted “" + name + "”.");
+      } catch (err) {
+        I.show(status, err.message);
+      }
+    }, name);
+    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at)]
+      .filter(Boolean)
+      .join(" · ");
+    li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
+      el("a", { href: image.url, className: "tile-thumb" }, [
+        el("img", { src: image.thumb_url, alt: name, loading: "lazy" }),
+      ]),
+      el("div", { className: "tile-body" }, [
+        el("p", { className: "tile-name", title: name, text: name }),
+        el("p", { className: "small muted", text: meta }),
+        badge,
+        shareRow(image, name),
+        el("details", { className: "menu" }, [
+          el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
+          el("div", { className: "menu-body" }, [
+            el("label", { className: "small" }, ["Album", select]),
+            move,
+            visibilityEditor(image, name, function (changed) {
+              image = changed;
+              badge.replaceWith((badge = visibilityBadge(image)));
+            }),
+            el("a", { href: image.direct_url, text: "Direct link" }),
+            remove,
+          ]),
+        ]),
+      ]),
+    ]);
+    return li;
+  }
+
+  var VISIBILITY_LABELS = { "public": "Public", unlisted: "Unlisted", "private": "Private" };
+  function visibilityBadge(image) {
+    var value = image.visibility || (image.is_public === false ? "private" : "unlisted");
+    return el("span", {
+      className: "badge badge-" + value,
+      dataset: { visibilityBadge: value },
+      text: VISIBILITY_LABELS[value] || value,
+    });
+  }
+
+  // The owner's visibility and description editor in a tile's Actions menu (the choices and
+  // their sentences come from the page's <template data-visibility-choices>); `saved` gets the
+  // image as the server returned it.
+  var choices = root.querySelector("template[data-visibility-choices]");
   function visibilityEditor(image, name, saved) {
     var id = "vis-" + image.id;
     var select = el("select", { id: id, name: "visibility", "aria-describedby": id + "-help" });
     if (choices) select.append(choices.content.cloneNode(true));
-    select.value = visibilityOf(image);
+    select.value = image.visibility || (image.is_public === false ? "private" : "unlisted");
     var help = el("p", { id: id + "-help", className: "small muted" });
     function explain() {
       var option = select.options[select.selectedIndex];
@@ -63,80 +137,6 @@
       el("label", { className: "small" }, ["Description", description]),
       save,
     ]);
-  }
-
-  function albumTitle(id) {
-    var album = albums.find(function (a) { return a.id === id; });
-    return album ? album.title : "no album";
-  }
-
-  function card(image) {
-    var name = image.title || image.original_name || image.slug;
-    var select = el("select", { "aria-label": "Album for " + name });
-    select.append(el("option", { value: "", text: "No album" }));
-    albums.forEach(function (album) {
-      select.append(el("option", { value: album.id, text: album.title }));
-    });
-    select.value = image.album_id || "";
-    var move = el("button", { type: "button", text: "Move" });
-    var li;
-    move.addEventListener("click", async function () {
-      move.disabled = true;
-      try {
-        var data = await I.api.patch("/api/images/" + encodeURIComponent(image.id), {
-          albumId: select.value || null,
-        });
-        image = (data && data.image) || image;
-        I.show(status, "Moved “" + name + "” to " + (select.value ? "“" + albumTitle(select.value) + "”" : "no album") + ".");
-      } catch (err) {
-        I.show(status, err.message);
-      } finally {
-        move.disabled = false;
-      }
-    });
-    var badge = el("span", {
-      className: "badge",
-      dataset: { visibilityBadge: visibilityOf(image) },
-      text: VISIBILITY_LABELS[visibilityOf(image)],
-    });
-    var remove = I.armedButton("Delete", "Confirm delete", async function () {
-      try {
-        await I.api.del("/api/images/" + encodeURIComponent(image.id));
-        li.remove();
-        I.show(status, "Deleted “" + name + "”.");
-      } catch (err) {
-        I.show(status, err.message);
-      }
-    }, name);
-    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at)]
-      .filter(Boolean)
-      .join(" · ");
-    li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
-      el("a", { href: image.url, className: "tile-thumb" }, [
-        el("img", { src: image.thumb_url, alt: name, loading: "lazy" }),
-      ]),
-      el("div", { className: "tile-body" }, [
-        el("p", { className: "tile-name", title: name, text: name }),
-        el("p", { className: "small muted", text: meta }),
-        badge,
-        shareRow(image, name),
-        el("details", { className: "menu" }, [
-          el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
-          el("div", { className: "menu-body" }, [
-            el("label", { className: "small" }, ["Album", select]),
-            move,
-            visibilityEditor(image, name, function (changed) {
-              image = changed;
-              badge.textContent = VISIBILITY_LABELS[visibilityOf(image)];
-              badge.dataset.visibilityBadge = visibilityOf(image);
-            }),
-            el("a", { href: image.direct_url, text: "Direct link" }),
-            remove,
-          ]),
-        ]),
-      ]),
-    ]);
-    return li;
   }
 
   // "Copy link" puts the page link on the clipboard in one click; "Share" opens every code.

@@ -11,8 +11,6 @@
   var form = root.querySelector("[data-edit-form]");
   var status = root.querySelector("[data-status]");
   var albumSelect = root.querySelector("[data-album-select]");
-  var visibility = root.querySelector("[data-visibility]");
-  var help = root.querySelector("[data-visibility-help]");
   var imageId = root.dataset.imageId;
   var initial = {};
 
@@ -23,11 +21,6 @@
     });
     return out;
   }
-
-  visibility.addEventListener("change", function () {
-    var option = visibility.options[visibility.selectedIndex];
-    help.textContent = option ? option.dataset.help || "" : "";
-  });
 
   I.api.get("/api/albums").then(function (data) {
     (data.albums || []).forEach(function (album) {
