@@ -121,7 +121,7 @@ def test_guest_drops_14_files_and_every_one_lands(
         form = page.locator("[data-upload]")
         assert form.get_attribute("data-max-bytes") == str(5 * MIB)
         expect(page.locator("[data-limits]")).to_have_text(
-            "JPEG, PNG, GIF or WebP, up to 5 MB each, 20 per batch."
+            "JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch."
         )
         picked = files(14, f"guest-{viewport}")
         page.set_input_files("[data-file-input]", picked)
@@ -329,7 +329,7 @@ def test_files_over_the_limit_or_of_another_type_are_never_sent(
             "Not sent: 6 MB is over the 5 MB limit."
         )
         expect(items.nth(1).locator(".error")).to_have_text(
-            "Not sent: text/plain is not JPEG, PNG, GIF or WebP."
+            "Not sent: text/plain is not JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF."
         )
         expect(page.locator("[data-batch-count]")).to_have_text("0 of 0 uploaded · 2 not sent")
         screenshot(page, "uploader refused phone")

@@ -340,7 +340,7 @@ def test_hostile_input_raises_domain_errors(processor: ImageProcessor, case: str
         processor.process(io.BytesIO(make()))
     assert raised.value.message
     if error is UnsupportedMediaType:
-        assert "JPEG, PNG, GIF and WebP" in raised.value.message
+        assert "JPEG, PNG, GIF, WebP, HEIC/HEIF and AVIF" in raised.value.message
     # inspect reads headers only: it must catch what headers show, and nothing else escapes.
     if error is UnsupportedMediaType or case.startswith(("png-declaring", "webp-header")):
         with pytest.raises(error):

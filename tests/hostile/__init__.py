@@ -51,7 +51,9 @@ MULTIPART_PATHS = ("v1-multipart", "session", "guest")
 QUOTA = 1 << 30
 KEY_PATTERN = re.compile(r"^(images|thumbs)/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.[a-z]{3,4}$")
 # What must never show in an error body: tracebacks, source paths, exception class names.
-LEAKS = re.compile(r"Traceback|File \"|\.py\b|site-packages|/work/|/tmp/|Error\(|0x[0-9a-f]{6,}")
+LEAKS = re.compile(
+    r"Traceback|File \"|\.py\b|site-packages|/work/|/tmp/|Error\(|(?<![0-9])0x[0-9a-f]{6,}"
+)
 
 
 def build_app(

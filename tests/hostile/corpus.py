@@ -624,14 +624,99 @@ FOREIGN: dict[str, tuple[Callable[[], bytes], str]] = {
     "tga": (_pillow("TGA"), "tga"),
     "bmp": (_pillow("BMP"), "bmp"),
     "tiff": (_pillow("TIFF"), "tif"),
-    "avif": (_pillow("AVIF"), "png"),
-    "heic": (heic, "png"),
 }
+
+
+# --- ISO-BMFF (HEIC/HEIF, AVIF): walked box by box before libheif/libavif see a byte --------
+
+
+def _box(kind: bytes, payload: bytes, *, full: bool = False) -> bytes:
+    body = (b"\x00\x00\x00\x00" if full else b"") + payload
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+_FTYP_HEIC = _box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic")
+
+
+def _ispe(w: int, h: int) -> bytes:
+    return _box(b"ispe", struct.pack(">II", w, h), full=True)
+
+
+def _heic_meta(*children: bytes) -> bytes:
+    return _FTYP_HEIC + _box(b"meta", b"".join(children), full=True)
+
+
+HEIC_MARKER = MARKER[: len(imagegen.CAMERA_MAKE)]
+
+
+@functools.cache
+def heic_photo() -> bytes:
+    """A real iPhone-style HEIC: EXIF orientation 6, GPS, and the marker in its EXIF."""
+    data = imagegen.heic(64, 48)
+    at = data.find(imagegen.CAMERA_MAKE.encode())
+    assert at > 0, "expected the camera make in the HEIC's EXIF"
+    return data[:at] + HEIC_MARKER + data[at + len(imagegen.CAMERA_MAKE) :]
+
+
+def heic_truncated() -> bytes:
+    data = imagegen.heic(64, 48)
+    return data[: len(data) // 2]
+
+
+def heic_box_size_zero_nested() -> bytes:
+    """A box of size 0 ("to the end of the file") inside `meta`."""
+    return _heic_meta(struct.pack(">I", 0) + b"iprp" + b"\x00" * 32)
+
+
+def heic_box_size_one_huge() -> bytes:
+    """A box of size 1 whose 64-bit size claims 2^62 bytes."""
+    return _FTYP_HEIC + struct.pack(">I", 1) + b"meta" + struct.pack(">Q", 1 << 62) + b"\x00" * 16
+
+
+def heic_depth_bomb(depth: int = 10_000) -> bytes:
+    """`meta` nested inside `meta` 10 000 deep (80 KB)."""
+    inner = _box(b"ipco", _ispe(64, 48))
+    for _ in range(depth):
+        inner = _box(b"meta", inner, full=True)
+    return _FTYP_HEIC + inner
+
+
+def heic_ispe_bomb(w: int = 100_000, h: int = 100_000) -> bytes:
+    """A real HEIC whose `ispe` declares 100000x100000 (10 gigapixels)."""
+    data = bytearray(imagegen.heic(64, 48))
+    at = data.find(b"ispe")
+    assert at > 0
+    data[at + 8 : at + 16] = struct.pack(">II", w, h)
+    return bytes(data)
+
+
+def heic_tiles(count: int = 5000) -> bytes:
+    """An item list of 5000 grid tiles (`infe` hvc1 items of 512x512)."""
+    infe = _box(b"infe", struct.pack(">HH", 1, 0) + b"hvc1\x00", full=True)
+    iinf = _box(b"iinf", struct.pack(">H", count) + infe * count, full=True)
+    ipco = _box(b"iprp", _box(b"ipco", _ispe(512, 512)))
+    return _heic_meta(iinf, ipco)
+
+
+def heic_brand_lies() -> bytes:
+    """A real AVIF whose `ftyp` claims HEIC: libheif finds AV1, not HEVC."""
+    data = bytearray(imagegen.avif(64, 48))
+    data[8:12] = b"heic"
+    return bytes(data)
+
+
+def avif_brand_lies() -> bytes:
+    """A real HEIC whose `ftyp` claims AVIF."""
+    data = bytearray(imagegen.heic(64, 48))
+    data[8:12] = b"avif"
+    return bytes(data)
 
 
 # --- the corpus -----------------------------------------------------------------------------
 
 TYPES = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+_HEIC = "image/heic"
+_AVIF = "image/avif"
 EXTENSIONS = {"jpeg": "jpg", "png": "png", "gif": "gif", "webp": "webp"}
 
 
@@ -848,6 +933,22 @@ CASES: list[Case] = [
             _refused("png-9mib-ancillary-bytes", png_ancillary_bytes, "anc.png", _PNG, 422),
             by_path=_OVER_GUEST_LIMIT,
         ),
+    ),
+    *_in(
+        "ISO-BMFF (HEIC/AVIF)",
+        _refused("heic-empty-meta-as-png", heic, "file.png", _PNG, 422),
+        _refused("heic-truncated", heic_truncated, "t.heic", _HEIC, 422),
+        _refused("heic-box-size-0-nested", heic_box_size_zero_nested, "z.heic", _HEIC, 422),
+        _refused("heic-box-size-1-huge", heic_box_size_one_huge, "h.heic", _HEIC, 422),
+        _refused("heic-nested-depth-10000", heic_depth_bomb, "d.heic", _HEIC, 422),
+        _refused("heic-ispe-100000x100000", heic_ispe_bomb, "b.heic", _HEIC, 422),
+        _refused("heic-5000-tiles", heic_tiles, "tiles.heic", _HEIC, 422),
+        _refused("heic-brand-on-avif", heic_brand_lies, "lie.heic", _HEIC, 422),
+        _refused("avif-brand-on-heic", avif_brand_lies, "lie.avif", _AVIF, 422),
+        _accepted("heic-iphone-exif-gps", heic_photo, "jpeg", filename="IMG_0001.HEIC",
+                  declared=_HEIC, absent=HEIC_MARKER),
+        _accepted("avif-declared-png", functools.partial(imagegen.avif, 64, 48), "jpeg",
+                  filename="photo.png", declared=_PNG, absent=None, by_path=_MISMATCH),
     ),
     *_in(
         "formats Pillow reads, imgtree refuses",

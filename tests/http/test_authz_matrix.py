@@ -143,8 +143,6 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "adminEndUserSessions": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     # public routes: a deactivated account's images are hidden (IMGTREE_INACTIVE_IMAGES=hide)
     "imagePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    # a deactivated account's profile is 404 (its own profile, as everyone sees it)
-    "profilePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "media": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "mediaHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "thumb": (200, 200, 200, 200, 200, 404, 200, 200, 200),
@@ -159,6 +157,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "galleryPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
     "albumsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
     "albumPage": (404, 404, 200, 404, 404, 404, 404, 404, 404),
+    # anyone sees a profile; a deactivated account has none
+    "profilePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "settingsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
     "adminPage": (303, 303, 403, 403, 200, 303, 303, 303, 303),
 }
@@ -671,7 +671,6 @@ REQUESTS: dict[str, Send] = {
     "adminAudit": lambda w, a: w.send(a, "session", "GET", "/api/admin/audit"),
     # public routes and pages
     "imagePage": lambda w, a: w.send(a, "none", "GET", f"/i/{a.target.image['id']}"),
-    "profilePage": lambda w, a: w.send(a, "none", "GET", f"/u/{a.target.user_id}"),
     "media": _media("direct_url"),
     "mediaHead": _media("direct_url", "HEAD"),
     "thumb": _media("thumb_url"),
@@ -685,6 +684,7 @@ REQUESTS: dict[str, Send] = {
     "galleryPage": _page("/gallery"),
     "albumsPage": _page("/albums"),
     "albumPage": lambda w, a: w.send(a, "none", "GET", f"/albums/{a.target.album_id}"),
+    "profilePage": lambda w, a: w.send(a, "none", "GET", f"/u/{a.target.user_id}"),
     "settingsPage": _page("/settings"),
     "adminPage": _page("/admin"),
 }

@@ -40,10 +40,16 @@ def test_guest_gets_the_guest_limits(make_app: Callable[..., App]) -> None:
     form = _form(r.text)
     assert form["max-bytes"] == str(5 * MIB)
     assert form["batch-limit"] == "20"
-    assert form["types"] == "image/jpeg,image/png,image/gif,image/webp"
-    assert form["types-text"] == "JPEG, PNG, GIF or WebP"
+    assert (
+        form["types"]
+        == "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif,image/avif"
+    )
+    assert form["types-text"] == "JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF"
     assert form["endpoint"] == "/api/upload/guest"
-    assert _limits_text(r.text) == "JPEG, PNG, GIF or WebP, up to 5 MB each, 20 per batch."
+    assert (
+        _limits_text(r.text)
+        == "JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch."
+    )
     assert 'href="/api/v1/upload">Limits' not in r.text  # no raw JSON for people
 
 
@@ -54,7 +60,10 @@ def test_signed_in_user_gets_the_account_limits(make_app: Callable[..., App]) ->
     form = _form(r.text)
     assert form["max-bytes"] == str(20 * MIB)
     assert form["endpoint"] == "/api/upload"
-    assert _limits_text(r.text) == "JPEG, PNG, GIF or WebP, up to 20 MB each, 20 per batch."
+    assert (
+        _limits_text(r.text)
+        == "JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 20 MB each, 20 per batch."
+    )
 
 
 def test_the_limits_are_the_upload_routes_own(make_app: Callable[..., App]) -> None:

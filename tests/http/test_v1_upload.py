@@ -28,7 +28,10 @@ def test_discovery_needs_no_auth_and_lists_limits(app: App) -> None:
     assert r.status_code == 200
     doc = r.json
     assert doc["max_file_size_bytes"] == 20 * 1024 * 1024
-    assert doc["allowed_types"] == ["image/jpeg", "image/png", "image/gif", "image/webp"]
+    assert doc["allowed_types"] == [
+        *("image/jpeg", "image/png", "image/gif", "image/webp"),
+        *("image/heic", "image/heif", "image/avif"),  # pillow-heif and Pillow's AVIF installed
+    ]
     assert doc["presign_expires_seconds"] == 900
     assert doc["batch_limit"] == 20
     assert doc["rate_limit"]["per_minute"] == 10_000

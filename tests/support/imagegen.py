@@ -169,3 +169,27 @@ def png16(w: int = 64, h: int = 48) -> bytes:
     """A 16-bit greyscale PNG."""
     im = Image.linear_gradient("L").resize((w, h)).convert("I")
     return _save(im.point(lambda v: v * 257).convert("I;16"), "PNG")
+
+
+def heic(w: int = 64, h: int = 48, *, orientation: int | None = 6, gps: bool = True) -> bytes:
+    """An iPhone-style HEIC (brand heic, HEVC-coded) carrying EXIF with orientation and GPS.
+
+    The picture's left half is blue, its right half red, so a test can tell whether the
+    orientation was applied by the colour of a corner."""
+    import pillow_heif
+
+    im = picture(w, h)
+    im.paste((0, 0, 255), (0, 0, w // 2, h))
+    im.paste((255, 0, 0), (w // 2, 0, w, h))
+    out = io.BytesIO()
+    exif = exif_block(orientation=orientation, gps=gps)
+    pillow_heif.from_pillow(im).save(out, quality=90, exif=exif)
+    return out.getvalue()
+
+
+def avif(w: int = 64, h: int = 48, *, orientation: int | None = 6, gps: bool = True) -> bytes:
+    """An AVIF (Pillow's own encoder) with the same halves and EXIF as `heic`."""
+    im = picture(w, h)
+    im.paste((0, 0, 255), (0, 0, w // 2, h))
+    im.paste((255, 0, 0), (w // 2, 0, w, h))
+    return _save(im, "AVIF", quality=90, exif=exif_block(orientation=orientation, gps=gps))

@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import Image, features
 
 MIN_PILLOW = (13, 0)
+MIN_PILLOW_HEIF = (1, 1)
 MIN_LIBJPEG_TURBO = (3, 0, 0)
 MIN_LIBWEBP = (1, 3, 2)  # CVE-2023-4863, the heap overflow in lossless WebP
 MIN_ZLIB = (1, 2, 12)  # CVE-2018-25032
@@ -27,10 +28,15 @@ def _version(text: str | None) -> tuple[int, ...]:
 
 def test_pyproject_floor_is_not_lowered() -> None:
     deps = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
-    (pillow,) = [d for d in deps if d.lower().startswith("pillow")]
+    (pillow,) = [d for d in deps if re.match(r"pillow\s*[<>=!~]", d.lower())]
     floor = re.search(r">=\s*([\d.]+)", pillow)
     assert floor is not None, pillow
     assert _version(floor.group(1)) >= MIN_PILLOW
+    # HEIC/HEIF decoding (libheif, bundled in pillow-heif's wheels)
+    (heif,) = [d for d in deps if d.lower().startswith("pillow-heif")]
+    floor = re.search(r">=\s*([\d.]+)", heif)
+    assert floor is not None, heif
+    assert _version(floor.group(1)) >= MIN_PILLOW_HEIF
 
 
 def test_installed_pillow_and_its_codecs() -> None:

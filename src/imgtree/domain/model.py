@@ -67,13 +67,25 @@ class ImageFormat(enum.StrEnum):
     PNG = "image/png"
     GIF = "image/gif"
     WEBP = "image/webp"
+    # Accepted on upload only: published as JPEG (see PillowImageProcessor, docs/decisions.md)
+    HEIC = "image/heic"
+    HEIF = "image/heif"
+    AVIF = "image/avif"
 
     @property
     def extension(self) -> str:
         return _EXTENSIONS[self.value]
 
 
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/avif": "avif",
+}
 
 
 def _valid_slug(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:

@@ -153,9 +153,9 @@ class ImageRepository(Protocol):
         public_only: bool = False,
         listed_only: bool = False,
     ) -> list[Image]:
-        """Live images of one owner (optionally of one album; `public_only`: public and
-        unlisted ones, what an album's visitors see; `listed_only`: visibility public only,
-        what the owner's profile lists), newest first (ties broken by id: stable pages)."""
+        """Live images of one owner (optionally of one album; optionally only those anyone
+        with the link sees, or only the `public` ones listed on their profile), newest first
+        (ties broken by id, so pages are stable)."""
         ...
 
     def count_for_owner(
@@ -368,6 +368,12 @@ class ImageInfo:
     width: int
     height: int
     frames: int = 1
+    # The uploaded type when it differs from the published `format` (HEIC/AVIF -> JPEG).
+    source_format: ImageFormat | None = None
+
+    @property
+    def uploaded_format(self) -> ImageFormat:
+        return self.source_format or self.format
 
     @property
     def animated(self) -> bool:

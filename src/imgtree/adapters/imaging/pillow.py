@@ -36,9 +36,9 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 import attrs
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, ImageOps, features
 
-from imgtree.adapters.imaging import gif, jpeg, png, stream, webp
+from imgtree.adapters.imaging import bmff, gif, jpeg, png, stream, webp
 from imgtree.adapters.imaging.container import (
     MAX_ICC_BYTES,
     MAX_SIDE,
@@ -56,13 +56,13 @@ from imgtree.domain.errors import (
     UnsupportedMediaType,
 )
 from imgtree.domain.model import ImageFormat
-from imgtree.domain.policies import ProcessingPolicy
+from imgtree.domain.policies import ALLOWED_TYPES, ProcessingPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage, ResizedImage
 
 THUMBNAIL_QUALITY = 85
 RENDITION_QUALITY = 85
 _ORIENTATION_TAG = 0x0112
-_SNIFF_BYTES = 16  # enough for every signature `sniff` knows (WebP needs 12)
+_SNIFF_BYTES = 64  # enough for every signature `sniff` knows (an ftyp's first brands)
 _REDUCING_GAP = 2.0
 # rewritten from the upload file to a temporary file in bounded chunks (see `stream`)
 _STREAMED = frozenset({ImageFormat.JPEG, ImageFormat.PNG})
@@ -71,7 +71,38 @@ _PILLOW_NAMES = {
     ImageFormat.PNG: "PNG",
     ImageFormat.GIF: "GIF",
     ImageFormat.WEBP: "WEBP",
+    ImageFormat.HEIC: "HEIF",
+    ImageFormat.HEIF: "HEIF",
+    ImageFormat.AVIF: "AVIF",
 }
+# Decoded and re-encoded as JPEG (PNG when transparent): browsers and chat apps show
+# JPEG, Chromium shows no HEIC, and re-encoding is what removes every piece of metadata.
+_TRANSCODED = frozenset({ImageFormat.HEIC, ImageFormat.HEIF, ImageFormat.AVIF})
+TRANSCODE_QUALITY = 85
+
+
+def _register_heif() -> bool:
+    try:
+        import pillow_heif
+    except ImportError:  # pragma: no cover - pillow-heif is a dependency
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
+_HEIF_AVAILABLE = _register_heif()
+
+
+def decodable_types() -> tuple[ImageFormat, ...]:
+    """The upload types this installation can decode: what discovery's `allowed_types` lists."""
+    extra: list[ImageFormat] = []
+    if _HEIF_AVAILABLE:
+        extra += [ImageFormat.HEIC, ImageFormat.HEIF]
+    if features.check("avif"):
+        extra.append(ImageFormat.AVIF)
+    return (*ALLOWED_TYPES, *extra)
+
+
 # EXIF orientation -> the transposition that shows the stored pixels upright
 _UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -235,6 +266,10 @@ class PillowImageProcessor:
     def inspect(self, source: BinaryIO) -> ImageInfo:
         data = _read_all(source)
         fmt = sniff(data)
+        if fmt in _TRANSCODED:
+            self._check_bmff(fmt, data)
+            with _decoding(), self._open(data, fmt) as im:
+                return self._info(im, fmt, 1)
         # The structural checks of `process`, so both refuse the same headers. Pillow
         # counts GIF frames by walking them in Python; the block walk is bounded.
         if fmt in _STREAMED:
@@ -260,6 +295,8 @@ class PillowImageProcessor:
         start = source.tell()
         fmt = sniff(source.read(_SNIFF_BYTES) or b"")
         source.seek(start)
+        if fmt in _TRANSCODED:
+            return self._transcode(fmt, _read_all(source), into)
         if fmt in _STREAMED:
             # Read through a bounded window and written chunk by chunk to a temporary
             # file: neither the upload nor the rewritten file is held in memory whole.
@@ -349,6 +386,46 @@ class PillowImageProcessor:
         )
 
     # --- steps -----------------------------------------------------------------------------
+
+    def _check_bmff(self, fmt: ImageFormat, data: bytes) -> None:
+        if fmt is ImageFormat.AVIF and not features.check("avif"):
+            raise UnsupportedMediaType("AVIF images are not accepted by this server")
+        if fmt is not ImageFormat.AVIF and not _HEIF_AVAILABLE:
+            raise UnsupportedMediaType("HEIC/HEIF images are not accepted by this server")
+        with _walking():
+            bmff.check(
+                data,
+                max_side=self.max_side,
+                max_pixels=self.max_pixels,
+                max_total_pixels=self.max_total_pixels,
+            )
+
+    def _transcode(self, fmt: ImageFormat, data: bytes, into: BinaryIO | None) -> ProcessedImage:
+        """HEIC/HEIF/AVIF: bound by the box tree, decode the primary image, turn it upright,
+        and publish it through the JPEG (or PNG, when transparent) path with no metadata."""
+        self._check_bmff(fmt, data)
+        with _decoding(), self._open(data, fmt) as im:
+            self._info(im, fmt, 1)  # the decoder's own idea of the size, before decoding
+            im.load()
+            frame = ImageOps.exif_transpose(im)
+            icc = im.info.get("icc_profile")
+            frame = _displayable(_resizable(frame))
+            out = io.BytesIO()
+            options: dict[str, object] = {}
+            profile = _matching_icc(icc if isinstance(icc, bytes) else None, frame.mode)
+            if profile is not None:
+                options["icc_profile"] = profile
+            if frame.mode == "RGBA":
+                frame.save(out, "PNG", **options)
+            else:
+                options.update(quality=TRANSCODE_QUALITY, progressive=True, optimize=True)
+                frame.save(out, "JPEG", **options)
+            del frame
+        del data
+        out.seek(0)
+        processed = self._process(out, into)
+        info = attrs.evolve(processed.info, source_format=fmt)
+        return attrs.evolve(processed, info=info)
 
     def _rewrite(self, fmt: ImageFormat, data: bytes) -> Rewritten:
         size = {"max_side": self.max_side, "max_pixels": self.max_pixels}

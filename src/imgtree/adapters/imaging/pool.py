@@ -291,6 +291,9 @@ def _image_info(reply: dict[str, Any]) -> ImageInfo:
         width=_int(reply, "width", 1),
         height=_int(reply, "height", 1),
         frames=_int(reply, "frames", 1),
+        source_format=(
+            None if reply.get("source_format") is None else ImageFormat(str(reply["source_format"]))
+        ),
     )
 
 

@@ -344,6 +344,7 @@ def _info(info: Any) -> dict[str, Any]:
         "width": info.width,
         "height": info.height,
         "frames": info.frames,
+        "source_format": None if info.source_format is None else info.source_format.value,
     }
 
 

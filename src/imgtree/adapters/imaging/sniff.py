@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from imgtree.adapters.imaging import gif, jpeg, png, webp
+from imgtree.adapters.imaging import bmff, gif, jpeg, png, webp
 from imgtree.domain.errors import UnsupportedMediaType
 from imgtree.domain.model import ImageFormat
 
-UNSUPPORTED = "Unsupported file type: only JPEG, PNG, GIF and WebP images are accepted"
+UNSUPPORTED = (
+    "Unsupported file type: only JPEG, PNG, GIF, WebP, HEIC/HEIF and AVIF images are accepted"
+)
 
 
 def sniff(data: bytes) -> ImageFormat:
@@ -19,4 +21,7 @@ def sniff(data: bytes) -> ImageFormat:
         return ImageFormat.GIF
     if webp.is_webp(data):
         return ImageFormat.WEBP
+    phone = bmff.brand(data)
+    if phone is not None:
+        return phone
     raise UnsupportedMediaType(UNSUPPORTED)

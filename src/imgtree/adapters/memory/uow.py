@@ -213,8 +213,8 @@ class _ImageRepo:
             if i.owner_id == owner_id
             and not i.deleted
             and (album_id is None or i.album_id == album_id)
-            and (i.is_public or not public_only)  # public or unlisted
-            and ((i.is_public and i.listed) or not listed_only)  # public
+            and (i.is_public or not (public_only or listed_only))
+            and (i.listed or not listed_only)
         ]
 
     def list_for_owner(

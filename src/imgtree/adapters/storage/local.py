@@ -41,6 +41,9 @@ CONTENT_TYPES = {
     "png": "image/png",
     "gif": "image/gif",
     "webp": "image/webp",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "avif": "image/avif",
 }
 _TEMP_SUFFIX = ".tmp"
 _CHUNK = 1 << 20

@@ -164,10 +164,10 @@ class Publisher:
         incoming.source.seek(0)
         processed = self._process(incoming.source)
         try:
-            if require_type is not None and processed.info.format is not require_type:
+            actual = processed.info.uploaded_format
+            if require_type is not None and not _same_type(actual, require_type):
                 raise UnsupportedMediaType(
-                    f"The file is {processed.info.format.value}, not {require_type.value}"
-                    " as declared"
+                    f"The file is {actual.value}, not {require_type.value} as declared"
                 )
             return self._store(uploader, incoming, processed, album_id, visibility)
         finally:
@@ -253,3 +253,11 @@ class Publisher:
                 return slug
         # Ten collisions in a row means the space is crowded: lengthen (within the column).
         return self.random.choice_string(SLUG_ALPHABET, min(length + 4, SLUG_MAX_LENGTH))
+
+
+_HEIF_FAMILY = frozenset({ImageFormat.HEIC, ImageFormat.HEIF})
+
+
+def _same_type(actual: ImageFormat, declared: ImageFormat) -> bool:
+    """image/heic and image/heif name the same container (phones label it either way)."""
+    return actual is declared or {actual, declared} <= _HEIF_FAMILY

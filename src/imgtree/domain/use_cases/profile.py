@@ -1,4 +1,8 @@
-"""A user's public profile: their `public` images (a page at a time) and public albums."""
+"""A user's public profile: the images they made `public` and their public albums.
+
+`unlisted` images (the default) and private ones never appear here: listing is what tells
+public from unlisted. An unknown or deactivated account has no profile (NotFound).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,17 @@ import uuid
 
 import attrs
 
-from imgtree.domain.model import Album, Image, Page, User
+from imgtree.domain.errors import NotFound
+from imgtree.domain.model import Album, Image, Page
 from imgtree.domain.policies import PagePolicy
 from imgtree.domain.ports import UnitOfWorkFactory
-from imgtree.domain.rules import found
 from imgtree.domain.use_cases.list_images import page_window
 
 
 @attrs.frozen
 class Profile:
-    user: User
+    user_id: uuid.UUID
+    name: str  # the display name; "" when the user set none (never the email)
     images: Page[Image]
     albums: tuple[Album, ...]
 
@@ -23,17 +28,22 @@ class Profile:
 @attrs.define
 class ViewProfile:
     uow: UnitOfWorkFactory
-    paging: PagePolicy = attrs.Factory(PagePolicy)
+    policy: PagePolicy = attrs.Factory(PagePolicy)
 
     def __call__(self, user_id: uuid.UUID, *, page: int | None = None) -> Profile:
-        """NotFound for an unknown or deactivated account. Unlisted and private images, and
-        private albums, are never on it."""
-        page, limit = page_window(page, None, self.paging)
+        page, limit = page_window(page, None, self.policy)
         with self.uow(read_only=True) as uow:
-            user = found(uow.users.get(user_id), lambda u: u.active, "User not found")
-            total = uow.images.count_for_owner(user.id, listed_only=True)
+            user = uow.users.get(user_id)
+            if user is None or not user.active:
+                raise NotFound("No such profile")
+            total = uow.images.count_for_owner(user_id, listed_only=True)
             items = uow.images.list_for_owner(
-                user.id, offset=(page - 1) * limit, limit=limit, listed_only=True
+                user_id, offset=(page - 1) * limit, limit=limit, listed_only=True
             )
-            albums = tuple(a for a in uow.albums.list_for_owner(user.id) if a.is_public)
-        return Profile(user, Page(tuple(items), page, limit, total), albums)
+            albums = tuple(a for a in uow.albums.list_for_owner(user_id) if a.is_public)
+        return Profile(
+            user_id=user_id,
+            name=user.name,
+            images=Page(items=tuple(items), page=page, limit=limit, total=total),
+            albums=albums,
+        )

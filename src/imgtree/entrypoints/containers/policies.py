@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from imgtree.adapters.imaging.pillow import decodable_types
 from imgtree.domain.policies import (
     GuestPolicy,
     PagePolicy,
@@ -31,6 +32,7 @@ class Policies(containers.DeclarativeContainer):
         UploadPolicy,
         max_file_bytes=settings.provided.max_upload_bytes,
         presign_expires_seconds=settings.provided.presign_expires_seconds,
+        allowed_types=providers.Callable(decodable_types),
         slug_length=settings.provided.slug_length,
     )
     rate_policy = providers.Singleton(
@@ -72,6 +74,7 @@ class Policies(containers.DeclarativeContainer):
         max_file_bytes=settings.provided.guest_max_upload_bytes,
         presign_expires_seconds=settings.provided.presign_expires_seconds,
         max_open_presigns=GUEST_MAX_OPEN_PRESIGNS,
+        allowed_types=providers.Callable(decodable_types),
         slug_length=settings.provided.slug_length,
     )
     guest_rate_policy = providers.Singleton(

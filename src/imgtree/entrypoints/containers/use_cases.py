@@ -137,6 +137,9 @@ class UseCases(containers.DeclarativeContainer):
     )
 
     # --- images ---
+    view_profile = providers.Singleton(
+        ViewProfile, uow=adapters.uow_factory, policy=policies.page_policy
+    )
     list_images = providers.Singleton(
         ListImages, uow=adapters.uow_factory, policy=policies.page_policy
     )
@@ -165,9 +168,6 @@ class UseCases(containers.DeclarativeContainer):
         policy=policies.rendition_policy,
     )
     edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
-    view_profile = providers.Singleton(
-        ViewProfile, uow=adapters.uow_factory, paging=policies.page_policy
-    )
     albums = providers.Singleton(
         Albums,
         uow=adapters.uow_factory,

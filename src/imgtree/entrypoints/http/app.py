@@ -27,7 +27,6 @@ from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import MissGuard
 from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.profile import ProfilePage
 from imgtree.entrypoints.http.public import (
     DeleteFormResource,
     ImagePage,
@@ -223,9 +222,6 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route(
         "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)
     )
-    app.add_route(
-        "/u/{user_id}", ProfilePage(view_profile=cases.view_profile(), urls=urls, misses=misses)
-    )
     media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
@@ -239,6 +235,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         authenticate_session=cases.authenticate_session(),
         session_cookie=guard.cookie,
         albums=cases.albums(),
+        view_profile=cases.view_profile(),
         require_admin_2fa=settings.require_admin_2fa,
         # The upload form checks files against the very policies the upload routes enforce.
         account_limits=UploadLimits.of(container.policies.upload_policy()),

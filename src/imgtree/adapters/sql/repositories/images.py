@@ -44,14 +44,14 @@ def _live_where(
     by_album: bool, public_only: bool, listed_only: bool = False
 ) -> list[ColumnElement[bool]]:
     """An owner's live images (:owner_id), optionally in one album (:album_id), optionally
-    visible to others (public or unlisted: what an album's visitors see): the partial listing index's condition plus its leading column."""
+    public only: the partial listing index's condition plus its leading column."""
     where = [images.c.owner_id == bindparam("owner_id"), images.c.deleted_at.is_(None)]
     if by_album:
         where.append(images.c.album_id == bindparam("album_id"))
-    if public_only:
+    if public_only or listed_only:
         where.append(images.c.is_public.is_(True))
-    if listed_only:  # the owner's public profile: visibility public
-        where.extend((images.c.is_public.is_(True), images.c.listed.is_(True)))
+    if listed_only:
+        where.append(images.c.listed.is_(True))
     return where
 
 
@@ -145,7 +145,7 @@ class SqlImageRepository(Repository[Image]):
         public_only: bool = False,
         listed_only: bool = False,
     ) -> int:
-        if album_id is None and not public_only and not listed_only:
+        if album_id is None and not (public_only or listed_only):
             # The whole gallery's total is kept on the user row (moved with every add and
             # delete), so listing a large gallery does not count it on every page.
             return int(self._s.execute(_KEPT_IMAGE_COUNT, {"id": owner_id}).scalar() or 0)

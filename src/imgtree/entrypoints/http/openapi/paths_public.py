@@ -114,24 +114,6 @@ def public_paths() -> dict[str, Any]:
                 parameters=[path_param("slug", {"type": "string"}, "The image slug.")],
             )
         },
-        "/u/{userId}": {
-            "get": op(
-                PUBLIC,
-                "profilePage",
-                "A user's public profile: their public images (paged) and public albums",
-                {
-                    "200": html_ok,
-                    "404": ok(None, "Unknown or deactivated account.", content=HTML),
-                    "429": too_many_html(),
-                    **errors(),
-                },
-                security=NONE,
-                parameters=[
-                    path_param("userId", {"type": "string"}, "The user's UUID."),
-                    query("page", {"type": "integer"}, "Page number (24 images a page)."),
-                ],
-            )
-        },
         "/media/{filename}": {
             "get": _media_op("media", "The direct link: the published image", head=False),
             "head": _media_op("mediaHead", "Headers of the direct link", head=True),
@@ -225,6 +207,18 @@ def page_paths() -> dict[str, Any]:
             },
             parameters=[
                 path_param("albumId", {"type": "string"}, "The album's UUID."),
+                query("page", {"type": "integer"}, "Page number."),
+            ],
+        ),
+        "/u/{userId}": page(
+            "profilePage",
+            "A user's public profile: the images they made `public` and their public albums "
+            "(unlisted and private images never appear), rendered on the server",
+            responses={
+                "404": ok(None, "Not a UUID, no such account, or a deactivated one.", content=HTML)
+            },
+            parameters=[
+                path_param("userId", {"type": "string"}, "The user's UUID."),
                 query("page", {"type": "integer"}, "Page number."),
             ],
         ),

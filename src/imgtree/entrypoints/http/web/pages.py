@@ -21,6 +21,7 @@ from imgtree.domain.model import Image, ImageFormat, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.albums import Albums, AlbumView
+from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
@@ -107,7 +108,7 @@ class UploadLimits:
 
     @property
     def text(self) -> str:
-        """'JPEG, PNG, GIF or WebP, up to 5 MB each, 20 per batch'."""
+        """'JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch'."""
         return (
             f"{self.types_text}, up to {format_size(self.max_bytes)} each, "
             f"{self.batch_limit} per batch"
@@ -269,6 +270,51 @@ class AlbumPage:
         return first.images.items
 
 
+@attrs.define
+class ProfilePage:
+    """/u/{user_id}: a user's `public` images and public albums, rendered on the server.
+    Unlisted and private images never appear; unknown or deactivated accounts are 404."""
+
+    session: _Session
+    view_profile: ViewProfile
+    urls: Urls
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, user_id: str) -> None:
+        viewer = self.session.user(req)
+        try:
+            profile = self.view_profile(uuid.UUID(user_id), page=_page_number(req))
+        except (ValueError, NotFound):
+            render(
+                resp,
+                "message.html",
+                status=404,
+                user=viewer,
+                heading="Not found",
+                text="There is no such profile.",
+            )
+            return
+        images = profile.images
+        last_page = max(1, -(-images.total // images.limit))
+        _page(
+            resp,
+            "profile.html",
+            page="profile",
+            user=viewer,
+            name=profile.name or "imgtree user",
+            is_self=viewer is not None and viewer.id == profile.user_id,
+            tiles=[
+                (img, self.urls.page(img), self.urls.thumb(img), img.title or "Image")
+                for img in images.items
+            ],
+            albums=[(a, self.urls.album_page(a)) for a in profile.albums],
+            total=images.total,
+            page_number=images.page,
+            last_page=last_page,
+            out_of_range=images.page > last_page,
+            page_url=f"{self.urls.base}/u/{profile.user_id}",
+        )
+
+
 def _page_number(req: falcon.Request) -> int:
     raw = req.get_param("page") or "1"
     try:
@@ -284,6 +330,7 @@ def register_pages(
     authenticate_session: Authenticate,
     session_cookie: str,
     albums: Albums,
+    view_profile: ViewProfile,
     account_limits: UploadLimits,
     guest_limits: UploadLimits,
     require_admin_2fa: bool = False,
@@ -296,5 +343,6 @@ def register_pages(
     app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
     app.add_route("/albums/{album_id}", AlbumPage(session, albums, urls))
+    app.add_route("/u/{user_id}", ProfilePage(session, view_profile, urls))
     app.add_route("/settings", AccountPage(session, "settings.html", "settings"))
     app.add_route("/admin", AdminPage(session, require_admin_2fa))

@@ -26,6 +26,14 @@
   var batchLimit = Math.max(1, parseInt(root.dataset.batchLimit, 10) || 1);
   var types = (root.dataset.types || "").split(",").filter(Boolean);
   var typesText = root.dataset.typesText || "an image";
+  // Phone photos: some systems give .heic/.heif/.avif files no MIME type; the server sniffs
+  // the bytes anyway, so name the type by the extension for the check and the presign.
+  var PHONE_TYPES = { heic: "image/heic", heif: "image/heif", avif: "image/avif" };
+  function typeOf(file) {
+    if (file.type) return file.type;
+    var ext = (file.name || "").split(".").pop().toLowerCase();
+    return PHONE_TYPES[ext] || "";
+  }
   var zone = root.querySelector("[data-dropzone]");
   var input = root.querySelector("[data-file-input]");
   var list = root.querySelector("[data-uploads]");
@@ -74,7 +82,7 @@
 
   // Why this file cannot be sent, or "" when it can.
   function refusal(file) {
-    if (types.length && types.indexOf(file.type) === -1) {
+    if (types.length && types.indexOf(typeOf(file)) === -1) {
       return "Not sent: " + (file.type || "this file") + " is not " + typesText + ".";
     }
     if (file.size === 0) return "Not sent: the file is empty.";
@@ -476,7 +484,7 @@
   async function sendLarge(job) {
     var item = job.items[0];
     var file = item.file;
-    var body = Object.assign({ filename: item.name, contentType: file.type, sizeBytes: file.size }, item.options);
+    var body = Object.assign({ filename: item.name, contentType: typeOf(file), sizeBytes: file.size }, item.options);
     var headers = await apiHeaders(true);
     if (job.cancelled) return;
     setState(item, "uploading", "Preparing…");
@@ -490,7 +498,7 @@
       fail(item, (presign.data && presign.data.error) || "Upload failed (" + presign.status + ").");
       return;
     }
-    var put = await xhrSend(job, "PUT", presign.data.put_url, file, presign.data.headers || { "Content-Type": file.type }, function (loaded) {
+    var put = await xhrSend(job, "PUT", presign.data.put_url, file, presign.data.headers || { "Content-Type": typeOf(file) }, function (loaded) {
       progressOf(item, loaded);
       updateBatch();
     });
