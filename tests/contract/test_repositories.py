@@ -40,6 +40,7 @@ from imgtree.domain.model import (
     Scope,
     Session,
     User,
+    Visibility,
 )
 from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
 from tests.support.factories import T0, add_users, make_album, make_image, make_key, make_user
@@ -246,6 +247,7 @@ def test_image_round_trip_with_every_field(backend: Backend) -> None:
         animated=True,
         is_public=False,
         title="A cat",
+        description="Ünïcödé <b>description</b> 猫",
         original_name="Ünïcödé 猫.gif",
     )
     guest = make_image(None)
@@ -1445,7 +1447,7 @@ def test_image_update_persists_title_album_and_visibility(backend: Backend) -> N
     with backend.uow() as uow:
         assert uow.images.get(image.id) == moved
         assert uow.images.get_by_slug(image.slug) == moved
-        taken_out = attrs.evolve(moved, album_id=None, title="", is_public=True)
+        taken_out = attrs.evolve(moved, album_id=None, title="", is_public=True, description="Said")
         uow.images.update(taken_out)
         uow.commit()
     with backend.uow() as uow:
@@ -1459,7 +1461,7 @@ def test_image_update_without_a_prior_read(backend: Backend) -> None:
     with backend.uow() as uow:
         uow.images.add(image)
         uow.commit()
-    changed = attrs.evolve(image, title="Blind write", is_public=False)
+    changed = attrs.evolve(image, title="Blind write", listed=True, description="Now described")
     with backend.uow() as uow:
         uow.images.update(changed)
         uow.commit()
@@ -2008,3 +2010,108 @@ def test_assign_owner_past_the_quota_is_refused_and_rolled_back(backend: Backend
     with backend.uow() as uow:
         assert uow.images.get(guest.id) == guest  # still a guest image
         assert uow.images.count_for_owner(user.id) == 0
+
+
+def test_public_only_listing_shows_public_and_unlisted_never_private(backend: Backend) -> None:
+    """What an album's visitors see: public and unlisted images (the link was shared), never
+    private ones; visibility and description round-trip on every adapter."""
+    owner = make_user()
+    add_users(backend.uow, owner)
+    album = make_album(owner)
+    shown = {
+        v: make_image(
+            owner,
+            album_id=album.id,
+            is_public=v.is_public,
+            listed=v.listed,
+            description=f"Ünïcödé {v.value}",
+            created_at=T0 + timedelta(seconds=n),
+        )
+        for n, v in enumerate(Visibility)
+    }
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        for image in shown.values():
+            uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        for image in shown.values():
+            assert uow.images.get(image.id) == image
+        visible = uow.images.list_for_owner(
+            owner.id, offset=0, limit=10, album_id=album.id, public_only=True
+        )
+        assert {i.visibility for i in visible} == {Visibility.PUBLIC, Visibility.UNLISTED}
+        assert uow.images.count_for_owner(owner.id, album_id=album.id, public_only=True) == 2
+        assert uow.images.count_for_owner(owner.id, album_id=album.id) == 3
+        # listed_only: what the owner's public profile shows (visibility public only)
+        listed = uow.images.list_for_owner(owner.id, offset=0, limit=10, listed_only=True)
+        assert listed == [shown[Visibility.PUBLIC]]
+        assert uow.images.count_for_owner(owner.id, listed_only=True) == 1
+        assert uow.images.count_for_owner(owner.id, album_id=album.id, listed_only=True) == 1
+        assert uow.images.list_for_owner(owner.id, offset=1, limit=10, listed_only=True) == []
+
+
+# --- migration 0011: every image keeps who sees it (is_public true: unlisted, false: private) --
+
+
+def _visibility_after_0011(url: str) -> dict[str, tuple[str, str]]:
+    """Migrate to 0010, add a guest's public and private image the old way, upgrade: each
+    slug's visibility and description."""
+    upgrade(url, "0010")
+    images_0010 = sa.table(
+        "images",
+        *(sa.column(n, sa.Uuid()) for n in ("id",)),
+        *(sa.column(n, sa.Text()) for n in ("slug", "original_name", "content_type")),
+        *(sa.column(n, sa.Integer()) for n in ("size_bytes", "width", "height")),
+        *(sa.column(n, sa.Text()) for n in ("storage_key", "thumb_key", "thumb_content_type")),
+        sa.column("delete_token_hash", sa.Text()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        *(sa.column(n, sa.Boolean()) for n in ("animated", "is_public")),
+        sa.column("title", sa.Text()),
+    )
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as conn:
+            for slug, public in (("shown0011", True), ("hidden0011", False)):
+                conn.execute(
+                    images_0010.insert().values(
+                        id=uuid.uuid4(),
+                        slug=slug,
+                        original_name="a.png",
+                        content_type="image/png",
+                        size_bytes=1,
+                        width=1,
+                        height=1,
+                        storage_key=f"images/{slug}.png",
+                        thumb_key=f"thumbs/{slug}.png",
+                        thumb_content_type="image/png",
+                        delete_token_hash="h",
+                        created_at=T0,
+                        animated=False,
+                        is_public=public,
+                        title="",
+                    )
+                )
+        upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT slug, is_public, listed, description FROM images")
+            ).all()
+        return {
+            slug: (Visibility.of(bool(public), bool(listed)).value, description)
+            for slug, public, listed, description in rows
+        }
+    finally:
+        engine.dispose()
+
+
+EXPECTED_AFTER_0011 = {"shown0011": ("unlisted", ""), "hidden0011": ("private", "")}
+
+
+def test_migration_0011_keeps_who_sees_each_image_sqlite(tmp_path: Path) -> None:
+    assert _visibility_after_0011(f"sqlite:///{tmp_path / 'old.sqlite3'}") == EXPECTED_AFTER_0011
+
+
+def test_migration_0011_keeps_who_sees_each_image_postgres() -> None:
+    with temporary_database() as url:
+        assert _visibility_after_0011(url) == EXPECTED_AFTER_0011

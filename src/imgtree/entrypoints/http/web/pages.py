@@ -161,7 +161,14 @@ class AccountPage:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         user = self.session.require(req)
-        _page(resp, self.template, page=self.page, user=user, page_number=_page_number(req))
+        _page(
+            resp,
+            self.template,
+            page=self.page,
+            user=user,
+            page_number=_page_number(req),
+            visibility_choices=presenters.VISIBILITY_CHOICES,
+        )
 
 
 @attrs.define

@@ -30,6 +30,7 @@
     select.value = image.album_id || "";
     var move = el("button", { type: "button", text: "Move" });
     var li;
+    var badge = visibilityBadge(image);
     move.addEventListener("click", async function () {
       move.disabled = true;
       try {
@@ -63,13 +64,17 @@
       el("div", { className: "tile-body" }, [
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
-        visibilityBadge(image),
+        badge,
         shareRow(image, name),
         el("details", { className: "menu" }, [
           el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
           el("div", { className: "menu-body" }, [
             el("label", { className: "small" }, ["Album", select]),
             move,
+            visibilityEditor(image, name, function (changed) {
+              image = changed;
+              badge.replaceWith((badge = visibilityBadge(image)));
+            }),
             el("a", { href: image.direct_url, text: "Direct link" }),
             remove,
           ]),
@@ -82,7 +87,56 @@
   var VISIBILITY_LABELS = { "public": "Public", unlisted: "Unlisted", "private": "Private" };
   function visibilityBadge(image) {
     var value = image.visibility || (image.is_public === false ? "private" : "unlisted");
-    return el("span", { className: "badge badge-" + value, text: VISIBILITY_LABELS[value] || value });
+    return el("span", {
+      className: "badge badge-" + value,
+      dataset: { visibilityBadge: value },
+      text: VISIBILITY_LABELS[value] || value,
+    });
+  }
+
+  // The owner's visibility and description editor in a tile's Actions menu (the choices and
+  // their sentences come from the page's <template data-visibility-choices>); `saved` gets the
+  // image as the server returned it.
+  var choices = root.querySelector("template[data-visibility-choices]");
+  function visibilityEditor(image, name, saved) {
+    var id = "vis-" + image.id;
+    var select = el("select", { id: id, name: "visibility", "aria-describedby": id + "-help" });
+    if (choices) select.append(choices.content.cloneNode(true));
+    select.value = image.visibility || (image.is_public === false ? "private" : "unlisted");
+    var help = el("p", { id: id + "-help", className: "small muted" });
+    function explain() {
+      var option = select.options[select.selectedIndex];
+      help.textContent = option ? option.getAttribute("data-help") || "" : "";
+    }
+    select.addEventListener("change", explain);
+    explain();
+    var description = el("textarea", {
+      name: "description", rows: 3, maxLength: 2000, "aria-label": "Description of " + name,
+    });
+    description.value = image.description || "";
+    var save = el("button", { type: "button", text: "Save" });
+    save.addEventListener("click", async function () {
+      save.disabled = true;
+      try {
+        var data = await I.api.patch("/api/images/" + encodeURIComponent(image.id), {
+          visibility: select.value,
+          description: description.value,
+        });
+        saved((data && data.image) || image);
+        I.show(status, "Saved “" + name + "”: " + VISIBILITY_LABELS[select.value] + ".");
+      } catch (err) {
+        I.show(status, err.message);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return el("div", { className: "tile-edit" }, [
+      el("label", { className: "small", htmlFor: id, text: "Visibility" }),
+      select,
+      help,
+      el("label", { className: "small" }, ["Description", description]),
+      save,
+    ]);
   }
 
   // "Copy link" puts the page link on the clipboard in one click; "Share" opens every code.
