@@ -113,10 +113,37 @@ def test_album_page_without_javascript_and_share_button(
         screenshot(mine, f"album page share {viewport}")
         mine.keyboard.press("Escape")
 
-        # The owner removes an image: it leaves the album, not the gallery.
+        # The owner arranges the album with the keyboard-friendly buttons: IMG_0 (oldest,
+        # last) moves earlier twice and is first; the order holds after a reload and for
+        # visitors.
         tiles = mine.locator(".tile")
         expect(tiles).to_have_count(3)
-        mine.get_by_role("button", name="Remove IMG_0.png from album").click()
+        names = mine.locator(".tile .tile-name")
+        expect(names).to_have_text(["IMG_2.png", "IMG_1.png", "IMG_0.png"])
+        earlier = mine.get_by_role("button", name="Move IMG_0.png earlier")
+        earlier.click()
+        expect(names).to_have_text(["IMG_2.png", "IMG_0.png", "IMG_1.png"])
+        expect(earlier).to_be_focused()
+        earlier.click()
+        expect(names).to_have_text(["IMG_0.png", "IMG_2.png", "IMG_1.png"])
+        mine.reload()
+        expect(names).to_have_text(["IMG_0.png", "IMG_2.png", "IMG_1.png"])
+        page.reload()
+        expect(page.locator(".tile .tile-name")).to_have_text(
+            ["IMG_0.png", "IMG_2.png", "IMG_1.png"]
+        )
+        # The owner picks IMG_1 as the cover: the page's cover and preview image follow.
+        mine.get_by_role("button", name="Use IMG_1.png as cover").click()
+        expect(mine.get_by_role("button", name="Use IMG_1.png as cover")).to_have_text("Cover")
+        preview = bot.new_page()
+        preview.goto(f"/albums/{album_id}")
+        og_image = preview.locator('meta[property="og:image"]').get_attribute("content") or ""
+        cover_slug = mine.locator(".tile", has_text="IMG_1.png").get_attribute("data-slug")
+        assert cover_slug and cover_slug in og_image
+        screenshot(mine, f"album owner arranged {viewport}")
+
+        # The owner removes an image: it leaves the album, not the gallery.
+        mine.get_by_role("button", name="Remove IMG_2.png from album").click()
         expect(tiles).to_have_count(2)
         expect(mine.locator("[data-owner-status]")).to_contain_text("still in your gallery")
         screenshot(mine, f"album owner removed {viewport}")

@@ -1376,6 +1376,57 @@ def test_album_update(backend: Backend) -> None:
         assert uow.albums.list_for_owner(user.id) == [changed]
 
 
+def test_album_cover_round_trips_set_and_cleared(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    album = make_album(user)
+    image = make_image(user, album_id=album.id)
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        uow.images.add(image)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.albums.get(album.id) == album  # no cover picked: None
+        uow.albums.update(attrs.evolve(album, cover_image_id=image.id))
+        uow.commit()
+    with backend.uow() as uow:
+        loaded = uow.albums.get(album.id)
+        assert loaded is not None and loaded.cover_image_id == image.id
+        uow.albums.update(attrs.evolve(loaded, cover_image_id=None))
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.albums.get(album.id) == album
+
+
+def test_album_listing_puts_arranged_images_first_in_their_order(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    album = make_album(user)
+    images = [
+        make_image(user, album_id=album.id, created_at=T0 + timedelta(seconds=i)) for i in range(4)
+    ]
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        for image in images:
+            uow.images.add(image)
+        uow.commit()
+
+    def listed() -> list[object]:
+        with backend.uow() as uow:
+            got = uow.images.list_for_owner(user.id, offset=0, limit=10, album_id=album.id)
+        return [i.id for i in got]
+
+    assert listed() == [i.id for i in reversed(images)]  # never arranged: newest first
+    with backend.uow() as uow:  # the owner arranges two; the rest follow, newest first
+        uow.images.update(attrs.evolve(images[0], album_position=0))
+        uow.images.update(attrs.evolve(images[2], album_position=1))
+        uow.commit()
+    assert listed() == [images[0].id, images[2].id, images[3].id, images[1].id]
+    with backend.uow() as uow:
+        got = uow.images.get(images[2].id)
+        assert got is not None and got.album_position == 1
+
+
 def test_album_remove_keeps_its_images_outside_any_album(backend: Backend) -> None:
     owner = make_user()
     add_users(backend.uow, owner)

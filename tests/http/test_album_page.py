@@ -130,3 +130,81 @@ def test_album_listing_carries_the_cover_thumbnail(app: App) -> None:
     images = owner.request("GET", f"/api/albums/{full}").json["images"]
     first = next(i for i in images if i["slug"] == newest)
     assert listed[full]["cover_thumb_url"] == first["thumb_url"] == images[0]["thumb_url"]
+
+
+def _ids(browser: Browser, album_id: str) -> list[str]:
+    r = browser.request("GET", f"/api/albums/{album_id}")
+    return [i["id"] for i in r.json["images"]]
+
+
+def test_owner_picks_the_cover_and_clears_it(app: App) -> None:
+    owner = sign_up(app)
+    album_id = _album(owner)
+    _upload(owner, album_id, "first.png")
+    _upload(owner, album_id, "second.png")
+    newest, oldest = _ids(owner, album_id)
+    page = app.client.simulate_get(f"/albums/{album_id}").text
+    cover = _meta(page, "og:image")
+    assert cover is not None and "/media/" in cover
+
+    r = owner.request("PATCH", f"/api/albums/{album_id}", json={"coverImageId": oldest})
+    assert r.status_code == 200, r.text
+    assert r.json["album"]["cover_image_id"] == oldest
+    slugs = {i["id"]: i["slug"] for i in owner.request("GET", "/api/images").json["images"]}
+    page = app.client.simulate_get(f"/albums/{album_id}").text
+    assert slugs[oldest] in (_meta(page, "og:image") or "")
+    assert f"/i/{slugs[oldest]}" in page.split("data-cover")[1].split("</figure>")[0]
+
+    # Not one of the album's images: 400, nothing changes; null: back to the first image.
+    stranger = owner.upload(("x.png", "image/png", imagegen.png(8, 8))).json["images"][0]
+    other_id = next(
+        i["id"]
+        for i in owner.request("GET", "/api/images").json["images"]
+        if i["slug"] == stranger["id"]
+    )
+    r = owner.request("PATCH", f"/api/albums/{album_id}", json={"coverImageId": other_id})
+    assert r.status_code == 400
+    r = owner.request("PATCH", f"/api/albums/{album_id}", json={"cover_image_id": None})
+    assert r.status_code == 200 and r.json["album"]["cover_image_id"] is None
+    assert slugs[newest] in (
+        _meta(app.client.simulate_get(f"/albums/{album_id}").text, "og:image") or ""
+    )
+
+
+def test_owner_arranges_the_album(app: App) -> None:
+    owner = sign_up(app)
+    album_id = _album(owner)
+    for name in ("a.png", "b.png", "c.png"):
+        _upload(owner, album_id, name)
+    c, b, a = _ids(owner, album_id)  # newest first until arranged
+    r = owner.request("PUT", f"/api/albums/{album_id}/order", json={"image_ids": [a, c, b]})
+    assert r.status_code == 200, r.text
+    assert r.json == {"success": True, "image_ids": [a, c, b]}
+    assert _ids(owner, album_id) == [a, c, b]
+    page = app.client.simulate_get(f"/albums/{album_id}").text
+    slugs = {i["id"]: i["slug"] for i in owner.request("GET", "/api/images").json["images"]}
+    positions = [page.index(f"/i/{slugs[x]}") for x in (a, c, b)]
+    assert positions == sorted(positions)
+    # A new image goes after the arranged ones.
+    _upload(owner, album_id, "d.png")
+    assert _ids(owner, album_id)[:3] == [a, c, b]
+
+    for bad, status in (
+        ({"image_ids": [a, c]}, 409),  # not every image: a stale page
+        ({"image_ids": [a, c, b, b]}, 400),  # twice
+        ({"image_ids": [a, c, "nope"]}, 400),
+        ({"image_ids": "a,b"}, 400),
+        ({"image_ids": [a, c, b], "imageIds": [a, c, b]}, 400),
+    ):
+        r = owner.request("PUT", f"/api/albums/{album_id}/order", json=bad)
+        assert r.status_code == status, (bad, r.text)
+        assert r.json["success"] is False
+    assert _ids(owner, album_id)[:3] == [a, c, b]
+    other = sign_up(app)
+    r = other.request("PUT", f"/api/albums/{album_id}/order", json={"image_ids": [a, c, b]})
+    assert r.status_code == 404
+    # Moving an image to another album forgets its place in this one.
+    second = _album(owner, title="Other")
+    owner.request("PATCH", f"/api/images/{c}", json={"albumId": second})
+    owner.request("PATCH", f"/api/images/{c}", json={"albumId": album_id})
+    assert _ids(owner, album_id)[:2] == [a, b]

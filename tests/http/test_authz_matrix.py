@@ -124,6 +124,7 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "viewAlbum": (404, 404, 200, 404, 404, 404, 404, 404, 404),
     "editAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "deleteAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "arrangeAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "listKeys": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "createKey": (401, 401, 201, 201, 201, 401, 401, 401, 401),
     "sharexConfig": (401, 401, 200, 200, 200, 401, 401, 401, 401),
@@ -602,6 +603,10 @@ REQUESTS: dict[str, Send] = {
         a, "session", "PATCH", f"/api/albums/{a.target.album_id}", json={"title": "Renamed"}
     ),
     "deleteAlbum": lambda w, a: w.send(a, "session", "DELETE", f"/api/albums/{a.target.album_id}"),
+    # the target's album holds no images: the empty order is the whole album's order
+    "arrangeAlbum": lambda w, a: w.send(
+        a, "session", "PUT", f"/api/albums/{a.target.album_id}/order", json={"image_ids": []}
+    ),
     "listKeys": lambda w, a: w.send(a, "session", "GET", "/api/keys"),
     "createKey": lambda w, a: w.send(a, "session", "POST", "/api/keys", json={"name": "new"}),
     "sharexConfig": lambda w, a: w.send(

@@ -1079,6 +1079,26 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         200,
         lambda w: w.browser.request("DELETE", f"/api/albums/{w.album['id']}"),
     ),
+    (
+        "arrange-album",
+        "/api/albums/{albumId}/order",
+        "PUT",
+        200,
+        lambda w: w.browser.request(
+            "PUT",
+            f"/api/albums/{w.album['id']}/order",
+            json={"image_ids": [i["id"] for i in _view_album(w, anonymous=False).json["images"]]},
+        ),
+    ),
+    (
+        "arrange-album-incomplete",
+        "/api/albums/{albumId}/order",
+        "PUT",
+        409,
+        lambda w: w.browser.request(
+            "PUT", f"/api/albums/{w.album['id']}/order", json={"image_ids": [str(uuid.uuid4())]}
+        ),
+    ),
     ("keys", "/api/keys", "GET", 200, lambda w: w.browser.request("GET", "/api/keys")),
     (
         "create-key",

@@ -75,10 +75,13 @@ class AlbumChanges:
     title: str | Unset = UNSET
     description: str | Unset = UNSET
     is_public: bool | Unset = UNSET
+    cover_image_id: uuid.UUID | Unset | None = UNSET  # None: back to the first image
 
     @property
     def empty(self) -> bool:
-        return not any(map(is_set, (self.title, self.description, self.is_public)))
+        return not any(
+            map(is_set, (self.title, self.description, self.is_public, self.cover_image_id))
+        )
 
 
 @attrs.frozen

@@ -231,6 +231,9 @@ class Album:
     created_at: datetime
     description: str = ""
     is_public: bool = True
+    # The image the owner picked to stand for the album; None: the first in the album's order.
+    # Only honoured while that image is live and still in the album (see `Albums`).
+    cover_image_id: uuid.UUID | None = None
 
     def owned_by(self, user_id: uuid.UUID | None) -> bool:
         """Whether `user_id` owns this album (None, a guest or nobody, owns none)."""
@@ -292,6 +295,9 @@ class Image:
     deleted_at: datetime | None = None
     listed: bool = False  # with is_public: public rather than unlisted
     description: str = ""
+    # Its place in its album once the owner arranged the album (0 first); None: not arranged,
+    # after the arranged ones, newest first. Leaving the album clears it.
+    album_position: int | None = None
 
     @property
     def visibility(self) -> Visibility:

@@ -232,6 +232,8 @@ class _ImageRepo:
             key=lambda i: (i.created_at, i.id),
             reverse=True,
         )
+        if album_id is not None:  # arranged first, in order; the rest newest first (stable)
+            live.sort(key=lambda i: (i.album_position is None, i.album_position or 0))
         return live[offset : offset + limit]
 
     def count_for_owner(

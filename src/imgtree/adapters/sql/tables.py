@@ -117,6 +117,9 @@ albums = Table(
     Column("description", Text, nullable=False, default=""),
     Column("is_public", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The image picked as cover (no foreign key: albums and images would reference each
+    # other; a cover that left the album or was deleted is ignored by the domain).
+    Column("cover_image_id", Uuid, nullable=True),
     Index(None, "owner_id"),
 )
 
@@ -146,6 +149,7 @@ images = Table(
     # Visibility is (is_public, listed): public = both, unlisted = is_public only (0011).
     Column("listed", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
+    Column("album_position", Integer, nullable=True),  # 0012: the owner's order in the album
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from imgtree.domain.commands import UNSET, AlbumChanges
-from imgtree.domain.errors import InvalidInput
+from imgtree.domain.errors import Conflict, InvalidInput
 from imgtree.domain.model import Album, Image, Page
 from imgtree.domain.policies import PagePolicy
-from imgtree.domain.ports import Clock, SecureRandom, UnitOfWorkFactory
+from imgtree.domain.ports import Clock, SecureRandom, UnitOfWork, UnitOfWorkFactory
 from imgtree.domain.rules import owned_album, visible_album
 from imgtree.domain.use_cases.list_images import page_window
 
+NOT_IN_ALBUM = "the cover must be one of this album's images"
 MAX_TITLE = 200
+# Arranging sends the whole album's order at once: bounded so one request stays small.
+MAX_ARRANGE = 1000
 MAX_DESCRIPTION = 5000
 
 
@@ -34,11 +38,36 @@ def clean_description(value: str) -> str:
     return value.strip()
 
 
+def _first(images: list[Image]) -> Image | None:
+    return images[0] if images else None
+
+
+def _in_album(image: Image | None, album: Album) -> bool:
+    """Whether `image` is a live image of `album`'s owner inside it."""
+    return (
+        image is not None
+        and image.is_live
+        and image.owned_by(album.owner_id)
+        and image.album_id == album.id
+    )
+
+
+def _picked_cover(uow: UnitOfWork, album: Album, viewer_id: uuid.UUID | None) -> Image | None:
+    """The image the owner picked as cover while it is in the album and `viewer_id` may see
+    it; None otherwise (then the cover is the first image of the album's order they see)."""
+    if album.cover_image_id is None:
+        return None
+    picked = uow.images.get(album.cover_image_id)
+    if picked is not None and _in_album(picked, album) and picked.visible_to(viewer_id):
+        return picked
+    return None
+
+
 @attrs.frozen
 class AlbumSummary:
     album: Album
     image_count: int
-    cover: Image | None = None  # the first image in the album's order
+    cover: Image | None = None  # the first image in the album's order (None: empty album)
 
 
 @attrs.frozen
@@ -46,6 +75,9 @@ class AlbumView:
     album: Album
     images: Page[Image]
     is_owner: bool
+    # The image that stands for the album (preview tags, cards): the first one this viewer
+    # may see in the album's order; None when they see none.
+    cover: Image | None = None
 
 
 @attrs.define
@@ -81,9 +113,9 @@ class Albums:
                 AlbumSummary(
                     a,
                     uow.images.count_for_owner(owner_id, album_id=a.id),
-                    next(
-                        iter(uow.images.list_for_owner(owner_id, offset=0, limit=1, album_id=a.id)),
-                        None,
+                    _picked_cover(uow, a, owner_id)
+                    or _first(
+                        uow.images.list_for_owner(owner_id, offset=0, limit=1, album_id=a.id)
                     ),
                 )
                 for a in uow.albums.list_for_owner(owner_id)
@@ -115,7 +147,21 @@ class Albums:
                 album_id=album.id,
                 public_only=public_only,
             )
-        return AlbumView(album, Page(tuple(items), page, limit, total), is_owner)
+            # One query for the cover rather than a page-1 special case: any page needs it.
+            cover = _picked_cover(uow, album, viewer_id) or (
+                _first(items)
+                if offset == 0
+                else _first(
+                    uow.images.list_for_owner(
+                        album.owner_id,
+                        offset=0,
+                        limit=1,
+                        album_id=album.id,
+                        public_only=public_only,
+                    )
+                )
+            )
+        return AlbumView(album, Page(tuple(items), page, limit, total), is_owner, cover)
 
     def update(
         self,
@@ -133,10 +179,49 @@ class Albums:
                 fields["description"] = clean_description(changes.description)
             if changes.is_public is not UNSET:
                 fields["is_public"] = changes.is_public
+            if changes.cover_image_id is not UNSET:
+                cover_id = changes.cover_image_id
+                if cover_id is not None and not _in_album(uow.images.get(cover_id), album):
+                    raise InvalidInput(NOT_IN_ALBUM)
+                fields["cover_image_id"] = cover_id
             album = attrs.evolve(album, **fields)
             uow.albums.update(album)
             uow.commit()
         return album
+
+    def arrange(
+        self, owner_id: uuid.UUID, album_id: uuid.UUID, image_ids: Sequence[uuid.UUID]
+    ) -> tuple[uuid.UUID, ...]:
+        """Put the owner's album in `image_ids` order: every live image in the album, each
+        once (else InvalidInput, nothing changes); NotFound unless the owner's album."""
+        if len(image_ids) > MAX_ARRANGE:
+            raise InvalidInput(f"image_ids: an album is arranged {MAX_ARRANGE} images at most")
+        if len(set(image_ids)) != len(image_ids):
+            raise InvalidInput("image_ids names an image more than once")
+        with self.uow() as uow:
+            owned_album(uow.albums.get(album_id), owner_id)
+            total = uow.images.count_for_owner(owner_id, album_id=album_id)
+            if total > MAX_ARRANGE:
+                raise InvalidInput(
+                    f"This album has {total} images: only albums of up to {MAX_ARRANGE}"
+                    " can be arranged"
+                )
+            current = uow.images.list_for_owner(
+                owner_id, offset=0, limit=max(total, 1), album_id=album_id
+            )
+            by_id = {image.id: image for image in current}
+            if set(by_id) != set(image_ids):
+                # Most often a page that is out of date (an image added or removed since).
+                raise Conflict(
+                    f"image_ids must list each of the album's {len(by_id)} images exactly once:"
+                    " reload the album and try again"
+                )
+            for position, image_id in enumerate(image_ids):
+                image = by_id[image_id]
+                if image.album_position != position:
+                    uow.images.update(attrs.evolve(image, album_position=position))
+            uow.commit()
+        return tuple(image_ids)
 
     def delete(self, owner_id: uuid.UUID, album_id: uuid.UUID) -> None:
         with self.uow() as uow:

@@ -37,6 +37,8 @@ class EditImage:
                 if changes.album_id is not None:
                     owned_album(uow.albums.get(changes.album_id), owner_id)
                 fields["album_id"] = changes.album_id
+                if changes.album_id != image.album_id:
+                    fields["album_position"] = None  # a new album's arranged order is its own
             if changes.description is not UNSET:
                 if len(changes.description) > MAX_IMAGE_DESCRIPTION:
                     raise InvalidInput(

@@ -32,7 +32,11 @@ from imgtree.entrypoints.http.public import (
     ImagePage,
     MediaResource,
 )
-from imgtree.entrypoints.http.session.albums import AlbumResource, AlbumsResource
+from imgtree.entrypoints.http.session.albums import (
+    AlbumOrderResource,
+    AlbumResource,
+    AlbumsResource,
+)
 from imgtree.entrypoints.http.session.auth import (
     LoginResource,
     LogoutResource,
@@ -281,6 +285,7 @@ def _session_routes(
     albums = cases.albums()
     app.add_route("/api/albums", AlbumsResource(albums, guard, urls))
     app.add_route("/api/albums/{album_id}", AlbumResource(albums, guard, urls))
+    app.add_route("/api/albums/{album_id}/order", AlbumOrderResource(albums, guard))
     create_key = cases.create_api_key()
     app.add_route("/api/keys", KeysResource(create_key, cases.list_api_keys(), guard))
     app.add_route("/api/keys/sharex", ShareXConfigResource(create_key, guard, urls))

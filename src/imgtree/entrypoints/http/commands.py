@@ -20,7 +20,7 @@ from imgtree.domain.commands import (
 )
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role
-from imgtree.domain.use_cases.albums import MAX_DESCRIPTION, MAX_TITLE
+from imgtree.domain.use_cases.albums import MAX_ARRANGE, MAX_DESCRIPTION, MAX_TITLE
 from imgtree.entrypoints.http.requests import aliased, parse_uuid, parse_visibility
 
 
@@ -83,11 +83,26 @@ def album_changes(doc: dict[str, Any]) -> AlbumChanges:
     """PATCH /api/albums/{id}: only the fields present change."""
     title, description = field(doc, "title"), field(doc, "description")
     public = field(doc, "isPublic", "is_public")
+    raw_cover = field(doc, "coverImageId", "cover_image_id")
+    cover: uuid.UUID | Unset | None = UNSET
+    if raw_cover is not UNSET:  # null: the cover is the first image again
+        cover = None if raw_cover is None else parse_uuid(raw_cover, "coverImageId")
     return AlbumChanges(
         title=UNSET if title is UNSET else _album_title(title),
         description=UNSET if description is UNSET else _album_description(description),
         is_public=UNSET if public is UNSET else strict_flag(public, "isPublic"),
+        cover_image_id=cover,
     )
+
+
+def album_order(doc: dict[str, Any]) -> list[uuid.UUID]:
+    """PUT /api/albums/{id}/order: `image_ids` (alias `imageIds`), a list of image UUIDs."""
+    raw = aliased(doc, "image_ids", "imageIds")
+    if not isinstance(raw, list):
+        raise InvalidInput("image_ids must be a list of the album's image ids")
+    if len(raw) > MAX_ARRANGE:
+        raise InvalidInput(f"image_ids: an album is arranged {MAX_ARRANGE} images at most")
+    return [parse_uuid(value, "image_ids[]") for value in raw]
 
 
 # --- /api/images/{id} ------------------------------------------------------------------------

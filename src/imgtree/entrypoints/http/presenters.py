@@ -278,6 +278,7 @@ def album(
         "description": a.description,
         "isPublic": a.is_public,
         "created_at": timestamp(a.created_at),
+        "cover_image_id": str(a.cover_image_id) if a.cover_image_id else None,
         "codes": album_codes(urls, a),
     }
     if image_count is not None:

@@ -65,11 +65,16 @@ def _live_params(owner_id: uuid.UUID, album_id: uuid.UUID | None) -> dict[str, A
 # Built once per shape, like `select_by`.
 @functools.cache
 def _owner_page(by_album: bool, public_only: bool, listed_only: bool = False) -> AnySelect:
-    """One page of an owner's live images, newest first (the listing index's order)."""
+    """One page of an owner's live images, newest first (the listing index's order); in an
+    album, the owner's arranged ones first, in their order (see Image.album_position)."""
+    order: list[ColumnElement[Any]] = [images.c.created_at.desc(), images.c.id.desc()]
+    if by_album:
+        position = images.c.album_position
+        order = [position.is_(None), position.asc(), *order]
     return (
         select(images)
         .where(*_live_where(by_album, public_only, listed_only))
-        .order_by(images.c.created_at.desc(), images.c.id.desc())
+        .order_by(*order)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )

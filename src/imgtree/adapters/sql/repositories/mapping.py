@@ -103,6 +103,7 @@ def album_from_row(row: AnyRow) -> Album:
         created_at=row.created_at,
         description=row.description,
         is_public=row.is_public,
+        cover_image_id=row.cover_image_id,
     )
 
 
@@ -114,6 +115,7 @@ def album_values(album: Album) -> dict[str, Any]:
         "description": album.description,
         "is_public": album.is_public,
         "created_at": album.created_at,
+        "cover_image_id": album.cover_image_id,
     }
 
 
@@ -141,6 +143,7 @@ IMAGE_FIELDS = (
     "deleted_at",
     "listed",
     "description",
+    "album_position",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -170,6 +173,7 @@ def image_from_row(row: AnyRow) -> Image:
         deleted_at,
         listed,
         description,
+        album_position,
     ) = row
     return Image(
         id=id_,
@@ -193,6 +197,7 @@ def image_from_row(row: AnyRow) -> Image:
         deleted_at=deleted_at,
         listed=listed,
         description=description,
+        album_position=album_position,
     )
 
 
@@ -219,6 +224,7 @@ def image_values(image: Image) -> dict[str, Any]:
         "deleted_at": image.deleted_at,
         "listed": image.listed,
         "description": image.description,
+        "album_position": image.album_position,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from imgtree.domain.use_cases.albums import MAX_ARRANGE
 from imgtree.entrypoints.http.openapi.builders import (
     HTML,
     STRING,
@@ -293,6 +294,19 @@ def album_paths() -> dict[str, Any]:
                 "Delete an album (its images stay, out of the album)",
                 {"200": ok("Ok"), **errors(400, 401, 403, 404)},
                 security=SESSION_WRITE,
+            ),
+        },
+        "/api/albums/{albumId}/order": {
+            "parameters": [{"$ref": "#/components/parameters/albumId"}],
+            "put": op(
+                SESSION,
+                "arrangeAlbum",
+                "Arrange an album: every image in it, each once, first to last",
+                {"200": ok("AlbumOrder"), **errors(400, 401, 403, 404, 409, 415)},
+                security=SESSION_WRITE,
+                body=json_body(ref("AlbumOrderRequest")),
+                description="New images added later follow the arranged ones, newest first. "
+                f"Albums of up to {MAX_ARRANGE} images can be arranged.",
             ),
         },
     }

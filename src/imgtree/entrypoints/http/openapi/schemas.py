@@ -4,6 +4,7 @@ them (`additionalProperties: false`), so a drift between the two fails the tests
 from __future__ import annotations
 
 from imgtree.domain.model import MAX_IMAGE_DESCRIPTION
+from imgtree.domain.use_cases.albums import MAX_ARRANGE
 from imgtree.entrypoints.http.openapi.builders import (
     BOOL,
     FALSE,
@@ -85,6 +86,11 @@ _ALBUM: dict[str, Schema] = {
     "description": STRING,
     "isPublic": BOOL,
     "created_at": nullable(TIMESTAMP),
+    "cover_image_id": {
+        **nullable(UUID),
+        "description": "The image the owner picked as cover (its id); null: the first image "
+        "in the album's order is the cover. A picked image that left the album is ignored.",
+    },
     "codes": ref("AlbumCodes"),
 }
 
@@ -630,6 +636,26 @@ SCHEMAS: dict[str, Schema] = {
         "description": "Only these fields change; sending none of them is 400.",
     },
     "ImageEdited": obj({"success": TRUE, "image": ref("OwnedImage")}),
+    "AlbumOrderRequest": {
+        **obj(
+            {},
+            {
+                "image_ids": {
+                    "type": "array",
+                    "maxItems": MAX_ARRANGE,
+                    "uniqueItems": True,
+                    "items": UUID,
+                    "description": "Every image in the album (their `id`), first to last.",
+                },
+                "imageIds": {"type": "array", "description": "Alias of image_ids."},
+            },
+        ),
+        "anyOf": [{"required": ["image_ids"]}, {"required": ["imageIds"]}],
+        **one_spelling(("image_ids", "imageIds")),
+    },
+    "AlbumOrder": obj(
+        {"success": TRUE, "image_ids": {"type": "array", "items": UUID}},
+    ),
     "ClaimRequest": obj(
         {
             "items": {
@@ -719,9 +745,15 @@ SCHEMAS: dict[str, Schema] = {
                 "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
                 "isPublic": BOOL,
                 "is_public": {**BOOL, "description": "Alias of isPublic."},
+                "coverImageId": {
+                    **nullable(UUID),
+                    "description": "Pick the cover: an image in this album (else 400); "
+                    "null: the first image in the album's order.",
+                },
+                "cover_image_id": {**nullable(UUID), "description": "Alias of coverImageId."},
             },
         ),
-        **one_spelling(("isPublic", "is_public")),
+        **one_spelling(("isPublic", "is_public"), ("coverImageId", "cover_image_id")),
     },
     "AlbumView": {
         **obj(

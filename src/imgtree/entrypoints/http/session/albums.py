@@ -7,7 +7,7 @@ import falcon
 
 from imgtree.domain.use_cases.albums import Albums
 from imgtree.entrypoints.http import presenters
-from imgtree.entrypoints.http.commands import album_changes, new_album
+from imgtree.entrypoints.http.commands import album_changes, album_order, new_album
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import parse_uuid, read_json_object
 from imgtree.entrypoints.http.session.guard import SessionGuard, signed_in_or_none
@@ -69,3 +69,18 @@ class AlbumResource:
         context = self.guard.require(req)
         self.albums.delete(context.user.id, parse_uuid(album_id, "albumId"))
         resp.media = {"success": True}
+
+
+@attrs.define
+class AlbumOrderResource:
+    """PUT /api/albums/{id}/order: the owner arranges the album ({"image_ids": [...]}: every
+    image in it, each once, first to last)."""
+
+    albums: Albums
+    guard: SessionGuard
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
+        context = self.guard.require(req)
+        ids = album_order(read_json_object(req))
+        arranged = self.albums.arrange(context.user.id, parse_uuid(album_id, "albumId"), ids)
+        resp.media = {"success": True, "image_ids": [str(i) for i in arranged]}

@@ -17,10 +17,10 @@ import attrs
 import falcon
 
 from imgtree.domain.errors import DomainError, NotFound
-from imgtree.domain.model import Image, ImageFormat, User
+from imgtree.domain.model import ImageFormat, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
-from imgtree.domain.use_cases.albums import Albums, AlbumView
+from imgtree.domain.use_cases.albums import Albums
 from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http import presenters
@@ -235,9 +235,9 @@ class AlbumPage:
             )
             return
         images = view.images
-        # The cover: the first image in the album's order, whichever page is shown.
-        first = images.items[:1] if number == 1 else self._first(view, user)
-        cover = first[0] if first else None
+        # The cover: the owner's pick while it is in the album, else the first image in the
+        # album's order this viewer sees, whichever page is shown (Albums.view).
+        cover = view.cover
         total = images.total
         count_text = f"{total} image" + ("" if total == 1 else "s")
         last_page = max(1, -(-total // images.limit))
@@ -260,14 +260,12 @@ class AlbumPage:
             page_url=self.urls.album_page(view.album),
             cover=cover,
             cover_url=self.urls.direct(cover) if cover else None,
+            cover_thumb=self.urls.thumb(cover) if cover else None,
+            cover_page=self.urls.page(cover) if cover else None,
             description=view.album.description or count_text,
             codes=presenters.album_codes(self.urls, view.album),
         )
         resp.append_header("Vary", "Cookie")
-
-    def _first(self, view: AlbumView, user: User | None) -> tuple[Image, ...]:
-        first = self.albums.view(view.album.id, viewer_id=user.id if user else None, limit=1)
-        return first.images.items
 
 
 @attrs.define

@@ -13,32 +13,97 @@
     slot.append(I.shareButton(codes, "Share", title ? title.textContent : "Album"));
   }
 
-  // The owner's tiles carry their image id: each gets a Remove button (the image stays in
-  // the gallery, only its album is cleared through PATCH /api/images/{id}).
+  // The owner's tiles carry their image id: each gets Earlier / Later (arrange the album),
+  // Use as cover, and Remove (the image stays in the gallery; only its album is cleared).
   var status = root.querySelector("[data-owner-status]");
   var note = root.querySelector("[data-owner-note]");
+  var albumId = root.dataset.albumId;
+  var coverId = root.dataset.coverId || "";
+  var coverImg = root.querySelector("[data-cover] img");
+  var grid = root.querySelector("[data-images]");
   if (note && root.querySelector(".tile[data-image-id]")) note.hidden = false;
+
+  // The album's whole order (every page), as the server has it.
+  async function allIds() {
+    var ids = [];
+    for (var page = 1; page <= 10; page++) {
+      var data = await I.api.get("/api/albums/" + encodeURIComponent(albumId) + "?limit=100&page=" + page);
+      (data.images || []).forEach(function (image) { ids.push(image.id); });
+      if (!data.has_more) break;
+    }
+    return ids;
+  }
+
+  async function move(tile, step, button) {
+    var id = tile.dataset.imageId;
+    var ids = await allIds();
+    var from = ids.indexOf(id);
+    var to = from + step;
+    if (from < 0 || to < 0 || to >= ids.length) {
+      I.show(status, step < 0 ? "It is already first." : "It is already last.");
+      return;
+    }
+    ids.splice(to, 0, ids.splice(from, 1)[0]);
+    await I.api.put("/api/albums/" + encodeURIComponent(albumId) + "/order", { image_ids: ids });
+    var neighbour = step < 0 ? tile.previousElementSibling : tile.nextElementSibling;
+    if (!neighbour) {
+      location.reload(); // it moved to another page of the album
+      return;
+    }
+    if (step < 0) neighbour.before(tile);
+    else neighbour.after(tile);
+    var name = tile.querySelector(".tile-name");
+    I.show(status, "Moved “" + (name ? name.textContent : "image") + "” " + (step < 0 ? "earlier." : "later."));
+  }
+
+  function markCover() {
+    root.querySelectorAll("[data-use-cover]").forEach(function (button) {
+      var isCover = button.closest(".tile").dataset.imageId === coverId;
+      button.disabled = isCover;
+      button.textContent = isCover ? "Cover" : "Use as cover";
+      button.setAttribute("aria-pressed", isCover ? "true" : "false");
+    });
+  }
+
   root.querySelectorAll(".tile[data-image-id]").forEach(function (tile) {
     var name = tile.querySelector(".tile-name");
     var label = name ? name.textContent : "image";
-    var button = I.el("button", {
-      type: "button",
-      className: "linkish remove-from-album",
-      text: "Remove from album",
-      "aria-label": "Remove " + label + " from album",
-    });
-    button.addEventListener("click", async function () {
-      button.disabled = true;
-      try {
-        await I.api.patch("/api/images/" + encodeURIComponent(tile.dataset.imageId), { albumId: null });
-        tile.remove();
-        I.show(status, "Removed “" + label + "” from the album. It is still in your gallery.");
-      } catch (err) {
-        button.disabled = false;
-        I.show(status, err.message);
+    function act(text, aria, handler, extra) {
+      var button = I.el("button", Object.assign({ type: "button", text: text, "aria-label": aria }, extra || {}));
+      button.addEventListener("click", async function () {
+        button.disabled = true;
+        try {
+          await handler(button);
+        } catch (err) {
+          I.show(status, err.message);
+        } finally {
+          button.disabled = false;
+          markCover();
+          // Moving a tile (or disabling the button) drops focus: keyboard users keep their place.
+          if (document.body.contains(button) && !button.disabled) button.focus();
+        }
+      });
+      return button;
+    }
+    var earlier = act("← Earlier", "Move " + label + " earlier", function (b) { return move(tile, -1, b); });
+    var later = act("Later →", "Move " + label + " later", function (b) { return move(tile, 1, b); });
+    var cover = act("Use as cover", "Use " + label + " as cover", async function () {
+      await I.api.patch("/api/albums/" + encodeURIComponent(albumId), { coverImageId: tile.dataset.imageId });
+      coverId = tile.dataset.imageId;
+      var thumb = tile.querySelector("img");
+      if (coverImg && thumb) {
+        coverImg.src = thumb.src;
+        coverImg.alt = thumb.alt;
       }
-    });
+      I.show(status, "“" + label + "” is the album's cover.");
+    }, { dataset: { useCover: "" } });
+    var remove = act("Remove from album", "Remove " + label + " from album", async function () {
+      await I.api.patch("/api/images/" + encodeURIComponent(tile.dataset.imageId), { albumId: null });
+      tile.remove();
+      I.show(status, "Removed “" + label + "” from the album. It is still in your gallery.");
+    }, { className: "linkish remove-from-album" });
     var body = tile.querySelector(".tile-body");
-    (body || tile).append(button);
+    (body || tile).append(I.el("div", { className: "tile-tools" }, [earlier, later, cover, remove]));
   });
+  markCover();
 })();

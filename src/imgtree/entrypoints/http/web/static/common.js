@@ -89,6 +89,7 @@
     get: function (url, options) { return request("GET", url, undefined, options); },
     post: function (url, body, options) { return request("POST", url, body, options); },
     patch: function (url, body, options) { return request("PATCH", url, body, options); },
+    put: function (url, body, options) { return request("PUT", url, body, options); },
     del: function (url, options) { return request("DELETE", url, undefined, options); },
   };
 
