@@ -15,15 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support import imagegen
-from tests.support.browser import Shot
+from tests.support.browser import VIEWPORTS, Shot
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 FILES = [
     {"name": "first.png", "mimeType": "image/png", "buffer": imagegen.png(320, 200)},
     {"name": "second.jpg", "mimeType": "image/jpeg", "buffer": imagegen.jpeg(300, 300)},

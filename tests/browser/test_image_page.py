@@ -12,15 +12,11 @@ from typing import Any
 import pytest
 
 from tests.support import imagegen
-from tests.support.browser import Shot
+from tests.support.browser import VIEWPORTS, Shot
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support import imagegen
-from tests.support.browser import Shot
+from tests.support.browser import VIEWPORTS, Shot
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser]
 
@@ -25,10 +25,6 @@ ORDER = [
     ("html_thumb", "HTML (thumbnail)"),
     ("bbcode_thumb", "BBCode (thumbnail)"),
 ]
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 
 
 def _signed_in_with_image(browser: Any, base: str, viewport: str) -> tuple[Any, dict[str, Any]]:

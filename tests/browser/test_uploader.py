@@ -18,17 +18,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.support.browser import Shot
+from tests.support.browser import VIEWPORTS, Shot
 from tests.support.servers import local_env, serve
 
 pytestmark = [pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
 MIB = 1024 * 1024
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 
 
 @pytest.fixture(scope="module")

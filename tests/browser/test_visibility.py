@@ -13,15 +13,11 @@ import pytest
 from PIL import Image
 
 from imgtree.entrypoints.http.presenters import VISIBILITY_CHOICES
-from tests.support.browser import Shot
+from tests.support.browser import VIEWPORTS, Shot
 
 pytestmark = [pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
 HELP = {value: help for value, _label, help in VISIBILITY_CHOICES}
 
 

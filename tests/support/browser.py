@@ -64,3 +64,10 @@ def sign_up(app: App, email: str | None = None) -> Browser:
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 Shot = Callable[[Any, str], Path]
+
+
+# The two sizes every browser journey runs at: a laptop, and a phone (touch, mobile layout).
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
