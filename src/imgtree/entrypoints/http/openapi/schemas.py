@@ -131,6 +131,14 @@ _ALBUM_CHOICE: dict[str, Schema] = {
 
 _CLAIM_TOKEN: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_TOKEN_CHARS}
 
+_IMAGE_ORDER: Schema = {
+    "type": "array",
+    "maxItems": MAX_ARRANGE,
+    "uniqueItems": True,
+    "items": UUID,
+    "description": "Every image in the album (their `id`), first to last.",
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": {
         **obj({"success": FALSE, "error": {"type": "string", "minLength": 1}}),
@@ -640,14 +648,8 @@ SCHEMAS: dict[str, Schema] = {
         **obj(
             {},
             {
-                "image_ids": {
-                    "type": "array",
-                    "maxItems": MAX_ARRANGE,
-                    "uniqueItems": True,
-                    "items": UUID,
-                    "description": "Every image in the album (their `id`), first to last.",
-                },
-                "imageIds": {"type": "array", "description": "Alias of image_ids."},
+                "image_ids": _IMAGE_ORDER,
+                "imageIds": {**_IMAGE_ORDER, "description": "Alias of image_ids."},
             },
         ),
         "anyOf": [{"required": ["image_ids"]}, {"required": ["imageIds"]}],
