@@ -84,9 +84,17 @@
     return li;
   }
 
-  var VISIBILITY_LABELS = { "public": "Public", unlisted: "Unlisted", "private": "Private" };
+  // The visibility choices, their labels and sentences come from the server
+  // (presenters.VISIBILITY_CHOICES, rendered into the page's <template data-visibility-choices>).
+  var choices = root.querySelector("template[data-visibility-choices]");
+  var VISIBILITY_LABELS = {};
+  if (choices) {
+    Array.prototype.forEach.call(choices.content.querySelectorAll("option"), function (option) {
+      VISIBILITY_LABELS[option.value] = option.textContent;
+    });
+  }
   function visibilityBadge(image) {
-    var value = image.visibility || (image.is_public === false ? "private" : "unlisted");
+    var value = image.visibility;
     return el("span", {
       className: "badge badge-" + value,
       dataset: { visibilityBadge: value },
@@ -94,10 +102,8 @@
     });
   }
 
-  // The owner's visibility and description editor in a tile's Actions menu (the choices and
-  // their sentences come from the page's <template data-visibility-choices>); `saved` gets the
+  // The owner's visibility and description editor in a tile's Actions menu; `saved` gets the
   // image as the server returned it.
-  var choices = root.querySelector("template[data-visibility-choices]");
   function visibilityEditor(image, name, saved) {
     var id = "vis-" + image.id;
     var select = el("select", { id: id, name: "visibility", "aria-describedby": id + "-help" });
