@@ -73,3 +73,47 @@ def test_large_image_page_loads_the_medium_rendition(
         screenshot(page, f"image page rendition {viewport}")
     finally:
         context.close()
+
+
+def test_twelve_megapixel_photo_page_on_a_phone_downloads_under_200_kb(
+    browser: Any, live_server: str, screenshot: Shot
+) -> None:
+    """Issue 16's bar: a phone opening a 12-MP photo's page fetches a rendition, and every
+    image byte the page pulls adds up to under 200 KB (the original is ~2.4 MB)."""
+    original = imagegen.photo()
+    assert len(original) > 2_000_000
+    context = browser.new_context(base_url=live_server, **VIEWPORTS["phone"])
+    try:
+        signup = context.request.post(
+            "/api/auth/signup", data={"email": "twelve-mp@example.com", "password": PASSWORD}
+        )
+        assert signup.status == 201, signup.text()
+        upload = context.request.post(
+            "/api/upload",
+            headers={"X-CSRF-Token": signup.json()["csrf_token"]},
+            multipart={
+                "files": {"name": "IMG_1234.JPG", "mimeType": "image/jpeg", "buffer": original}
+            },
+        )
+        assert upload.ok, upload.text()
+        slug = upload.json()["images"][0]["id"]
+        page = context.new_page()
+        images: dict[str, int] = {}
+
+        def count(response: Any) -> None:
+            if response.request.resource_type == "image":
+                images[response.url] = len(response.body())
+
+        page.on("response", count)
+        page.goto(f"/i/{slug}")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('figure img');"
+            " return i.complete && i.naturalWidth > 0; }"
+        )
+        page.wait_for_load_state("networkidle")
+        assert images, "the page loaded no image"
+        assert f"{live_server}/media/{slug}.jpg" not in images  # never the original
+        assert sum(images.values()) < 200_000, images
+        screenshot(page, "12-MP photo page phone")
+    finally:
+        context.close()

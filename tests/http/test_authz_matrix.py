@@ -94,6 +94,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "completeBatch": (401, 401, 200, 400, 400, 403, 401, 401, 200),
     "listImages": (401, 401, 200, 200, 200, 403, 401, 401, 403),
     "deleteImage": (401, 401, 200, 404, 404, 403, 401, 401, 403),
+    # the kept original of a converted upload (IMGTREE_KEEP_ORIGINALS): its owner's alone
+    "downloadOriginal": (401, 401, 200, 404, 404, 403, 401, 401, 403),
     "openapi": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # /api/auth (logIn: its own email and password; without an account, an unknown email)
     "signUp": (201, 201, 201, 201, 201, 201, 201, 201, 201),
@@ -116,6 +118,7 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     # works (docs/decisions.md: a delete link is its own credential); another's token is 403
     "deleteConfirmPage": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     "editImage": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "sessionDownloadOriginal": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "sessionDeleteImage": (401, 403, 200, 404, 404, 401, 401, 401, 401),
     # any signed-in account may claim a guest image whose delete token it holds
     "claimGuestImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
@@ -277,6 +280,12 @@ class World:
         assert put.status_code == 200, put.text
         return str(signed["completion_token"])
 
+    def kept_upload(self) -> str:
+        """A fresh HEIC upload by the owner, whose original the deployment keeps: its id."""
+        r = self.owner.browser.upload(("IMG.HEIC", "image/heic", imagegen.heic()))
+        assert r.status_code == 200, r.text
+        return str(r.json["images"][0]["delete_url"].split("/api/images/")[1].split("?")[0])
+
     def guest_upload(self) -> dict[str, str]:
         """A fresh guest upload, as a claim item (its id and delete token)."""
         body, ctype = encode([("files", "g.png", "image/png", PNG)])
@@ -399,7 +408,7 @@ def make_account(app: App, *, admin: bool = False) -> Account:
 
 
 def build_world(directory: Path, backend: str) -> World:
-    app = build_app(directory, backend, rendition_sizes=(("small", 4),))
+    app = build_app(directory, backend, rendition_sizes=(("small", 4),), keep_originals=True)
     owner, other = make_account(app), make_account(app)
     admin = make_account(app, admin=True)
     deactivated = make_account(app)
@@ -596,6 +605,12 @@ REQUESTS: dict[str, Send] = {
     "claimGuestImages": lambda w, a: w.send(
         a, "session", "POST", "/api/images/claim", json={"items": [w.fresh["item"]]}
     ),
+    "downloadOriginal": lambda w, a: w.send(
+        a, "v1", "GET", f"/api/v1/images/{w.fresh['kept']}/original"
+    ),
+    "sessionDownloadOriginal": lambda w, a: w.send(
+        a, "session", "GET", f"/api/images/{w.fresh['kept']}/original"
+    ),
     "listAlbums": lambda w, a: w.send(a, "session", "GET", "/api/albums"),
     "createAlbum": lambda w, a: w.send(a, "session", "POST", "/api/albums", json={"title": "New"}),
     "viewAlbum": lambda w, a: w.send(a, "none", "GET", f"/api/albums/{a.target.album_id}"),
@@ -734,6 +749,8 @@ PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
     "sessionComplete": lambda w, a: {"token": w.completion_token(session=True)},
     "guestComplete": lambda w, a: {"token": w.completion_token(guest=True)},
     "claimGuestImages": lambda w, a: {"item": w.guest_upload()},
+    "downloadOriginal": lambda w, a: {"kept": w.kept_upload()},
+    "sessionDownloadOriginal": lambda w, a: {"kept": w.kept_upload()},
     "revokeSession": _spare_session,
     "twoFactorEnable": lambda w, a: _code(w, a, enabled=False),
     "twoFactorDisable": lambda w, a: _code(w, a, enabled=True),

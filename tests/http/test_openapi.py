@@ -163,6 +163,28 @@ class World:
         return r.json["images"][0]
 
     @cached_property
+    def kept(self) -> tuple[App, Browser, str]:
+        """A deployment that keeps originals, an account there, and its HEIC upload's id."""
+        app = self.make_app(keep_originals=True)
+        browser = sign_up(app)
+        r = browser.upload(("IMG_0001.HEIC", "image/heic", imagegen.heic()))
+        assert r.status_code == 200, r.text
+        delete_url = r.json["images"][0]["delete_url"]
+        return app, browser, delete_url.split("/api/images/")[1].split("?")[0]
+
+    def kept_by_key(self) -> Any:
+        """GET /api/v1/images/{id}/original of a HEIC uploaded with a key where kept."""
+        app = self.kept[0]
+        key = {"Authorization": f"Bearer {app.key_for(app.user())}"}
+        body, multipart = encode([("file", "IMG.HEIC", "image/heic", imagegen.heic())], {})
+        r = app.client.simulate_post(
+            "/api/v1/upload", body=body, headers={**key, "Content-Type": multipart}
+        )
+        assert r.status_code == 200, r.text
+        image_id = r.json["images"][0]["delete_url"].split("/api/images/")[1].split("?")[0]
+        return app.client.simulate_get(f"/api/v1/images/{image_id}/original", headers=key)
+
+    @cached_property
     def uploaded_uuid(self) -> str:
         return self.uploaded["delete_url"].split("/api/images/")[1].split("?")[0]
 
@@ -741,6 +763,57 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "DELETE",
         400,
         lambda w: w.client.simulate_delete("/api/v1/images/nope", headers=w.key),
+    ),
+    (
+        "original",
+        "/api/v1/images/{imageId}/original",
+        "GET",
+        200,
+        lambda w: w.kept_by_key(),
+    ),
+    (
+        "original-none-kept",
+        "/api/v1/images/{imageId}/original",
+        "GET",
+        404,
+        lambda w: w.client.simulate_get(
+            f"/api/v1/images/{w.uploaded_uuid}/original", headers=w.key
+        ),
+    ),
+    (
+        "original-no-key",
+        "/api/v1/images/{imageId}/original",
+        "GET",
+        401,
+        lambda w: w.client.simulate_get(f"/api/v1/images/{uuid.uuid4()}/original"),
+    ),
+    (
+        "original-not-a-uuid",
+        "/api/v1/images/{imageId}/original",
+        "GET",
+        400,
+        lambda w: w.client.simulate_get("/api/v1/images/nope/original", headers=w.key),
+    ),
+    (
+        "session-original",
+        "/api/images/{imageId}/original",
+        "GET",
+        200,
+        lambda w: w.kept[1].request("GET", f"/api/images/{w.kept[2]}/original"),
+    ),
+    (
+        "session-original-signed-out",
+        "/api/images/{imageId}/original",
+        "GET",
+        401,
+        lambda w: w.client.simulate_get(f"/api/images/{uuid.uuid4()}/original"),
+    ),
+    (
+        "session-original-unknown",
+        "/api/images/{imageId}/original",
+        "GET",
+        404,
+        lambda w: w.browser.request("GET", f"/api/images/{uuid.uuid4()}/original"),
     ),
     (
         "openapi",

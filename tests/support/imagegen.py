@@ -7,10 +7,11 @@ search the published bytes for them.
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 CAMERA_MAKE = "ImgtreeTestCam"
 CAMERA_SERIAL = "IMGTREE-SERIAL-0042"
@@ -28,6 +29,30 @@ def picture(w: int = 64, h: int = 48, mode: str = "RGB") -> Image.Image:
     im = Image.new("RGB", (w, h), (40, 120, 200))
     ImageDraw.Draw(im).rectangle((0, 0, max(0, w // 3), max(0, h // 3)), fill=(250, 40, 20))
     return im.convert(mode)
+
+
+def photo(w: int = 4000, h: int = 3000, *, seed: int = 7) -> bytes:
+    """A camera-like JPEG (12 MP by default, ~2.4 MB at quality 90): a sky gradient, hundreds
+    of soft shapes of many sizes and sensor-like grain, so it compresses like a photograph
+    rather than like a flat test card (which would make any size figure meaningless)."""
+    rnd = random.Random(seed)
+    g = Image.linear_gradient("L").resize((w, h))
+    scene = Image.merge(
+        "RGB",
+        (
+            g.point(lambda v: 90 + v // 3),
+            g.point(lambda v: 140 + v // 4),
+            g.point(lambda v: 235 - v // 4),
+        ),
+    )
+    draw = ImageDraw.Draw(scene)
+    for _ in range(400):  # hills, trees, rocks
+        x, y, r = rnd.randrange(w), rnd.randrange(h // 3, h), rnd.randrange(20, 400)
+        colour = (rnd.randrange(30, 120), rnd.randrange(60, 160), rnd.randrange(20, 90))
+        draw.ellipse((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
+    scene = scene.filter(ImageFilter.GaussianBlur(3))
+    grain = Image.effect_noise((w, h), 40).convert("RGB")
+    return _save(Image.blend(scene, grain, 0.10), "JPEG", quality=90)
 
 
 def _save(im: Image.Image, fmt: str, **options: object) -> bytes:

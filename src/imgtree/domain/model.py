@@ -298,6 +298,23 @@ class Image:
     # Its place in its album once the owner arranged the album (0 first); None: not arranged,
     # after the arranged ones, newest first. Leaving the album clears it.
     album_position: int | None = None
+    # The file as uploaded, kept for its owner when it was converted to be published (a HEIC
+    # published as JPEG) and the deployment keeps originals (IMGTREE_KEEP_ORIGINALS). It keeps
+    # its metadata: only its owner can download it, and it is never served publicly.
+    original_key: str | None = None
+    original_content_type: ImageFormat | None = None
+    original_size_bytes: int = attrs.field(default=0, validator=_non_negative)
+
+    @property
+    def file_keys(self) -> tuple[str, ...]:
+        """Every blob kept for the image by its own key (renditions are found by prefix)."""
+        keys = (self.storage_key, self.thumb_key)
+        return keys if self.original_key is None else (*keys, self.original_key)
+
+    @property
+    def charged_bytes(self) -> int:
+        """What the image counts against its owner's quota: every file kept for it."""
+        return self.size_bytes + self.original_size_bytes
 
     @property
     def visibility(self) -> Visibility:

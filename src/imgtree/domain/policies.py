@@ -37,6 +37,9 @@ class UploadPolicy:
     max_open_presigns: int = attrs.field(default=100, validator=_positive)
     # Characters of [a-z0-9] in a new image's slug (existing slugs keep their length).
     slug_length: int = attrs.field(default=SLUG_LENGTH, validator=_slug_length)
+    # Keep the uploaded file of a converted upload (HEIC/AVIF published as JPEG) for its
+    # owner to download (IMGTREE_KEEP_ORIGINALS); it counts against their quota.
+    keep_originals: bool = False
 
 
 @attrs.frozen

@@ -44,6 +44,9 @@ class Settings:
     miss_limit: int = 120
     miss_window_seconds: int = 600
     slug_length: int = 12
+    # Keep the uploaded HEIC/AVIF of an account's converted upload for its owner to download
+    # (docs/decisions.md, "Kept originals"); counts against the owner's quota.
+    keep_originals: bool = False
     presign_expires_seconds: int = 900
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     db_pool_size: int = 5
@@ -119,6 +122,7 @@ class Settings:
                 env, "IMGTREE_MISS_WINDOW_SECONDS", d.miss_window_seconds, 10, 86400
             ),
             slug_length=_int(env, "IMGTREE_SLUG_LENGTH", d.slug_length, 8, 32),
+            keep_originals=_bool(env, "IMGTREE_KEEP_ORIGINALS", d.keep_originals),
             presign_expires_seconds=_int(
                 env, "IMGTREE_PRESIGN_EXPIRES_SECONDS", d.presign_expires_seconds, 30, 7 * 86400
             ),

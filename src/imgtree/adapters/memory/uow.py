@@ -179,7 +179,7 @@ class _ImageRepo:
         if image.id in self._t.images or self.slug_exists(image.slug):
             raise Conflict("Image already exists")
         if image.owner_id is not None and not image.deleted:
-            self._use(image.owner_id, image.size_bytes)
+            self._use(image.owner_id, image.charged_bytes)
         self._t.images[image.id] = image
 
     def _use(self, owner_id: uuid.UUID, size: int) -> None:
@@ -251,13 +251,13 @@ class _ImageRepo:
             self._t.images[image.id] = image
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
-        return sum(i.size_bytes for i in self._live_for(owner_id))
+        return sum(i.charged_bytes for i in self._live_for(owner_id))
 
     def assign_owner(self, image_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
         image = self._t.images.get(image_id)
         if image is None or image.deleted or image.owner_id is not None:
             return False
-        self._use(owner_id, image.size_bytes)
+        self._use(owner_id, image.charged_bytes)
         self._t.images[image_id] = attrs.evolve(image, owner_id=owner_id)
         return True
 
@@ -267,7 +267,7 @@ class _ImageRepo:
             return False
         self._t.images[image_id] = attrs.evolve(image, deleted_at=at)
         if image.owner_id is not None:
-            self._use(image.owner_id, -image.size_bytes)
+            self._use(image.owner_id, -image.charged_bytes)
         return True
 
     def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
@@ -426,7 +426,7 @@ class _Stats:
         for i in live:
             if i.owner_id is not None:
                 n, b = per_user.get(i.owner_id, (0, 0))
-                per_user[i.owner_id] = (n + 1, b + i.size_bytes)
+                per_user[i.owner_id] = (n + 1, b + i.charged_bytes)
         top_list = sorted(per_user.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:top]
         start = (now - timedelta(days=days - 1)).astimezone(UTC).date()
         per_day: dict[str, tuple[int, int]] = {
@@ -436,10 +436,10 @@ class _Stats:
             day = i.created_at.astimezone(UTC).date().isoformat()  # UTC days, as in SQL
             if day in per_day:
                 n, b = per_day[day]
-                per_day[day] = (n + 1, b + i.size_bytes)
+                per_day[day] = (n + 1, b + i.charged_bytes)
         return ImageStats(
             images=len(live),
-            bytes_stored=sum(i.size_bytes for i in live),
+            bytes_stored=sum(i.charged_bytes for i in live),
             uploads_24h=since(1),
             uploads_7d=since(7),
             uploads_30d=since(30),

@@ -150,6 +150,10 @@ images = Table(
     Column("listed", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
     Column("album_position", Integer, nullable=True),  # 0012: the owner's order in the album
+    # 0015: the uploaded file kept for its owner (IMGTREE_KEEP_ORIGINALS), when converted.
+    Column("original_key", Text, nullable=True),
+    Column("original_content_type", String(32), nullable=True),
+    Column("original_size_bytes", BigInteger, nullable=False, default=0),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on

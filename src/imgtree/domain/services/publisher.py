@@ -76,6 +76,12 @@ def stream_size(source: BinaryIO) -> int:
 
 IMAGES_PREFIX = "images/"
 THUMBS_PREFIX = "thumbs/"
+ORIGINALS_PREFIX = "originals/"
+
+
+def original_key(image_id: uuid.UUID, ext: str) -> str:
+    """Where a kept original lives: by the image's UUID, never by the client's file name."""
+    return f"{ORIGINALS_PREFIX}{image_id}.{ext}"
 
 
 def storage_keys(image_id: uuid.UUID, ext: str, thumb_ext: str) -> tuple[str, str]:
@@ -202,15 +208,23 @@ class Publisher:
     ) -> Uploaded:
         info = processed.info
         user = uploader.user
-        self.check_quota(user, processed.published_size)
+        # A converted upload (HEIC/AVIF published as JPEG) keeps its original when the
+        # deployment says so; an upload published in its own format has nothing more to keep.
+        kept = self.policy.keep_originals and info.uploaded_format is not info.format
+        original_size = stream_size(incoming.source) if kept else 0
+        self.check_quota(user, processed.published_size + original_size)
         image_id = self.random.uuid()
         key, thumb_key = storage_keys(
             image_id, info.format.extension, processed.thumbnail_format.extension
         )
+        source_key = original_key(image_id, info.uploaded_format.extension) if kept else None
         delete_token = self.random.token(DELETE_TOKEN_BYTES)
         self.storage.put(key, processed.published, info.format.value)
         try:
             self.storage.put(thumb_key, processed.thumbnail, processed.thumbnail_format.value)
+            if source_key is not None:
+                incoming.source.seek(0)
+                self.storage.put(source_key, incoming.source, info.uploaded_format.value)
             with self.uow() as uow:
                 slug = self._new_slug(uow)
                 image = Image(
@@ -232,6 +246,9 @@ class Publisher:
                     animated=info.animated,
                     is_public=visibility.is_public,
                     listed=visibility.listed,
+                    original_key=source_key,
+                    original_content_type=info.uploaded_format if kept else None,
+                    original_size_bytes=original_size,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:
@@ -239,7 +256,9 @@ class Publisher:
                 uow.commit()
         except BaseException:
             # Compensate: the row never landed, so the blobs must not linger.
-            for k in (key, thumb_key):
+            for k in (key, thumb_key, source_key):
+                if k is None:
+                    continue
                 with contextlib.suppress(Exception):
                     self.storage.delete(k)
             raise

@@ -58,7 +58,7 @@ class DeleteImage:
             raise NotFound("Image not found")  # a concurrent delete won
         uow.commit()
         if self.storage is not None and self.storage.serves_publicly:
-            for key in (image.storage_key, image.thumb_key):
+            for key in image.file_keys:
                 with contextlib.suppress(Exception):  # purge retries what fails here
                     self.storage.delete(key)
             with contextlib.suppress(Exception):

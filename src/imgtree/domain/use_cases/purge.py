@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from imgtree.domain.ports import BlobStorage, Clock, LeftoverSweeper, UnitOfWorkFactory
+from imgtree.domain.services.publisher import ORIGINALS_PREFIX
 from imgtree.domain.use_cases.renditions import (
     RENDITIONS_PREFIX,
     delete_renditions,
@@ -82,8 +83,8 @@ class Purge:
             if not gone:
                 return count
             for image in gone:
-                self.storage.delete(image.storage_key)
-                self.storage.delete(image.thumb_key)
+                for key in image.file_keys:
+                    self.storage.delete(key)
                 delete_renditions(self.storage, image)
                 with self.uow() as uow:
                     uow.images.remove(image.id)
@@ -92,7 +93,7 @@ class Purge:
 
     def _orphans(self, before: datetime) -> int:
         count = 0
-        for prefix in ("images/", "thumbs/", "uploads/", RENDITIONS_PREFIX):
+        for prefix in ("images/", "thumbs/", "uploads/", ORIGINALS_PREFIX, RENDITIONS_PREFIX):
             for key in list(self.storage.iter_keys(prefix)):
                 if self._referenced(prefix, key):
                     continue
@@ -116,4 +117,4 @@ class Purge:
             image = uow.images.get(owner)
         if image is not None and prefix == RENDITIONS_PREFIX:
             return key.startswith(rendition_prefix(image))  # made of an image still kept
-        return image is not None and key in (image.storage_key, image.thumb_key)
+        return image is not None and key in image.file_keys

@@ -34,6 +34,8 @@ class Policies(containers.DeclarativeContainer):
         presign_expires_seconds=settings.provided.presign_expires_seconds,
         allowed_types=providers.Callable(decodable_types),
         slug_length=settings.provided.slug_length,
+        # Accounts only: a guest upload has no owner who could download its original.
+        keep_originals=settings.provided.keep_originals,
     )
     rate_policy = providers.Singleton(
         RatePolicy, per_minute=settings.provided.rate_limit_per_minute

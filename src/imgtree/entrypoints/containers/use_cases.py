@@ -28,6 +28,7 @@ from imgtree.domain.use_cases.keys import (
 )
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.misses import MissBudget
+from imgtree.domain.use_cases.originals import DownloadOriginal
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
 from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.purge import Purge
@@ -168,6 +169,9 @@ class UseCases(containers.DeclarativeContainer):
         policy=policies.rendition_policy,
     )
     edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
+    download_original = providers.Singleton(
+        DownloadOriginal, uow=adapters.uow_factory, storage=adapters.storage
+    )
     albums = providers.Singleton(
         Albums,
         uow=adapters.uow_factory,

@@ -46,7 +46,11 @@ from imgtree.entrypoints.http.session.auth import (
 )
 from imgtree.entrypoints.http.session.claim import ClaimResource
 from imgtree.entrypoints.http.session.guard import SessionGuard
-from imgtree.entrypoints.http.session.images import ImageByIdResource, SessionImagesResource
+from imgtree.entrypoints.http.session.images import (
+    ImageByIdResource,
+    SessionImagesResource,
+    SessionOriginalResource,
+)
 from imgtree.entrypoints.http.session.keys import KeyResource, KeysResource, ShareXConfigResource
 from imgtree.entrypoints.http.session.sessions import (
     RevokeOthersResource,
@@ -60,7 +64,7 @@ from imgtree.entrypoints.http.session.two_factor import (
     TwoFactorSetupResource,
 )
 from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
-from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource
+from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource, OriginalResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
 from imgtree.entrypoints.http.web.pages import UploadLimits, register_pages
@@ -206,6 +210,10 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route(
         "/api/v1/images/{image_id}", ImageResource(delete_image=delete_image, guards=guards)
     )
+    app.add_route(
+        "/api/v1/images/{image_id}/original",
+        OriginalResource(download_original=cases.download_original(), guards=guards),
+    )
     app.add_route("/api/v1/openapi.json", OpenApiResource(settings.base_url))
     app.add_route(
         "/delete/{image_id}",
@@ -281,6 +289,10 @@ def _session_routes(
         ImageByIdResource(
             cases.delete_image(), cases.edit_image(), guard, guards, urls, misses=misses
         ),
+    )
+    app.add_route(
+        "/api/images/{image_id}/original",
+        SessionOriginalResource(cases.download_original(), guard),
     )
     albums = cases.albums()
     app.add_route("/api/albums", AlbumsResource(albums, guard, urls))

@@ -46,6 +46,10 @@ class Urls:
         public = self.storage.public_url(image.thumb_key) if self.storage else None
         return public or f"{self.base}/media/thumb/{image.thumb_filename}"
 
+    def original(self, image: Image) -> str | None:
+        """The owner's download of the kept original (a session route), if one was kept."""
+        return f"{self.base}/api/images/{image.id}/original" if image.original_key else None
+
     def rendition(self, image: Image, size: str) -> str:
         """The sized rendition `size` (a preset's name). Always served by the app, even with a
         public bucket: it is made on its first request, which a bucket cannot do."""
@@ -195,6 +199,7 @@ def owned_image(urls: Urls, image: Image) -> dict[str, Any]:
         "description": image.description,
         "album_id": str(image.album_id) if image.album_id else None,
         "is_public": image.is_public,
+        "original_url": urls.original(image),
     }
 
 
@@ -332,6 +337,11 @@ ROUTES = (
     ("POST", "/api/v1/upload/complete/batch", "Finish up to 20 (completion_tokens or tokens)."),
     ("GET", "/api/v1/images", "List your images (page, limit <= 100)."),
     ("DELETE", "/api/v1/images/{imageId}", "Soft-delete one of your images by UUID."),
+    (
+        "GET",
+        "/api/v1/images/{imageId}/original",
+        "Download the kept original of a converted upload (when the server keeps originals).",
+    ),
     ("DELETE", "/api/images/{imageId}?token={delete_token}", "Delete with a delete_url token."),
 )
 

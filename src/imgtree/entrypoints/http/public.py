@@ -126,6 +126,8 @@ class ImagePage:
             size_text=human_size(image.size_bytes),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             is_owner=is_owner,
+            # The kept HEIC/AVIF (IMGTREE_KEEP_ORIGINALS): the owner's download, owner only.
+            original_url=self.urls.original(image) if is_owner else None,
             max_title=MAX_TITLE,
             visibility_choices=presenters.VISIBILITY_CHOICES,
             # The owner's page carries their controls: never cache it anywhere.

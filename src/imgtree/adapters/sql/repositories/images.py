@@ -86,9 +86,9 @@ def _owner_count(by_album: bool, public_only: bool, listed_only: bool = False) -
     return select(func.count()).select_from(images).where(*where)
 
 
-_OWNER_BYTES = select(func.coalesce(func.sum(images.c.size_bytes), 0)).where(
-    *_live_where(False, False)
-)
+# What an image counts against its owner's quota (Image.charged_bytes).
+_CHARGED = images.c.size_bytes + images.c.original_size_bytes
+_OWNER_BYTES = select(func.coalesce(func.sum(_CHARGED), 0)).where(*_live_where(False, False))
 
 
 class SqlImageRepository(Repository[Image]):
@@ -99,7 +99,7 @@ class SqlImageRepository(Repository[Image]):
 
     def add(self, image: Image) -> None:
         if image.owner_id is not None and not image.deleted:
-            self._use(image.owner_id, image.size_bytes, 1)
+            self._use(image.owner_id, image.charged_bytes, 1)
         self._add(image)
 
     def _use(self, owner_id: uuid.UUID, size: int, count: int) -> None:
@@ -178,7 +178,7 @@ class SqlImageRepository(Repository[Image]):
         )
         if result.rowcount != 1:
             return False
-        size = self._s.execute(select(images.c.size_bytes).where(images.c.id == image_id))
+        size = self._s.execute(select(_CHARGED).where(images.c.id == image_id))
         self._use(owner_id, int(size.scalar_one()), 1)
         seen = self._seen.get(image_id)
         if seen is not None:
@@ -195,10 +195,10 @@ class SqlImageRepository(Repository[Image]):
         if result.rowcount != 1:
             return False
         owner = self._s.execute(
-            select(images.c.owner_id, images.c.size_bytes).where(images.c.id == image_id)
+            select(images.c.owner_id, _CHARGED.label("charged")).where(images.c.id == image_id)
         ).one()
         if owner.owner_id is not None:
-            self._use(owner.owner_id, -owner.size_bytes, -1)  # deleting frees quota
+            self._use(owner.owner_id, -owner.charged, -1)  # deleting frees quota
         seen = self._seen.get(image_id)
         if seen is not None:
             self._seen[image_id] = attrs.evolve(seen, deleted_at=at)

@@ -144,6 +144,9 @@ IMAGE_FIELDS = (
     "listed",
     "description",
     "album_position",
+    "original_key",
+    "original_content_type",
+    "original_size_bytes",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -174,6 +177,9 @@ def image_from_row(row: AnyRow) -> Image:
         listed,
         description,
         album_position,
+        original_key,
+        original_content_type,
+        original_size_bytes,
     ) = row
     return Image(
         id=id_,
@@ -198,6 +204,11 @@ def image_from_row(row: AnyRow) -> Image:
         listed=listed,
         description=description,
         album_position=album_position,
+        original_key=original_key,
+        original_content_type=(
+            None if original_content_type is None else _FORMATS[original_content_type]
+        ),
+        original_size_bytes=original_size_bytes,
     )
 
 
@@ -225,6 +236,11 @@ def image_values(image: Image) -> dict[str, Any]:
         "listed": image.listed,
         "description": image.description,
         "album_position": image.album_position,
+        "original_key": image.original_key,
+        "original_content_type": (
+            None if image.original_content_type is None else image.original_content_type.value
+        ),
+        "original_size_bytes": image.original_size_bytes,
     }
 
 

@@ -10,6 +10,9 @@ from sqlalchemy import ColumnElement, Connection, Date, case, cast, func, select
 from imgtree.adapters.sql.tables import images, users
 from imgtree.domain.ports import ImageStats
 
+# Bytes kept per image: the published file plus a kept original (Image.charged_bytes).
+_STORED = images.c.size_bytes + images.c.original_size_bytes
+
 
 class SqlStats:
     """Aggregates for the admin dashboard: a handful of indexed GROUP BY queries."""
@@ -25,7 +28,7 @@ class SqlStats:
     def image_stats(self, now: datetime, *, days: int = 30, top: int = 10) -> ImageStats:
         live = images.c.deleted_at.is_(None)
         count_live, bytes_live = self._s.execute(
-            select(func.count(), func.coalesce(func.sum(images.c.size_bytes), 0)).where(live)
+            select(func.count(), func.coalesce(func.sum(_STORED), 0)).where(live)
         ).one()
 
         def since(d: int) -> int:
@@ -46,7 +49,7 @@ class SqlStats:
                 .group_by(images.c.content_type)
             )
         }
-        total_bytes = func.sum(images.c.size_bytes)
+        total_bytes = func.sum(_STORED)
         top_rows = self._s.execute(
             select(users.c.id, users.c.email, func.count(), total_bytes)
             .join(users, users.c.id == images.c.owner_id)
@@ -60,7 +63,7 @@ class SqlStats:
         counted = {
             str(row[0]): (int(row[1]), int(row[2]))
             for row in self._s.execute(
-                select(day, func.count(), func.coalesce(func.sum(images.c.size_bytes), 0))
+                select(day, func.count(), func.coalesce(func.sum(_STORED), 0))
                 .where(images.c.created_at >= datetime.combine(start, datetime.min.time(), UTC))
                 .group_by(day)
             )

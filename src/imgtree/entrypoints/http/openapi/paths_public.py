@@ -45,6 +45,30 @@ def too_many_html(*, json_too: bool = False, also: str = "") -> dict[str, Any]:
 
 
 MEDIA_CONTENT = {t: {"schema": {"type": "string", "contentMediaType": t}} for t in IMAGE_TYPES}
+# A kept original (IMGTREE_KEEP_ORIGINALS): only converted uploads have one.
+ORIGINAL_CONTENT = {
+    t: {"schema": {"type": "string", "contentMediaType": t}}
+    for t in ("image/heic", "image/heif", "image/avif")
+}
+
+
+def original_download(operation_id: str, tag: str, security: Any) -> dict[str, Any]:
+    """GET of an image's kept original: the owner's download, 404 when none was kept."""
+    return op(
+        tag,
+        operation_id,
+        "Download the file as uploaded, when it was converted to be published (owner only)",
+        {
+            "200": ok(
+                None,
+                "The uploaded file, as an attachment (Content-Disposition).",
+                content=ORIGINAL_CONTENT,
+            ),
+            **errors(400, 401, 403, 404),
+        },
+        security=security,
+        parameters=[{"$ref": "#/components/parameters/imageId"}],
+    )
 
 
 RENDITION_SIZE = path_param(

@@ -31,7 +31,7 @@ from imgtree.entrypoints.http.openapi.operations import (
     op,
     upload_results,
 )
-from imgtree.entrypoints.http.openapi.paths_public import too_many_html
+from imgtree.entrypoints.http.openapi.paths_public import original_download, too_many_html
 
 
 def auth_paths() -> dict[str, Any]:
@@ -202,6 +202,9 @@ def image_paths() -> dict[str, Any]:
                 security=SESSION_WRITE,
                 body=json_body(ref("ClaimRequest")),
             )
+        },
+        "/api/images/{imageId}/original": {
+            "get": original_download("sessionDownloadOriginal", SESSION, SESSION_READ),
         },
         "/api/images/{imageId}": {
             "parameters": [{"$ref": "#/components/parameters/imageId"}],

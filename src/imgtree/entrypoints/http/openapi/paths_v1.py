@@ -27,6 +27,7 @@ from imgtree.entrypoints.http.openapi.operations import (
     op,
     upload_results,
 )
+from imgtree.entrypoints.http.openapi.paths_public import original_download
 
 UPLOAD_MULTIPART = {
     "multipart/form-data": {
@@ -164,6 +165,9 @@ def v1_paths() -> dict[str, Any]:
                 security=BEARER,
                 parameters=[{"$ref": "#/components/parameters/imageId"}],
             )
+        },
+        "/api/v1/images/{imageId}/original": {
+            "get": original_download("downloadOriginal", V1, BEARER),
         },
         "/api/v1/openapi.json": {
             "get": op(

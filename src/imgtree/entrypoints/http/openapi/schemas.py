@@ -497,6 +497,11 @@ SCHEMAS: dict[str, Schema] = {
                 "description": STRING,
                 "album_id": nullable(UUID),
                 "is_public": BOOL,
+                "original_url": {
+                    **nullable(URL),
+                    "description": "The kept original's download (IMGTREE_KEEP_ORIGINALS), "
+                    "when the upload was converted to be published; null otherwise.",
+                },
             }
         ),
         "description": "What the owner sees: the listing plus the editable fields.",

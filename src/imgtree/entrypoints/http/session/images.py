@@ -16,6 +16,7 @@ from imgtree.domain.model import Image
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.list_images import ListImages
+from imgtree.domain.use_cases.originals import DownloadOriginal
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.commands import IMAGE_NOTHING_TO_CHANGE, image_changes
 from imgtree.entrypoints.http.errors import status_of
@@ -29,7 +30,7 @@ from imgtree.entrypoints.http.requests import (
     read_json_object,
 )
 from imgtree.entrypoints.http.session.guard import SessionGuard
-from imgtree.entrypoints.http.v1.images import query_int
+from imgtree.entrypoints.http.v1.images import query_int, send_original
 from imgtree.entrypoints.http.web.render import render
 
 
@@ -122,3 +123,17 @@ class ImageByIdResource:
                     self.misses.miss(req)
                 raise
         resp.media = {"success": True, "id": str(image.id), "slug": image.slug}
+
+
+@attrs.define
+class SessionOriginalResource:
+    """GET /api/images/{image_id}/original: the signed-in owner's kept original (a download)."""
+
+    download_original: DownloadOriginal
+    guard: SessionGuard
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, image_id: str) -> None:
+        context = self.guard.require(req)
+        send_original(
+            resp, self.download_original(context.user.id, parse_uuid(image_id, "imageId"))
+        )
