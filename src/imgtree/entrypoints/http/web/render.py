@@ -8,12 +8,15 @@ import attrs
 import falcon
 import jinja2
 
+from imgtree.domain.errors import human_size
+
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("imgtree.entrypoints.http.web", "templates"),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["human_size"] = human_size
 
 # Pages load only our own scripts, styles and images (media may come from a CDN origin).
 PAGE_CSP = (
