@@ -115,3 +115,22 @@ def test_s3_page_csp_allows_puts_to_the_bucket(make_app: Callable[..., App]) -> 
     assert csp.startswith(PAGE_CSP)  # everything else as strict as before
     # Every page carries the same policy (the uploader lives on /, others may upload later).
     assert app.client.simulate_get("/login").headers["Content-Security-Policy"] == csp
+
+
+def test_robots_txt_keeps_crawlers_out_of_accounts_and_the_api(app: App) -> None:
+    r = app.client.simulate_get("/robots.txt")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    rules = r.text.splitlines()
+    for private in ("/api/", "/delete/", "/gallery", "/settings", "/admin"):
+        assert f"Disallow: {private}" in rules
+    assert "Allow: /" in rules and "Disallow: /i/" not in rules  # public pages stay findable
+
+
+def test_favicon_is_linked_and_the_old_path_points_at_it(app: App) -> None:
+    page = app.client.simulate_get("/")
+    assert '<link rel="icon" href="/static/favicon.svg' in page.text
+    old = app.client.simulate_get("/favicon.ico")
+    assert old.status_code == 301 and old.headers["location"].endswith("/static/favicon.svg")
+    icon = app.client.simulate_get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert b"<script" not in icon.content
