@@ -5,6 +5,7 @@ upload routes enforce — and its CSP lets the uploader PUT to the bucket when s
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ import pytest
 
 from imgtree.entrypoints.http.app import presign_origins
 from imgtree.entrypoints.http.web.pages import UploadLimits, format_size
-from imgtree.entrypoints.http.web.render import PAGE_CSP
+from imgtree.entrypoints.http.web.render import PAGE_CSP, STATIC_DIR
 from tests.support import s3
 from tests.support.app import App
 from tests.support.browser import sign_up
@@ -134,3 +135,25 @@ def test_favicon_is_linked_and_the_old_path_points_at_it(app: App) -> None:
     icon = app.client.simulate_get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
     assert b"<script" not in icon.content
+
+
+def test_static_assets_are_named_by_content_and_cached_accordingly(app: App) -> None:
+    """Issue 17 item 7: pages name every stylesheet and script with its content hash, which
+    is cached for a year; the same file without (or with an old) hash only for 5 minutes."""
+    page = app.client.simulate_get("/").text
+    named = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert named and all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in named), named
+    css = next(url for url in named if "/site.css" in url)
+    path, version = css.split("?v=")
+    body = (STATIC_DIR / "site.css").read_bytes()
+    assert version == hashlib.sha256(body).hexdigest()[:12]
+    current = app.client.simulate_get(path, params={"v": version})
+    assert current.status_code == 200 and current.content == body
+    assert current.headers["cache-control"] == "public, max-age=31536000, immutable"
+    for params in ({}, {"v": "0123456789ab"}):
+        brief = app.client.simulate_get(path, params=params)
+        assert brief.status_code == 200 and brief.headers["cache-control"] == "public, max-age=300"
+    missing = app.client.simulate_get("/static/nope.js", params={"v": version})
+    assert missing.status_code == 404 and "immutable" not in missing.headers.get(
+        "cache-control", ""
+    )
