@@ -1598,7 +1598,7 @@ def test_image_add_counts_usage_and_refuses_past_the_quota(backend: Backend) -> 
     with backend.uow() as uow:
         uow.images.add(first)
         uow.images.add(second)  # exactly at the quota is fine
-        with pytest.raises(QuotaExceeded, match="Storage quota exceeded"):
+        with pytest.raises(QuotaExceeded, match=r"^Storage quota exceeded: "):
             uow.images.add(too_big)
         # The unit of work goes on: the refusal changed nothing.
         assert uow.users.get(user.id).used_bytes == 250  # type: ignore[union-attr]

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import imgtree.adapters.system as system
 import imgtree.entrypoints.http.session.csrf as csrf
 from imgtree.domain.use_cases.keys import checksum
-from imgtree.entrypoints.http.app import STATIC_DIR
+from imgtree.entrypoints.http.web.render import STATIC_DIR
 from tests.hostile import BACKENDS, Harness, make_harness, memory_store, multipart
 from tests.hostile.corpus import HTML_TAIL, IMAGES, MARKER
 from tests.support.app import BASE_URL, App

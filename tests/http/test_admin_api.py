@@ -20,6 +20,7 @@ import pytest
 
 from imgtree.adapters.system import Argon2PasswordHasher
 from imgtree.domain.commands import UserChanges
+from imgtree.domain.errors import human_size
 from imgtree.domain.model import Role, User
 from imgtree.entrypoints.http.app import MEDIA_CACHE_TTL
 from tests.support import imagegen
@@ -41,7 +42,25 @@ USER_KEYS = {
     "two_factor_enabled",
 }
 PAGE_KEYS = {"success", "page", "limit", "total", "has_more"}
-QUOTA_ERROR = "Storage quota exceeded"
+
+
+class _QuotaError(str):
+    """The quota refusal's sentence: it names the figures and what to do, so it differs per
+    case; it equals any such sentence (the figures are checked where they are known)."""
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, str)
+            and other.startswith("Storage quota exceeded: this file needs ")
+            and other.endswith(
+                "Delete images you no longer need, or ask the administrator for a larger quota."
+            )
+        )
+
+    __hash__ = str.__hash__
+
+
+QUOTA_ERROR = _QuotaError("Storage quota exceeded")
 DATA = imagegen.png(40, 30)
 
 
@@ -440,7 +459,18 @@ def test_v1_presign_and_complete_quota(app: App) -> None:
         json={"filename": "big.png", "contentType": "image/png", "sizeBytes": size + 1},
         headers=headers,
     )
-    assert big.status_code == 413 and big.json == {"success": False, "error": QUOTA_ERROR}
+    assert big.status_code == 413 and big.json["error"] == QUOTA_ERROR
+    # The figures behind the sentence: nothing used yet, a quota of one image, one byte more.
+    assert big.json["quota"] == {
+        "used_bytes": 0,
+        "quota_bytes": size,
+        "needed_bytes": size + 1,
+        "reserved_bytes": 0,
+    }
+    assert (
+        f"needs {human_size(size + 1)}, and you use 0 B of your {human_size(size)}"
+        in (big.json["error"])
+    )
     batch = app.client.simulate_post(
         "/api/v1/upload/presign/batch",
         json={
@@ -640,3 +670,21 @@ def test_an_inactive_accounts_images_can_be_kept_online(
     assert [app.client.simulate_get(p).status_code for p in paths] == [200, 200, 200]
     # ...but the account itself is still switched off.
     assert app.client.simulate_get("/api/v1/images", headers=headers).status_code == 403
+
+
+def test_settings_shows_storage_against_the_quota(app: App) -> None:
+    """Issue 17 item 5: Settings says what is used of what quota, with a meter."""
+    browser = sign_up(app)
+    unlimited = browser.request("GET", "/settings")
+    assert "0 B used · no limit" in unlimited.text and "<meter" not in unlimited.text
+    size = published_size(app)
+    promote(app, browser.user_id, quota_bytes=size * 4)
+    assert browser.upload(("a.png", "image/png", DATA)).status_code == 200
+    page = browser.request("GET", "/settings").text
+    assert f'<meter class="storage" min="0" max="{size * 4}" value="{size}"' in page
+    assert f"{human_size(size)} of {human_size(size * 4)} used (25%)" in page
+    assert "ask the administrator" not in page  # only said when nearly full
+    for name in ("b.png", "c.png", "d.png"):
+        assert browser.upload((name, "image/png", DATA)).status_code == 200
+    full = browser.request("GET", "/settings").text
+    assert "used (100%). Delete images you no longer need" in full

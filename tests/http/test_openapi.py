@@ -1503,6 +1503,8 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         lambda w: w.client.simulate_get(f"/u/{uuid.uuid4()}"),
     ),
     ("settings-page", "/settings", "GET", 200, lambda w: _page_as(w, "/settings")),
+    ("robots", "/robots.txt", "GET", 200, lambda w: w.client.simulate_get("/robots.txt")),
+    ("favicon", "/favicon.ico", "GET", 301, lambda w: w.client.simulate_get("/favicon.ico")),
     ("admin-page-not-admin", "/admin", "GET", 403, lambda w: _page_as(w, "/admin")),
     (
         "admin-page",

@@ -5,6 +5,7 @@ upload routes enforce — and its CSP lets the uploader PUT to the bucket when s
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ import pytest
 
 from imgtree.entrypoints.http.app import presign_origins
 from imgtree.entrypoints.http.web.pages import UploadLimits, format_size
-from imgtree.entrypoints.http.web.render import PAGE_CSP
+from imgtree.entrypoints.http.web.render import PAGE_CSP, STATIC_DIR
 from tests.support import s3
 from tests.support.app import App
 from tests.support.browser import sign_up
@@ -115,3 +116,44 @@ def test_s3_page_csp_allows_puts_to_the_bucket(make_app: Callable[..., App]) -> 
     assert csp.startswith(PAGE_CSP)  # everything else as strict as before
     # Every page carries the same policy (the uploader lives on /, others may upload later).
     assert app.client.simulate_get("/login").headers["Content-Security-Policy"] == csp
+
+
+def test_robots_txt_keeps_crawlers_out_of_accounts_and_the_api(app: App) -> None:
+    r = app.client.simulate_get("/robots.txt")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    rules = r.text.splitlines()
+    for private in ("/api/", "/delete/", "/gallery", "/settings", "/admin"):
+        assert f"Disallow: {private}" in rules
+    assert "Allow: /" in rules and "Disallow: /i/" not in rules  # public pages stay findable
+
+
+def test_favicon_is_linked_and_the_old_path_points_at_it(app: App) -> None:
+    page = app.client.simulate_get("/")
+    assert '<link rel="icon" href="/static/favicon.svg' in page.text
+    old = app.client.simulate_get("/favicon.ico")
+    assert old.status_code == 301 and old.headers["location"].endswith("/static/favicon.svg")
+    icon = app.client.simulate_get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert b"<script" not in icon.content
+
+
+def test_static_assets_are_named_by_content_and_cached_accordingly(app: App) -> None:
+    """Issue 17 item 7: pages name every stylesheet and script with its content hash, which
+    is cached for a year; the same file without (or with an old) hash only for 5 minutes."""
+    page = app.client.simulate_get("/").text
+    named = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert named and all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in named), named
+    css = next(url for url in named if "/site.css" in url)
+    path, version = css.split("?v=")
+    body = (STATIC_DIR / "site.css").read_bytes()
+    assert version == hashlib.sha256(body).hexdigest()[:12]
+    current = app.client.simulate_get(path, params={"v": version})
+    assert current.status_code == 200 and current.content == body
+    assert current.headers["cache-control"] == "public, max-age=31536000, immutable"
+    for params in ({}, {"v": "0123456789ab"}):
+        brief = app.client.simulate_get(path, params=params)
+        assert brief.status_code == 200 and brief.headers["cache-control"] == "public, max-age=300"
+    missing = app.client.simulate_get("/static/nope.js", params={"v": version})
+    assert missing.status_code == 404 and "immutable" not in missing.headers.get(
+        "cache-control", ""
+    )

@@ -387,7 +387,7 @@ def test_quota_refusal_happens_before_anything_is_stored(aw: AdminWorld) -> None
     user = aw.user(quota_bytes=100)
     (outcome,) = aw.world.upload(user, png(101))
     assert isinstance(outcome, UploadFailed) and isinstance(outcome.error, QuotaExceeded)
-    assert outcome.error.message == "Storage quota exceeded"
+    assert outcome.error.message.startswith("Storage quota exceeded: ")
     assert aw.world.storage.keys() == [] and aw.world.all_images() == []
     # Exactly the quota fits; a zero quota takes nothing.
     (fits,) = aw.world.upload(user, png(100))

@@ -337,7 +337,16 @@ def test_open_presigns_reserve_their_declared_bytes(world: PresignWorld) -> None
     (refused,) = world.presign()(
         Uploader(user=user), [PresignRequest("b.png", "image/png", len(data) + 1)]
     )
-    failed(refused, QuotaExceeded, "Storage quota exceeded")
+    error = failed(refused, QuotaExceeded)
+    # It says the figures: what the file needs, what is used, the quota, what presigns hold.
+    assert isinstance(error, QuotaExceeded)
+    assert (error.used_bytes, error.quota_bytes, error.needed_bytes, error.reserved_bytes) == (
+        0,
+        len(data) * 3,
+        len(data) + 1,
+        len(data) * 2,
+    )
+    assert "held by unfinished uploads" in error.message
     world.presign_one(user, data, size=len(data))  # exactly the rest
     # ...and so must a direct upload.
     (direct,) = world.uploads()(Uploader(user=user), [IncomingFile(io.BytesIO(data), "c.png")])

@@ -71,7 +71,48 @@ class ImageTooComplex(InvalidImage):
 
 
 class QuotaExceeded(DomainError):
-    """The upload would take the account over its storage quota (HTTP 413)."""
+    """The upload would take the account over its storage quota (HTTP 413).
+
+    Built with `over_quota`, it carries the figures (used, quota, what the file needs, what
+    unfinished uploads hold) and says them, with what to do, so nobody is left guessing."""
+
+    def __init__(
+        self,
+        message: str = "Storage quota exceeded",
+        *,
+        used_bytes: int | None = None,
+        quota_bytes: int | None = None,
+        needed_bytes: int | None = None,
+        reserved_bytes: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.used_bytes = used_bytes
+        self.quota_bytes = quota_bytes
+        self.needed_bytes = needed_bytes
+        self.reserved_bytes = reserved_bytes
+
+    @classmethod
+    def over_quota(cls, *, used: int, quota: int, needed: int, reserved: int = 0) -> QuotaExceeded:
+        held = f" ({human_size(reserved)} held by unfinished uploads)" if reserved else ""
+        return cls(
+            f"Storage quota exceeded: this file needs {human_size(needed)}, and you use "
+            f"{human_size(used)} of your {human_size(quota)}{held}. Delete images you no "
+            "longer need, or ask the administrator for a larger quota.",
+            used_bytes=used,
+            quota_bytes=quota,
+            needed_bytes=needed,
+            reserved_bytes=reserved,
+        )
+
+
+def human_size(n: int) -> str:
+    """Bytes as people read them: 512 B, 3.1 KB, 18.2 MB, 1.5 GB (binary multiples)."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
 
 
 class RateLimited(DomainError):

@@ -188,7 +188,9 @@ class _ImageRepo:
             raise Conflict("The image's owner does not exist")
         used = max(0, owner.used_bytes + size)
         if size > 0 and owner.quota_bytes is not None and used > owner.quota_bytes:
-            raise QuotaExceeded("Storage quota exceeded")
+            raise QuotaExceeded.over_quota(
+                used=owner.used_bytes, quota=owner.quota_bytes, needed=size
+            )
         self._t.users[owner_id] = attrs.evolve(owner, used_bytes=used)
 
     def get(self, image_id: uuid.UUID) -> Image | None:

@@ -102,7 +102,13 @@ def check_room(
     if reserved is None:
         reserved = uow.pending_uploads.open_for_owner(user.id, now).declared_bytes
     if not current.has_room_for(extra_bytes, reserved_bytes=reserved):
-        raise QuotaExceeded("Storage quota exceeded")
+        assert current.quota_bytes is not None  # has_room_for is True without a quota
+        raise QuotaExceeded.over_quota(
+            used=current.used_bytes,
+            quota=current.quota_bytes,
+            needed=extra_bytes,
+            reserved=reserved,
+        )
 
 
 @attrs.define

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,9 +67,8 @@ from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource, Or
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
 from imgtree.entrypoints.http.web.pages import UploadLimits, register_pages
-from imgtree.entrypoints.http.web.render import Site, SiteContext
+from imgtree.entrypoints.http.web.render import STATIC_DIR, Site, SiteContext, StaticCaching
 
-STATIC_DIR = Path(__file__).parent / "web" / "static"
 # How long a worker may keep serving a public image after it was deleted or hidden elsewhere.
 MEDIA_CACHE_TTL = 1.0
 
@@ -150,6 +148,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         middleware=[
             SecurityHeaders(https=settings.secure_cookies),
             ForgetMediaOnChange(media_cache, thumb_cache),
+            StaticCaching(),
             SiteContext(
                 Site(settings.site_name, settings.site_description, settings.theme_color),
                 connect_origins=presign_origins(storage),

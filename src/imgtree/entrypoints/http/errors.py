@@ -85,6 +85,14 @@ def handle_domain_error(
         resp.set_header("Retry-After", str(ex.retry_after))
     elif isinstance(ex, e.Unauthenticated):
         resp.set_header("WWW-Authenticate", 'Bearer realm="imgtree"')
+    elif isinstance(ex, e.QuotaExceeded) and ex.quota_bytes is not None:
+        # The figures behind the sentence, for clients that show their own message.
+        resp.media["quota"] = {
+            "used_bytes": ex.used_bytes,
+            "quota_bytes": ex.quota_bytes,
+            "needed_bytes": ex.needed_bytes,
+            "reserved_bytes": ex.reserved_bytes,
+        }
     elif isinstance(ex, e.StorageUnavailable):
         resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     elif isinstance(ex, e.ProcessingBusy):

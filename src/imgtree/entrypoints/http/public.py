@@ -19,7 +19,7 @@ from typing import IO, Any
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError, NotFound, RateLimited
+from imgtree.domain.errors import DomainError, NotFound, RateLimited, human_size
 from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.albums import MAX_TITLE
@@ -36,15 +36,6 @@ from imgtree.entrypoints.http.web.render import render
 
 _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
 YEAR = 365 * 24 * 3600
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 class _Window:

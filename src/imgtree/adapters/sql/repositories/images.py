@@ -115,10 +115,12 @@ class SqlImageRepository(Repository[Image]):
         )
         if result.rowcount == 1:
             return
-        exists_ = self._s.execute(select(exists().where(users.c.id == owner_id))).scalar()
-        if not exists_:
+        owner = self._s.execute(
+            select(users.c.used_bytes, users.c.quota_bytes).where(users.c.id == owner_id)
+        ).one_or_none()
+        if owner is None:
             raise Conflict("The image's owner does not exist")
-        raise QuotaExceeded("Storage quota exceeded")
+        raise QuotaExceeded.over_quota(used=owner.used_bytes, quota=owner.quota_bytes, needed=size)
 
     def get(self, image_id: uuid.UUID) -> Image | None:
         return self._one({"id": image_id})

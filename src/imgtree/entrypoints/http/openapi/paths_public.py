@@ -247,6 +247,30 @@ def page_paths() -> dict[str, Any]:
             ],
         ),
         "/settings": page("settingsPage", "Settings and API keys", responses={"303": see_other}),
+        "/robots.txt": {
+            "get": op(
+                PUBLIC,
+                "robots",
+                "What crawlers may index (public pages and media; not the API or accounts)",
+                {
+                    "200": ok(
+                        None,
+                        "The robots.txt.",
+                        content={"text/plain": {"schema": {"type": "string"}}},
+                    )
+                },
+                security=NONE,
+            )
+        },
+        "/favicon.ico": {
+            "get": op(
+                PUBLIC,
+                "favicon",
+                "The site icon's old fixed path",
+                {"301": {"description": "Moved to /static/favicon.svg."}},
+                security=NONE,
+            )
+        },
         "/admin": page(
             "adminPage",
             "The operator's dashboard",

@@ -141,7 +141,24 @@ _IMAGE_ORDER: Schema = {
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
-        **obj({"success": FALSE, "error": {"type": "string", "minLength": 1}}),
+        **obj(
+            {"success": FALSE, "error": {"type": "string", "minLength": 1}},
+            {
+                "quota": {
+                    **obj(
+                        {
+                            "used_bytes": NON_NEGATIVE,
+                            "quota_bytes": NON_NEGATIVE,
+                            "needed_bytes": NON_NEGATIVE,
+                            "reserved_bytes": NON_NEGATIVE,
+                        }
+                    ),
+                    "description": "On a 413 quota refusal: the figures the message states "
+                    "(bytes used, the quota, what the file needs, what unfinished presigned "
+                    "uploads hold).",
+                }
+            },
+        ),
         "description": "Every error, whatever the route: a human-readable message.",
     },
     "LoginError": {

@@ -321,6 +321,39 @@ def _page_number(req: falcon.Request) -> int:
         return 1
 
 
+# What crawlers may index: public pages, profiles and media; never the API, the account
+# pages or delete links. Unlisted images are kept out by their own `noindex` (robots.txt
+# cannot name them), and private ones are 404 to a crawler anyway.
+ROBOTS_TXT = """User-agent: *
+Disallow: /api/
+Disallow: /delete/
+Disallow: /gallery
+Disallow: /albums
+Disallow: /settings
+Disallow: /admin
+Disallow: /login
+Disallow: /signup
+Allow: /
+"""
+
+
+class RobotsResource:
+    """GET /robots.txt."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "text/plain; charset=utf-8"
+        resp.cache_control = ["public", "max-age=86400"]
+        resp.text = ROBOTS_TXT
+
+
+class FaviconResource:
+    """GET /favicon.ico: the icon lives at /static/favicon.svg (pages link it); clients that
+    ask the old fixed path (feed readers, bookmarks) are sent there for good."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        raise falcon.HTTPMovedPermanently("/static/favicon.svg")
+
+
 def register_pages(
     app: falcon.App[falcon.Request, falcon.Response],
     *,
@@ -344,3 +377,5 @@ def register_pages(
     app.add_route("/u/{user_id}", ProfilePage(session, view_profile, urls))
     app.add_route("/settings", AccountPage(session, "settings.html", "settings"))
     app.add_route("/admin", AdminPage(session, require_admin_2fa))
+    app.add_route("/robots.txt", RobotsResource())
+    app.add_route("/favicon.ico", FaviconResource())

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import attrs
 import falcon
 import jinja2
+
+from imgtree.domain.errors import human_size
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("imgtree.entrypoints.http.web", "templates"),
@@ -14,6 +19,28 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["human_size"] = human_size
+
+STATIC_DIR = Path(__file__).parent / "static"
+# A stylesheet or script named by its content's hash is cached for a year; one named without
+# (or by an old hash) only briefly, so a deploy shows at once either way.
+STATIC_IMMUTABLE = ["public", "max-age=31536000", "immutable"]
+STATIC_UNVERSIONED = ["public", "max-age=300"]
+
+
+@functools.cache
+def asset_version(name: str) -> str:
+    """The first 12 hex digits of the file's SHA-256: read once per process (the files ship
+    with the package and do not change under a running server)."""
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """`/static/<name>?v=<content hash>`: templates name assets only through this."""
+    return f"/static/{name}?v={asset_version(name)}"
+
+
+_env.globals["static"] = static_url
 
 # Pages load only our own scripts, styles and images (media may come from a CDN origin).
 PAGE_CSP = (
@@ -51,6 +78,20 @@ class SiteContext:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.context.site = self._site
         resp.context.page_csp = self._csp
+
+
+class StaticCaching:
+    """Middleware: Cache-Control for /static/ files (falcon's static route sets none)."""
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        if not req.path.startswith("/static/") or resp.status_code != 200:
+            return
+        version = req.get_param("v")
+        # Served, so the file exists inside the static directory (the route refuses others).
+        current = version is not None and version == asset_version(req.path[len("/static/") :])
+        resp.cache_control = STATIC_IMMUTABLE if current else STATIC_UNVERSIONED
 
 
 def render(resp: falcon.Response, template: str, *, status: int = 200, **context: Any) -> None:

@@ -389,6 +389,22 @@
     if (help && option) help.textContent = option.dataset.help || "";
   });
 
+  // Menus (<details class="menu">): Esc closes the one open and puts focus back on its
+  // summary; a click outside closes any open one. Native <details> does neither.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const open = document.querySelector("details.menu[open]");
+    if (!open) return;
+    open.open = false;
+    const summary = open.querySelector("summary");
+    if (summary) summary.focus();
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+
   // Pages rendered without knowing the visitor (image pages) ask once who is signed in.
   if (document.body.dataset.auth === "unknown") {
     me().then(function (data) {
