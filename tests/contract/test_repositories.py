@@ -42,7 +42,7 @@ from imgtree.domain.model import (
     User,
     Visibility,
 )
-from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory
+from imgtree.domain.ports import OpenUploads, RateLimiter, UnitOfWorkFactory, ViewCount
 from tests.support.factories import T0, add_users, make_album, make_image, make_key, make_user
 from tests.support.pg import temporary_database
 from tests.support.sql_fixtures import Backend, sql_engine
@@ -213,6 +213,63 @@ def test_increment_uploads_from_ten_threads_loses_nothing(backend: Backend) -> N
     with backend.uow() as uow:
         got = uow.api_keys.get(key.id)
         assert got is not None and got.upload_count == 50
+
+
+# --- view counts -----------------------------------------------------------------------------
+
+
+def test_add_views_increments_and_update_never_writes_the_counts(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    first, second = make_image(user), make_image(user)
+    with backend.uow() as uow:
+        uow.images.add(first)
+        uow.images.add(second)
+        uow.commit()
+    with backend.uow() as uow:
+        stale = uow.images.get(first.id)  # read before the counts move
+        uow.images.add_views(
+            {
+                first.slug: ViewCount(2, 5),
+                second.slug: ViewCount(0, 1),
+                "nosuchslug": ViewCount(9, 9),
+            }
+        )
+        uow.images.add_views({first.slug: ViewCount(1, 0)})
+        uow.commit()
+    assert stale is not None
+    with backend.uow() as uow:
+        uow.images.update(attrs.evolve(stale, title="Renamed"))  # its counts are 0
+        uow.commit()
+    with backend.uow() as uow:
+        got, other = uow.images.get(first.id), uow.images.get(second.id)
+    assert got is not None and other is not None
+    assert (got.title, got.page_views, got.media_hits) == ("Renamed", 3, 5)
+    assert (other.page_views, other.media_hits) == (0, 1)
+
+
+def test_add_views_from_ten_threads_loses_nothing(backend: Backend) -> None:
+    user = make_user()
+    add_users(backend.uow, user)
+    images = [make_image(user) for _ in range(3)]
+    with backend.uow() as uow:
+        for image in images:
+            uow.images.add(image)
+        uow.commit()
+
+    def flush(i: int) -> None:
+        for _ in range(5):
+            with backend.uow() as uow:  # every batch names the images in another order
+                uow.images.add_views(
+                    {img.slug: ViewCount(1, 2) for img in images[i % 3 :] + images[: i % 3]}
+                )
+                uow.commit()
+
+    run_threads(10, flush)
+    with backend.uow() as uow:
+        for image in images:
+            got = uow.images.get(image.id)
+            assert got is not None and (got.page_views, got.media_hits) == (50, 100)
 
 
 # --- albums ----------------------------------------------------------------------------------

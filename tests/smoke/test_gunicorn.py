@@ -162,3 +162,36 @@ def test_an_upload_only_key_over_real_http(server: tuple[str, dict[str, str]]) -
         assert time.monotonic() < deadline, log[-2000:]
         time.sleep(0.2)
     assert token not in log and auth["Authorization"].split()[1] not in log
+
+
+def test_views_counted_by_workers_reach_the_database_when_they_stop(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Issue 17 item 4 over real gunicorn: two workers count in memory (a 1-hour interval, so
+    only the shutdown flush can write them) and gunicorn's worker_exit writes them on stop."""
+    root = tmp_path_factory.mktemp("views")
+    env = local_env(root, IMGTREE_VIEW_FLUSH_SECONDS="3600")
+    cli(env, "users", "create", "views@example.com", "--password", "correct horse battery")
+    key = cli(env, "keys", "create", "--email", "views@example.com", "--name", "k")
+    auth = {"Authorization": f"Bearer {key.strip().splitlines()[-1]}"}
+    with serve(env, root / "server.log") as base:
+        r = requests.post(
+            f"{base}/api/v1/upload",
+            headers=auth,
+            files=[("file", ("v.png", imagegen.png(32, 32), "image/png"))],
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        slug = r.json()["images"][0]["id"]
+        with requests.Session() as http:  # keep-alive and new connections: both workers
+            for _ in range(10):
+                assert http.get(f"{base}/i/{slug}", timeout=10).status_code == 200
+        for _ in range(5):
+            assert requests.get(f"{base}/media/{slug}.png", timeout=10).status_code == 200
+        listed = requests.get(f"{base}/api/v1/images", headers=auth, timeout=10).json()
+        assert listed["images"][0]["page_views"] == 0  # still in the workers' memory
+    # The server has stopped (SIGTERM: graceful); its workers wrote what they counted.
+    with serve(env, root / "server2.log") as base:
+        listed = requests.get(f"{base}/api/v1/images", headers=auth, timeout=10).json()
+    image = listed["images"][0]
+    assert (image["page_views"], image["media_hits"]) == (10, 5)

@@ -114,7 +114,7 @@ def test_the_use_cases_are_the_same_on_either_side(tmp_path: Path) -> None:
         n for n, p in UseCases.providers.items() if n not in ("settings", "policies", "adapters")
     ]
     # shared by use cases
-    services = {"publisher", "guest_publisher", "session_starter", "second_factor"}
+    services = {"publisher", "guest_publisher", "session_starter", "second_factor", "view_counter"}
     assert services <= set(names) and len(names) == 34 + len(services)
     for adapters in (MemoryAdapters, ProductionAdapters):
         container = build_container(sqlite_settings(tmp_path), adapters=adapters)
@@ -246,7 +246,7 @@ def test_the_wsgi_module_shuts_down_at_exit(
     monkeypatch.delitem(sys.modules, "imgtree.entrypoints.wsgi", raising=False)
     wsgi = importlib.import_module("imgtree.entrypoints.wsgi")
     assert callable(wsgi.app)
-    assert at_exit == [wsgi.container.shutdown_resources]
+    assert at_exit == [wsgi.release]
     at_exit[0]()
     assert len(disposed_here(disposed, tmp_path)) == 1
 

@@ -304,6 +304,9 @@ class Image:
     original_key: str | None = None
     original_content_type: ImageFormat | None = None
     original_size_bytes: int = attrs.field(default=0, validator=_non_negative)
+    # Counted in batches (domain/services/view_counter.py), never written by `update`.
+    page_views: int = attrs.field(default=0, validator=_non_negative)
+    media_hits: int = attrs.field(default=0, validator=_non_negative)
 
     @property
     def file_keys(self) -> tuple[str, ...]:

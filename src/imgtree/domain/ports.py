@@ -7,7 +7,7 @@ them and is a supported API for tests and embedders.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self, runtime_checkable
@@ -185,6 +185,12 @@ class ImageRepository(Protocol):
         deleted it (so concurrent deletes agree)."""
         ...
 
+    def add_views(self, counts: Mapping[str, ViewCount]) -> None:
+        """Add batched counts to the images with these slugs (unknown slugs change nothing),
+        each an increment in the database, so concurrent batches from many workers add up.
+        `update` never writes the counts."""
+        ...
+
     def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
         """Soft-deleted images whose deleted_at is before `at` (purge candidates)."""
         ...
@@ -192,6 +198,14 @@ class ImageRepository(Protocol):
     def remove(self, image_id: uuid.UUID) -> None:
         """Delete the row for good (after purge removed its blobs)."""
         ...
+
+
+@attrs.frozen
+class ViewCount:
+    """Views of one image counted since the last flush."""
+
+    page_views: int = 0
+    media_hits: int = 0
 
 
 @attrs.frozen

@@ -63,11 +63,15 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook."""
     from gunicorn.app.base import BaseApplication
 
+    from imgtree.entrypoints.containers import flush_views
+
     built: list[Application] = []  # in each worker: the container that worker built
 
     def worker_exit(server: Any, worker: Any) -> None:
         while built:
-            built.pop().shutdown_resources()
+            container = built.pop()
+            flush_views(container)
+            container.shutdown_resources()
 
     def post_fork(server: Any, worker: Any) -> None:
         from imgtree.entrypoints.heap import warm_heap

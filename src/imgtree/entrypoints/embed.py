@@ -52,6 +52,7 @@ from imgtree.entrypoints.containers import (
     MemoryAdapters,
     ProductionAdapters,
     build_container,
+    flush_views,
 )
 from imgtree.entrypoints.settings import Settings
 
@@ -114,7 +115,9 @@ class ImgTree:
         )
 
     def close(self) -> None:
-        """Dispose the database engine and close the S3 client (idempotent)."""
+        """Write counted views, dispose the database engine and close the S3 client
+        (idempotent)."""
+        flush_views(self._container)
         self._container.shutdown_resources()
 
     def __enter__(self) -> ImgTree:

@@ -47,6 +47,9 @@ class Settings:
     # Keep the uploaded HEIC/AVIF of an account's converted upload for its owner to download
     # (docs/decisions.md, "Kept originals"); counts against the owner's quota.
     keep_originals: bool = False
+    # Views are counted in memory and written at most this many seconds apart per worker
+    # (docs/decisions.md, "View counts"): what a crash can lose.
+    view_flush_seconds: int = 10
     presign_expires_seconds: int = 900
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     db_pool_size: int = 5
@@ -123,6 +126,9 @@ class Settings:
             ),
             slug_length=_int(env, "IMGTREE_SLUG_LENGTH", d.slug_length, 8, 32),
             keep_originals=_bool(env, "IMGTREE_KEEP_ORIGINALS", d.keep_originals),
+            view_flush_seconds=_int(
+                env, "IMGTREE_VIEW_FLUSH_SECONDS", d.view_flush_seconds, 1, 3600
+            ),
             presign_expires_seconds=_int(
                 env, "IMGTREE_PRESIGN_EXPIRES_SECONDS", d.presign_expires_seconds, 30, 7 * 86400
             ),

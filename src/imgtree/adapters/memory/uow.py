@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -26,7 +26,7 @@ from imgtree.domain.model import (
     Session,
     User,
 )
-from imgtree.domain.ports import ImageStats, OpenUploads
+from imgtree.domain.ports import ImageStats, OpenUploads, ViewCount
 
 
 @attrs.define
@@ -249,8 +249,22 @@ class _ImageRepo:
         return len(self._live_for(owner_id, album_id, public_only, listed_only))
 
     def update(self, image: Image) -> None:
-        if image.id in self._t.images:
-            self._t.images[image.id] = image
+        current = self._t.images.get(image.id)
+        if current is not None:  # the counts are add_views' to keep
+            self._t.images[image.id] = attrs.evolve(
+                image, page_views=current.page_views, media_hits=current.media_hits
+            )
+
+    def add_views(self, counts: Mapping[str, ViewCount]) -> None:
+        by_slug = {i.slug: i for i in self._t.images.values() if i.slug in counts}
+        for slug, count in counts.items():
+            image = by_slug.get(slug)
+            if image is not None:
+                self._t.images[image.id] = attrs.evolve(
+                    image,
+                    page_views=image.page_views + count.page_views,
+                    media_hits=image.media_hits + count.media_hits,
+                )
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         return sum(i.charged_bytes for i in self._live_for(owner_id))

@@ -154,6 +154,9 @@ images = Table(
     Column("original_key", Text, nullable=True),
     Column("original_content_type", String(32), nullable=True),
     Column("original_size_bytes", BigInteger, nullable=False, default=0),
+    # 0016: views counted in batches (ImageRepository.add_views)
+    Column("page_views", BigInteger, nullable=False, default=0),
+    Column("media_hits", BigInteger, nullable=False, default=0),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on

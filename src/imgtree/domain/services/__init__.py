@@ -9,6 +9,7 @@ from imgtree.domain.services.publisher import Publisher, check_room, storage_key
 from imgtree.domain.services.second_factor import RecoveryCodes, SecondFactor
 from imgtree.domain.services.session_starter import SessionStarter, SignedIn
 from imgtree.domain.services.sign_in_failures import FailedSignIns
+from imgtree.domain.services.view_counter import ViewCounter
 
 __all__ = [
     "FailedSignIns",
@@ -17,6 +18,7 @@ __all__ = [
     "SecondFactor",
     "SessionStarter",
     "SignedIn",
+    "ViewCounter",
     "check_room",
     "storage_keys",
     "stream_size",

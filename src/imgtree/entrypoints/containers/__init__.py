@@ -11,7 +11,7 @@ from imgtree.entrypoints.containers.adapters import (
     ProductionAdapters,
     SystemAdapters,
 )
-from imgtree.entrypoints.containers.application import Application, build_container
+from imgtree.entrypoints.containers.application import Application, build_container, flush_views
 from imgtree.entrypoints.containers.policies import Policies
 from imgtree.entrypoints.containers.use_cases import UseCases
 
@@ -23,4 +23,5 @@ __all__ = [
     "SystemAdapters",
     "UseCases",
     "build_container",
+    "flush_views",
 ]

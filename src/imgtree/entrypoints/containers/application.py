@@ -14,6 +14,7 @@ command, each server worker as it exits, `ImgTree.close()`).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -46,3 +47,10 @@ def build_container(
     policies = Policies(settings=settings)
     chosen = adapters(settings=settings, policies=policies, **adapter_overrides)
     return Application(settings=settings, policies=policies, adapters=chosen)
+
+
+def flush_views(container: Application) -> None:
+    """Write the process's counted views before it goes (worker exit, interpreter exit,
+    ImgTree.close); a database already gone loses them, as a crash would."""
+    with contextlib.suppress(Exception):
+        container.use_cases.view_counter().flush()

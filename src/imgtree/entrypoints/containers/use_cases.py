@@ -12,7 +12,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from imgtree.domain.services import Publisher, SecondFactor, SessionStarter
+from imgtree.domain.services import Publisher, SecondFactor, SessionStarter, ViewCounter
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
@@ -204,6 +204,13 @@ class UseCases(containers.DeclarativeContainer):
 
     # --- the web app: sessions, administration ---
     # A domain service sign-in and sign-up share (domain/services/session_starter.py).
+    # One per process: each worker counts its own views and flushes them in batches.
+    view_counter = providers.Singleton(
+        ViewCounter,
+        uow=adapters.uow_factory,
+        clock=adapters.clock,
+        flush_seconds=settings.provided.view_flush_seconds,
+    )
     session_starter = providers.Singleton(
         SessionStarter,
         uow=adapters.uow_factory,

@@ -66,6 +66,7 @@ from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource, OriginalResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
+from imgtree.entrypoints.http.views import CountViews
 from imgtree.entrypoints.http.web.pages import UploadLimits, register_pages
 from imgtree.entrypoints.http.web.render import STATIC_DIR, Site, SiteContext, StaticCaching
 
@@ -149,6 +150,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
             SecurityHeaders(https=settings.secure_cookies),
             ForgetMediaOnChange(media_cache, thumb_cache),
             StaticCaching(),
+            CountViews(container.use_cases.view_counter()),
             SiteContext(
                 Site(settings.site_name, settings.site_description, settings.theme_color),
                 connect_origins=presign_origins(storage),

@@ -188,6 +188,8 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        "page_views": image.page_views,
+        "media_hits": image.media_hits,
     }
 
 

@@ -38,6 +38,11 @@ _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
 YEAR = 365 * 24 * 3600
 
 
+def views_text(n: int) -> str:
+    """ "1 view", "1,234 views": the count as the page shows it."""
+    return f"{n:,} view" if n == 1 else f"{n:,} views"
+
+
 class _Window:
     """A read-only slice [start, start+length) of a stream, for Range responses."""
 
@@ -115,6 +120,7 @@ class ImagePage:
             view_src=self.urls.renditions_of(image).get(VIEW_RENDITION, self.urls.direct(image)),
             srcset=_srcset(self.urls.srcset(image)),
             size_text=human_size(image.size_bytes),
+            views_text=views_text(image.page_views),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             is_owner=is_owner,
             # The kept HEIC/AVIF (IMGTREE_KEEP_ORIGINALS): the owner's download, owner only.

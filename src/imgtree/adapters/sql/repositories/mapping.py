@@ -147,6 +147,8 @@ IMAGE_FIELDS = (
     "original_key",
     "original_content_type",
     "original_size_bytes",
+    "page_views",
+    "media_hits",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -180,6 +182,8 @@ def image_from_row(row: AnyRow) -> Image:
         original_key,
         original_content_type,
         original_size_bytes,
+        page_views,
+        media_hits,
     ) = row
     return Image(
         id=id_,
@@ -209,6 +213,8 @@ def image_from_row(row: AnyRow) -> Image:
             None if original_content_type is None else _FORMATS[original_content_type]
         ),
         original_size_bytes=original_size_bytes,
+        page_views=page_views,
+        media_hits=media_hits,
     )
 
 
@@ -241,6 +247,8 @@ def image_values(image: Image) -> dict[str, Any]:
             None if image.original_content_type is None else image.original_content_type.value
         ),
         "original_size_bytes": image.original_size_bytes,
+        "page_views": image.page_views,
+        "media_hits": image.media_hits,
     }
 
 

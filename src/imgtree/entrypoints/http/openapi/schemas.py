@@ -63,6 +63,16 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "visibility": VISIBILITY,
     "codes": ref("EmbedCodes"),
     "renditions": ref("Renditions"),
+    "page_views": {
+        **NON_NEGATIVE,
+        "description": "Times its page was opened (counted in batches: up to "
+        "IMGTREE_VIEW_FLUSH_SECONDS behind).",
+    },
+    "media_hits": {
+        **NON_NEGATIVE,
+        "description": "Times the picture itself was fetched through the app (direct link "
+        "or a rendition; not thumbnails, not bytes a public bucket or CDN served).",
+    },
 }
 
 _USER: dict[str, Schema] = {

@@ -54,7 +54,8 @@
         I.show(status, err.message);
       }
     }, name);
-    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at)]
+    var views = image.page_views === 1 ? "1 view" : (image.page_views || 0).toLocaleString("en") + " views";
+    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at), views]
       .filter(Boolean)
       .join(" · ");
     li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
