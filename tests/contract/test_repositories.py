@@ -31,9 +31,10 @@ from imgtree.adapters.memory import FixedClock, MemoryRateLimiter
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.sql.migrate import upgrade
 from imgtree.adapters.sql.tables import metadata, rate_limit_windows
-from imgtree.domain.commands import UserChanges
+from imgtree.domain.commands import ImageQuery, ImageSort, UserChanges
 from imgtree.domain.errors import Conflict
 from imgtree.domain.model import (
+    Image,
     ImageFormat,
     PendingUpload,
     Role,
@@ -270,6 +271,101 @@ def test_add_views_from_ten_threads_loses_nothing(backend: Backend) -> None:
         for image in images:
             got = uow.images.get(image.id)
             assert got is not None and (got.page_views, got.media_hits) == (50, 100)
+
+
+# --- gallery queries (search, sort, filter) ---------------------------------------------------
+
+
+def _gallery(backend: Backend) -> tuple[User, dict[str, Image]]:
+    """Five live images of one owner (plus a deleted one and someone else's that match
+    every query), named so every database's collation orders them alike."""
+    owner, other = make_user(), make_user()
+    add_users(backend.uow, owner, other)
+    made = {
+        "alpha": make_image(owner, original_name="alpha.png", size_bytes=300, created_at=T0),
+        "bravo": make_image(
+            owner,
+            original_name="Bravo.JPG",
+            content_type=ImageFormat.JPEG,
+            size_bytes=900,
+            title="Beach day",
+            created_at=T0 + timedelta(seconds=1),
+        ),
+        "charlie": make_image(
+            owner,
+            original_name="charlie.png",
+            size_bytes=50,
+            is_public=False,
+            created_at=T0 + timedelta(seconds=2),
+        ),
+        "delta": make_image(
+            owner,
+            original_name="delta_100%.png",
+            size_bytes=900,
+            listed=True,
+            title="the BEACH again",
+            created_at=T0 + timedelta(seconds=3),
+        ),
+        "echo": make_image(
+            owner,
+            original_name="echo.gif",
+            content_type=ImageFormat.GIF,
+            size_bytes=10,
+            created_at=T0 + timedelta(seconds=4),
+        ),
+    }
+    gone = make_image(owner, original_name="beach-gone.png", deleted_at=T0)
+    theirs = make_image(other, original_name="beach.png", title="beach")
+    with backend.uow() as uow:
+        for image in [*made.values(), gone, theirs]:
+            uow.images.add(image)
+        uow.commit()
+    return owner, made
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (ImageQuery(), ["echo", "delta", "charlie", "bravo", "alpha"]),
+        (ImageQuery(sort=ImageSort.OLDEST), ["alpha", "bravo", "charlie", "delta", "echo"]),
+        # ties (bravo and delta, 900 bytes) by id, as every order: stable pages
+        (ImageQuery(sort=ImageSort.SIZE), ["<900>", "<900>", "alpha", "charlie", "echo"]),
+        (ImageQuery(sort=ImageSort.NAME), ["alpha", "bravo", "charlie", "delta", "echo"]),
+        (ImageQuery(search="  BEACH "), ["delta", "bravo"]),  # titles, any case, trimmed
+        (ImageQuery(search="png", sort=ImageSort.NAME), ["alpha", "charlie", "delta"]),
+        (ImageQuery(search="100%"), ["delta"]),  # LIKE's wildcards are literal
+        (ImageQuery(search="_1"), ["delta"]),
+        (ImageQuery(search="%"), ["delta"]),
+        (ImageQuery(visibility=Visibility.PRIVATE), ["charlie"]),
+        (ImageQuery(visibility=Visibility.PUBLIC), ["delta"]),
+        (ImageQuery(visibility=Visibility.UNLISTED), ["echo", "bravo", "alpha"]),
+        (ImageQuery(content_type=ImageFormat.PNG), ["delta", "charlie", "alpha"]),
+        (
+            ImageQuery(search="a", content_type=ImageFormat.PNG, sort=ImageSort.SIZE),
+            ["delta", "alpha", "charlie"],
+        ),
+        (ImageQuery(search="zulu"), []),
+    ],
+)
+def test_gallery_query_searches_filters_and_orders(
+    backend: Backend, query: ImageQuery, expected: list[str]
+) -> None:
+    owner, made = _gallery(backend)
+    names = {image.id: name for name, image in made.items()}
+    with backend.uow(read_only=True) as uow:
+        found = uow.images.list_for_owner(owner.id, offset=0, limit=50, query=query)
+        total = uow.images.count_for_owner(owner.id, query=query)
+        paged = [
+            uow.images.list_for_owner(owner.id, offset=k, limit=2, query=query)
+            for k in range(0, 6, 2)
+        ]
+    got = [names[image.id] for image in found]
+    if expected[:2] == ["<900>", "<900>"]:
+        ties = sorted([made["bravo"], made["delta"]], key=lambda i: i.id, reverse=True)
+        expected = [names[ties[0].id], names[ties[1].id], *expected[2:]]
+    assert got == expected
+    assert total == len(expected)
+    assert [image for page in paged for image in page] == found  # pages tile the list
 
 
 # --- albums ----------------------------------------------------------------------------------

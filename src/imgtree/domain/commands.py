@@ -14,7 +14,7 @@ from typing import BinaryIO, Final, TypeVar
 
 import attrs
 
-from imgtree.domain.model import Role, Scope, User, Visibility
+from imgtree.domain.model import UNPRINTABLE, ImageFormat, Role, Scope, User, Visibility
 
 T = TypeVar("T")
 
@@ -82,6 +82,48 @@ class AlbumChanges:
         return not any(
             map(is_set, (self.title, self.description, self.is_public, self.cover_image_id))
         )
+
+
+MAX_SEARCH = 100  # characters of a gallery search
+
+
+class ImageSort(enum.Enum):
+    """How a gallery page is ordered (ties always by id, so pages are stable)."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    SIZE = "size"  # largest first: what to delete to free space
+    NAME = "name"  # file name, A to Z, case-insensitive
+
+
+@attrs.frozen
+class ImageQuery:
+    """Which of an owner's images a gallery page shows, and in what order. The default
+    (everything, newest first) is the plain listing."""
+
+    search: str = ""  # a case-insensitive part of the file name or the title
+    sort: ImageSort = ImageSort.NEWEST
+    visibility: Visibility | None = None
+    content_type: ImageFormat | None = None
+
+    @property
+    def plain(self) -> bool:
+        return (
+            not self.needle
+            and self.sort is ImageSort.NEWEST
+            and self.visibility is None
+            and self.content_type is None
+        )
+
+    @property
+    def needle(self) -> str:
+        """The search text as the repositories compare it: control and invisible characters
+        (which no stored name or title keeps) become spaces, runs of spaces one, trimmed,
+        lower case."""
+        return " ".join(UNPRINTABLE.sub(" ", self.search).split()).lower()
+
+
+PLAIN_QUERY: Final = ImageQuery()
 
 
 @attrs.frozen

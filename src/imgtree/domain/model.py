@@ -376,7 +376,7 @@ MAX_USER_AGENT = 300
 MAX_ADDRESS = 64
 # C0/C1 controls, DEL, and the invisible format characters that reorder or hide text
 # (bidi embeddings, overrides and isolates, zero-width marks, BOM).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
 
 
 def clean_user_agent(value: str) -> str:
@@ -384,11 +384,11 @@ def clean_user_agent(value: str) -> str:
     whitespace runs collapse, and the result is cut to MAX_USER_AGENT characters. (HTML is
     left alone: every page and script escapes it on output.)"""
     head = value[: MAX_USER_AGENT * 4]  # bound the work on a hostile 10 KB header
-    return " ".join(_UNPRINTABLE.sub(" ", head).split())[:MAX_USER_AGENT].rstrip()
+    return " ".join(UNPRINTABLE.sub(" ", head).split())[:MAX_USER_AGENT].rstrip()
 
 
 def clean_address(value: str) -> str:
-    return " ".join(_UNPRINTABLE.sub(" ", value[: MAX_ADDRESS * 2]).split())[:MAX_ADDRESS].rstrip()
+    return " ".join(UNPRINTABLE.sub(" ", value[: MAX_ADDRESS * 2]).split())[:MAX_ADDRESS].rstrip()
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ from typing import BinaryIO, Protocol, Self, runtime_checkable
 
 import attrs
 
+from imgtree.domain.commands import PLAIN_QUERY, ImageQuery
 from imgtree.domain.model import (
     Album,
     ApiKey,
@@ -152,10 +153,12 @@ class ImageRepository(Protocol):
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> list[Image]:
         """Live images of one owner (optionally of one album; optionally only those anyone
         with the link sees, or only the `public` ones listed on their profile), newest first
-        (ties broken by id, so pages are stable)."""
+        (ties broken by id, so pages are stable); `query` searches, filters and orders
+        otherwise (the owner's gallery)."""
         ...
 
     def count_for_owner(
@@ -165,6 +168,7 @@ class ImageRepository(Protocol):
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> int: ...
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         """Bytes of the owner's live images (their quota usage)."""

@@ -15,6 +15,7 @@ from typing import Self
 
 import attrs
 
+from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ImageSort
 from imgtree.domain.errors import Conflict, QuotaExceeded
 from imgtree.domain.model import (
     Album,
@@ -171,6 +172,27 @@ class _AlbumRepo:
                 self._t.pending_uploads[pending.id] = attrs.evolve(pending, album_id=None)
 
 
+def _queried(live: list[Image], query: ImageQuery) -> list[Image]:
+    """The gallery query over an owner's live images, as the SQL adapter runs it."""
+    needle = query.needle
+    found = [
+        i
+        for i in live
+        if (query.visibility is None or i.visibility is query.visibility)
+        and (query.content_type is None or i.content_type is query.content_type)
+        and (not needle or needle in i.original_name.lower() or needle in i.title.lower())
+    ]
+    if query.sort is ImageSort.OLDEST:
+        found.sort(key=lambda i: (i.created_at, i.id))
+    elif query.sort is ImageSort.SIZE:
+        found.sort(key=lambda i: (i.size_bytes, i.id), reverse=True)
+    elif query.sort is ImageSort.NAME:
+        found.sort(key=lambda i: (i.original_name.lower(), i.id))
+    else:
+        found.sort(key=lambda i: (i.created_at, i.id), reverse=True)
+    return found
+
+
 class _ImageRepo:
     def __init__(self, t: _Tables) -> None:
         self._t = t
@@ -228,12 +250,15 @@ class _ImageRepo:
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> list[Image]:
         live = sorted(
             self._live_for(owner_id, album_id, public_only, listed_only),
             key=lambda i: (i.created_at, i.id),
             reverse=True,
         )
+        if not query.plain:
+            return _queried(live, query)[offset : offset + limit]
         if album_id is not None:  # arranged first, in order; the rest newest first (stable)
             live.sort(key=lambda i: (i.album_position is None, i.album_position or 0))
         return live[offset : offset + limit]
@@ -245,8 +270,10 @@ class _ImageRepo:
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> int:
-        return len(self._live_for(owner_id, album_id, public_only, listed_only))
+        live = self._live_for(owner_id, album_id, public_only, listed_only)
+        return len(live if query.plain else _queried(live, query))
 
     def update(self, image: Image) -> None:
         current = self._t.images.get(image.id)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    func,
 )
 
 # Deterministic constraint names, so migrations can refer to (and later alter) them by name.
@@ -168,6 +169,24 @@ Index(
     images.c.owner_id,
     images.c.created_at.desc(),
     images.c.id.desc(),  # the listing's tie-break order too
+    postgresql_where=images.c.deleted_at.is_(None),
+    sqlite_where=images.c.deleted_at.is_(None),
+)
+# The gallery's other orders (ImageQuery.sort), the same way (migration 0017); "oldest" walks
+# the recent index backwards.
+Index(
+    "ix_images_owner_live_size",
+    images.c.owner_id,
+    images.c.size_bytes.desc(),
+    images.c.id.desc(),
+    postgresql_where=images.c.deleted_at.is_(None),
+    sqlite_where=images.c.deleted_at.is_(None),
+)
+Index(
+    "ix_images_owner_live_name",
+    images.c.owner_id,
+    func.lower(images.c.original_name),
+    images.c.id,
     postgresql_where=images.c.deleted_at.is_(None),
     sqlite_where=images.c.deleted_at.is_(None),
 )

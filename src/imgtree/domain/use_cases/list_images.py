@@ -1,4 +1,5 @@
-"""List an owner's live images, newest first, one page at a time."""
+"""List an owner's live images, one page at a time: newest first, or as the gallery's query
+asks (search, filters, another order)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 
 import attrs
 
+from imgtree.domain.commands import MAX_SEARCH, PLAIN_QUERY, ImageQuery
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import Image, Page
 from imgtree.domain.policies import PagePolicy
@@ -39,11 +41,20 @@ class ListImages:
         page: int | None = None,
         limit: int | None = None,
         album_id: uuid.UUID | None = None,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> Page[Image]:
+        """One page of the owner's live images; `query` searches, filters and orders them
+        (InvalidInput for a search longer than MAX_SEARCH characters)."""
         page, limit = page_window(page, limit, self.policy)
+        if len(query.search) > MAX_SEARCH:
+            raise InvalidInput(f"search must be at most {MAX_SEARCH} characters")
         with self.uow(read_only=True) as uow:
-            total = uow.images.count_for_owner(owner_id, album_id=album_id)
+            total = uow.images.count_for_owner(owner_id, album_id=album_id, query=query)
             items = uow.images.list_for_owner(
-                owner_id, offset=(page - 1) * limit, limit=limit, album_id=album_id
+                owner_id,
+                offset=(page - 1) * limit,
+                limit=limit,
+                album_id=album_id,
+                query=query,
             )
         return Page(items=tuple(items), page=page, limit=limit, total=total)

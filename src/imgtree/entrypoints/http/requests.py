@@ -14,8 +14,9 @@ import falcon
 from falcon.media.multipart import MultipartForm, MultipartParseError, MultipartParseOptions
 from falcon.util import BufferedReader
 
+from imgtree.domain.commands import MAX_SEARCH, ImageQuery, ImageSort
 from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
-from imgtree.domain.model import Visibility
+from imgtree.domain.model import ImageFormat, Visibility
 from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
 from imgtree.entrypoints.http import json_upload
 
@@ -89,6 +90,34 @@ def upload_visibility(doc: dict[str, Any]) -> Visibility:
     if "visibility" in doc:
         return parse_visibility(raw)
     return Visibility.UNLISTED if parse_bool(raw, "isPublic") else Visibility.PRIVATE
+
+
+SORT_CHOICES_TEXT = ", ".join(s.value for s in ImageSort)
+
+
+def image_query(req: falcon.Request) -> ImageQuery:
+    """A listing's optional `search`, `sort` (newest, oldest, size, name), `visibility` and
+    `type` (a MIME type such as image/png) query parameters; absent or empty: no filter,
+    newest first. An unknown value is 400 naming the allowed ones."""
+    search = query_param(req, "search") or ""
+    if len(search) > MAX_SEARCH:
+        raise InvalidInput(f"search must be at most {MAX_SEARCH} characters")
+    raw_sort = (query_param(req, "sort") or "newest").strip().lower()
+    try:
+        sort = ImageSort(raw_sort)
+    except ValueError:
+        raise InvalidInput(f"sort must be one of {SORT_CHOICES_TEXT}") from None
+    raw_visibility = query_param(req, "visibility")
+    visibility = parse_visibility(raw_visibility) if raw_visibility else None
+    raw_type = (query_param(req, "type") or "").strip().lower()
+    content_type = None
+    if raw_type:
+        try:
+            content_type = ImageFormat(raw_type)
+        except ValueError:
+            allowed = ", ".join(f.value for f in ImageFormat)
+            raise InvalidInput(f"type must be one of {allowed}") from None
+    return ImageQuery(search=search, sort=sort, visibility=visibility, content_type=content_type)
 
 
 def parse_uuid(value: Any, what: str) -> uuid.UUID:

@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, Update, bindparam, case, exist
 from imgtree.adapters.sql.repositories.base import AnySelect, Repository
 from imgtree.adapters.sql.repositories.mapping import image_from_row, image_values
 from imgtree.adapters.sql.tables import images, users
+from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ImageSort
 from imgtree.domain.errors import Conflict, QuotaExceeded
 from imgtree.domain.model import Image
 from imgtree.domain.ports import ViewCount
@@ -77,6 +78,46 @@ def _owner_page(by_album: bool, public_only: bool, listed_only: bool = False) ->
         select(images)
         .where(*_live_where(by_album, public_only, listed_only))
         .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
+_SORTS: dict[ImageSort, tuple[ColumnElement[Any], ...]] = {
+    ImageSort.NEWEST: (images.c.created_at.desc(), images.c.id.desc()),
+    ImageSort.OLDEST: (images.c.created_at.asc(), images.c.id.asc()),
+    # Each order below has its own partial index led by owner_id (migration 0017).
+    ImageSort.SIZE: (images.c.size_bytes.desc(), images.c.id.desc()),
+    ImageSort.NAME: (func.lower(images.c.original_name).asc(), images.c.id.asc()),
+}
+
+
+def _query_where(by_album: bool, query: ImageQuery) -> list[ColumnElement[bool]]:
+    """The owner's live images (:owner_id, :album_id) narrowed by the gallery's query."""
+    where = _live_where(by_album, False)
+    if query.visibility is not None:
+        where.append(images.c.is_public.is_(query.visibility.is_public))
+        if query.visibility.is_public:
+            where.append(images.c.listed.is_(query.visibility.listed))
+    if query.content_type is not None:
+        where.append(images.c.content_type == query.content_type.value)
+    if query.needle:
+        # A substring anywhere, so no index can seek it: the owner's rows are read through
+        # the owner-led index and filtered (docs/decisions.md, "Gallery search").
+        where.append(
+            or_(
+                func.lower(images.c.original_name).contains(query.needle, autoescape=True),
+                func.lower(images.c.title).contains(query.needle, autoescape=True),
+            )
+        )
+    return where
+
+
+def _query_page(by_album: bool, query: ImageQuery) -> AnySelect:
+    return (
+        select(images)
+        .where(*_query_where(by_album, query))
+        .order_by(*_SORTS[query.sort])
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
@@ -153,8 +194,11 @@ class SqlImageRepository(Repository[Image]):
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> list[Image]:
         params = {**_live_params(owner_id, album_id), "offset": offset, "limit": limit}
+        if not query.plain:
+            return self._many(_query_page(album_id is not None, query), params)
         return self._many(_owner_page(album_id is not None, public_only, listed_only), params)
 
     def count_for_owner(
@@ -164,7 +208,13 @@ class SqlImageRepository(Repository[Image]):
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        query: ImageQuery = PLAIN_QUERY,
     ) -> int:
+        if query.needle or query.visibility is not None or query.content_type is not None:
+            counted = select(func.count()).select_from(images)
+            where = _query_where(album_id is not None, query)
+            params = _live_params(owner_id, album_id)
+            return int(self._s.execute(counted.where(*where), params).scalar_one())
         if album_id is None and not (public_only or listed_only):
             # The whole gallery's total is kept on the user row (moved with every add and
             # delete), so listing a large gallery does not count it on every page.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from imgtree.domain.commands import MAX_SEARCH, ImageSort
+from imgtree.domain.model import ImageFormat, Visibility
 from imgtree.entrypoints.http.openapi.builders import UUID, json_body, path_param, query, ref
 from imgtree.entrypoints.http.openapi.limits import MAX_PAGE, PAGE_DEFAULT_LIMIT, PAGE_MAX_LIMIT
 
@@ -96,10 +98,34 @@ PARAMETERS: dict[str, Any] = {
         f"Page size (default {PAGE_DEFAULT_LIMIT}); values above {PAGE_MAX_LIMIT} are capped to "
         f"{PAGE_MAX_LIMIT}.",
     ),
+    "search": query(
+        "search",
+        {"type": "string", "maxLength": MAX_SEARCH},
+        "Only images whose file name or title contains this (any case; trimmed).",
+    ),
+    "sort": query(
+        "sort",
+        {"type": "string", "enum": [s.value for s in ImageSort]},
+        "Order: newest (default), oldest, size (largest first) or name (A to Z); ties by id.",
+    ),
+    "visibility": query(
+        "visibility",
+        {"type": "string", "enum": [v.value for v in Visibility]},
+        "Only images with this visibility.",
+    ),
+    "type": query(
+        "type",
+        {"type": "string", "enum": [f.value for f in ImageFormat]},
+        "Only images of this published type.",
+    ),
     "imageId": path_param("imageId", UUID, "The image's UUID (not a UUID: 400)."),
     "albumId": path_param("albumId", UUID, "The album's UUID (not a UUID: 400)."),
 }
 PAGE_PARAMS = [
     {"$ref": "#/components/parameters/page"},
     {"$ref": "#/components/parameters/limit"},
+]
+# A gallery listing's search, order and filters (GET /api/v1/images, GET /api/images).
+QUERY_PARAMS = [
+    {"$ref": f"#/components/parameters/{name}"} for name in ("search", "sort", "visibility", "type")
 ]

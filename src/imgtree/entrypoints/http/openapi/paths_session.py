@@ -19,6 +19,7 @@ from imgtree.entrypoints.http.openapi.builders import (
 from imgtree.entrypoints.http.openapi.components import (
     ERROR_MEANING,
     PAGE_PARAMS,
+    QUERY_PARAMS,
     error_response,
 )
 from imgtree.entrypoints.http.openapi.operations import (
@@ -189,6 +190,7 @@ def image_paths() -> dict[str, Any]:
                 security=SESSION_READ,
                 parameters=[
                     *PAGE_PARAMS,
+                    *QUERY_PARAMS,
                     query("albumId", UUID, "Only this album's images."),
                 ],
             )

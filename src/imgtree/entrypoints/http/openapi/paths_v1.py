@@ -12,7 +12,7 @@ from imgtree.entrypoints.http.openapi.builders import (
     query,
     ref,
 )
-from imgtree.entrypoints.http.openapi.components import PAGE_PARAMS
+from imgtree.entrypoints.http.openapi.components import PAGE_PARAMS, QUERY_PARAMS
 from imgtree.entrypoints.http.openapi.limits import (
     BATCH_LIMIT,
     GUEST_MAX_OPEN_PRESIGNS,
@@ -150,10 +150,10 @@ def v1_paths() -> dict[str, Any]:
             "get": op(
                 V1,
                 "listImages",
-                "List the key owner's images, newest first",
+                "List the key owner's images: newest first, or searched, filtered, sorted",
                 {"200": ok("ImagePage"), **errors(400, 401, 403)},
                 security=BEARER,
-                parameters=PAGE_PARAMS,
+                parameters=[*PAGE_PARAMS, *QUERY_PARAMS],
             )
         },
         "/api/v1/images/{imageId}": {

@@ -24,6 +24,7 @@ from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_many
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
+    image_query,
     optional_uuid,
     parse_uuid,
     query_param,
@@ -47,6 +48,7 @@ class SessionImagesResource:
             page=query_int(req, "page"),
             limit=query_int(req, "limit"),
             album_id=optional_uuid(query_param(req, "albumId"), "albumId"),
+            query=image_query(req),
         )
         resp.media = presenters.image_page(self.urls, page, owner_view=True)
 

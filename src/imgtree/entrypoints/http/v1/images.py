@@ -15,7 +15,7 @@ from imgtree.domain.use_cases.originals import DownloadOriginal, Original
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.presenters import Urls
-from imgtree.entrypoints.http.requests import parse_uuid, query_param
+from imgtree.entrypoints.http.requests import image_query, parse_uuid, query_param
 
 
 def query_int(req: falcon.Request, name: str) -> int | None:
@@ -37,7 +37,10 @@ class ImagesResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         auth = self.guards.api_key(req, Scope.IMAGES_READ)
         page = self.list_images(
-            auth.user.id, page=query_int(req, "page"), limit=query_int(req, "limit")
+            auth.user.id,
+            page=query_int(req, "page"),
+            limit=query_int(req, "limit"),
+            query=image_query(req),
         )
         resp.media = presenters.image_page(self.urls, page)
 
