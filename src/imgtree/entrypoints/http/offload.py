@@ -9,7 +9,8 @@ and the proxy sends it (sendfile, Range, HEAD) as it would a static file.
 - `x-sendfile` (Apache mod_xsendfile, lighttpd): `X-Sendfile: <absolute path>`.
 
 What the app must not do then: set the file's Content-Length (its body is empty; the proxy
-sets its own) or answer a Range itself with 206 (the proxy slices the file it sends).
+sets its own), answer a Range itself with 206 (the proxy slices the file it sends) or say
+Accept-Ranges (the proxy does; nginx would keep both: "bytes, bytes").
 """
 
 from __future__ import annotations
@@ -60,4 +61,6 @@ class MediaOffload:
             resp.set_header("X-Accel-Redirect", self.prefix + quote(key, safe="/"))
         else:
             resp.set_header("X-Sendfile", str(path))
+        # The proxy answers Range (and says so itself): kept, the app's would be a duplicate.
+        resp.delete_header("Accept-Ranges")
         resp.data = b""
