@@ -4,6 +4,7 @@ Everything but the bytes stays the app's: visibility, 304, headers; Range is the
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -245,3 +246,26 @@ def test_a_purged_file_is_a_plain_json_404(make_app: Callable[..., App], mode: s
     assert gone.headers["content-type"] == "application/json"
     assert "immutable" not in gone.headers.get("cache-control", "")
     assert "etag" not in gone.headers and "x-accel-redirect" not in gone.headers
+
+
+@pytest.mark.parametrize("o_path", [True, False], ids=["O_PATH", "resolve"])
+def test_path_for_with_and_without_o_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, o_path: bool
+) -> None:
+    """The storage's two ways to find a file for the proxy agree: the file, None for a
+    missing one or a directory, ValueError for links (file or directory) leading out."""
+    if not o_path:
+        monkeypatch.delattr(os, "O_PATH", raising=False)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "x.png").write_bytes(PNG)
+    storage = LocalBlobStorage(tmp_path / "media")
+    storage.put("images/a.png", io.BytesIO(PNG), "image/png")
+    found = storage.path_for("images/a.png")
+    assert found is not None and found.read_bytes() == PNG and found.is_absolute()
+    assert storage.path_for("images/missing.png") is None
+    assert storage.path_for("images") is None
+    os.symlink(tmp_path / "outside", tmp_path / "media" / "linked")
+    os.symlink(tmp_path / "outside" / "x.png", tmp_path / "media" / "images" / "x.png")
+    for key in ("linked/x.png", "images/x.png", "linked/missing.png"):
+        with pytest.raises(ValueError):
+            storage.path_for(key)
