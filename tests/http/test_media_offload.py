@@ -269,3 +269,14 @@ def test_path_for_with_and_without_o_path(
     for key in ("linked/x.png", "images/x.png", "linked/missing.png"):
         with pytest.raises(ValueError):
             storage.path_for(key)
+
+
+def test_renditions_are_offloaded_once_made(make_app: Callable[..., App]) -> None:
+    app = _offloaded(make_app, "x-accel-redirect", rendition_sizes=(("small", 40),))
+    _, image = _upload(app)
+    r = app.client.simulate_get(f"/media/small/{image['id']}.png")
+    assert r.status_code == 200 and r.content == b""
+    (made,) = [k for k in app.stored_keys() if k.startswith("renditions/")]
+    assert r.headers["x-accel-redirect"] == f"/_imgtree_media/{made}"
+    assert r.headers["content-type"] == "image/png"
+    assert "immutable" in r.headers["cache-control"]

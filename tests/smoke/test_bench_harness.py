@@ -104,6 +104,11 @@ def test_merge_replaces_only_the_rows_of_the_steps_run(tmp_path: Path) -> None:
     commands = after[after.index("```sh") + 1 : after.index("```", after.index("```sh") + 1)]
     assert commands[:2] == ["make bench", "python -m bench"]
     assert commands[2].startswith("python -m bench --only x   # merged ")
+    # A later merge of the same steps (and more) stands in for the earlier one.
+    subset.commands[-1] = "python -m bench --only y,x --merge"
+    harness.merge_report(subset, out)
+    merged = [line for line in out.read_text().splitlines() if "# merged" in line]
+    assert len(merged) == 1 and merged[0].startswith("python -m bench --only y,x --merge")
     # Everything else is the full run's, line for line.
     kept = [line for line in before.splitlines() if "R4 (offload)" not in line]
     kept = [line for line in kept if not line.startswith("| GET offloaded")]
