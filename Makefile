@@ -31,15 +31,18 @@ format: install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-# Benchmarks (never part of `make test`): writes docs/benchmarks.md. wrk and nginx come from
-# Debian when missing (root only; without them the harness falls back or skips nginx).
+# Benchmarks (never part of `make test`): writes docs/benchmarks.md. wrk, nginx and libvips
+# come from Debian when missing (root only; without them the harness falls back, or skips the
+# nginx and pyvips rows with the reason). A subset, merged into the existing report:
+# `make bench BENCH_ARGS="--only r4offload,renditions --merge"`.
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null \
+		|| ! (ldconfig -p 2>/dev/null | grep -q 'libvips\.so\.42'); then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null) \
-			|| echo "bench: apt-get install wrk nginx failed; continuing without" >&2; \
-		else echo "bench: wrk/nginx missing and cannot apt-get them; continuing without" >&2; fi; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx libvips42 >/dev/null) \
+			|| echo "bench: apt-get install wrk nginx libvips42 failed; continuing without" >&2; \
+		else echo "bench: wrk/nginx/libvips missing and cannot apt-get them; continuing without" >&2; fi; \
 	fi
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -190,7 +190,9 @@ def hello_server(env: dict[str, str], tmp: Path, *, workers: int, threads: int =
     port = free_port()
     argv = [str(BIN / "python"), "-m", "bench.hello", "serve", "--bind", f"127.0.0.1:{port}"]
     argv += ["--workers", str(workers), "--threads", str(threads), "--no-access-log"]
-    env = {**env, "PYTHONPATH": str(REPO)}
+    # The repository for `bench`, then the caller's path (a worktree's src/ run in another
+    # checkout's venv must stay the imgtree the hello app imports).
+    env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
     return Server("hello", argv, env, port, tmp / "hello.log")
 
 

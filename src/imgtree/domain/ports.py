@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self, runtime_checkable
 
@@ -372,6 +373,17 @@ class StagingStorage(Protocol):
         """An empty file, readable and writable, for a blob to be put under a key starting
         with `prefix`. Give it to `put` (which may move it rather than copy it) or close it
         (which discards it); either way the caller closes it."""
+        ...
+
+
+@runtime_checkable
+class LocalPaths(Protocol):
+    """Optional for a BlobStorage: its blobs are files on this host, so a web server in front
+    can send them itself (IMGTREE_MEDIA_OFFLOAD) once the app has checked the request."""
+
+    def path_for(self, key: str) -> Path | None:
+        """The file holding `key` if it exists, else None; a key that could name anything
+        outside the storage's root raises ValueError."""
         ...
 
 

@@ -75,6 +75,11 @@ class Settings:
     inactive_images: str = "hide"
     # Per worker: bytes of small public media files kept in memory (0: always read the file).
     media_memory_cache_bytes: int = 32 * MiB
+    # Media bytes sent by the proxy in front (docs/decisions.md, "Media offload"): "" (the app
+    # sends them), "x-accel-redirect" (nginx: the app answers with an internal URI under
+    # `media_offload_prefix`) or "x-sendfile" (the absolute file path). Local storage only.
+    media_offload: str = ""
+    media_offload_prefix: str = "/_imgtree_media/"
     max_image_side: int = 16_384
     # The processing budget: every decode runs in one of `process_workers` sandboxed
     # processes per host, each file within these CPU, wall-clock and memory limits.
@@ -104,6 +109,12 @@ class Settings:
         if storage == "s3" and not bucket:
             raise SettingsError("IMGTREE_S3_BUCKET is required when IMGTREE_STORAGE=s3")
         endpoint = _optional_url(env, "IMGTREE_S3_ENDPOINT_URL")
+        offload = _offload(env, "IMGTREE_MEDIA_OFFLOAD")
+        if offload and storage != "local":
+            raise SettingsError(
+                "IMGTREE_MEDIA_OFFLOAD applies to local storage only (IMGTREE_STORAGE=local); "
+                "with S3, set IMGTREE_S3_PUBLIC_BASE_URL so media links point at the bucket"
+            )
         return cls(
             base_url=_url(env, "IMGTREE_BASE_URL", d.base_url),
             site_name=_text(env, "IMGTREE_SITE_NAME", d.site_name, 60),
@@ -163,6 +174,10 @@ class Settings:
             inactive_images=_choice(env, "IMGTREE_INACTIVE_IMAGES", "hide", ("hide", "keep")),
             media_memory_cache_bytes=_int(
                 env, "IMGTREE_MEDIA_MEMORY_CACHE_BYTES", d.media_memory_cache_bytes, 0
+            ),
+            media_offload=offload,
+            media_offload_prefix=_offload_prefix(
+                env, "IMGTREE_MEDIA_OFFLOAD_PREFIX", d.media_offload_prefix
             ),
             max_image_side=_int(env, "IMGTREE_MAX_IMAGE_SIDE", d.max_image_side, 16, 1 << 16),
             process_workers=_int(env, "IMGTREE_PROCESS_WORKERS", d.process_workers, 1, 64),
@@ -224,6 +239,32 @@ def _renditions(
     if len({p for p, _ in presets}) != len(presets) or len({s for _, s in presets}) != len(presets):
         raise SettingsError(f"{name}: each rendition name and size may appear only once")
     return tuple(sorted(presets, key=lambda p: p[1]))
+
+
+MEDIA_OFFLOAD_MODES = ("x-accel-redirect", "x-sendfile")
+
+
+def _offload(env: Mapping[str, str], name: str) -> str:
+    """Unset or empty: off; otherwise exactly one of MEDIA_OFFLOAD_MODES (any case)."""
+    value = env.get(name, "").strip().lower()
+    if value and value not in MEDIA_OFFLOAD_MODES:
+        raise SettingsError(
+            f"{name} must be unset (the app sends media itself), x-accel-redirect (nginx) or "
+            f"x-sendfile (Apache mod_xsendfile, lighttpd); got {value!r}"
+        )
+    return value
+
+
+def _offload_prefix(env: Mapping[str, str], name: str, default: str) -> str:
+    """The proxy's internal location: a path like /_imgtree_media/ (slashes at both ends)."""
+    value = _str(env, name, default)
+    segments = value.split("/")[1:-1]
+    if not re.fullmatch(r"/([A-Za-z0-9._~-]+/)+", value) or {".", ".."} & set(segments):
+        raise SettingsError(
+            f"{name} must be a URL path such as /_imgtree_media/ (letters, digits, ._~- "
+            f"between slashes, a slash at both ends), got {value!r}"
+        )
+    return value
 
 
 def _text(env: Mapping[str, str], name: str, default: str, longest: int) -> str:

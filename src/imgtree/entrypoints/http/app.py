@@ -24,6 +24,7 @@ from imgtree.entrypoints.http.admin.resources import (
 from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import MissGuard
+from imgtree.entrypoints.http.offload import MediaOffload
 from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.public import (
@@ -235,7 +236,14 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route(
         "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)
     )
-    media = {"view_image": view_image, "storage": storage, "viewer": viewer, "misses": misses}
+    offload = MediaOffload.of(settings.media_offload, storage, settings.media_offload_prefix)
+    media = {
+        "view_image": view_image,
+        "storage": storage,
+        "viewer": viewer,
+        "misses": misses,
+        "offload": offload,
+    }
     app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     # A literal segment wins over a field in falcon's router: /media/thumb/ stays the thumbnail.

@@ -31,6 +31,7 @@ from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_many
+from imgtree.entrypoints.http.offload import MediaOffload
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
 
@@ -166,6 +167,8 @@ class MediaResource:
     cache: TtlCache[str, _CachedMedia] | None = None
     misses: MissGuard | None = None
     renditions: Renditions | None = None
+    # The proxy in front sends the bytes (IMGTREE_MEDIA_OFFLOAD); None: the app sends them.
+    offload: MediaOffload | None = None
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, filename: str, file: str = ""
@@ -197,6 +200,9 @@ class MediaResource:
             resp.status = falcon.HTTP_304
             return
         resp.content_type = hit.content_type.value
+        if self.offload is not None:
+            self._send_by_proxy(resp, filename, hit)
+            return
         byte_range = self._range(req, etag, size)
         start, end = byte_range or (0, size - 1)
         if byte_range is not None:
@@ -208,11 +214,29 @@ class MediaResource:
         try:
             stream = self.storage.open(hit.key)
         except KeyError:  # purged since it was looked up
-            if self.cache is not None:
-                self.cache.discard(filename)
+            self._gone(resp, filename, hit)
             raise NotFound("Image not found") from None
         resp.stream = stream if byte_range is None else _Window(stream, start, end - start + 1)
         resp.content_length = end - start + 1
+
+    def _send_by_proxy(self, resp: falcon.Response, filename: str, hit: _CachedMedia) -> None:
+        """The body by the proxy in front (offload.py): no Content-Length, Range or 206 here."""
+        assert self.offload is not None
+        try:
+            self.offload.send(resp, hit.key)
+        except NotFound:  # purged since it was looked up
+            self._gone(resp, filename, hit)
+            raise
+
+    def _gone(self, resp: falcon.Response, filename: str, hit: _CachedMedia) -> None:
+        """The file went away after its headers were set: forget it, and take back the
+        headers (a 404 must not carry the file's year-long Cache-Control, nor its type: the
+        error body is JSON)."""
+        if self.cache is not None:
+            self.cache.discard(filename)
+        for name, _value in hit.headers:
+            resp.delete_header(name)
+        resp.content_type = falcon.MEDIA_JSON
 
     def _look_up(
         self, filename: str, viewer_id: uuid.UUID | None, cacheable: bool, name: str = ""
@@ -233,7 +257,9 @@ class MediaResource:
         if not (cacheable and image.is_public and self.cache is not None):
             return found(image, info.size, headers, None)
         body = None
-        if info.size <= MEDIA_MEMORY_FILE_MAX and self.cache.fits(info.size):
+        # Offloaded, the proxy sends the bytes: only the lookup is kept.
+        keep_bytes = self.offload is None and info.size <= MEDIA_MEMORY_FILE_MAX
+        if keep_bytes and self.cache.fits(info.size):
             try:
                 with self.storage.open(key) as stream:
                     body = stream.read(MEDIA_MEMORY_FILE_MAX + 1)
