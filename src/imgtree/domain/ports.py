@@ -386,6 +386,9 @@ class ProcessedImage:
 
     `published` holds the bytes to serve (metadata stripped, orientation kept), `thumbnail`
     a small preview. Both streams are positioned at 0 and owned by the caller, who closes them.
+    `blurhash` and `dominant_color` ("#rrggbb") are the placeholder made from the thumbnail
+    (see Image); None when the processor makes none (one written before them) or the picture
+    has no visible pixel.
     """
 
     info: ImageInfo
@@ -393,6 +396,8 @@ class ProcessedImage:
     published_size: int
     thumbnail: BinaryIO
     thumbnail_format: ImageFormat
+    blurhash: str | None = None
+    dominant_color: str | None = None
 
 
 class ImageProcessor(Protocol):

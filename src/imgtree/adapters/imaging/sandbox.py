@@ -276,6 +276,8 @@ class _Child:
                     "published_size": done.published_size,
                     "thumbnail_format": done.thumbnail_format.value,
                     "thumbnail_size": len(thumbnail),
+                    "blurhash": done.blurhash,
+                    "dominant_color": done.dominant_color,
                 }
             elif op == "resize" and isinstance(request.get("bound"), int) and request["bound"] > 0:
                 resized = processor.resize(source, request["bound"])

@@ -150,6 +150,9 @@ images = Table(
     Column("listed", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
     Column("album_position", Integer, nullable=True),  # 0012: the owner's order in the album
+    # 0014: the placeholder shown while the picture loads (see Image.blurhash)
+    Column("blurhash", String(166), nullable=True),
+    Column("dominant_color", String(7), nullable=True),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on

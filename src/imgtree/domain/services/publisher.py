@@ -232,6 +232,8 @@ class Publisher:
                     animated=info.animated,
                     is_public=visibility.is_public,
                     listed=visibility.listed,
+                    blurhash=processed.blurhash,
+                    dominant_color=processed.dominant_color,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:

@@ -122,6 +122,12 @@ def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
     }
 
 
+def placeholder(image: Image) -> dict[str, str | None]:
+    """What a client shows while the picture loads: null for images from before placeholders
+    (until `imgtree backfill-placeholders` ran)."""
+    return {"blurhash": image.blurhash, "dominant_color": image.dominant_color}
+
+
 def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
     image = outcome.image
     return {
@@ -133,6 +139,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        **placeholder(image),
     }
 
 
@@ -184,6 +191,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        **placeholder(image),
     }
 
 

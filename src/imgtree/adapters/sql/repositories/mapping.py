@@ -144,6 +144,8 @@ IMAGE_FIELDS = (
     "listed",
     "description",
     "album_position",
+    "blurhash",
+    "dominant_color",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -174,6 +176,8 @@ def image_from_row(row: AnyRow) -> Image:
         listed,
         description,
         album_position,
+        blurhash,
+        dominant_color,
     ) = row
     return Image(
         id=id_,
@@ -198,6 +202,8 @@ def image_from_row(row: AnyRow) -> Image:
         listed=listed,
         description=description,
         album_position=album_position,
+        blurhash=blurhash,
+        dominant_color=dominant_color,
     )
 
 
@@ -225,6 +231,8 @@ def image_values(image: Image) -> dict[str, Any]:
         "listed": image.listed,
         "description": image.description,
         "album_position": image.album_position,
+        "blurhash": image.blurhash,
+        "dominant_color": image.dominant_color,
     }
 
 

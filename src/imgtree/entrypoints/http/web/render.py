@@ -8,12 +8,18 @@ import attrs
 import falcon
 import jinja2
 
+from imgtree.domain.model import is_blurhash, is_hex_color
+
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("imgtree.entrypoints.http.web", "templates"),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Placeholder values reach HTML attributes only through these tests (the domain already
+# refuses other values; a template never trusts that alone).
+_env.tests["hex_color"] = is_hex_color
+_env.tests["blurhash"] = is_blurhash
 
 # Pages load only our own scripts, styles and images (media may come from a CDN origin).
 PAGE_CSP = (
