@@ -68,7 +68,7 @@ def test_placeholder_shows_until_the_picture_loads(
         thumb = page.locator(".tile .tile-thumb img").first
         expect(thumb).to_be_attached()
         expect(thumb).to_have_css("background-color", RED)
-        colour, picture = _background(thumb)
+        _colour, picture = _background(thumb)
         assert picture.startswith('url("data:image/png'), picture
         screenshot(page, "gallery placeholder")
 
@@ -76,7 +76,7 @@ def test_placeholder_shows_until_the_picture_loads(
             page.goto(path)
             img = page.locator(selector).first
             expect(img).to_have_css("background-color", RED)
-            colour, picture = _background(img)
+            _colour, picture = _background(img)
             assert picture.startswith('url("data:image/png'), (path, picture)
         theme = page.locator('meta[name="theme-color"]')
         expect(theme).to_have_attribute("content", "#ff0000")

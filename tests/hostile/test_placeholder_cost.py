@@ -60,7 +60,9 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
 
 @pytest.mark.parametrize(
-    ("w", "h"), [(6000, 4000), (16_000, 8), (8, 16_000), (1, 1)], ids=["24MP", "wide", "tall", "1px"]
+    ("w", "h"),
+    [(6000, 4000), (16_000, 8), (8, 16_000), (1, 1)],
+    ids=["24MP", "wide", "tall", "1px"],
 )
 def test_the_encoder_only_sees_the_bounded_thumbnail(
     seen: dict[str, list[Any]], w: int, h: int

@@ -94,7 +94,8 @@ def test_a_known_hash() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "LKO2?U", "L" + "0" * 26, "L" + "0" * 28, "<script>", "LKO2?U%2Tw=w]~RBVZRi};RPxuwH'"]
+    "bad",
+    ["", "LKO2?U", "L" + "0" * 26, "L" + "0" * 28, "<script>", "LKO2?U%2Tw=w]~RBVZRi};RPxuwH'"],
 )
 def test_malformed_hashes_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):

@@ -189,6 +189,11 @@ class ImageRepository(Protocol):
         """Soft-deleted images whose deleted_at is before `at` (purge candidates)."""
         ...
 
+    def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:
+        """Live images with no BlurHash yet, by id, only ids greater than `after` (a keyset,
+        so a batch job moves on past the ones it could not help)."""
+        ...
+
     def remove(self, image_id: uuid.UUID) -> None:
         """Delete the row for good (after purge removed its blobs)."""
         ...
@@ -435,6 +440,18 @@ class ImageResizer(Protocol):
         than the image itself), in the same format, turned upright (its orientation tag
         applied, no metadata kept). The limits and budget of `process` apply; a file over them
         raises InvalidImage or ImageTooComplex, a busy processor ProcessingBusy."""
+        ...
+
+
+@runtime_checkable
+class MakesPlaceholders(Protocol):
+    """Optional for an ImageProcessor: the placeholder of a stored thumbnail, for images
+    uploaded before placeholders (`imgtree backfill-placeholders`)."""
+
+    def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
+        """(blurhash, dominant colour) of a thumbnail this processor made, decoded within
+        the limits and budget of `process` (InvalidImage, UnsupportedMediaType or
+        ProcessingBusy like it); (None, None) when no pixel of it is visible."""
         ...
 
 

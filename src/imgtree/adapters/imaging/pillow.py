@@ -394,6 +394,18 @@ class PillowImageProcessor:
             data=out, size=size_bytes, format=fmt, width=frame.width, height=frame.height
         )
 
+    def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
+        """The placeholder of a stored thumbnail (backfill): decoded like an upload's first
+        frame, within the same limits, shrunk to the thumbnail bound first (a thumbnail made
+        with a larger bound, or a swapped blob, costs no more than a thumbnail)."""
+        data = _read_all(thumbnail)
+        fmt = sniff(data)
+        if fmt in _TRANSCODED:  # never a thumbnail this processor made
+            raise UnsupportedMediaType("Not a thumbnail")
+        with _decoding(), self._open(data, fmt) as im:
+            info = self._info(im, fmt, 1)
+            return placeholder(_displayable(self._verify_and_thumbnail(im, info)))
+
     # --- steps -----------------------------------------------------------------------------
 
     def _check_bmff(self, fmt: ImageFormat, data: bytes) -> None:

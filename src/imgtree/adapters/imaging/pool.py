@@ -407,6 +407,17 @@ class PooledImageProcessor:
             data=data, size=size, format=info.format, width=info.width, height=info.height
         )
 
+    def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
+        """`PillowImageProcessor.placeholder_of` in a decode child, with the upload budget."""
+        reply, data, _thumbnail = self._run("placeholder", thumbnail)
+        if data is not None:
+            data.close()
+            raise InvalidImage("Image could not be decoded")
+        try:
+            return _placeholder(reply)
+        except ValueError:
+            raise InvalidImage("Image could not be decoded") from None
+
     def _processed(
         self, reply: dict[str, Any], published: BinaryIO, thumbnail: bytes, *, owned: bool
     ) -> ProcessedImage:
