@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from imgtree.adapters.imaging import blurhash
 from tests.support.browser import Shot
 
 pytestmark = [pytest.mark.browser]
@@ -78,6 +79,19 @@ def test_placeholder_shows_until_the_picture_loads(
             expect(img).to_have_css("background-color", RED)
             _colour, picture = _background(img)
             assert picture.startswith('url("data:image/png'), (path, picture)
+        # The page's decoder (static/blurhash.js) draws what the Python one does.
+        drawn = page.evaluate(
+            "h => Array.from(window.imgtreePlaceholder.decode(h, 8, 6))", image["blurhash"]
+        )
+        expected = blurhash.decode(image["blurhash"], 8, 6)
+        got = [tuple(drawn[k : k + 3]) for k in range(0, len(drawn), 4)]
+        assert len(got) == len(expected)
+        assert all(
+            abs(a - b) <= 1
+            for p, q in zip(got, expected, strict=True)
+            for a, b in zip(p, q, strict=True)
+        )
+        assert page.evaluate("() => window.imgtreePlaceholder.decode('<b>x</b>', 4, 3)") is None
         theme = page.locator('meta[name="theme-color"]')
         expect(theme).to_have_attribute("content", "#ff0000")
         screenshot(page, "image page placeholder")

@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import attrs
 from PIL import Image
@@ -136,3 +137,31 @@ def test_every_format_uploads_with_a_placeholder(app: App) -> None:
         image = r.json["images"][0]
         assert re.fullmatch(r"#[0-9a-f]{6}", image["dominant_color"]), name
         assert is_blurhash(image["blurhash"]), name
+
+
+def test_templates_put_only_well_formed_values_in_attributes() -> None:
+    """The domain refuses anything but "#rrggbb" and base-83 text; the templates check
+    again, so even a value that slipped past (an embedder's own Image-like object) never
+    becomes markup or CSS: no attribute, and the site's colour in theme-color."""
+    from imgtree.entrypoints.http.web.render import Site, _env
+
+    hostile = SimpleNamespace(
+        dominant_color='#ff0000" onload="alert(1)',
+        blurhash='LKO2?U%2Tw=w]~RBVZRi};RPxuwH"><script>alert(1)</script>',
+        title="",
+        original_name="x.png",
+        description="",
+        width=1,
+        height=1,
+        is_public=True,
+        content_type=SimpleNamespace(value="image/png"),
+    )
+    macro = _env.from_string('{% import "_macros.html" as m %}<img{{ m.placeholder(image) }}>')
+    assert macro.render(image=hostile) == "<img>"
+    page = _env.get_template("image.html").render(image=hostile, site=Site(), codes=[])
+    assert _meta(page, "theme-color") == "#1f6feb"
+    assert "onload" not in page and "<script>alert" not in page
+    good = SimpleNamespace(dominant_color="#00aa11", blurhash="L" + "0" * 27)
+    assert (
+        macro.render(image=good) == f'<img data-color="#00aa11" data-blurhash="{"L" + "0" * 27}">'
+    )
