@@ -609,3 +609,22 @@ def test_process_into_refuses_what_process_refuses(processor: ImageProcessor, ca
     }[case]
     with tempfile.TemporaryFile() as into, pytest.raises((InvalidImage, UnsupportedMediaType)):
         processor.process_into(io.BytesIO(data), into)
+
+
+# --- placeholders (issue 16 item 4) ---------------------------------------------------------
+
+
+def test_the_placeholder_comes_with_the_thumbnail(processor: ImageProcessor) -> None:
+    """Both processors make the same placeholder (the pooled one in its decode child, carried
+    back in the reply), from the thumbnail: a red picture is "#ff0000"."""
+    red = io.BytesIO()
+    Image.new("RGB", (300, 200), (255, 0, 0)).save(red, "PNG")
+    done = processor.process(io.BytesIO(red.getvalue()))
+    done.published.close()
+    done.thumbnail.close()
+    assert done.dominant_color == "#ff0000"
+    assert done.blurhash is not None and done.blurhash[0] == "L"  # 4 x 3 components
+    direct = PillowImageProcessor().process(io.BytesIO(red.getvalue()))
+    direct.published.close()
+    direct.thumbnail.close()
+    assert (done.blurhash, done.dominant_color) == (direct.blurhash, direct.dominant_color)

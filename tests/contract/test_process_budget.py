@@ -21,6 +21,7 @@ from bench.procs import children, status_kb
 from PIL import Image
 
 from imgtree.adapters.imaging import PillowImageProcessor, sandbox
+from imgtree.adapters.imaging import pool as pool_module
 from imgtree.adapters.imaging.pool import (
     TOO_COMPLEX,
     DecodePool,
@@ -271,3 +272,26 @@ def test_a_published_file_past_the_inline_size_comes_as_a_file() -> None:
     with done.published, expected.published:
         assert os.fstat(done.published.fileno()).st_size == done.published_size
         assert done.published.read() == expected.published.read()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"blurhash": '"><script>alert(1)</script>'},
+        {"blurhash": 42},
+        {"dominant_color": "red; background: url(//evil)"},
+        {"dominant_color": "#FF0000"},
+        {"dominant_color": ["#ff0000"]},
+    ],
+)
+def test_a_child_placeholder_of_the_wrong_shape_is_refused(reply: dict[str, object]) -> None:
+    """The placeholder ends up in HTML attributes and CSS: from a (possibly compromised)
+    decode child, only the exact formats the domain accepts pass."""
+    with pytest.raises(ValueError):
+        pool_module._placeholder(reply)
+
+
+def test_a_child_placeholder_may_be_absent() -> None:
+    assert pool_module._placeholder({}) == (None, None)
+    good = {"blurhash": "L" + "0" * 27, "dominant_color": "#00ff7f"}
+    assert pool_module._placeholder(good) == ("L" + "0" * 27, "#00ff7f")

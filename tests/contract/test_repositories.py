@@ -1580,6 +1580,30 @@ def test_album_listing_puts_arranged_images_first_in_their_order(backend: Backen
         assert got is not None and got.album_position == 1
 
 
+def test_placeholders_round_trip_and_the_ones_missing_are_listed_by_id(backend: Backend) -> None:
+    """Migration 0014's columns carry an image's placeholder; `list_without_placeholder`
+    pages the live images that have none, by id (the backfill's keyset)."""
+    user = make_user()
+    add_users(backend.uow, user)
+    ids = sorted(uuid.uuid4() for _ in range(5))
+    images = [make_image(user, id=i) for i in ids]
+    with backend.uow() as uow:
+        for image in images:
+            uow.images.add(image)
+        uow.commit()
+    filled = attrs.evolve(images[1], blurhash="L" + "0" * 27, dominant_color="#00ff7f")
+    with backend.uow() as uow:
+        uow.images.update(filled)
+        uow.images.mark_deleted(ids[3], T0)
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.images.get(ids[1]) == filled
+        first = uow.images.list_without_placeholder(after=None, limit=2)
+        rest = uow.images.list_without_placeholder(after=first[-1].id, limit=10)
+    assert [i.id for i in first] == [ids[0], ids[2]]
+    assert [i.id for i in rest] == [ids[4]]  # deleted and filled ones never come
+
+
 def test_album_remove_keeps_its_images_outside_any_album(backend: Backend) -> None:
     owner = make_user()
     add_users(backend.uow, owner)

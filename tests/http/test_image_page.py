@@ -87,9 +87,11 @@ def test_operator_site_name_description_and_colour(make_app: Callable[..., App])
     html = app.client.simulate_get(f"/i/{image['id']}").text
     assert _meta(html, "og:site_name") == "Pics &amp; Co"
     assert _meta(html, "og:description") == "Team screenshots"
-    assert _meta(html, "theme-color") == "#aa3300"
+    # The image page takes the picture's own colour (tests/http/test_placeholders.py).
+    assert _meta(html, "theme-color") == image["dominant_color"]
     assert "<title>Image · Pics &amp; Co</title>" in html
     home = app.client.simulate_get("/").text
+    assert _meta(home, "theme-color") == "#aa3300"
     assert '<a href="/" class="brand">Pics &amp; Co</a>' in home
 
 

@@ -67,6 +67,8 @@ def test_presign_put_complete(app: App, alias: str) -> None:
         "visibility",
         "codes",
         "renditions",
+        "blurhash",
+        "dominant_color",
     }
     # The raw upload is gone; the published image and its thumbnail remain.
     assert not [k for k in app.stored_keys() if k.startswith("uploads/")]

@@ -69,6 +69,8 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
         "visibility",
         "codes",
         "renditions",
+        "blurhash",
+        "dominant_color",
     }
     assert img["renditions"] == {}  # 40 px: smaller than every rendition
     assert re.fullmatch(r"[a-z0-9]{12}", img["id"])  # IMGTREE_SLUG_LENGTH's default

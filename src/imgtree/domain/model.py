@@ -98,6 +98,32 @@ def _non_negative(_inst: object, attr: attrs.Attribute[int], value: int) -> None
         raise ValueError(f"{attr.name} must be >= 0")
 
 
+# An image's placeholder (issue 16): a BlurHash (base-83 text, 6 to 166 characters) and its
+# dominant colour as "#rrggbb". Both end up in HTML attributes and CSS: the image refuses
+# anything else, so neither can ever carry markup whatever computed it.
+_BLURHASH_RE = re.compile(r"^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,166}$")
+_HEX_COLOR_RE = re.compile(r"^#[0-9a-f]{6}$")
+
+
+def is_blurhash(value: object) -> bool:
+    return isinstance(value, str) and _BLURHASH_RE.match(value) is not None
+
+
+def is_hex_color(value: object) -> bool:
+    """A lower-case "#rrggbb" colour."""
+    return isinstance(value, str) and _HEX_COLOR_RE.match(value) is not None
+
+
+def _valid_blurhash(_inst: object, _attr: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is not None and not is_blurhash(value):
+        raise ValueError(f"invalid blurhash {value!r}")
+
+
+def _valid_hex_color(_inst: object, attr: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is not None and not is_hex_color(value):
+        raise ValueError(f"{attr.name} must be a lower-case #rrggbb colour, not {value!r}")
+
+
 def normalise_email(email: str) -> str:
     """Emails compare case-insensitively; the stored form is stripped and lower-cased."""
     cleaned = email.strip().lower()
@@ -307,6 +333,11 @@ class Image:
     # Counted in batches (domain/services/view_counter.py), never written by `update`.
     page_views: int = attrs.field(default=0, validator=_non_negative)
     media_hits: int = attrs.field(default=0, validator=_non_negative)
+
+    # The placeholder shown while the picture loads, computed from the thumbnail at upload
+    # (or by `imgtree backfill-placeholders`); None for images from before either.
+    blurhash: str | None = attrs.field(default=None, validator=_valid_blurhash)
+    dominant_color: str | None = attrs.field(default=None, validator=_valid_hex_color)
 
     @property
     def file_keys(self) -> tuple[str, ...]:

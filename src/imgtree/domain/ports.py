@@ -200,6 +200,11 @@ class ImageRepository(Protocol):
         """Soft-deleted images whose deleted_at is before `at` (purge candidates)."""
         ...
 
+    def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:
+        """Live images with no BlurHash yet, by id, only ids greater than `after` (a keyset,
+        so a batch job moves on past the ones it could not help)."""
+        ...
+
     def remove(self, image_id: uuid.UUID) -> None:
         """Delete the row for good (after purge removed its blobs)."""
         ...
@@ -416,6 +421,9 @@ class ProcessedImage:
 
     `published` holds the bytes to serve (metadata stripped, orientation kept), `thumbnail`
     a small preview. Both streams are positioned at 0 and owned by the caller, who closes them.
+    `blurhash` and `dominant_color` ("#rrggbb") are the placeholder made from the thumbnail
+    (see Image); None when the processor makes none (one written before them) or the picture
+    has no visible pixel.
     """
 
     info: ImageInfo
@@ -423,6 +431,8 @@ class ProcessedImage:
     published_size: int
     thumbnail: BinaryIO
     thumbnail_format: ImageFormat
+    blurhash: str | None = None
+    dominant_color: str | None = None
 
 
 class ImageProcessor(Protocol):
@@ -460,6 +470,18 @@ class ImageResizer(Protocol):
         than the image itself), in the same format, turned upright (its orientation tag
         applied, no metadata kept). The limits and budget of `process` apply; a file over them
         raises InvalidImage or ImageTooComplex, a busy processor ProcessingBusy."""
+        ...
+
+
+@runtime_checkable
+class MakesPlaceholders(Protocol):
+    """Optional for an ImageProcessor: the placeholder of a stored thumbnail, for images
+    uploaded before placeholders (`imgtree backfill-placeholders`)."""
+
+    def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
+        """(blurhash, dominant colour) of a thumbnail this processor made, decoded within
+        the limits and budget of `process` (InvalidImage, UnsupportedMediaType or
+        ProcessingBusy like it); (None, None) when no pixel of it is visible."""
         ...
 
 

@@ -358,6 +358,18 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill_placeholders(args: argparse.Namespace) -> int:
+    if args.batch < 1:
+        raise DomainError("--batch must be a positive number of images")
+    with _container() as container:
+        report = container.use_cases.backfill_placeholders()(batch=args.batch)
+    print(
+        f"placeholders: {report.filled} images filled, {report.empty} with no visible pixel,"
+        f" {report.failed} whose thumbnail is missing or unreadable"
+    )
+    return 0
+
+
 def cmd_storage_init(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     with _container(settings) as container:
@@ -447,6 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--grace", type=int, help="minimum age in seconds of an orphan blob")
     purge.set_defaults(func=cmd_purge)
+
+    backfill = sub.add_parser(
+        "backfill-placeholders",
+        help="give images uploaded before placeholders their BlurHash and dominant colour,"
+        " from their stored thumbnails",
+    )
+    backfill.add_argument("--batch", type=int, default=200, help="images per batch (200)")
+    backfill.set_defaults(func=cmd_backfill_placeholders)
 
     storage = sub.add_parser("storage", help="storage backend chores").add_subparsers(
         dest="action", required=True

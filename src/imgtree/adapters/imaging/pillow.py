@@ -21,7 +21,8 @@
    and make the thumbnail from the first frame in the same pass. JPEGs decode in draft mode:
    libjpeg still reads the whole entropy-coded stream, at a fraction of the cost;
 5. turn the thumbnail upright by the kept orientation and encode it: JPEG (quality 85)
-   when it has no transparency, WebP (quality 85, alpha kept) when it has.
+   when it has no transparency, WebP (quality 85, alpha kept) when it has;
+6. make the placeholder (BlurHash and dominant colour) from the thumbnail (`placeholder`).
 
 Limits are checked by this class per call; Pillow's global `Image.MAX_IMAGE_PIXELS` is left
 alone (its DecompressionBombError is still mapped to InvalidImage). No global state is
@@ -48,6 +49,7 @@ from imgtree.adapters.imaging.container import (
     UnsupportedVariant,
     check_size,
 )
+from imgtree.adapters.imaging.placeholder import placeholder
 from imgtree.adapters.imaging.sniff import sniff
 from imgtree.domain.errors import (
     DomainError,
@@ -198,8 +200,12 @@ def _resizable(frame: Image.Image) -> Image.Image:
     return frame
 
 
-def _displayable(thumb: Image.Image) -> Image.Image:
-    """The thumbnail as L, RGB or RGBA; alpha only when something is actually transparent."""
+def _displayable(thumb: Image.Image, orientation: int = 1) -> Image.Image:
+    """The thumbnail upright (by the EXIF `orientation`) as L, RGB or RGBA; alpha only when
+    something is actually transparent."""
+    upright = _UPRIGHT.get(orientation)
+    if upright is not None:
+        thumb = thumb.transpose(upright)
     if thumb.mode.startswith("I"):  # 16-bit greyscale: scale down rather than clip
         thumb = thumb.convert("I").point(lambda v: v / 256).convert("L")
     elif thumb.mode == "LA":
@@ -320,8 +326,9 @@ class PillowImageProcessor:
             with _decoding(), self._open_file(published, fmt) as im:
                 info = self._info(im, fmt, frames)
                 icc = im.info.get("icc_profile")
-                thumb = self._verify_and_thumbnail(im, info)
-                thumbnail, thumbnail_format = self._encode_thumbnail(thumb, orientation, icc)
+                thumb = _displayable(self._verify_and_thumbnail(im, info), orientation)
+                thumbnail, thumbnail_format = self._encode_thumbnail(thumb, icc)
+                blurhash, dominant_color = placeholder(thumb)
             published.seek(0)
         except BaseException:
             if published is not into:
@@ -336,6 +343,8 @@ class PillowImageProcessor:
             published_size=published_size,
             thumbnail=_spool(thumbnail),
             thumbnail_format=thumbnail_format,
+            blurhash=blurhash,
+            dominant_color=dominant_color,
         )
 
     def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
@@ -384,6 +393,18 @@ class PillowImageProcessor:
         return ResizedImage(
             data=out, size=size_bytes, format=fmt, width=frame.width, height=frame.height
         )
+
+    def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
+        """The placeholder of a stored thumbnail (backfill): decoded like an upload's first
+        frame, within the same limits, shrunk to the thumbnail bound first (a thumbnail made
+        with a larger bound, or a swapped blob, costs no more than a thumbnail)."""
+        data = _read_all(thumbnail)
+        fmt = sniff(data)
+        if fmt in _TRANSCODED:  # never a thumbnail this processor made
+            raise UnsupportedMediaType("Not a thumbnail")
+        with _decoding(), self._open(data, fmt) as im:
+            info = self._info(im, fmt, 1)
+            return placeholder(_displayable(self._verify_and_thumbnail(im, info)))
 
     # --- steps -----------------------------------------------------------------------------
 
@@ -497,13 +518,7 @@ class PillowImageProcessor:
             im.load()
         return thumb
 
-    def _encode_thumbnail(
-        self, thumb: Image.Image, orientation: int, icc: bytes | None
-    ) -> tuple[bytes, ImageFormat]:
-        upright = _UPRIGHT.get(orientation)
-        if upright is not None:
-            thumb = thumb.transpose(upright)
-        thumb = _displayable(thumb)
+    def _encode_thumbnail(self, thumb: Image.Image, icc: bytes | None) -> tuple[bytes, ImageFormat]:
         out = io.BytesIO()
         options: dict[str, object] = {"quality": THUMBNAIL_QUALITY}
         profile = _matching_icc(icc, thumb.mode)

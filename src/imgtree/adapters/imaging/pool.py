@@ -51,7 +51,7 @@ from imgtree.domain.errors import (
     StorageUnavailable,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import ImageFormat
+from imgtree.domain.model import ImageFormat, is_blurhash, is_hex_color
 from imgtree.domain.policies import ProcessingPolicy
 from imgtree.domain.ports import ImageInfo, ProcessedImage, ResizedImage
 
@@ -285,6 +285,17 @@ def _int(doc: dict[str, Any], name: str, low: int = 0, high: int = 1 << 40) -> i
     return value
 
 
+def _placeholder(reply: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The child's (blurhash, dominant colour): each absent or exactly the shape the domain
+    accepts (they end up in HTML attributes), else ValueError like any other bad reply."""
+    hashed, colour = reply.get("blurhash"), reply.get("dominant_color")
+    if hashed is not None and not is_blurhash(hashed):
+        raise ValueError("bad blurhash")
+    if colour is not None and not is_hex_color(colour):
+        raise ValueError("bad dominant_color")
+    return hashed, colour
+
+
 def _image_info(reply: dict[str, Any]) -> ImageInfo:
     return ImageInfo(
         format=ImageFormat(str(reply.get("format"))),
@@ -396,6 +407,17 @@ class PooledImageProcessor:
             data=data, size=size, format=info.format, width=info.width, height=info.height
         )
 
+    def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
+        """`PillowImageProcessor.placeholder_of` in a decode child, with the upload budget."""
+        reply, data, _thumbnail = self._run("placeholder", thumbnail)
+        if data is not None:
+            data.close()
+            raise InvalidImage("Image could not be decoded")
+        try:
+            return _placeholder(reply)
+        except ValueError:
+            raise InvalidImage("Image could not be decoded") from None
+
     def _processed(
         self, reply: dict[str, Any], published: BinaryIO, thumbnail: bytes, *, owned: bool
     ) -> ProcessedImage:
@@ -405,6 +427,7 @@ class PooledImageProcessor:
             info = _image_info(reply)
             size = _int(reply, "published_size", 1)
             thumbnail_format = ImageFormat(str(reply.get("thumbnail_format")))
+            blurhash, dominant_color = _placeholder(reply)
             if reply.get("published_inline") is not True:
                 described = os.fstat(published.fileno())
                 if not stat.S_ISREG(described.st_mode) or described.st_size != size:
@@ -420,6 +443,8 @@ class PooledImageProcessor:
             published_size=size,
             thumbnail=io.BytesIO(thumbnail),
             thumbnail_format=thumbnail_format,
+            blurhash=blurhash,
+            dominant_color=dominant_color,
         )
 
     # --- one job ---------------------------------------------------------------------------

@@ -276,7 +276,12 @@ class _Child:
                     "published_size": done.published_size,
                     "thumbnail_format": done.thumbnail_format.value,
                     "thumbnail_size": len(thumbnail),
+                    "blurhash": done.blurhash,
+                    "dominant_color": done.dominant_color,
                 }
+            elif op == "placeholder":
+                hashed, colour = processor.placeholder_of(source)
+                reply, thumbnail = {"ok": True, "blurhash": hashed, "dominant_color": colour}, b""
             elif op == "resize" and isinstance(request.get("bound"), int) and request["bound"] > 0:
                 resized = processor.resize(source, request["bound"])
                 published, thumbnail = resized.data, b""

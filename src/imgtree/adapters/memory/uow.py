@@ -317,6 +317,14 @@ class _ImageRepo:
         gone = [i for i in self._t.images.values() if i.deleted_at and i.deleted_at < at]
         return sorted(gone, key=lambda i: (i.deleted_at, i.id))[:limit]
 
+    def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:
+        missing = [
+            i
+            for i in self._t.images.values()
+            if i.is_live and i.blurhash is None and (after is None or i.id > after)
+        ]
+        return sorted(missing, key=lambda i: i.id)[:limit]
+
     def remove(self, image_id: uuid.UUID) -> None:
         self._t.images.pop(image_id, None)
 

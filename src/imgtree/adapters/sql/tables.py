@@ -158,6 +158,9 @@ images = Table(
     # 0016: views counted in batches (ImageRepository.add_views)
     Column("page_views", BigInteger, nullable=False, default=0),
     Column("media_hits", BigInteger, nullable=False, default=0),
+    # 0018: the placeholder shown while the picture loads (see Image.blurhash)
+    Column("blurhash", String(166), nullable=True),
+    Column("dominant_color", String(7), nullable=True),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on

@@ -255,6 +255,8 @@ class Publisher:
                     original_key=source_key,
                     original_content_type=info.uploaded_format if kept else None,
                     original_size_bytes=original_size,
+                    blurhash=processed.blurhash,
+                    dominant_color=processed.dominant_color,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 if uploader.api_key_id is not None:

@@ -29,6 +29,7 @@ from imgtree.domain.use_cases.keys import (
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.domain.use_cases.originals import DownloadOriginal
+from imgtree.domain.use_cases.placeholders import BackfillPlaceholders
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
 from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.purge import Purge
@@ -181,6 +182,12 @@ class UseCases(containers.DeclarativeContainer):
     )
     purge = providers.Singleton(
         Purge, uow=adapters.uow_factory, storage=adapters.storage, clock=adapters.clock
+    )
+    backfill_placeholders = providers.Singleton(
+        BackfillPlaceholders,
+        uow=adapters.uow_factory,
+        storage=adapters.storage,
+        processor=adapters.image_processor,
     )
 
     # --- limits: the discovery document, rate limits ---

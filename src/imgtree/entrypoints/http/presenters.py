@@ -126,6 +126,12 @@ def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
     }
 
 
+def placeholder(image: Image) -> dict[str, str | None]:
+    """What a client shows while the picture loads: null for images from before placeholders
+    (until `imgtree backfill-placeholders` ran)."""
+    return {"blurhash": image.blurhash, "dominant_color": image.dominant_color}
+
+
 def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
     image = outcome.image
     return {
@@ -137,6 +143,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        **placeholder(image),
     }
 
 
@@ -190,6 +197,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "renditions": urls.renditions_of(image),
         "page_views": image.page_views,
         "media_hits": image.media_hits,
+        **placeholder(image),
     }
 
 

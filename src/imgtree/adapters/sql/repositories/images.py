@@ -290,6 +290,12 @@ class SqlImageRepository(Repository[Image]):
             .limit(limit)
         )
 
+    def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:
+        query = select(images).where(images.c.deleted_at.is_(None), images.c.blurhash.is_(None))
+        if after is not None:
+            query = query.where(images.c.id > after)
+        return self._many(query.order_by(images.c.id).limit(limit))
+
     def remove(self, image_id: uuid.UUID) -> None:
         self._s.execute(images.delete().where(images.c.id == image_id))
         self._seen.pop(image_id, None)

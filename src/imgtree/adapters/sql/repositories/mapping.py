@@ -149,6 +149,8 @@ IMAGE_FIELDS = (
     "original_size_bytes",
     "page_views",
     "media_hits",
+    "blurhash",
+    "dominant_color",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -184,6 +186,8 @@ def image_from_row(row: AnyRow) -> Image:
         original_size_bytes,
         page_views,
         media_hits,
+        blurhash,
+        dominant_color,
     ) = row
     return Image(
         id=id_,
@@ -215,6 +219,8 @@ def image_from_row(row: AnyRow) -> Image:
         original_size_bytes=original_size_bytes,
         page_views=page_views,
         media_hits=media_hits,
+        blurhash=blurhash,
+        dominant_color=dominant_color,
     )
 
 
@@ -249,6 +255,8 @@ def image_values(image: Image) -> dict[str, Any]:
         "original_size_bytes": image.original_size_bytes,
         "page_views": image.page_views,
         "media_hits": image.media_hits,
+        "blurhash": image.blurhash,
+        "dominant_color": image.dominant_color,
     }
 
 

@@ -48,6 +48,25 @@ VISIBILITY: Schema = {
 # Guests have no account to see a private image with: private is 400 for them.
 GUEST_VISIBILITY: Schema = {**VISIBILITY, "enum": ["public", "unlisted"]}
 
+# Every image object's placeholder (issue 16): null for images uploaded before it.
+PLACEHOLDER: dict[str, Schema] = {
+    "blurhash": {
+        **nullable(
+            {"type": "string", "pattern": "^[0-9A-Za-z#$%*+,\\-.:;=?@\\[\\]^_{|}~]{6,166}$"}
+        ),
+        "description": "A BlurHash (https://blurha.sh) of the picture, 4x3 components, "
+        "made from its thumbnail at upload: decode it to a tiny image to show while the "
+        "picture loads. Transparent parts are filled with dominant_color. null: the image "
+        "predates placeholders, or has no visible pixel.",
+    },
+    "dominant_color": {
+        **nullable({"type": "string", "pattern": "^#[0-9a-f]{6}$"}),
+        "description": 'The picture\'s dominant colour, "#rrggbb" lower-case: the mean of the '
+        "most common colour of its thumbnail (8 levels a channel, fully transparent pixels "
+        "ignored). Also the image page's theme-color. null: as for blurhash.",
+    },
+}
+
 _LISTED_IMAGE: dict[str, Schema] = {
     "id": {**UUID, "description": "The image's UUID (used to delete it)."},
     "slug": SLUG,
@@ -73,6 +92,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
         "description": "Times the picture itself was fetched through the app (direct link "
         "or a rendition; not thumbnails, not bytes a public bucket or CDN served).",
     },
+    **PLACEHOLDER,
 }
 
 _USER: dict[str, Schema] = {
@@ -232,6 +252,7 @@ SCHEMAS: dict[str, Schema] = {
             "visibility": VISIBILITY,
             "codes": ref("EmbedCodes"),
             "renditions": ref("Renditions"),
+            **PLACEHOLDER,
         }
     ),
     "Renditions": {

@@ -12,6 +12,7 @@ import falcon
 import jinja2
 
 from imgtree.domain.errors import human_size
+from imgtree.domain.model import is_blurhash, is_hex_color
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("imgtree.entrypoints.http.web", "templates"),
@@ -41,6 +42,11 @@ def static_url(name: str) -> str:
 
 
 _env.globals["static"] = static_url
+
+# Placeholder values reach HTML attributes only through these tests (the domain already
+# refuses other values; a template never trusts that alone).
+_env.tests["hex_color"] = is_hex_color
+_env.tests["blurhash"] = is_blurhash
 
 # Pages load only our own scripts, styles and images (media may come from a CDN origin).
 PAGE_CSP = (

@@ -58,10 +58,11 @@
     var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at), views]
       .filter(Boolean)
       .join(" · ");
+    var thumb = el("img", { src: image.thumb_url, alt: name, loading: "lazy" });
+    // The dominant colour and BlurHash show until the thumbnail has loaded (blurhash.js).
+    if (window.imgtreePlaceholder) window.imgtreePlaceholder.paint(thumb, image.blurhash, image.dominant_color);
     li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
-      el("a", { href: image.url, className: "tile-thumb" }, [
-        el("img", { src: image.thumb_url, alt: name, loading: "lazy" }),
-      ]),
+      el("a", { href: image.url, className: "tile-thumb" }, [thumb]),
       el("div", { className: "tile-body" }, [
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),

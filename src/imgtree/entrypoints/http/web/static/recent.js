@@ -52,6 +52,9 @@
       url: url,
       direct_url: safeUrl(raw.direct_url) || url,
       thumb_url: safeUrl(raw.thumb_url) || "",
+      // Checked against their formats again where they are painted (blurhash.js).
+      blurhash: typeof raw.blurhash === "string" ? raw.blurhash.slice(0, 166) : null,
+      dominant_color: typeof raw.dominant_color === "string" ? raw.dominant_color.slice(0, 7) : null,
       delete_url: deleteUrl,
       name: typeof raw.name === "string" ? raw.name.slice(0, 255) : "",
       added_at: typeof raw.added_at === "string" ? raw.added_at.slice(0, 40) : "",
@@ -101,6 +104,8 @@
       url: image && image.url,
       direct_url: image && image.direct_url,
       thumb_url: image && image.thumb_url,
+      blurhash: image && image.blurhash,
+      dominant_color: image && image.dominant_color,
       delete_url: image && image.delete_url,
       name: name || "",
       added_at: new Date().toISOString(),
@@ -118,6 +123,12 @@
 
   function clear() {
     save([]);
+  }
+
+  function placeholderImg(item, name) {
+    var img = el("img", { src: item.thumb_url, alt: name, loading: "lazy" });
+    if (window.imgtreePlaceholder) window.imgtreePlaceholder.paint(img, item.blurhash, item.dominant_color);
+    return img;
   }
 
   // --- the page: "Your recent uploads" for guests, the claim prompt once signed in -----------
@@ -148,7 +159,7 @@
       forgetButton.addEventListener("click", function () { forget(item.id); });
       ul.append(el("li", { className: "recent-item", dataset: { slug: item.id } }, [
         el("a", { href: item.url, className: "recent-thumb", target: "_blank", rel: "noopener" }, [
-          item.thumb_url ? el("img", { src: item.thumb_url, alt: name, loading: "lazy" }) : name,
+          item.thumb_url ? placeholderImg(item, name) : name,
         ]),
         el("div", { className: "recent-body" }, [
           el("p", { className: "recent-name", title: name, text: name }),

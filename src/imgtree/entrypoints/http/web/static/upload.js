@@ -534,9 +534,10 @@
     item.progress.value = 100;
     item.progress.hidden = true;
     setState(item, "done", "Done");
-    var thumb = el("a", { href: image.url, className: "thumb-link", target: "_blank", rel: "noopener" }, [
-      el("img", { src: image.thumb_url, alt: item.name, className: "thumb", loading: "lazy" }),
-    ]);
+    var picture = el("img", { src: image.thumb_url, alt: item.name, className: "thumb", loading: "lazy" });
+    // The dominant colour and BlurHash show until the thumbnail has loaded (blurhash.js).
+    if (window.imgtreePlaceholder) window.imgtreePlaceholder.paint(picture, image.blurhash, image.dominant_color);
+    var thumb = el("a", { href: image.url, className: "thumb-link", target: "_blank", rel: "noopener" }, [picture]);
     var links = el("p", { className: "links" }, [
       el("a", { href: image.url, target: "_blank", rel: "noopener", text: "Open image page" }),
       " ",
