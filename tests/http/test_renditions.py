@@ -91,11 +91,13 @@ def test_what_is_not_offered_is_404_and_makes_nothing(app: App, url: str) -> Non
     assert not [k for k in app.stored_keys() if k.startswith("renditions/")]
 
 
-def test_animations_are_served_as_their_original_only(app: App) -> None:
+def test_animations_keep_their_animation(app: App) -> None:
     image = upload(app, imagegen.gif(200, 150, frames=3), "a.gif")
-    assert app.client.simulate_get(f"/media/small/{image['id']}.gif").status_code == 404
-    page = app.client.simulate_get(f"/i/{image['id']}").text
-    assert "srcset" not in page
+    for ext in ("gif", "webp", "avif"):
+        r = app.client.simulate_get(f"/media/small/{image['id']}.{ext}")
+        assert r.status_code == 200, (ext, r.text)
+        with PILImage.open(io.BytesIO(r.content)) as im:
+            assert (im.size, getattr(im, "n_frames", 1)) == ((40, 30), 3)
 
 
 def test_private_image_renditions_are_the_owners_alone(app: App) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from imgtree.adapters.imaging.pillow import decodable_types
+from imgtree.adapters.imaging.pillow import animated_encoders, decodable_types
 from imgtree.domain.policies import (
     GuestPolicy,
     PagePolicy,
@@ -51,7 +51,11 @@ class Policies(containers.DeclarativeContainer):
         queue_seconds=settings.provided.process_queue_seconds,
     )
     rendition_policy = providers.Singleton(
-        RenditionPolicy, presets=settings.provided.rendition_sizes
+        RenditionPolicy,
+        presets=settings.provided.rendition_sizes,
+        formats=settings.provided.rendition_formats,
+        # What the imaging adapter can keep animated (animated AVIF needs Pillow's own plugin).
+        animates=providers.Callable(animated_encoders),
     )
     session_policy = providers.Singleton(
         SessionPolicy,

@@ -9,11 +9,21 @@ from typing import Any
 import attrs
 import falcon
 
-from imgtree.domain.model import Album, ApiKey, Image, Page, Session, User, ordered_scopes
+from imgtree.domain.model import (
+    Album,
+    ApiKey,
+    Image,
+    ImageFormat,
+    Page,
+    Session,
+    User,
+    ordered_scopes,
+)
 from imgtree.domain.policies import ProcessingPolicy, RenditionPolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
+from imgtree.domain.use_cases.renditions import FULL
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
 from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
 from imgtree.entrypoints.http.user_agents import describe_device
@@ -46,15 +56,30 @@ class Urls:
         public = self.storage.public_url(image.thumb_key) if self.storage else None
         return public or f"{self.base}/media/thumb/{image.thumb_filename}"
 
-    def rendition(self, image: Image, size: str) -> str:
-        """The sized rendition `size` (a preset's name). Always served by the app, even with a
-        public bucket: it is made on its first request, which a bucket cannot do."""
-        return f"{self.base}/media/{size}/{image.filename}"
+    def rendition(self, image: Image, size: str, fmt: ImageFormat | None = None) -> str:
+        """The sized rendition `size` (a preset's name, or `full`) in `fmt` (None: the image's
+        own). Always served by the app, even with a public bucket: it is made on its first
+        request, which a bucket cannot do."""
+        if fmt is None:
+            return f"{self.base}/media/{size}/{image.filename}"
+        return f"{self.base}/media/{size}/{image.slug}.{fmt.extension}"
 
     def renditions_of(self, image: Image) -> dict[str, str]:
         """{preset name: URL} of every rendition the image has, smallest first."""
         offered = self.renditions.offered(image.width, image.height, animated=image.animated)
         return {name: self.rendition(image, name) for name, _bound in offered}
+
+    def rendition_formats_of(self, image: Image) -> dict[str, dict[str, str]]:
+        """{format extension: {preset name or `full`: URL}} of the renditions the image has in
+        other formats (AVIF first), each's presets smallest first, then `full`."""
+        sizes = self.renditions.sizes(image.width, image.height)
+        return {
+            fmt.extension: {
+                **{name: self.rendition(image, name, fmt) for name, _bound in sizes},
+                FULL: self.rendition(image, FULL, fmt),
+            }
+            for fmt in self.renditions.converted(image.content_type, animated=image.animated)
+        }
 
     def srcset(self, image: Image) -> list[tuple[str, int]]:
         """The `srcset` candidates, (URL, width in pixels) narrowest first: each rendition the
@@ -133,6 +158,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        "rendition_formats": urls.rendition_formats_of(image),
     }
 
 
@@ -184,6 +210,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "visibility": image.visibility.value,
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
+        "rendition_formats": urls.rendition_formats_of(image),
     }
 
 
