@@ -79,3 +79,92 @@ def test_a_large_original_costs_bounded_cpu_and_memory(tmp_path: Path, backend: 
         assert len(_renditions(app)) == 2
     finally:
         app.container.shutdown_resources()
+
+
+SIGNING_KEY = "hostile-suite-signing-key-32-chars!"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_bomb_original_is_refused_cheaply_in_every_format_and_signed(
+    tmp_path: Path, backend: str
+) -> None:
+    from imgtree.domain.use_cases.renditions import sign_media_path
+
+    app = build_app(
+        tmp_path,
+        backend,
+        rendition_sizes=(("small", 40),),
+        media_signing_key=SIGNING_KEY,
+        negotiate_formats=True,
+    )
+    try:
+        image = _upload(app, imagegen.png(200, 150))
+        slug = image["id"]
+        (original,) = [k for k in app.stored_keys() if k.startswith("images/")]
+        bomb = imagegen.png_declaring(60_000, 60_000)
+        app.storage.put(original, io.BytesIO(bomb), "image/png")
+        box = f"100x100/{slug}.avif"
+        for url in (
+            f"/media/small/{slug}.webp",
+            f"/media/small/{slug}.avif",
+            f"/media/full/{slug}.webp",
+            f"/media/signed/{sign_media_path(SIGNING_KEY.encode(), box)}/{box}",
+        ):
+            with measure() as cost:
+                r = app.client.simulate_get(url)
+            assert r.status_code == 422, (url, r.text)
+            assert r.json["success"] is False and not LEAKS.search(r.text)
+            assert cost.over_limits() is None, (url, cost.describe())
+        # Negotiation never fails a hotlink: the (undecodable) variant gives way to the
+        # original's bytes, decided once and not retried on every request.
+        for _ in range(2):
+            with measure() as cost:
+                r = app.client.simulate_get(f"/media/{slug}.png", headers={"Accept": "image/avif"})
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+            assert r.content == bomb
+            assert cost.over_limits() is None, cost.describe()
+        assert _renditions(app) == []
+    finally:
+        app.container.shutdown_resources()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "box",
+    ["0x0", "99999x1", "-1x10", "10x-1", "axb", "1e3x10", "10x10x10", "%2e%2e", "4097x1"],
+)
+def test_bogus_signed_sizes_cost_nothing(tmp_path: Path, backend: str, box: str) -> None:
+    from imgtree.domain.use_cases.renditions import sign_media_path
+
+    app = build_app(
+        tmp_path, backend, rendition_sizes=(("small", 40),), media_signing_key=SIGNING_KEY
+    )
+    try:
+        slug = _upload(app, imagegen.png(200, 150))["id"]
+        path = f"{box}/{slug}.png"
+        for signature in (sign_media_path(SIGNING_KEY.encode(), path), "A" * 43, "x"):
+            with measure() as cost:
+                r = app.client.simulate_get(f"/media/signed/{signature}/{path}")
+            assert r.status_code in (403, 404), (box, r.status_code)
+            assert r.json["success"] is False and not LEAKS.search(r.text)
+            assert cost.cpu_s < 0.5, cost.describe()
+        assert _renditions(app) == []
+    finally:
+        app.container.shutdown_resources()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_long_animation_costs_bounded_cpu_and_memory(tmp_path: Path, backend: str) -> None:
+    # 200 frames of 400x300 (24 Mpx in all, under the frame and pixel limits): each format
+    # decodes and encodes every frame, within the upload's budget or refused (422).
+    app = build_app(tmp_path, backend, rendition_sizes=(("small", 320),))
+    try:
+        image = _upload(app, imagegen.gif(400, 300, frames=200))
+        for ext in ("gif", "webp", "avif"):
+            with measure() as cost:
+                r = app.client.simulate_get(f"/media/small/{image['id']}.{ext}")
+            assert r.status_code in (200, 422), (ext, r.text)
+            if backend != "memory":  # the memory backend decodes in-process, unbudgeted
+                assert cost.over_limits() is None, (ext, cost.describe())
+    finally:
+        app.container.shutdown_resources()
