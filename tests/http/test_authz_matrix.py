@@ -150,6 +150,9 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "thumbHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "rendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "renditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    # a signed size: the signature is the credential for the size, visibility still applies
+    "signedRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "signedRenditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "deleteForm": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     # HTML pages: a session only (a Bearer key is no sign-in); signed out -> 303 to /login
     "uploadPage": (200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -399,7 +402,9 @@ def make_account(app: App, *, admin: bool = False) -> Account:
 
 
 def build_world(directory: Path, backend: str) -> World:
-    app = build_app(directory, backend, rendition_sizes=(("small", 4),))
+    app = build_app(
+        directory, backend, rendition_sizes=(("small", 4),), media_signing_key=SIGNING_KEY
+    )
     owner, other = make_account(app), make_account(app)
     admin = make_account(app, admin=True)
     deactivated = make_account(app)
@@ -538,6 +543,21 @@ def _rendition(method: str = "GET") -> Send:
     return lambda w, a: w.send(
         a, "none", method, f"/media/small/{urlsplit(a.target.image['direct_url']).path[7:]}"
     )
+
+
+SIGNING_KEY = "the-authz-matrix-signing-key-32chars"
+
+
+def _signed(method: str = "GET") -> Send:
+    """The target image fit within 3 x 3, signed with the world's key."""
+    from imgtree.domain.use_cases.renditions import sign_media_path
+
+    def send(w: World, a: Actor) -> falcon.testing.Result:
+        path = f"3x3/{urlsplit(a.target.image['direct_url']).path[7:]}"
+        signature = sign_media_path(SIGNING_KEY.encode(), path)
+        return w.send(a, "none", method, f"/media/signed/{signature}/{path}")
+
+    return send
 
 
 def _page(path: str) -> Send:
@@ -682,6 +702,8 @@ REQUESTS: dict[str, Send] = {
     "thumbHead": _media("thumb_url", "HEAD"),
     "rendition": _rendition(),
     "renditionHead": _rendition("HEAD"),
+    "signedRendition": _signed(),
+    "signedRenditionHead": _signed("HEAD"),
     "deleteForm": _delete_form,
     "uploadPage": _page("/"),
     "loginPage": _page("/login"),
