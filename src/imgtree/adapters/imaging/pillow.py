@@ -93,6 +93,13 @@ def rendition_encoders() -> frozenset[ImageFormat]:
     return frozenset(available)
 
 
+def writable_formats(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The rendition format names (IMGTREE_RENDITION_FORMATS) this installation can write:
+    "original" always, "webp"/"avif" when Pillow was built with them."""
+    writable = {fmt.extension for fmt in RENDITION_ENCODERS}
+    return tuple(name for name in names if name == "original" or name in writable)
+
+
 def animated_encoders() -> frozenset[ImageFormat]:
     """The rendition formats this installation can write an animation in (APNG, GIF,
     animated WebP; animated AVIF with Pillow's own AVIF plugin, Pillow 11.3 and later)."""
