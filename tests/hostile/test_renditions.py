@@ -7,13 +7,16 @@ each request costs bounded CPU and RSS (`tests/hostile/cost.py`)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image as PILImage
 
 from imgtree.domain.use_cases.renditions import RENDITIONS_PREFIX
 from tests.hostile import BACKENDS, LEAKS, build_app
+from tests.hostile.corpus import MARKER as MARKER_BYTES
 from tests.hostile.cost import measure
 from tests.support import imagegen
 from tests.support.app import App
@@ -168,3 +171,56 @@ def test_a_long_animation_costs_bounded_cpu_and_memory(tmp_path: Path, backend: 
                 assert cost.over_limits() is None, (ext, cost.describe())
     finally:
         app.container.shutdown_resources()
+
+
+def _accepted_corpus() -> list[object]:
+    from tests.hostile.corpus import CASES
+
+    return [pytest.param(case, id=case.id) for case in CASES if case.status == 200]
+
+
+@pytest.fixture(scope="module")
+def corpus_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """One SQLite + local disk app (the sandboxed processor) for the corpus's renditions."""
+    app = build_app(
+        tmp_path_factory.mktemp("corpus-renditions"),
+        "sqlite",
+        rendition_sizes=(("small", 32),),
+        negotiate_formats=True,
+    )
+    yield app
+    app.container.shutdown_resources()
+
+
+@pytest.mark.parametrize("case", _accepted_corpus())
+def test_every_accepted_hostile_file_renders_within_budget(corpus_app: App, case: Any) -> None:
+    """Every hostile file the upload accepts (ICC and text bombs, 16-bit, CMYK, EXIF loops, a
+    99-frame 2 MP animation, phone photos) in every rendition format and by negotiation:
+    made within the budget (or refused: 422), nothing leaked, bounded cost."""
+    app = corpus_app
+    body, ctype = encode([("file", case.filename, case.content_type, case.make())], {})
+    r = app.client.simulate_post(
+        "/api/v1/upload", body=body, headers={**app.auth(), "Content-Type": ctype}
+    )
+    assert r.status_code == 200, r.text
+    image = r.json["images"][0]
+    direct = image["direct_url"].split("/media/", 1)[1]
+    slug = image["id"]
+    urls = [u.split("/media/", 1)[1] for u in image["renditions"].values()]
+    for sizes in image["rendition_formats"].values():
+        urls += [u.split("/media/", 1)[1] for u in sizes.values()]
+    assert urls, "every image has at least its full-size conversions"
+    for url in urls:
+        with measure() as cost:
+            got = app.client.simulate_get(f"/media/{url}")
+        assert got.status_code in (200, 422), (url, got.status_code)
+        if got.status_code == 422:
+            assert got.json["success"] is False and not LEAKS.search(got.text)
+        else:
+            assert MARKER_BYTES not in got.content  # metadata never comes back
+        assert cost.over_limits() is None, (url, cost.describe())
+    with measure() as cost:
+        got = app.client.simulate_get(f"/media/{direct}", headers={"Accept": "image/avif"})
+    assert got.status_code == 200 and got.headers["vary"] == "Accept"
+    assert cost.over_limits() is None, cost.describe()
+    assert slug in direct
