@@ -130,10 +130,26 @@ def test_image_page_uses_the_medium_rendition_with_srcset(app: App) -> None:
     assert 'sizes="min(200px, calc(100vw - 2rem), 62rem)"' in tag
 
 
+def test_image_page_offers_avif_and_webp_sources(app: App) -> None:
+    image = upload(app)
+    html = app.client.simulate_get(f"/i/{image['id']}").text
+    slug = image["id"]
+    sources = re.findall(r'<source type="([^"]+)" srcset="([^"]+)" sizes="([^"]+)">', html)
+    assert [mime for mime, _set, _sizes in sources] == ["image/avif", "image/webp"]
+    avif = sources[0][1]
+    assert avif == (
+        f"{BASE_URL}/media/small/{slug}.avif 40w, {BASE_URL}/media/medium/{slug}.avif 80w, "
+        f"{BASE_URL}/media/full/{slug}.avif 200w"
+    )
+    assert sources[0][2] == "min(200px, calc(100vw - 2rem), 62rem)"
+    assert html.index("<source") < html.index("<img")  # the <img> is the fallback
+
+
 def test_small_images_keep_the_original(app: App) -> None:
     image = upload(app, imagegen.png(30, 20))
     html = app.client.simulate_get(f"/i/{image['id']}").text
     assert f'<img src="{BASE_URL}/media/{image["id"]}.png" alt=' in html
+    assert "<source" not in html  # one file: a conversion of a tiny one may be larger
 
 
 def test_deleting_removes_renditions_at_purge(app: App) -> None:

@@ -93,6 +93,29 @@ class Urls:
         ]
         return [*candidates, (self.direct(image), image.width)]
 
+    def format_sources(self, image: Image) -> list[tuple[str, list[tuple[str, int]]]]:
+        """(MIME type, srcset candidates) of the image page's <source>s: per other format
+        (AVIF first), each preset smaller than the image then the full-size conversion at
+        the image's width. None when the image has no smaller preset: a small image stays one
+        file (a conversion of a tiny file may be larger than it)."""
+        sizes = self.renditions.sizes(image.width, image.height)
+        if not sizes:
+            return []
+        longest = max(image.width, image.height, 1)
+        return [
+            (
+                fmt.value,
+                [
+                    *(
+                        (self.rendition(image, name, fmt), max(1, round(image.width * b / longest)))
+                        for name, b in sizes
+                    ),
+                    (self.rendition(image, FULL, fmt), image.width),
+                ],
+            )
+            for fmt in self.renditions.converted(image.content_type, animated=image.animated)
+        ]
+
     def delete(self, image: Image, token: str) -> str:
         return f"{self.base}/api/images/{image.id}?token={token}"
 

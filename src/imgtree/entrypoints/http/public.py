@@ -151,6 +151,11 @@ class ImagePage:
             # on older browsers costs phones megabytes), the browser choosing by `srcset`.
             view_src=self.urls.renditions_of(image).get(VIEW_RENDITION, self.urls.direct(image)),
             srcset=_srcset(self.urls.srcset(image)),
+            # <source>s in AVIF and WebP: browsers that decode them pick one, others the <img>
+            sources=[
+                (mime, ", ".join(f"{url} {width}w" for url, width in candidates))
+                for mime, candidates in self.urls.format_sources(image)
+            ],
             size_text=human_size(image.size_bytes),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             is_owner=is_owner,
