@@ -247,3 +247,30 @@ def test_format_and_signing_settings() -> None:
     ):
         with pytest.raises(SettingsError):
             Settings.from_env(env)
+
+
+@given(st.text(max_size=300))
+def test_accept_parsing_never_fails_and_names_only_negotiable_formats(header: str) -> None:
+    from imgtree.entrypoints.http.public import accepted_formats
+
+    chosen = accepted_formats(header)
+    assert set(chosen) <= {AVIF, WEBP} and len(set(chosen)) == len(chosen)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("image/avif,image/webp,image/apng,image/*,*/*;q=0.8", (AVIF, WEBP)),
+        ("image/webp,*/*", (WEBP,)),
+        ("IMAGE/WEBP ; Q=0.5, image/avif;q=0.4", (WEBP, AVIF)),
+        ("image/avif;q=0, image/webp;q=0.000", ()),
+        ("image/avif;q=nonsense, image/webp", (WEBP,)),
+        ("image/*, */*", ()),
+        ("", ()),
+        (None, ()),
+    ],
+)
+def test_accept_parsing(header: str | None, expected: tuple[ImageFormat, ...]) -> None:
+    from imgtree.entrypoints.http.public import accepted_formats
+
+    assert accepted_formats(header) == expected

@@ -26,6 +26,7 @@ MEDIA_HEADERS = {
         ("Content-Disposition", 'inline; filename="{slug}.{ext}"'),
         ("Content-Security-Policy", "default-src 'none'; sandbox"),
         ("Accept-Ranges", "bytes"),
+        ("Vary", "Accept, on every answer of the direct link with IMGTREE_NEGOTIATE_FORMATS on."),
     )
 }
 MISS_BUDGET = (
