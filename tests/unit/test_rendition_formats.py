@@ -205,10 +205,12 @@ def test_negotiation_prefers_in_order_and_falls_back_to_the_original(
 def test_negotiation_never_serves_a_larger_variant(world: PresignWorld) -> None:
     image = upload(world, imagegen.png(100, 80))
     renditions = case(world)
-    made = renditions.of(image, FULL, WEBP)
-    world.storage.put(made.key, io.BytesIO(b"x" * (image.size_bytes + 1)), "image/webp")
-    assert renditions.negotiated(image, (WEBP,)) is None
-    assert rendition_key(image, 100, WEBP) in renditions._originals  # decided once
+    made = renditions.of(image, FULL, AVIF)
+    world.storage.put(made.key, io.BytesIO(b"x" * (image.size_bytes + 1)), "image/avif")
+    chosen = renditions.negotiated(image, (AVIF, WEBP))  # AVIF larger: the next choice
+    assert chosen is not None and chosen.format is WEBP
+    assert rendition_key(image, 100, AVIF) in renditions._originals  # decided once
+    assert renditions.negotiated(image, (AVIF,)) is None
 
 
 def test_signature_is_hmac_sha256_base64url_unpadded() -> None:

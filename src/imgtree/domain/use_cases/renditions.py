@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from imgtree.domain.errors import DomainError, NotFound, ProcessingBusy
+from imgtree.domain.errors import DomainError, NotFound, ProcessingBusy, StorageUnavailable
 from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.policies import MAX_SIGNED_SIDE, RenditionPolicy
 from imgtree.domain.ports import BlobStorage, ImageResizer
@@ -138,7 +138,7 @@ class Renditions:
     _locks: _KeyLocks = attrs.field(factory=_KeyLocks, init=False)
     # Negotiated conversions found no smaller than their original (or impossible to make).
     _originals: OrderedDict[str, None] = attrs.field(factory=OrderedDict, init=False)
-    _locks_guard: threading.Lock = attrs.field(factory=threading.Lock, init=False)
+    _originals_guard: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
     def offered(self, image: Image) -> tuple[tuple[str, int], ...]:
         """(name, longest edge) of each rendition the image has in its own format, smallest
@@ -199,20 +199,19 @@ class Renditions:
 
     def negotiated(self, image: Image, accepted: Sequence[ImageFormat]) -> Rendition | None:
         """The full-size conversion to serve in place of the original to a client accepting
-        `accepted` (most preferred first): the first the image is offered in, unless it is
-        not smaller than the original, or cannot be made now (over the processing budget,
-        processor busy), when the original is served (None). Which was served is
-        remembered per image and format, so the comparison is made once per process."""
+        `accepted` (most preferred first): the first the image is offered in that is smaller
+        than the original and can be made (within the processing budget); None for the
+        original. A conversion found no smaller, or impossible to make, is remembered per
+        image and format, so that comparison (or failing encode) happens once per process;
+        a busy processor or storage is not (the next request tries again)."""
         offered = self.formats(image)
         for fmt in accepted:
-            if fmt not in offered:
-                continue
             key = rendition_key(image, max(image.width, image.height), fmt)
-            if key in self._originals:
-                return None
+            if fmt not in offered or key in self._originals:
+                continue
             try:
-                rendition = self.of(image, FULL, fmt)
-            except ProcessingBusy:
+                rendition: Rendition | None = self.of(image, FULL, fmt)
+            except (ProcessingBusy, StorageUnavailable):
                 return None  # busy now, maybe not on the next request
             except DomainError:
                 rendition = None  # cannot be made (over the budget): not worth retrying
@@ -220,11 +219,10 @@ class Renditions:
             if rendition is not None and info is not None and info.size < image.size_bytes:
                 return rendition
             self._remember_original(key)
-            return None
         return None
 
     def _remember_original(self, key: str) -> None:
-        with self._locks_guard:
+        with self._originals_guard:
             self._originals[key] = None
             while len(self._originals) > _REMEMBERED:
                 self._originals.popitem(last=False)
