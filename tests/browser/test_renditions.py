@@ -1,6 +1,7 @@
 """The image page's picture in headless Chromium: a phone (390x844 CSS px at 3 device pixels per
-CSS px, touch) and a desktop (1280x800) load the medium rendition of a large image, never the
-original, and it fills the width it is shown at. Screenshots: test-artifacts/screenshots/.
+CSS px, touch) and a desktop (1280x800) load the medium rendition of a large image as AVIF (the
+page's first <source>; Chromium decodes AVIF), never the original, and it fills the width it is
+shown at. Screenshots: test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -64,9 +65,13 @@ def test_large_image_page_loads_the_medium_rendition(
             "() => { const i = document.querySelector('figure img');"
             " return i.complete && i.naturalWidth > 0; }"
         )
-        assert f"{live_server}/media/medium/{slug}.png" in media, media
+        medium = f"{live_server}/media/medium/{slug}.avif"
+        assert medium in media, media
         assert f"{live_server}/media/{slug}.png" not in media, media  # not the 3000 px original
-        assert img.evaluate("i => i.currentSrc") == f"{live_server}/media/medium/{slug}.png"
+        assert img.evaluate("i => i.currentSrc") == medium
+        fetched = context.request.get(medium)
+        assert fetched.headers["content-type"] == "image/avif"
+        assert len(fetched.body()) < 200 * 1024
         box = img.bounding_box()
         width = VIEWPORTS[viewport]["viewport"]["width"]  # type: ignore[index]
         assert box is not None and 0 < box["width"] <= width

@@ -75,3 +75,48 @@ def test_upright_and_never_larger(resizer: ImageResizer) -> None:
 def test_over_the_limits_is_invalid(resizer: ImageResizer) -> None:
     with pytest.raises(InvalidImage):
         resizer.resize(io.BytesIO(imagegen.png_declaring(60_000, 60_000)), 100)
+
+
+@pytest.mark.parametrize("target", [ImageFormat.WEBP, ImageFormat.AVIF])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_other_formats(resizer: ImageResizer, case: str, target: ImageFormat) -> None:
+    make, _fmt = CASES[case]
+    done = resizer.resize(io.BytesIO(published(make())), 100, target)
+    with done.data:
+        data = done.data.read()
+    assert len(data) == done.size and done.format is target
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == target.name and im.size == (100, 75)
+        if case == "png-alpha":
+            assert im.mode == "RGBA"
+
+
+@pytest.mark.parametrize("target", [None, ImageFormat.WEBP, ImageFormat.AVIF])
+def test_animations_keep_every_frame_and_their_timing(
+    resizer: ImageResizer, target: ImageFormat | None
+) -> None:
+    done = resizer.resize(io.BytesIO(published(imagegen.gif(200, 150, frames=5))), 50, target)
+    with done.data, Image.open(done.data) as im:
+        assert (im.size, getattr(im, "n_frames", 1)) == ((50, 38), 5)
+        im.seek(1)
+        im.load()  # WebP and AVIF report a frame's duration once it is read
+        assert im.info.get("duration") == 80
+
+
+def test_a_format_it_cannot_write_is_unsupported(resizer: ImageResizer) -> None:
+    from imgtree.domain.errors import UnsupportedMediaType
+
+    with pytest.raises(UnsupportedMediaType):
+        resizer.resize(io.BytesIO(published(imagegen.png(40, 30))), 20, ImageFormat.HEIC)
+
+
+def test_make_rendition_is_the_servers_resize() -> None:
+    from imgtree.adapters.imaging import make_rendition
+
+    original = published(imagegen.jpeg(400, 300))
+    data = make_rendition(original, 100, "webp")
+    done = PillowImageProcessor().resize(io.BytesIO(original), 100, ImageFormat.WEBP)
+    with done.data:
+        assert data == done.data.read()
+    with Image.open(io.BytesIO(make_rendition(original, 100))) as im:
+        assert im.format == "JPEG" and im.size == (100, 75)

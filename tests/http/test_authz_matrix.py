@@ -97,6 +97,9 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     # the kept original of a converted upload (IMGTREE_KEEP_ORIGINALS): its owner's alone
     "downloadOriginal": (401, 401, 200, 404, 404, 403, 401, 401, 403),
     "openapi": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # the same for everyone: robots.txt, and the old icon path sent to the SVG
+    "robots": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "favicon": (301, 301, 301, 301, 301, 301, 301, 301, 301),
     # /api/auth (logIn: its own email and password; without an account, an unknown email)
     "signUp": (201, 201, 201, 201, 201, 201, 201, 201, 201),
     "logIn": (401, 401, 200, 200, 200, 403, 401, 401, 401),
@@ -153,6 +156,9 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "thumbHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "rendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "renditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    # a signed size: the signature is the credential for the size, visibility still applies
+    "signedRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "signedRenditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "deleteForm": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     # HTML pages: a session only (a Bearer key is no sign-in); signed out -> 303 to /login
     "uploadPage": (200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -408,7 +414,13 @@ def make_account(app: App, *, admin: bool = False) -> Account:
 
 
 def build_world(directory: Path, backend: str) -> World:
-    app = build_app(directory, backend, rendition_sizes=(("small", 4),), keep_originals=True)
+    app = build_app(
+        directory,
+        backend,
+        rendition_sizes=(("small", 4),),
+        media_signing_key=SIGNING_KEY,
+        keep_originals=True,
+    )
     owner, other = make_account(app), make_account(app)
     admin = make_account(app, admin=True)
     deactivated = make_account(app)
@@ -549,6 +561,21 @@ def _rendition(method: str = "GET") -> Send:
     )
 
 
+SIGNING_KEY = "the-authz-matrix-signing-key-32chars"
+
+
+def _signed(method: str = "GET") -> Send:
+    """The target image fit within 3 x 3, signed with the world's key."""
+    from imgtree.domain.use_cases.renditions import sign_media_path
+
+    def send(w: World, a: Actor) -> falcon.testing.Result:
+        path = f"3x3/{urlsplit(a.target.image['direct_url']).path[7:]}"
+        signature = sign_media_path(SIGNING_KEY.encode(), path)
+        return w.send(a, "none", method, f"/media/signed/{signature}/{path}")
+
+    return send
+
+
 def _page(path: str) -> Send:
     return lambda w, a: w.send(a, "none", "GET", path)
 
@@ -575,6 +602,8 @@ REQUESTS: dict[str, Send] = {
     "listImages": lambda w, a: w.send(a, "v1", "GET", "/api/v1/images"),
     "deleteImage": lambda w, a: w.send(a, "v1", "DELETE", f"/api/v1/images/{a.target.image_uuid}"),
     "openapi": lambda w, a: w.send(a, "v1", "GET", "/api/v1/openapi.json"),
+    "robots": lambda w, a: w.send(a, "none", "GET", "/robots.txt"),
+    "favicon": lambda w, a: w.send(a, "none", "GET", "/favicon.ico"),
     # /api/auth
     "signUp": lambda w, a: w.send(
         a,
@@ -697,6 +726,8 @@ REQUESTS: dict[str, Send] = {
     "thumbHead": _media("thumb_url", "HEAD"),
     "rendition": _rendition(),
     "renditionHead": _rendition("HEAD"),
+    "signedRendition": _signed(),
+    "signedRenditionHead": _signed("HEAD"),
     "deleteForm": _delete_form,
     "uploadPage": _page("/"),
     "loginPage": _page("/login"),

@@ -465,6 +465,26 @@ def _rendition(w: World, method: str = "GET", size: str = "small", **headers: st
     return w.client.simulate_request(method, path, headers=headers)
 
 
+SIGNING_KEY = "k" * 32
+
+
+def _signed(
+    w: World, method: str = "GET", box: str = "100x100", *, key: str | None = SIGNING_KEY
+) -> falcon.testing.Result:
+    """A signed size of a 700 px image (`key` None: an app without signed sizes)."""
+    from imgtree.domain.use_cases.renditions import sign_media_path
+
+    app = w.make_app(backend="memory", media_signing_key=key)
+    body, ctype = encode([("file", "wide.png", "image/png", imagegen.png(700, 20))])
+    r = app.client.simulate_post(
+        "/api/v1/upload", body=body, headers={**app.auth(), "Content-Type": ctype}
+    )
+    assert r.status_code == 200, r.text
+    path = f"{box}/{r.json['images'][0]['id']}.png"
+    signature = sign_media_path(SIGNING_KEY.encode(), "100x100/" + path.split("/", 1)[1])
+    return app.client.simulate_request(method, f"/media/signed/{signature}/{path}")
+
+
 def _not_modified(w: World) -> falcon.testing.Result:
     etag = _media(w).headers["etag"]
     return _media(w, **{"If-None-Match": etag})
@@ -1450,6 +1470,28 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "GET",
         404,
         lambda w: _rendition(w, size="medium"),
+    ),
+    ("signed", "/media/signed/{signature}/{box}/{filename}", "GET", 200, _signed),
+    (
+        "signed-head",
+        "/media/signed/{signature}/{box}/{filename}",
+        "HEAD",
+        200,
+        lambda w: _signed(w, "HEAD"),
+    ),
+    (
+        "signed-tampered",
+        "/media/signed/{signature}/{box}/{filename}",
+        "GET",
+        403,
+        lambda w: _signed(w, box="200x100"),
+    ),
+    (
+        "signed-off",
+        "/media/signed/{signature}/{box}/{filename}",
+        "GET",
+        404,
+        lambda w: _signed(w, key=None),
     ),
     ("delete-form", "/delete/{imageId}", "POST", 200, _delete_form),
     (

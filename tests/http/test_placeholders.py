@@ -99,7 +99,7 @@ def test_image_page_theme_colour_and_placeholder_attributes(
     uploaded = _upload_red(me)
     html = app.client.simulate_get(f"/i/{uploaded['id']}").text
     assert _meta(html, "theme-color") == "#ff0000"
-    img = re.search(r'<figure class="view">\s*<a [^>]*><img ([^>]*)>', html)
+    img = re.search(r'<figure class="view">.*?<img ([^>]*)>', html, re.S)
     assert img is not None
     assert 'data-color="#ff0000"' in img.group(1)
     assert f'data-blurhash="{uploaded["blurhash"]}"' in img.group(1)

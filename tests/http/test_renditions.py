@@ -91,11 +91,13 @@ def test_what_is_not_offered_is_404_and_makes_nothing(app: App, url: str) -> Non
     assert not [k for k in app.stored_keys() if k.startswith("renditions/")]
 
 
-def test_animations_are_served_as_their_original_only(app: App) -> None:
+def test_animations_keep_their_animation(app: App) -> None:
     image = upload(app, imagegen.gif(200, 150, frames=3), "a.gif")
-    assert app.client.simulate_get(f"/media/small/{image['id']}.gif").status_code == 404
-    page = app.client.simulate_get(f"/i/{image['id']}").text
-    assert "srcset" not in page
+    for ext in ("gif", "webp", "avif"):
+        r = app.client.simulate_get(f"/media/small/{image['id']}.{ext}")
+        assert r.status_code == 200, (ext, r.text)
+        with PILImage.open(io.BytesIO(r.content)) as im:
+            assert (im.size, getattr(im, "n_frames", 1)) == ((40, 30), 3)
 
 
 def test_private_image_renditions_are_the_owners_alone(app: App) -> None:
@@ -128,10 +130,26 @@ def test_image_page_uses_the_medium_rendition_with_srcset(app: App) -> None:
     assert 'sizes="min(200px, calc(100vw - 2rem), 62rem)"' in tag
 
 
+def test_image_page_offers_avif_and_webp_sources(app: App) -> None:
+    image = upload(app)
+    html = app.client.simulate_get(f"/i/{image['id']}").text
+    slug = image["id"]
+    sources = re.findall(r'<source type="([^"]+)" srcset="([^"]+)" sizes="([^"]+)">', html)
+    assert [mime for mime, _set, _sizes in sources] == ["image/avif", "image/webp"]
+    avif = sources[0][1]
+    assert avif == (
+        f"{BASE_URL}/media/small/{slug}.avif 40w, {BASE_URL}/media/medium/{slug}.avif 80w, "
+        f"{BASE_URL}/media/full/{slug}.avif 200w"
+    )
+    assert sources[0][2] == "min(200px, calc(100vw - 2rem), 62rem)"
+    assert html.index("<source") < html.index("<img")  # the <img> is the fallback
+
+
 def test_small_images_keep_the_original(app: App) -> None:
     image = upload(app, imagegen.png(30, 20))
     html = app.client.simulate_get(f"/i/{image['id']}").text
     assert f'<img src="{BASE_URL}/media/{image["id"]}.png" alt=' in html
+    assert "<source" not in html  # one file: a conversion of a tiny one may be larger
 
 
 def test_deleting_removes_renditions_at_purge(app: App) -> None:

@@ -69,6 +69,7 @@ def test_presign_put_complete(app: App, alias: str) -> None:
         "renditions",
         "blurhash",
         "dominant_color",
+        "rendition_formats",
     }
     # The raw upload is gone; the published image and its thumbnail remain.
     assert not [k for k in app.stored_keys() if k.startswith("uploads/")]

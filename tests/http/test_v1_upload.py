@@ -71,8 +71,14 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
         "renditions",
         "blurhash",
         "dominant_color",
+        "rendition_formats",
     }
     assert img["renditions"] == {}  # 40 px: smaller than every rendition
+    # ...but offered whole in the other formats (AVIF first)
+    assert img["rendition_formats"] == {
+        ext: {"full": f"{BASE_URL}/media/full/{img['id']}.{ext}"} for ext in ("avif", "webp")
+    }
+    assert list(img["rendition_formats"]) == ["avif", "webp"]
     assert re.fullmatch(r"[a-z0-9]{12}", img["id"])  # IMGTREE_SLUG_LENGTH's default
     assert img["url"] == f"{BASE_URL}/i/{img['id']}"
     assert img["direct_url"] == f"{BASE_URL}/media/{img['id']}.png"

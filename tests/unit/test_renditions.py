@@ -74,10 +74,14 @@ def test_presets_are_sorted_and_only_smaller_ones_offered() -> None:
     assert POLICY.presets == (("small", 30), ("medium", 60), ("large", 200))
     assert POLICY.offered(100, 80, animated=False) == (("small", 30), ("medium", 60))
     assert POLICY.offered(60, 20, animated=False) == (("small", 30),)  # 60 is not smaller
-    assert POLICY.offered(1000, 1000, animated=True) == ()
+    # Animations too: every frame is resized, the animation kept.
+    assert POLICY.offered(1000, 1000, animated=True) == POLICY.presets
 
 
-@pytest.mark.parametrize("presets", [(("a", 10), ("a", 20)), (("thumb", 10),), (("A", 1),)])
+@pytest.mark.parametrize(
+    "presets",
+    [(("a", 10), ("a", 20)), (("thumb", 10),), (("full", 10),), (("signed", 10),), (("A", 1),)],
+)
 def test_bad_presets_are_refused(presets: tuple[tuple[str, int], ...]) -> None:
     with pytest.raises(ValueError):
         RenditionPolicy(presets=presets)
@@ -125,11 +129,12 @@ def test_never_upscaled_and_unknown_sizes_are_not_found(world: PresignWorld, nam
     assert not list(world.storage.iter_keys("renditions/"))
 
 
-def test_animations_have_no_renditions(world: PresignWorld) -> None:
+def test_animations_keep_their_animation(world: PresignWorld) -> None:
     image = upload(world, imagegen.gif(100, 80, frames=3))
     assert image.animated
-    with pytest.raises(NotFound):
-        renditions(world)(image.slug, "small")
+    made = renditions(world)(image.slug, "small")
+    im = stored(world, made.key)
+    assert (im.format, im.size, getattr(im, "n_frames", 1)) == ("GIF", (30, 24), 3)
 
 
 def test_orientation_is_applied(world: PresignWorld) -> None:
@@ -195,6 +200,16 @@ def test_rendition_sizes_setting() -> None:
     assert sizes("") == (("small", 640), ("medium", 1280), ("large", 2048))
     assert sizes(" big=2000, tiny=100 ") == (("tiny", 100), ("big", 2000))
     assert sizes("none") == ()
-    for bad in ("thumb=100", "Big=100", "a=10", "a=99999", "a=100,a=200", "a=1,b=1x", "a"):
+    for bad in (
+        "thumb=100",
+        "full=100",
+        "signed=100",
+        "Big=100",
+        "a=10",
+        "a=99999",
+        "a=100,a=200",
+        "a=1,b=1x",
+        "a",
+    ):
         with pytest.raises(SettingsError):
             sizes(bad)

@@ -106,6 +106,16 @@ class GuestPolicy:
     per_minute: int = attrs.field(default=10, validator=_positive)
 
 
+# Preset names that are URL segments of their own under /media/ (docs/decisions.md).
+RESERVED_RENDITION_NAMES = frozenset({"thumb", "full", "signed"})
+# The formats a rendition may be converted to (IMGTREE_RENDITION_FORMATS, besides "original").
+CONVERTIBLE_FORMATS: tuple[ImageFormat, ...] = (ImageFormat.WEBP, ImageFormat.AVIF)
+# The format names IMGTREE_RENDITION_FORMATS accepts.
+RENDITION_FORMAT_NAMES = ("original", "webp", "avif")
+# Signed sizes (/media/signed/...) fit within at most this many pixels a side.
+MAX_SIGNED_SIDE = 4096
+
+
 Presets = tuple[tuple[str, int], ...]
 
 
@@ -118,25 +128,40 @@ def _presets(_inst: object, _attr: object, value: Presets) -> None:
     if len(set(names)) != len(names) or len({bound for _, bound in value}) != len(value):
         raise ValueError("rendition names and sizes must be unique")
     for name, bound in value:
-        if not name.isascii() or not name.isalnum() or not name.islower() or name == "thumb":
+        reserved = name in RESERVED_RENDITION_NAMES
+        if not name.isascii() or not name.isalnum() or not name.islower() or reserved:
             raise ValueError(f"invalid rendition name {name!r}")
         if bound < 1:
             raise ValueError(f"rendition {name!r} must have a positive size")
 
 
+def _format_names(_inst: object, _attr: object, value: tuple[str, ...]) -> None:
+    if len(set(value)) != len(value) or not set(value) <= set(RENDITION_FORMAT_NAMES):
+        raise ValueError(f"rendition formats must be distinct names of {RENDITION_FORMAT_NAMES}")
+
+
 @attrs.frozen
 class RenditionPolicy:
     """The sized copies of an image the operator offers (IMGTREE_RENDITION_SIZES): a name
-    (used in URLs, /media/{name}/{slug}.{ext}) and the longest edge in pixels, smallest first.
+    (used in URLs, /media/{name}/{slug}.{ext}) and the longest edge in pixels, smallest first;
+    and the formats each is offered in (IMGTREE_RENDITION_FORMATS): "original" (the image's
+    own format), "webp", "avif". A converted format is also offered at full size
+    (/media/full/{slug}.webp), which is what format negotiation serves.
 
-    A rendition is offered only for a still image larger than it on its longest edge: nothing
-    is ever upscaled, and an animation is always served as its original (a resize would have to
-    decode and re-encode every frame, with the budget of one upload)."""
+    A sized rendition is offered only for an image larger than it on its longest edge: nothing
+    is ever upscaled. An animation keeps its animation, so a format that cannot animate
+    (`animates`, what the imaging adapter can encode) is not offered for one."""
 
     presets: Presets = attrs.field(
         default=(("small", 640), ("medium", 1280), ("large", 2048)),
         converter=_sorted_presets,
         validator=_presets,
+    )
+    formats: tuple[str, ...] = attrs.field(
+        default=RENDITION_FORMAT_NAMES, converter=tuple, validator=_format_names
+    )
+    animates: frozenset[ImageFormat] = frozenset(
+        {ImageFormat.GIF, ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF}
     )
 
     def bound(self, name: str) -> int | None:
@@ -144,8 +169,23 @@ class RenditionPolicy:
         return dict(self.presets).get(name)
 
     def offered(self, width: int, height: int, *, animated: bool) -> tuple[tuple[str, int], ...]:
-        """The presets an image of this size has, smallest first (never one it would upscale)."""
-        if animated:
+        """The presets an image of this size has in its own format, smallest first (never one
+        it would upscale; none when "original" is not among the formats)."""
+        if "original" not in self.formats:
             return ()
+        return self.sizes(width, height)
+
+    def sizes(self, width: int, height: int) -> tuple[tuple[str, int], ...]:
+        """The presets smaller than an image of this size, smallest first."""
         longest = max(width, height)
         return tuple((name, bound) for name, bound in self.presets if bound < longest)
+
+    def converted(self, original: ImageFormat, *, animated: bool) -> tuple[ImageFormat, ...]:
+        """The other formats an image in `original` is offered in, AVIF first."""
+        return tuple(
+            fmt
+            for fmt in reversed(CONVERTIBLE_FORMATS)
+            if fmt.extension in self.formats
+            and fmt is not original
+            and (not animated or fmt in self.animates)
+        )

@@ -465,11 +465,16 @@ class ImageResizer(Protocol):
     """The image processor's resize operation, for sized renditions. A protocol of its own so
     an `ImageProcessor` written before it (an embedder's) still is one."""
 
-    def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
+    def resize(
+        self, source: BinaryIO, bound: int, format: ImageFormat | None = None
+    ) -> ResizedImage:
         """A copy of the published image `source` whose longest edge is `bound` (never larger
-        than the image itself), in the same format, turned upright (its orientation tag
-        applied, no metadata kept). The limits and budget of `process` apply; a file over them
-        raises InvalidImage or ImageTooComplex, a busy processor ProcessingBusy."""
+        than the image itself), in `format` (None: the same format; the renditions use case
+        passes it only for another format, so a resizer written before formats still serves
+        same-format renditions), turned upright (its orientation tag applied, no metadata
+        kept). An animation stays animated, every frame resized. The limits and budget of
+        `process` apply; a file over them raises InvalidImage or ImageTooComplex, a busy
+        processor ProcessingBusy; a format it cannot write raises UnsupportedMediaType."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 import threading
 import uuid
@@ -383,6 +384,30 @@ def cmd_storage_init(args: argparse.Namespace) -> int:
     return 0
 
 
+_SIGNABLE = re.compile(r"^([1-9][0-9]{0,3})x([1-9][0-9]{0,3})/[a-z0-9]{4,32}\.[a-z]{3,4}$")
+
+
+def cmd_sign_url(args: argparse.Namespace) -> int:
+    """Print the signed media path of `{W}x{H}/{slug}.{ext}` (a leading /media/ is allowed)."""
+    from imgtree.domain.policies import MAX_SIGNED_SIDE
+    from imgtree.domain.use_cases.renditions import sign_media_path
+
+    key = Settings.from_env().media_signing_key
+    if key is None:
+        raise SettingsError("IMGTREE_MEDIA_SIGNING_KEY is not set: signed sizes are off")
+    path = str(args.path).removeprefix("/").removeprefix("media/")
+    match = _SIGNABLE.match(path)
+    if match is None or max(int(match.group(1)), int(match.group(2))) > MAX_SIGNED_SIDE:
+        print(
+            f"imgtree: expected W x H/slug.ext, e.g. 800x600/abcd1234.webp, with W and H"
+            f" from 1 to {MAX_SIGNED_SIDE}; got {args.path!r}",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"/media/signed/{sign_media_path(key.encode(), path)}/{path}")
+    return 0
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -474,6 +499,12 @@ def build_parser() -> argparse.ArgumentParser:
     storage.add_parser("init", help="create the bucket (S3) or media directory").set_defaults(
         func=cmd_storage_init, needs_schema=False
     )
+    sign = sub.add_parser(
+        "sign-url",
+        help="print the signed path of an image at an arbitrary size (IMGTREE_MEDIA_SIGNING_KEY)",
+    )
+    sign.add_argument("path", help="{W}x{H}/{slug}.{ext}, e.g. 800x600/abcd1234.webp")
+    sign.set_defaults(func=cmd_sign_url, needs_schema=False)
     return parser
 
 

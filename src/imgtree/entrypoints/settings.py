@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from imgtree.domain.policies import RENDITION_FORMAT_NAMES, RESERVED_RENDITION_NAMES
+
 MiB = 1024 * 1024
 
 
@@ -38,6 +40,12 @@ class Settings:
         ("medium", 1280),
         ("large", 2048),
     )
+    # The formats each rendition is offered in, IMGTREE_RENDITION_FORMATS="original,webp,avif".
+    rendition_formats: tuple[str, ...] = ("original", "webp", "avif")
+    # Serve /media/{slug}.{ext} as AVIF/WebP to browsers that accept them (Vary: Accept).
+    negotiate_formats: bool = False
+    # The HMAC key of signed sizes (/media/signed/...); None: signed sizes are off (404).
+    media_signing_key: str | None = attrs.field(default=None, repr=False)
     rate_limit_per_minute: int = 30
     # Enumeration resistance (docs/decisions.md, "Enumeration"): misses on public links per
     # client address (IPv6: per /64) per window, past which that address gets 429s, hits too.
@@ -128,6 +136,11 @@ class Settings:
             max_frames=_int(env, "IMGTREE_MAX_FRAMES", d.max_frames, 1),
             thumbnail_size=_int(env, "IMGTREE_THUMBNAIL_SIZE", d.thumbnail_size, 16, 2048),
             rendition_sizes=_renditions(env, "IMGTREE_RENDITION_SIZES", d.rendition_sizes),
+            rendition_formats=_rendition_formats(
+                env, "IMGTREE_RENDITION_FORMATS", d.rendition_formats
+            ),
+            negotiate_formats=_bool(env, "IMGTREE_NEGOTIATE_FORMATS", d.negotiate_formats),
+            media_signing_key=_signing_key(env, "IMGTREE_MEDIA_SIGNING_KEY"),
             rate_limit_per_minute=_int(
                 env, "IMGTREE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute, 1
             ),
@@ -219,7 +232,7 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int | 
 def _renditions(
     env: Mapping[str, str], name: str, default: tuple[tuple[str, int], ...]
 ) -> tuple[tuple[str, int], ...]:
-    """`small=640,medium=1280`: lower-case names (not `thumb`) and sizes of 16 to 16384 px,
+    """`small=640,medium=1280`: lower-case names (not `thumb`, `full`, `signed`) and sizes of 16 to 16384 px,
     each name and size once; `none` for no renditions."""
     raw = _str(env, name, "")
     if not raw:
@@ -229,9 +242,10 @@ def _renditions(
     presets: list[tuple[str, int]] = []
     for item in raw.split(","):
         preset, _, size = item.strip().partition("=")
-        if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", preset) or preset == "thumb":
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", preset) or preset in RESERVED_RENDITION_NAMES:
             raise SettingsError(
-                f"{name}: {preset!r} is not a rendition name (a-z and 0-9, not 'thumb')"
+                f"{name}: {preset!r} is not a rendition name"
+                " (a-z and 0-9, not 'thumb', 'full' or 'signed')"
             )
         if not re.fullmatch(r"[0-9]{1,5}", size.strip()) or not 16 <= int(size) <= 16384:
             raise SettingsError(f"{name}: the size of {preset!r} must be 16 to 16384 pixels")
@@ -264,6 +278,31 @@ def _offload_prefix(env: Mapping[str, str], name: str, default: str) -> str:
             f"{name} must be a URL path such as /_imgtree_media/ (letters, digits, ._~- "
             f"between slashes, a slash at both ends), got {value!r}"
         )
+    return value
+
+
+def _rendition_formats(
+    env: Mapping[str, str], name: str, default: tuple[str, ...]
+) -> tuple[str, ...]:
+    """`original,webp,avif` or any of them, each once."""
+    raw = _str(env, name, "")
+    if not raw:
+        return default
+    formats = tuple(item.strip().lower() for item in raw.split(","))
+    if not formats or not set(formats) <= set(RENDITION_FORMAT_NAMES):
+        raise SettingsError(f"{name} must name formats of {', '.join(RENDITION_FORMAT_NAMES)}")
+    if len(set(formats)) != len(formats):
+        raise SettingsError(f"{name}: each format may appear only once")
+    return formats
+
+
+def _signing_key(env: Mapping[str, str], name: str) -> str | None:
+    """At least 32 characters (a guessable key would let anyone make arbitrary sizes)."""
+    value = _str(env, name, "")
+    if not value:
+        return None
+    if len(value) < 32:
+        raise SettingsError(f"{name} must be at least 32 characters (e.g. openssl rand -hex 32)")
     return value
 
 

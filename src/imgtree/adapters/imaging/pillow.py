@@ -81,6 +81,36 @@ _PILLOW_NAMES = {
 # JPEG, Chromium shows no HEIC, and re-encoding is what removes every piece of metadata.
 _TRANSCODED = frozenset({ImageFormat.HEIC, ImageFormat.HEIF, ImageFormat.AVIF})
 TRANSCODE_QUALITY = 85
+# AVIF's quality scale runs lower than JPEG's for the same look: 60 is about JPEG's 85.
+AVIF_QUALITY = 60
+
+
+def rendition_encoders() -> frozenset[ImageFormat]:
+    """The formats this installation can write renditions in."""
+    available = {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF}
+    if features.check("webp"):
+        available.add(ImageFormat.WEBP)
+    if features.check("avif"):
+        available.add(ImageFormat.AVIF)
+    return frozenset(available)
+
+
+def writable_formats(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The rendition format names (IMGTREE_RENDITION_FORMATS) this installation can write:
+    "original" always, "webp"/"avif" when Pillow was built with them."""
+    writable = {fmt.extension for fmt in RENDITION_ENCODERS}
+    return tuple(name for name in names if name == "original" or name in writable)
+
+
+def animated_encoders() -> frozenset[ImageFormat]:
+    """The rendition formats this installation can write an animation in (APNG, GIF,
+    animated WebP; animated AVIF with Pillow's own AVIF plugin, Pillow 11.3 and later)."""
+    animated = {ImageFormat.GIF, ImageFormat.PNG}
+    if ImageFormat.WEBP in RENDITION_ENCODERS:
+        animated.add(ImageFormat.WEBP)
+    if ImageFormat.AVIF in RENDITION_ENCODERS and features.check("avif"):
+        animated.add(ImageFormat.AVIF)
+    return frozenset(animated)
 
 
 def _register_heif() -> bool:
@@ -93,6 +123,7 @@ def _register_heif() -> bool:
 
 
 _HEIF_AVAILABLE = _register_heif()
+RENDITION_ENCODERS = rendition_encoders()
 
 
 def decodable_types() -> tuple[ImageFormat, ...]:
@@ -200,12 +231,22 @@ def _resizable(frame: Image.Image) -> Image.Image:
     return frame
 
 
+def _resized(frame: Image.Image, bound: int) -> Image.Image:
+    size = _fit(frame.size, bound)
+    if size == frame.size:
+        return frame.copy()
+    return frame.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
+
+
+def _upright(frame: Image.Image, orientation: int) -> Image.Image:
+    upright = _UPRIGHT.get(orientation)
+    return frame if upright is None else frame.transpose(upright)
+
+
 def _displayable(thumb: Image.Image, orientation: int = 1) -> Image.Image:
     """The thumbnail upright (by the EXIF `orientation`) as L, RGB or RGBA; alpha only when
     something is actually transparent."""
-    upright = _UPRIGHT.get(orientation)
-    if upright is not None:
-        thumb = thumb.transpose(upright)
+    thumb = _upright(thumb, orientation)
     if thumb.mode.startswith("I"):  # 16-bit greyscale: scale down rather than clip
         thumb = thumb.convert("I").point(lambda v: v / 256).convert("L")
     elif thumb.mode == "LA":
@@ -347,12 +388,15 @@ class PillowImageProcessor:
             dominant_color=dominant_color,
         )
 
-    def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
-        """A smaller copy of a published (already sanitised) image, upright, same format.
+    def resize(
+        self, source: BinaryIO, bound: int, format: ImageFormat | None = None
+    ) -> ResizedImage:
+        """A smaller copy of a published (already sanitised) image, upright, in `format`
+        (None: its own), every frame of an animation resized (timing and loop kept).
 
-        The same header limits as `process` are checked before any pixel is decoded; JPEGs
-        decode in draft mode at the smallest DCT scale still at least `bound`. Only the first
-        frame is resized (animations are not offered renditions)."""
+        The same header limits as `process` (sides, pixels, frames, frames x pixels) are
+        checked before any pixel is decoded; JPEGs decode in draft mode at the smallest DCT
+        scale still at least `bound`."""
         if bound < 1:
             raise ValueError("bound must be positive")
         if not _seekable(source):
@@ -360,38 +404,53 @@ class PillowImageProcessor:
         start = source.tell()
         fmt = sniff(source.read(_SNIFF_BYTES) or b"")
         source.seek(start)
+        target = format or fmt
+        if target not in RENDITION_ENCODERS:
+            raise UnsupportedMediaType(f"Renditions cannot be written as {target.value}")
         with _decoding(), self._open_file(source, fmt) as im:
-            self._info(im, fmt, 1)
+            info = self._info(im, fmt, None)
+            if info.animated and target not in animated_encoders():
+                raise UnsupportedMediaType(f"{target.value} cannot keep the animation")
             orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
             icc = im.info.get("icc_profile")
             if fmt is ImageFormat.JPEG:
                 im.draft(im.mode if im.mode in ("L", "RGB") else "RGB", (bound, bound))
-            im.load()
-            frame = _resizable(im)
-            size = _fit(frame.size, bound)
-            if size != frame.size:
-                frame = frame.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
-            else:
-                frame = frame.copy()
-            upright = _UPRIGHT.get(orientation)
-            if upright is not None:
-                frame = frame.transpose(upright)
-            frame = _displayable(frame)
+            frames: list[Image.Image] = []
+            durations: list[int] = []
+            for index in range(info.frames):
+                im.seek(index)
+                im.load()
+                frames.append(_upright(_resized(_resizable(im), bound), orientation))
+                durations.append(int(im.info.get("duration", 100) or 100))
+            loop = int(im.info.get("loop", 0) or 0)
+            first = frames[0]
+            if len(frames) == 1:
+                first = _displayable(first)
+            else:  # one mode for every frame: RGBA when any has transparency
+                alpha = any(frame.mode not in ("L", "RGB") for frame in frames)
+                frames = [frame.convert("RGBA" if alpha else "RGB") for frame in frames]
+                first = frames[0]
             out = io.BytesIO()
             options: dict[str, object] = {}
-            profile = _matching_icc(icc if isinstance(icc, bytes) else None, frame.mode)
-            if profile is not None and fmt is not ImageFormat.GIF:
+            profile = _matching_icc(icc if isinstance(icc, bytes) else None, first.mode)
+            if profile is not None and target is not ImageFormat.GIF:
                 options["icc_profile"] = profile
-            if fmt is ImageFormat.JPEG:
-                frame = frame if frame.mode in ("L", "RGB") else frame.convert("RGB")
+            if target is ImageFormat.JPEG:
+                first = first if first.mode in ("L", "RGB") else first.convert("RGB")
                 options.update(quality=RENDITION_QUALITY, progressive=True, optimize=True)
-            elif fmt is ImageFormat.WEBP:
+            elif target is ImageFormat.WEBP:
                 options["quality"] = RENDITION_QUALITY
-            frame.save(out, _PILLOW_NAMES[fmt], **options)
+            elif target is ImageFormat.AVIF:
+                options["quality"] = AVIF_QUALITY
+            if len(frames) > 1:
+                options.update(
+                    save_all=True, append_images=frames[1:], duration=durations, loop=loop
+                )
+            first.save(out, _PILLOW_NAMES[target], **options)
         size_bytes = out.tell()
         out.seek(0)
         return ResizedImage(
-            data=out, size=size_bytes, format=fmt, width=frame.width, height=frame.height
+            data=out, size=size_bytes, format=target, width=first.width, height=first.height
         )
 
     def placeholder_of(self, thumbnail: BinaryIO) -> tuple[str | None, str | None]:
@@ -529,3 +588,15 @@ class PillowImageProcessor:
             return out.getvalue(), ImageFormat.WEBP
         thumb.save(out, "JPEG", **options)
         return out.getvalue(), ImageFormat.JPEG
+
+
+def make_rendition(data: bytes, bound: int, format: ImageFormat | str | None = None) -> bytes:
+    """One rendition of a published image's bytes, made by exactly the code the server runs
+    in its decode sandbox (`PillowImageProcessor.resize`), without the sandbox: the hook
+    `make bench` times against other libraries. `format` is an ImageFormat, its extension
+    ("webp", "avif") or None for the image's own."""
+    if isinstance(format, str):
+        format = next(f for f in ImageFormat if format in (f.extension, f.value))
+    done = PillowImageProcessor().resize(io.BytesIO(data), bound, format)
+    with done.data:
+        return done.data.read()

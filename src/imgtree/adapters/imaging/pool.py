@@ -388,9 +388,14 @@ class PooledImageProcessor:
             raise InvalidImage("Image could not be decoded")
         return self._processed(reply, into, thumbnail, owned=False)
 
-    def resize(self, source: BinaryIO, bound: int) -> ResizedImage:
+    def resize(
+        self, source: BinaryIO, bound: int, format: ImageFormat | None = None
+    ) -> ResizedImage:
         """`PillowImageProcessor.resize` in a decode child, with the upload budget."""
-        reply, data, _thumbnail = self._run("resize", source, extra={"bound": bound})
+        extra: dict[str, Any] = {"bound": bound}
+        if format is not None:
+            extra["format"] = format.value
+        reply, data, _thumbnail = self._run("resize", source, extra=extra)
         if data is None:
             raise InvalidImage("Image could not be decoded")
         try:
@@ -399,6 +404,8 @@ class PooledImageProcessor:
             data.seek(0, os.SEEK_END)
             if data.tell() != size or max(info.width, info.height) > bound:
                 raise ValueError("the resized file is not what the reply says")
+            if format is not None and info.format is not format:
+                raise ValueError("the resized file is not in the format asked for")
         except (ValueError, OSError):
             data.close()
             raise InvalidImage("Image could not be decoded") from None

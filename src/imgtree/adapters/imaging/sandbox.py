@@ -238,6 +238,7 @@ class _Child:
         self, request: dict[str, Any], source: Any, into: Any = None
     ) -> tuple[dict[str, Any], Any, bytes, bool]:
         from imgtree.domain.errors import DomainError
+        from imgtree.domain.model import ImageFormat
 
         op = request.get("op")
         budget = request.get("budget") or {}
@@ -283,7 +284,10 @@ class _Child:
                 hashed, colour = processor.placeholder_of(source)
                 reply, thumbnail = {"ok": True, "blurhash": hashed, "dominant_color": colour}, b""
             elif op == "resize" and isinstance(request.get("bound"), int) and request["bound"] > 0:
-                resized = processor.resize(source, request["bound"])
+                target = request.get("format")
+                resized = processor.resize(
+                    source, request["bound"], None if target is None else ImageFormat(target)
+                )
                 published, thumbnail = resized.data, b""
                 if resized.size > MAX_INLINE:  # too large to go inline: pass a descriptor
                     published = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from imgtree.adapters.imaging.pillow import decodable_types
+from imgtree.adapters.imaging.pillow import animated_encoders, decodable_types, writable_formats
 from imgtree.domain.policies import (
     GuestPolicy,
     PagePolicy,
@@ -53,7 +53,12 @@ class Policies(containers.DeclarativeContainer):
         queue_seconds=settings.provided.process_queue_seconds,
     )
     rendition_policy = providers.Singleton(
-        RenditionPolicy, presets=settings.provided.rendition_sizes
+        RenditionPolicy,
+        presets=settings.provided.rendition_sizes,
+        # Only those this Pillow can write: an .avif URL on a build without AVIF is a 404.
+        formats=providers.Callable(writable_formats, settings.provided.rendition_formats),
+        # What the imaging adapter can keep animated (animated AVIF needs Pillow's own plugin).
+        animates=providers.Callable(animated_encoders),
     )
     session_policy = providers.Singleton(
         SessionPolicy,

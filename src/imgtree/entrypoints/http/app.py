@@ -31,6 +31,7 @@ from imgtree.entrypoints.http.public import (
     DeleteFormResource,
     ImagePage,
     MediaResource,
+    SignedMediaResource,
 )
 from imgtree.entrypoints.http.session.albums import (
     AlbumOrderResource,
@@ -244,11 +245,24 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         "misses": misses,
         "offload": offload,
     }
-    app.add_route("/media/{filename}", MediaResource(**media, cache=media_cache))
+    renditions = cases.renditions()
+    negotiation = renditions if settings.negotiate_formats else None
+    app.add_route(
+        "/media/{filename}", MediaResource(**media, cache=media_cache, negotiation=negotiation)
+    )
     app.add_route("/media/thumb/{filename}", MediaResource(**media, thumb=True, cache=thumb_cache))
     # A literal segment wins over a field in falcon's router: /media/thumb/ stays the thumbnail.
     # /media/{size}/{slug}.{ext}: see MediaResource.on_get for the field names.
-    app.add_route("/media/{filename}/{file}", MediaResource(**media, renditions=cases.renditions()))
+    app.add_route("/media/{filename}/{file}", MediaResource(**media, renditions=renditions))
+    signing_key = settings.media_signing_key
+    app.add_route(
+        "/media/signed/{signature}/{box}/{filename}",
+        SignedMediaResource(
+            **media,
+            renditions=renditions,
+            signing_key=signing_key.encode() if signing_key else None,
+        ),
+    )
     app.add_static_route("/static", str(STATIC_DIR))
     register_pages(
         app,

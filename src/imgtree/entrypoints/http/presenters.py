@@ -9,11 +9,21 @@ from typing import Any
 import attrs
 import falcon
 
-from imgtree.domain.model import Album, ApiKey, Image, Page, Session, User, ordered_scopes
+from imgtree.domain.model import (
+    Album,
+    ApiKey,
+    Image,
+    ImageFormat,
+    Page,
+    Session,
+    User,
+    ordered_scopes,
+)
 from imgtree.domain.policies import ProcessingPolicy, RenditionPolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.capabilities import Capabilities
 from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOutcome
+from imgtree.domain.use_cases.renditions import FULL
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
 from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
 from imgtree.entrypoints.http.user_agents import describe_device
@@ -50,15 +60,30 @@ class Urls:
         """The owner's download of the kept original (a session route), if one was kept."""
         return f"{self.base}/api/images/{image.id}/original" if image.original_key else None
 
-    def rendition(self, image: Image, size: str) -> str:
-        """The sized rendition `size` (a preset's name). Always served by the app, even with a
-        public bucket: it is made on its first request, which a bucket cannot do."""
-        return f"{self.base}/media/{size}/{image.filename}"
+    def rendition(self, image: Image, size: str, fmt: ImageFormat | None = None) -> str:
+        """The sized rendition `size` (a preset's name, or `full`) in `fmt` (None: the image's
+        own). Always served by the app, even with a public bucket: it is made on its first
+        request, which a bucket cannot do."""
+        if fmt is None:
+            return f"{self.base}/media/{size}/{image.filename}"
+        return f"{self.base}/media/{size}/{image.slug}.{fmt.extension}"
 
     def renditions_of(self, image: Image) -> dict[str, str]:
         """{preset name: URL} of every rendition the image has, smallest first."""
         offered = self.renditions.offered(image.width, image.height, animated=image.animated)
         return {name: self.rendition(image, name) for name, _bound in offered}
+
+    def rendition_formats_of(self, image: Image) -> dict[str, dict[str, str]]:
+        """{format extension: {preset name or `full`: URL}} of the renditions the image has in
+        other formats (AVIF first), each's presets smallest first, then `full`."""
+        sizes = self.renditions.sizes(image.width, image.height)
+        return {
+            fmt.extension: {
+                **{name: self.rendition(image, name, fmt) for name, _bound in sizes},
+                FULL: self.rendition(image, FULL, fmt),
+            }
+            for fmt in self.renditions.converted(image.content_type, animated=image.animated)
+        }
 
     def srcset(self, image: Image) -> list[tuple[str, int]]:
         """The `srcset` candidates, (URL, width in pixels) narrowest first: each rendition the
@@ -71,6 +96,29 @@ class Urls:
             )
         ]
         return [*candidates, (self.direct(image), image.width)]
+
+    def format_sources(self, image: Image) -> list[tuple[str, list[tuple[str, int]]]]:
+        """(MIME type, srcset candidates) of the image page's <source>s: per other format
+        (AVIF first), each preset smaller than the image then the full-size conversion at
+        the image's width. None when the image has no smaller preset: a small image stays one
+        file (a conversion of a tiny file may be larger than it)."""
+        sizes = self.renditions.sizes(image.width, image.height)
+        if not sizes:
+            return []
+        longest = max(image.width, image.height, 1)
+        return [
+            (
+                fmt.value,
+                [
+                    *(
+                        (self.rendition(image, name, fmt), max(1, round(image.width * b / longest)))
+                        for name, b in sizes
+                    ),
+                    (self.rendition(image, FULL, fmt), image.width),
+                ],
+            )
+            for fmt in self.renditions.converted(image.content_type, animated=image.animated)
+        ]
 
     def delete(self, image: Image, token: str) -> str:
         return f"{self.base}/api/images/{image.id}?token={token}"
@@ -144,6 +192,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
         **placeholder(image),
+        "rendition_formats": urls.rendition_formats_of(image),
     }
 
 
@@ -198,6 +247,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "page_views": image.page_views,
         "media_hits": image.media_hits,
         **placeholder(image),
+        "rendition_formats": urls.rendition_formats_of(image),
     }
 
 

@@ -19,12 +19,13 @@ from typing import IO, Any
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError, NotFound, RateLimited, human_size
+from imgtree.domain.errors import DomainError, Forbidden, NotFound, RateLimited, human_size
 from imgtree.domain.model import Image, ImageFormat
+from imgtree.domain.policies import CONVERTIBLE_FORMATS
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.albums import MAX_TITLE
 from imgtree.domain.use_cases.delete import DeleteImage
-from imgtree.domain.use_cases.renditions import Rendition, Renditions
+from imgtree.domain.use_cases.renditions import Rendition, Renditions, signature_matches
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.cache import TtlCache
@@ -36,6 +37,10 @@ from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
 
 _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
+# A signed size's box, {W}x{H}: 1 to 4 digits a side, no sign, no leading zero.
+_SIGNED_BOX = re.compile(r"^([1-9][0-9]{0,3})x([1-9][0-9]{0,3})$")
+# Accept entries that name a format negotiation can serve (wildcards never do).
+_NEGOTIABLE = {fmt.value: fmt for fmt in CONVERTIBLE_FORMATS}
 YEAR = 365 * 24 * 3600
 
 
@@ -76,6 +81,29 @@ def _srcset(candidates: list[tuple[str, int]]) -> str:
 
 def nobody(_req: falcon.Request) -> uuid.UUID | None:
     return None
+
+
+def accepted_formats(accept: str | None) -> tuple[ImageFormat, ...]:
+    """The formats negotiation may serve that an Accept header names with q > 0, most
+    preferred first: the higher q, AVIF before WebP at equal q. `image/*` and `*/*` name none:
+    a client that lists no modern format by name gets the original."""
+    weights: dict[ImageFormat, float] = {}
+    for entry in (accept or "")[:2048].split(","):
+        media, *params = entry.split(";")
+        fmt = _NEGOTIABLE.get(media.strip().lower())
+        if fmt is None or fmt in weights:
+            continue
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        weights[fmt] = weight
+    ranked = [fmt for fmt, weight in weights.items() if weight > 0]
+    return tuple(sorted(ranked, key=lambda f: (-weights[f], f is not ImageFormat.AVIF)))
 
 
 @attrs.define
@@ -120,6 +148,11 @@ class ImagePage:
             # on older browsers costs phones megabytes), the browser choosing by `srcset`.
             view_src=self.urls.renditions_of(image).get(VIEW_RENDITION, self.urls.direct(image)),
             srcset=_srcset(self.urls.srcset(image)),
+            # <source>s in AVIF and WebP: browsers that decode them pick one, others the <img>
+            sources=[
+                (mime, ", ".join(f"{url} {width}w" for url, width in candidates))
+                for mime, candidates in self.urls.format_sources(image)
+            ],
             size_text=human_size(image.size_bytes),
             views_text=views_text(image.page_views),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
@@ -155,8 +188,13 @@ class _CachedMedia:
 @attrs.define
 class MediaResource:
     """GET/HEAD /media/{slug}.{ext} (thumb=False), /media/thumb/{slug}.{ext} (thumb=True) and,
-    given `renditions`, /media/{size}/{slug}.{ext}: the sized rendition, made on its first
-    request (domain/use_cases/renditions.py), then served like any other file."""
+    given `renditions`, /media/{size}/{slug}.{ext}: the rendition at a preset size (or `full`)
+    in the original's format or, by the extension, WebP or AVIF, made on its first request
+    (domain/use_cases/renditions.py), then served like any other file.
+
+    Given `negotiation` (IMGTREE_NEGOTIATE_FORMATS), /media/{slug}.{ext} answers a client
+    whose Accept names image/avif or image/webp with that full-size rendition, and every
+    answer of the route carries `Vary: Accept`."""
 
     view_image: ViewImage
     storage: BlobStorage
@@ -169,10 +207,13 @@ class MediaResource:
     renditions: Renditions | None = None
     # The proxy in front sends the bytes (IMGTREE_MEDIA_OFFLOAD); None: the app sends them.
     offload: MediaOffload | None = None
+    negotiation: Renditions | None = None
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, filename: str, file: str = ""
     ) -> None:
+        if self.negotiation is not None:
+            resp.append_header("Vary", "Accept")  # on every answer, errors and 304s too
         # /media/{size}/{slug}.{ext} is routed as /media/{filename}/{file}: falcon wants one
         # field name per level, and level one is /media/{filename}'s.
         size, filename = (filename, file) if file else ("", filename)
@@ -189,9 +230,11 @@ class MediaResource:
     def _serve(self, req: falcon.Request, resp: falcon.Response, filename: str, name: str) -> None:
         viewer_id = self.viewer(req)
         cacheable = self.cache is not None and viewer_id is None and not name
-        hit = self.cache.get(filename) if cacheable and self.cache is not None else None
+        accepted = () if self.negotiation is None else accepted_formats(req.get_header("Accept"))
+        cache_key = _cache_key(filename, accepted)
+        hit = self.cache.get(cache_key) if cacheable and self.cache is not None else None
         if hit is None:
-            hit = self._look_up(filename, viewer_id, cacheable, name)
+            hit = self._look_up(filename, viewer_id, cacheable, name, accepted)
         size, etag = hit.size, hit.etag
         resp.set_headers(hit.headers)
         if req.if_none_match and any(
@@ -201,7 +244,7 @@ class MediaResource:
             return
         resp.content_type = hit.content_type.value
         if self.offload is not None:
-            self._send_by_proxy(resp, filename, hit)
+            self._send_by_proxy(resp, cache_key, hit)
             return
         byte_range = self._range(req, etag, size)
         start, end = byte_range or (0, size - 1)
@@ -214,41 +257,50 @@ class MediaResource:
         try:
             stream = self.storage.open(hit.key)
         except KeyError:  # purged since it was looked up
-            self._gone(resp, filename, hit)
+            self._gone(resp, cache_key, hit)
             raise NotFound("Image not found") from None
         resp.stream = stream if byte_range is None else _Window(stream, start, end - start + 1)
         resp.content_length = end - start + 1
 
-    def _send_by_proxy(self, resp: falcon.Response, filename: str, hit: _CachedMedia) -> None:
+    def _send_by_proxy(self, resp: falcon.Response, cache_key: str, hit: _CachedMedia) -> None:
         """The body by the proxy in front (offload.py): no Content-Length, Range or 206 here."""
         assert self.offload is not None
         try:
             self.offload.send(resp, hit.key)
         except NotFound:  # purged since it was looked up
-            self._gone(resp, filename, hit)
+            self._gone(resp, cache_key, hit)
             raise
 
-    def _gone(self, resp: falcon.Response, filename: str, hit: _CachedMedia) -> None:
+    def _gone(self, resp: falcon.Response, cache_key: str, hit: _CachedMedia) -> None:
         """The file went away after its headers were set: forget it, and take back the
         headers (a 404 must not carry the file's year-long Cache-Control, nor its type: the
         error body is JSON)."""
         if self.cache is not None:
-            self.cache.discard(filename)
+            self.cache.discard(cache_key)  # the variant looked up (negotiation keys by Accept)
         for name, _value in hit.headers:
             resp.delete_header(name)
         resp.content_type = falcon.MEDIA_JSON
 
     def _look_up(
-        self, filename: str, viewer_id: uuid.UUID | None, cacheable: bool, name: str = ""
+        self,
+        filename: str,
+        viewer_id: uuid.UUID | None,
+        cacheable: bool,
+        name: str = "",
+        accepted: tuple[ImageFormat, ...] = (),
     ) -> _CachedMedia:
         if self.renditions is not None:
-            rendition = self._rendition(filename, name, viewer_id)
-            image, key = rendition.image, rendition.key
-            etag = f'"{image.id.hex}r{rendition.bound}"'
+            rendition: Rendition | None = self._rendition(filename, name, viewer_id)
         else:
             image = self._image(filename, viewer_id)
-            key, etag = self._key(image), self._etag(image)
-        content_type = self._content_type(image)
+            rendition = None
+            if accepted and self.negotiation is not None:
+                rendition = self.negotiation.negotiated(image, accepted)
+        if rendition is not None:
+            image, key, etag = rendition.image, rendition.key, rendition.etag
+            content_type = rendition.format
+        else:
+            key, etag, content_type = self._key(image), self._etag(image), self._content_type(image)
         info = self.storage.stat(key)
         if info is None:
             raise NotFound("Image not found")
@@ -268,7 +320,9 @@ class MediaResource:
             if len(body) != info.size:  # changed under us: serve from disk, keep nothing
                 return found(image, info.size, headers, None)
         entry = found(image, info.size, headers, body)
-        self.cache.put(filename, entry, cost=len(body) if body is not None else 0)
+        self.cache.put(
+            _cache_key(filename, accepted), entry, cost=len(body) if body is not None else 0
+        )
         return entry
 
     def _key(self, image: Image) -> str:
@@ -290,8 +344,23 @@ class MediaResource:
 
     def _rendition(self, filename: str, name: str, viewer_id: uuid.UUID | None) -> Rendition:
         assert self.renditions is not None
+        slug, ext = self._name(filename)
+        image = self.view_image(slug, viewer_id=viewer_id)
         # The extension is checked before anything is made: a wrong one makes nothing.
-        return self.renditions.of(self._image(filename, viewer_id), name)
+        fmt = self._format(image, ext)
+        return self.renditions.of(image, name, fmt)
+
+    @staticmethod
+    def _format(image: Image, ext: str) -> ImageFormat | None:
+        """The rendition format an extension names: None for the image's own, else WebP or
+        AVIF; any other is NotFound."""
+        own = image.content_type
+        if ext == own.extension or (ext == "jpeg" and own is ImageFormat.JPEG):
+            return None
+        for fmt in CONVERTIBLE_FORMATS:
+            if ext == fmt.extension:
+                return fmt
+        raise NotFound("Image not found")
 
     @staticmethod
     def _name(filename: str) -> tuple[str, str]:
@@ -344,6 +413,56 @@ class MediaResource:
         if size == 0 or first >= size or first > last:
             raise falcon.HTTPRangeNotSatisfiable(size)
         return first, last
+
+
+def _cache_key(filename: str, accepted: tuple[ImageFormat, ...]) -> str:
+    """The media cache's key: the file, and the formats negotiation may answer it in."""
+    if not accepted:
+        return filename
+    return f"{filename} {' '.join(fmt.extension for fmt in accepted)}"
+
+
+@attrs.define
+class SignedMediaResource(MediaResource):
+    """GET/HEAD /media/signed/{signature}/{W}x{H}/{slug}.{ext}: the image fit within W x H
+    (at most MAX_SIGNED_SIDE a side, never upscaled), in the format `ext` names, made on its
+    first request like a preset's rendition. `signature` is base64url HMAC-SHA256 under
+    IMGTREE_MEDIA_SIGNING_KEY of `{W}x{H}/{slug}.{ext}` (`imgtree sign-url`); a wrong one is
+    403, and without a key the route is 404."""
+
+    signing_key: bytes | None = None
+
+    def on_get(  # type: ignore[override]
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        signature: str,
+        box: str,
+        filename: str,
+    ) -> None:
+        if self.misses is not None:
+            self.misses.check(req)
+        if self.signing_key is None or self.renditions is None:
+            if self.misses is not None:
+                self.misses.miss(req)
+            raise NotFound("Image not found")
+        if not signature_matches(self.signing_key, f"{box}/{filename}", signature):
+            if self.misses is not None:
+                self.misses.miss(req)
+            raise Forbidden("This signed media URL is not valid")
+        super().on_get(req, resp, box, filename)
+
+    on_head = on_get  # type: ignore[assignment]
+
+    def _rendition(self, filename: str, name: str, viewer_id: uuid.UUID | None) -> Rendition:
+        assert self.renditions is not None
+        box = _SIGNED_BOX.match(name)
+        if box is None:
+            raise NotFound("Image not found")
+        slug, ext = self._name(filename)
+        image = self.view_image(slug, viewer_id=viewer_id)
+        fmt = self._format(image, ext)
+        return self.renditions.sized(image, int(box.group(1)), int(box.group(2)), fmt)
 
 
 @attrs.define

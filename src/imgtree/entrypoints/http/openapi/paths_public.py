@@ -26,6 +26,7 @@ MEDIA_HEADERS = {
         ("Content-Disposition", 'inline; filename="{slug}.{ext}"'),
         ("Content-Security-Policy", "default-src 'none'; sandbox"),
         ("Accept-Ranges", "bytes"),
+        ("Vary", "Accept, on every answer of the direct link with IMGTREE_NEGOTIATE_FORMATS on."),
     )
 }
 MISS_BUDGET = (
@@ -75,19 +76,46 @@ RENDITION_SIZE = path_param(
     "size",
     {"type": "string", "pattern": "^[a-z][a-z0-9]{0,15}$"},
     "A rendition the operator offers (IMGTREE_RENDITION_SIZES, by default `small` 640 px, "
-    "`medium` 1280 px and `large` 2048 px on the longest edge). Only renditions smaller than "
-    "the image exist, and none of an animation: any other is 404 (the original is the largest "
-    "picture there is). Made on its first request, in the image's own format.",
+    "`medium` 1280 px and `large` 2048 px on the longest edge), or `full` (the whole image, "
+    "in another format only). Only renditions smaller than the image exist: any other is 404 "
+    "(the original is the largest picture there is). The extension picks the format: the "
+    "image's own, `webp` or `avif` (IMGTREE_RENDITION_FORMATS; an animation only in formats "
+    "that keep it animated). Made on its first request.",
+)
+SIGNED_PARAMETERS = [
+    path_param(
+        "signature",
+        {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"},
+        "base64url (unpadded) HMAC-SHA256, keyed by IMGTREE_MEDIA_SIGNING_KEY, of "
+        "`{box}/{filename}` (`imgtree sign-url`).",
+    ),
+    path_param(
+        "box",
+        {"type": "string", "pattern": "^[1-9][0-9]{0,3}x[1-9][0-9]{0,3}$"},
+        "`{W}x{H}`: the image fit within W x H pixels (at most 4096 a side), never upscaled.",
+    ),
+]
+NEGOTIATED = (
+    "With IMGTREE_NEGOTIATE_FORMATS on, a client whose Accept names image/avif or image/webp "
+    "(q > 0) gets the whole image in that format when it is smaller (Content-Type and ETag "
+    "say which); every answer then carries `Vary: Accept`."
 )
 
 
 def _media_op(
-    operation_id: str, summary: str, *, head: bool, rendition: bool = False
+    operation_id: str,
+    summary: str,
+    *,
+    head: bool,
+    rendition: bool = False,
+    signed: bool = False,
+    description: str = "",
 ) -> dict[str, Any]:
     # A rendition is made on its first request: a file that will not decode within the
     # processing limits is 422, no free decode process within the wait 503 (Retry-After).
-    made = (422,) if rendition else ()
-    return op(
+    made: tuple[int, ...] = (422,) if rendition or signed else ()
+    made += (403,) if signed else ()
+    operation = op(
         PUBLIC,
         operation_id,
         summary,
@@ -111,13 +139,17 @@ def _media_op(
         security=NONE,
         parameters=[
             *([RENDITION_SIZE] if rendition else []),
+            *(SIGNED_PARAMETERS if signed else []),
             path_param(
                 "filename",
                 {"type": "string", "pattern": r"^[a-z0-9]{4,32}\.[a-z]{3,4}$"},
-                "`{slug}.{ext}`, the extension of the real type.",
+                "`{slug}.{ext}`, the extension of the real type (of a rendition: its format).",
             ),
         ],
     )
+    if description:
+        operation["description"] = description
+    return operation
 
 
 def public_paths() -> dict[str, Any]:
@@ -139,8 +171,15 @@ def public_paths() -> dict[str, Any]:
             )
         },
         "/media/{filename}": {
-            "get": _media_op("media", "The direct link: the published image", head=False),
-            "head": _media_op("mediaHead", "Headers of the direct link", head=True),
+            "get": _media_op(
+                "media",
+                "The direct link: the published image",
+                head=False,
+                description=NEGOTIATED,
+            ),
+            "head": _media_op(
+                "mediaHead", "Headers of the direct link", head=True, description=NEGOTIATED
+            ),
         },
         "/media/thumb/{filename}": {
             "get": _media_op("thumb", "The thumbnail", head=False),
@@ -152,6 +191,17 @@ def public_paths() -> dict[str, Any]:
             ),
             "head": _media_op(
                 "renditionHead", "Headers of a sized rendition", head=True, rendition=True
+            ),
+        },
+        "/media/signed/{signature}/{box}/{filename}": {
+            "get": _media_op(
+                "signedRendition",
+                "The image at a signed size (404 while IMGTREE_MEDIA_SIGNING_KEY is unset)",
+                head=False,
+                signed=True,
+            ),
+            "head": _media_op(
+                "signedRenditionHead", "Headers of a signed size", head=True, signed=True
             ),
         },
         "/delete/{imageId}": {

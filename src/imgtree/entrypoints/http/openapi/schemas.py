@@ -93,6 +93,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
         "or a rendition; not thumbnails, not bytes a public bucket or CDN served).",
     },
     **PLACEHOLDER,
+    "rendition_formats": ref("RenditionFormats"),
 }
 
 _USER: dict[str, Schema] = {
@@ -253,6 +254,7 @@ SCHEMAS: dict[str, Schema] = {
             "codes": ref("EmbedCodes"),
             "renditions": ref("Renditions"),
             **PLACEHOLDER,
+            "rendition_formats": ref("RenditionFormats"),
         }
     ),
     "Renditions": {
@@ -261,8 +263,23 @@ SCHEMAS: dict[str, Schema] = {
         "additionalProperties": URL,
         "description": "{name: URL} of the sized renditions the image has, smallest first: "
         "the operator's presets (IMGTREE_RENDITION_SIZES, by default small 640 px, medium "
-        "1280 px, large 2048 px on the longest edge) smaller than the image; none for an "
-        "animation. Each is made on its first request (/media/{name}/{slug}.{ext}).",
+        "1280 px, large 2048 px on the longest edge) smaller than the image, in the image's "
+        "own format (an animation stays animated). Each is made on its first request "
+        "(/media/{name}/{slug}.{ext}).",
+    },
+    "RenditionFormats": {
+        "type": "object",
+        "propertyNames": {"enum": ["webp", "avif"]},
+        "additionalProperties": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[a-z][a-z0-9]{0,15}$"},
+            "additionalProperties": URL,
+        },
+        "description": "{format: {name: URL}} of the renditions the image has in other "
+        "formats (IMGTREE_RENDITION_FORMATS, by default WebP and AVIF; AVIF first; never the "
+        "image's own format, nor one that cannot keep an animation): the same presets as "
+        "`renditions`, then `full`, the whole image converted "
+        "(/media/{name}/{slug}.webp, /media/full/{slug}.avif).",
     },
     "FailedItem": obj(
         {
