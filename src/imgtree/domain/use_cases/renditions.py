@@ -1,7 +1,9 @@
 """Sized renditions of a published image: made on first request, stored, served ever after.
 
 A rendition lives in the same BlobStorage as its original, under a key derived from the
-original's (`rendition_key`): `images/<id>.jpg` at 1280 px is `renditions/<id>.1280.jpg`. The
+original's (`rendition_key`): `images/<stem>.jpg` at 1280 px is `renditions/<stem>.1280.jpg`,
+so images sharing their bytes share their renditions too (`shared_blobs`), and these are
+removed with the last reference to the original. The
 key carries the pixel size, not the preset's name, so an operator who changes what `medium`
 means gets new files rather than stale ones.
 
@@ -24,8 +26,7 @@ from imgtree.domain.errors import NotFound
 from imgtree.domain.model import Image
 from imgtree.domain.policies import RenditionPolicy
 from imgtree.domain.ports import BlobStorage, ImageResizer
-
-RENDITIONS_PREFIX = "renditions/"
+from imgtree.domain.services.shared_blobs import RENDITIONS_PREFIX
 
 
 def rendition_key(image: Image, bound: int) -> str:
@@ -33,18 +34,6 @@ def rendition_key(image: Image, bound: int) -> str:
     name = image.storage_key.rsplit("/", 1)[-1]
     stem, dot, extension = name.partition(".")
     return f"{RENDITIONS_PREFIX}{stem}.{bound}{dot}{extension}"
-
-
-def rendition_prefix(image: Image) -> str:
-    """The prefix every rendition key of the image starts with (for delete and purge)."""
-    stem = image.storage_key.rsplit("/", 1)[-1].partition(".")[0]
-    return f"{RENDITIONS_PREFIX}{stem}."
-
-
-def delete_renditions(storage: BlobStorage, image: Image) -> None:
-    """Remove every stored rendition of the image, whatever sizes it was made at."""
-    for key in list(storage.iter_keys(rendition_prefix(image))):
-        storage.delete(key)
 
 
 @attrs.frozen
