@@ -249,9 +249,9 @@ class Publisher:
         except BaseException:
             # Compensate: the row never landed, so what this upload wrote must not linger,
             # unless another image uses the same bytes (decided under the row's lock).
-            if written:
-                with contextlib.suppress(Exception):
-                    discard_if_unreferenced(self.uow, self.storage, key)
+            for k in written:
+                with contextlib.suppress(Exception):  # else an orphan, for purge
+                    discard_if_unreferenced(self.uow, self.storage, k)
             raise
         return Uploaded(image=image, delete_token=delete_token)
 

@@ -15,7 +15,7 @@ The protocol (every step on a stem's row runs under that row's lock, held to the
 - Last release: purge removes the image row and `release`s in one transaction; at 0 it
   deletes the bytes (published, every thumbnail and rendition of the stem) before it commits.
 - Unreferenced bytes (an orphan, or what a failed upload wrote): `lock` (creating a row at 0),
-  delete only if it is still 0, `forget`, commit.
+  delete the key only if it is still 0, `forget`, commit.
 - Public bucket soft delete: mark deleted and commit; then `lock` and delete the bytes only if
   no live image uses the key any more (the soft-deleted rows keep their references until purge).
 
@@ -103,16 +103,13 @@ def release(uow: UnitOfWork, storage: BlobStorage, storage_key: str) -> bool:
 
 
 def discard_if_unreferenced(uow: UnitOfWorkFactory, storage: BlobStorage, key: str) -> bool:
-    """Delete `key` (and, for a published key, its thumbnails and renditions) unless an image
-    row uses its stem; decided and done under the stem's lock. True when deleted."""
+    """Delete `key` unless an image row uses its stem; decided and done under the stem's
+    lock. True when deleted."""
     stem = stem_of(key)
     with uow() as work:
         if work.blobs.lock(stem) > 0:
             return False
-        if key.startswith(IMAGES_PREFIX):
-            remove_content(storage, key)
-        else:
-            storage.delete(key)
+        storage.delete(key)
         work.blobs.forget(stem)
         work.commit()
     return True

@@ -22,7 +22,7 @@ def _upsert(dialect: str, initial: int, step: int) -> Any:
     """INSERT (stem, initial) or add `step` to the row's refs; RETURNING the refs."""
     insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](blobs)
     return (
-        insert.values(stem=bindparam("stem"), refs=initial)
+        insert.values(stem=bindparam("b_stem"), refs=initial)
         .on_conflict_do_update(index_elements=[_b.stem], set_={"refs": _b.refs + step})
         .returning(_b.refs)
     )
@@ -34,12 +34,12 @@ _STATEMENTS = {
 }
 _DECREMENT = (
     blobs.update()
-    .where(_b.stem == bindparam("stem"), _b.refs > 0)
+    .where(_b.stem == bindparam("b_stem"), _b.refs > 0)
     .values(refs=_b.refs - 1)
     .returning(_b.refs)
 )
-_FORGET = blobs.delete().where(_b.stem == bindparam("stem"), _b.refs <= 0)
-_REFS = select(_b.refs).where(_b.stem == bindparam("stem"))
+_FORGET = blobs.delete().where(_b.stem == bindparam("b_stem"), _b.refs <= 0)
+_REFS = select(_b.refs).where(_b.stem == bindparam("b_stem"))
 
 
 class SqlBlobRepository:
@@ -48,22 +48,22 @@ class SqlBlobRepository:
         self._acquire, self._lock = _STATEMENTS[connection.dialect.name]
 
     def acquire(self, stem: str) -> int:
-        return int(self._s.execute(self._acquire, {"stem": stem}).scalar_one())
+        return int(self._s.execute(self._acquire, {"b_stem": stem}).scalar_one())
 
     def release(self, stem: str) -> int:
         self.lock(stem)  # the row exists (and is ours) from here on
-        left = self._s.execute(_DECREMENT, {"stem": stem}).scalar()
+        left = self._s.execute(_DECREMENT, {"b_stem": stem}).scalar()
         left = 0 if left is None else int(left)
         if left == 0:
             self.forget(stem)
         return left
 
     def lock(self, stem: str) -> int:
-        return int(self._s.execute(self._lock, {"stem": stem}).scalar_one())
+        return int(self._s.execute(self._lock, {"b_stem": stem}).scalar_one())
 
     def forget(self, stem: str) -> None:
-        self._s.execute(_FORGET, {"stem": stem})
+        self._s.execute(_FORGET, {"b_stem": stem})
 
     def refs(self, stem: str) -> int:
-        refs = self._s.execute(_REFS, {"stem": stem}).scalar()
+        refs = self._s.execute(_REFS, {"b_stem": stem}).scalar()
         return 0 if refs is None else int(refs)
