@@ -16,7 +16,7 @@ from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.sql import sql_uow_factory
 from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.system import Sha256SecretHasher, SystemClock, SystemRandom
-from imgtree.domain.model import User
+from imgtree.domain.model import Image, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.services import Publisher
 from imgtree.domain.services.shared_blobs import stem_of
@@ -67,7 +67,7 @@ def test_parallel_uploads_deletes_and_purges_of_the_same_file(
         victims = shuffle.sample(live, k=len(live))  # every live copy goes this round
         go = threading.Barrier(UPLOADERS + 2)
 
-        def task(i: int) -> None:
+        def task(i: int, go: threading.Barrier = go, victims: list[Image] = victims) -> None:
             go.wait(10)
             if i < UPLOADERS:
                 upload_one(i)
