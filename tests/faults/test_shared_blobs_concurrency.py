@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import random
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from imgtree.adapters.storage.local import LocalBlobStorage
 from imgtree.adapters.system import Sha256SecretHasher, SystemClock, SystemRandom
 from imgtree.domain.model import Image, User
 from imgtree.domain.policies import UploadPolicy
+from imgtree.domain.ports import BlobInfo
 from imgtree.domain.services import Publisher
 from imgtree.domain.services.shared_blobs import stem_of
 from imgtree.domain.use_cases.delete import DeleteImage
@@ -28,9 +30,20 @@ from tests.support import imagegen
 from tests.support.factories import add_users, make_user
 from tests.support.sql_fixtures import sql_engine
 
-ROUNDS = 6
+ROUNDS = 8
 UPLOADERS = 3
 CONTENT = imagegen.png(24, 24)
+
+
+class SlowLookups(LocalBlobStorage):
+    """Local storage whose `stat` takes a few milliseconds (a network store's HEAD): it widens
+    the window between an uploader seeing the bytes stored and taking its reference, where a
+    concurrent last release deletes them."""
+
+    def stat(self, key: str) -> BlobInfo | None:
+        info = super().stat(key)
+        time.sleep(0.005)
+        return info
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
@@ -39,7 +52,7 @@ def test_parallel_uploads_deletes_and_purges_of_the_same_file(
 ) -> None:
     engine = sql_engine(request, database)
     uow = sql_uow_factory(engine)
-    storage = LocalBlobStorage(tmp_path / "blobs")
+    storage = SlowLookups(tmp_path / "blobs")
     clock = SystemClock()  # retention 0: purge removes what was deleted a moment ago
     owner = make_user()
     add_users(uow, owner)
