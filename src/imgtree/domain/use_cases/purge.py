@@ -46,7 +46,7 @@ class PurgeReport:
 
 
 def _uuid_of(key: str) -> uuid.UUID | None:
-    """The UUID in an imgtree key such as `images/<uuid>.jpg`, or None."""
+    """The pending upload's UUID in a key such as `uploads/<uuid>.png`, or None."""
     name = key.rsplit("/", 1)[-1].split(".", 1)[0]
     try:
         return uuid.UUID(name)
