@@ -2300,3 +2300,25 @@ def test_sql_migration_0013_counts_the_existing_images(tmp_path: Path) -> None:
     with sql_uow_factory(engine)(read_only=True) as uow:
         assert (uow.blobs.refs("aaa"), uow.blobs.refs("bbb"), uow.blobs.refs("ccc")) == (1, 1, 0)
     engine.dispose()
+
+
+def test_image_stats_count_each_stored_file_once(backend: Backend) -> None:
+    """`bytes_in_storage`: shared files once, soft-deleted images' until purge removes them;
+    `bytes_stored` stays what live images charge."""
+    ann, bob = make_user(), make_user()
+    add_users(backend.uow, ann, bob)
+    shared = {"storage_key": "images/shared.png", "size_bytes": 100}
+    deleted = make_image(bob, storage_key="images/gone.png", size_bytes=7)
+    with backend.uow() as uow:
+        for image in (
+            make_image(ann, **shared),
+            make_image(bob, **shared),
+            make_image(ann, storage_key="images/own.png", size_bytes=30),
+            deleted,
+        ):
+            uow.images.add(image)
+        uow.images.mark_deleted(deleted.id, T0)
+        uow.commit()
+    with backend.uow(read_only=True) as uow:
+        s = uow.stats.image_stats(T0)
+    assert (s.bytes_stored, s.bytes_in_storage) == (230, 137)

@@ -78,6 +78,9 @@ class ImageStats:
     top_uploaders: list[tuple[uuid.UUID, str, int, int]]
     # (ISO day, uploads that day, bytes uploaded that day), oldest first
     per_day: list[tuple[str, int, int]]
+    # Published bytes in storage: each stored file once, however many images share it, and
+    # soft-deleted images' until purge (`bytes_stored` is what live images charge owners).
+    bytes_in_storage: int = 0
 
 
 class StatsQueries(Protocol):

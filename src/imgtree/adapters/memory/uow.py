@@ -487,6 +487,7 @@ class _Stats:
                 for uid, (n, b) in top_list
             ],
             per_day=[(day, n, b) for day, (n, b) in per_day.items()],
+            bytes_in_storage=sum({i.storage_key: i.size_bytes for i in everything}.values()),
         )
 
 
