@@ -12,8 +12,9 @@ The protocol (every step on a stem's row runs under that row's lock, held to the
 - Upload: put the bytes unless the key is already stored (that skipped put is the saving),
   outside any transaction. Then, in the transaction that inserts the image row: `acquire`
   (refs + 1, locking the row), stat the keys, put again whatever is missing, commit.
-- Last release: purge removes the image row and `release`s in one transaction; at 0 it
-  deletes the bytes (published, every thumbnail and rendition of the stem) before it commits.
+- Last release: purge lists the content's keys (published, every thumbnail and rendition of
+  the stem), then removes the image row and `release`s in one transaction; at 0 it deletes
+  those keys before it commits.
 - Unreferenced bytes (an orphan, or what a failed upload wrote): `lock` (creating a row at 0),
   delete the key only if it is still 0, `forget`, commit.
 - Public bucket soft delete: mark deleted and commit; then `lock` and delete the bytes only if
@@ -52,8 +53,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from typing import BinaryIO
 
+from imgtree.domain.model import Image
 from imgtree.domain.ports import BlobStorage, UnitOfWork, UnitOfWorkFactory
 
 IMAGES_PREFIX = "images/"
@@ -84,21 +87,27 @@ def storage_keys(stem: str, ext: str, thumb_ext: str) -> tuple[str, str]:
     return f"{IMAGES_PREFIX}{stem}.{ext}", f"{THUMBS_PREFIX}{stem}.{thumb_ext}"
 
 
-def remove_content(storage: BlobStorage, storage_key: str) -> None:
-    """Delete the published bytes and every thumbnail and rendition of their stem."""
-    stem = stem_of(storage_key)
-    storage.delete(storage_key)
+def content_keys(storage: BlobStorage, image: Image) -> list[str]:
+    """The keys to delete with the last reference to the image's content: published file,
+    thumbnail, and every other thumbnail and rendition of the stem stored now. Listed before
+    taking the row's lock (a listing walks a whole directory on local disk, too slow to do
+    while holding SQLite's write lock); one made after the listing has no row left to count
+    it once the last reference is gone, so the orphan sweep removes it."""
+    stem = stem_of(image.storage_key)
+    keys = [image.storage_key, image.thumb_key]
     for prefix in (THUMBS_PREFIX, RENDITIONS_PREFIX):
-        for key in list(storage.iter_keys(f"{prefix}{stem}.")):
-            storage.delete(key)
+        keys += storage.iter_keys(f"{prefix}{stem}.")
+    return list(dict.fromkeys(keys))
 
 
-def release(uow: UnitOfWork, storage: BlobStorage, storage_key: str) -> bool:
-    """Drop one reference in `uow` (which also removes the image row, and then commits);
-    True when it was the last and the bytes were deleted, still under the row's lock."""
-    if uow.blobs.release(stem_of(storage_key)) > 0:
+def release(uow: UnitOfWork, storage: BlobStorage, keys: Sequence[str]) -> bool:
+    """Drop one reference to the content of `keys` (from `content_keys`) in `uow`, which
+    also removes the image row and then commits; with the last one, delete the keys, still
+    under the row's lock. True when they were deleted."""
+    if uow.blobs.release(stem_of(keys[0])) > 0:
         return False
-    remove_content(storage, storage_key)
+    for key in keys:
+        storage.delete(key)
     return True
 
 

@@ -18,7 +18,7 @@ from imgtree.domain.errors import Forbidden, NotFound, Unauthenticated
 from imgtree.domain.model import Image
 from imgtree.domain.ports import BlobStorage, Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
 from imgtree.domain.rules import live_image, owned_image
-from imgtree.domain.services.shared_blobs import remove_content, stem_of
+from imgtree.domain.services.shared_blobs import content_keys, stem_of
 
 
 @attrs.define
@@ -68,11 +68,14 @@ class DeleteImage:
         counted before (and is seen live here) or puts them again after (`shared_blobs`)."""
         if self.storage is None or not self.storage.serves_publicly:
             return image
-        with contextlib.suppress(Exception), self.uow() as uow:  # purge deletes them later
-            stem = stem_of(image.storage_key)
-            if uow.blobs.lock(stem) == 0:
-                uow.blobs.forget(stem)  # no reference (cannot happen after 0013): no row
-            if uow.images.count_live_with_key(image.storage_key) == 0:
-                remove_content(self.storage, image.storage_key)
-            uow.commit()
+        with contextlib.suppress(Exception):  # purge deletes them with the last reference
+            keys = content_keys(self.storage, image)  # listed before the lock
+            with self.uow() as uow:
+                stem = stem_of(image.storage_key)
+                if uow.blobs.lock(stem) == 0:
+                    uow.blobs.forget(stem)  # no reference (cannot happen after 0013): no row
+                if uow.images.count_live_with_key(image.storage_key) == 0:
+                    for key in keys:
+                        self.storage.delete(key)
+                uow.commit()
         return image

@@ -28,6 +28,7 @@ from imgtree.domain.services.shared_blobs import (
     IMAGES_PREFIX,
     RENDITIONS_PREFIX,
     THUMBS_PREFIX,
+    content_keys,
     discard_if_unreferenced,
     release,
     stem_of,
@@ -91,11 +92,12 @@ class Purge:
             if not gone:
                 return count
             for image in gone:
+                keys = content_keys(self.storage, image)  # listed before the lock
                 # Row and reference go together; the last reference takes the bytes with it
                 # before the commit (a failure rolls both back: the next purge retries).
                 with self.uow() as uow:
                     uow.images.remove(image.id)
-                    release(uow, self.storage, image.storage_key)
+                    release(uow, self.storage, keys)
                     uow.commit()
                 count += 1
 
