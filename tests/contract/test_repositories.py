@@ -2343,3 +2343,159 @@ def test_migration_0011_keeps_who_sees_each_image_sqlite(tmp_path: Path) -> None
 def test_migration_0011_keeps_who_sees_each_image_postgres() -> None:
     with temporary_database() as url:
         assert _visibility_after_0011(url) == EXPECTED_AFTER_0011
+
+
+# --- blobs (shared content references, migration 0019) ----------------------------------------
+
+
+def test_blob_acquire_counts_and_release_deletes_the_row_at_zero(backend: Backend) -> None:
+    with backend.uow() as uow:
+        assert uow.blobs.refs("abc") == 0
+        assert [uow.blobs.acquire("abc") for _ in range(3)] == [1, 2, 3]
+        assert uow.blobs.acquire("other") == 1
+        uow.commit()
+    with backend.uow() as uow:
+        assert (uow.blobs.refs("abc"), uow.blobs.refs("other")) == (3, 1)
+        assert [uow.blobs.release("abc") for _ in range(3)] == [2, 1, 0]
+        assert uow.blobs.release("abc") == 0  # never below zero, no row
+        uow.commit()
+    with backend.uow() as uow:
+        assert (uow.blobs.refs("abc"), uow.blobs.refs("other")) == (0, 1)
+        assert uow.blobs.lock("abc") == 0  # no row left behind by the release
+
+
+def test_blob_lock_creates_an_empty_row_that_forget_removes(backend: Backend) -> None:
+    with backend.uow() as uow:
+        assert uow.blobs.lock("new") == 0
+        uow.blobs.forget("new")
+        uow.blobs.acquire("held")
+        assert uow.blobs.lock("held") == 1
+        uow.blobs.forget("held")  # holds a reference: kept
+        uow.commit()
+    with backend.uow() as uow:
+        assert (uow.blobs.refs("new"), uow.blobs.refs("held")) == (0, 1)
+        assert uow.blobs.acquire("new") == 1  # the forgotten row is really gone
+
+
+def test_blob_changes_without_commit_are_undone(backend: Backend) -> None:
+    with backend.uow() as uow:
+        uow.blobs.acquire("x")
+        uow.commit()
+    with backend.uow() as uow:
+        uow.blobs.acquire("x")
+        uow.blobs.release("y")
+    with backend.uow() as uow:
+        assert (uow.blobs.refs("x"), uow.blobs.refs("y")) == (1, 0)
+
+
+def test_count_live_with_key_counts_live_images_sharing_a_key(backend: Backend) -> None:
+    owner = make_user()
+    add_users(backend.uow, owner)
+    shared = [make_image(owner, storage_key="images/same.png") for _ in range(3)]
+    other = make_image(owner, storage_key="images/other.png")
+    with backend.uow() as uow:
+        for image in [*shared, other]:
+            uow.images.add(image)
+        uow.images.mark_deleted(shared[0].id, T0)
+        uow.commit()
+    with backend.uow(read_only=True) as uow:
+        assert uow.images.count_live_with_key("images/same.png") == 2
+        assert uow.images.count_live_with_key("images/other.png") == 1
+        assert uow.images.count_live_with_key("images/none.png") == 0
+
+
+def test_sql_concurrent_acquires_and_releases_lose_no_count(sql: Backend) -> None:
+    with sql.uow() as uow:
+        uow.blobs.acquire("hot")
+        uow.commit()
+
+    def work(i: int) -> None:
+        for _ in range(10):
+            with sql.uow() as uow:
+                if i % 2:
+                    uow.blobs.acquire("hot")
+                else:
+                    uow.blobs.acquire("hot")
+                    uow.blobs.release("hot")
+                uow.commit()
+
+    run_threads(6, work)
+    with sql.uow(read_only=True) as uow:
+        assert uow.blobs.refs("hot") == 1 + 3 * 10
+
+
+def test_sql_a_released_row_blocks_an_acquire_until_the_release_commits(sql: Backend) -> None:
+    """The heart of the protocol: whoever deletes bytes at zero holds the row's lock until
+    its commit, and an upload's acquire then starts a fresh count (and re-checks storage)."""
+    with sql.uow() as uow:
+        uow.blobs.acquire("c")
+        uow.commit()
+    released, acquired = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def acquirer(_: int) -> None:
+        released.wait(10)
+        with sql.uow() as uow:
+            seen.append(uow.blobs.acquire("c"))
+            uow.commit()
+        acquired.set()
+
+    def releaser() -> None:
+        with sql.uow() as uow:
+            assert uow.blobs.release("c") == 0
+            released.set()
+            # The acquirer must wait for this transaction (SQLite: the write lock; Postgres:
+            # the deleted row's lock), so it cannot have finished yet.
+            assert not acquired.wait(0.3)
+            uow.commit()
+
+    thread = threading.Thread(target=acquirer, args=(0,))
+    thread.start()
+    releaser()
+    thread.join(20)
+    assert seen == [1]
+    with sql.uow(read_only=True) as uow:
+        assert uow.blobs.refs("c") == 1
+
+
+def test_sql_migration_0019_counts_the_existing_images(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, revision="0018")
+    engine = create_engine_for(url)
+    owner = make_user()
+    add_users(sql_uow_factory(engine), owner)
+    kept = make_image(owner, storage_key="images/aaa.png", thumb_key="thumbs/aaa.webp")
+    gone = make_image(owner, storage_key="images/bbb.png", thumb_key="thumbs/bbb.webp")
+    with sql_uow_factory(engine)() as uow:  # the 0018 schema: no blobs yet
+        uow.images.add(kept)
+        uow.images.add(gone)
+        uow.images.mark_deleted(gone.id, T0)  # soft-deleted: still holds its reference
+        uow.commit()
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine_for(url)
+    with sql_uow_factory(engine)(read_only=True) as uow:
+        assert (uow.blobs.refs("aaa"), uow.blobs.refs("bbb"), uow.blobs.refs("ccc")) == (1, 1, 0)
+    engine.dispose()
+
+
+def test_image_stats_count_each_stored_file_once(backend: Backend) -> None:
+    """`bytes_in_storage`: shared files once, soft-deleted images' until purge removes them;
+    `bytes_stored` stays what live images charge."""
+    ann, bob = make_user(), make_user()
+    add_users(backend.uow, ann, bob)
+    shared = {"storage_key": "images/shared.png", "size_bytes": 100}
+    deleted = make_image(bob, storage_key="images/gone.png", size_bytes=7)
+    with backend.uow() as uow:
+        for image in (
+            make_image(ann, **shared),
+            make_image(bob, **shared),
+            make_image(ann, storage_key="images/own.png", size_bytes=30),
+            deleted,
+        ):
+            uow.images.add(image)
+        uow.images.mark_deleted(deleted.id, T0)
+        uow.commit()
+    with backend.uow(read_only=True) as uow:
+        s = uow.stats.image_stats(T0)
+    assert (s.bytes_stored, s.bytes_in_storage) == (230, 137)

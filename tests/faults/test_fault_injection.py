@@ -191,7 +191,7 @@ def test_failing_blob_delete_still_deletes_and_purge_cleans_up(rig: Rig) -> None
     rig.storage.fail_deletes = True
     r = rig.client.simulate_delete(f"/api/v1/images/{image_id(img)}", headers=headers)
     assert r.status_code == 200, r.text
-    assert rig.storage.failed_deletes == 2
+    assert rig.storage.failed_deletes == 1  # the first failure ends the attempt
     listed = rig.client.simulate_get("/api/v1/images", headers=headers).json
     assert listed["total"] == 0
     assert len(list(rig.real_storage.iter_keys())) == 2  # still there, for purge
@@ -322,7 +322,10 @@ def test_postgres_going_down_mid_upload(pg_rig: Rig, postgres_url: str) -> None:
         rig.storage.before_put = outage
         r = upload(rig.client, headers, imagegen.png(30, 20))
         assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
-        assert list(rig.real_storage.iter_keys()) == []
+        # Compensation decides under the content's row lock, which needs the database: what
+        # was written stays, an orphan for purge (check_consistent below sweeps it).
+        left = list(rig.real_storage.iter_keys())
+        assert len(left) <= 2 and all(k.startswith(("images/", "thumbs/")) for k in left)
         set_reachable(True)
     assert image_count(rig, [user]) == 0
     check_consistent(rig, [user])

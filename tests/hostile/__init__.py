@@ -49,7 +49,8 @@ PATHS = ROUTES
 PRESIGN_ROUTES = ("v1-presign", "v1-presign-batch", "session-presign", "guest-presign")
 MULTIPART_PATHS = ("v1-multipart", "session", "guest")
 QUOTA = 1 << 30
-KEY_PATTERN = re.compile(r"^(images|thumbs)/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.[a-z]{3,4}$")
+# Content-addressed: the SHA-256 (hex) of the published bytes.
+KEY_PATTERN = re.compile(r"^(images|thumbs)/[0-9a-f]{64}\.[a-z]{3,4}$")
 # What must never show in an error body: tracebacks, source paths, exception class names.
 LEAKS = re.compile(
     r"Traceback|File \"|\.py\b|site-packages|/work/|/tmp/|Error\(|(?<![0-9])0x[0-9a-f]{6,}"

@@ -321,8 +321,11 @@ def stored_values(harness: Harness) -> list[str]:
         out: list[str] = []
         for field in attrs.fields(type(tables)):
             records = getattr(tables, field.name)
+            if isinstance(records, dict):
+                out.extend(str(k) for k in records)  # blobs: content stem -> references
             for record in records.values() if isinstance(records, dict) else records:
-                out.extend(str(v) for v in attrs.asdict(record, recurse=False).values())
+                if attrs.has(type(record)):
+                    out.extend(str(v) for v in attrs.asdict(record, recurse=False).values())
         return out
     engine = harness.app.container.adapters.engine()
     out = []

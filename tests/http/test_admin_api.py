@@ -226,6 +226,7 @@ def test_stats_shape_and_numbers(app: App) -> None:
         "active_users",
         "images",
         "bytes_stored",
+        "bytes_in_storage",
         "uploads",
         "guest_uploads",
         "account_uploads",
@@ -239,6 +240,7 @@ def test_stats_shape_and_numbers(app: App) -> None:
     assert doc["success"] is True
     assert (doc["users"], doc["active_users"], doc["pending_presigns"]) == (2, 2, 1)
     assert (doc["images"], doc["bytes_stored"]) == (3, 3 * size)
+    assert doc["bytes_in_storage"] == size  # the same file three times: stored once
     assert doc["uploads"] == {"last_24h": 3, "last_7d": 3, "last_30d": 3}
     assert (doc["guest_uploads"], doc["account_uploads"]) == (1, 2)
     assert doc["by_type"] == {"image/png": 3}

@@ -359,3 +359,25 @@ def test_local_disk_uploads_leave_no_staged_files(make_app: Callable[..., App]) 
     root = app.storage.root  # type: ignore[union-attr]
     assert sorted(p.name for p in root.rglob(".*")) == []
     assert len(list(root.rglob("*.png"))) == 1
+
+
+def test_the_same_file_uploaded_twice_is_stored_once_and_survives_deleting_either(
+    app: App,
+) -> None:
+    """Shared blobs (issue 16 item 5): one stored file, two images; deleting one (and
+    purging it) leaves the other serving."""
+    headers = app.auth()
+    data = imagegen.png(40, 30)
+    first, second = (
+        post_files(app, headers, (name, "image/png", data)).json["images"][0]
+        for name in ("a.png", "b.png")
+    )
+    assert first["id"] != second["id"]
+    assert [k.split("/")[0] for k in app.stored_keys()] == ["images", "thumbs"]
+    path, token = first["delete_url"].removeprefix(BASE_URL).split("?token=")
+    gone = app.client.simulate_delete(path, params={"token": token})
+    assert gone.status_code == 200, gone.text
+    app.container.use_cases.purge()(retention_seconds=0)
+    assert [k.split("/")[0] for k in app.stored_keys()] == ["images", "thumbs"]
+    media = app.client.simulate_get(second["direct_url"].removeprefix(BASE_URL))
+    assert media.status_code == 200 and media.content == data

@@ -73,7 +73,8 @@ def test_backfill_restores_what_the_upload_made(app: App) -> None:
 
 def test_missing_broken_and_invisible_thumbnails(app: App) -> None:
     me = sign_up(app)
-    gone, broken, fine = (_upload(me, _png((9, 9, 9, 255))) for _ in range(3))
+    # three different pictures: identical ones would share one stored thumbnail
+    gone, broken, fine = (_upload(me, _png((v, v, 9, 255))) for v in (7, 8, 9))
     clear = _upload(me, _png((255, 0, 0, 0)))  # nothing visible: no placeholder at upload
     assert _placeholders(app, [clear])[clear] == (None, None)
     _forget_all(app, [gone, broken, fine])

@@ -16,6 +16,7 @@ from imgtree.domain.errors import ImageTooComplex, NotFound
 from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.policies import RenditionPolicy
 from imgtree.domain.ports import ResizedImage
+from imgtree.domain.services.shared_blobs import stem_of
 from imgtree.domain.use_cases.renditions import (
     FULL,
     Renditions,
@@ -91,7 +92,7 @@ def test_presets_by_formats_are_made_and_stored_under_their_format(
     assert (
         made.key
         == rendition_key(image, bound, fmt)
-        == f"renditions/{image.id}.{bound}.{fmt.extension}"
+        == f"renditions/{stem_of(image.storage_key)}.{bound}.{fmt.extension}"
     )
     im = stored(world, made.key)
     assert im.format == fmt.name and max(im.size) == bound
@@ -130,8 +131,8 @@ def test_a_format_that_cannot_animate_is_not_offered_for_an_animation(
     assert case(world, policy).of(image, "small", WEBP).format is WEBP
 
 
-def test_delete_renditions_removes_every_format(world: PresignWorld) -> None:
-    from imgtree.domain.use_cases.renditions import delete_renditions
+def test_the_last_reference_takes_every_format_with_it(world: PresignWorld) -> None:
+    from imgtree.domain.services.shared_blobs import content_keys
 
     image = upload(world, imagegen.png(100, 80))
     renditions = case(world)
@@ -140,7 +141,8 @@ def test_delete_renditions_removes_every_format(world: PresignWorld) -> None:
     renditions.of(image, FULL, WEBP)
     renditions.sized(image, 50, 50, AVIF)
     assert len(list(world.storage.iter_keys("renditions/"))) == 5
-    delete_renditions(world.storage, image)
+    for key in content_keys(world.storage, image):  # what purge deletes with the last one
+        world.storage.delete(key)
     assert not list(world.storage.iter_keys("renditions/"))
 
 

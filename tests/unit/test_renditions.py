@@ -92,7 +92,8 @@ def test_first_request_makes_and_stores_it_later_ones_read_it(world: PresignWorl
     resizer = CountingResizer(world)
     case = renditions(world, resizer)
     made = case(image.slug, "medium")
-    assert made.key == rendition_key(image, 60) == f"renditions/{image.id}.60.png"
+    stem = image.storage_key.removeprefix("images/").removesuffix(".png")  # the content's
+    assert made.key == rendition_key(image, 60) == f"renditions/{stem}.60.png"
     assert stored(world, made.key).size == (60, 48)
     assert stored(world, made.key).format == "PNG"
     case(image.slug, "medium")

@@ -5,6 +5,7 @@ The fakes and the `World` that wires them live in tests/support/world.py.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import re
@@ -72,7 +73,8 @@ from tests.support.factories import make_image
 from tests.support.world import PNG_MAGIC, World, jpeg, png, text
 
 KEY_RE = re.compile(r"^imgt_[a-z0-9]{12}_[A-Za-z0-9]{49}$")
-STORAGE_KEY_RE = re.compile(r"^(images|thumbs)/[0-9a-f-]{36}\.(png|jpg|gif)$")
+# Content-addressed: the SHA-256 (hex) of the published bytes.
+STORAGE_KEY_RE = re.compile(r"^(images|thumbs)/[0-9a-f]{64}\.(png|jpg|gif)$")
 
 # --- fakes -------------------------------------------------------------------------------------
 
@@ -102,6 +104,7 @@ class FailingCommitUow:
         self.api_keys = self._inner.api_keys
         self.albums = self._inner.albums
         self.images = self._inner.images
+        self.blobs = self._inner.blobs
         return self
 
     def __exit__(
@@ -369,8 +372,9 @@ def test_upload_stores_sanitised_bytes_thumbnail_and_a_hashed_delete_token(world
     assert world.image(image.id) == image
     assert (image.owner_id, image.content_type, image.size_bytes) == (user.id, ImageFormat.PNG, 80)
     assert (image.width, image.height, image.thumb_content_type) == (80, 1, ImageFormat.JPEG)
-    assert image.storage_key == f"images/{image.id}.png"
-    assert image.thumb_key == f"thumbs/{image.id}.jpg"
+    # Content-addressed: the SHA-256 of the published bytes (here, the uploaded ones).
+    assert image.storage_key == f"images/{hashlib.sha256(data).hexdigest()}.png"
+    assert image.thumb_key == f"thumbs/{hashlib.sha256(data).hexdigest()}.jpg"
     assert image.filename == f"{image.slug}.png"
     assert image.created_at == world.clock.now()
     with world.storage.open(image.storage_key) as f:

@@ -340,12 +340,6 @@ class Image:
     dominant_color: str | None = attrs.field(default=None, validator=_valid_hex_color)
 
     @property
-    def file_keys(self) -> tuple[str, ...]:
-        """Every blob kept for the image by its own key (renditions are found by prefix)."""
-        keys = (self.storage_key, self.thumb_key)
-        return keys if self.original_key is None else (*keys, self.original_key)
-
-    @property
     def charged_bytes(self) -> int:
         """What the image counts against its owner's quota: every file kept for it."""
         return self.size_bytes + self.original_size_bytes

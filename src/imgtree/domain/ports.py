@@ -80,6 +80,9 @@ class ImageStats:
     top_uploaders: list[tuple[uuid.UUID, str, int, int]]
     # (ISO day, uploads that day, bytes uploaded that day), oldest first
     per_day: list[tuple[str, int, int]]
+    # Published bytes in storage: each stored file once, however many images share it, and
+    # soft-deleted images' until purge (`bytes_stored` is what live images charge owners).
+    bytes_in_storage: int = 0
 
 
 class StatsQueries(Protocol):
@@ -206,7 +209,44 @@ class ImageRepository(Protocol):
         ...
 
     def remove(self, image_id: uuid.UUID) -> None:
-        """Delete the row for good (after purge removed its blobs)."""
+        """Delete the row for good (purge, in the transaction that releases its content)."""
+        ...
+
+    def count_live_with_key(self, storage_key: str) -> int:
+        """Live (not deleted) images whose published bytes are stored under `storage_key`
+        (content-addressed keys are shared by every image of the same bytes)."""
+        ...
+
+
+class BlobRepository(Protocol):
+    """Reference counts of stored content (`imgtree.domain.services.shared_blobs`).
+
+    A row per content `stem`, the name its `images/`, `thumbs/` and `renditions/` keys share;
+    `refs` is the number of image rows (live or soft-deleted) whose storage key has that stem.
+    Every method holds the row's lock from the call to the end of the transaction (Postgres:
+    the upsert or update locks it; SQLite: the write transaction serialises everything), so
+    whoever deletes bytes does it while no one can take a new reference to them."""
+
+    def acquire(self, stem: str) -> int:
+        """One more reference (creating the row at 1); the new count."""
+        ...
+
+    def release(self, stem: str) -> int:
+        """One reference fewer, never below zero; the row is deleted when none is left. The
+        references left: 0 means the caller removes the bytes before it commits."""
+        ...
+
+    def lock(self, stem: str) -> int:
+        """Lock the row, creating it with no reference when absent; its references. With 0,
+        the caller may remove the bytes, then calls `forget`."""
+        ...
+
+    def forget(self, stem: str) -> None:
+        """Delete the row if it holds no reference (after `lock` returned 0)."""
+        ...
+
+    def refs(self, stem: str) -> int:
+        """The committed references (0 without a row); takes no lock (a cheap first look)."""
         ...
 
 
@@ -279,6 +319,8 @@ class UnitOfWork(Protocol):
     def images(self) -> ImageRepository: ...
     @property
     def pending_uploads(self) -> PendingUploadRepository: ...
+    @property
+    def blobs(self) -> BlobRepository: ...
     @property
     def sessions(self) -> SessionRepository: ...
     @property

@@ -37,6 +37,7 @@ class _Tables:
     albums: dict[uuid.UUID, Album] = attrs.Factory(dict)
     images: dict[uuid.UUID, Image] = attrs.Factory(dict)
     pending_uploads: dict[uuid.UUID, PendingUpload] = attrs.Factory(dict)
+    blobs: dict[str, int] = attrs.Factory(dict)  # content stem -> references
     sessions: dict[uuid.UUID, Session] = attrs.Factory(dict)
     audit: list[AuditEntry] = attrs.Factory(list)
 
@@ -47,6 +48,7 @@ class _Tables:
             albums=dict(self.albums),
             images=dict(self.images),
             pending_uploads=dict(self.pending_uploads),
+            blobs=dict(self.blobs),
             sessions=dict(self.sessions),
             audit=list(self.audit),
         )
@@ -328,6 +330,40 @@ class _ImageRepo:
     def remove(self, image_id: uuid.UUID) -> None:
         self._t.images.pop(image_id, None)
 
+    def count_live_with_key(self, storage_key: str) -> int:
+        return sum(
+            1 for i in self._t.images.values() if i.storage_key == storage_key and not i.deleted
+        )
+
+
+class _BlobRepo:
+    """The store's lock, held by the unit of work from enter to exit, is every row's lock."""
+
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def acquire(self, stem: str) -> int:
+        self._t.blobs[stem] = self._t.blobs.get(stem, 0) + 1
+        return self._t.blobs[stem]
+
+    def release(self, stem: str) -> int:
+        left = max(self._t.blobs.get(stem, 0) - 1, 0)
+        if left:
+            self._t.blobs[stem] = left
+        else:
+            self._t.blobs.pop(stem, None)
+        return left
+
+    def lock(self, stem: str) -> int:
+        return self._t.blobs.setdefault(stem, 0)
+
+    def forget(self, stem: str) -> None:
+        if self._t.blobs.get(stem) == 0:
+            del self._t.blobs[stem]
+
+    def refs(self, stem: str) -> int:
+        return self._t.blobs.get(stem, 0)
+
 
 class _PendingUploadRepo:
     def __init__(self, t: _Tables) -> None:
@@ -502,6 +538,7 @@ class _Stats:
                 for uid, (n, b) in top_list
             ],
             per_day=[(day, n, b) for day, (n, b) in per_day.items()],
+            bytes_in_storage=sum({i.storage_key: i.size_bytes for i in everything}.values()),
         )
 
 
@@ -519,6 +556,7 @@ class MemoryUnitOfWork:
         self.albums = _AlbumRepo(self._work)
         self.images = _ImageRepo(self._work)
         self.pending_uploads = _PendingUploadRepo(self._work)
+        self.blobs = _BlobRepo(self._work)
         self.sessions = _SessionRepo(self._work)
         self.audit = _AuditLog(self._work)
         self.stats = _Stats(self._work)
@@ -548,6 +586,7 @@ class MemoryUnitOfWork:
             self.albums = _AlbumRepo(self._work)
             self.images = _ImageRepo(self._work)
             self.pending_uploads = _PendingUploadRepo(self._work)
+            self.blobs = _BlobRepo(self._work)
             self.sessions = _SessionRepo(self._work)
             self.audit = _AuditLog(self._work)
             self.stats = _Stats(self._work)

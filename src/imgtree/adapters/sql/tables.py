@@ -193,9 +193,22 @@ Index(
     postgresql_where=images.c.deleted_at.is_(None),
     sqlite_where=images.c.deleted_at.is_(None),
 )
+
+# Shared content (0019): counting the live images of one stored file, on a public bucket.
+Index(None, images.c.storage_key)
 # ON DELETE SET NULL from albums / api_keys must not scan every image.
 Index(None, images.c.album_id)
 Index(None, images.c.api_key_id)
+
+# Shared blobs (0019): references to each stored content, by the stem its keys share
+# (`images/<stem>.<ext>`, `thumbs/<stem>.<ext>`, `renditions/<stem>.<px>.<ext>`): the number
+# of image rows, live or soft-deleted, using it. See domain/services/shared_blobs.py.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("stem", String(128), primary_key=True),
+    Column("refs", Integer, nullable=False),
+)
 
 # Shared fixed-window rate limiting across worker processes (see rate_limit.SqlRateLimiter).
 rate_limit_windows = Table(

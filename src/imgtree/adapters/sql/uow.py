@@ -22,6 +22,7 @@ from imgtree.adapters.sql.repositories import (
     SqlAlbumRepository,
     SqlApiKeyRepository,
     SqlAuditLog,
+    SqlBlobRepository,
     SqlImageRepository,
     SqlPendingUploadRepository,
     SqlSessionRepository,
@@ -125,6 +126,7 @@ class SqlUnitOfWork:
         self.albums = SqlAlbumRepository(connection)
         self.images = SqlImageRepository(connection)
         self.pending_uploads = SqlPendingUploadRepository(connection)
+        self.blobs = SqlBlobRepository(connection)
         self.sessions = SqlSessionRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.stats = SqlStats(connection)

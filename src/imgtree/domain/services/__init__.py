@@ -5,9 +5,10 @@ upload, complete and the guest flows need the same step (publishing a file), or 
 sign-up the same (starting a session), that step is a service they each depend on.
 """
 
-from imgtree.domain.services.publisher import Publisher, check_room, storage_keys, stream_size
+from imgtree.domain.services.publisher import Publisher, check_room, stream_size
 from imgtree.domain.services.second_factor import RecoveryCodes, SecondFactor
 from imgtree.domain.services.session_starter import SessionStarter, SignedIn
+from imgtree.domain.services.shared_blobs import storage_keys
 from imgtree.domain.services.sign_in_failures import FailedSignIns
 from imgtree.domain.services.view_counter import ViewCounter
 

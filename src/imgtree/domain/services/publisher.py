@@ -2,7 +2,9 @@
 
 Direct uploads, completed presigned uploads and guest uploads all publish through this one
 service, under one policy. Blob first, row second: a crash between the two leaves an orphan
-blob for `purge`, never a row without bytes. A failed commit deletes the blobs it wrote.
+blob for `purge`, never a row without bytes. Identical published bytes are stored once and
+reference-counted (`shared_blobs`); a failed upload deletes what it wrote unless an image
+already uses it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ from imgtree.domain.ports import (
     UnitOfWorkFactory,
 )
 from imgtree.domain.rules import owned_album
+from imgtree.domain.services.shared_blobs import (
+    IMAGES_PREFIX,
+    content_stem,
+    discard_if_unreferenced,
+    stem_of,
+    storage_keys,
+    stored_copy,
+)
 
 DELETE_TOKEN_BYTES = 24
 
@@ -74,19 +84,13 @@ def stream_size(source: BinaryIO) -> int:
     return size
 
 
-IMAGES_PREFIX = "images/"
-THUMBS_PREFIX = "thumbs/"
 ORIGINALS_PREFIX = "originals/"
 
 
 def original_key(image_id: uuid.UUID, ext: str) -> str:
-    """Where a kept original lives: by the image's UUID, never by the client's file name."""
+    """Where a kept original lives: by the image's UUID, never by the client's file name.
+    Unlike the published bytes it is never shared: it is its own image's alone."""
     return f"{ORIGINALS_PREFIX}{image_id}.{ext}"
-
-
-def storage_keys(image_id: uuid.UUID, ext: str, thumb_ext: str) -> tuple[str, str]:
-    """Storage keys derive from the image's UUID only, never from anything the client sent."""
-    return f"{IMAGES_PREFIX}{image_id}.{ext}", f"{THUMBS_PREFIX}{image_id}.{thumb_ext}"
 
 
 def check_room(
@@ -221,13 +225,17 @@ class Publisher:
         self.check_quota(user, processed.published_size + original_size)
         image_id = self.random.uuid()
         key, thumb_key = storage_keys(
-            image_id, info.format.extension, processed.thumbnail_format.extension
+            content_stem(processed.published),
+            info.format.extension,
+            processed.thumbnail_format.extension,
         )
         source_key = original_key(image_id, info.uploaded_format.extension) if kept else None
         delete_token = self.random.token(DELETE_TOKEN_BYTES)
-        self.storage.put(key, processed.published, info.format.value)
+        written: list[str] = []
         try:
-            self.storage.put(thumb_key, processed.thumbnail, processed.thumbnail_format.value)
+            # Outside the transaction, and only what is not stored yet: the same file again
+            # costs no put. (The stat under the row lock below is what guarantees the bytes.)
+            self._put_missing(key, thumb_key, processed, written)
             if source_key is not None:
                 incoming.source.seek(0)
                 self.storage.put(source_key, incoming.source, info.uploaded_format.value)
@@ -259,18 +267,49 @@ class Publisher:
                     dominant_color=processed.dominant_color,
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
+                uow.blobs.acquire(stem_of(key))  # locks the content's row until the commit
+                # A last release that committed since the put above may have deleted the
+                # bytes; under the lock nobody else can, so what is here now stays.
+                self._put_missing(key, thumb_key, processed, written, again=True)
                 if uploader.api_key_id is not None:
                     uow.api_keys.increment_uploads(uploader.api_key_id, 1)
                 uow.commit()
         except BaseException:
-            # Compensate: the row never landed, so the blobs must not linger.
-            for k in (key, thumb_key, source_key):
-                if k is None:
-                    continue
+            # Compensate: the row never landed, so what this upload wrote must not linger,
+            # unless another image uses the same bytes (decided under the row's lock).
+            for k in written:
+                with contextlib.suppress(Exception):  # else an orphan, for purge
+                    discard_if_unreferenced(self.uow, self.storage, k)
+            if source_key is not None:  # the image's own: nobody else can use it
                 with contextlib.suppress(Exception):
-                    self.storage.delete(k)
+                    self.storage.delete(source_key)
             raise
         return Uploaded(image=image, delete_token=delete_token)
+
+    def _put_missing(
+        self,
+        key: str,
+        thumb_key: str,
+        processed: ProcessedImage,
+        written: list[str],
+        *,
+        again: bool = False,
+    ) -> None:
+        """Put the published file and thumbnail unless already stored, adding the keys put
+        to `written`. `again`: a first put may have taken a stream over, so copy it."""
+        for k, stream, content_type in (
+            (key, processed.published, processed.info.format.value),
+            (thumb_key, processed.thumbnail, processed.thumbnail_format.value),
+        ):
+            if self.storage.stat(k) is not None:
+                continue
+            if again:
+                with stored_copy(stream) as copy:
+                    self.storage.put(k, copy, content_type)
+            else:
+                stream.seek(0)
+                self.storage.put(k, stream, content_type)
+            written.append(k)
 
     def _new_slug(self, uow: UnitOfWork) -> str:
         images, length = uow.images, self.policy.slug_length

@@ -1,9 +1,10 @@
 """Soft-delete an image: by its owner, or by anyone holding its delete token.
 
-Soft delete hides the image at once (pages, listings and media stop serving it); its blobs
-are removed later by `purge`, so a delete never races a reader mid-download. When the storage
-serves blobs itself (a public bucket or CDN), the app cannot hide them, so they are deleted
-right after the row.
+Soft delete hides the image at once (pages, listings and media stop serving it); its row
+keeps its reference to the shared bytes, which `purge` releases later, so a delete never races
+a reader mid-download. When the storage serves blobs itself (a public bucket or CDN), the app
+cannot hide them, so they are deleted right after the row, unless another live image still
+uses the same bytes (`shared_blobs`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from imgtree.domain.errors import Forbidden, NotFound, Unauthenticated
 from imgtree.domain.model import Image
 from imgtree.domain.ports import BlobStorage, Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
 from imgtree.domain.rules import live_image, owned_image
-from imgtree.domain.use_cases.renditions import delete_renditions
+from imgtree.domain.services.shared_blobs import content_keys, stem_of
 
 
 @attrs.define
@@ -31,7 +32,8 @@ class DeleteImage:
         with self.uow() as uow:
             # Someone else's image is "not found": existence is not disclosed.
             image = owned_image(uow.images.get(image_id), owner_id)
-            return self._delete(uow, image)
+            deleted = self._delete(uow, image)
+        return self._unpublish(deleted)
 
     def by_token(self, image_id: uuid.UUID, token: str | None) -> Image:
         if not token:
@@ -40,7 +42,8 @@ class DeleteImage:
             image = live_image(uow.images.get(image_id))
             if not self.hasher.verify(token, image.delete_token_hash):
                 raise Forbidden("Invalid delete token")
-            return self._delete(uow, image)
+            deleted = self._delete(uow, image)
+        return self._unpublish(deleted)
 
     def check_token(self, image_id: uuid.UUID, token: str | None) -> Image:
         """The live image the token would delete (for a confirmation page); deletes nothing."""
@@ -57,10 +60,25 @@ class DeleteImage:
         if not uow.images.mark_deleted(image.id, now):
             raise NotFound("Image not found")  # a concurrent delete won
         uow.commit()
-        if self.storage is not None and self.storage.serves_publicly:
-            for key in image.file_keys:
-                with contextlib.suppress(Exception):  # purge retries what fails here
-                    self.storage.delete(key)
-            with contextlib.suppress(Exception):
-                delete_renditions(self.storage, image)
         return attrs.evolve(image, deleted_at=now)
+
+    def _unpublish(self, image: Image) -> Image:
+        """On a public bucket, delete the bytes (after the row's commit) unless another live
+        image shows them. Under the content's row lock: an upload of the same bytes either
+        counted before (and is seen live here) or puts them again after (`shared_blobs`)."""
+        if self.storage is None or not self.storage.serves_publicly:
+            return image
+        if image.original_key is not None:  # the image's own file, never shared
+            with contextlib.suppress(Exception):  # purge retries what fails here
+                self.storage.delete(image.original_key)
+        with contextlib.suppress(Exception):  # purge deletes them with the last reference
+            keys = content_keys(self.storage, image)  # listed before the lock
+            with self.uow() as uow:
+                stem = stem_of(image.storage_key)
+                if uow.blobs.lock(stem) == 0:
+                    uow.blobs.forget(stem)  # no reference (cannot happen after 0019): no row
+                if uow.images.count_live_with_key(image.storage_key) == 0:
+                    for key in keys:
+                        self.storage.delete(key)
+                uow.commit()
+        return image

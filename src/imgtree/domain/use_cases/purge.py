@@ -1,9 +1,15 @@
 """Purge: reclaim storage that nothing references any more. Idempotent, safe beside traffic.
 
 - pending uploads that expired (their raw objects and rows; completed ones just the row);
-- soft-deleted images older than the retention (their blobs and renditions, then the row);
+- soft-deleted images older than the retention: the row, and its reference to the shared
+  bytes; with the last reference, the bytes (published, thumbnails, renditions), deleted in
+  the same transaction under the content's row lock (`shared_blobs`);
 - orphan blobs, older than a grace period, that no row references: what a crash between
-  "blob written" and "row committed" leaves behind (blob first, row second);
+  "blob written" and "row committed" leaves behind (blob first, row second). An `images/`,
+  `thumbs/` or `renditions/` key is referenced iff a `blobs` row counts its stem, an
+  `uploads/` key iff its pending upload exists; the delete is decided under the row lock;
+- kept originals (`originals/<image id>.<ext>`, never shared) go with their image's row, and
+  one whose image row does not name it is an orphan like the rest;
 - leftovers of writes interrupted by a crash (a local temp file), older than the grace
   period, where the storage can find them (`LeftoverSweeper`).
 
@@ -21,11 +27,17 @@ import attrs
 
 from imgtree.domain.ports import BlobStorage, Clock, LeftoverSweeper, UnitOfWorkFactory
 from imgtree.domain.services.publisher import ORIGINALS_PREFIX
-from imgtree.domain.use_cases.renditions import (
+from imgtree.domain.services.shared_blobs import (
+    IMAGES_PREFIX,
     RENDITIONS_PREFIX,
-    delete_renditions,
-    rendition_prefix,
+    THUMBS_PREFIX,
+    content_keys,
+    discard_if_unreferenced,
+    release,
+    stem_of,
 )
+
+UPLOADS_PREFIX = "uploads/"
 
 BATCH = 500
 
@@ -38,7 +50,8 @@ class PurgeReport:
 
 
 def _uuid_of(key: str) -> uuid.UUID | None:
-    """The UUID in an imgtree key such as `images/<uuid>.jpg`, or None."""
+    """The UUID in a key such as `uploads/<uuid>.png` (a pending upload's) or
+    `originals/<uuid>.heic` (an image's), or None."""
     name = key.rsplit("/", 1)[-1].split(".", 1)[0]
     try:
         return uuid.UUID(name)
@@ -83,17 +96,27 @@ class Purge:
             if not gone:
                 return count
             for image in gone:
-                for key in image.file_keys:
-                    self.storage.delete(key)
-                delete_renditions(self.storage, image)
+                if image.original_key is not None:  # the image's own file: no reference
+                    self.storage.delete(image.original_key)
+                keys = content_keys(self.storage, image)  # listed before the lock
+                # Row and reference go together; the last reference takes the bytes with it
+                # before the commit (a failure rolls both back: the next purge retries).
                 with self.uow() as uow:
                     uow.images.remove(image.id)
+                    release(uow, self.storage, keys)
                     uow.commit()
                 count += 1
 
     def _orphans(self, before: datetime) -> int:
         count = 0
-        for prefix in ("images/", "thumbs/", "uploads/", ORIGINALS_PREFIX, RENDITIONS_PREFIX):
+        prefixes = (
+            IMAGES_PREFIX,
+            THUMBS_PREFIX,
+            UPLOADS_PREFIX,
+            ORIGINALS_PREFIX,
+            RENDITIONS_PREFIX,
+        )
+        for prefix in prefixes:
             for key in list(self.storage.iter_keys(prefix)):
                 if self._referenced(prefix, key):
                     continue
@@ -101,20 +124,23 @@ class Purge:
                 if info is None or info.modified_at >= before:
                     continue  # gone already, or possibly an upload still in flight
                 with contextlib.suppress(Exception):
-                    self.storage.delete(key)
-                    count += 1
+                    if prefix in (UPLOADS_PREFIX, ORIGINALS_PREFIX):  # per row, not shared
+                        self.storage.delete(key)
+                        count += 1
+                    elif discard_if_unreferenced(self.uow, self.storage, key):
+                        count += 1  # (an upload may have counted it since the look above)
         if isinstance(self.storage, LeftoverSweeper):
             count += self.storage.sweep_leftovers(before)
         return count
 
     def _referenced(self, prefix: str, key: str) -> bool:
-        owner = _uuid_of(key)
-        if owner is None:
-            return False
+        """A first look, without locks (most keys are referenced)."""
         with self.uow(read_only=True) as uow:
-            if prefix == "uploads/":
-                return uow.pending_uploads.get(owner) is not None
-            image = uow.images.get(owner)
-        if image is not None and prefix == RENDITIONS_PREFIX:
-            return key.startswith(rendition_prefix(image))  # made of an image still kept
-        return image is not None and key in image.file_keys
+            if prefix == ORIGINALS_PREFIX:  # originals/<image id>.<ext>
+                owner = _uuid_of(key)
+                image = None if owner is None else uow.images.get(owner)
+                return image is not None and image.original_key == key
+            if prefix != UPLOADS_PREFIX:
+                return uow.blobs.refs(stem_of(key)) > 0
+            owner = _uuid_of(key)
+            return owner is not None and uow.pending_uploads.get(owner) is not None

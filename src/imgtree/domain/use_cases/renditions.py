@@ -2,11 +2,12 @@
 served ever after.
 
 A rendition lives in the same BlobStorage as its original, under a key derived from the
-original's (`rendition_key`): `images/<id>.jpg` at 1280 px is `renditions/<id>.1280.jpg`, as
-WebP `renditions/<id>.1280.webp`; a full-size conversion carries the original's own longest
-edge. The key carries the pixel size, not the preset's name, so an operator who changes what
-`medium` means gets new files rather than stale ones, and a signed size that comes out at a
-preset's size shares its file.
+original's (`rendition_key`): `images/<stem>.jpg` at 1280 px is `renditions/<stem>.1280.jpg`,
+as WebP `renditions/<stem>.1280.webp`; a full-size conversion carries the original's own
+longest edge. Images sharing their bytes share their renditions too (`shared_blobs`), and
+these are removed with the last reference to the original. The key carries the pixel size,
+not the preset's name, so an operator who changes what `medium` means gets new files rather
+than stale ones, and a signed size that comes out at a preset's size shares its file.
 
 Three ways name a rendition: a preset (`of`), the full size in another format (`of` with
 FULL), a signed box (`sized`, fit within W x H, never upscaled). Negotiation (`negotiated`)
@@ -35,8 +36,8 @@ from imgtree.domain.errors import DomainError, NotFound, ProcessingBusy, Storage
 from imgtree.domain.model import Image, ImageFormat
 from imgtree.domain.policies import MAX_SIGNED_SIDE, RenditionPolicy
 from imgtree.domain.ports import BlobStorage, ImageResizer
+from imgtree.domain.services.shared_blobs import RENDITIONS_PREFIX
 
-RENDITIONS_PREFIX = "renditions/"
 # The size segment of a full-size conversion (/media/full/{slug}.webp).
 FULL = "full"
 # How many "serve the original instead" decisions a process remembers (see `negotiated`).
@@ -69,18 +70,6 @@ def sign_media_path(key: bytes, path: str) -> str:
 def signature_matches(key: bytes, path: str, signature: str) -> bool:
     """Whether `signature` signs `path`, compared in constant time."""
     return hmac.compare_digest(sign_media_path(key, path).encode(), signature.encode("utf-8"))
-
-
-def rendition_prefix(image: Image) -> str:
-    """The prefix every rendition key of the image starts with (for delete and purge)."""
-    stem = image.storage_key.rsplit("/", 1)[-1].partition(".")[0]
-    return f"{RENDITIONS_PREFIX}{stem}."
-
-
-def delete_renditions(storage: BlobStorage, image: Image) -> None:
-    """Remove every stored rendition of the image, whatever sizes it was made at."""
-    for key in list(storage.iter_keys(rendition_prefix(image))):
-        storage.delete(key)
 
 
 @attrs.frozen

@@ -17,9 +17,9 @@ from imgtree.domain.services.publisher import (
     UploadFailed,
     UploadOutcome,
     check_room,
-    storage_keys,
     stream_size,
 )
+from imgtree.domain.services.shared_blobs import storage_keys
 
 __all__ = [
     "IncomingFile",

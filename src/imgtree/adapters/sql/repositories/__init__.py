@@ -8,6 +8,7 @@ leaves the surrounding unit of work usable, as the in-memory adapter would be.
     mapping          rows to domain objects and back
     users, api_keys, albums, images, pending_uploads, sessions
                      one repository each
+    blobs            references to shared stored content
     audit            the audit log
     stats            the admin dashboard's aggregates
 """
@@ -15,6 +16,7 @@ leaves the surrounding unit of work usable, as the in-memory adapter would be.
 from imgtree.adapters.sql.repositories.albums import SqlAlbumRepository
 from imgtree.adapters.sql.repositories.api_keys import SqlApiKeyRepository
 from imgtree.adapters.sql.repositories.audit import SqlAuditLog
+from imgtree.adapters.sql.repositories.blobs import SqlBlobRepository
 from imgtree.adapters.sql.repositories.images import SqlImageRepository
 from imgtree.adapters.sql.repositories.pending_uploads import SqlPendingUploadRepository
 from imgtree.adapters.sql.repositories.sessions import SqlSessionRepository
@@ -25,6 +27,7 @@ __all__ = [
     "SqlAlbumRepository",
     "SqlApiKeyRepository",
     "SqlAuditLog",
+    "SqlBlobRepository",
     "SqlImageRepository",
     "SqlPendingUploadRepository",
     "SqlSessionRepository",

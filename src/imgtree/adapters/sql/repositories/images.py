@@ -299,3 +299,13 @@ class SqlImageRepository(Repository[Image]):
     def remove(self, image_id: uuid.UUID) -> None:
         self._s.execute(images.delete().where(images.c.id == image_id))
         self._seen.pop(image_id, None)
+
+    def count_live_with_key(self, storage_key: str) -> int:
+        return int(self._s.execute(_LIVE_WITH_KEY, {"key": storage_key}).scalar_one())
+
+
+_LIVE_WITH_KEY = (
+    select(func.count())
+    .select_from(images)
+    .where(images.c.storage_key == bindparam("key"), images.c.deleted_at.is_(None))
+)

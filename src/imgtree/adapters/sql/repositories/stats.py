@@ -73,7 +73,14 @@ class SqlStats:
             key = (start + timedelta(days=k)).isoformat()
             n, b = counted.get(key, (0, 0))
             per_day.append((key, n, b))
+        files = (
+            select(func.max(images.c.size_bytes).label("size"))
+            .group_by(images.c.storage_key)
+            .subquery()
+        )
+        in_storage = self._s.execute(select(func.coalesce(func.sum(files.c.size), 0))).scalar()
         return ImageStats(
+            bytes_in_storage=int(in_storage or 0),
             images=int(count_live),
             bytes_stored=int(bytes_live),
             uploads_24h=since(1),

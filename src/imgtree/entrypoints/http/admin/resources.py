@@ -55,6 +55,7 @@ def stats_body(stats: AdminStats) -> dict[str, Any]:
         "active_users": stats.active_users,
         "images": s.images,
         "bytes_stored": s.bytes_stored,
+        "bytes_in_storage": s.bytes_in_storage,
         "uploads": {"last_24h": s.uploads_24h, "last_7d": s.uploads_7d, "last_30d": s.uploads_30d},
         "guest_uploads": s.guest_uploads,
         "account_uploads": s.account_uploads,

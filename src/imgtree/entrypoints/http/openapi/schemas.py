@@ -900,6 +900,12 @@ SCHEMAS: dict[str, Schema] = {
             "active_users": NON_NEGATIVE,
             "images": NON_NEGATIVE,
             "bytes_stored": NON_NEGATIVE,
+            "bytes_in_storage": {
+                **NON_NEGATIVE,
+                "description": "Published bytes in storage: each stored file once, however"
+                " many images share it (identical uploads are stored once), soft-deleted"
+                " images' until purge. `bytes_stored` is what live images charge their owners.",
+            },
             "uploads": obj(
                 {"last_24h": NON_NEGATIVE, "last_7d": NON_NEGATIVE, "last_30d": NON_NEGATIVE}
             ),
