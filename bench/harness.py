@@ -201,25 +201,26 @@ between those runs.)
   authenticated keys across requests (revocation and deactivation would then lag, where
   docs/decisions.md promises the very next request) and a raw-row JSON path that skips the
   domain objects (the model the embedding teams and both adapters share); we chose neither.
-- **R4 (offload)** (nginx + app with X-Accel-Redirect ÷ nginx static; 0.3–0.45 with the
-  machine shared): with IMGTREE_MEDIA_OFFLOAD the app's share of a media request is its
-  checks alone (~0.18 CPU-ms, close to the tiny-image row: no bytes, no file opened; the
-  storage finds the file with O_PATH and one /proc readlink, 9 µs where resolving every
-  segment took 27 µs). What is left is that every request still crosses Python at all:
-  **R4 (offload, ceiling)** shows falcon's hello-world on the same gunicorn config already
-  at ~0.6–0.9 of nginx sending the file, and the offloaded request adds nginx's proxy hop and
-  the lookup on the same two cores as nginx and wrk. ≥ 0.8 would need the check out of
-  Python (a signed URL nginx verifies itself, or public images served by nginx straight
-  from disk with the app consulted only for private ones): both give up the app's per-request
+- **R4 (offload)** and **R4 (offload, photo)** (nginx + app with X-Accel-Redirect ÷ nginx
+  static, 0.2–0.45 depending on the machine's other load; the 218 KB PNG and a 151 KB
+  1280 px photo): with IMGTREE_MEDIA_OFFLOAD the app's share of a media request is its
+  checks alone (~0.2 CPU-ms: no bytes, no file opened; the storage finds the file with O_PATH
+  and one /proc readlink, 9 µs where resolving every segment took 27 µs). On loopback nginx
+  sends 150–220 KB by sendfile at 22 000–36 000 req/s (5 GB/s), so the ratio measures CPU per
+  request, not bytes: every offloaded request still crosses Python, and **R4 (offload,
+  ceiling)** shows falcon's hello-world alone at ~0.6–0.9 of nginx; the offloaded request
+  adds nginx's proxy hop and the lookup on the same two cores as nginx and wrk. Over a real
+  link the bytes dominate (1 Gbit/s carries ~800 such photos a second, a few % of what either
+  side can do here), and both sides saturate it alike. ≥ 0.8 on loopback would need the check
+  out of Python (a signed URL nginx verifies itself, or public images served by nginx from
+  disk with the app consulted only for private ones): both give up the app's per-request
   decisions (miss budget, visibility changes within the 1 s lookup TTL), so we kept them.
-- **Renditions** (imgtree's resizer ÷ pyvips, wall; the detail also gives the CPU ratio):
-  JPEG → JPEG is close in CPU (~1.1–1.2: both shrink on load, Pillow's draft mode and
-  libvips' shrink-on-load; both then LANCZOS and a progressive, optimised encode). The wall
-  ratio was measured with four other jobs on the two cores, where libvips' two threads get
-  twice a single-threaded resizer's share of the CPU; read the CPU ratio with it. WebP is
-  further behind (~1.5 CPU): libwebp can decode straight to a smaller size and libvips asks
-  it to, while Pillow decodes all 12 MP first. Closing that needs a scaled WebP decode Pillow
-  does not offer (or libvips as an optional resizer adapter: a port exists for it).
+- **Renditions** and **Renditions (WebP)** (one 1280 px rendition of the 12-MP JPEG by
+  imgtree's resizer ÷ pyvips, wall; the detail also gives the CPU ratio): ~1.0–1.2. Both
+  shrink on load (Pillow's JPEG draft mode, libvips' shrink-on-load), then LANCZOS and a
+  progressive, optimised JPEG or a q85 WebP encode; WebP's encode dominates, so the two
+  converge there. Under load libvips' two threads get twice a single-threaded resizer's share
+  of the CPU; read the CPU ratio with the wall one.
 """
 
 
@@ -564,12 +565,12 @@ def r2_vips(cfg: Config, rep: Report, data: bytes) -> None:
 RENDITION_BOUND = 1280  # the default "medium" rendition (IMGTREE_RENDITION_SIZES)
 
 
-def imgtree_rendition(resizer: Any, data: bytes, bound: int) -> int:
-    """One rendition by imgtree's resizer (adapters/imaging/pillow.py), the size it made: the
-    one call to adapt when the resizer's signature changes (e.g. a target format)."""
-    out = resizer.resize(io.BytesIO(data), bound)
-    out.data.close()
-    return int(out.size)
+def imgtree_rendition(data: bytes, bound: int, fmt: str) -> int:
+    """One rendition by the code the server's decode children run (`make_rendition`, which a
+    contract test holds byte-identical to PillowImageProcessor.resize), the size it made."""
+    from imgtree.adapters.imaging import make_rendition
+
+    return len(make_rendition(data, bound, None if fmt == "jpeg" else fmt))
 
 
 def vips_rendition(pyvips: Any, data: bytes, bound: int, fmt: str) -> int:
@@ -581,15 +582,16 @@ def vips_rendition(pyvips: Any, data: bytes, bound: int, fmt: str) -> int:
 
 
 def renditions_vips(cfg: Config, rep: Report, jpeg: bytes) -> None:
-    """Renditions: wall time of one rendition (12-MP JPEG → 1280 px JPEG; the same picture as
-    a WebP → 1280 px WebP) by imgtree's resizer ÷ pyvips doing the same resize, in-process."""
+    """Renditions: wall time of one rendition of a 12-MP JPEG (→ 1280 px JPEG, and → 1280 px
+    WebP, what a browser gets by negotiation or <picture>) by imgtree's resizer ÷ pyvips doing
+    the same, in-process."""
     bound = RENDITION_BOUND if not cfg.quick else 320
     ratios = {
         fmt: Ratio(
             "Renditions" + ("" if fmt == "jpeg" else " (WebP)"),
-            f"one rendition of the 12-MP {label} → {bound} px {label} by imgtree's resizer "
-            f"(PillowImageProcessor.resize) ÷ pyvips thumbnail_buffer({bound}) + "
-            f"{fmt}save_buffer(Q=85), wall time, in-process",
+            f"one rendition of the 12-MP JPEG → {bound} px {label} by imgtree's resizer "
+            f"(make_rendition = PillowImageProcessor.resize) ÷ pyvips thumbnail_buffer({bound}) "
+            f"+ {fmt}save_buffer(Q=85), wall time, in-process",
             "≤ 1.0",
             lambda v: v <= 1.0,
         )
@@ -603,16 +605,7 @@ def renditions_vips(cfg: Config, rep: Report, jpeg: bytes) -> None:
             rep.ratios.append(ratio)
         print(f"bench: renditions skipped, pyvips unavailable: {exc}", file=sys.stderr)
         return
-    from PIL import Image
-
-    from imgtree.adapters.imaging.pillow import PillowImageProcessor
-
     pyvips.cache_set_max(0)  # no operation cache: every call does the work
-    resizer = PillowImageProcessor()
-    with Image.open(io.BytesIO(jpeg)) as im:
-        webp_out = io.BytesIO()
-        im.save(webp_out, "WEBP", quality=80)
-    sources = {"jpeg": jpeg, "webp": webp_out.getvalue()}
 
     def timed(fn: Callable[[], int]) -> tuple[float, float]:
         w0, c0 = time.perf_counter(), time.process_time()
@@ -623,8 +616,8 @@ def renditions_vips(cfg: Config, rep: Report, jpeg: bytes) -> None:
     # the machine's other load then falls on both sides alike, and a spike moves no median.
     k = 2 if cfg.quick else 7
     for fmt, ratio in ratios.items():
-        data = sources[fmt]
-        ours = functools.partial(imgtree_rendition, resizer, data, bound)
+        data = jpeg
+        ours = functools.partial(imgtree_rendition, data, bound, fmt)
         theirs = functools.partial(vips_rendition, pyvips, data, bound, fmt)
         sizes = (ours(), theirs())  # warm both; the sizes go into the detail
         a_all: list[tuple[float, float]] = []
@@ -1018,19 +1011,36 @@ def r4_offload(
     hello: Server,
     key: str,
     png: bytes,
+    photo: bytes,
 ) -> None:
-    """GET the direct PNG through nginx with IMGTREE_MEDIA_OFFLOAD=x-accel-redirect (nginx
+    """GET a direct file through nginx with IMGTREE_MEDIA_OFFLOAD=x-accel-redirect (nginx
     proxies /media/ to the app, the app answers X-Accel-Redirect, nginx sends the file) ÷
-    the same nginx serving the same file statically, interleaved."""
-    ratio = Ratio(
-        "R4 (offload)",
-        f"GET the 400×300 PNG ({len(png) // 1000} KB) through nginx with "
-        "IMGTREE_MEDIA_OFFLOAD=x-accel-redirect (app: 2 workers × 4 threads checks and names "
-        "the file; nginx, 2 workers, sends it) req/s ÷ the same nginx serving the same file "
-        "statically req/s, wrk -t1 -c8",
-        "≥ 0.8",
-        lambda v: v >= 0.8,
-    )
+    the same nginx serving the same file statically, interleaved: the small PNG of R4, and a
+    1280 px photo (the medium rendition of the 12-MP JPEG: what a phone actually fetches)."""
+    from imgtree.adapters.imaging import make_rendition
+
+    medium = make_rendition(photo, RENDITION_BOUND)
+    files = [
+        ("R4 (offload)", "png", png, f"the 400×300 PNG ({len(png) // 1000} KB)", "image/png"),
+        (
+            "R4 (offload, photo)",
+            "jpg",
+            medium,
+            f"a 1280 px photo JPEG ({len(medium) // 1000} KB, the 12-MP photo's medium rendition)",
+            "image/jpeg",
+        ),
+    ]
+    ratios = {
+        name: Ratio(
+            name,
+            f"GET {label} through nginx with IMGTREE_MEDIA_OFFLOAD=x-accel-redirect (app: 2 "
+            "workers × 4 threads checks and names the file; nginx, 2 workers, sends it) req/s "
+            "÷ the same nginx serving the same file statically req/s, wrk -t1 -c8",
+            "≥ 0.8",
+            lambda v: v >= 0.8,
+        )
+        for name, _ext, _data, label, _mime in files
+    }
     ceiling = Ratio(
         "R4 (offload, ceiling)",
         "falcon hello-world on the same gunicorn config, no nginx, req/s ÷ nginx serving the "
@@ -1040,17 +1050,23 @@ def r4_offload(
         reference=True,
     )
     if nginx_executable() is None:
-        ratio.skipped = "nginx is not installed (`make bench` apt-gets it as root)"
-        rep.ratios.append(ratio)
+        for ratio in ratios.values():
+            ratio.skipped = "nginx is not installed (`make bench` apt-gets it as root)"
+            rep.ratios.append(ratio)
         return
-    direct = _upload_direct_path(app, key, png, "offload.png", "image/png")
     media = tmp / "media"
-    conn = cl.Conn(app.base)
-    _status, served = conn.request("GET", direct)
-    conn.close()
-    stored = next((p for p in (media / "images").glob("*.png") if p.read_bytes() == served), None)
-    if stored is None:
-        raise RuntimeError("the served PNG is not in the media directory")
+    paths: dict[str, tuple[str, str, bytes]] = {}  # name -> (direct, static, bytes)
+    for name, ext, data, _label, mime in files:
+        direct = _upload_direct_path(app, key, data, f"offload.{ext}", mime)
+        conn = cl.Conn(app.base)
+        _status, served = conn.request("GET", direct)
+        conn.close()
+        stored = next(
+            (p for p in (media / "images").glob(f"*.{ext}") if p.read_bytes() == served), None
+        )
+        if stored is None:
+            raise RuntimeError(f"the served {ext} is not in the media directory")
+        paths[name] = (direct, "/" + stored.relative_to(media).as_posix(), served)
     offload_env = {**env, "IMGTREE_MEDIA_OFFLOAD": "x-accel-redirect"}
     offloaded = procs.imgtree_server("imgtree-offload", offload_env, tmp, workers=2)
     try:
@@ -1058,12 +1074,12 @@ def r4_offload(
         with nginx(tmp, media, app_port=offloaded.port) as port:
             assert port is not None
             base = f"http://127.0.0.1:{port}"
-            static = "/" + stored.relative_to(media).as_posix()
             check = cl.Conn(base)
-            for path in (direct, static):
-                status, body = check.request("GET", path)
-                if status != 200 or body != served:
-                    raise RuntimeError(f"nginx GET {path}: {status}, {len(body)} bytes")
+            for direct, static, served in paths.values():
+                for path in (direct, static):
+                    status, body = check.request("GET", path)
+                    if status != 200 or body != served:
+                        raise RuntimeError(f"nginx GET {path}: {status}, {len(body)} bytes")
             check.close()
 
             def load(path: str) -> Callable[[], cl.Load]:
@@ -1077,31 +1093,38 @@ def r4_offload(
                 return cl.threaded(hello.base, "GET", "/hello", seconds=cfg.seconds, concurrency=8)
 
             for _ in range(cfg.rounds):
-                a, a_cpu, a_peak = measure(offloaded, load(direct))
-                b = load(static)()
+                for name, (direct, static, served) in paths.items():
+                    a, a_cpu, a_peak = measure(offloaded, load(direct))
+                    b = load(static)()
+                    ratios[name].rounds.append(a.rps / b.rps)
+                    what = f"{len(served) // 1000} KB"
+                    rep.rows += [
+                        Row(
+                            f"GET direct {what} (nginx + imgtree, X-Accel-Redirect)",
+                            a.rps,
+                            a.p50,
+                            a.p99,
+                            ms_per(a_cpu, a.requests),
+                            a_peak,
+                            "server CPU: the app's alone",
+                        ),
+                        Row(f"GET same {what} (nginx static)", b.rps, b.p50, b.p99, None, None, ""),
+                    ]
                 h = load_hello()
-                ratio.rounds.append(a.rps / b.rps)
+                b = load(paths["R4 (offload)"][1])()
                 ceiling.rounds.append(h.rps / b.rps)
-                rep.rows += [
-                    Row(
-                        "GET direct PNG (nginx + imgtree, X-Accel-Redirect)",
-                        a.rps,
-                        a.p50,
-                        a.p99,
-                        ms_per(a_cpu, a.requests),
-                        a_peak,
-                        "server CPU: the app's alone",
-                    ),
-                    Row("GET same PNG (nginx static)", b.rps, b.p50, b.p99, None, None, ""),
-                    Row("GET /hello (falcon floor, no nginx)", h.rps, h.p50, h.p99, None, None, ""),
-                ]
+                rep.rows.append(
+                    Row("GET /hello (falcon floor, no nginx)", h.rps, h.p50, h.p99, None, None, "")
+                )
     finally:
         offloaded.stop()
-    ratio.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in ratio.rounds)
-    if not cl.have_wrk():
-        ratio.detail += " (wrk missing: Python threaded client used)"
+    for ratio in ratios.values():
+        ratio.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in ratio.rounds)
+        if not cl.have_wrk():
+            ratio.detail += " (wrk missing: Python threaded client used)"
+        rep.ratios.append(ratio)
     ceiling.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in ceiling.rounds)
-    rep.ratios += [ratio, ceiling]
+    rep.ratios.append(ceiling)
 
 
 # --- R5: upload throughput, 2 workers against 1 ------------------------------------------------
@@ -1737,7 +1760,9 @@ def main(argv: list[str] | None = None) -> int:
             ("r4", lambda: r4_media(cfg, rep, tmp, app2, hello, key, data["png"])),
             (
                 "r4offload",
-                lambda: r4_offload(cfg, rep, tmp, env, app2, hello, key, data["png"]),
+                lambda: r4_offload(
+                    cfg, rep, tmp, env, app2, hello, key, data["png"], data["jpeg12mp"]
+                ),
             ),
             ("r5", lambda: r5_scaling(cfg, rep, tmp, env, app1, app2, key, data["jpeg12mp"])),
             ("r6", lambda: r6_listing(cfg, rep, tmp, env, app2, hello, args.skip_postgres)),
