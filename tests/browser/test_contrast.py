@@ -164,3 +164,31 @@ def test_escape_closes_a_menu_and_returns_focus(
         assert not menu.evaluate("d => d.open")
     finally:
         context.close()
+
+
+def test_the_theme_button_switches_and_is_remembered(browser: Any, live_server: str) -> None:
+    """Issue 17 item 7: an explicit light/dark choice that beats the system's, kept across
+    pages, applied before the first paint (theme.js in <head>)."""
+    context = browser.new_context(base_url=live_server, color_scheme="light")
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        button = page.locator("[data-theme-toggle]")
+        body_bg = "() => getComputedStyle(document.body).backgroundColor"
+        assert (
+            button.text_content() == "Dark theme" and page.evaluate(body_bg) == "rgb(247, 248, 250)"
+        )
+        button.click()
+        assert page.evaluate(body_bg) == "rgb(18, 22, 28)"
+        assert (
+            button.text_content() == "Light theme"
+            and button.get_attribute("aria-pressed") == "true"
+        )
+        page.goto("/signup")  # remembered; and already dark at the first frame
+        assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        assert page.evaluate(body_bg) == "rgb(18, 22, 28)"
+        page.locator("[data-theme-toggle]").click()
+        page.reload()
+        assert page.evaluate(body_bg) == "rgb(247, 248, 250)"
+    finally:
+        context.close()

@@ -389,6 +389,33 @@
     if (help && option) help.textContent = option.dataset.help || "";
   });
 
+  // The theme button: light or dark whatever the system says, remembered in this browser
+  // (theme.js applies it before the first paint). It names the theme it switches to.
+  var themeButton = document.querySelector("[data-theme-toggle]");
+  function effectiveTheme() {
+    var chosen = document.documentElement.dataset.theme;
+    if (chosen === "light" || chosen === "dark") return chosen;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  function labelTheme() {
+    var dark = effectiveTheme() === "dark";
+    themeButton.textContent = dark ? "Light theme" : "Dark theme";
+    themeButton.setAttribute("aria-pressed", dark ? "true" : "false");
+  }
+  if (themeButton) {
+    labelTheme();
+    themeButton.addEventListener("click", function () {
+      var next = effectiveTheme() === "dark" ? "light" : "dark";
+      document.documentElement.dataset.theme = next;
+      try {
+        localStorage.setItem("imgtree-theme", next);
+      } catch (e) {
+        /* not remembered: this page still switches */
+      }
+      labelTheme();
+    });
+  }
+
   // Menus (<details class="menu">): Esc closes the one open and puts focus back on its
   // summary; a click outside closes any open one. Native <details> does neither.
   document.addEventListener("keydown", function (event) {
