@@ -126,12 +126,20 @@ def test_find_filter_and_bulk_move_in_a_few_clicks(
         delete.click()  # confirm
         expect(summary).to_have_text("2 images match")
         expect(tiles).to_have_count(2)
+        expect(delete).to_be_disabled()  # nothing is ticked any more
 
         # Type filter: only the GIF.
         page.goto("/gallery?type=image/gif")
         expect(tiles).to_have_count(1)
         expect(tiles.first).to_contain_text("party.gif")
         expect(page.get_by_label("Type")).to_have_value("image/gif")
+        # Back undoes a filter choice (each choice is a history entry).
+        page.get_by_label("Type").select_option("")
+        expect(tiles).to_have_count(24)
+        assert "type=" not in page.url
+        page.go_back()
+        expect(page.get_by_label("Type")).to_have_value("image/gif")
+        expect(tiles).to_have_count(1)
 
         # Past the last page: a friendly message and a link to the last page.
         page.goto("/gallery?page=99")

@@ -224,8 +224,10 @@
     }
   }
 
-  var bulkDelete = I.armedButton("Delete", "Confirm delete", function () {
-    return runBulk("delete", {}, "Deleted");
+  var bulkDelete = I.armedButton("Delete", "Confirm delete", async function () {
+    await runBulk("delete", {}, "Deleted");
+    // armedButton re-enables itself once this settles; nothing is ticked any more.
+    setTimeout(syncSelection, 0);
   }, "selected images");
   bulkDelete.dataset.bulkDelete = "";
   bulkDelete.disabled = true;
