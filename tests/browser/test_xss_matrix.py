@@ -15,9 +15,9 @@ description, API key name, account display name, account email. Pages (12): uplo
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
 public profile /u/{user_id} (visitor), settings, admin (users list and audit log).
 
-Counts: CELLS below declares 27 (field, page) cells, checked at 44 places (text, an
+Counts: CELLS below declares 27 (field, page) cells, checked at 47 places (text, an
 attribute such as alt or og:title/og:description, an <option>, the <title>), against 8
-PAYLOADS: 216 (payload, cell) pairs, 352 (payload, place) checks. All of it runs twice, with the page's
+PAYLOADS: 216 (payload, cell) pairs, 376 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
 and open a dialog or set the sentinel): 432 cell checks, 704 place checks, in 178 page
@@ -111,6 +111,9 @@ CELLS: tuple[Place, ...] = (
     Place("title", "gallery", ".tile img", "@alt"),
     Place("filename", "gallery", ".tile-name", "visible"),
     Place("album_title", "gallery", ".tile select option", "option"),
+    Place("title", "gallery", ".tile a.tile-thumb", "@aria-label"),
+    Place("album_title", "gallery", "[data-filter-album] option", "option"),
+    Place("album_title", "gallery", "[data-bulk-album] option", "option"),
     # /albums
     Place("album_title", "albums", ".album-title", "visible"),
     Place("album_description", "albums", ".album-description", "visible"),
@@ -323,7 +326,7 @@ def test_matrix_is_declared_once() -> None:
         "email",
     }
     assert len({(c.field, c.page) for c in CELLS}) == 27  # the docstring's counts
-    assert len(CELLS) == 44 and len(PAYLOADS) == 8 and len(PAGES) == 12
+    assert len(CELLS) == 47 and len(PAYLOADS) == 8 and len(PAGES) == 12
     assert len(RUNS) == 89
 
 

@@ -125,6 +125,11 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "sessionDeleteImage": (401, 403, 200, 404, 404, 401, 401, 401, 401),
     # any signed-in account may claim a guest image whose delete token it holds
     "claimGuestImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    # bulk actions answer per id: another's image is a not_found result, not a 404 (its
+    # album, named by a move, is a 404 for the whole request)
+    "bulkDeleteImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "bulkMoveImages": (401, 401, 200, 404, 404, 401, 401, 401, 401),
+    "bulkSetVisibility": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "listAlbums": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "createAlbum": (401, 401, 201, 201, 201, 401, 401, 401, 401),
     "viewAlbum": (404, 404, 200, 404, 404, 404, 404, 404, 404),
@@ -631,6 +636,23 @@ REQUESTS: dict[str, Send] = {
         f"/api/images/{a.target.image_uuid}",
         **({} if a.session else _token_query(a)),
     ),
+    "bulkDeleteImages": lambda w, a: w.send(
+        a, "session", "POST", "/api/images/bulk/delete", json={"ids": [a.target.image_uuid]}
+    ),
+    "bulkMoveImages": lambda w, a: w.send(
+        a,
+        "session",
+        "POST",
+        "/api/images/bulk/move",
+        json={"ids": [a.target.image_uuid], "albumId": a.target.album_id},
+    ),
+    "bulkSetVisibility": lambda w, a: w.send(
+        a,
+        "session",
+        "POST",
+        "/api/images/bulk/visibility",
+        json={"ids": [a.target.image_uuid], "visibility": "private"},
+    ),
     "claimGuestImages": lambda w, a: w.send(
         a, "session", "POST", "/api/images/claim", json={"items": [w.fresh["item"]]}
     ),
@@ -792,6 +814,7 @@ PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
 CONSUMES: dict[str, tuple[str, ...]] = {
     "deleteImage": ("image",),
     "sessionDeleteImage": ("image",),
+    "bulkDeleteImages": ("image",),
     "deleteForm": ("image",),
     "deleteAlbum": ("album",),
     "revokeKey": ("spare_key",),

@@ -1078,6 +1078,62 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         404,
         lambda w: w.browser.request("PATCH", f"/api/images/{uuid.uuid4()}", json={"title": "x"}),
     ),
+    (
+        "bulk-delete",
+        "/api/images/bulk/delete",
+        "POST",
+        200,
+        lambda w: w.browser.request(
+            "POST", "/api/images/bulk/delete", json={"ids": [w.owned["id"], str(uuid.uuid4())]}
+        ),
+    ),
+    (
+        "bulk-delete-empty",
+        "/api/images/bulk/delete",
+        "POST",
+        400,
+        lambda w: w.browser.request("POST", "/api/images/bulk/delete", json={"ids": []}),
+    ),
+    (
+        "bulk-move-out",
+        "/api/images/bulk/move",
+        "POST",
+        200,
+        lambda w: w.browser.request(
+            "POST", "/api/images/bulk/move", json={"ids": [w.owned["id"]], "albumId": None}
+        ),
+    ),
+    (
+        "bulk-move-unknown-album",
+        "/api/images/bulk/move",
+        "POST",
+        404,
+        lambda w: w.browser.request(
+            "POST",
+            "/api/images/bulk/move",
+            json={"ids": [w.owned["id"]], "albumId": str(uuid.uuid4())},
+        ),
+    ),
+    (
+        "bulk-visibility",
+        "/api/images/bulk/visibility",
+        "POST",
+        200,
+        lambda w: w.browser.request(
+            "POST",
+            "/api/images/bulk/visibility",
+            json={"ids": [w.owned["id"]], "visibility": "public"},
+        ),
+    ),
+    (
+        "bulk-visibility-bad",
+        "/api/images/bulk/visibility",
+        "POST",
+        400,
+        lambda w: w.browser.request(
+            "POST", "/api/images/bulk/visibility", json={"ids": [w.owned["id"]]}
+        ),
+    ),
     ("claim", "/api/images/claim", "POST", 200, _claim),
     ("claim-wrong-token", "/api/images/claim", "POST", 200, lambda w: _claim(w, wrong=True)),
     (

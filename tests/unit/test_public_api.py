@@ -75,6 +75,7 @@ IMGTREE_ATTRIBUTES = [
     "view_image",
     "edit_image",
     "delete_image",
+    "bulk_images",
     "albums",
     "purge",
     "describe_capabilities",

@@ -25,6 +25,7 @@ from imgtree.domain.ports import BlobStorage, Clock
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
+from imgtree.domain.use_cases.bulk import BulkImages
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.edit_image import EditImage
@@ -88,6 +89,7 @@ class ImgTree:
     view_image: ViewImage
     edit_image: EditImage
     delete_image: DeleteImage
+    bulk_images: BulkImages
     albums: Albums
     purge: Purge
     # limits

@@ -16,6 +16,7 @@ from imgtree.domain.services import Publisher, SecondFactor, SessionStarter, Vie
 from imgtree.domain.use_cases.accounts import CreateUser
 from imgtree.domain.use_cases.admin import Admin
 from imgtree.domain.use_cases.albums import Albums
+from imgtree.domain.use_cases.bulk import BulkImages
 from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.claim import ClaimImages
 from imgtree.domain.use_cases.delete import DeleteImage
@@ -170,6 +171,7 @@ class UseCases(containers.DeclarativeContainer):
         policy=policies.rendition_policy,
     )
     edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
+    bulk_images = providers.Singleton(BulkImages, delete_image=delete_image, edit_image=edit_image)
     download_original = providers.Singleton(
         DownloadOriginal, uow=adapters.uow_factory, storage=adapters.storage
     )

@@ -48,6 +48,7 @@ from imgtree.entrypoints.http.session.auth import (
 from imgtree.entrypoints.http.session.claim import ClaimResource
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.session.images import (
+    BulkImagesResource,
     ImageByIdResource,
     SessionImagesResource,
     SessionOriginalResource,
@@ -307,6 +308,9 @@ def _session_routes(
 
     app.add_route("/api/images", SessionImagesResource(cases.list_images(), guard, urls))
     app.add_route("/api/images/claim", ClaimResource(cases.claim_images(), guard, urls, misses))
+    bulk_images = cases.bulk_images()
+    for action in ("delete", "move", "visibility"):
+        app.add_route(f"/api/images/bulk/{action}", BulkImagesResource(bulk_images, guard, action))
     app.add_route(
         "/api/images/{image_id}",
         ImageByIdResource(

@@ -19,9 +19,15 @@ from imgtree.domain.commands import (
     UserChanges,
 )
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role, Visibility
 from imgtree.domain.use_cases.albums import MAX_ARRANGE, MAX_DESCRIPTION, MAX_TITLE
-from imgtree.entrypoints.http.requests import aliased, parse_uuid, parse_visibility
+from imgtree.domain.use_cases.bulk import MAX_BULK_IDS
+from imgtree.entrypoints.http.requests import (
+    VISIBILITY_CHOICES_TEXT,
+    aliased,
+    parse_uuid,
+    parse_visibility,
+)
 
 
 def field(doc: dict[str, Any], *names: str) -> Any:
@@ -138,6 +144,34 @@ def image_changes(doc: dict[str, Any]) -> ImageChanges:
         visibility=visibility,
         description=description,
     )
+
+
+# --- /api/images/bulk/* ----------------------------------------------------------------------
+
+
+def bulk_ids(doc: dict[str, Any]) -> list[uuid.UUID]:
+    """`ids`: a JSON list of image UUIDs (the use case checks count and repeats)."""
+    raw = doc.get("ids")
+    if not isinstance(raw, list):
+        raise InvalidInput("ids must be a list of image ids")
+    if len(raw) > MAX_BULK_IDS:  # before parsing: a huge list costs nothing more
+        raise InvalidInput(f"ids: at most {MAX_BULK_IDS} images per request")
+    return [parse_uuid(value, "ids[]") for value in raw]
+
+
+def bulk_album(doc: dict[str, Any]) -> uuid.UUID | None:
+    """POST /api/images/bulk/move: `albumId` (alias `album_id`) is required; null (or "")
+    takes the images out of their albums, so forgetting the field never does that."""
+    raw = field(doc, "albumId", "album_id")
+    if raw is UNSET:
+        raise InvalidInput("albumId is required: an album id, or null for no album")
+    return None if raw in (None, "") else parse_uuid(raw, "albumId")
+
+
+def bulk_visibility(doc: dict[str, Any]) -> Visibility:
+    if "visibility" not in doc:
+        raise InvalidInput(f"visibility is required: one of {VISIBILITY_CHOICES_TEXT}")
+    return parse_visibility(doc["visibility"])
 
 
 # --- /api/admin/users/{id} ---------------------------------------------------------------------

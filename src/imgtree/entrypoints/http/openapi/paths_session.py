@@ -205,6 +205,28 @@ def image_paths() -> dict[str, Any]:
                 body=json_body(ref("ClaimRequest")),
             )
         },
+        **{
+            f"/api/images/bulk/{action}": {
+                "post": op(
+                    SESSION,
+                    operation_id,
+                    summary,
+                    {"200": ok("BulkResults"), **errors(400, 401, 403, 404, 415)},
+                    security=SESSION_WRITE,
+                    body=json_body(ref(schema)),
+                )
+            }
+            for action, operation_id, summary, schema in (
+                ("delete", "bulkDeleteImages", "Soft-delete up to 100 images", "BulkDelete"),
+                ("move", "bulkMoveImages", "Move up to 100 images into an album", "BulkMove"),
+                (
+                    "visibility",
+                    "bulkSetVisibility",
+                    "Set the visibility of up to 100 images",
+                    "BulkVisibility",
+                ),
+            )
+        },
         "/api/images/{imageId}/original": {
             "get": original_download("sessionDownloadOriginal", SESSION, SESSION_READ),
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from imgtree.domain.model import MAX_IMAGE_DESCRIPTION
 from imgtree.domain.use_cases.albums import MAX_ARRANGE
+from imgtree.domain.use_cases.bulk import MAX_BULK_IDS
 from imgtree.entrypoints.http.openapi.builders import (
     BOOL,
     FALSE,
@@ -168,6 +169,15 @@ _IMAGE_ORDER: Schema = {
     "uniqueItems": True,
     "items": UUID,
     "description": "Every image in the album (their `id`), first to last.",
+}
+
+_BULK_IDS: Schema = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": MAX_BULK_IDS,
+    "uniqueItems": True,
+    "items": UUID,
+    "description": "Your images' ids (`id`); more, none, a repeat or a non-UUID is 400.",
 }
 
 SCHEMAS: dict[str, Schema] = {
@@ -727,6 +737,45 @@ SCHEMAS: dict[str, Schema] = {
     },
     "AlbumOrder": obj(
         {"success": TRUE, "image_ids": {"type": "array", "items": UUID}},
+    ),
+    "BulkDelete": obj({"ids": _BULK_IDS}),
+    "BulkMove": {
+        **obj(
+            {"ids": _BULK_IDS},
+            {
+                "albumId": {
+                    **nullable(UUID),
+                    "description": "The album to move into (yours); null takes the images "
+                    "out of their albums. A missing or someone else's album is 404 and "
+                    "nothing moves.",
+                },
+                "album_id": {**nullable(UUID), "description": "Alias of albumId."},
+            },
+        ),
+        "anyOf": [{"required": ["albumId"]}, {"required": ["album_id"]}],
+        **one_spelling(("albumId", "album_id")),
+    },
+    "BulkVisibility": obj({"ids": _BULK_IDS, "visibility": VISIBILITY}),
+    "BulkResults": obj(
+        {
+            "results": {
+                "type": "array",
+                "description": "One per id, in request order.",
+                "items": obj(
+                    {
+                        "id": UUID,
+                        "status": {
+                            "type": "string",
+                            "enum": ["deleted", "moved", "updated", "not_found"],
+                            "description": "not_found: missing, deleted or someone else's "
+                            "(one answer for all).",
+                        },
+                    }
+                ),
+            },
+            "succeeded": NON_NEGATIVE,
+            "failed": NON_NEGATIVE,
+        }
     ),
     "ClaimRequest": obj(
         {

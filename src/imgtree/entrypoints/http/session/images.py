@@ -13,12 +13,19 @@ import falcon
 
 from imgtree.domain.errors import DomainError, InvalidInput, NothingToChange, RateLimited
 from imgtree.domain.model import Image
+from imgtree.domain.use_cases.bulk import BulkImages, BulkResult
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.edit_image import EditImage
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.originals import DownloadOriginal
 from imgtree.entrypoints.http import presenters
-from imgtree.entrypoints.http.commands import IMAGE_NOTHING_TO_CHANGE, image_changes
+from imgtree.entrypoints.http.commands import (
+    IMAGE_NOTHING_TO_CHANGE,
+    bulk_album,
+    bulk_ids,
+    bulk_visibility,
+    image_changes,
+)
 from imgtree.entrypoints.http.errors import status_of
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_many
@@ -125,6 +132,39 @@ class ImageByIdResource:
                     self.misses.miss(req)
                 raise
         resp.media = {"success": True, "id": str(image.id), "slug": image.slug}
+
+
+def bulk_result(result: BulkResult) -> dict[str, object]:
+    return {
+        "results": [
+            {"id": str(outcome.image_id), "status": outcome.status.value}
+            for outcome in result.outcomes
+        ],
+        "succeeded": result.succeeded,
+        "failed": result.failed,
+    }
+
+
+@attrs.define
+class BulkImagesResource:
+    """POST /api/images/bulk/{delete,move,visibility}: one action on up to 100 ids at once.
+    Always 200 with one result per id (in the order sent) once the request itself is valid."""
+
+    bulk_images: BulkImages
+    guard: SessionGuard
+    action: str  # "delete", "move" or "visibility": one route each
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        owner_id = self.guard.require(req).user.id
+        doc = read_json_object(req)
+        ids = bulk_ids(doc)
+        if self.action == "delete":
+            result = self.bulk_images.delete(owner_id, ids)
+        elif self.action == "move":
+            result = self.bulk_images.move(owner_id, ids, bulk_album(doc))
+        else:
+            result = self.bulk_images.set_visibility(owner_id, ids, bulk_visibility(doc))
+        resp.media = bulk_result(result)
 
 
 @attrs.define

@@ -1,4 +1,9 @@
-// /gallery: my images, a page at a time, each with a menu to move it to an album or delete it.
+// /gallery: my images, a page at a time: search, sort and filters kept in the address, tiles
+// ticked for a bulk move / visibility change / delete (one request each), a menu per tile.
+//
+// Keyboard: each tile is ONE Tab stop (its picture link). Inside a tile, ← / → (and ↑ / ↓)
+// move a roving tabindex over the tile's checkbox, Copy link, Share and Actions, Home goes back
+// to the link, Space on the link ticks the tile; when focus leaves, the link is the stop again.
 (function () {
   "use strict";
 
@@ -12,8 +17,28 @@
   var grid = root.querySelector("[data-images]");
   var summary = root.querySelector("[data-summary]");
   var status = root.querySelector("[data-status]");
-  var pager = root.querySelector("[data-pager]");
+  var pagers = root.querySelectorAll("[data-pager]");
+  var outOfRange = root.querySelector("[data-out-of-range]");
+  var tools = root.querySelector("[data-gallery-tools]");
+  var search = root.querySelector("[data-filter-search]");
+  var FILTERS = {
+    sort: root.querySelector("[data-filter-sort]"),
+    albumId: root.querySelector("[data-filter-album]"),
+    visibility: root.querySelector("[data-filter-visibility]"),
+    type: root.querySelector("[data-filter-type]"),
+  };
+  var bulk = {
+    all: root.querySelector("[data-select-all]"),
+    count: root.querySelector("[data-selection-count]"),
+    album: root.querySelector("[data-bulk-album]"),
+    move: root.querySelector("[data-bulk-move]"),
+    visibility: root.querySelector("[data-bulk-visibility]"),
+    apply: root.querySelector("[data-bulk-visibility-apply]"),
+    clear: root.querySelector("[data-bulk-clear]"),
+  };
   var albums = [];
+  var selected = new Set(); // ids ticked on this page
+  var lastTicked = null; // for Shift+click ranges
 
   function albumTitle(id) {
     var album = albums.find(function (a) { return a.id === id; });
@@ -39,6 +64,7 @@
         });
         image = (data && data.image) || image;
         I.show(status, "Moved “" + name + "” to " + (select.value ? "“" + albumTitle(select.value) + "”" : "no album") + ".");
+        if (FILTERS.albumId.value) await load(true); // it may have left the album shown
       } catch (err) {
         I.show(status, err.message);
       } finally {
@@ -49,7 +75,9 @@
       try {
         await I.api.del("/api/images/" + encodeURIComponent(image.id));
         li.remove();
+        selected.delete(image.id);
         I.show(status, "Deleted “" + name + "”.");
+        await load(true); // the counts and the page follow at once
       } catch (err) {
         I.show(status, err.message);
       }
@@ -61,9 +89,16 @@
     var thumb = el("img", { src: image.thumb_url, alt: name, loading: "lazy" });
     // The dominant colour and BlurHash show until the thumbnail has loaded (blurhash.js).
     if (window.imgtreePlaceholder) window.imgtreePlaceholder.paint(thumb, image.blurhash, image.dominant_color);
+    var tick = el("input", {
+      type: "checkbox", className: "tile-check", "aria-label": "Select " + name, dataset: { select: image.id },
+    });
+    tick.checked = selected.has(image.id);
+    tick.addEventListener("click", function (event) { ticked(image.id, tick.checked, event.shiftKey); });
+    var link = el("a", { href: image.url, className: "tile-thumb", "aria-label": name }, [thumb]);
     li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
-      el("a", { href: image.url, className: "tile-thumb" }, [thumb]),
+      link,
       el("div", { className: "tile-body" }, [
+        el("label", { className: "tile-select small" }, [tick, "Select"]),
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
         badge,
@@ -83,8 +118,129 @@
         ]),
       ]),
     ]);
+    li.classList.toggle("selected", tick.checked);
+    roving(li, link);
     return li;
   }
+
+  // The tile's own stops, in order: the link first (the one Tab reaches), then the controls.
+  function stops(li) {
+    // querySelectorAll answers in document order, each node once.
+    return Array.from(li.querySelectorAll(
+      "a.tile-thumb, input.tile-check, .tile-share > button, .tile-share .share-toggle, details.menu > summary"
+    ));
+  }
+
+  function roving(li, link) {
+    function reset() {
+      stops(li).forEach(function (node) { node.tabIndex = node === link ? 0 : -1; });
+    }
+    reset();
+    li.addEventListener("keydown", function (event) {
+      var items = stops(li);
+      var at = items.indexOf(event.target);
+      if (at < 0) return; // a control inside the open Actions menu keeps its own keys
+      var to = null;
+      if (event.key === "ArrowRight" || event.key === "ArrowDown") to = Math.min(at + 1, items.length - 1);
+      else if (event.key === "ArrowLeft" || event.key === "ArrowUp") to = Math.max(at - 1, 0);
+      else if (event.key === "Home") to = 0;
+      else if (event.key === "End") to = items.length - 1;
+      else if (event.key === " " && event.target === link) {
+        event.preventDefault();
+        var box = li.querySelector("input.tile-check");
+        box.checked = !box.checked;
+        ticked(li.dataset.imageId, box.checked, event.shiftKey);
+        return;
+      }
+      if (to === null) return;
+      event.preventDefault();
+      items.forEach(function (node, i) { node.tabIndex = i === to ? 0 : -1; });
+      items[to].focus();
+    });
+    li.addEventListener("focusout", function (event) {
+      if (!li.contains(event.relatedTarget)) reset();
+    });
+  }
+
+  // --- selection ------------------------------------------------------------------------------
+
+  function tiles() { return Array.prototype.slice.call(grid.querySelectorAll("li.tile")); }
+
+  function ticked(id, on, range) {
+    var all = tiles();
+    var ids = [id];
+    if (range && lastTicked) {
+      var a = all.findIndex(function (li) { return li.dataset.imageId === lastTicked; });
+      var b = all.findIndex(function (li) { return li.dataset.imageId === id; });
+      if (a >= 0 && b >= 0) {
+        ids = all.slice(Math.min(a, b), Math.max(a, b) + 1).map(function (li) { return li.dataset.imageId; });
+      }
+    }
+    ids.forEach(function (each) { if (on) selected.add(each); else selected.delete(each); });
+    lastTicked = id;
+    syncSelection();
+  }
+
+  function syncSelection() {
+    var all = tiles();
+    all.forEach(function (li) {
+      var on = selected.has(li.dataset.imageId);
+      li.classList.toggle("selected", on);
+      var box = li.querySelector("input.tile-check");
+      if (box) box.checked = on;
+    });
+    var n = selected.size;
+    bulk.count.textContent = n + " selected";
+    bulk.all.checked = n > 0 && n === all.length;
+    bulk.all.indeterminate = n > 0 && n < all.length;
+    [bulk.move, bulk.apply, bulk.clear, bulkDelete].forEach(function (b) { b.disabled = n === 0; });
+  }
+
+  bulk.all.addEventListener("change", function () {
+    selected.clear();
+    if (bulk.all.checked) tiles().forEach(function (li) { selected.add(li.dataset.imageId); });
+    lastTicked = null;
+    syncSelection();
+  });
+  bulk.clear.addEventListener("click", function () {
+    selected.clear();
+    syncSelection();
+  });
+
+  // One request per action; the answer says, per id, what happened.
+  async function runBulk(action, body, done) {
+    var ids = Array.from(selected);
+    if (!ids.length) return;
+    try {
+      var data = await I.api.post("/api/images/bulk/" + action, Object.assign({ ids: ids }, body));
+      var ok = data.succeeded || 0;
+      var text = done + " " + ok + (ok === 1 ? " image" : " images") + ".";
+      if (data.failed) text += " " + data.failed + " could not be changed (deleted or not yours).";
+      I.show(status, text);
+      selected.clear();
+      await load(true);
+    } catch (err) {
+      I.show(status, err.message);
+    }
+  }
+
+  var bulkDelete = I.armedButton("Delete", "Confirm delete", async function () {
+    await runBulk("delete", {}, "Deleted");
+    // armedButton re-enables itself once this settles; nothing is ticked any more.
+    setTimeout(syncSelection, 0);
+  }, "selected images");
+  bulkDelete.dataset.bulkDelete = "";
+  bulkDelete.disabled = true;
+  root.querySelector("[data-bulk-delete]").replaceWith(bulkDelete);
+  bulk.move.addEventListener("click", function () {
+    var target = bulk.album.value;
+    var title = target ? "“" + albumTitle(target) + "”" : "no album";
+    runBulk("move", { albumId: target || null }, "Moved to " + title + ":");
+  });
+  bulk.apply.addEventListener("click", function () {
+    var value = bulk.visibility.value;
+    runBulk("visibility", { visibility: value }, "Made " + (VISIBILITY_LABELS[value] || value) + ":");
+  });
 
   // The visibility choices, their labels and sentences come from the server
   // (presenters.VISIBILITY_CHOICES, rendered into the page's <template data-visibility-choices>).
@@ -158,29 +314,137 @@
     return el("div", { className: "tile-share" }, [copy, I.shareButton(I.shareCodes(image), "Share", name)]);
   }
 
-  async function load() {
+  // --- the address holds the view: ?search=&sort=&albumId=&visibility=&type=&page= ------------
+
+  function readAddress() {
+    var params = new URLSearchParams(location.search);
+    search.value = params.get("search") || "";
+    Object.keys(FILTERS).forEach(function (name) {
+      FILTERS[name].value = params.get(name) || FILTERS[name].options[0].value;
+    });
+    page = Math.max(1, parseInt(params.get("page") || root.dataset.pageNumber, 10) || 1);
+  }
+
+  function viewParams() {
+    var params = new URLSearchParams();
+    if (search.value.trim()) params.set("search", search.value.trim());
+    Object.keys(FILTERS).forEach(function (name) {
+      var value = FILTERS[name].value;
+      if (value && !(name === "sort" && value === "newest")) params.set(name, value);
+    });
+    return params;
+  }
+
+  // A new search or filter starts at page 1; typing replaces the history entry, a choice adds one.
+  function changed(push) {
+    page = 1;
+    var params = viewParams();
+    var url = location.pathname + (params.toString() ? "?" + params : "");
+    if (push) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+    selected.clear();
+    load();
+  }
+
+  var typing = null;
+  search.addEventListener("input", function () {
+    clearTimeout(typing);
+    typing = setTimeout(function () { changed(false); }, 300);
+  });
+  tools.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(typing);
+    changed(true);
+  });
+  Object.keys(FILTERS).forEach(function (name) {
+    FILTERS[name].addEventListener("change", function () { changed(true); });
+  });
+  window.addEventListener("popstate", function () {
+    readAddress();
+    selected.clear();
+    load();
+  });
+
+  function fillAlbums(select, first) {
+    var keep = select.value;
+    select.replaceChildren(el("option", { value: "", text: first }));
+    albums.forEach(function (album) {
+      select.append(el("option", { value: album.id, text: album.title }));
+    });
+    select.value = keep;
+    if (select.value !== keep) select.value = "";
+  }
+
+  var loading = 0;
+  // `settle`: after a delete or move emptied the last page, show the new last page instead.
+  async function load(settle) {
+    var mine = ++loading;
+    var params = viewParams();
+    params.set("page", String(page));
+    params.set("limit", String(LIMIT));
     try {
       var results = await Promise.all([
-        I.api.get("/api/images?page=" + page + "&limit=" + LIMIT),
+        I.api.get("/api/images?" + params),
         I.api.get("/api/albums").catch(function () { return { albums: [] }; }),
       ]);
+      if (mine !== loading) return; // a newer search answered first
       var data = results[0];
       albums = results[1].albums || [];
-      grid.replaceChildren();
-      (data.images || []).forEach(function (image) { grid.append(card(image)); });
-      if (!data.total) {
-        summary.replaceChildren("No images yet. ", el("a", { href: "/", text: "Upload some" }), ".");
-      } else {
-        summary.textContent = data.total + (data.total === 1 ? " image" : " images");
+      var wanted = new URLSearchParams(location.search).get("albumId") || "";
+      fillAlbums(FILTERS.albumId, "All albums");
+      FILTERS.albumId.value = wanted;
+      fillAlbums(bulk.album, "No album");
+      var total = data.total || 0;
+      var limit = data.limit || LIMIT;
+      var last = Math.max(1, Math.ceil(total / limit));
+      if (settle === true && total && page > last) {
+        page = last;
+        var settled = viewParams();
+        if (page > 1) settled.set("page", String(page));
+        history.replaceState(null, "", location.pathname + (settled.toString() ? "?" + settled : ""));
+        return load();
       }
-      I.pageLinks(pager, data.page || page, data.has_more, data.total || 0, data.limit || LIMIT);
+      grid.replaceChildren();
+      var images = data.images || [];
+      // Forget ticks on tiles no longer here (deleted, moved out of the filter).
+      var here = new Set(images.map(function (image) { return image.id; }));
+      Array.from(selected).forEach(function (id) { if (!here.has(id)) selected.delete(id); });
+      images.forEach(function (image) { grid.append(card(image)); });
+      var filtered = params.has("search") || params.has("albumId") || params.has("visibility") || params.has("type");
+      if (!total) {
+        summary.replaceChildren(filtered ? "No images match. " : "No images yet. ",
+          filtered ? el("a", { href: location.pathname, text: "Show all images" }) : el("a", { href: "/", text: "Upload some" }), ".");
+      } else {
+        summary.textContent = total + (total === 1 ? " image" : " images") + (filtered ? " match" : "");
+      }
+      if (total && page > last) {
+        // Past the last page: say so and link to it, instead of "Page 99 of 3" over nothing.
+        var to = viewParams();
+        to.set("page", String(last));
+        outOfRange.replaceChildren(
+          "There is no page " + page + ": " + (filtered ? "these results have " : "your gallery has ") +
+            last + (last === 1 ? " page" : " pages") + ". ",
+          el("a", { href: location.pathname + "?" + to, text: "Go to the last page", dataset: { lastPage: last } }),
+          "."
+        );
+        outOfRange.hidden = false;
+        pagers.forEach(function (pager) { pager.hidden = true; });
+      } else {
+        outOfRange.hidden = true;
+        pagers.forEach(function (pager) {
+          I.pageLinks(pager, data.page || page, data.has_more, total, limit);
+        });
+      }
+      syncSelection();
     } catch (err) {
+      if (mine !== loading) return;
       summary.textContent = "";
       I.show(status, err.message);
     }
   }
 
+  readAddress();
   load();
   // Guest uploads claimed from this page (recent.js) join the grid at once.
-  document.addEventListener("imgtree:claimed", function () { load(); });
+  document.addEventListener("imgtree:claimed", function () { load(true); });
 })();
