@@ -27,6 +27,7 @@ from imgtree.domain.use_cases.keys import (
     RevokeApiKey,
 )
 from imgtree.domain.use_cases.list_images import ListImages
+from imgtree.domain.use_cases.moderation import Moderation
 from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.domain.use_cases.originals import DownloadOriginal
 from imgtree.domain.use_cases.placeholders import BackfillPlaceholders
@@ -61,6 +62,7 @@ def _publisher(
         clock=adapters.clock,
         random=adapters.random,
         policy=policy,
+        addresses=adapters.address_hasher,
     )
 
 
@@ -288,4 +290,17 @@ class UseCases(containers.DeclarativeContainer):
         random=adapters.random,
         paging=policies.page_policy,
         require_two_factor=settings.provided.require_admin_2fa,
+    )
+    moderation = providers.Singleton(
+        Moderation,
+        admin=admin,
+        uow=adapters.uow_factory,
+        clock=adapters.clock,
+        random=adapters.random,
+        storage=adapters.storage,
+        deleter=delete_image,
+        addresses=adapters.address_hasher,
+        limiter=adapters.rate_limiter,
+        paging=policies.page_policy,
+        report_limit=settings.provided.report_limit_per_hour,
     )
