@@ -37,11 +37,12 @@ from imgtree.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from imgtree.domain.rules import IMAGE_NOT_FOUND, visible_image
+from imgtree.domain.rules import IMAGE_NOT_FOUND
 from imgtree.domain.services.shared_blobs import stem_of
 from imgtree.domain.use_cases.admin import MAX_QUERY, Admin
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.list_images import page_window
+from imgtree.domain.use_cases.view_image import ViewImage
 
 MAX_REASON_NOTE = 500  # the moderator's note on a removal, kept in the audit log and list
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -94,6 +95,7 @@ class Moderation:
     deleter: DeleteImage
     addresses: AddressHasher
     limiter: RateLimiter
+    view_image: ViewImage  # who may see an image may report it, as its page decides
     paging: PagePolicy = attrs.Factory(PagePolicy)
     # Reports per client address per hour (IMGTREE_REPORT_LIMIT_PER_HOUR).
     report_limit: int = 10
@@ -286,8 +288,8 @@ class Moderation:
                 policy="reports",
             )
         text = clean_report_text(text)
+        image = self.view_image(slug, viewer_id=viewer.id if viewer else None)
         with self.uow() as uow:
-            image = visible_image(uow.images.get_by_slug(slug), viewer.id if viewer else None)
             added = uow.reports.add(
                 Report(
                     id=self.random.uuid(),

@@ -301,6 +301,7 @@ class UseCases(containers.DeclarativeContainer):
         deleter=delete_image,
         addresses=adapters.address_hasher,
         limiter=adapters.rate_limiter,
+        view_image=view_image,
         paging=policies.page_policy,
         report_limit=settings.provided.report_limit_per_hour,
     )
