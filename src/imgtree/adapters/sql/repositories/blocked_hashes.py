@@ -26,8 +26,9 @@ class SqlBlockedHashRepository:
         result = self._s.execute(
             insert.values(sha256=sha256, reason=reason, image_id=image_id, created_at=at)
             .on_conflict_do_nothing(index_elements=[_h.sha256])
+            .returning(_h.sha256)
         )
-        return bool(result.rowcount)
+        return result.first() is not None  # no row back: it was on the list already
 
     def any_of(self, digests: Sequence[str]) -> bool:
         if not digests:
