@@ -83,9 +83,7 @@ def test_search_all_sees_every_owner_and_filters(backend: Backend) -> None:
     a1 = make_image(alice, title="Sunset 50%_off", created_at=T0, **named)
     a2 = make_image(alice, original_name="Cat.PNG", created_at=T0 + timedelta(seconds=1))
     b1 = make_image(bob, created_at=T0 + timedelta(seconds=2), hidden=True, **named)
-    guest = make_image(
-        None, created_at=T0 + timedelta(seconds=3), uploader_hash="h" * 64, **named
-    )
+    guest = make_image(None, created_at=T0 + timedelta(seconds=3), uploader_hash="h" * 64, **named)
     gone = make_image(None, created_at=T0 + timedelta(seconds=4), deleted_at=T0)
     with backend.uow() as uow:
         for image in (a1, a2, b1, guest, gone):

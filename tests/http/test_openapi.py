@@ -541,6 +541,7 @@ def _blocked_upload(w: World) -> falcon.testing.Result:
     assert gone.status_code == 200, gone.text
     return w.upload(("again.png", "image/png", data))
 
+
 # (id, documented path, method, expected status, the request)
 CASES: list[tuple[str, str, str, int, Call]] = [
     # --- v1 ---

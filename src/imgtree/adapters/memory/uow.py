@@ -347,10 +347,7 @@ class _ImageRepo:
             i
             for i in self._t.images.values()
             if not i.deleted
-            and (
-                not text
-                or any(text in f.casefold() for f in (i.title, i.original_name, i.slug))
-            )
+            and (not text or any(text in f.casefold() for f in (i.title, i.original_name, i.slug)))
             and (query.owner_id is None or i.owner_id == query.owner_id)
             and (not query.guests_only or i.owner_id is None)
             and (not query.reported_only or i.id in reported)
@@ -413,9 +410,7 @@ class _ReportRepo:
         if report.id in self._t.reports:
             raise Conflict("Report already exists")
         if any(
-            r.is_open
-            and r.image_id == report.image_id
-            and r.reporter_hash == report.reporter_hash
+            r.is_open and r.image_id == report.image_id and r.reporter_hash == report.reporter_hash
             for r in self._t.reports.values()
         ):
             return False

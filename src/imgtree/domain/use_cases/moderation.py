@@ -141,9 +141,7 @@ class Moderation:
             image = uow.images.get(image_id)
             if image is None or not uow.images.set_hidden(image_id, hidden):
                 raise NotFound(IMAGE_NOT_FOUND)
-            self._audit(
-                uow, admin, "image.hide" if hidden else "image.unhide", image, {}
-            )
+            self._audit(uow, admin, "image.hide" if hidden else "image.unhide", image, {})
             uow.commit()
         return attrs.evolve(image, hidden=hidden)
 

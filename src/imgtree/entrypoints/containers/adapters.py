@@ -73,9 +73,7 @@ class SystemAdapters(containers.DeclarativeContainer):
     password_screen = providers.Singleton(CommonPasswordScreen)
     one_time_passwords = providers.Singleton(PyOtpPasswords)
     # Uploaders' and reporters' client addresses, keyed (never stored raw).
-    address_hasher = providers.Singleton(
-        HmacAddressHasher, settings.provided.address_hash_key
-    )
+    address_hasher = providers.Singleton(HmacAddressHasher, settings.provided.address_hash_key)
 
 
 class ProductionAdapters(SystemAdapters):

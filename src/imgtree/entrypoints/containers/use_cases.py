@@ -27,8 +27,8 @@ from imgtree.domain.use_cases.keys import (
     RevokeApiKey,
 )
 from imgtree.domain.use_cases.list_images import ListImages
-from imgtree.domain.use_cases.moderation import Moderation
 from imgtree.domain.use_cases.misses import MissBudget
+from imgtree.domain.use_cases.moderation import Moderation
 from imgtree.domain.use_cases.originals import DownloadOriginal
 from imgtree.domain.use_cases.placeholders import BackfillPlaceholders
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload

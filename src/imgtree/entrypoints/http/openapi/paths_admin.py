@@ -17,7 +17,6 @@ from imgtree.entrypoints.http.openapi.operations import (
     op,
 )
 
-
 IMAGE_ID = path_param("imageId", UUID, "The image's id (not a UUID: 400).")
 
 

@@ -284,7 +284,10 @@ SCHEMAS: dict[str, Schema] = {
     "FailedItem": obj(
         {
             "error": {"type": "string", "minLength": 1},
-            "status": {"type": "integer", "enum": [400, 401, 403, 404, 409, 413, 415, 422, 451, 503]},
+            "status": {
+                "type": "integer",
+                "enum": [400, 401, 403, 404, 409, 413, 415, 422, 451, 503],
+            },
         },
         {"filename": STRING},
     ),
