@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
+import sqlalchemy as sa
+from alembic import command
+
+from imgtree.adapters.sql import create_engine_for, sql_uow_factory
+from imgtree.adapters.sql.migrate import alembic_config, upgrade
+from imgtree.adapters.sql.repositories.mapping import image_values
+from imgtree.adapters.sql.tables import images
 from imgtree.domain.commands import ModerationQuery
 from imgtree.domain.model import Report, ReportReason
 from tests.support.factories import T0, add_users, make_image, make_user
+from tests.support.pg import temporary_database
 from tests.support.sql_fixtures import Backend
 
 DIGEST_A, DIGEST_B = "a" * 64, "b" * 64
@@ -134,3 +143,45 @@ def test_set_hidden_flips_live_images_only_and_leaves_public_listings(backend: B
     with backend.uow(read_only=True) as uow:
         again = uow.images.get(shown.id)
         assert again is not None and again.hidden
+
+
+def _migration_0021_round_trip(url: str) -> None:
+    """Down to 0019 and back up: the moderation tables and columns go and come back, and
+    images from before come back not hidden, with no address hash."""
+    old = make_image(None, original_name="old.png")
+    upgrade(url)
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0019")
+        names = set(sa.inspect(engine).get_table_names())
+        assert not {"reports", "blocked_hashes"} & names
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("images")}
+        assert not {"hidden", "uploader_hash"} & columns
+        # an image from before moderation, written with the 0019 columns only
+        then = sa.Table(
+            "images", sa.MetaData(), *(c._copy() for c in images.c if c.name in columns)
+        )
+        with engine.begin() as connection:
+            row = {k: v for k, v in image_values(old).items() if k in columns}
+            connection.execute(then.insert(), [row])
+    finally:
+        engine.dispose()
+    upgrade(url)
+    engine = create_engine_for(url)
+    try:
+        with sql_uow_factory(engine)(read_only=True) as uow:
+            found = uow.images.get(old.id)
+            assert found is not None and not found.hidden and found.uploader_hash is None
+            assert uow.reports.count_open_images() == 0 and uow.blocked_hashes.count() == 0
+    finally:
+        engine.dispose()
+
+
+def test_migration_0021_round_trip_sqlite(tmp_path: Path) -> None:
+    _migration_0021_round_trip(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+
+
+def test_migration_0021_round_trip_postgres() -> None:
+    with temporary_database() as url:
+        _migration_0021_round_trip(url)

@@ -331,3 +331,15 @@ def test_admin_by_session_needs_csrf_on_moderation_writes(app: App) -> None:
     path = f"/api/admin/images/{image_id}/hide"
     assert browser.request("POST", path, csrf=False).status_code == 403
     assert browser.request("POST", path).status_code == 200
+
+
+def test_a_huge_report_body_is_refused_before_it_is_read_whole(app: App) -> None:
+    """Hostile: a report body far past the JSON limit is 413 and records nothing."""
+    slug = guest_upload(app).json["images"][0]["id"]
+    body = b'{"reason": "spam", "text": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    r = app.client.simulate_post(
+        f"/i/{slug}/report", body=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json["success"] is False
+    admin = admin_headers(app)
+    assert app.client.simulate_get("/api/admin/reports", headers=admin).json["images"] == []
