@@ -9,18 +9,18 @@ text or as an attribute's value, and that nothing of it ran or became markup: no
 violation, no `on*` attribute or `autofocus` anywhere, no `<script>` but our own, no request
 for the payloads' `src=x`, no `javascript:` URL in an href/src/action, no console error.
 
-Fields (8): image title, image description, uploaded file name, album title, album
-description, API key name, account display name, account email. Pages (12): upload results, a guest's recent uploads
+Fields (9): image title, image description, uploaded file name, album title, album
+description, API key name, account display name, account email, the text of a report. Pages (12): upload results, a guest's recent uploads
 (read back from localStorage), image page /i/{slug}
 (untitled, and with a title), delete confirmation, gallery, albums list, album page (owner), public album page (visitor),
-public profile /u/{user_id} (visitor), settings, admin (users list and audit log).
+public profile /u/{user_id} (visitor), settings, admin (users list, audit log, report queue).
 
-Counts: CELLS below declares 27 (field, page) cells, checked at 47 places (text, an
+Counts: CELLS below declares 28 (field, page) cells, checked at 48 places (text, an
 attribute such as alt or og:title/og:description, an <option>, the <title>), against 8
-PAYLOADS: 216 (payload, cell) pairs, 376 (payload, place) checks. All of it runs twice, with the page's
+PAYLOADS: 224 (payload, cell) pairs, 384 (payload, place) checks. All of it runs twice, with the page's
 CSP enforced as served ("csp": an injected handler shows as a securitypolicyviolation) and
 bypassed ("nocsp": the escaping alone must hold, and an injected handler would really run
-and open a dialog or set the sentinel): 432 cell checks, 704 place checks, in 178 page
+and open a dialog or set the sentinel): 448 cell checks, 720 place checks, in 178 page
 loads (89 per mode: 8 payloads x 11 pages, plus /admin once, which lists every account).
 
 Not cells, because the page does not show the field: the image title on the upload page
@@ -144,6 +144,8 @@ CELLS: tuple[Place, ...] = (
     Place("name", "admin", "[data-user-rows] .cell-sub", "visible"),
     Place("email", "admin", "[data-user-rows] .email", "visible"),
     Place("email", "admin", "[data-audit-rows] td.email", "visible"),
+    # ... and the report queue: a visitor's report of each account's titled image
+    Place("report_text", "admin", "[data-report-rows] .report-text", "visible"),
 )
 
 PAGES = tuple(dict.fromkeys(c.page for c in CELLS))
@@ -238,6 +240,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         root,
         IMGTREE_RATE_LIMIT_PER_MINUTE="10000",
         IMGTREE_GUEST_RATE_LIMIT_PER_MINUTE="10000",
+        IMGTREE_REPORT_LIMIT_PER_HOUR="10000",
     )
     with serve(env, root / "server.log") as base:
         cli(env, "users", "create", ADMIN, "--password", PASSWORD, "--admin")
@@ -255,6 +258,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 f"{base}/api/admin/users/{uid}", json={"quota_bytes": 1 << 30}, headers=admin_csrf
             )
             assert r.status_code == 200, r.text  # an audit entry naming the account's email
+            slug = account.titled_page_url.rsplit("/", 1)[1]
+            r = requests.post(
+                f"{base}/i/{slug}/report", json={"reason": "other", "text": account.payload}
+            )
+            assert r.status_code == 201, r.text  # a report whose text is the payload
         yield World(base, admin.cookies.get_dict(), accounts)
 
 
@@ -324,9 +332,10 @@ def test_matrix_is_declared_once() -> None:
         "key_name",
         "name",
         "email",
+        "report_text",
     }
-    assert len({(c.field, c.page) for c in CELLS}) == 27  # the docstring's counts
-    assert len(CELLS) == 47 and len(PAYLOADS) == 8 and len(PAGES) == 12
+    assert len({(c.field, c.page) for c in CELLS}) == 28  # the docstring's counts
+    assert len(CELLS) == 48 and len(PAYLOADS) == 8 and len(PAGES) == 12
     assert len(RUNS) == 89
 
 

@@ -30,6 +30,8 @@ from sqlalchemy import Engine, func, select
 from imgtree.adapters.memory import FixedClock, MemoryRateLimiter
 from imgtree.adapters.sql import SqlRateLimiter, create_engine_for, sql_uow_factory
 from imgtree.adapters.sql.migrate import upgrade
+from imgtree.adapters.sql.repositories.mapping import image_values
+from imgtree.adapters.sql.tables import images as images_table
 from imgtree.adapters.sql.tables import metadata, rate_limit_windows
 from imgtree.domain.commands import ImageQuery, ImageSort, UserChanges
 from imgtree.domain.errors import Conflict
@@ -2465,12 +2467,20 @@ def test_sql_migration_0019_counts_the_existing_images(tmp_path: Path) -> None:
     owner = make_user()
     add_users(sql_uow_factory(engine), owner)
     kept = make_image(owner, storage_key="images/aaa.png", thumb_key="thumbs/aaa.webp")
-    gone = make_image(owner, storage_key="images/bbb.png", thumb_key="thumbs/bbb.webp")
-    with sql_uow_factory(engine)() as uow:  # the 0018 schema: no blobs yet
-        uow.images.add(kept)
-        uow.images.add(gone)
-        uow.images.mark_deleted(gone.id, T0)  # soft-deleted: still holds its reference
-        uow.commit()
+    # soft-deleted: still holds its reference
+    gone = make_image(
+        owner, storage_key="images/bbb.png", thumb_key="thumbs/bbb.webp", deleted_at=T0
+    )
+    # The 0018 schema: no blobs yet, nor the columns later migrations add to images.
+    present = {c["name"] for c in sa.inspect(engine).get_columns("images")}
+    then = sa.Table(
+        "images", sa.MetaData(), *(c._copy() for c in images_table.c if c.name in present)
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            then.insert(),
+            [{k: v for k, v in image_values(i).items() if k in present} for i in (kept, gone)],
+        )
     engine.dispose()
     upgrade(url)
     engine = create_engine_for(url)

@@ -153,6 +153,14 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "adminEditUser": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminAudit": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminEndUserSessions": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminImages": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminDeleteImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminHideImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminUnhideImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminReports": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminDismissReport": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    # anyone who may see the image, from a fresh address each (a repeat would answer 200)
+    "reportImage": (201, 201, 201, 201, 201, 404, 201, 201, 201),
     # public routes: a deactivated account's images are hidden (IMGTREE_INACTIVE_IMAGES=hide)
     "imagePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "media": (200, 200, 200, 200, 200, 404, 200, 200, 200),
@@ -230,6 +238,7 @@ class World:
     upload_only: str
     contract: Contract
     fresh: dict[str, Any] = attrs.field(factory=dict)
+    reports_made: int = 0
 
     @property
     def client(self) -> falcon.testing.TestClient:
@@ -309,6 +318,18 @@ class World:
             "image_id": parts.path.rsplit("/", 1)[1],
             "delete_token": parts.query.split("token=", 1)[1],
         }
+
+    def open_report(self) -> str:
+        """A fresh report of the owner's image (from an address of its own): its id."""
+        self.reports_made += 1
+        r = self.client.simulate_post(
+            f"/i/{self.owner.image['id']}/report",
+            json={"reason": "other"},
+            remote_addr=f"192.0.2.{self.reports_made}",
+        )
+        assert r.status_code == 201, r.text
+        queue = self.admin.browser.request("GET", "/api/admin/reports")
+        return str(queue.json["images"][0]["reports"][0]["id"])
 
     # recreating what an allowed cell consumed
 
@@ -462,7 +483,16 @@ def build_world(directory: Path, backend: str) -> World:
 
 # --- stored state ---------------------------------------------------------------------------
 
-SQL_TABLES = ("users", "api_keys", "albums", "images", "pending_uploads", "audit_log")
+SQL_TABLES = (
+    "users",
+    "api_keys",
+    "albums",
+    "images",
+    "pending_uploads",
+    "audit_log",
+    "reports",
+    "blocked_hashes",
+)
 
 
 def state(app: App) -> dict[str, Any]:
@@ -478,6 +508,8 @@ def state(app: App) -> dict[str, Any]:
             "images": dict(tables.images),
             "pending_uploads": dict(tables.pending_uploads),
             "audit_log": list(tables.audit),
+            "reports": dict(tables.reports),
+            "blocked_hashes": dict(tables.blocked_hashes),
             "sessions": {k: v.revoked_at for k, v in tables.sessions.items()},
             "blobs": blobs,
         }
@@ -740,6 +772,31 @@ REQUESTS: dict[str, Send] = {
         json={"quota_bytes": 1 << 30},
     ),
     "adminAudit": lambda w, a: w.send(a, "session", "GET", "/api/admin/audit"),
+    "adminImages": lambda w, a: w.send(
+        a, "session", "GET", "/api/admin/images", params={"owner": "guest", "reported": "true"}
+    ),
+    # without `block`: the matrix re-uploads the same PNG for the next cell
+    "adminDeleteImage": lambda w, a: w.send(
+        a, "session", "DELETE", f"/api/admin/images/{a.target.image_uuid}"
+    ),
+    "adminHideImage": lambda w, a: w.send(
+        a, "session", "POST", f"/api/admin/images/{a.target.image_uuid}/hide"
+    ),
+    "adminUnhideImage": lambda w, a: w.send(
+        a, "session", "POST", f"/api/admin/images/{a.target.image_uuid}/unhide"
+    ),
+    "adminReports": lambda w, a: w.send(a, "session", "GET", "/api/admin/reports"),
+    "adminDismissReport": lambda w, a: w.send(
+        a, "session", "POST", f"/api/admin/reports/{w.fresh['report_id']}/dismiss"
+    ),
+    "reportImage": lambda w, a: w.send(
+        a,
+        "none",
+        "POST",
+        f"/i/{a.target.image['id']}/report",
+        json={"reason": "spam", "text": "matrix"},
+        remote_addr=f"198.51.100.{ROLES.index(a.role) + 1}",
+    ),
     # public routes and pages
     "imagePage": lambda w, a: w.send(a, "none", "GET", f"/i/{a.target.image['id']}"),
     "media": _media("direct_url"),
@@ -805,6 +862,7 @@ PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
     "downloadOriginal": lambda w, a: {"kept": w.kept_upload()},
     "sessionDownloadOriginal": lambda w, a: {"kept": w.kept_upload()},
     "revokeSession": _spare_session,
+    "adminDismissReport": lambda w, a: {"report_id": w.open_report()},
     "twoFactorEnable": lambda w, a: _code(w, a, enabled=False),
     "twoFactorDisable": lambda w, a: _code(w, a, enabled=True),
     "twoFactorRecoveryCodes": lambda w, a: _code(w, a, enabled=True),
@@ -824,6 +882,8 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "signUp": ("session",),
     "changePassword": ("password",),
     "adminEndUserSessions": ("target_session",),
+    "adminDeleteImage": ("image",),
+    "adminHideImage": ("image",),
     "twoFactorEnable": ("two_factor",),
     "twoFactorRecoveryCodes": ("two_factor",),
 }

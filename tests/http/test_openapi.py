@@ -509,6 +509,39 @@ def _over_miss_budget(method: str, target: str, **kw: Any) -> Call:
 
 PNG = imagegen.png(10, 10)
 
+
+def _image_uuid(w: World) -> str:
+    """The id of `w.uploaded`, as the moderators' list gives it."""
+    slug = w.uploaded["id"]
+    r = w.client.simulate_get("/api/admin/images", params={"search": slug}, headers=w.admin)
+    return str(r.json["images"][0]["id"])
+
+
+def _report(w: World, reason: str = "abuse") -> falcon.testing.Result:
+    return w.client.simulate_post(
+        f"/i/{w.uploaded['id']}/report", json={"reason": reason, "text": "not ok"}
+    )
+
+
+def _reported_first(w: World) -> str:
+    _report(w)
+    r = w.client.simulate_get("/api/admin/reports", headers=w.admin)
+    return str(r.json["images"][0]["reports"][0]["id"])
+
+
+def _blocked_upload(w: World) -> falcon.testing.Result:
+    data = imagegen.png(31, 17)
+    first = w.upload(("x.png", "image/png", data))
+    slug = first.json["images"][0]["id"]
+    r = w.client.simulate_get("/api/admin/images", params={"search": slug}, headers=w.admin)
+    image_id = r.json["images"][0]["id"]
+    gone = w.client.simulate_delete(
+        f"/api/admin/images/{image_id}", json={"block": True}, headers=w.admin
+    )
+    assert gone.status_code == 200, gone.text
+    return w.upload(("again.png", "image/png", data))
+
+
 # (id, documented path, method, expected status, the request)
 CASES: list[tuple[str, str, str, int, Call]] = [
     # --- v1 ---
@@ -1422,6 +1455,112 @@ CASES: list[tuple[str, str, str, int, Call]] = [
             ),
             w.client.simulate_get("/api/admin/audit", headers=w.admin),
         )[1],
+    ),
+    # --- moderation ---
+    (
+        "admin-images",
+        "/api/admin/images",
+        "GET",
+        200,
+        lambda w: (
+            w.uploaded,
+            w.client.simulate_get("/api/admin/images", params={"owner": "guest"}, headers=w.admin),
+        )[1],
+    ),
+    (
+        "admin-images-bad-owner",
+        "/api/admin/images",
+        "GET",
+        400,
+        lambda w: w.client.simulate_get(
+            "/api/admin/images", params={"owner": "nobody"}, headers=w.admin
+        ),
+    ),
+    (
+        "admin-images-not-admin",
+        "/api/admin/images",
+        "GET",
+        403,
+        lambda w: w.client.simulate_get("/api/admin/images", headers=w.key),
+    ),
+    (
+        "admin-delete-image-block",
+        "/api/admin/images/{imageId}",
+        "DELETE",
+        200,
+        lambda w: w.client.simulate_delete(
+            f"/api/admin/images/{_image_uuid(w)}",
+            json={"block": True, "reason": "abuse"},
+            headers=w.admin,
+        ),
+    ),
+    (
+        "admin-delete-image-unknown",
+        "/api/admin/images/{imageId}",
+        "DELETE",
+        404,
+        lambda w: w.client.simulate_delete(f"/api/admin/images/{uuid.uuid4()}", headers=w.admin),
+    ),
+    ("upload-blocked", "/api/v1/upload", "POST", 451, _blocked_upload),
+    (
+        "admin-hide-image",
+        "/api/admin/images/{imageId}/hide",
+        "POST",
+        200,
+        lambda w: w.client.simulate_post(
+            f"/api/admin/images/{_image_uuid(w)}/hide", headers=w.admin
+        ),
+    ),
+    (
+        "admin-hide-image-unknown",
+        "/api/admin/images/{imageId}/hide",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post(f"/api/admin/images/{uuid.uuid4()}/hide", headers=w.admin),
+    ),
+    (
+        "admin-unhide-image",
+        "/api/admin/images/{imageId}/unhide",
+        "POST",
+        200,
+        lambda w: w.client.simulate_post(
+            f"/api/admin/images/{_image_uuid(w)}/unhide", headers=w.admin
+        ),
+    ),
+    (
+        "admin-reports",
+        "/api/admin/reports",
+        "GET",
+        200,
+        lambda w: (_report(w), w.client.simulate_get("/api/admin/reports", headers=w.admin))[1],
+    ),
+    (
+        "admin-dismiss-report",
+        "/api/admin/reports/{reportId}/dismiss",
+        "POST",
+        200,
+        lambda w: w.client.simulate_post(
+            f"/api/admin/reports/{_reported_first(w)}/dismiss", headers=w.admin
+        ),
+    ),
+    (
+        "admin-dismiss-report-unknown",
+        "/api/admin/reports/{reportId}/dismiss",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post(
+            f"/api/admin/reports/{uuid.uuid4()}/dismiss", headers=w.admin
+        ),
+    ),
+    ("report-image", "/i/{slug}/report", "POST", 201, _report),
+    ("report-image-again", "/i/{slug}/report", "POST", 200, lambda w: (_report(w), _report(w))[1]),
+    ("report-image-bad-reason", "/i/{slug}/report", "POST", 400, lambda w: _report(w, "meh")),
+    (
+        "report-image-unknown",
+        "/i/{slug}/report",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post("/i/zzzz0000/report", json={"reason": "spam"}),
     ),
     # --- public pages and media ---
     (

@@ -41,6 +41,8 @@ def test_values_are_read_and_trailing_slash_dropped() -> None:
         ("IMGTREE_PROCESS_QUEUE_SECONDS", "0", "between 1 and 600"),
         ("IMGTREE_MAX_IMAGE_SIDE", "8", "between 16 and"),
         ("IMGTREE_MISS_LIMIT", "0", "between 1 and"),
+        ("IMGTREE_REPORT_LIMIT_PER_HOUR", "0", "between 1 and"),
+        ("IMGTREE_ADDRESS_HASH_KEY", "short", "at least 32 characters"),
         ("IMGTREE_MISS_WINDOW_SECONDS", "5", "between 10 and 86400"),
         ("IMGTREE_SLUG_LENGTH", "7", "between 8 and 32"),
         ("IMGTREE_SLUG_LENGTH", "33", "between 8 and 32"),

@@ -18,7 +18,7 @@ import attrs
 
 from imgtree.adapters.imaging.pillow import PillowImageProcessor
 from imgtree.adapters.memory import FixedClock, MemoryBlobStorage, MemoryStore, memory_uow_factory
-from imgtree.adapters.system import Sha256SecretHasher, SystemRandom
+from imgtree.adapters.system import HmacAddressHasher, Sha256SecretHasher, SystemRandom
 from imgtree.domain.errors import InvalidImage, UnsupportedMediaType
 from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, User
 from imgtree.domain.policies import UploadPolicy
@@ -111,6 +111,7 @@ class World:
     hasher: Sha256SecretHasher = attrs.Factory(Sha256SecretHasher)
     passwords: FakePasswordHasher = attrs.Factory(FakePasswordHasher)
     policy: UploadPolicy = attrs.Factory(lambda: UploadPolicy(max_file_bytes=1000, batch_limit=5))
+    addresses: HmacAddressHasher = attrs.Factory(lambda: HmacAddressHasher("k" * 32))
     storage: MemoryBlobStorage = attrs.field(init=False)
     uow: UnitOfWorkFactory = attrs.field(init=False)
 
@@ -137,6 +138,7 @@ class World:
             self.clock,
             self.random,
             self.policy,
+            self.addresses,
         )
 
     def upload_images(self, uow: UnitOfWorkFactory | None = None) -> UploadImages:

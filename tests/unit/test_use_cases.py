@@ -105,6 +105,7 @@ class FailingCommitUow:
         self.albums = self._inner.albums
         self.images = self._inner.images
         self.blobs = self._inner.blobs
+        self.blocked_hashes = self._inner.blocked_hashes
         return self
 
     def __exit__(

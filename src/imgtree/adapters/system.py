@@ -104,3 +104,17 @@ def _context_words(context: Sequence[str]) -> set[str]:
         words.update(part for part in re.split(r"[^\w]+", local) if part)
         words.add(local)
     return words
+
+
+class HmacAddressHasher:
+    """HMAC-SHA-256 of a client address under a server secret (see AddressHasher).
+
+    Without a configured key (IMGTREE_ADDRESS_HASH_KEY) it uses a random one per process:
+    still never the address, but the same address then hashes differently in each worker and
+    after a restart (repeat reports are counted once per worker)."""
+
+    def __init__(self, key: str | None = None) -> None:
+        self._key = (key or secrets.token_hex(32)).encode("utf-8")
+
+    def digest(self, address: str) -> str:
+        return hmac.new(self._key, address.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -155,3 +155,17 @@ class UserChanges:
     @property
     def empty(self) -> bool:
         return not any(map(is_set, (self.role, self.active, self.quota_bytes)))
+
+
+@attrs.frozen
+class ModerationQuery:
+    """Which images the moderators list (every owner's and guests', newest first).
+
+    `text`: contained in the title, original name or slug (case-insensitive; "" for all);
+    `owner_id`: one account's; `guests_only`: only uploads without an account;
+    `reported_only`: only images with an open report."""
+
+    text: str = ""
+    owner_id: uuid.UUID | None = None
+    guests_only: bool = False
+    reported_only: bool = False

@@ -70,6 +70,11 @@ class ImageTooComplex(InvalidImage):
     (HTTP 422). Retrying the same file gives the same answer."""
 
 
+class Blocked(DomainError):
+    """The file's content hash is on the moderators' block list: an image removed as abusive
+    cannot be uploaded again (HTTP 451, Unavailable For Legal Reasons)."""
+
+
 class QuotaExceeded(DomainError):
     """The upload would take the account over its storage quota (HTTP 413).
 

@@ -200,6 +200,39 @@ class User:
         return self.used_bytes + reserved_bytes + extra_bytes <= self.quota_bytes
 
 
+class ReportReason(enum.StrEnum):
+    """Why someone reports an image (a fixed list, so the queue can be sorted at a glance)."""
+
+    ABUSE = "abuse"  # harassment, hate, violence
+    SEXUAL = "sexual"  # sexual content involving minors or without consent
+    ILLEGAL = "illegal"  # otherwise unlawful
+    COPYRIGHT = "copyright"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+MAX_REPORT_TEXT = 500
+
+
+@attrs.frozen
+class Report:
+    """Someone's report that an image breaks the rules, open until a moderator dismisses it
+    (or removes the image). `reporter_hash`: the keyed hash of the reporter's client address
+    (one open report per address and image); no account needed."""
+
+    id: uuid.UUID
+    image_id: uuid.UUID
+    reason: ReportReason
+    text: str
+    reporter_hash: str
+    created_at: datetime
+    dismissed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.dismissed_at is None
+
+
 @attrs.frozen
 class AuditEntry:
     """One administrative change: who did what to whom, and when."""
@@ -338,6 +371,12 @@ class Image:
     # (or by `imgtree backfill-placeholders`); None for images from before either.
     blurhash: str | None = attrs.field(default=None, validator=_valid_blurhash)
     dominant_color: str | None = attrs.field(default=None, validator=_valid_hex_color)
+    # Hidden by a moderator: not found for everyone (its owner included) but admins, until
+    # unhidden. Still live: it keeps charging its owner's quota.
+    hidden: bool = False
+    # A keyed hash (AddressHasher) of the uploader's client address, for moderators to tell
+    # uploads from one client apart; never the address itself. None: unknown (older images).
+    uploader_hash: str | None = None
 
     @property
     def charged_bytes(self) -> int:
@@ -367,7 +406,12 @@ class Image:
         `owner_active` False hides it from everyone, its owner included: the caller passes it
         when the owner's account is switched off and inactive owners' images are not kept.
         """
-        return self.is_live and owner_active and (self.is_public or self.owned_by(viewer_id))
+        return (
+            self.is_live
+            and not self.hidden
+            and owner_active
+            and (self.is_public or self.owned_by(viewer_id))
+        )
 
     @property
     def filename(self) -> str:

@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol, Self, runtime_checkable
 
 import attrs
 
-from imgtree.domain.commands import PLAIN_QUERY, ImageQuery
+from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ModerationQuery
 from imgtree.domain.model import (
     Album,
     ApiKey,
@@ -23,6 +23,7 @@ from imgtree.domain.model import (
     Image,
     ImageFormat,
     PendingUpload,
+    Report,
     Session,
     User,
 )
@@ -212,10 +213,66 @@ class ImageRepository(Protocol):
         """Delete the row for good (purge, in the transaction that releases its content)."""
         ...
 
+    def search_all(self, query: ModerationQuery, *, offset: int, limit: int) -> list[Image]:
+        """Live images of every owner and guests matching `query`, hidden ones included,
+        newest first (ties by id), for the moderators."""
+        ...
+
+    def count_all(self, query: ModerationQuery) -> int: ...
+    def set_hidden(self, image_id: uuid.UUID, hidden: bool) -> bool:
+        """Hide or unhide a live image; False when it is missing or deleted."""
+        ...
+
     def count_live_with_key(self, storage_key: str) -> int:
         """Live (not deleted) images whose published bytes are stored under `storage_key`
         (content-addressed keys are shared by every image of the same bytes)."""
         ...
+
+
+class ReportRepository(Protocol):
+    """Reports of images by visitors (see Report)."""
+
+    def add(self, report: Report) -> bool:
+        """Record the report; False (nothing written) when the same `reporter_hash` already
+        has an open report of the same image (a repeat counts once)."""
+        ...
+
+    def get(self, report_id: uuid.UUID) -> Report | None: ...
+    def dismiss(self, report_id: uuid.UUID, at: datetime) -> bool:
+        """Close an open report; False when missing or already closed."""
+        ...
+
+    def dismiss_for_image(self, image_id: uuid.UUID, at: datetime) -> int:
+        """Close every open report of the image (it was removed); how many."""
+        ...
+
+    def open_image_ids(self, *, offset: int, limit: int) -> list[uuid.UUID]:
+        """Images with open reports, the most recently reported first."""
+        ...
+
+    def count_open_images(self) -> int: ...
+    def open_for_images(self, image_ids: Sequence[uuid.UUID]) -> list[Report]:
+        """The open reports of these images, newest first."""
+        ...
+
+    def open_counts(self, image_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """Open reports per image (images without any are left out)."""
+        ...
+
+
+class BlockedHashRepository(Protocol):
+    """SHA-256 digests (64 lowercase hex) of content the moderators removed as abusive: an
+    upload whose raw bytes or published bytes have one of them is refused."""
+
+    def add(self, sha256: str, *, reason: str, image_id: uuid.UUID | None, at: datetime) -> bool:
+        """Put the digest on the list; False (and nothing changed) when it already is."""
+        ...
+
+    def any_of(self, digests: Sequence[str]) -> bool:
+        """True when any of `digests` is on the list."""
+        ...
+
+    def count(self) -> int: ...
 
 
 class BlobRepository(Protocol):
@@ -321,6 +378,10 @@ class UnitOfWork(Protocol):
     def pending_uploads(self) -> PendingUploadRepository: ...
     @property
     def blobs(self) -> BlobRepository: ...
+    @property
+    def blocked_hashes(self) -> BlockedHashRepository: ...
+    @property
+    def reports(self) -> ReportRepository: ...
     @property
     def sessions(self) -> SessionRepository: ...
     @property
@@ -573,6 +634,15 @@ class SecretHasher(Protocol):
     def hash(self, secret: str) -> str: ...
     def verify(self, secret: str, hashed: str) -> bool: ...
     def lookup_key(self, secret: str) -> str: ...
+
+
+class AddressHasher(Protocol):
+    """A keyed, deterministic hash of a client address (HMAC-SHA-256 with a server secret):
+    equal for equal addresses, so repeats can be told apart, yet the address cannot be
+    recovered by hashing all 2^32 IPv4 addresses without the key. Raw addresses are never
+    stored with images or reports."""
+
+    def digest(self, address: str) -> str: ...
 
 
 class OneTimePasswords(Protocol):

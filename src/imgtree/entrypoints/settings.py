@@ -47,6 +47,11 @@ class Settings:
     # The HMAC key of signed sizes (/media/signed/...); None: signed sizes are off (404).
     media_signing_key: str | None = attrs.field(default=None, repr=False)
     rate_limit_per_minute: int = 30
+    # The HMAC key of the uploader/reporter address hashes (moderation); None: a random key
+    # per process (hashes then differ between workers and restarts).
+    address_hash_key: str | None = attrs.field(default=None, repr=False)
+    # Reports of images per client address per hour (the public Report button).
+    report_limit_per_hour: int = 10
     # Enumeration resistance (docs/decisions.md, "Enumeration"): misses on public links per
     # client address (IPv6: per /64) per window, past which that address gets 429s, hits too.
     miss_limit: int = 120
@@ -145,6 +150,10 @@ class Settings:
                 env, "IMGTREE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute, 1
             ),
             miss_limit=_int(env, "IMGTREE_MISS_LIMIT", d.miss_limit, 1, 1_000_000),
+            address_hash_key=_signing_key(env, "IMGTREE_ADDRESS_HASH_KEY"),
+            report_limit_per_hour=_int(
+                env, "IMGTREE_REPORT_LIMIT_PER_HOUR", d.report_limit_per_hour, 1, 1_000_000
+            ),
             miss_window_seconds=_int(
                 env, "IMGTREE_MISS_WINDOW_SECONDS", d.miss_window_seconds, 10, 86400
             ),

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 import attrs
 
-from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ImageSort
+from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ImageSort, ModerationQuery
 from imgtree.domain.errors import Conflict, QuotaExceeded
 from imgtree.domain.model import (
     Album,
@@ -23,6 +23,7 @@ from imgtree.domain.model import (
     AuditEntry,
     Image,
     PendingUpload,
+    Report,
     Role,
     Session,
     User,
@@ -38,6 +39,9 @@ class _Tables:
     images: dict[uuid.UUID, Image] = attrs.Factory(dict)
     pending_uploads: dict[uuid.UUID, PendingUpload] = attrs.Factory(dict)
     blobs: dict[str, int] = attrs.Factory(dict)  # content stem -> references
+    # sha256 -> (reason, image id, when)
+    blocked_hashes: dict[str, tuple[str, uuid.UUID | None, datetime]] = attrs.Factory(dict)
+    reports: dict[uuid.UUID, Report] = attrs.Factory(dict)
     sessions: dict[uuid.UUID, Session] = attrs.Factory(dict)
     audit: list[AuditEntry] = attrs.Factory(list)
 
@@ -49,6 +53,8 @@ class _Tables:
             images=dict(self.images),
             pending_uploads=dict(self.pending_uploads),
             blobs=dict(self.blobs),
+            blocked_hashes=dict(self.blocked_hashes),
+            reports=dict(self.reports),
             sessions=dict(self.sessions),
             audit=list(self.audit),
         )
@@ -241,6 +247,7 @@ class _ImageRepo:
             and (album_id is None or i.album_id == album_id)
             and (i.is_public or not (public_only or listed_only))
             and (i.listed or not listed_only)
+            and not (i.hidden and (public_only or listed_only))
         ]
 
     def list_for_owner(
@@ -279,9 +286,12 @@ class _ImageRepo:
 
     def update(self, image: Image) -> None:
         current = self._t.images.get(image.id)
-        if current is not None:  # the counts are add_views' to keep
+        if current is not None:  # the counts are add_views', `hidden` set_hidden's to keep
             self._t.images[image.id] = attrs.evolve(
-                image, page_views=current.page_views, media_hits=current.media_hits
+                image,
+                page_views=current.page_views,
+                media_hits=current.media_hits,
+                hidden=current.hidden,
             )
 
     def add_views(self, counts: Mapping[str, ViewCount]) -> None:
@@ -330,6 +340,33 @@ class _ImageRepo:
     def remove(self, image_id: uuid.UUID) -> None:
         self._t.images.pop(image_id, None)
 
+    def _moderated(self, query: ModerationQuery) -> list[Image]:
+        text = query.text.casefold()
+        reported = {r.image_id for r in self._t.reports.values() if r.is_open}
+        return [
+            i
+            for i in self._t.images.values()
+            if not i.deleted
+            and (not text or any(text in f.casefold() for f in (i.title, i.original_name, i.slug)))
+            and (query.owner_id is None or i.owner_id == query.owner_id)
+            and (not query.guests_only or i.owner_id is None)
+            and (not query.reported_only or i.id in reported)
+        ]
+
+    def search_all(self, query: ModerationQuery, *, offset: int, limit: int) -> list[Image]:
+        found = sorted(self._moderated(query), key=lambda i: (i.created_at, i.id), reverse=True)
+        return found[offset : offset + limit]
+
+    def count_all(self, query: ModerationQuery) -> int:
+        return len(self._moderated(query))
+
+    def set_hidden(self, image_id: uuid.UUID, hidden: bool) -> bool:
+        image = self._t.images.get(image_id)
+        if image is None or image.deleted:
+            return False
+        self._t.images[image_id] = attrs.evolve(image, hidden=hidden)
+        return True
+
     def count_live_with_key(self, storage_key: str) -> int:
         return sum(
             1 for i in self._t.images.values() if i.storage_key == storage_key and not i.deleted
@@ -363,6 +400,81 @@ class _BlobRepo:
 
     def refs(self, stem: str) -> int:
         return self._t.blobs.get(stem, 0)
+
+
+class _ReportRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, report: Report) -> bool:
+        if report.id in self._t.reports:
+            raise Conflict("Report already exists")
+        if any(
+            r.is_open and r.image_id == report.image_id and r.reporter_hash == report.reporter_hash
+            for r in self._t.reports.values()
+        ):
+            return False
+        self._t.reports[report.id] = report
+        return True
+
+    def get(self, report_id: uuid.UUID) -> Report | None:
+        return self._t.reports.get(report_id)
+
+    def dismiss(self, report_id: uuid.UUID, at: datetime) -> bool:
+        report = self._t.reports.get(report_id)
+        if report is None or not report.is_open:
+            return False
+        self._t.reports[report_id] = attrs.evolve(report, dismissed_at=at)
+        return True
+
+    def dismiss_for_image(self, image_id: uuid.UUID, at: datetime) -> int:
+        open_ = [r for r in self._t.reports.values() if r.is_open and r.image_id == image_id]
+        for r in open_:
+            self._t.reports[r.id] = attrs.evolve(r, dismissed_at=at)
+        return len(open_)
+
+    def _latest_by_image(self) -> list[tuple[datetime, uuid.UUID]]:
+        latest: dict[uuid.UUID, datetime] = {}
+        for r in self._t.reports.values():
+            if r.is_open and (r.image_id not in latest or r.created_at > latest[r.image_id]):
+                latest[r.image_id] = r.created_at
+        return sorted(((at, i) for i, at in latest.items()), reverse=True)
+
+    def open_image_ids(self, *, offset: int, limit: int) -> list[uuid.UUID]:
+        return [i for _, i in self._latest_by_image()[offset : offset + limit]]
+
+    def count_open_images(self) -> int:
+        return len(self._latest_by_image())
+
+    def open_for_images(self, image_ids: Sequence[uuid.UUID]) -> list[Report]:
+        wanted = set(image_ids)
+        found = [r for r in self._t.reports.values() if r.is_open and r.image_id in wanted]
+        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def open_counts(self, image_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        counts: dict[uuid.UUID, int] = {}
+        wanted = set(image_ids)
+        for r in self._t.reports.values():
+            if r.is_open and r.image_id in wanted:
+                counts[r.image_id] = counts.get(r.image_id, 0) + 1
+        return counts
+
+
+class _BlockedHashRepo:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def add(self, sha256: str, *, reason: str, image_id: uuid.UUID | None, at: datetime) -> bool:
+        if sha256 in self._t.blocked_hashes:
+            return False
+        self._t.blocked_hashes[sha256] = (reason, image_id, at)
+        return True
+
+    def any_of(self, digests: Sequence[str]) -> bool:
+        return any(d in self._t.blocked_hashes for d in digests)
+
+    def count(self) -> int:
+        return len(self._t.blocked_hashes)
 
 
 class _PendingUploadRepo:
@@ -557,6 +669,8 @@ class MemoryUnitOfWork:
         self.images = _ImageRepo(self._work)
         self.pending_uploads = _PendingUploadRepo(self._work)
         self.blobs = _BlobRepo(self._work)
+        self.blocked_hashes = _BlockedHashRepo(self._work)
+        self.reports = _ReportRepo(self._work)
         self.sessions = _SessionRepo(self._work)
         self.audit = _AuditLog(self._work)
         self.stats = _Stats(self._work)
@@ -587,6 +701,8 @@ class MemoryUnitOfWork:
             self.images = _ImageRepo(self._work)
             self.pending_uploads = _PendingUploadRepo(self._work)
             self.blobs = _BlobRepo(self._work)
+            self.blocked_hashes = _BlockedHashRepo(self._work)
+            self.reports = _ReportRepo(self._work)
             self.sessions = _SessionRepo(self._work)
             self.audit = _AuditLog(self._work)
             self.stats = _Stats(self._work)

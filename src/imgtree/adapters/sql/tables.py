@@ -161,6 +161,8 @@ images = Table(
     # 0018: the placeholder shown while the picture loads (see Image.blurhash)
     Column("blurhash", String(166), nullable=True),
     Column("dominant_color", String(7), nullable=True),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Column("uploader_hash", String(64), nullable=True),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on
@@ -208,6 +210,33 @@ blobs = Table(
     metadata,
     Column("stem", String(128), primary_key=True),
     Column("refs", Integer, nullable=False),
+)
+
+# The moderators' block list: SHA-256 digests (hex) of content removed as abusive; uploads
+# whose raw or published bytes hash to one are refused. The image may be purged later, so
+# `image_id` is a plain reference, not a foreign key.
+blocked_hashes = Table(
+    "blocked_hashes",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("image_id", Uuid, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Visitors' reports of images; one open report per reporter (keyed address hash) and image.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("image_id", Uuid, ForeignKey("images.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("reporter_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("dismissed_at", UtcDateTime, nullable=True),
+    Index(None, "image_id", "reporter_hash"),
+    Index(None, "dismissed_at", "created_at"),
 )
 
 # Shared fixed-window rate limiting across worker processes (see rate_limit.SqlRateLimiter).

@@ -23,8 +23,10 @@ from imgtree.adapters.sql.repositories import (
     SqlApiKeyRepository,
     SqlAuditLog,
     SqlBlobRepository,
+    SqlBlockedHashRepository,
     SqlImageRepository,
     SqlPendingUploadRepository,
+    SqlReportRepository,
     SqlSessionRepository,
     SqlStats,
     SqlUserRepository,
@@ -127,6 +129,8 @@ class SqlUnitOfWork:
         self.images = SqlImageRepository(connection)
         self.pending_uploads = SqlPendingUploadRepository(connection)
         self.blobs = SqlBlobRepository(connection)
+        self.blocked_hashes = SqlBlockedHashRepository(connection)
+        self.reports = SqlReportRepository(connection)
         self.sessions = SqlSessionRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.stats = SqlStats(connection)

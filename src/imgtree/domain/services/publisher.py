@@ -19,6 +19,7 @@ import attrs
 
 from imgtree.domain.commands import IncomingFile, Uploader
 from imgtree.domain.errors import (
+    Blocked,
     DomainError,
     FileTooLarge,
     Forbidden,
@@ -38,6 +39,7 @@ from imgtree.domain.model import (
 )
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.ports import (
+    AddressHasher,
     BlobStorage,
     Clock,
     ImageProcessor,
@@ -124,6 +126,8 @@ class Publisher:
     clock: Clock
     random: SecureRandom
     policy: UploadPolicy
+    # Keys the uploader's client address into Image.uploader_hash (None: not recorded).
+    addresses: AddressHasher | None = None
 
     @staticmethod
     def check_visibility(uploader: Uploader, visibility: Visibility) -> None:
@@ -156,6 +160,15 @@ class Publisher:
         with self.uow(read_only=True) as uow:
             check_room(uow, user, extra_bytes, self.clock.now())
 
+    def check_not_blocked(self, *digests: str) -> None:
+        """Blocked when the raw upload's or the published bytes' SHA-256 is on the block
+        list. Both: the published bytes are what a moderator removed (and what we store),
+        the raw digest also catches the original file of a kept original. One read after
+        processing, so an upload that is not blocked pays one indexed lookup."""
+        with self.uow(read_only=True) as uow:
+            if uow.blocked_hashes.any_of(digests):
+                raise Blocked("This file was removed by the moderators and cannot be uploaded")
+
     def publish(
         self,
         uploader: Uploader,
@@ -177,7 +190,7 @@ class Publisher:
             )
         if size == 0:
             raise InvalidInput("Empty file")
-        incoming.source.seek(0)
+        raw_digest = content_stem(incoming.source)  # leaves the stream at 0
         processed = self._process(incoming.source)
         try:
             actual = processed.info.uploaded_format
@@ -185,7 +198,9 @@ class Publisher:
                 raise UnsupportedMediaType(
                     f"The file is {actual.value}, not {require_type.value} as declared"
                 )
-            return self._store(uploader, incoming, processed, album_id, visibility)
+            stem = content_stem(processed.published)
+            self.check_not_blocked(raw_digest, stem)
+            return self._store(uploader, incoming, processed, stem, album_id, visibility)
         finally:
             processed.published.close()
             processed.thumbnail.close()
@@ -213,6 +228,7 @@ class Publisher:
         uploader: Uploader,
         incoming: IncomingFile,
         processed: ProcessedImage,
+        stem: str,
         album_id: uuid.UUID | None,
         visibility: Visibility,
     ) -> Uploaded:
@@ -225,7 +241,7 @@ class Publisher:
         self.check_quota(user, processed.published_size + original_size)
         image_id = self.random.uuid()
         key, thumb_key = storage_keys(
-            content_stem(processed.published),
+            stem,
             info.format.extension,
             processed.thumbnail_format.extension,
         )
@@ -265,6 +281,11 @@ class Publisher:
                     original_size_bytes=original_size,
                     blurhash=processed.blurhash,
                     dominant_color=processed.dominant_color,
+                    uploader_hash=(
+                        self.addresses.digest(uploader.address)
+                        if self.addresses is not None and uploader.address
+                        else None
+                    ),
                 )
                 uow.images.add(image)  # refuses atomically past the owner's quota
                 uow.blobs.acquire(stem_of(key))  # locks the content's row until the commit

@@ -46,6 +46,10 @@ class Admin:
     # use the admin tools (by session or API key) until they turn it on.
     require_two_factor: bool = False
 
+    def authorise(self, actor: User | None) -> User:
+        """The actor, if they may use the admin tools (Forbidden otherwise)."""
+        return self._admin(actor)
+
     def _admin(self, actor: User | None) -> User:
         admin = require_admin(actor)
         if self.require_two_factor and not admin.two_factor_enabled:

@@ -33,7 +33,7 @@ class DeleteImage:
             # Someone else's image is "not found": existence is not disclosed.
             image = owned_image(uow.images.get(image_id), owner_id)
             deleted = self._delete(uow, image)
-        return self._unpublish(deleted)
+        return self.unpublish(deleted)
 
     def by_token(self, image_id: uuid.UUID, token: str | None) -> Image:
         if not token:
@@ -43,7 +43,7 @@ class DeleteImage:
             if not self.hasher.verify(token, image.delete_token_hash):
                 raise Forbidden("Invalid delete token")
             deleted = self._delete(uow, image)
-        return self._unpublish(deleted)
+        return self.unpublish(deleted)
 
     def check_token(self, image_id: uuid.UUID, token: str | None) -> Image:
         """The live image the token would delete (for a confirmation page); deletes nothing."""
@@ -62,7 +62,7 @@ class DeleteImage:
         uow.commit()
         return attrs.evolve(image, deleted_at=now)
 
-    def _unpublish(self, image: Image) -> Image:
+    def unpublish(self, image: Image) -> Image:
         """On a public bucket, delete the bytes (after the row's commit) unless another live
         image shows them. Under the content's row lock: an upload of the same bytes either
         counted before (and is seen live here) or puts them again after (`shared_blobs`)."""

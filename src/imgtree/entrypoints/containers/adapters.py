@@ -33,6 +33,7 @@ from imgtree.adapters.storage.s3 import S3BlobStorage
 from imgtree.adapters.system import (
     Argon2PasswordHasher,
     CommonPasswordScreen,
+    HmacAddressHasher,
     Sha256SecretHasher,
     SystemClock,
     SystemRandom,
@@ -71,6 +72,8 @@ class SystemAdapters(containers.DeclarativeContainer):
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     password_screen = providers.Singleton(CommonPasswordScreen)
     one_time_passwords = providers.Singleton(PyOtpPasswords)
+    # Uploaders' and reporters' client addresses, keyed (never stored raw).
+    address_hasher = providers.Singleton(HmacAddressHasher, settings.provided.address_hash_key)
 
 
 class ProductionAdapters(SystemAdapters):

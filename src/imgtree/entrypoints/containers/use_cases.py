@@ -29,6 +29,7 @@ from imgtree.domain.use_cases.keys import (
 )
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.misses import MissBudget
+from imgtree.domain.use_cases.moderation import Moderation
 from imgtree.domain.use_cases.originals import DownloadOriginal
 from imgtree.domain.use_cases.placeholders import BackfillPlaceholders
 from imgtree.domain.use_cases.presign import CompleteUploads, PresignUploads, ReceiveUpload
@@ -62,6 +63,7 @@ def _publisher(
         clock=adapters.clock,
         random=adapters.random,
         policy=policy,
+        addresses=adapters.address_hasher,
     )
 
 
@@ -290,4 +292,18 @@ class UseCases(containers.DeclarativeContainer):
         random=adapters.random,
         paging=policies.page_policy,
         require_two_factor=settings.provided.require_admin_2fa,
+    )
+    moderation = providers.Singleton(
+        Moderation,
+        admin=admin,
+        uow=adapters.uow_factory,
+        clock=adapters.clock,
+        random=adapters.random,
+        storage=adapters.storage,
+        deleter=delete_image,
+        addresses=adapters.address_hasher,
+        limiter=adapters.rate_limiter,
+        view_image=view_image,
+        paging=policies.page_policy,
+        report_limit=settings.provided.report_limit_per_hour,
     )

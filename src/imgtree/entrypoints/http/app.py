@@ -13,6 +13,14 @@ from imgtree.domain.errors import DomainError
 from imgtree.domain.ports import BlobStorage
 from imgtree.entrypoints.containers import Application
 from imgtree.entrypoints.http import errors
+from imgtree.entrypoints.http.admin.moderation import (
+    AdminImageResource,
+    AdminImagesResource,
+    AdminImageVisibilityResource,
+    AdminReportDismissResource,
+    AdminReportsResource,
+    ReportImageResource,
+)
 from imgtree.entrypoints.http.admin.resources import (
     AdminAuth,
     AuditResource,
@@ -105,7 +113,7 @@ class SecurityHeaders:
 
 
 class ForgetMediaOnChange:
-    """A successful delete or edit (of an image, an album, an account) empties this worker's
+    """A successful delete or edit (of an image, an album, an account; a moderator's hide) empties this worker's
     media caches, so the worker that made a change never serves the old state."""
 
     def __init__(self, *caches: TtlCache[str, Any]) -> None:
@@ -114,7 +122,11 @@ class ForgetMediaOnChange:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
-        changed = req.method in ("DELETE", "PATCH") or req.path.startswith("/delete/")
+        changed = (
+            req.method in ("DELETE", "PATCH")
+            or req.path.startswith("/delete/")
+            or req.path.startswith("/api/admin/images/")  # hidden or unhidden
+        )
         if changed and req_succeeded:
             for cache in self._caches:
                 cache.clear()
@@ -234,6 +246,23 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     app.add_route("/api/admin/users/{user_id}", UserResource(admin, auth))
     app.add_route("/api/admin/users/{user_id}/sessions", UserSessionsResource(admin, auth))
     app.add_route("/api/admin/audit", AuditResource(admin, auth))
+    moderation = cases.moderation()
+    app.add_route("/api/admin/images", AdminImagesResource(moderation, auth, urls))
+    app.add_route("/api/admin/images/{image_id}", AdminImageResource(moderation, auth))
+    app.add_route(
+        "/api/admin/images/{image_id}/hide", AdminImageVisibilityResource(moderation, auth, True)
+    )
+    app.add_route(
+        "/api/admin/images/{image_id}/unhide",
+        AdminImageVisibilityResource(moderation, auth, False),
+    )
+    app.add_route("/api/admin/reports", AdminReportsResource(moderation, auth, urls))
+    app.add_route(
+        "/api/admin/reports/{report_id}/dismiss", AdminReportDismissResource(moderation, auth)
+    )
+    app.add_route(
+        "/i/{slug}/report", ReportImageResource(moderation, guard, settings.trusted_proxies)
+    )
     viewer = guard.viewer_id
     app.add_route(
         "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)

@@ -24,6 +24,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
     (e.AccountInactive, 403),
     (e.Forbidden, 403),
     (e.NotFound, 404),
+    (e.Blocked, 451),
     (e.Conflict, 409),
     (e.FileTooLarge, 413),
     (e.QuotaExceeded, 413),

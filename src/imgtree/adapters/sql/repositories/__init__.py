@@ -9,6 +9,8 @@ leaves the surrounding unit of work usable, as the in-memory adapter would be.
     users, api_keys, albums, images, pending_uploads, sessions
                      one repository each
     blobs            references to shared stored content
+    blocked_hashes   the moderators' block list of content digests
+    reports          visitors' reports of images (the moderators' queue)
     audit            the audit log
     stats            the admin dashboard's aggregates
 """
@@ -17,8 +19,10 @@ from imgtree.adapters.sql.repositories.albums import SqlAlbumRepository
 from imgtree.adapters.sql.repositories.api_keys import SqlApiKeyRepository
 from imgtree.adapters.sql.repositories.audit import SqlAuditLog
 from imgtree.adapters.sql.repositories.blobs import SqlBlobRepository
+from imgtree.adapters.sql.repositories.blocked_hashes import SqlBlockedHashRepository
 from imgtree.adapters.sql.repositories.images import SqlImageRepository
 from imgtree.adapters.sql.repositories.pending_uploads import SqlPendingUploadRepository
+from imgtree.adapters.sql.repositories.reports import SqlReportRepository
 from imgtree.adapters.sql.repositories.sessions import SqlSessionRepository
 from imgtree.adapters.sql.repositories.stats import SqlStats
 from imgtree.adapters.sql.repositories.users import SqlUserRepository
@@ -28,8 +32,10 @@ __all__ = [
     "SqlApiKeyRepository",
     "SqlAuditLog",
     "SqlBlobRepository",
+    "SqlBlockedHashRepository",
     "SqlImageRepository",
     "SqlPendingUploadRepository",
+    "SqlReportRepository",
     "SqlSessionRepository",
     "SqlStats",
     "SqlUserRepository",

@@ -17,8 +17,8 @@ from sqlalchemy import BigInteger, ColumnElement, Update, bindparam, case, exist
 
 from imgtree.adapters.sql.repositories.base import AnySelect, Repository
 from imgtree.adapters.sql.repositories.mapping import image_from_row, image_values
-from imgtree.adapters.sql.tables import images, users
-from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ImageSort
+from imgtree.adapters.sql.tables import images, reports, users
+from imgtree.domain.commands import PLAIN_QUERY, ImageQuery, ImageSort, ModerationQuery
 from imgtree.domain.errors import Conflict, QuotaExceeded
 from imgtree.domain.model import Image
 from imgtree.domain.ports import ViewCount
@@ -53,6 +53,7 @@ def _live_where(
         where.append(images.c.album_id == bindparam("album_id"))
     if public_only or listed_only:
         where.append(images.c.is_public.is_(True))
+        where.append(images.c.hidden.is_(False))  # moderators hid it from everyone
     if listed_only:
         where.append(images.c.listed.is_(True))
     return where
@@ -149,7 +150,7 @@ class SqlImageRepository(Repository[Image]):
     what = "image"
     to_entity = staticmethod(image_from_row)
     to_values = staticmethod(image_values)
-    readonly = ("page_views", "media_hits")  # only add_views moves them
+    readonly = ("page_views", "media_hits", "hidden")  # only add_views / set_hidden move them
 
     def add(self, image: Image) -> None:
         if image.owner_id is not None and not image.deleted:
@@ -300,8 +301,58 @@ class SqlImageRepository(Repository[Image]):
         self._s.execute(images.delete().where(images.c.id == image_id))
         self._seen.pop(image_id, None)
 
+    def search_all(self, query: ModerationQuery, *, offset: int, limit: int) -> list[Image]:
+        return self._many(
+            select(images)
+            .where(*_moderation_where(query))
+            .order_by(images.c.created_at.desc(), images.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+
+    def count_all(self, query: ModerationQuery) -> int:
+        counted = select(func.count()).select_from(images).where(*_moderation_where(query))
+        return int(self._s.execute(counted).scalar_one())
+
+    def set_hidden(self, image_id: uuid.UUID, hidden: bool) -> bool:
+        result = self._s.execute(
+            images.update()
+            .where(images.c.id == image_id, images.c.deleted_at.is_(None))
+            .values(hidden=hidden)
+        )
+        if result.rowcount != 1:
+            return False
+        seen = self._seen.get(image_id)
+        if seen is not None:
+            self._seen[image_id] = attrs.evolve(seen, hidden=hidden)
+        return True
+
     def count_live_with_key(self, storage_key: str) -> int:
         return int(self._s.execute(_LIVE_WITH_KEY, {"key": storage_key}).scalar_one())
+
+
+def _moderation_where(query: ModerationQuery) -> list[ColumnElement[bool]]:
+    """Every live image (any owner, guests', hidden ones) narrowed by the moderators' query.
+    A substring search over every image: no index can seek it (an admin's occasional query)."""
+    where: list[ColumnElement[bool]] = [images.c.deleted_at.is_(None)]
+    if query.text:
+        needle = query.text.lower()
+        where.append(
+            or_(
+                func.lower(images.c.original_name).contains(needle, autoescape=True),
+                func.lower(images.c.title).contains(needle, autoescape=True),
+                func.lower(images.c.slug).contains(needle, autoescape=True),
+            )
+        )
+    if query.owner_id is not None:
+        where.append(images.c.owner_id == query.owner_id)
+    if query.guests_only:
+        where.append(images.c.owner_id.is_(None))
+    if query.reported_only:
+        where.append(
+            exists().where(reports.c.image_id == images.c.id, reports.c.dismissed_at.is_(None))
+        )
+    return where
 
 
 _LIVE_WITH_KEY = (

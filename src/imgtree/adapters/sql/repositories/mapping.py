@@ -151,6 +151,8 @@ IMAGE_FIELDS = (
     "media_hits",
     "blurhash",
     "dominant_color",
+    "hidden",
+    "uploader_hash",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -188,6 +190,8 @@ def image_from_row(row: AnyRow) -> Image:
         media_hits,
         blurhash,
         dominant_color,
+        hidden,
+        uploader_hash,
     ) = row
     return Image(
         id=id_,
@@ -221,6 +225,8 @@ def image_from_row(row: AnyRow) -> Image:
         media_hits=media_hits,
         blurhash=blurhash,
         dominant_color=dominant_color,
+        hidden=hidden,
+        uploader_hash=uploader_hash,
     )
 
 
@@ -257,6 +263,8 @@ def image_values(image: Image) -> dict[str, Any]:
         "media_hits": image.media_hits,
         "blurhash": image.blurhash,
         "dominant_color": image.dominant_color,
+        "hidden": image.hidden,
+        "uploader_hash": image.uploader_hash,
     }
 
 

@@ -55,6 +55,8 @@ ERROR_MEANING = {
     422: "Not a decodable image, over the image limits, or over the processing budget"
     " (`Image too complex to process`).",
     429: "Too many requests.",
+    451: "Blocked: the file's content hash is on the moderators' block list (an image removed"
+    " as abusive cannot be uploaded again).",
     500: "Server error (never with internals).",
     503: "Service temporarily unavailable (database, storage, or every image-decode process"
     " busy); retry after Retry-After.",
@@ -82,7 +84,7 @@ def error_response(status: int, schema: str = "Error", *, rate: bool = False) ->
 
 RESPONSES: dict[str, Any] = {
     f"Error{status}": error_response(status)
-    for status in (400, 401, 403, 404, 409, 411, 413, 415, 416, 422, 429, 500, 503)
+    for status in (400, 401, 403, 404, 409, 411, 413, 415, 416, 422, 429, 451, 500, 503)
 }
 
 

@@ -103,5 +103,5 @@ def upload_results(*, auth: bool, multipart: bool = False) -> dict[str, Any]:
         plain = (*plain, 411)
     return {
         "200": ok("UploadResponse", "At least one file landed.", rate=True),
-        **errors(*plain, upload=(400, 404, 413, 415, 422), rate=True),
+        **errors(*plain, upload=(400, 404, 413, 415, 422, 451), rate=True),
     }

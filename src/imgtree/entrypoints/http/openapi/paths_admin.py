@@ -10,14 +10,111 @@ from imgtree.entrypoints.http.openapi.operations import (
     ADMIN,
     ADMIN_READ,
     ADMIN_WRITE,
+    NONE,
+    PUBLIC,
     errors,
     ok,
     op,
 )
 
+IMAGE_ID = path_param("imageId", UUID, "The image's id (not a UUID: 400).")
+
+
+def moderation_paths() -> dict[str, Any]:
+    """Moderation (docs/decisions.md, "Moderation"): every action is audited."""
+    visibility = {"200": ok("ModerationHidden"), **errors(400, 401, 403, 404)}
+    return {
+        "/api/admin/images": {
+            "get": op(
+                ADMIN,
+                "adminImages",
+                "Every live image (guests' and hidden ones too), newest first",
+                {"200": ok("ModeratedImagePage"), **errors(400, 401, 403)},
+                security=ADMIN_READ,
+                parameters=[
+                    query("search", {"type": "string"}, "In the title, file name or slug."),
+                    query("owner", {"type": "string"}, "A user id, or `guest`."),
+                    query("reported", {"type": "boolean"}, "Only images with open reports."),
+                    *PAGE_PARAMS,
+                ],
+            )
+        },
+        "/api/admin/images/{imageId}": {
+            "delete": op(
+                ADMIN,
+                "adminDeleteImage",
+                "Remove an image (soft delete, purged later), closing its reports; with "
+                "`block`, its content can never be uploaded again",
+                {"200": ok("ModerationDeleted"), **errors(400, 401, 403, 404)},
+                security=ADMIN_WRITE,
+                parameters=[IMAGE_ID],
+                body=json_body(ref("ModerationDelete")),
+                body_required=False,
+            )
+        },
+        "/api/admin/images/{imageId}/hide": {
+            "post": op(
+                ADMIN,
+                "adminHideImage",
+                "Hide an image: not found for everyone but admins (its owner included)",
+                visibility,
+                security=ADMIN_WRITE,
+                parameters=[IMAGE_ID],
+            )
+        },
+        "/api/admin/images/{imageId}/unhide": {
+            "post": op(
+                ADMIN,
+                "adminUnhideImage",
+                "Show a hidden image again",
+                dict(visibility),
+                security=ADMIN_WRITE,
+                parameters=[IMAGE_ID],
+            )
+        },
+        "/api/admin/reports": {
+            "get": op(
+                ADMIN,
+                "adminReports",
+                "The report queue: images with open reports, each with its reports",
+                {"200": ok("ReportQueue"), **errors(400, 401, 403)},
+                security=ADMIN_READ,
+                parameters=PAGE_PARAMS,
+            )
+        },
+        "/api/admin/reports/{reportId}/dismiss": {
+            "post": op(
+                ADMIN,
+                "adminDismissReport",
+                "Close a report without acting on the image",
+                {"200": ok("ReportDismissed"), **errors(400, 401, 403, 404)},
+                security=ADMIN_WRITE,
+                parameters=[path_param("reportId", UUID, "The report's id (not a UUID: 400).")],
+            )
+        },
+        "/i/{slug}/report": {
+            "post": op(
+                PUBLIC,
+                "reportImage",
+                "Report an image to the moderators (no account needed)",
+                {
+                    "201": ok("ReportRecorded", "Recorded."),
+                    "200": ok("ReportRecorded", "Already reported from this address."),
+                    **errors(400, 404, 429),
+                },
+                security=NONE,
+                parameters=[path_param("slug", {"type": "string"}, "The image slug.")],
+                body=json_body(ref("ReportCreate")),
+                description="Limited per client address (IMGTREE_REPORT_LIMIT_PER_HOUR); "
+                "anyone who may see the image may report it.",
+            )
+        },
+    }
+
 
 def admin_paths() -> dict[str, Any]:
     return {
+        **moderation_paths(),
         "/api/admin/stats": {
             "get": op(
                 ADMIN,

@@ -3,7 +3,7 @@ them (`additionalProperties: false`), so a drift between the two fails the tests
 
 from __future__ import annotations
 
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, MAX_REPORT_TEXT, ReportReason
 from imgtree.domain.use_cases.albums import MAX_ARRANGE
 from imgtree.domain.use_cases.bulk import MAX_BULK_IDS
 from imgtree.entrypoints.http.openapi.builders import (
@@ -294,7 +294,10 @@ SCHEMAS: dict[str, Schema] = {
     "FailedItem": obj(
         {
             "error": {"type": "string", "minLength": 1},
-            "status": {"type": "integer", "enum": [400, 401, 403, 404, 409, 413, 415, 422, 503]},
+            "status": {
+                "type": "integer",
+                "enum": [400, 401, 403, 404, 409, 413, 415, 422, 451, 503],
+            },
         },
         {"filename": STRING},
     ),
@@ -1017,6 +1020,105 @@ SCHEMAS: dict[str, Schema] = {
             "target_id": nullable(UUID),
             "details": {"description": "The changed fields, old and new values."},
             "created_at": TIMESTAMP,
+        }
+    ),
+    "ModeratedImage": obj(
+        {
+            "id": UUID,
+            "slug": SLUG,
+            "title": STRING,
+            "original_name": STRING,
+            "url": URL,
+            "direct_url": URL,
+            "thumb_url": URL,
+            "owner": {
+                **nullable(obj({"id": UUID, "email": STRING})),
+                "description": "null: a guest upload.",
+            },
+            "size_bytes": NON_NEGATIVE,
+            "content_type": STRING,
+            "created_at": TIMESTAMP,
+            "visibility": {"type": "string", "enum": ["public", "unlisted", "private"]},
+            "uploader_hash": {
+                **nullable(STRING),
+                "description": "HMAC-SHA-256 of the uploader's client address under the "
+                "server's key (never the address); null for images uploaded before moderation.",
+            },
+            "reports": {**NON_NEGATIVE, "description": "Open reports of the image."},
+            "hidden": {**BOOL, "description": "Hidden by a moderator: 404 for everyone else."},
+        }
+    ),
+    "ModeratedImagePage": obj(
+        {"success": TRUE, "images": {"type": "array", "items": ref("ModeratedImage")}, **PAGING}
+    ),
+    "ModerationDelete": obj(
+        {},
+        {
+            "block": {
+                **BOOL,
+                "description": "Also put the content's SHA-256 digests (published bytes, kept "
+                "original) on the block list: uploads of them are refused with 451.",
+            },
+            "reason": {"type": "string", "maxLength": 500},
+        },
+    ),
+    "ModerationDeleted": obj(
+        {
+            "success": TRUE,
+            "id": UUID,
+            "blocked_hashes": {"type": "array", "items": {"type": "string"}},
+        }
+    ),
+    "ModerationHidden": obj({"success": TRUE, "id": UUID, "hidden": BOOL}),
+    "ReportEntry": obj(
+        {
+            "id": UUID,
+            "reason": {"type": "string", "enum": [r.value for r in ReportReason]},
+            "text": STRING,
+            "reporter_hash": STRING,
+            "created_at": TIMESTAMP,
+        }
+    ),
+    "ReportQueue": obj(
+        {
+            "success": TRUE,
+            "images": {
+                "type": "array",
+                "description": "Images with open reports, the most recently reported first.",
+                "items": obj(
+                    {
+                        "image_id": UUID,
+                        "image": nullable(
+                            obj(
+                                {
+                                    "slug": SLUG,
+                                    "url": URL,
+                                    "thumb_url": URL,
+                                    "owner_id": nullable(UUID),
+                                    "hidden": BOOL,
+                                    "deleted": BOOL,
+                                }
+                            )
+                        ),
+                        "reports": {"type": "array", "items": ref("ReportEntry")},
+                    }
+                ),
+            },
+            **PAGING,
+        }
+    ),
+    "ReportDismissed": obj({"success": TRUE, "id": UUID, "dismissed": TRUE}),
+    "ReportCreate": obj(
+        {"reason": {"type": "string", "enum": [r.value for r in ReportReason]}},
+        {"text": {"type": "string", "maxLength": MAX_REPORT_TEXT}},
+    ),
+    "ReportRecorded": obj(
+        {
+            "success": TRUE,
+            "recorded": {
+                **BOOL,
+                "description": "false: this address already reported the image (counted once).",
+            },
         }
     ),
     "AuditPage": obj(

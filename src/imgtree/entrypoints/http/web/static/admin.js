@@ -585,12 +585,24 @@
     return cell;
   }
 
+  // A moderator's action in words: the image's slug, what was blocked, the reason given.
+  function moderationSummary(details) {
+    var parts = [];
+    if (details.slug) parts.push("image " + details.slug);
+    if (details.blocked && details.blocked.length) parts.push("blocked " + plural(details.blocked.length, "file hash", "file hashes"));
+    if (details.reports_closed) parts.push(plural(details.reports_closed, "report", "reports") + " closed");
+    if (details.reason) parts.push("reason: " + details.reason);
+    return parts.join(" · ");
+  }
+
   function auditRow(entry) {
     var details = entry.details || {};
     var what = el("td", {}, [
       entry.action === "user.sessions.end"
         ? el("span", { text: "Signed out everywhere (" + plural(details.sessions || 0, "session", "sessions") + ")" })
-        : changeList(details.changes),
+        : /^(image|report)\./.test(entry.action)
+          ? el("span", { text: moderationSummary(details) })
+          : changeList(details.changes),
     ]);
     if (entry.action !== "user.update") what.prepend(el("code", { text: entry.action }), " ");
     return el("tr", { dataset: { entryId: entry.id } }, [
@@ -621,13 +633,184 @@
     }
   }
 
+  // ---------------------------------------------------------------- moderation
+
+  var imagesSection = root.querySelector("[data-images]");
+  var imageRows = imagesSection.querySelector("[data-image-rows]");
+  var imagesError = imagesSection.querySelector("[data-images-error]");
+  var imagesSummary = imagesSection.querySelector("[data-images-summary]");
+  var imagesPager = imagesSection.querySelector("[data-images-pager]");
+  var imageState = { page: 1, search: "", filter: "" };
+  var reportsSection = root.querySelector("[data-reports]");
+  var reportRows = reportsSection.querySelector("[data-report-rows]");
+  var reportsError = reportsSection.querySelector("[data-reports-error]");
+  var reportsSummary = reportsSection.querySelector("[data-reports-summary]");
+  var reportsPager = reportsSection.querySelector("[data-reports-pager]");
+  var reportState = { page: 1 };
+
+  // Hide, unhide, delete or delete + block one image; then both lists are reloaded.
+  async function moderate(imageId, action, errorNode) {
+    var base = "/api/admin/images/" + encodeURIComponent(imageId);
+    I.show(errorNode, "");
+    try {
+      if (action === "hide" || action === "unhide") {
+        await I.api.post(base + "/" + action);
+      } else {
+        var block = action === "block";
+        var question = block
+          ? "Delete this image and block its file from being uploaded again?"
+          : "Delete this image?";
+        if (!window.confirm(question)) return;
+        await I.api.del(base, {}, { block: block, reason: block ? "Removed by a moderator" : "" });
+      }
+    } catch (err) {
+      I.show(errorNode, err.message);
+      return;
+    }
+    loadImages(imageState.page);
+    loadReports(reportState.page);
+    loadAudit(1);
+  }
+
+  function actionButtons(imageId, hidden, errorNode) {
+    function button(label, action, danger) {
+      var b = el("button", { type: "button", text: label, className: danger ? "danger" : "" });
+      b.dataset.action = action;
+      b.addEventListener("click", function () { moderate(imageId, action, errorNode); });
+      return b;
+    }
+    return el("div", { className: "row-actions" }, [
+      hidden ? button("Unhide", "unhide") : button("Hide", "hide"),
+      button("Delete", "delete", true),
+      button("Delete + block", "block", true),
+    ]);
+  }
+
+  function imageCell(url, thumbUrl, label, hidden) {
+    return el("td", {}, [
+      el("a", { href: url, target: "_blank", rel: "noopener" }, [
+        el("img", { src: thumbUrl, alt: "", width: 48, height: 48, loading: "lazy", className: "mod-thumb" }),
+        " ",
+        el("span", { text: label }),
+      ]),
+      hidden ? el("span", { className: "badge", text: "hidden" }) : null,
+    ]);
+  }
+
+  function imageRow(image) {
+    var owner = image.owner
+      ? el("span", { className: "email", text: image.owner.email })
+      : el("em", { text: "guest" });
+    return el("tr", { dataset: { imageId: image.id, slug: image.slug } }, [
+      imageCell(image.url, image.thumb_url, image.title || image.original_name || image.slug, image.hidden),
+      el("td", {}, [owner]),
+      el("td", { className: "num", text: I.formatBytes(image.size_bytes) }),
+      el("td", { className: "nowrap" }, [
+        el("time", { dateTime: image.created_at, text: I.formatDate(image.created_at) }),
+      ]),
+      el("td", {}, [
+        image.uploader_hash
+          ? el("code", { title: image.uploader_hash, text: image.uploader_hash.slice(0, 12) })
+          : el("span", { className: "muted", text: "–" }),
+      ]),
+      el("td", { className: "num", text: number(image.reports) }),
+      el("td", {}, [actionButtons(image.id, image.hidden, imagesError)]),
+    ]);
+  }
+
+  async function loadImages(page) {
+    imageState.page = page || 1;
+    I.show(imagesError, "");
+    var params = new URLSearchParams({ page: String(imageState.page), limit: String(PAGE_SIZE) });
+    if (imageState.search) params.set("search", imageState.search);
+    if (imageState.filter === "guest") params.set("owner", "guest");
+    if (imageState.filter === "reported") params.set("reported", "true");
+    try {
+      var data = await I.api.get("/api/admin/images?" + params.toString());
+      var images = data.images || [];
+      imageRows.replaceChildren.apply(imageRows, images.map(imageRow));
+      if (!images.length) imageRows.append(emptyRow(7, "No images."));
+      imagesSummary.textContent = plural(data.total, "image", "images") + ", newest first.";
+      pager(imagesPager, data.page, data.has_more, data.total, loadImages);
+    } catch (err) {
+      I.show(imagesError, err.message);
+      imagesSummary.textContent = "";
+    }
+  }
+
+  imagesSection.querySelector("[data-image-search]").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.currentTarget;
+    imageState.search = form.elements.search.value.trim();
+    imageState.filter = form.elements.filter.value;
+    loadImages(1);
+  });
+
+  function reportItem(report) {
+    var parts = [el("strong", { text: report.reason })];
+    if (report.text) parts.push(": ", el("span", { className: "report-text", text: report.text }));
+    parts.push(" ", el("time", { className: "muted", dateTime: report.created_at, text: I.formatDate(report.created_at) }), " ");
+    var dismiss = el("button", { type: "button", text: "Dismiss", dataset: { dismiss: report.id } });
+    dismiss.addEventListener("click", async function () {
+      I.show(reportsError, "");
+      try {
+        await I.api.post("/api/admin/reports/" + encodeURIComponent(report.id) + "/dismiss");
+      } catch (err) {
+        I.show(reportsError, err.message);
+        return;
+      }
+      loadReports(reportState.page);
+      loadImages(imageState.page);
+    });
+    parts.push(dismiss);
+    return el("li", { dataset: { reportId: report.id } }, parts);
+  }
+
+  function reportRow(group) {
+    var image = group.image;
+    var imageTd = image && !image.deleted
+      ? imageCell(image.url, image.thumb_url, image.slug, image.hidden)
+      : el("td", {}, [el("em", { text: "deleted image" })]);
+    var actions = image && !image.deleted
+      ? actionButtons(group.image_id, image.hidden, reportsError)
+      : null;
+    return el("tr", { dataset: { imageId: group.image_id, slug: image ? image.slug : "" } }, [
+      imageTd,
+      el("td", {}, [el("ul", { className: "reports" }, (group.reports || []).map(reportItem))]),
+      el("td", {}, [actions]),
+    ]);
+  }
+
+  async function loadReports(page) {
+    reportState.page = page || 1;
+    I.show(reportsError, "");
+    var params = new URLSearchParams({ page: String(reportState.page), limit: String(PAGE_SIZE) });
+    try {
+      var data = await I.api.get("/api/admin/reports?" + params.toString());
+      var groups = data.images || [];
+      reportRows.replaceChildren.apply(reportRows, groups.map(reportRow));
+      reportsSection.querySelector("[data-reports-table]").hidden = !groups.length;
+      reportsSummary.textContent = data.total
+        ? plural(data.total, "reported image", "reported images") + ", the most recently reported first."
+        : "No open reports.";
+      pager(reportsPager, data.page, data.has_more, data.total, loadReports);
+    } catch (err) {
+      I.show(reportsError, err.message);
+      reportsSummary.textContent = "";
+    }
+  }
+
   root.querySelector("[data-refresh]").addEventListener("click", function () {
     loadStats();
     loadUsers(userState.page);
+    loadReports(reportState.page);
+    loadImages(imageState.page);
     loadAudit(1);
   });
 
   loadStats();
   loadUsers(1);
+  loadReports(1);
+  loadImages(1);
   loadAudit(1);
 })();

@@ -90,7 +90,8 @@
     post: function (url, body, options) { return request("POST", url, body, options); },
     patch: function (url, body, options) { return request("PATCH", url, body, options); },
     put: function (url, body, options) { return request("PUT", url, body, options); },
-    del: function (url, options) { return request("DELETE", url, undefined, options); },
+    // `body`: an optional JSON body (the moderators' delete takes one)
+    del: function (url, options, body) { return request("DELETE", url, body, options); },
   };
 
   // el("a", {href: url, className: "x"}, ["text", child]) — text children become text nodes.
