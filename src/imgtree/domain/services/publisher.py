@@ -35,6 +35,7 @@ from imgtree.domain.model import (
     User,
     Visibility,
     clean_original_name,
+    expiry_after,
 )
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.ports import (
@@ -164,6 +165,7 @@ class Publisher:
         visibility: Visibility,
         *,
         require_type: ImageFormat | None = None,
+        expires_in: int | None = None,
     ) -> Uploaded:
         """Verify, sanitise, thumbnail and store one file (album already checked).
 
@@ -185,7 +187,7 @@ class Publisher:
                 raise UnsupportedMediaType(
                     f"The file is {actual.value}, not {require_type.value} as declared"
                 )
-            return self._store(uploader, incoming, processed, album_id, visibility)
+            return self._store(uploader, incoming, processed, album_id, visibility, expires_in)
         finally:
             processed.published.close()
             processed.thumbnail.close()
@@ -215,6 +217,7 @@ class Publisher:
         processed: ProcessedImage,
         album_id: uuid.UUID | None,
         visibility: Visibility,
+        expires_in: int | None = None,
     ) -> Uploaded:
         info = processed.info
         user = uploader.user
@@ -241,6 +244,7 @@ class Publisher:
                 self.storage.put(source_key, incoming.source, info.uploaded_format.value)
             with self.uow() as uow:
                 slug = self._new_slug(uow)
+                now = self.clock.now()
                 image = Image(
                     id=image_id,
                     slug=slug,
@@ -254,7 +258,8 @@ class Publisher:
                     thumb_key=thumb_key,
                     thumb_content_type=processed.thumbnail_format,
                     delete_token_hash=self.hasher.hash(delete_token),
-                    created_at=self.clock.now(),
+                    created_at=now,
+                    expires_at=expiry_after(now, expires_in),
                     album_id=album_id,
                     api_key_id=uploader.api_key_id,
                     animated=info.animated,

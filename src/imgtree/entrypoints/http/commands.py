@@ -21,7 +21,12 @@ from imgtree.domain.commands import (
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role
 from imgtree.domain.use_cases.albums import MAX_ARRANGE, MAX_DESCRIPTION, MAX_TITLE
-from imgtree.entrypoints.http.requests import aliased, parse_uuid, parse_visibility
+from imgtree.entrypoints.http.requests import (
+    aliased,
+    parse_expires_in,
+    parse_uuid,
+    parse_visibility,
+)
 
 
 def field(doc: dict[str, Any], *names: str) -> Any:
@@ -108,12 +113,13 @@ def album_order(doc: dict[str, Any]) -> list[uuid.UUID]:
 # --- /api/images/{id} ------------------------------------------------------------------------
 
 IMAGE_NOTHING_TO_CHANGE = (
-    "Nothing to change: send title, description, albumId, visibility or isPublic"
+    "Nothing to change: send title, description, albumId, visibility, isPublic or expiresIn"
 )
 
 
 def image_changes(doc: dict[str, Any]) -> ImageChanges:
-    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic."""
+    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic,
+    expiresIn (seconds from now; null: never)."""
     title = field(doc, "title")
     if title is not UNSET and not isinstance(title, str):
         raise InvalidInput(f"title must be text of at most {MAX_TITLE} characters")
@@ -131,12 +137,15 @@ def image_changes(doc: dict[str, Any]) -> ImageChanges:
     flag = UNSET if public is UNSET else strict_flag(public, "isPublic")
     raw_visibility = field(doc, "visibility")
     visibility = UNSET if raw_visibility is UNSET else parse_visibility(raw_visibility)
+    raw_expiry = field(doc, "expiresIn", "expires_in")
+    expires_in = UNSET if raw_expiry is UNSET else parse_expires_in(raw_expiry)
     return ImageChanges(
         title=title,
         album_id=album_id,
         is_public=flag,
         visibility=visibility,
         description=description,
+        expires_in=expires_in,
     )
 
 

@@ -189,6 +189,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "thumb_url": urls.thumb(image),
         "delete_url": urls.delete(image, outcome.delete_token),
         "visibility": image.visibility.value,
+        "expires_at": timestamp(image.expires_at),  # null: never
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
         **placeholder(image),
@@ -242,6 +243,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
         "visibility": image.visibility.value,
+        "expires_at": timestamp(image.expires_at),  # null: never
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
         "page_views": image.page_views,

@@ -151,6 +151,7 @@ IMAGE_FIELDS = (
     "media_hits",
     "blurhash",
     "dominant_color",
+    "expires_at",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -188,6 +189,7 @@ def image_from_row(row: AnyRow) -> Image:
         media_hits,
         blurhash,
         dominant_color,
+        expires_at,
     ) = row
     return Image(
         id=id_,
@@ -221,6 +223,7 @@ def image_from_row(row: AnyRow) -> Image:
         media_hits=media_hits,
         blurhash=blurhash,
         dominant_color=dominant_color,
+        expires_at=expires_at,
     )
 
 
@@ -257,6 +260,7 @@ def image_values(image: Image) -> dict[str, Any]:
         "media_hits": image.media_hits,
         "blurhash": image.blurhash,
         "dominant_color": image.dominant_color,
+        "expires_at": image.expires_at,
     }
 
 
@@ -280,6 +284,7 @@ def pending_upload_from_row(row: AnyRow) -> PendingUpload:
         claimed_at=row.claimed_at,
         image_id=row.image_id,
         address=row.address,
+        image_expires_in=row.image_expires_in,
     )
 
 
@@ -303,6 +308,7 @@ def pending_upload_values(p: PendingUpload) -> dict[str, Any]:
         "claimed_at": p.claimed_at,
         "image_id": p.image_id,
         "address": p.address,
+        "image_expires_in": p.image_expires_in,
     }
 
 
