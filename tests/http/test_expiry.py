@@ -235,3 +235,21 @@ def test_purge_removes_expired_images_and_their_bytes_at_once(
     assert gone and all(not k.startswith("uploads/") for k in gone)
     # Purging again finds nothing more to do.
     assert app.container.use_cases.purge()(retention_seconds=30 * 86400).expired_images == 0
+
+
+def test_the_web_app_offers_delete_after_and_the_image_page_says_when(
+    clocked: tuple[App, FixedClock],
+) -> None:
+    app, clock = clocked
+    browser = sign_up(app)
+    for page in (app.client.simulate_get("/"), browser.request("GET", "/")):
+        assert 'name="expiresIn"' in page.text
+        for label in ("Never", "1 hour", "1 day", "1 week", "1 month", "1 year"):
+            assert f">{label}</option>" in page.text
+    image = _landed(browser.upload(("a.png", "image/png", DATA), expiresIn="259200"))
+    page = app.client.simulate_get(urlsplit(image["url"]).path)
+    assert "Expires in 3 days" in page.text
+    clock.advance(2 * 86400 + 1)
+    own = browser.request("GET", urlsplit(image["url"]).path)
+    assert "Expires in 23 hours" in own.text
+    assert 'name="expiresIn" data-expiry-select' in own.text  # the owner's tools

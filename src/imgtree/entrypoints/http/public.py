@@ -162,6 +162,8 @@ class ImagePage:
             original_url=self.urls.original(image) if is_owner else None,
             max_title=MAX_TITLE,
             visibility_choices=presenters.VISIBILITY_CHOICES,
+            expiry_choices=presenters.EXPIRY_CHOICES,
+            expires_text=presenters.expires_text(image.expires_at, self.view_image.clock.now()),
             # The owner's page carries their controls: never cache it anywhere.
             no_store=is_owner or not image.is_public,
         )
