@@ -36,7 +36,7 @@ START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 BAD = "expiresIn must be a whole number of seconds from 1 to"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite"])  # Postgres + S3 where marked
 def clocked(make_app: Callable[..., App], request: pytest.FixtureRequest) -> tuple[App, FixedClock]:
     """The app on a clock that moves only when the test says."""
     app = make_app(backend=request.param)
@@ -128,6 +128,9 @@ def test_a_json_string_or_bool_is_refused_where_json_is_sent(
         assert BAD in r.json["error"]
 
 
+@pytest.mark.parametrize(
+    "clocked", ["memory", "sqlite", "postgres_s3"], indirect=True, ids=lambda b: str(b)
+)
 def test_expired_images_leave_the_owners_listings_and_api(
     clocked: tuple[App, FixedClock],
 ) -> None:
@@ -212,6 +215,9 @@ def test_media_of_an_expiring_image_is_cached_only_until_its_expiry(
     assert _status(app, image["direct_url"]) == 404
 
 
+@pytest.mark.parametrize(
+    "clocked", ["memory", "sqlite", "postgres_s3"], indirect=True, ids=lambda b: str(b)
+)
 def test_purge_removes_expired_images_and_their_bytes_at_once(
     clocked: tuple[App, FixedClock],
 ) -> None:
