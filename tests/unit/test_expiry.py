@@ -107,3 +107,17 @@ def test_purge_removes_expired_images_at_once_keeping_shared_bytes(world: World)
     with world.uow() as uow:
         user = uow.users.get(owner.id)
     assert user is not None and user.used_bytes == twin.charged_bytes  # the quota is freed
+
+
+def test_arranging_an_album_names_only_its_unexpired_images(world: World) -> None:
+    owner = world.user()
+    album = world.album(owner)
+    going = world.upload_one(owner, expires_in=60, album_id=album.id).image
+    first = world.upload(owner, png(size=61), album_id=album.id)[0].image  # type: ignore[union-attr]
+    second = world.upload(owner, png(size=62), album_id=album.id)[0].image  # type: ignore[union-attr]
+    world.clock.advance(60)
+    albums = Albums(world.uow, world.clock, world.random)
+    assert albums.arrange(owner.id, album.id, [second.id, first.id]) == (second.id, first.id)
+    shown = albums.view(album.id, viewer_id=owner.id).images.items
+    assert [i.id for i in shown] == [second.id, first.id]
+    assert going.id not in {i.id for i in shown}

@@ -211,14 +211,15 @@ class Albums:
             raise InvalidInput("image_ids names an image more than once")
         with self.uow() as uow:
             owned_album(uow.albums.get(album_id), owner_id)
-            total = uow.images.count_for_owner(owner_id, album_id=album_id)
+            now = self.clock.now()  # expired images are not the album's any more
+            total = uow.images.count_for_owner(owner_id, album_id=album_id, now=now)
             if total > MAX_ARRANGE:
                 raise InvalidInput(
                     f"This album has {total} images: only albums of up to {MAX_ARRANGE}"
                     " can be arranged"
                 )
             current = uow.images.list_for_owner(
-                owner_id, offset=0, limit=max(total, 1), album_id=album_id
+                owner_id, offset=0, limit=max(total, 1), album_id=album_id, now=now
             )
             by_id = {image.id: image for image in current}
             if set(by_id) != set(image_ids):
