@@ -2509,3 +2509,65 @@ def test_image_stats_count_each_stored_file_once(backend: Backend) -> None:
     with backend.uow(read_only=True) as uow:
         s = uow.stats.image_stats(T0)
     assert (s.bytes_stored, s.bytes_in_storage) == (230, 137)
+
+
+# --- expiry (issue 17 item 2) -----------------------------------------------------------------
+
+
+def test_listings_and_counts_leave_out_images_expired_at_now(backend: Backend) -> None:
+    """With `now`, every listing and count skips what expired at or before it (the same
+    moment the rules hide it); without `now`, maintenance still sees them; `list_expired`
+    finds the live expired ones for purge, soonest first, never a deleted one."""
+    ann = make_user()
+    add_users(backend.uow, ann)
+    album = make_album(ann)
+    now = T0 + timedelta(hours=1)
+    forever = make_image(ann, created_at=T0, album_id=album.id, is_public=True, listed=True)
+    later = make_image(
+        ann,
+        created_at=T0 + timedelta(seconds=1),
+        album_id=album.id,
+        is_public=True,
+        listed=True,
+        expires_at=now + timedelta(seconds=1),
+    )
+    at_now = make_image(
+        ann,
+        created_at=T0 + timedelta(seconds=2),
+        album_id=album.id,
+        is_public=True,
+        listed=True,
+        expires_at=now,
+    )
+    earlier = make_image(
+        ann,
+        created_at=T0 + timedelta(seconds=3),
+        album_id=album.id,
+        is_public=True,
+        listed=True,
+        expires_at=now - timedelta(minutes=5),
+    )
+    deleted = make_image(ann, expires_at=now - timedelta(days=1))
+    with backend.uow() as uow:
+        uow.albums.add(album)
+        for image in (forever, later, at_now, earlier, deleted):
+            uow.images.add(image)
+        uow.images.mark_deleted(deleted.id, T0)
+        uow.commit()
+    shown = [later.id, forever.id]
+    searched = ImageQuery(sort=ImageSort.OLDEST)
+    with backend.uow(read_only=True) as uow:
+        images = uow.images
+        for kw in ({}, {"album_id": album.id}, {"public_only": True}, {"listed_only": True}):
+            page = images.list_for_owner(ann.id, offset=0, limit=10, now=now, **kw)  # type: ignore[arg-type]
+            assert [i.id for i in page] == shown, kw
+            assert images.count_for_owner(ann.id, now=now, **kw) == 2, kw  # type: ignore[arg-type]
+        oldest = images.list_for_owner(ann.id, offset=0, limit=10, now=now, query=searched)
+        assert [i.id for i in oldest] == [forever.id, later.id]
+        filtered = ImageQuery(visibility=Visibility.PUBLIC)
+        assert images.count_for_owner(ann.id, now=now, query=filtered) == 2
+        assert images.count_for_owner(ann.id) == 4  # no `now`: every live row
+        assert len(images.list_for_owner(ann.id, offset=0, limit=10)) == 4
+        expired = images.list_expired(now, limit=10)
+        assert [i.id for i in expired] == [earlier.id, at_now.id]
+        assert [i.id for i in images.list_expired(now, limit=1)] == [earlier.id]

@@ -58,6 +58,16 @@ def test_sql_the_listing_query_walks_the_index_in_order(sql: Backend) -> None:
     _assert_walks_index(sql, owner, _owner_page(False, False), "ix_images_owner_live_recent")
 
 
+def test_sql_leaving_out_expired_images_keeps_the_listing_on_its_index(sql: Backend) -> None:
+    """Issue 17 item 2: `expires_at IS NULL OR expires_at > :now` is checked on the rows the
+    listing index yields, in order: no sort step, whatever the order asked."""
+    owner = _fill(sql, 30)
+    page = _owner_page(False, False, False, True)
+    _assert_walks_index(sql, owner, page, "ix_images_owner_live_recent", now=T0)
+    by_size = _query_page(False, ImageQuery(sort=ImageSort.SIZE), True)
+    _assert_walks_index(sql, owner, by_size, "ix_images_owner_live_size", now=T0)
+
+
 @pytest.mark.parametrize(
     ("sort", "index"),
     [
@@ -75,11 +85,13 @@ def test_sql_each_gallery_order_walks_its_index(sql: Backend, sort: ImageSort, i
         _assert_walks_index(sql, owner, _query_page(False, query), index)
 
 
-def _assert_walks_index(sql: Backend, owner: object, statement: object, index: str) -> None:
+def _assert_walks_index(
+    sql: Backend, owner: object, statement: object, index: str, **extra: object
+) -> None:
     assert sql.engine is not None
     with sql.engine.connect() as conn:
-        compiled = statement.compile(dialect=conn.dialect)
-        params = {"owner_id": owner.id, "offset": 0, "limit": 10}  # type: ignore[attr-defined]
+        compiled = statement.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
+        params = {"owner_id": owner.id, "offset": 0, "limit": 10, **extra}  # type: ignore[attr-defined]
         bound = compiled.construct_params(params)
         processed = {
             k: (compiled.binds[k].type.bind_processor(conn.dialect) or (lambda v: v))(v)

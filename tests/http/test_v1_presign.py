@@ -65,6 +65,7 @@ def test_presign_put_complete(app: App, alias: str) -> None:
         "thumb_url",
         "delete_url",
         "visibility",
+        "expires_at",
         "codes",
         "renditions",
         "blurhash",

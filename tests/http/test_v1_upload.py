@@ -67,6 +67,7 @@ def test_multipart_upload_returns_documented_shape(app: App) -> None:
         "thumb_url",
         "delete_url",
         "visibility",
+        "expires_at",
         "codes",
         "renditions",
         "blurhash",

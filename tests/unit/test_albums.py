@@ -36,8 +36,8 @@ class Env:
     def __attrs_post_init__(self) -> None:
         self.uow = memory_uow_factory(self.store)
         self.albums = Albums(self.uow, self.clock, SystemRandom(), PagePolicy(max_limit=50))
-        self.edit = EditImage(self.uow)
-        self.list_images = ListImages(self.uow)
+        self.edit = EditImage(self.uow, clock=self.clock)
+        self.list_images = ListImages(self.uow, clock=self.clock)
         with self.uow() as uow:  # image rows need their owner to exist
             for user_id in (ANN, BOB):
                 email = f"{user_id.hex[:10]}@example.com"

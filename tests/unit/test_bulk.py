@@ -17,7 +17,7 @@ from tests.support.world import World
 
 
 def bulk(world: World) -> BulkImages:
-    return BulkImages(world.delete(), EditImage(world.uow))
+    return BulkImages(world.delete(), EditImage(world.uow, clock=world.clock))
 
 
 def test_move_reports_each_id_and_leaves_others_alone() -> None:

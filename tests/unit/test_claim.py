@@ -18,7 +18,7 @@ def world() -> World:
 
 
 def claim(world: World) -> ClaimImages:
-    return ClaimImages(uow=world.uow, hasher=world.hasher)
+    return ClaimImages(uow=world.uow, hasher=world.hasher, clock=world.clock)
 
 
 def test_a_guest_upload_with_its_token_becomes_the_users_own(world: World) -> None:

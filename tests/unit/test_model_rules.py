@@ -13,8 +13,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from imgtree.domain import rules
-from imgtree.domain.errors import NotFound
-from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, PendingUpload, Role, User
+from imgtree.domain.errors import InvalidInput, NotFound
+from imgtree.domain.model import (
+    MAX_EXPIRES_IN,
+    Album,
+    ApiKey,
+    Image,
+    ImageFormat,
+    PendingUpload,
+    Role,
+    User,
+    expiry_after,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ANN, BOB = uuid.uuid4(), uuid.uuid4()
@@ -66,12 +76,12 @@ def test_only_the_owner_owns_an_image_and_nobody_owns_a_guest_upload(
 
 @given(is_public=st.booleans())
 def test_the_owner_sees_their_live_image_whatever_its_visibility(is_public: bool) -> None:
-    assert image(ANN, is_public=is_public).visible_to(ANN)
+    assert image(ANN, is_public=is_public).visible_to(ANN, NOW)
 
 
 @given(viewer=viewers, owner=st.one_of(st.none(), st.just(ANN)))
 def test_anyone_sees_a_live_public_image(viewer: uuid.UUID | None, owner: uuid.UUID | None) -> None:
-    assert image(owner).visible_to(viewer)
+    assert image(owner).visible_to(viewer, NOW)
 
 
 @given(viewer=viewers, owner=st.one_of(st.none(), st.just(ANN)))
@@ -79,7 +89,7 @@ def test_only_the_owner_sees_a_private_image(
     viewer: uuid.UUID | None, owner: uuid.UUID | None
 ) -> None:
     private = image(owner, is_public=False)
-    assert private.visible_to(viewer) == (owner is not None and viewer == owner)
+    assert private.visible_to(viewer, NOW) == (owner is not None and viewer == owner)
 
 
 @given(viewer=viewers, is_public=st.booleans(), owner_active=st.booleans())
@@ -87,16 +97,54 @@ def test_nobody_sees_a_deleted_image(
     viewer: uuid.UUID | None, is_public: bool, owner_active: bool
 ) -> None:
     gone = image(ANN, is_public=is_public, deleted_at=NOW)
-    assert not gone.visible_to(viewer, owner_active=owner_active)
-    assert not gone.visible_to(ANN, owner_active=owner_active)
+    assert not gone.visible_to(viewer, NOW, owner_active=owner_active)
+    assert not gone.visible_to(ANN, NOW, owner_active=owner_active)
 
 
 @given(viewer=viewers, is_public=st.booleans())
 def test_a_hidden_inactive_owner_hides_the_image_from_everyone(
     viewer: uuid.UUID | None, is_public: bool
 ) -> None:
-    assert not image(ANN, is_public=is_public).visible_to(viewer, owner_active=False)
-    assert not image(ANN, is_public=is_public).visible_to(ANN, owner_active=False)
+    assert not image(ANN, is_public=is_public).visible_to(viewer, NOW, owner_active=False)
+    assert not image(ANN, is_public=is_public).visible_to(ANN, NOW, owner_active=False)
+
+
+@given(
+    viewer=viewers,
+    is_public=st.booleans(),
+    left=st.integers(min_value=-(10**6), max_value=10**6),
+)
+def test_an_expiring_image_is_seen_until_its_expiry_and_by_nobody_from_then(
+    viewer: uuid.UUID | None, is_public: bool, left: int
+) -> None:
+    """At `expires_at` exactly and after, it is gone for every reader, its owner included."""
+    expiring = image(ANN, is_public=is_public, expires_at=NOW + timedelta(seconds=left))
+    before_expiry = left > 0
+    assert expiring.alive(NOW) == before_expiry
+    assert expiring.visible_to(ANN, NOW) == before_expiry
+    assert expiring.visible_to(viewer, NOW) == (before_expiry and (is_public or viewer == ANN))
+    for attempt in (
+        lambda: rules.owned_image(expiring, ANN, NOW),
+        lambda: rules.live_image(expiring, NOW),
+        lambda: rules.visible_image(expiring, ANN, NOW),
+    ):
+        if before_expiry:
+            assert attempt() is expiring
+        else:
+            with pytest.raises(NotFound, match=r"^Image not found$"):
+                attempt()
+
+
+@given(seconds=st.integers(min_value=1, max_value=MAX_EXPIRES_IN))
+def test_expiry_after_counts_whole_seconds_from_now(seconds: int) -> None:
+    assert expiry_after(NOW, seconds) == NOW + timedelta(seconds=seconds)
+    assert expiry_after(NOW, None) is None
+
+
+@pytest.mark.parametrize("bad", [0, -1, MAX_EXPIRES_IN + 1, True, False, 1.5, "60"])
+def test_expiry_after_refuses_what_is_not_one_to_ten_years_of_whole_seconds(bad: object) -> None:
+    with pytest.raises(InvalidInput, match="expiry"):
+        expiry_after(NOW, bad)  # type: ignore[arg-type]
 
 
 # Album.owned_by / visible_to
@@ -192,17 +240,17 @@ def test_found_returns_the_entity_or_raises_not_found_with_the_given_message() -
 
 def test_the_named_helpers_answer_one_not_found_per_kind() -> None:
     mine, gone, private = image(ANN), image(ANN, deleted_at=NOW), image(ANN, is_public=False)
-    assert rules.owned_image(mine, ANN) is mine
-    assert rules.live_image(mine) is mine
-    assert rules.visible_image(private, ANN) is private
+    assert rules.owned_image(mine, ANN, NOW) is mine
+    assert rules.live_image(mine, NOW) is mine
+    assert rules.visible_image(private, ANN, NOW) is private
     for attempt in (
-        lambda: rules.owned_image(None, ANN),
-        lambda: rules.owned_image(gone, ANN),
-        lambda: rules.owned_image(mine, BOB),
-        lambda: rules.owned_image(mine, None),
-        lambda: rules.live_image(gone),
-        lambda: rules.visible_image(private, BOB),
-        lambda: rules.visible_image(mine, ANN, owner_active=False),
+        lambda: rules.owned_image(None, ANN, NOW),
+        lambda: rules.owned_image(gone, ANN, NOW),
+        lambda: rules.owned_image(mine, BOB, NOW),
+        lambda: rules.owned_image(mine, None, NOW),
+        lambda: rules.live_image(gone, NOW),
+        lambda: rules.visible_image(private, BOB, NOW),
+        lambda: rules.visible_image(mine, ANN, NOW, owner_active=False),
     ):
         with pytest.raises(NotFound, match=r"^Image not found$"):
             attempt()

@@ -59,7 +59,7 @@ class ModWorld:
             deleter=w.delete(),
             addresses=HmacAddressHasher("k" * 32),
             limiter=self.limiter,
-            view_image=ViewImage(w.uow),
+            view_image=ViewImage(w.uow, clock=w.clock),
             report_limit=self.limit,
         )
 
@@ -160,13 +160,13 @@ def test_hidden_images_are_not_found_by_viewers_nor_reportable() -> None:
     mod.set_hidden(admin, image.id, True)
     for viewer in (None, owner.id):
         with pytest.raises(NotFound):
-            ViewImage(m.world.uow)(image.slug, viewer_id=viewer)
+            ViewImage(m.world.uow, clock=m.world.clock)(image.slug, viewer_id=viewer)
     with pytest.raises(NotFound):
         mod.report(image.slug, reason=ReportReason.SPAM, text="", address="a")
     (row,) = mod.images(admin, ModerationQuery()).items
     assert row.image.hidden and row.owner is not None and row.owner.id == owner.id
     mod.set_hidden(admin, image.id, False)
-    assert ViewImage(m.world.uow)(image.slug).id == image.id
+    assert ViewImage(m.world.uow, clock=m.world.clock)(image.slug).id == image.id
 
 
 def test_reports_dedupe_per_address_and_stop_at_the_limit() -> None:

@@ -49,7 +49,7 @@ def case(
     world: PresignWorld, policy: RenditionPolicy = POLICY, resizer: object = None
 ) -> Renditions:
     return Renditions(
-        ViewImage(world.uow),
+        ViewImage(world.uow, clock=world.clock),
         world.storage,
         resizer or world.processor,  # type: ignore[arg-type]
         policy,

@@ -56,7 +56,7 @@ def upload(world: PresignWorld, data: bytes, owner: User | None = None) -> Image
 
 def renditions(world: PresignWorld, resizer: object | None = None) -> Renditions:
     return Renditions(
-        ViewImage(world.uow),
+        ViewImage(world.uow, clock=world.clock),
         world.storage,
         resizer or world.processor,  # type: ignore[arg-type]
         POLICY,
@@ -153,7 +153,7 @@ def test_orientation_is_applied(world: PresignWorld) -> None:
 def test_private_images_are_not_found_for_others(world: PresignWorld) -> None:
     owner = world.user()
     image = upload(world, imagegen.png(100, 80), owner)
-    EditImage(world.uow)(owner.id, image.id, ImageChanges(is_public=False))
+    EditImage(world.uow, clock=world.clock)(owner.id, image.id, ImageChanges(is_public=False))
     case = renditions(world)
     with pytest.raises(NotFound):
         case(image.slug, "small")

@@ -599,7 +599,7 @@ def test_paging_yields_every_live_image_once_newest_first(
             uow.images.add(image)
         uow.commit()
     policy = PagePolicy(default_limit=5, max_limit=10)
-    list_images = ListImages(uow_factory, policy)
+    list_images = ListImages(uow_factory, policy, clock=FixedClock())
 
     pages = list(all_pages(list_images, owner, limit))
 
@@ -618,7 +618,7 @@ def test_a_deleted_image_never_lists(world: World) -> None:
     keep, gone = world.upload_one(user), world.upload_one(user)
     world.delete().by_owner(user.id, gone.image.id)
 
-    page = ListImages(world.uow)(user.id)
+    page = ListImages(world.uow, clock=world.clock)(user.id)
 
     assert [i.id for i in page.items] == [keep.image.id]
     assert page.total == 1 and not page.has_more
@@ -626,7 +626,7 @@ def test_a_deleted_image_never_lists(world: World) -> None:
 
 def test_list_images_paging_arguments() -> None:
     world = World()
-    list_images = ListImages(world.uow, PagePolicy(default_limit=3, max_limit=4))
+    list_images = ListImages(world.uow, PagePolicy(default_limit=3, max_limit=4), clock=world.clock)
     owner = uuid.uuid4()
     assert list_images(owner).limit == 3
     assert list_images(owner, limit=50).limit == 4
@@ -727,7 +727,7 @@ def test_check_token_deletes_nothing(world: World) -> None:
 
 def test_view_public_image(world: World) -> None:
     done = world.upload_one(None)
-    assert ViewImage(world.uow)(done.image.slug) == done.image
+    assert ViewImage(world.uow, clock=world.clock)(done.image.slug) == done.image
 
 
 def test_view_hides_deleted_and_unknown_images(world: World) -> None:
@@ -736,13 +736,13 @@ def test_view_hides_deleted_and_unknown_images(world: World) -> None:
     world.delete().by_owner(user.id, done.image.id)
     for slug in (done.image.slug, "nosuchslug"):
         with pytest.raises(NotFound):
-            ViewImage(world.uow)(slug, viewer_id=user.id)
+            ViewImage(world.uow, clock=world.clock)(slug, viewer_id=user.id)
 
 
 def test_view_private_image_only_for_its_owner(world: World) -> None:
     owner = world.user()
     done = world.upload_one(owner, visibility=Visibility.PRIVATE)
-    view = ViewImage(world.uow)
+    view = ViewImage(world.uow, clock=world.clock)
     assert view(done.image.slug, viewer_id=owner.id) == done.image
     with pytest.raises(NotFound):
         view(done.image.slug)

@@ -137,10 +137,19 @@ class ImageChanges:
     is_public: bool | Unset = UNSET
     visibility: Visibility | Unset = UNSET
     description: str | Unset = UNSET
+    # "Delete after" this many seconds from the change; None: never.
+    expires_in: int | Unset | None = UNSET
 
     @property
     def empty(self) -> bool:
-        fields = (self.title, self.album_id, self.is_public, self.visibility, self.description)
+        fields = (
+            self.title,
+            self.album_id,
+            self.is_public,
+            self.visibility,
+            self.description,
+            self.expires_in,
+        )
         return not any(map(is_set, fields))
 
 

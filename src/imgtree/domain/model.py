@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 import attrs
+
+from imgtree.domain.errors import InvalidInput
 
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 # New images get SLUG_LENGTH characters (UploadPolicy.slug_length, IMGTREE_SLUG_LENGTH): 36^12
@@ -377,6 +379,17 @@ class Image:
     # A keyed hash (AddressHasher) of the uploader's client address, for moderators to tell
     # uploads from one client apart; never the address itself. None: unknown (older images).
     uploader_hash: str | None = None
+    # "Delete after": from this moment the image is gone for every reader, its owner included
+    # (`expired`); `imgtree purge` then soft-deletes it and releases its bytes. None: never.
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        """Whether its expiry has come (at the very moment of `expires_at`, it is gone)."""
+        return self.expires_at is not None and now >= self.expires_at
+
+    def alive(self, now: datetime) -> bool:
+        """Live (not deleted) and not expired at `now`: what every reader may act on."""
+        return self.is_live and not self.expired(now)
 
     @property
     def charged_bytes(self) -> int:
@@ -400,14 +413,17 @@ class Image:
         """Whether `user_id` owns this image (None owns nothing, and nobody owns a guest upload)."""
         return user_id is not None and self.owner_id == user_id
 
-    def visible_to(self, viewer_id: uuid.UUID | None, *, owner_active: bool = True) -> bool:
-        """Whether `viewer_id` (None: anonymous) may see it: live, public or the viewer's own.
+    def visible_to(
+        self, viewer_id: uuid.UUID | None, now: datetime, *, owner_active: bool = True
+    ) -> bool:
+        """Whether `viewer_id` (None: anonymous) may see it at `now`: live, not expired, and
+        public or the viewer's own.
 
         `owner_active` False hides it from everyone, its owner included: the caller passes it
         when the owner's account is switched off and inactive owners' images are not kept.
         """
         return (
-            self.is_live
+            self.alive(now)
             and not self.hidden
             and owner_active
             and (self.is_public or self.owned_by(viewer_id))
@@ -421,6 +437,22 @@ class Image:
     @property
     def thumb_filename(self) -> str:
         return f"{self.slug}.{self.thumb_content_type.extension}"
+
+
+# "Delete after" accepts whole seconds from 1 up to ten years (docs/decisions.md, "Expiry").
+MAX_EXPIRES_IN = 10 * 366 * 24 * 3600
+
+
+def expiry_after(now: datetime, expires_in: int | None) -> datetime | None:
+    """When an image given `expires_in` seconds at `now` expires (None: never); InvalidInput
+    outside 1..MAX_EXPIRES_IN."""
+    if expires_in is None:
+        return None
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int):
+        raise InvalidInput("the expiry must be a whole number of seconds")
+    if not 1 <= expires_in <= MAX_EXPIRES_IN:
+        raise InvalidInput(f"the expiry must be between 1 and {MAX_EXPIRES_IN} seconds")
+    return now + timedelta(seconds=expires_in)
 
 
 @attrs.frozen
@@ -488,6 +520,8 @@ class PendingUpload:
     # A guest upload's client address (guests are told apart by it); None for accounts.
     address: str | None = None
     listed: bool = False  # with is_public: the image's Visibility once completed
+    # The image's "delete after" in seconds, counted from its publication (None: never).
+    image_expires_in: int | None = None
 
     @property
     def visibility(self) -> Visibility:

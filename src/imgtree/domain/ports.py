@@ -159,11 +159,13 @@ class ImageRepository(Protocol):
         public_only: bool = False,
         listed_only: bool = False,
         query: ImageQuery = PLAIN_QUERY,
+        now: datetime | None = None,
     ) -> list[Image]:
         """Live images of one owner (optionally of one album; optionally only those anyone
         with the link sees, or only the `public` ones listed on their profile), newest first
         (ties broken by id, so pages are stable); `query` searches, filters and orders
-        otherwise (the owner's gallery)."""
+        otherwise (the owner's gallery). With `now`, images expired at `now` are left out
+        (every reader passes it; None is for maintenance that sees them all)."""
         ...
 
     def count_for_owner(
@@ -174,7 +176,11 @@ class ImageRepository(Protocol):
         public_only: bool = False,
         listed_only: bool = False,
         query: ImageQuery = PLAIN_QUERY,
-    ) -> int: ...
+        now: datetime | None = None,
+    ) -> int:
+        """How many images `list_for_owner` with the same arguments pages through."""
+        ...
+
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         """Bytes of the owner's live images (their quota usage)."""
         ...
@@ -202,6 +208,11 @@ class ImageRepository(Protocol):
 
     def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
         """Soft-deleted images whose deleted_at is before `at` (purge candidates)."""
+        ...
+
+    def list_expired(self, now: datetime, *, limit: int) -> list[Image]:
+        """Live (not deleted) images expired at `now`, soonest expiry first (purge marks
+        them deleted)."""
         ...
 
     def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:

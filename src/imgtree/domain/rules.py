@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from imgtree.domain.errors import NotFound
@@ -25,22 +26,24 @@ def found(entity: T | None, allowed: Callable[[T], bool], message: str) -> T:
     return entity
 
 
-def live_image(image: Image | None) -> Image:
-    """The image unless missing or deleted (whoever holds its delete token may act on it)."""
-    return found(image, lambda i: i.is_live, IMAGE_NOT_FOUND)
+def live_image(image: Image | None, now: datetime) -> Image:
+    """The image unless missing, deleted or expired at `now` (whoever holds its delete token
+    may act on it)."""
+    return found(image, lambda i: i.alive(now), IMAGE_NOT_FOUND)
 
 
-def owned_image(image: Image | None, user_id: uuid.UUID | None) -> Image:
-    """The live image if `user_id` owns it."""
-    return found(image, lambda i: i.is_live and i.owned_by(user_id), IMAGE_NOT_FOUND)
+def owned_image(image: Image | None, user_id: uuid.UUID | None, now: datetime) -> Image:
+    """The live, unexpired image if `user_id` owns it (an expired image is gone for its
+    owner too)."""
+    return found(image, lambda i: i.alive(now) and i.owned_by(user_id), IMAGE_NOT_FOUND)
 
 
 def visible_image(
-    image: Image | None, viewer_id: uuid.UUID | None, *, owner_active: bool = True
+    image: Image | None, viewer_id: uuid.UUID | None, now: datetime, *, owner_active: bool = True
 ) -> Image:
-    """The image if `viewer_id` may see it (see `Image.visible_to`)."""
+    """The image if `viewer_id` may see it at `now` (see `Image.visible_to`)."""
     return found(
-        image, lambda i: i.visible_to(viewer_id, owner_active=owner_active), IMAGE_NOT_FOUND
+        image, lambda i: i.visible_to(viewer_id, now, owner_active=owner_active), IMAGE_NOT_FOUND
     )
 
 

@@ -354,7 +354,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         report = purge(retention_seconds=retention, orphan_grace_seconds=grace)
     print(
         f"purged: {report.expired_uploads} expired uploads, {report.purged_images} deleted"
-        f" images, {report.orphan_blobs} orphan blobs"
+        f" images ({report.expired_images} of them expired), {report.orphan_blobs} orphan blobs"
     )
     return 0
 

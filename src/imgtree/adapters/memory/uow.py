@@ -238,12 +238,14 @@ class _ImageRepo:
         album_id: uuid.UUID | None = None,
         public_only: bool = False,
         listed_only: bool = False,
+        now: datetime | None = None,
     ) -> list[Image]:
         return [
             i
             for i in self._t.images.values()
             if i.owner_id == owner_id
             and not i.deleted
+            and (now is None or not i.expired(now))
             and (album_id is None or i.album_id == album_id)
             and (i.is_public or not (public_only or listed_only))
             and (i.listed or not listed_only)
@@ -260,9 +262,10 @@ class _ImageRepo:
         public_only: bool = False,
         listed_only: bool = False,
         query: ImageQuery = PLAIN_QUERY,
+        now: datetime | None = None,
     ) -> list[Image]:
         live = sorted(
-            self._live_for(owner_id, album_id, public_only, listed_only),
+            self._live_for(owner_id, album_id, public_only, listed_only, now),
             key=lambda i: (i.created_at, i.id),
             reverse=True,
         )
@@ -280,8 +283,9 @@ class _ImageRepo:
         public_only: bool = False,
         listed_only: bool = False,
         query: ImageQuery = PLAIN_QUERY,
+        now: datetime | None = None,
     ) -> int:
-        live = self._live_for(owner_id, album_id, public_only, listed_only)
+        live = self._live_for(owner_id, album_id, public_only, listed_only, now)
         return len(live if query.plain else _queried(live, query))
 
     def update(self, image: Image) -> None:
@@ -328,6 +332,10 @@ class _ImageRepo:
     def list_deleted_before(self, at: datetime, *, limit: int) -> list[Image]:
         gone = [i for i in self._t.images.values() if i.deleted_at and i.deleted_at < at]
         return sorted(gone, key=lambda i: (i.deleted_at, i.id))[:limit]
+
+    def list_expired(self, now: datetime, *, limit: int) -> list[Image]:
+        gone = [i for i in self._t.images.values() if i.is_live and i.expired(now)]
+        return sorted(gone, key=lambda i: (i.expires_at, i.id))[:limit]
 
     def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:
         missing = [

@@ -163,6 +163,8 @@ images = Table(
     Column("dominant_color", String(7), nullable=True),
     Column("hidden", Boolean, nullable=False, default=False),
     Column("uploader_hash", String(64), nullable=True),
+    # 0020: "delete after" (see Image.expires_at); None: never
+    Column("expires_at", UtcDateTime, nullable=True),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on
@@ -270,6 +272,8 @@ pending_uploads = Table(
     Column("claimed_at", UtcDateTime, nullable=True),
     Column("image_id", Uuid, nullable=True),
     Column("address", Text, nullable=True),  # a guest's client address
+    # 0020: the image's "delete after", in seconds from its publication (None: never)
+    Column("image_expires_in", BigInteger, nullable=True),
     Index(None, "completion_token_hash", unique=True),
     # purge walks expired uploads oldest first
     Index(None, "expires_at"),
@@ -295,6 +299,15 @@ Index(
 
 # purge walks soft-deleted images oldest first
 Index("ix_images_deleted_at", images.c.deleted_at)
+# Live images that expire at all (0020): the gallery total takes off an owner's expired ones,
+# and purge finds those whose time has come, both reading only rows that expire.
+Index(
+    "ix_images_expiring",
+    images.c.owner_id,
+    images.c.expires_at,
+    postgresql_where=images.c.expires_at.is_not(None) & images.c.deleted_at.is_(None),
+    sqlite_where=images.c.expires_at.is_not(None) & images.c.deleted_at.is_(None),
+)
 
 # Browser sessions: the cookie's token is looked up by its hash.
 sessions = Table(

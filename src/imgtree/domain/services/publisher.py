@@ -36,6 +36,7 @@ from imgtree.domain.model import (
     User,
     Visibility,
     clean_original_name,
+    expiry_after,
 )
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.ports import (
@@ -177,6 +178,7 @@ class Publisher:
         visibility: Visibility,
         *,
         require_type: ImageFormat | None = None,
+        expires_in: int | None = None,
     ) -> Uploaded:
         """Verify, sanitise, thumbnail and store one file (album already checked).
 
@@ -200,7 +202,9 @@ class Publisher:
                 )
             stem = content_stem(processed.published)
             self.check_not_blocked(raw_digest, stem)
-            return self._store(uploader, incoming, processed, stem, album_id, visibility)
+            return self._store(
+                uploader, incoming, processed, stem, album_id, visibility, expires_in
+            )
         finally:
             processed.published.close()
             processed.thumbnail.close()
@@ -231,6 +235,7 @@ class Publisher:
         stem: str,
         album_id: uuid.UUID | None,
         visibility: Visibility,
+        expires_in: int | None = None,
     ) -> Uploaded:
         info = processed.info
         user = uploader.user
@@ -257,6 +262,7 @@ class Publisher:
                 self.storage.put(source_key, incoming.source, info.uploaded_format.value)
             with self.uow() as uow:
                 slug = self._new_slug(uow)
+                now = self.clock.now()
                 image = Image(
                     id=image_id,
                     slug=slug,
@@ -270,7 +276,8 @@ class Publisher:
                     thumb_key=thumb_key,
                     thumb_content_type=processed.thumbnail_format,
                     delete_token_hash=self.hasher.hash(delete_token),
-                    created_at=self.clock.now(),
+                    created_at=now,
+                    expires_at=expiry_after(now, expires_in),
                     album_id=album_id,
                     api_key_id=uploader.api_key_id,
                     animated=info.animated,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -42,23 +43,25 @@ def _first(images: list[Image]) -> Image | None:
     return images[0] if images else None
 
 
-def _in_album(image: Image | None, album: Album) -> bool:
-    """Whether `image` is a live image of `album`'s owner inside it."""
+def _in_album(image: Image | None, album: Album, now: datetime) -> bool:
+    """Whether `image` is a live, unexpired image of `album`'s owner inside it."""
     return (
         image is not None
-        and image.is_live
+        and image.alive(now)
         and image.owned_by(album.owner_id)
         and image.album_id == album.id
     )
 
 
-def _picked_cover(uow: UnitOfWork, album: Album, viewer_id: uuid.UUID | None) -> Image | None:
+def _picked_cover(
+    uow: UnitOfWork, album: Album, viewer_id: uuid.UUID | None, now: datetime
+) -> Image | None:
     """The image the owner picked as cover while it is in the album and `viewer_id` may see
     it; None otherwise (then the cover is the first image of the album's order they see)."""
     if album.cover_image_id is None:
         return None
     picked = uow.images.get(album.cover_image_id)
-    if picked is not None and _in_album(picked, album) and picked.visible_to(viewer_id):
+    if picked is not None and _in_album(picked, album, now) and picked.visible_to(viewer_id, now):
         return picked
     return None
 
@@ -108,14 +111,17 @@ class Albums:
         return album
 
     def list(self, owner_id: uuid.UUID) -> list[AlbumSummary]:
+        now = self.clock.now()
         with self.uow(read_only=True) as uow:
             return [
                 AlbumSummary(
                     a,
-                    uow.images.count_for_owner(owner_id, album_id=a.id),
-                    _picked_cover(uow, a, owner_id)
+                    uow.images.count_for_owner(owner_id, album_id=a.id, now=now),
+                    _picked_cover(uow, a, owner_id, now)
                     or _first(
-                        uow.images.list_for_owner(owner_id, offset=0, limit=1, album_id=a.id)
+                        uow.images.list_for_owner(
+                            owner_id, offset=0, limit=1, album_id=a.id, now=now
+                        )
                     ),
                 )
                 for a in uow.albums.list_for_owner(owner_id)
@@ -131,6 +137,7 @@ class Albums:
     ) -> AlbumView:
         """The album and a page of its images. Others see a public album's public images only."""
         page, limit = page_window(page, limit, self.paging)
+        now = self.clock.now()
         with self.uow(read_only=True) as uow:
             album = visible_album(uow.albums.get(album_id), viewer_id)
             is_owner = album.owned_by(viewer_id)
@@ -138,7 +145,7 @@ class Albums:
             # Private images are never shown to others, even inside a public album.
             public_only = not is_owner
             total = uow.images.count_for_owner(
-                album.owner_id, album_id=album.id, public_only=public_only
+                album.owner_id, album_id=album.id, public_only=public_only, now=now
             )
             items = uow.images.list_for_owner(
                 album.owner_id,
@@ -146,9 +153,10 @@ class Albums:
                 limit=limit,
                 album_id=album.id,
                 public_only=public_only,
+                now=now,
             )
             # One query for the cover rather than a page-1 special case: any page needs it.
-            cover = _picked_cover(uow, album, viewer_id) or (
+            cover = _picked_cover(uow, album, viewer_id, now) or (
                 _first(items)
                 if offset == 0
                 else _first(
@@ -158,6 +166,7 @@ class Albums:
                         limit=1,
                         album_id=album.id,
                         public_only=public_only,
+                        now=now,
                     )
                 )
             )
@@ -181,7 +190,9 @@ class Albums:
                 fields["is_public"] = changes.is_public
             if changes.cover_image_id is not UNSET:
                 cover_id = changes.cover_image_id
-                if cover_id is not None and not _in_album(uow.images.get(cover_id), album):
+                if cover_id is not None and not _in_album(
+                    uow.images.get(cover_id), album, self.clock.now()
+                ):
                     raise InvalidInput(NOT_IN_ALBUM)
                 fields["cover_image_id"] = cover_id
             album = attrs.evolve(album, **fields)
@@ -200,14 +211,15 @@ class Albums:
             raise InvalidInput("image_ids names an image more than once")
         with self.uow() as uow:
             owned_album(uow.albums.get(album_id), owner_id)
-            total = uow.images.count_for_owner(owner_id, album_id=album_id)
+            now = self.clock.now()  # expired images are not the album's any more
+            total = uow.images.count_for_owner(owner_id, album_id=album_id, now=now)
             if total > MAX_ARRANGE:
                 raise InvalidInput(
                     f"This album has {total} images: only albums of up to {MAX_ARRANGE}"
                     " can be arranged"
                 )
             current = uow.images.list_for_owner(
-                owner_id, offset=0, limit=max(total, 1), album_id=album_id
+                owner_id, offset=0, limit=max(total, 1), album_id=album_id, now=now
             )
             by_id = {image.id: image for image in current}
             if set(by_id) != set(image_ids):

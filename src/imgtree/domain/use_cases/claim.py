@@ -16,7 +16,7 @@ import attrs
 
 from imgtree.domain.errors import QuotaExceeded, RateLimited
 from imgtree.domain.model import Image
-from imgtree.domain.ports import SecretHasher, UnitOfWorkFactory
+from imgtree.domain.ports import Clock, SecretHasher, UnitOfWorkFactory
 
 # Items one claim may carry (the browser keeps at most this many recent uploads).
 MAX_CLAIM_ITEMS = 200
@@ -51,6 +51,8 @@ class ClaimResult:
 class ClaimImages:
     uow: UnitOfWorkFactory
     hasher: SecretHasher
+    # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
+    clock: Clock = attrs.field(kw_only=True)
 
     def __call__(
         self,
@@ -80,7 +82,7 @@ class ClaimImages:
         try:
             with self.uow() as uow:
                 image = uow.images.get(item.image_id)
-                if image is None or not image.is_live:
+                if image is None or not image.alive(self.clock.now()):
                     return missing
                 if not self.hasher.verify(item.delete_token, image.delete_token_hash):
                     return missing

@@ -31,7 +31,7 @@ class DeleteImage:
     def by_owner(self, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image:
         with self.uow() as uow:
             # Someone else's image is "not found": existence is not disclosed.
-            image = owned_image(uow.images.get(image_id), owner_id)
+            image = owned_image(uow.images.get(image_id), owner_id, self.clock.now())
             deleted = self._delete(uow, image)
         return self.unpublish(deleted)
 
@@ -39,7 +39,7 @@ class DeleteImage:
         if not token:
             raise Unauthenticated("A delete token or a signed-in owner is required")
         with self.uow() as uow:
-            image = live_image(uow.images.get(image_id))
+            image = live_image(uow.images.get(image_id), self.clock.now())
             if not self.hasher.verify(token, image.delete_token_hash):
                 raise Forbidden("Invalid delete token")
             deleted = self._delete(uow, image)
@@ -50,7 +50,7 @@ class DeleteImage:
         if not token:
             raise Unauthenticated("A delete token is required")
         with self.uow(read_only=True) as uow:
-            image = live_image(uow.images.get(image_id))
+            image = live_image(uow.images.get(image_id), self.clock.now())
         if not self.hasher.verify(token, image.delete_token_hash):
             raise Forbidden("Invalid delete token")
         return image

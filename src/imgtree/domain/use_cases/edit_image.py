@@ -9,8 +9,8 @@ import attrs
 
 from imgtree.domain.commands import UNSET, ImageChanges
 from imgtree.domain.errors import InvalidInput, NothingToChange
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image, Visibility
-from imgtree.domain.ports import UnitOfWorkFactory
+from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image, Visibility, expiry_after
+from imgtree.domain.ports import Clock, UnitOfWorkFactory
 from imgtree.domain.rules import owned_album, owned_image
 from imgtree.domain.use_cases.albums import MAX_TITLE
 
@@ -18,15 +18,19 @@ from imgtree.domain.use_cases.albums import MAX_TITLE
 @attrs.define
 class EditImage:
     uow: UnitOfWorkFactory
+    # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
+    clock: Clock = attrs.field(kw_only=True)
 
     def __call__(self, owner_id: uuid.UUID, image_id: uuid.UUID, changes: ImageChanges) -> Image:
         """NotFound unless the owner's live image (and album, when one is named);
         NothingToChange when `changes` sets nothing."""
         with self.uow() as uow:
-            image = owned_image(uow.images.get(image_id), owner_id)
+            now = self.clock.now()
+            image = owned_image(uow.images.get(image_id), owner_id, now)
             if changes.empty:
                 raise NothingToChange(
-                    "Nothing to change: set a title, a description, an album or the visibility"
+                    "Nothing to change: set a title, a description, an album, the visibility"
+                    " or the expiry"
                 )
             fields: dict[str, Any] = {}
             if changes.title is not UNSET:
@@ -53,6 +57,8 @@ class EditImage:
                     visibility = Visibility.UNLISTED
             if visibility is not UNSET:
                 fields["is_public"], fields["listed"] = visibility.is_public, visibility.listed
+            if changes.expires_in is not UNSET:  # counted from now; None: never
+                fields["expires_at"] = expiry_after(now, changes.expires_in)
             image = attrs.evolve(image, **fields)
             uow.images.update(image)
             uow.commit()

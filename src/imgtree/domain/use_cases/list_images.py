@@ -11,7 +11,7 @@ from imgtree.domain.commands import MAX_SEARCH, PLAIN_QUERY, ImageQuery
 from imgtree.domain.errors import InvalidInput
 from imgtree.domain.model import Image, Page
 from imgtree.domain.policies import PagePolicy
-from imgtree.domain.ports import UnitOfWorkFactory
+from imgtree.domain.ports import Clock, UnitOfWorkFactory
 
 MAX_PAGE = 1_000_000  # bounds the offset: a huge page would overflow the database's integers
 
@@ -33,6 +33,8 @@ def page_window(page: int | None, limit: int | None, policy: PagePolicy) -> tupl
 class ListImages:
     uow: UnitOfWorkFactory
     policy: PagePolicy = attrs.Factory(PagePolicy)
+    # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
+    clock: Clock = attrs.field(kw_only=True)
 
     def __call__(
         self,
@@ -48,13 +50,15 @@ class ListImages:
         page, limit = page_window(page, limit, self.policy)
         if len(query.search) > MAX_SEARCH:
             raise InvalidInput(f"search must be at most {MAX_SEARCH} characters")
+        now = self.clock.now()
         with self.uow(read_only=True) as uow:
-            total = uow.images.count_for_owner(owner_id, album_id=album_id, query=query)
+            total = uow.images.count_for_owner(owner_id, album_id=album_id, query=query, now=now)
             items = uow.images.list_for_owner(
                 owner_id,
                 offset=(page - 1) * limit,
                 limit=limit,
                 album_id=album_id,
                 query=query,
+                now=now,
             )
         return Page(items=tuple(items), page=page, limit=limit, total=total)

@@ -15,7 +15,7 @@ import attrs
 
 from imgtree.domain.errors import NotFound
 from imgtree.domain.model import Image, ImageFormat
-from imgtree.domain.ports import BlobStorage, UnitOfWorkFactory
+from imgtree.domain.ports import BlobStorage, Clock, UnitOfWorkFactory
 from imgtree.domain.rules import owned_image
 
 
@@ -31,12 +31,14 @@ class Original:
 class DownloadOriginal:
     uow: UnitOfWorkFactory
     storage: BlobStorage
+    # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
+    clock: Clock = attrs.field(kw_only=True)
 
     def __call__(self, owner_id: uuid.UUID, image_id: uuid.UUID) -> Original:
         """NotFound unless the owner's live image has a kept original (someone else's image
         is not found either: existence is not disclosed)."""
         with self.uow(read_only=True) as uow:
-            image = owned_image(uow.images.get(image_id), owner_id)
+            image = owned_image(uow.images.get(image_id), owner_id, self.clock.now())
         if image.original_key is None or image.original_content_type is None:
             raise NotFound("This image has no original kept: it was published as uploaded")
         try:

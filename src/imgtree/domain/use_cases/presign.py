@@ -37,7 +37,13 @@ from imgtree.domain.errors import (
     TooManyOpenUploads,
     UnsupportedMediaType,
 )
-from imgtree.domain.model import ImageFormat, PendingUpload, Visibility, clean_original_name
+from imgtree.domain.model import (
+    ImageFormat,
+    PendingUpload,
+    Visibility,
+    clean_original_name,
+    expiry_after,
+)
 from imgtree.domain.ports import (
     BlobStorage,
     Clock,
@@ -104,6 +110,7 @@ class PresignUploads:
         *,
         album_id: uuid.UUID | None = None,
         visibility: Visibility = Visibility.UNLISTED,
+        expires_in: int | None = None,
     ) -> list[PresignOutcome]:
         policy = self.publisher.policy
         if not requests:
@@ -111,6 +118,7 @@ class PresignUploads:
         if len(requests) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
         self.publisher.check_visibility(uploader, visibility)
+        expiry_after(self.clock.now(), expires_in)  # checks the value before any file
         if album_id is not None:
             self.publisher.check_album(uploader, album_id)
         outcomes: list[PresignOutcome] = []
@@ -118,7 +126,9 @@ class PresignUploads:
             try:
                 declared_type, size = self._validate(request)
                 outcomes.append(
-                    self._presign(uploader, request, declared_type, size, album_id, visibility)
+                    self._presign(
+                        uploader, request, declared_type, size, album_id, visibility, expires_in
+                    )
                 )
             except DomainError as exc:
                 outcomes.append(PresignFailed(exc))
@@ -153,6 +163,7 @@ class PresignUploads:
         size: int,
         album_id: uuid.UUID | None,
         visibility: Visibility,
+        image_expires_in: int | None = None,
     ) -> Presigned:
         expires_in = self.publisher.policy.presign_expires_seconds
         now = self.clock.now()
@@ -178,6 +189,7 @@ class PresignUploads:
             created_at=now,
             expires_at=now + timedelta(seconds=expires_in),
             address=None if user else uploader.address,
+            image_expires_in=image_expires_in,
         )
         direct = self.storage.presign_put(object_key, declared_type.value, size, expires_in)
         # The checks and the insert share one write transaction, so earlier items of a batch
@@ -354,4 +366,5 @@ class CompleteUploads:
                 pending.album_id,
                 pending.visibility,
                 require_type=pending.declared_type,
+                expires_in=pending.image_expires_in,
             )

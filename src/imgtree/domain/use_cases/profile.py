@@ -13,7 +13,7 @@ import attrs
 from imgtree.domain.errors import NotFound
 from imgtree.domain.model import Album, Image, Page
 from imgtree.domain.policies import PagePolicy
-from imgtree.domain.ports import UnitOfWorkFactory
+from imgtree.domain.ports import Clock, UnitOfWorkFactory
 from imgtree.domain.use_cases.list_images import page_window
 
 
@@ -29,6 +29,8 @@ class Profile:
 class ViewProfile:
     uow: UnitOfWorkFactory
     policy: PagePolicy = attrs.Factory(PagePolicy)
+    # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
+    clock: Clock = attrs.field(kw_only=True)
 
     def __call__(self, user_id: uuid.UUID, *, page: int | None = None) -> Profile:
         page, limit = page_window(page, None, self.policy)
@@ -36,9 +38,10 @@ class ViewProfile:
             user = uow.users.get(user_id)
             if user is None or not user.active:
                 raise NotFound("No such profile")
-            total = uow.images.count_for_owner(user_id, listed_only=True)
+            now = self.clock.now()
+            total = uow.images.count_for_owner(user_id, listed_only=True, now=now)
             items = uow.images.list_for_owner(
-                user_id, offset=(page - 1) * limit, limit=limit, listed_only=True
+                user_id, offset=(page - 1) * limit, limit=limit, listed_only=True, now=now
             )
             albums = tuple(a for a in uow.albums.list_for_owner(user_id) if a.is_public)
         return Profile(

@@ -1,6 +1,8 @@
 """Purge: reclaim storage that nothing references any more. Idempotent, safe beside traffic.
 
 - pending uploads that expired (their raw objects and rows; completed ones just the row);
+- expired images (`Image.expires_at` passed; already hidden from every reader), at once with
+  no retention: marked deleted (freeing their owner's quota) and removed like the next item;
 - soft-deleted images older than the retention: the row, and its reference to the shared
   bytes; with the last reference, the bytes (published, thumbnails, renditions), deleted in
   the same transaction under the content's row lock (`shared_blobs`);
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from imgtree.domain.model import Image
 from imgtree.domain.ports import BlobStorage, Clock, LeftoverSweeper, UnitOfWorkFactory
 from imgtree.domain.services.publisher import ORIGINALS_PREFIX
 from imgtree.domain.services.shared_blobs import (
@@ -47,6 +50,7 @@ class PurgeReport:
     expired_uploads: int = 0
     purged_images: int = 0
     orphan_blobs: int = 0
+    expired_images: int = 0  # of which were removed because their expiry came
 
 
 def _uuid_of(key: str) -> uuid.UUID | None:
@@ -68,9 +72,15 @@ class Purge:
     def __call__(self, *, retention_seconds: int, orphan_grace_seconds: int = 3600) -> PurgeReport:
         now = self.clock.now()
         expired = self._expired_uploads(now - timedelta(seconds=orphan_grace_seconds))
+        expired_images = self._expired_images(now)
         purged = self._deleted_images(now - timedelta(seconds=retention_seconds))
         orphans = self._orphans(now - timedelta(seconds=orphan_grace_seconds))
-        return PurgeReport(expired_uploads=expired, purged_images=purged, orphan_blobs=orphans)
+        return PurgeReport(
+            expired_uploads=expired,
+            purged_images=purged + expired_images,
+            orphan_blobs=orphans,
+            expired_images=expired_images,
+        )
 
     def _expired_uploads(self, before: datetime) -> int:
         count = 0
@@ -88,6 +98,18 @@ class Purge:
                     uow.commit()
                 count += 1
 
+    def _expired_images(self, now: datetime) -> int:
+        """Expired images go now: readers stopped seeing them at their expiry already."""
+        count = 0
+        while True:
+            with self.uow(read_only=True) as uow:
+                gone = uow.images.list_expired(now, limit=BATCH)
+            if not gone:
+                return count
+            for image in gone:
+                self._remove(image, mark_deleted_at=image.expires_at)
+                count += 1
+
     def _deleted_images(self, before: datetime) -> int:
         count = 0
         while True:
@@ -96,16 +118,26 @@ class Purge:
             if not gone:
                 return count
             for image in gone:
-                if image.original_key is not None:  # the image's own file: no reference
-                    self.storage.delete(image.original_key)
-                keys = content_keys(self.storage, image)  # listed before the lock
-                # Row and reference go together; the last reference takes the bytes with it
-                # before the commit (a failure rolls both back: the next purge retries).
-                with self.uow() as uow:
-                    uow.images.remove(image.id)
-                    release(uow, self.storage, keys)
-                    uow.commit()
+                self._remove(image)
                 count += 1
+
+    def _remove(self, image: Image, *, mark_deleted_at: datetime | None = None) -> None:
+        """The row, its kept original and its reference to the shared bytes (with the last
+        reference, the bytes). `mark_deleted_at`: a live row is soft-deleted first, in the
+        same transaction, so its owner's usage moves as for any delete."""
+        if image.original_key is not None:  # the image's own file: no reference
+            self.storage.delete(image.original_key)
+        keys = content_keys(self.storage, image)  # listed before the lock
+        # Row and reference go together; the last reference takes the bytes with it
+        # before the commit (a failure rolls both back: the next purge retries).
+        with self.uow() as uow:
+            if mark_deleted_at is not None and not uow.images.mark_deleted(
+                image.id, mark_deleted_at
+            ):
+                return  # deleted meanwhile: the retention now applies to it
+            uow.images.remove(image.id)
+            release(uow, self.storage, keys)
+            uow.commit()
 
     def _orphans(self, before: datetime) -> int:
         count = 0

@@ -9,7 +9,7 @@ import attrs
 
 from imgtree.domain.commands import IncomingFile, Uploader
 from imgtree.domain.errors import DomainError, InvalidInput, NoFiles
-from imgtree.domain.model import Visibility
+from imgtree.domain.model import Visibility, expiry_after
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.services.publisher import (
     Publisher,
@@ -50,6 +50,7 @@ class UploadImages:
         *,
         album_id: uuid.UUID | None = None,
         visibility: Visibility = Visibility.UNLISTED,
+        expires_in: int | None = None,
     ) -> list[UploadOutcome]:
         """NoFiles, InvalidInput (too many) or NotFound (not the uploader's album) for the
         request; otherwise one outcome per file, in order: one bad file fails only itself."""
@@ -59,12 +60,15 @@ class UploadImages:
         if len(files) > policy.batch_limit:
             raise InvalidInput(f"At most {policy.batch_limit} files per request")
         self.publisher.check_visibility(uploader, visibility)
+        expiry_after(self.publisher.clock.now(), expires_in)  # checks the value before any file
         if album_id is not None:
             self.publisher.check_album(uploader, album_id)
         outcomes: list[UploadOutcome] = []
         for incoming in files:
             try:
-                done = self.publisher.publish(uploader, incoming, album_id, visibility)
+                done = self.publisher.publish(
+                    uploader, incoming, album_id, visibility, expires_in=expires_in
+                )
             except DomainError as exc:
                 outcomes.append(UploadFailed(error=exc, filename=incoming.filename))
             else:

@@ -7,7 +7,7 @@ import uuid
 import attrs
 
 from imgtree.domain.model import Image
-from imgtree.domain.ports import UnitOfWorkFactory
+from imgtree.domain.ports import Clock, UnitOfWorkFactory
 from imgtree.domain.rules import visible_image
 
 
@@ -17,6 +17,8 @@ class ViewImage:
     # What an inactive account's public images do: True hides them (pages and media 404)
     # until the account is reactivated; False keeps them online.
     hide_inactive_owners: bool = True
+    # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
+    clock: Clock = attrs.field(kw_only=True)
 
     def __call__(self, slug: str, *, viewer_id: uuid.UUID | None = None) -> Image:
         """The live image; a private one only for its owner. Anything else is NotFound."""
@@ -26,4 +28,4 @@ class ViewImage:
             if self.hide_inactive_owners and image is not None and image.owner_id is not None:
                 owner = uow.users.get(image.owner_id)
                 owner_active = owner is not None and owner.active
-        return visible_image(image, viewer_id, owner_active=owner_active)
+        return visible_image(image, viewer_id, self.clock.now(), owner_active=owner_active)

@@ -143,10 +143,10 @@ class UseCases(containers.DeclarativeContainer):
 
     # --- images ---
     view_profile = providers.Singleton(
-        ViewProfile, uow=adapters.uow_factory, policy=policies.page_policy
+        ViewProfile, uow=adapters.uow_factory, policy=policies.page_policy, clock=adapters.clock
     )
     list_images = providers.Singleton(
-        ListImages, uow=adapters.uow_factory, policy=policies.page_policy
+        ListImages, uow=adapters.uow_factory, policy=policies.page_policy, clock=adapters.clock
     )
     delete_image = providers.Singleton(
         DeleteImage,
@@ -156,11 +156,12 @@ class UseCases(containers.DeclarativeContainer):
         storage=adapters.storage,
     )
     claim_images = providers.Singleton(
-        ClaimImages, uow=adapters.uow_factory, hasher=adapters.secret_hasher
+        ClaimImages, uow=adapters.uow_factory, hasher=adapters.secret_hasher, clock=adapters.clock
     )
     view_image = providers.Singleton(
         ViewImage,
         uow=adapters.uow_factory,
+        clock=adapters.clock,
         hide_inactive_owners=providers.Callable(
             lambda choice: choice == "hide", settings.provided.inactive_images
         ),
@@ -172,10 +173,10 @@ class UseCases(containers.DeclarativeContainer):
         resizer=adapters.image_processor,
         policy=policies.rendition_policy,
     )
-    edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory)
+    edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory, clock=adapters.clock)
     bulk_images = providers.Singleton(BulkImages, delete_image=delete_image, edit_image=edit_image)
     download_original = providers.Singleton(
-        DownloadOriginal, uow=adapters.uow_factory, storage=adapters.storage
+        DownloadOriginal, uow=adapters.uow_factory, storage=adapters.storage, clock=adapters.clock
     )
     albums = providers.Singleton(
         Albums,

@@ -25,6 +25,7 @@ from imgtree.domain.use_cases.bulk import MAX_BULK_IDS
 from imgtree.entrypoints.http.requests import (
     VISIBILITY_CHOICES_TEXT,
     aliased,
+    parse_expires_in,
     parse_uuid,
     parse_visibility,
 )
@@ -114,12 +115,13 @@ def album_order(doc: dict[str, Any]) -> list[uuid.UUID]:
 # --- /api/images/{id} ------------------------------------------------------------------------
 
 IMAGE_NOTHING_TO_CHANGE = (
-    "Nothing to change: send title, description, albumId, visibility or isPublic"
+    "Nothing to change: send title, description, albumId, visibility, isPublic or expiresIn"
 )
 
 
 def image_changes(doc: dict[str, Any]) -> ImageChanges:
-    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic."""
+    """PATCH /api/images/{id}: title, albumId (null or "" takes it out), isPublic,
+    expiresIn (seconds from now; null: never)."""
     title = field(doc, "title")
     if title is not UNSET and not isinstance(title, str):
         raise InvalidInput(f"title must be text of at most {MAX_TITLE} characters")
@@ -137,12 +139,15 @@ def image_changes(doc: dict[str, Any]) -> ImageChanges:
     flag = UNSET if public is UNSET else strict_flag(public, "isPublic")
     raw_visibility = field(doc, "visibility")
     visibility = UNSET if raw_visibility is UNSET else parse_visibility(raw_visibility)
+    raw_expiry = field(doc, "expiresIn", "expires_in")
+    expires_in = UNSET if raw_expiry is UNSET else parse_expires_in(raw_expiry)
     return ImageChanges(
         title=title,
         album_id=album_id,
         is_public=flag,
         visibility=visibility,
         description=description,
+        expires_in=expires_in,
     )
 
 

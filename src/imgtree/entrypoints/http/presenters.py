@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import uuid
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -145,6 +146,31 @@ CODE_LABELS: dict[str, str] = {
 
 
 # Where visibility is chosen, each choice is explained in one sentence (upload page, image page).
+# The web app's "Delete after" choices (value: seconds; "" never). The APIs take any whole
+# number of seconds from 1 to MAX_EXPIRES_IN; a month here is 30 days, a year 365.
+EXPIRY_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "Never"),
+    ("3600", "1 hour"),
+    ("86400", "1 day"),
+    ("604800", "1 week"),
+    ("2592000", "1 month"),
+    ("31536000", "1 year"),
+)
+
+
+def expires_text(expires_at: datetime | None, now: datetime) -> str:
+    """ "Expires in 3 days" (the largest whole unit left, "less than a minute" under one);
+    "" when it never expires."""
+    if expires_at is None:
+        return ""
+    left = max(0, int((expires_at - now).total_seconds()))
+    for unit, seconds in (("year", 31536000), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if left >= seconds:
+            n = left // seconds
+            return f"Expires in {n} {unit}{'' if n == 1 else 's'}"
+    return "Expires in less than a minute"
+
+
 VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = (
     ("unlisted", "Unlisted", "Anyone with the link can see it; it is not listed anywhere."),
     (
@@ -189,6 +215,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "thumb_url": urls.thumb(image),
         "delete_url": urls.delete(image, outcome.delete_token),
         "visibility": image.visibility.value,
+        "expires_at": timestamp(image.expires_at),  # null: never
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
         **placeholder(image),
@@ -242,6 +269,7 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "height": image.height,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
         "visibility": image.visibility.value,
+        "expires_at": timestamp(image.expires_at),  # null: never
         "codes": embed_codes(urls, image),
         "renditions": urls.renditions_of(image),
         "page_views": image.page_views,

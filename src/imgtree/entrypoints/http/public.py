@@ -14,6 +14,7 @@ import functools
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import IO, Any
 
 import attrs
@@ -161,6 +162,8 @@ class ImagePage:
             original_url=self.urls.original(image) if is_owner else None,
             max_title=MAX_TITLE,
             visibility_choices=presenters.VISIBILITY_CHOICES,
+            expiry_choices=presenters.EXPIRY_CHOICES,
+            expires_text=presenters.expires_text(image.expires_at, self.view_image.clock.now()),
             # The owner's page carries their controls: never cache it anywhere.
             no_store=is_owner or not image.is_public,
         )
@@ -233,6 +236,11 @@ class MediaResource:
         accepted = () if self.negotiation is None else accepted_formats(req.get_header("Accept"))
         cache_key = _cache_key(filename, accepted)
         hit = self.cache.get(cache_key) if cacheable and self.cache is not None else None
+        if hit is not None and hit.image.expired(self.view_image.clock.now()):
+            # Gone at the moment of expiry, even while its lookup is still cached.
+            if self.cache is not None:
+                self.cache.discard(cache_key)
+            raise NotFound("Image not found")
         if hit is None:
             hit = self._look_up(filename, viewer_id, cacheable, name, accepted)
         size, etag = hit.size, hit.etag
@@ -304,7 +312,7 @@ class MediaResource:
         info = self.storage.stat(key)
         if info is None:
             raise NotFound("Image not found")
-        headers = self._headers(image, content_type, etag)
+        headers = self._headers(image, content_type, etag, self.view_image.clock.now())
         found = functools.partial(_CachedMedia, key=key, etag=etag, content_type=content_type)
         if not (cacheable and image.is_public and self.cache is not None):
             return found(image, info.size, headers, None)
@@ -376,16 +384,23 @@ class MediaResource:
             raise NotFound("Image not found")
 
     @staticmethod
-    def _headers(image: Image, content_type: ImageFormat, etag: str) -> list[tuple[str, str]]:
+    def _headers(
+        image: Image, content_type: ImageFormat, etag: str, now: datetime
+    ) -> list[tuple[str, str]]:
         """The media response's headers: built once per lookup, kept with it in the cache."""
         # A private image is its owner's alone: no shared cache may keep it.
         scope = "public" if image.is_public else "private"
+        # An expiring image may be kept only until its expiry, and is not immutable.
+        lifetime = f"max-age={YEAR}, immutable"
+        if image.expires_at is not None:
+            left = max(0, int((image.expires_at - now).total_seconds()))
+            lifetime = f"max-age={min(left, YEAR)}"
         disposition_name = f"{image.slug}.{content_type.extension}"
         return [
             ("ETag", etag),
             ("X-Content-Type-Options", "nosniff"),
             ("Accept-Ranges", "bytes"),
-            ("Cache-Control", f"{scope}, max-age={YEAR}, immutable"),
+            ("Cache-Control", f"{scope}, {lifetime}"),
             ("Content-Security-Policy", "default-src 'none'; sandbox"),
             ("Cross-Origin-Resource-Policy", "cross-origin"),
             ("Last-Modified", falcon.dt_to_http(image.created_at)),

@@ -16,7 +16,7 @@ from falcon.util import BufferedReader
 
 from imgtree.domain.commands import MAX_SEARCH, ImageQuery, ImageSort
 from imgtree.domain.errors import FileTooLarge, InvalidInput, UnsupportedMediaType
-from imgtree.domain.model import ImageFormat, Visibility
+from imgtree.domain.model import MAX_EXPIRES_IN, ImageFormat, Visibility
 from imgtree.domain.use_cases.upload import IncomingFile, UploadFailed
 from imgtree.entrypoints.http import json_upload
 
@@ -34,10 +34,23 @@ class ParsedUpload:
     failures: list[tuple[int, UploadFailed]]
     album_id: uuid.UUID | None
     visibility: Visibility = Visibility.UNLISTED
+    expires_in: int | None = None  # "delete after", in seconds; None: never
 
     @property
     def count(self) -> int:
         return len(self.files) + len(self.failures)
+
+
+# The multipart fields an upload reads besides its files (each short: cut at 1 KiB).
+UPLOAD_FIELDS = (
+    "albumId",
+    "album_id",
+    "isPublic",
+    "is_public",
+    "visibility",
+    "expiresIn",
+    "expires_in",
+)
 
 
 def spooled(expected: int | None = None) -> BinaryIO:
@@ -90,6 +103,30 @@ def upload_visibility(doc: dict[str, Any]) -> Visibility:
     if "visibility" in doc:
         return parse_visibility(raw)
     return Visibility.UNLISTED if parse_bool(raw, "isPublic") else Visibility.PRIVATE
+
+
+EXPIRES_IN_TEXT = f"expiresIn must be a whole number of seconds from 1 to {MAX_EXPIRES_IN}"
+
+
+def parse_expires_in(raw: Any, *, text: bool = False) -> int | None:
+    """A "delete after" in whole seconds, 1 to MAX_EXPIRES_IN (ten years); None: never.
+    JSON sends an integer (60.0 is 60, as JSON Schema's "integer" says) or null; a multipart
+    field (`text`) its decimal digits, "" for never. Anything else is 400."""
+    if raw is None or (text and raw == ""):
+        return None
+    if text and isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 12:
+        raw = int(raw)
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**63:
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_EXPIRES_IN:
+        raise InvalidInput(EXPIRES_IN_TEXT)
+    return raw
+
+
+def upload_expiry(doc: dict[str, Any], *, text: bool = False) -> int | None:
+    """`expiresIn` / `expires_in` from any upload route's fields (both at once is 400);
+    `text`: the fields of a multipart form."""
+    return parse_expires_in(aliased(doc, "expiresIn", "expires_in"), text=text)
 
 
 SORT_CHOICES_TEXT = ", ".join(s.value for s in ImageSort)
@@ -259,7 +296,7 @@ def parse_multipart(
                 else:
                     files.append(IncomingFile(data, filename, part.content_type))
                 position += 1
-            elif name in ("albumId", "album_id", "isPublic", "is_public", "visibility"):
+            elif name in UPLOAD_FIELDS:
                 raw = part.stream.read(1024)
                 budget.left -= len(raw)
                 budget.drain(part.stream)  # a field longer than any UUID or flag is cut
@@ -281,6 +318,7 @@ def parse_multipart(
         failures=failures,
         album_id=optional_uuid(album, "albumId"),
         visibility=upload_visibility(fields),
+        expires_in=upload_expiry(fields, text=True),
     )
 
 
@@ -351,6 +389,7 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
             raise InvalidInput(sink.error)
         album_id = optional_uuid(doc.get("albumId"), "albumId")
         visibility = upload_visibility(doc)
+        expires_in = upload_expiry(doc)
     except BaseException:
         out.close()
         raise
@@ -360,7 +399,11 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
             FileTooLarge(f"File exceeds the maximum size of {max_file_bytes} bytes"), filename
         )
         return ParsedUpload(
-            files=[], failures=[(0, failure)], album_id=album_id, visibility=visibility
+            files=[],
+            failures=[(0, failure)],
+            album_id=album_id,
+            visibility=visibility,
+            expires_in=expires_in,
         )
     out.seek(0)
     return ParsedUpload(
@@ -368,6 +411,7 @@ def parse_json_upload(req: falcon.Request, *, max_file_bytes: int) -> ParsedUplo
         failures=[],
         album_id=album_id,
         visibility=visibility,
+        expires_in=expires_in,
     )
 
 

@@ -44,11 +44,14 @@ _KEPT_IMAGE_COUNT = select(users.c.image_count).where(users.c.id == bindparam("i
 
 
 def _live_where(
-    by_album: bool, public_only: bool, listed_only: bool = False
+    by_album: bool, public_only: bool, listed_only: bool = False, unexpired: bool = False
 ) -> list[ColumnElement[bool]]:
     """An owner's live images (:owner_id), optionally in one album (:album_id), optionally
-    public only: the partial listing index's condition plus its leading column."""
+    public only: the partial listing index's condition plus its leading column; with
+    `unexpired`, not expired at :now (a filter on the rows the index walks)."""
     where = [images.c.owner_id == bindparam("owner_id"), images.c.deleted_at.is_(None)]
+    if unexpired:
+        where.append(or_(images.c.expires_at.is_(None), images.c.expires_at > bindparam("now")))
     if by_album:
         where.append(images.c.album_id == bindparam("album_id"))
     if public_only or listed_only:
@@ -59,8 +62,12 @@ def _live_where(
     return where
 
 
-def _live_params(owner_id: uuid.UUID, album_id: uuid.UUID | None) -> dict[str, Any]:
+def _live_params(
+    owner_id: uuid.UUID, album_id: uuid.UUID | None, now: datetime | None = None
+) -> dict[str, Any]:
     params: dict[str, Any] = {"owner_id": owner_id}
+    if now is not None:
+        params["now"] = now
     if album_id is not None:
         params["album_id"] = album_id
     return params
@@ -68,7 +75,9 @@ def _live_params(owner_id: uuid.UUID, album_id: uuid.UUID | None) -> dict[str, A
 
 # Built once per shape, like `select_by`.
 @functools.cache
-def _owner_page(by_album: bool, public_only: bool, listed_only: bool = False) -> AnySelect:
+def _owner_page(
+    by_album: bool, public_only: bool, listed_only: bool = False, unexpired: bool = False
+) -> AnySelect:
     """One page of an owner's live images, newest first (the listing index's order); in an
     album, the owner's arranged ones first, in their order (see Image.album_position)."""
     order: list[ColumnElement[Any]] = [images.c.created_at.desc(), images.c.id.desc()]
@@ -77,7 +86,7 @@ def _owner_page(by_album: bool, public_only: bool, listed_only: bool = False) ->
         order = [position.is_(None), position.asc(), *order]
     return (
         select(images)
-        .where(*_live_where(by_album, public_only, listed_only))
+        .where(*_live_where(by_album, public_only, listed_only, unexpired))
         .order_by(*order)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
@@ -93,9 +102,11 @@ _SORTS: dict[ImageSort, tuple[ColumnElement[Any], ...]] = {
 }
 
 
-def _query_where(by_album: bool, query: ImageQuery) -> list[ColumnElement[bool]]:
+def _query_where(
+    by_album: bool, query: ImageQuery, unexpired: bool = False
+) -> list[ColumnElement[bool]]:
     """The owner's live images (:owner_id, :album_id) narrowed by the gallery's query."""
-    where = _live_where(by_album, False)
+    where = _live_where(by_album, False, unexpired=unexpired)
     if query.visibility is not None:
         where.append(images.c.is_public.is_(query.visibility.is_public))
         if query.visibility.is_public:
@@ -114,10 +125,10 @@ def _query_where(by_album: bool, query: ImageQuery) -> list[ColumnElement[bool]]
     return where
 
 
-def _query_page(by_album: bool, query: ImageQuery) -> AnySelect:
+def _query_page(by_album: bool, query: ImageQuery, unexpired: bool = False) -> AnySelect:
     return (
         select(images)
-        .where(*_query_where(by_album, query))
+        .where(*_query_where(by_album, query, unexpired))
         .order_by(*_SORTS[query.sort])
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
@@ -125,9 +136,34 @@ def _query_page(by_album: bool, query: ImageQuery) -> AnySelect:
 
 
 @functools.cache
-def _owner_count(by_album: bool, public_only: bool, listed_only: bool = False) -> AnySelect:
-    where = _live_where(by_album, public_only, listed_only)
+def _owner_count(
+    by_album: bool, public_only: bool, listed_only: bool = False, unexpired: bool = False
+) -> AnySelect:
+    where = _live_where(by_album, public_only, listed_only, unexpired)
     return select(func.count()).select_from(images).where(*where)
+
+
+# An owner's live images expired at :now (that purge has not marked deleted yet).
+_EXPIRED_COUNT = (
+    select(func.count())
+    .select_from(images)
+    .where(
+        images.c.owner_id == bindparam("owner_id"),
+        images.c.expires_at.is_not(None),
+        images.c.deleted_at.is_(None),
+        images.c.expires_at <= bindparam("now"),
+    )
+)
+_EXPIRED = (
+    select(images)
+    .where(
+        images.c.expires_at.is_not(None),
+        images.c.deleted_at.is_(None),
+        images.c.expires_at <= bindparam("now"),
+    )
+    .order_by(images.c.expires_at, images.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 # What an image counts against its owner's quota (Image.charged_bytes).
@@ -196,11 +232,13 @@ class SqlImageRepository(Repository[Image]):
         public_only: bool = False,
         listed_only: bool = False,
         query: ImageQuery = PLAIN_QUERY,
+        now: datetime | None = None,
     ) -> list[Image]:
-        params = {**_live_params(owner_id, album_id), "offset": offset, "limit": limit}
+        params = {**_live_params(owner_id, album_id, now), "offset": offset, "limit": limit}
         if not query.plain:
-            return self._many(_query_page(album_id is not None, query), params)
-        return self._many(_owner_page(album_id is not None, public_only, listed_only), params)
+            return self._many(_query_page(album_id is not None, query, now is not None), params)
+        page = _owner_page(album_id is not None, public_only, listed_only, now is not None)
+        return self._many(page, params)
 
     def count_for_owner(
         self,
@@ -210,18 +248,26 @@ class SqlImageRepository(Repository[Image]):
         public_only: bool = False,
         listed_only: bool = False,
         query: ImageQuery = PLAIN_QUERY,
+        now: datetime | None = None,
     ) -> int:
+        unexpired = now is not None
+        params = _live_params(owner_id, album_id, now)
         if query.needle or query.visibility is not None or query.content_type is not None:
             counted = select(func.count()).select_from(images)
-            where = _query_where(album_id is not None, query)
-            params = _live_params(owner_id, album_id)
+            where = _query_where(album_id is not None, query, unexpired)
             return int(self._s.execute(counted.where(*where), params).scalar_one())
         if album_id is None and not (public_only or listed_only):
             # The whole gallery's total is kept on the user row (moved with every add and
-            # delete), so listing a large gallery does not count it on every page.
-            return int(self._s.execute(_KEPT_IMAGE_COUNT, {"id": owner_id}).scalar() or 0)
-        count = _owner_count(album_id is not None, public_only, listed_only)
-        return int(self._s.execute(count, _live_params(owner_id, album_id)).scalar_one())
+            # delete), so listing a large gallery does not count it on every page; the
+            # expired ones purge has not marked deleted yet are taken off (their partial
+            # index holds only rows that expire, led by the owner).
+            kept = int(self._s.execute(_KEPT_IMAGE_COUNT, {"id": owner_id}).scalar() or 0)
+            if now is None:
+                return kept
+            gone = self._s.execute(_EXPIRED_COUNT, {"owner_id": owner_id, "now": now})
+            return max(0, kept - int(gone.scalar_one()))
+        count = _owner_count(album_id is not None, public_only, listed_only, unexpired)
+        return int(self._s.execute(count, params).scalar_one())
 
     def bytes_for_owner(self, owner_id: uuid.UUID) -> int:
         total = self._s.execute(_OWNER_BYTES, _live_params(owner_id, None)).scalar_one()
@@ -290,6 +336,9 @@ class SqlImageRepository(Repository[Image]):
             .order_by(images.c.deleted_at, images.c.id)
             .limit(limit)
         )
+
+    def list_expired(self, now: datetime, *, limit: int) -> list[Image]:
+        return self._many(_EXPIRED, {"now": now, "limit": limit})
 
     def list_without_placeholder(self, *, after: uuid.UUID | None, limit: int) -> list[Image]:
         query = select(images).where(images.c.deleted_at.is_(None), images.c.blurhash.is_(None))

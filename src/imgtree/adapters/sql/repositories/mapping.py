@@ -153,6 +153,7 @@ IMAGE_FIELDS = (
     "dominant_color",
     "hidden",
     "uploader_hash",
+    "expires_at",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -192,6 +193,7 @@ def image_from_row(row: AnyRow) -> Image:
         dominant_color,
         hidden,
         uploader_hash,
+        expires_at,
     ) = row
     return Image(
         id=id_,
@@ -227,6 +229,7 @@ def image_from_row(row: AnyRow) -> Image:
         dominant_color=dominant_color,
         hidden=hidden,
         uploader_hash=uploader_hash,
+        expires_at=expires_at,
     )
 
 
@@ -265,6 +268,7 @@ def image_values(image: Image) -> dict[str, Any]:
         "dominant_color": image.dominant_color,
         "hidden": image.hidden,
         "uploader_hash": image.uploader_hash,
+        "expires_at": image.expires_at,
     }
 
 
@@ -288,6 +292,7 @@ def pending_upload_from_row(row: AnyRow) -> PendingUpload:
         claimed_at=row.claimed_at,
         image_id=row.image_id,
         address=row.address,
+        image_expires_in=row.image_expires_in,
     )
 
 
@@ -311,6 +316,7 @@ def pending_upload_values(p: PendingUpload) -> dict[str, Any]:
         "claimed_at": p.claimed_at,
         "image_id": p.image_id,
         "address": p.address,
+        "image_expires_in": p.image_expires_in,
     }
 
 

@@ -22,7 +22,11 @@ MEDIA_HEADERS = {
     name: {"description": text, "schema": {"type": "string"}}
     for name, text in (
         ("ETag", "Strong validator."),
-        ("Cache-Control", "public (private for a private image), max-age=31536000, immutable."),
+        (
+            "Cache-Control",
+            "public (private for a private image), max-age=31536000, immutable; for an image "
+            "with an expiry, max-age=<seconds left> and not immutable.",
+        ),
         ("Content-Disposition", 'inline; filename="{slug}.{ext}"'),
         ("Content-Security-Policy", "default-src 'none'; sandbox"),
         ("Accept-Ranges", "bytes"),

@@ -3,7 +3,12 @@ them (`additionalProperties: false`), so a drift between the two fails the tests
 
 from __future__ import annotations
 
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, MAX_REPORT_TEXT, ReportReason
+from imgtree.domain.model import (
+    MAX_EXPIRES_IN,
+    MAX_IMAGE_DESCRIPTION,
+    MAX_REPORT_TEXT,
+    ReportReason,
+)
 from imgtree.domain.use_cases.albums import MAX_ARRANGE
 from imgtree.domain.use_cases.bulk import MAX_BULK_IDS
 from imgtree.entrypoints.http.openapi.builders import (
@@ -46,6 +51,28 @@ VISIBILITY: Schema = {
     "unlisted (the default): anyone with the link; private: only the owner (404 for others). "
     "Instead of isPublic (true: unlisted, false: private), never with it.",
 }
+# "Delete after" (issue 17 item 2): the same schema under both spellings, never both at once.
+EXPIRES_IN: Schema = {
+    **nullable({"type": "integer", "minimum": 1, "maximum": MAX_EXPIRES_IN}),
+    "description": "Delete the image this many seconds later (1 up to ten years); from that "
+    "moment it is 404 for everyone, its owner included, and `imgtree purge` removes it. "
+    "Absent or null: never. expiresIn and expires_in are one field: send one of them.",
+}
+EXPIRY: dict[str, Schema] = {"expiresIn": EXPIRES_IN, "expires_in": EXPIRES_IN}
+EXPIRY_SPELLINGS = ("expiresIn", "expires_in")
+# A multipart field is text: decimal seconds ("" or absent: never). The server takes up to
+# MAX_EXPIRES_IN; the pattern documents up to 8 digits, all of which it takes.
+EXPIRES_IN_FIELD: Schema = {
+    "type": "string",
+    "pattern": "^([1-9][0-9]{0,7})?$",
+    "description": EXPIRES_IN["description"],
+}
+EXPIRY_FIELDS: dict[str, Schema] = {"expiresIn": EXPIRES_IN_FIELD, "expires_in": EXPIRES_IN_FIELD}
+EXPIRES_AT: Schema = {
+    **nullable(TIMESTAMP),
+    "description": "When the image is deleted (ISO 8601 UTC); null: never.",
+}
+
 # Guests have no account to see a private image with: private is 400 for them.
 GUEST_VISIBILITY: Schema = {**VISIBILITY, "enum": ["public", "unlisted"]}
 
@@ -81,6 +108,7 @@ _LISTED_IMAGE: dict[str, Schema] = {
     "height": NON_NEGATIVE,
     "created_at": TIMESTAMP,
     "visibility": VISIBILITY,
+    "expires_at": EXPIRES_AT,
     "codes": ref("EmbedCodes"),
     "renditions": ref("Renditions"),
     "page_views": {
@@ -159,6 +187,7 @@ _ALBUM_CHOICE: dict[str, Schema] = {
     },
     "isPublic": {**BOOL, "description": "Default true."},
     "visibility": VISIBILITY,
+    **EXPIRY,
 }
 
 _CLAIM_TOKEN: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_CLAIM_TOKEN_CHARS}
@@ -261,6 +290,7 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "/api/images/{uuid}?token={delete_token}; shown only once.",
             },
             "visibility": VISIBILITY,
+            "expires_at": EXPIRES_AT,
             "codes": ref("EmbedCodes"),
             "renditions": ref("Renditions"),
             **PLACEHOLDER,
@@ -327,10 +357,11 @@ SCHEMAS: dict[str, Schema] = {
                 "albumId": _ALBUM_CHOICE["albumId"],
                 "visibility": VISIBILITY,
                 "isPublic": _ALBUM_CHOICE["isPublic"],
+                **EXPIRY,
             },
         ),
         "anyOf": [{"required": ["file_base64"]}, {"required": ["base64"]}],
-        **one_spelling(("visibility", "isPublic")),
+        **one_spelling(("visibility", "isPublic"), EXPIRY_SPELLINGS),
         "examples": [{"filename": "dot.png", "file_base64": EXAMPLE_PNG_BASE64}],
     },
     "UploadMultipart": {
@@ -344,8 +375,10 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "Repeat the field for several images.",
             },
             "albumId": UUID,
+            **EXPIRY_FIELDS,
         },
         "required": ["file"],
+        **one_spelling(EXPIRY_SPELLINGS),
     },
     "SessionUploadMultipart": {
         "type": "object",
@@ -360,9 +393,10 @@ SCHEMAS: dict[str, Schema] = {
             "albumId": UUID,
             "isPublic": {"type": "string", "enum": ["true", "false"]},
             "visibility": VISIBILITY,
+            **EXPIRY_FIELDS,
         },
         "required": ["files"],
-        **one_spelling(("visibility", "isPublic")),
+        **one_spelling(("visibility", "isPublic"), EXPIRY_SPELLINGS),
     },
     "GuestUploadMultipart": {
         "type": "object",
@@ -375,8 +409,10 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
             "visibility": GUEST_VISIBILITY,
+            **EXPIRY_FIELDS,
         },
         "required": ["files"],
+        **one_spelling(EXPIRY_SPELLINGS),
     },
     "Capabilities": obj(
         {
@@ -466,7 +502,10 @@ SCHEMAS: dict[str, Schema] = {
             {"required": ["content_type", "size_bytes"]},
         ],
         **one_spelling(
-            ("contentType", "content_type"), ("sizeBytes", "size_bytes"), ("visibility", "isPublic")
+            ("contentType", "content_type"),
+            ("sizeBytes", "size_bytes"),
+            ("visibility", "isPublic"),
+            EXPIRY_SPELLINGS,
         ),
         "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
     },
@@ -488,7 +527,7 @@ SCHEMAS: dict[str, Schema] = {
         },
         _ALBUM_CHOICE,
     )
-    | one_spelling(("visibility", "isPublic")),
+    | one_spelling(("visibility", "isPublic"), EXPIRY_SPELLINGS),
     "PresignedUpload": obj(
         {
             "put_url": {**URL, "description": "PUT the raw bytes here."},
@@ -715,6 +754,7 @@ SCHEMAS: dict[str, Schema] = {
                 "is_public": {**BOOL, "description": "Alias of isPublic."},
                 "visibility": VISIBILITY,
                 "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
+                **EXPIRY,
             },
         ),
         "minProperties": 1,
@@ -723,6 +763,7 @@ SCHEMAS: dict[str, Schema] = {
             ("isPublic", "is_public"),
             ("visibility", "isPublic"),
             ("visibility", "is_public"),
+            EXPIRY_SPELLINGS,
         ),
         "description": "Only these fields change; sending none of them is 400.",
     },

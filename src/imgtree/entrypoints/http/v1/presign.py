@@ -28,6 +28,7 @@ from imgtree.entrypoints.http.requests import (
     parse_uuid,
     query_param,
     read_json_object,
+    upload_expiry,
     upload_visibility,
 )
 
@@ -51,6 +52,7 @@ class PresignFlow:
             [presign_request(doc)],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
             visibility=upload_visibility(doc),
+            expires_in=upload_expiry(doc),
         )
         if isinstance(outcome, PresignFailed):
             raise outcome.error
@@ -66,6 +68,7 @@ class PresignFlow:
             [presign_request(f) for f in files],
             album_id=optional_uuid(doc.get("albumId"), "albumId"),
             visibility=upload_visibility(doc),
+            expires_in=upload_expiry(doc),
         )
         resp.media = {
             "success": True,

@@ -30,7 +30,11 @@ def run_upload(
         outcomes: list[UploadOutcome] = (
             list(
                 upload(
-                    uploader, parsed.files, album_id=parsed.album_id, visibility=parsed.visibility
+                    uploader,
+                    parsed.files,
+                    album_id=parsed.album_id,
+                    visibility=parsed.visibility,
+                    expires_in=parsed.expires_in,
                 )
             )
             if parsed.files

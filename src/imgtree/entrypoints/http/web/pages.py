@@ -134,6 +134,7 @@ class UploadPage:
             base_url=self.urls.base,
             limits=self.account_limits if user is not None else self.guest_limits,
             visibility_choices=presenters.VISIBILITY_CHOICES,
+            expiry_choices=presenters.EXPIRY_CHOICES,
         )
 
 

@@ -1,7 +1,7 @@
 """Moderation (issue 17 item 6): hidden images, reports, the block list of content digests.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-01 04:30:00
 
 `blocked_hashes`: SHA-256 digests (hex) of content an admin removed as abusive; an upload
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | Sequence[str] | None = "0019"
+down_revision: str | Sequence[str] | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -325,6 +325,21 @@
     return date.toLocaleDateString(undefined, { dateStyle: "medium" });
   }
 
+  // "Expires in 3 days": the largest whole unit left until an image's expires_at.
+  function expiresText(iso) {
+    var at = iso ? new Date(iso) : null;
+    if (!at || isNaN(at.getTime())) return "";
+    var left = Math.max(0, Math.floor((at.getTime() - Date.now()) / 1000));
+    var units = [["year", 31536000], ["day", 86400], ["hour", 3600], ["minute", 60]];
+    for (var i = 0; i < units.length; i += 1) {
+      if (left >= units[i][1]) {
+        var n = Math.floor(left / units[i][1]);
+        return "Expires in " + n + " " + units[i][0] + (n === 1 ? "" : "s");
+      }
+    }
+    return "Expires in less than a minute";
+  }
+
   function formatBytes(n) {
     if (typeof n !== "number") return "";
     var units = ["B", "KB", "MB", "GB"];
@@ -457,6 +472,7 @@
     formatDate: formatDate,
     formatDay: formatDay,
     formatBytes: formatBytes,
+    expiresText: expiresText,
     pageLinks: pageLinks,
   };
 })();

@@ -83,7 +83,7 @@
       }
     }, name);
     var views = image.page_views === 1 ? "1 view" : (image.page_views || 0).toLocaleString("en") + " views";
-    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at), views]
+    var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at), views, I.expiresText(image.expires_at)]
       .filter(Boolean)
       .join(" · ");
     var thumb = el("img", { src: image.thumb_url, alt: name, loading: "lazy" });

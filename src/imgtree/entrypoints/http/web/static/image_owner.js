@@ -36,6 +36,11 @@
     var now = values();
     var changes = {};
     Object.keys(now).forEach(function (key) {
+      if (key === "expiresIn") {
+        // "" keeps the expiry as it is; "never" clears it; otherwise seconds from now.
+        if (now[key]) changes.expiresIn = now[key] === "never" ? null : Number(now[key]);
+        return;
+      }
       if (now[key] !== initial[key]) changes[key] = key === "albumId" ? now[key] || null : now[key];
     });
     if (!Object.keys(changes).length) {

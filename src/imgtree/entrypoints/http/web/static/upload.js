@@ -68,11 +68,14 @@
     if (visibility && visibility.value) options.visibility = visibility.value;
     else if (signedIn && publicBox) options.isPublic = publicBox.checked;
     if (signedIn && albumSelect && albumSelect.value) options.albumId = albumSelect.value;
+    // "Delete after": whole seconds (a number, as the JSON presign wants it); none: never.
+    var expiry = root.querySelector("[data-expiry-select]");
+    if (expiry && expiry.value) options.expiresIn = Number(expiry.value);
     return options;
   }
 
   function optionsKey(options) {
-    return [options.albumId || "", options.visibility || "", String(options.isPublic)].join("|");
+    return [options.albumId || "", options.visibility || "", String(options.isPublic), String(options.expiresIn || "")].join("|");
   }
 
   // Sizes as the page's limits sentence writes them: "5 MB", "1.5 KB".
@@ -544,6 +547,9 @@
       I.shareButton(I.shareCodes(image), "Share", item.name),
     ]);
     var body = el("div", { className: "result-body" }, [links]);
+    if (image.expires_at) {
+      body.append(el("p", { className: "small muted", dataset: { expires: "" }, text: I.expiresText(image.expires_at) }));
+    }
     if (!signedIn && image.delete_url) {
       body.append(el("div", { className: "delete-link" }, [
         el("p", { className: "small", text: "Keep this delete link private: anyone who has it can delete the image." }),
