@@ -863,6 +863,23 @@ def _schema_diff(engine: Engine) -> list[object]:
         return list(compare_metadata(context, metadata))
 
 
+def test_sql_migrated_sqlite_keeps_every_index_of_the_metadata(tmp_path: Path) -> None:
+    """compare_metadata cannot see expression indexes (ix_images_owner_live_name), and SQLite
+    batch migrations rebuild tables without them: check every named index exists by name."""
+    url = f"sqlite:///{tmp_path / 'indexes.sqlite3'}"
+    upgrade(url)
+    engine = create_engine_for(url)
+    with engine.connect() as conn:
+        present = {
+            row[0]
+            for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+    engine.dispose()
+    expected = {index.name for table in metadata.tables.values() for index in table.indexes}
+    assert "ix_images_owner_live_name" in expected
+    assert expected <= present, sorted(expected - present)
+
+
 def test_sql_migrated_sqlite_schema_matches_metadata(tmp_path: Path) -> None:
     path = tmp_path / "not" / "yet" / "there.sqlite3"  # the parent folders get created
     url = f"sqlite:///{path}"

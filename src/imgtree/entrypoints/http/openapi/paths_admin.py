@@ -33,7 +33,15 @@ def moderation_paths() -> dict[str, Any]:
                 security=ADMIN_READ,
                 parameters=[
                     query("search", {"type": "string"}, "In the title, file name or slug."),
-                    query("owner", {"type": "string"}, "A user id, or `guest`."),
+                    query(
+                        "owner",
+                        {
+                            "type": "string",
+                            "pattern": "^(guest|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                            "[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+                        },
+                        "A user id, or `guest`.",
+                    ),
                     query("reported", {"type": "boolean"}, "Only images with open reports."),
                     *PAGE_PARAMS,
                 ],

@@ -31,6 +31,7 @@ def upgrade() -> None:
             sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("uploader_hash", sa.String(length=64), nullable=True))
+    _restore_name_index()
     op.create_table(
         "reports",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -72,3 +73,15 @@ def downgrade() -> None:
     with op.batch_alter_table("images") as batch:
         batch.drop_column("uploader_hash")
         batch.drop_column("hidden")
+    _restore_name_index()
+
+
+def _restore_name_index() -> None:
+    """On SQLite, batch mode rebuilds `images` by copying it, and recreates only the indexes
+    Alembic can reflect: 0017's expression index on lower(original_name) would be lost (the
+    gallery's name order would then sort every row of the owner). Put it back as 0017 made it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "CREATE INDEX IF NOT EXISTS ix_images_owner_live_name "
+            "ON images (owner_id, lower(original_name), id) WHERE deleted_at IS NULL"
+        )
