@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.http.test_v1_upload import UPLOADED_IMAGE_FIELDS
 from tests.support import imagegen
 from tests.support.app import BASE_URL, App
 
@@ -58,20 +59,7 @@ def test_presign_put_complete(app: App, alias: str) -> None:
     done = complete(app, headers, doc["completion_token"], alias)
     assert done.status_code == 200, done.text
     (img,) = done.json["images"]
-    assert set(img) == {
-        "id",
-        "url",
-        "direct_url",
-        "thumb_url",
-        "delete_url",
-        "visibility",
-        "expires_at",
-        "codes",
-        "renditions",
-        "blurhash",
-        "dominant_color",
-        "rendition_formats",
-    }
+    assert set(img) == UPLOADED_IMAGE_FIELDS
     # The raw upload is gone; the published image and its thumbnail remain.
     assert not [k for k in app.stored_keys() if k.startswith("uploads/")]
     assert len(app.stored_keys()) == 2

@@ -55,25 +55,29 @@ def test_discovery_words_the_rate_limit(rate: RatePolicy, text: str) -> None:
     assert doc["rate_limit"] == {"per_minute": rate.per_minute, "text": text}
 
 
+# Every field of an uploaded image's object (the upload routes and completes answer it).
+UPLOADED_IMAGE_FIELDS = {
+    "id",
+    "url",
+    "direct_url",
+    "thumb_url",
+    "delete_url",
+    "visibility",
+    "expires_at",
+    "codes",
+    "renditions",
+    "blurhash",
+    "dominant_color",
+    "rendition_formats",
+}
+
+
 def test_multipart_upload_returns_documented_shape(app: App) -> None:
     r = post_files(app, app.auth(), ("shot.png", "image/png", imagegen.png(40, 30)))
     assert r.status_code == 200, r.text
     assert r.json["success"] is True
     (img,) = r.json["images"]
-    assert set(img) == {
-        "id",
-        "url",
-        "direct_url",
-        "thumb_url",
-        "delete_url",
-        "visibility",
-        "expires_at",
-        "codes",
-        "renditions",
-        "blurhash",
-        "dominant_color",
-        "rendition_formats",
-    }
+    assert set(img) == UPLOADED_IMAGE_FIELDS
     assert img["renditions"] == {}  # 40 px: smaller than every rendition
     # ...but offered whole in the other formats (AVIF first)
     assert img["rendition_formats"] == {
