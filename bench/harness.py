@@ -201,6 +201,13 @@ between those runs.)
   authenticated keys across requests (revocation and deactivation would then lag, where
   docs/decisions.md promises the very next request) and a raw-row JSON path that skips the
   domain objects (the model the embedding teams and both adapters share); we chose neither.
+- **R6 (…, search)** and **R6 (…, sort=size)** (issue 17's gallery queries on the same
+  100 000 images): another order costs what newest-first does (3.3 ms SQLite, 3.8 ms
+  Postgres: each reads its own index in order). A search is ~80 ms (SQLite) and ~100 ms
+  (Postgres): a substring cannot seek an index, so both the count and the page read the
+  owner's 100 000 names (the page's name order still walks its index and stops at 100
+  matches; the count cannot stop). Cheaper paths, not taken yet: a `pg_trgm` index on
+  Postgres, or a capped count ("more than 1 000") for large galleries.
 - **R4 (offload)** and **R4 (offload, photo)** (nginx + app with X-Accel-Redirect ÷ nginx
   static, 0.2–0.45 depending on the machine's other load; the 218 KB PNG and a 151 KB
   1280 px photo): with IMGTREE_MEDIA_OFFLOAD the app's share of a media request is its
@@ -1317,6 +1324,23 @@ def listing_ratio(
         lambda v: True,
         reference=True,
     )
+    # The gallery's queries (issue 17 item 1) on the same 100 000 images: a search by a part
+    # of the file name (1 in 9 names match "photo-9"), sorted by name, and the size order.
+    queries = {
+        "search": "/api/v1/images?limit=100&search=photo-9&sort=name",
+        "sort=size": "/api/v1/images?limit=100&sort=size",
+    }
+    queried = {
+        what: Ratio(
+            f"R6 ({label}, {what})",
+            f"GET {q} p50 ÷ falcon hello-world p50, the same {cfg.list_rows:,} images",
+            "reference",
+            lambda v: True,
+            reference=True,
+        )
+        for what, q in queries.items()
+    }
+    queried_ms: dict[str, list[float]] = {what: [] for what in queries}
     headers = {"Authorization": f"Bearer {key}"}
     path = "/api/v1/images?limit=100"
     path_one = "/api/v1/images?limit=1"
@@ -1336,6 +1360,13 @@ def listing_ratio(
             raise RuntimeError(f"listing: {a.statuses} {c.statuses}")
         ratio.rounds.append(a.p50 / b.p50)
         one.rounds.append(c.p50 / b.p50)
+        for what, q in queries.items():
+            d = cl.sequential(app.base, "GET", q, n, None, headers)
+            if d.errors:
+                raise RuntimeError(f"listing {what}: {d.statuses}")
+            queried[what].rounds.append(d.p50 / b.p50)
+            queried_ms[what].append(d.p50)
+            rep.rows.append(Row(f"GET {q} ({label})", d.rps, d.p50, d.p99, None, None, ""))
         per_image.append((a.p50 - c.p50) / 99 * 1000)
         rep.rows += [
             Row(
@@ -1367,7 +1398,11 @@ def listing_ratio(
         "(limit=100 minus limit=1, over 99)."
     )
     one.detail = "Rounds: " + ", ".join(f"{v:.2f}" for v in one.rounds)
-    return [ratio, one]
+    for what, r in queried.items():
+        r.detail = f"p50 {cl.median(queried_ms[what]):.1f} ms. Rounds: " + ", ".join(
+            f"{v:.2f}" for v in r.rounds
+        )
+    return [ratio, one, *queried.values()]
 
 
 @contextlib.contextmanager
