@@ -23,12 +23,20 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import attrs
 
-from imgtree.domain.model import Image
-from imgtree.domain.ports import BlobStorage, Clock, LeftoverSweeper, UnitOfWorkFactory
+from imgtree.domain.model import Image, PendingUpload
+from imgtree.domain.ports import (
+    BlobStorage,
+    Clock,
+    LeftoverSweeper,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from imgtree.domain.services.publisher import ORIGINALS_PREFIX
 from imgtree.domain.services.shared_blobs import (
     IMAGES_PREFIX,
@@ -43,6 +51,7 @@ from imgtree.domain.services.shared_blobs import (
 UPLOADS_PREFIX = "uploads/"
 
 BATCH = 500
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -82,44 +91,43 @@ class Purge:
             expired_images=expired_images,
         )
 
-    def _expired_uploads(self, before: datetime) -> int:
+    def _drain(self, batch: Callable[[UnitOfWork], Sequence[T]], act: Callable[[T], None]) -> int:
+        """Act on every item `batch` lists (BATCH at a time, read-only), until it lists none;
+        each act removes its item, so the next batch moves on. The number acted on."""
         count = 0
         while True:
             with self.uow(read_only=True) as uow:
-                stale = uow.pending_uploads.list_stale(before, limit=BATCH)
-            if not stale:
+                items = batch(uow)
+            if not items:
                 return count
-            for pending in stale:
-                # Bytes first, row second: a crash here leaves a row whose bytes are gone,
-                # which the next purge removes (not an orphan blob nobody can find).
-                self.storage.delete(pending.object_key)
-                with self.uow() as uow:
-                    uow.pending_uploads.remove(pending.id)
-                    uow.commit()
+            for item in items:
+                act(item)
                 count += 1
+
+    def _expired_uploads(self, before: datetime) -> int:
+        return self._drain(
+            lambda uow: uow.pending_uploads.list_stale(before, limit=BATCH), self._drop_upload
+        )
+
+    def _drop_upload(self, pending: PendingUpload) -> None:
+        # Bytes first, row second: a crash here leaves a row whose bytes are gone, which the
+        # next purge removes (not an orphan blob nobody can find).
+        self.storage.delete(pending.object_key)
+        with self.uow() as uow:
+            uow.pending_uploads.remove(pending.id)
+            uow.commit()
 
     def _expired_images(self, now: datetime) -> int:
         """Expired images go now: readers stopped seeing them at their expiry already."""
-        count = 0
-        while True:
-            with self.uow(read_only=True) as uow:
-                gone = uow.images.list_expired(now, limit=BATCH)
-            if not gone:
-                return count
-            for image in gone:
-                self._remove(image, mark_deleted_at=image.expires_at)
-                count += 1
+        return self._drain(
+            lambda uow: uow.images.list_expired(now, limit=BATCH),
+            lambda image: self._remove(image, mark_deleted_at=image.expires_at),
+        )
 
     def _deleted_images(self, before: datetime) -> int:
-        count = 0
-        while True:
-            with self.uow(read_only=True) as uow:
-                gone = uow.images.list_deleted_before(before, limit=BATCH)
-            if not gone:
-                return count
-            for image in gone:
-                self._remove(image)
-                count += 1
+        return self._drain(
+            lambda uow: uow.images.list_deleted_before(before, limit=BATCH), self._remove
+        )
 
     def _remove(self, image: Image, *, mark_deleted_at: datetime | None = None) -> None:
         """The row, its kept original and its reference to the shared bytes (with the last
