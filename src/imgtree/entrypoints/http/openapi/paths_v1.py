@@ -183,7 +183,7 @@ def v1_paths() -> dict[str, Any]:
                     "200": ok(
                         None,
                         content=json_body(
-                            {"type": "object", "required": ["getOpenApiDocument", "paths"]}
+                            {"type": "object", "required": ["openapi", "paths"]}
                         ),
                     )
                 },
