@@ -182,9 +182,7 @@ def v1_paths() -> dict[str, Any]:
                 {
                     "200": ok(
                         None,
-                        content=json_body(
-                            {"type": "object", "required": ["openapi", "paths"]}
-                        ),
+                        content=json_body({"type": "object", "required": ["openapi", "paths"]}),
                     )
                 },
                 security=NONE,
