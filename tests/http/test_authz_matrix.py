@@ -83,28 +83,28 @@ OTHER_PASSWORD = "another long passphrase"
 #                        anon guest owner other admin deact revok expir upload-only
 TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     # /api/v1 (a key; session roles use their own full key)
-    "discovery": (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "upload": (401, 401, 200, 200, 200, 403, 401, 401, 200),
-    "presign": (401, 401, 200, 200, 200, 403, 401, 401, 200),
-    "presignBatch": (401, 401, 200, 200, 200, 403, 401, 401, 200),
+    "getCapabilities": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "uploadImages": (401, 401, 200, 200, 200, 403, 401, 401, 200),
+    "presignUpload": (401, 401, 200, 200, 200, 403, 401, 401, 200),
+    "presignUploads": (401, 401, 200, 200, 200, 403, 401, 401, 200),
     # the presigned PUT URL is the credential: whoever holds it may send the bytes once
     "putUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # the owner's completion token: another account's key cannot redeem it (400, not consumed)
-    "complete": (401, 401, 200, 400, 400, 403, 401, 401, 200),
-    "completeBatch": (401, 401, 200, 400, 400, 403, 401, 401, 200),
+    "completeUpload": (401, 401, 200, 400, 400, 403, 401, 401, 200),
+    "completeUploads": (401, 401, 200, 400, 400, 403, 401, 401, 200),
     "listImages": (401, 401, 200, 200, 200, 403, 401, 401, 403),
     "deleteImage": (401, 401, 200, 404, 404, 403, 401, 401, 403),
     # the kept original of a converted upload (IMGTREE_KEEP_ORIGINALS): its owner's alone
     "downloadOriginal": (401, 401, 200, 404, 404, 403, 401, 401, 403),
-    "openapi": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "getOpenApiDocument": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # the same for everyone: robots.txt, and the old icon path sent to the SVG
-    "robots": (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "favicon": (301, 301, 301, 301, 301, 301, 301, 301, 301),
+    "getRobotsTxt": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "getFavicon": (301, 301, 301, 301, 301, 301, 301, 301, 301),
     # /api/auth (logIn: its own email and password; without an account, an unknown email)
     "signUp": (201, 201, 201, 201, 201, 201, 201, 201, 201),
     "logIn": (401, 401, 200, 200, 200, 403, 401, 401, 401),
     "logOut": (401, 401, 200, 200, 200, 401, 401, 401, 401),
-    "me": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "getMe": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "changePassword": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     # sessions an account can see and end (its own only; admins too act on their own here)
     "listSessions": (401, 401, 200, 200, 200, 401, 401, 401, 401),
@@ -119,10 +119,10 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "sessionListImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     # delete links: the token is the credential, so a deactivated account's own link still
     # works (docs/decisions.md: a delete link is its own credential); another's token is 403
-    "deleteConfirmPage": (401, 403, 200, 403, 403, 200, 401, 401, 401),
+    "getDeleteConfirmPage": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     "editImage": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "sessionDownloadOriginal": (401, 401, 200, 404, 404, 401, 401, 401, 401),
-    "sessionDeleteImage": (401, 403, 200, 404, 404, 401, 401, 401, 401),
+    "deleteImageByToken": (401, 403, 200, 404, 404, 401, 401, 401, 401),
     # any signed-in account may claim a guest image whose delete token it holds
     "claimGuestImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     # bulk actions answer per id: another's image is a not_found result, not a 404 (its
@@ -132,58 +132,58 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "bulkSetVisibility": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "listAlbums": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "createAlbum": (401, 401, 201, 201, 201, 401, 401, 401, 401),
-    "viewAlbum": (404, 404, 200, 404, 404, 404, 404, 404, 404),
+    "getAlbum": (404, 404, 200, 404, 404, 404, 404, 404, 404),
     "editAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "deleteAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "arrangeAlbum": (401, 401, 200, 404, 404, 401, 401, 401, 401),
     "listKeys": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "createKey": (401, 401, 201, 201, 201, 401, 401, 401, 401),
-    "sharexConfig": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "createSharexConfig": (401, 401, 200, 200, 200, 401, 401, 401, 401),
     "revokeKey": (401, 401, 200, 404, 404, 401, 401, 401, 401),
-    "sessionUpload": (401, 401, 200, 200, 200, 401, 401, 401, 401),
-    "sessionPresign": (401, 401, 200, 200, 200, 401, 401, 401, 401),
-    "sessionComplete": (401, 401, 200, 400, 400, 401, 401, 401, 401),
+    "sessionUploadImages": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "sessionPresignUpload": (401, 401, 200, 200, 200, 401, 401, 401, 401),
+    "sessionCompleteUpload": (401, 401, 200, 400, 400, 401, 401, 401, 401),
     # guest routes take no credentials: any caller is a guest
-    "guestUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "guestPresign": (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "guestComplete": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "guestUploadImages": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "guestPresignUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "guestCompleteUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # /api/admin: a non-admin (or its keys) is 403, a key without the admin scope too
-    "adminStats": (401, 401, 403, 403, 200, 401, 401, 401, 403),
-    "adminUsers": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminGetStats": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminListUsers": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminEditUser": (401, 401, 403, 403, 200, 401, 401, 401, 403),
-    "adminAudit": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminListAudit": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminEndUserSessions": (401, 401, 403, 403, 200, 401, 401, 401, 403),
-    "adminImages": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminListImages": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminDeleteImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminHideImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminUnhideImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
-    "adminReports": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminListReports": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminDismissReport": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     # anyone who may see the image, from a fresh address each (a repeat would answer 200)
     "reportImage": (201, 201, 201, 201, 201, 404, 201, 201, 201),
     # public routes: a deactivated account's images are hidden (IMGTREE_INACTIVE_IMAGES=hide)
-    "imagePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "media": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "mediaHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "thumb": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "thumbHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "rendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "renditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "getImagePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "getMedia": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "headMedia": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "getThumbnail": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "headThumbnail": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "getRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "headRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     # a signed size: the signature is the credential for the size, visibility still applies
-    "signedRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "signedRenditionHead": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "deleteForm": (401, 403, 200, 403, 403, 200, 401, 401, 401),
+    "getSignedRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "headSignedRendition": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "submitDeleteForm": (401, 403, 200, 403, 403, 200, 401, 401, 401),
     # HTML pages: a session only (a Bearer key is no sign-in); signed out -> 303 to /login
-    "uploadPage": (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "loginPage": (200, 200, 303, 303, 303, 200, 200, 200, 200),
-    "signupPage": (200, 200, 303, 303, 303, 200, 200, 200, 200),
-    "galleryPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
-    "albumsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
-    "albumPage": (404, 404, 200, 404, 404, 404, 404, 404, 404),
+    "getUploadPage": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "getLoginPage": (200, 200, 303, 303, 303, 200, 200, 200, 200),
+    "getSignupPage": (200, 200, 303, 303, 303, 200, 200, 200, 200),
+    "getGalleryPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
+    "getAlbumsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
+    "getAlbumPage": (404, 404, 200, 404, 404, 404, 404, 404, 404),
     # anyone sees a profile; a deactivated account has none
-    "profilePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
-    "settingsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
-    "adminPage": (303, 303, 403, 403, 200, 303, 303, 303, 303),
+    "getProfilePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    "getSettingsPage": (303, 303, 200, 200, 200, 303, 303, 303, 303),
+    "getAdminPage": (303, 303, 403, 403, 200, 303, 303, 303, 303),
 }
 # fmt: on
 
@@ -619,17 +619,19 @@ def _page(path: str) -> Send:
 
 REQUESTS: dict[str, Send] = {
     # /api/v1
-    "discovery": lambda w, a: w.send(a, "v1", "GET", "/api/v1/upload"),
-    "upload": lambda w, a: w.send(a, "v1", "POST", "/api/v1/upload", **_multipart("file")),
-    "presign": lambda w, a: w.send(a, "v1", "POST", "/api/v1/upload/presign", json=_presign_doc()),
-    "presignBatch": lambda w, a: w.send(
+    "getCapabilities": lambda w, a: w.send(a, "v1", "GET", "/api/v1/upload"),
+    "uploadImages": lambda w, a: w.send(a, "v1", "POST", "/api/v1/upload", **_multipart("file")),
+    "presignUpload": lambda w, a: w.send(
+        a, "v1", "POST", "/api/v1/upload/presign", json=_presign_doc()
+    ),
+    "presignUploads": lambda w, a: w.send(
         a, "v1", "POST", "/api/v1/upload/presign/batch", json={"files": [_presign_doc()]}
     ),
     "putUpload": _put,
-    "complete": lambda w, a: w.send(
+    "completeUpload": lambda w, a: w.send(
         a, "v1", "POST", "/api/v1/upload/complete", json={"completion_token": w.fresh["token"]}
     ),
-    "completeBatch": lambda w, a: w.send(
+    "completeUploads": lambda w, a: w.send(
         a,
         "v1",
         "POST",
@@ -638,9 +640,9 @@ REQUESTS: dict[str, Send] = {
     ),
     "listImages": lambda w, a: w.send(a, "v1", "GET", "/api/v1/images"),
     "deleteImage": lambda w, a: w.send(a, "v1", "DELETE", f"/api/v1/images/{a.target.image_uuid}"),
-    "openapi": lambda w, a: w.send(a, "v1", "GET", "/api/v1/openapi.json"),
-    "robots": lambda w, a: w.send(a, "none", "GET", "/robots.txt"),
-    "favicon": lambda w, a: w.send(a, "none", "GET", "/favicon.ico"),
+    "getOpenApiDocument": lambda w, a: w.send(a, "v1", "GET", "/api/v1/openapi.json"),
+    "getRobotsTxt": lambda w, a: w.send(a, "none", "GET", "/robots.txt"),
+    "getFavicon": lambda w, a: w.send(a, "none", "GET", "/favicon.ico"),
     # /api/auth
     "signUp": lambda w, a: w.send(
         a,
@@ -651,17 +653,17 @@ REQUESTS: dict[str, Send] = {
     ),
     "logIn": _login,
     "logOut": lambda w, a: w.send(a, "session", "POST", "/api/auth/logout"),
-    "me": lambda w, a: w.send(a, "session", "GET", "/api/auth/me"),
+    "getMe": lambda w, a: w.send(a, "session", "GET", "/api/auth/me"),
     "changePassword": _password,
     # the session API
     "sessionListImages": lambda w, a: w.send(a, "session", "GET", "/api/images"),
-    "deleteConfirmPage": lambda w, a: w.send(
+    "getDeleteConfirmPage": lambda w, a: w.send(
         a, "none", "GET", f"/api/images/{a.target.image_uuid}", **_token_query(a)
     ),
     "editImage": lambda w, a: w.send(
         a, "session", "PATCH", f"/api/images/{a.target.image_uuid}", json={"title": "Renamed"}
     ),
-    "sessionDeleteImage": lambda w, a: w.send(
+    "deleteImageByToken": lambda w, a: w.send(
         a,
         "session",
         "DELETE",
@@ -696,7 +698,7 @@ REQUESTS: dict[str, Send] = {
     ),
     "listAlbums": lambda w, a: w.send(a, "session", "GET", "/api/albums"),
     "createAlbum": lambda w, a: w.send(a, "session", "POST", "/api/albums", json={"title": "New"}),
-    "viewAlbum": lambda w, a: w.send(a, "none", "GET", f"/api/albums/{a.target.album_id}"),
+    "getAlbum": lambda w, a: w.send(a, "none", "GET", f"/api/albums/{a.target.album_id}"),
     "editAlbum": lambda w, a: w.send(
         a, "session", "PATCH", f"/api/albums/{a.target.album_id}", json={"title": "Renamed"}
     ),
@@ -707,30 +709,30 @@ REQUESTS: dict[str, Send] = {
     ),
     "listKeys": lambda w, a: w.send(a, "session", "GET", "/api/keys"),
     "createKey": lambda w, a: w.send(a, "session", "POST", "/api/keys", json={"name": "new"}),
-    "sharexConfig": lambda w, a: w.send(
+    "createSharexConfig": lambda w, a: w.send(
         a, "session", "POST", "/api/keys/sharex", json={"name": "laptop"}
     ),
     "revokeKey": lambda w, a: w.send(a, "session", "DELETE", f"/api/keys/{a.target.spare_key_id}"),
-    "sessionUpload": lambda w, a: w.send(
+    "sessionUploadImages": lambda w, a: w.send(
         a, "session", "POST", "/api/upload", **_multipart("files")
     ),
-    "sessionPresign": lambda w, a: w.send(
+    "sessionPresignUpload": lambda w, a: w.send(
         a, "session", "POST", "/api/upload/presign", json=_presign_doc()
     ),
-    "sessionComplete": lambda w, a: w.send(
+    "sessionCompleteUpload": lambda w, a: w.send(
         a,
         "session",
         "POST",
         "/api/upload/complete",
         json={"completion_token": w.fresh["token"]},
     ),
-    "guestUpload": lambda w, a: w.send(
+    "guestUploadImages": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest", **_multipart("files")
     ),
-    "guestPresign": lambda w, a: w.send(
+    "guestPresignUpload": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest/presign", json=_presign_doc()
     ),
-    "guestComplete": lambda w, a: w.send(
+    "guestCompleteUpload": lambda w, a: w.send(
         a,
         "none",
         "POST",
@@ -762,8 +764,8 @@ REQUESTS: dict[str, Send] = {
     "adminEndUserSessions": lambda w, a: w.send(
         a, "session", "DELETE", f"/api/admin/users/{a.target.user_id}/sessions"
     ),
-    "adminStats": lambda w, a: w.send(a, "session", "GET", "/api/admin/stats"),
-    "adminUsers": lambda w, a: w.send(a, "session", "GET", "/api/admin/users"),
+    "adminGetStats": lambda w, a: w.send(a, "session", "GET", "/api/admin/stats"),
+    "adminListUsers": lambda w, a: w.send(a, "session", "GET", "/api/admin/users"),
     "adminEditUser": lambda w, a: w.send(
         a,
         "session",
@@ -771,8 +773,8 @@ REQUESTS: dict[str, Send] = {
         f"/api/admin/users/{a.target.user_id}",
         json={"quota_bytes": 1 << 30},
     ),
-    "adminAudit": lambda w, a: w.send(a, "session", "GET", "/api/admin/audit"),
-    "adminImages": lambda w, a: w.send(
+    "adminListAudit": lambda w, a: w.send(a, "session", "GET", "/api/admin/audit"),
+    "adminListImages": lambda w, a: w.send(
         a, "session", "GET", "/api/admin/images", params={"owner": "guest", "reported": "true"}
     ),
     # without `block`: the matrix re-uploads the same PNG for the next cell
@@ -785,7 +787,7 @@ REQUESTS: dict[str, Send] = {
     "adminUnhideImage": lambda w, a: w.send(
         a, "session", "POST", f"/api/admin/images/{a.target.image_uuid}/unhide"
     ),
-    "adminReports": lambda w, a: w.send(a, "session", "GET", "/api/admin/reports"),
+    "adminListReports": lambda w, a: w.send(a, "session", "GET", "/api/admin/reports"),
     "adminDismissReport": lambda w, a: w.send(
         a, "session", "POST", f"/api/admin/reports/{w.fresh['report_id']}/dismiss"
     ),
@@ -798,25 +800,25 @@ REQUESTS: dict[str, Send] = {
         remote_addr=f"198.51.100.{ROLES.index(a.role) + 1}",
     ),
     # public routes and pages
-    "imagePage": lambda w, a: w.send(a, "none", "GET", f"/i/{a.target.image['id']}"),
-    "media": _media("direct_url"),
-    "mediaHead": _media("direct_url", "HEAD"),
-    "thumb": _media("thumb_url"),
-    "thumbHead": _media("thumb_url", "HEAD"),
-    "rendition": _rendition(),
-    "renditionHead": _rendition("HEAD"),
-    "signedRendition": _signed(),
-    "signedRenditionHead": _signed("HEAD"),
-    "deleteForm": _delete_form,
-    "uploadPage": _page("/"),
-    "loginPage": _page("/login"),
-    "signupPage": _page("/signup"),
-    "galleryPage": _page("/gallery"),
-    "albumsPage": _page("/albums"),
-    "albumPage": lambda w, a: w.send(a, "none", "GET", f"/albums/{a.target.album_id}"),
-    "profilePage": lambda w, a: w.send(a, "none", "GET", f"/u/{a.target.user_id}"),
-    "settingsPage": _page("/settings"),
-    "adminPage": _page("/admin"),
+    "getImagePage": lambda w, a: w.send(a, "none", "GET", f"/i/{a.target.image['id']}"),
+    "getMedia": _media("direct_url"),
+    "headMedia": _media("direct_url", "HEAD"),
+    "getThumbnail": _media("thumb_url"),
+    "headThumbnail": _media("thumb_url", "HEAD"),
+    "getRendition": _rendition(),
+    "headRendition": _rendition("HEAD"),
+    "getSignedRendition": _signed(),
+    "headSignedRendition": _signed("HEAD"),
+    "submitDeleteForm": _delete_form,
+    "getUploadPage": _page("/"),
+    "getLoginPage": _page("/login"),
+    "getSignupPage": _page("/signup"),
+    "getGalleryPage": _page("/gallery"),
+    "getAlbumsPage": _page("/albums"),
+    "getAlbumPage": lambda w, a: w.send(a, "none", "GET", f"/albums/{a.target.album_id}"),
+    "getProfilePage": lambda w, a: w.send(a, "none", "GET", f"/u/{a.target.user_id}"),
+    "getSettingsPage": _page("/settings"),
+    "getAdminPage": _page("/admin"),
 }
 
 
@@ -854,10 +856,10 @@ def _code(w: World, a: Actor, *, enabled: bool) -> dict[str, Any]:
 # guest), another session of the owner's, a code from the actor's authenticator.
 PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
     "putUpload": lambda w, a: w.presigned(),
-    "complete": lambda w, a: {"token": w.completion_token()},
-    "completeBatch": lambda w, a: {"token": w.completion_token()},
-    "sessionComplete": lambda w, a: {"token": w.completion_token(session=True)},
-    "guestComplete": lambda w, a: {"token": w.completion_token(guest=True)},
+    "completeUpload": lambda w, a: {"token": w.completion_token()},
+    "completeUploads": lambda w, a: {"token": w.completion_token()},
+    "sessionCompleteUpload": lambda w, a: {"token": w.completion_token(session=True)},
+    "guestCompleteUpload": lambda w, a: {"token": w.completion_token(guest=True)},
     "claimGuestImages": lambda w, a: {"item": w.guest_upload()},
     "downloadOriginal": lambda w, a: {"kept": w.kept_upload()},
     "sessionDownloadOriginal": lambda w, a: {"kept": w.kept_upload()},
@@ -871,9 +873,9 @@ PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
 # What an allowed (2xx) cell of an operation uses up, recreated before the next cell.
 CONSUMES: dict[str, tuple[str, ...]] = {
     "deleteImage": ("image",),
-    "sessionDeleteImage": ("image",),
+    "deleteImageByToken": ("image",),
     "bulkDeleteImages": ("image",),
-    "deleteForm": ("image",),
+    "submitDeleteForm": ("image",),
     "deleteAlbum": ("album",),
     "revokeKey": ("spare_key",),
     "logOut": ("session",),

@@ -57,6 +57,36 @@ def test_document_follows_the_configured_base_url(make_app: Callable[..., App]) 
     assert document(app)["servers"][0]["url"] == "https://img.example.com"
 
 
+def test_operation_ids_read_as_methods_and_are_distinct(app: App) -> None:
+    """Generated clients name a function per operationId (docs/decisions.md, "OpenAPI document
+    for client generators"): each is camelCase, distinct, and tagged with a declared tag."""
+    doc = document(app)
+    declared = {tag["name"] for tag in doc["tags"]}
+    ids = []
+    for item in doc["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS:
+                ids.append(operation["operationId"])
+                assert re.fullmatch(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)*", ids[-1]), ids[-1]
+                assert len(operation["tags"]) == 1 and operation["tags"][0] in declared
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_alias_rules_leave_bodies_plain_objects(app: App) -> None:
+    """No schema has a top-level anyOf/oneOf of bare `required` alternatives (generators make
+    `Any` of it): alias rules live in the object's `not`. Still exact: a JSON upload with
+    neither or both spellings is invalid, with one of them valid."""
+    schemas = document(app)["components"]["schemas"]
+    for name, schema in schemas.items():
+        for key in ("anyOf", "oneOf"):
+            assert not any(set(alt) <= {"required"} for alt in schema.get(key, [])), name
+    upload = jsonschema.Draft202012Validator(schemas["UploadJson"])
+    assert upload.is_valid({"file_base64": "eA=="}) and upload.is_valid({"base64": "eA=="})
+    assert not upload.is_valid({}) and not upload.is_valid(
+        {"base64": "eA==", "file_base64": "eA=="}
+    )
+
+
 # --- the document and the router agree --------------------------------------------------------
 
 

@@ -26,9 +26,28 @@ def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) 
     return out
 
 
-def one_spelling(*pairs: tuple[str, str]) -> Schema:
-    """A field's two spellings (`isPublic`/`is_public`) never both: the app answers 400."""
-    return {"not": {"anyOf": [{"required": list(pair)} for pair in pairs]}}
+def one_spelling(*pairs: tuple[str, str], required: tuple[tuple[str, str], ...] = ()) -> Schema:
+    """A field's two spellings (`isPublic`/`is_public`) never both: the app answers 400; of the
+    pairs in `required`, one spelling must be there (neither: 400 too).
+
+    Every such rule sits in one `not` beside a plain object's `properties`, never as a top-level
+    `anyOf` of `required` alternatives: validators read it exactly, while client generators
+    (which ignore `not`) see one object and make a real model of it instead of `Any`."""
+    both = [*pairs, *(pair for pair in required if pair not in pairs)]
+    forbidden: list[Schema] = [{"required": list(pair)} for pair in both]
+    forbidden += [{"not": {"anyOf": [{"required": [name]} for name in pair]}} for pair in required]
+    return {"not": {"anyOf": forbidden}}
+
+
+def binary(media_type: str = "application/octet-stream") -> Schema:
+    """Raw bytes: `format: binary` (what generators turn into a file or Blob type) beside 3.1's
+    `contentMediaType` (what the bytes are)."""
+    return {"type": "string", "format": "binary", "contentMediaType": media_type}
+
+
+def binary_content(*media_types: str) -> dict[str, Any]:
+    """A request or response body of raw bytes, one entry per media type."""
+    return {t: {"schema": binary(t)} for t in media_types}
 
 
 def nullable(schema: Schema) -> Schema:

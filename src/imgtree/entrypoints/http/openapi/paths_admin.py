@@ -27,7 +27,7 @@ def moderation_paths() -> dict[str, Any]:
         "/api/admin/images": {
             "get": op(
                 ADMIN,
-                "adminImages",
+                "adminListImages",
                 "Every live image (guests' and hidden ones too), newest first",
                 {"200": ok("ModeratedImagePage"), **errors(400, 401, 403)},
                 security=ADMIN_READ,
@@ -83,7 +83,7 @@ def moderation_paths() -> dict[str, Any]:
         "/api/admin/reports": {
             "get": op(
                 ADMIN,
-                "adminReports",
+                "adminListReports",
                 "The report queue: images with open reports, each with its reports",
                 {"200": ok("ReportQueue"), **errors(400, 401, 403)},
                 security=ADMIN_READ,
@@ -126,7 +126,7 @@ def admin_paths() -> dict[str, Any]:
         "/api/admin/stats": {
             "get": op(
                 ADMIN,
-                "adminStats",
+                "adminGetStats",
                 "Aggregated statistics",
                 {"200": ok("AdminStats"), **errors(401, 403)},
                 security=ADMIN_READ,
@@ -135,7 +135,7 @@ def admin_paths() -> dict[str, Any]:
         "/api/admin/users": {
             "get": op(
                 ADMIN,
-                "adminUsers",
+                "adminListUsers",
                 "User list / search",
                 {"200": ok("AdminUserPage"), **errors(400, 401, 403)},
                 security=ADMIN_READ,
@@ -169,7 +169,7 @@ def admin_paths() -> dict[str, Any]:
         "/api/admin/audit": {
             "get": op(
                 ADMIN,
-                "adminAudit",
+                "adminListAudit",
                 "The audit log of admin changes, newest first",
                 {"200": ok("AuditPage"), **errors(400, 401, 403)},
                 security=ADMIN_READ,

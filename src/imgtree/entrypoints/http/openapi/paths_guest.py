@@ -21,7 +21,7 @@ def guest_paths() -> dict[str, Any]:
         "/api/upload/guest": {
             "post": op(
                 GUEST,
-                "guestUpload",
+                "guestUploadImages",
                 "Upload without an account (own size and rate limits)",
                 upload_results(auth=False, multipart=True),
                 security=NONE,
@@ -32,7 +32,7 @@ def guest_paths() -> dict[str, Any]:
         "/api/upload/guest/presign": {
             "post": op(
                 GUEST,
-                "guestPresign",
+                "guestPresignUpload",
                 "Guest presign",
                 {
                     "200": ok("Presign", rate=True),
@@ -46,7 +46,7 @@ def guest_paths() -> dict[str, Any]:
         "/api/upload/guest/complete": {
             "post": op(
                 GUEST,
-                "guestComplete",
+                "guestCompleteUpload",
                 "Guest complete after PUT",
                 upload_results(auth=False),
                 security=NONE,

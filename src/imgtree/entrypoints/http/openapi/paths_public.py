@@ -9,6 +9,7 @@ from imgtree.entrypoints.http.openapi.builders import (
     HTML,
     IMAGE_TYPES,
     STRING,
+    binary_content,
     json_body,
     obj,
     path_param,
@@ -49,12 +50,13 @@ def too_many_html(*, json_too: bool = False, also: str = "") -> dict[str, Any]:
     return out
 
 
-MEDIA_CONTENT = {t: {"schema": {"type": "string", "contentMediaType": t}} for t in IMAGE_TYPES}
+# Image bytes: each image type the answer can carry, then application/octet-stream, which the
+# server never sends: listed so that generators knowing raw bytes only under that name (e.g.
+# openapi-python-client) keep the operation and hand back the bytes (docs/decisions.md).
+RAW_BYTES = "application/octet-stream"
+MEDIA_CONTENT = binary_content(*IMAGE_TYPES, RAW_BYTES)
 # A kept original (IMGTREE_KEEP_ORIGINALS): only converted uploads have one.
-ORIGINAL_CONTENT = {
-    t: {"schema": {"type": "string", "contentMediaType": t}}
-    for t in ("image/heic", "image/heif", "image/avif")
-}
+ORIGINAL_CONTENT = binary_content("image/heic", "image/heif", "image/avif", RAW_BYTES)
 
 
 def original_download(operation_id: str, tag: str, security: Any) -> dict[str, Any]:
@@ -66,7 +68,8 @@ def original_download(operation_id: str, tag: str, security: Any) -> dict[str, A
         {
             "200": ok(
                 None,
-                "The uploaded file, as an attachment (Content-Disposition).",
+                "The uploaded file, as an attachment (Content-Disposition; Content-Type: its "
+                "type, never application/octet-stream).",
                 content=ORIGINAL_CONTENT,
             ),
             **errors(400, 401, 403, 404),
@@ -126,7 +129,7 @@ def _media_op(
         {
             "200": ok(
                 None,
-                "The image (Content-Type: its sniffed type).",
+                "The image (Content-Type: its sniffed type, never application/octet-stream).",
                 content=None if head else MEDIA_CONTENT,
                 headers=MEDIA_HEADERS,
             ),
@@ -162,7 +165,7 @@ def public_paths() -> dict[str, Any]:
         "/i/{slug}": {
             "get": op(
                 PUBLIC,
-                "imagePage",
+                "getImagePage",
                 "The image's public page",
                 {
                     "200": html_ok,
@@ -176,42 +179,42 @@ def public_paths() -> dict[str, Any]:
         },
         "/media/{filename}": {
             "get": _media_op(
-                "media",
+                "getMedia",
                 "The direct link: the published image",
                 head=False,
                 description=NEGOTIATED,
             ),
             "head": _media_op(
-                "mediaHead", "Headers of the direct link", head=True, description=NEGOTIATED
+                "headMedia", "Headers of the direct link", head=True, description=NEGOTIATED
             ),
         },
         "/media/thumb/{filename}": {
-            "get": _media_op("thumb", "The thumbnail", head=False),
-            "head": _media_op("thumbHead", "Headers of the thumbnail", head=True),
+            "get": _media_op("getThumbnail", "The thumbnail", head=False),
+            "head": _media_op("headThumbnail", "Headers of the thumbnail", head=True),
         },
         "/media/{size}/{filename}": {
             "get": _media_op(
-                "rendition", "A sized rendition of the image", head=False, rendition=True
+                "getRendition", "A sized rendition of the image", head=False, rendition=True
             ),
             "head": _media_op(
-                "renditionHead", "Headers of a sized rendition", head=True, rendition=True
+                "headRendition", "Headers of a sized rendition", head=True, rendition=True
             ),
         },
         "/media/signed/{signature}/{box}/{filename}": {
             "get": _media_op(
-                "signedRendition",
+                "getSignedRendition",
                 "The image at a signed size (404 while IMGTREE_MEDIA_SIGNING_KEY is unset)",
                 head=False,
                 signed=True,
             ),
             "head": _media_op(
-                "signedRenditionHead", "Headers of a signed size", head=True, signed=True
+                "headSignedRendition", "Headers of a signed size", head=True, signed=True
             ),
         },
         "/delete/{imageId}": {
             "post": op(
                 PUBLIC,
-                "deleteForm",
+                "submitDeleteForm",
                 "The confirmation page's form target (works without JavaScript)",
                 {
                     "200": ok(None, "Deleted (an HTML page).", rate=True, content=HTML),
@@ -252,28 +255,28 @@ def page_paths() -> dict[str, Any]:
         return {"get": op(PAGES, operation_id, summary, responses, security=NONE, **extra)}
 
     return {
-        "/": page("uploadPage", "Upload (guests and signed-in users)"),
+        "/": page("getUploadPage", "Upload (guests and signed-in users)"),
         "/login": page(
-            "loginPage",
+            "getLoginPage",
             "Sign-in form",
             responses={"303": see_other},
             parameters=[query("next", {"type": "string"}, "Same-site path to go to after.")],
         ),
         "/signup": page(
-            "signupPage",
+            "getSignupPage",
             "Sign-up form",
             responses={"303": see_other},
             parameters=[query("next", {"type": "string"}, "Same-site path to go to after.")],
         ),
         "/gallery": page(
-            "galleryPage",
+            "getGalleryPage",
             "Your images",
             responses={"303": see_other},
             parameters=[query("page", {"type": "integer"}, "Page number.")],
         ),
-        "/albums": page("albumsPage", "Your albums", responses={"303": see_other}),
+        "/albums": page("getAlbumsPage", "Your albums", responses={"303": see_other}),
         "/albums/{albumId}": page(
-            "albumPage",
+            "getAlbumPage",
             "An album, rendered on the server with OpenGraph preview tags (the owner's, or "
             "anyone's public album; an out-of-range page says so)",
             responses={
@@ -289,7 +292,7 @@ def page_paths() -> dict[str, Any]:
             ],
         ),
         "/u/{userId}": page(
-            "profilePage",
+            "getProfilePage",
             "A user's public profile: the images they made `public` and their public albums "
             "(unlisted and private images never appear), rendered on the server",
             responses={
@@ -300,11 +303,11 @@ def page_paths() -> dict[str, Any]:
                 query("page", {"type": "integer"}, "Page number."),
             ],
         ),
-        "/settings": page("settingsPage", "Settings and API keys", responses={"303": see_other}),
+        "/settings": page("getSettingsPage", "Settings and API keys", responses={"303": see_other}),
         "/robots.txt": {
             "get": op(
                 PUBLIC,
-                "robots",
+                "getRobotsTxt",
                 "What crawlers may index (public pages and media; not the API or accounts)",
                 {
                     "200": ok(
@@ -319,14 +322,14 @@ def page_paths() -> dict[str, Any]:
         "/favicon.ico": {
             "get": op(
                 PUBLIC,
-                "favicon",
+                "getFavicon",
                 "The site icon's old fixed path",
                 {"301": {"description": "Moved to /static/favicon.svg."}},
                 security=NONE,
             )
         },
         "/admin": page(
-            "adminPage",
+            "getAdminPage",
             "The operator's dashboard",
             responses={
                 "303": see_other,

@@ -83,7 +83,7 @@ def auth_paths() -> dict[str, Any]:
         "/api/auth/me": {
             "get": op(
                 SESSION,
-                "me",
+                "getMe",
                 "Who is signed in, and the CSRF token",
                 {"200": ok("SignedIn"), **errors(401, 403)},
                 security=SESSION_READ,
@@ -234,7 +234,7 @@ def image_paths() -> dict[str, Any]:
             "parameters": [{"$ref": "#/components/parameters/imageId"}],
             "get": op(
                 SESSION,
-                "deleteConfirmPage",
+                "getDeleteConfirmPage",
                 "A delete_url opened in a browser: a confirmation page (never deletes)",
                 {
                     "200": ok(None, "The confirmation page.", content=HTML),
@@ -258,7 +258,7 @@ def image_paths() -> dict[str, Any]:
             ),
             "delete": op(
                 SESSION,
-                "sessionDeleteImage",
+                "deleteImageByToken",
                 "Soft-delete: the owner's session, or ?token= from a delete_url",
                 {
                     "200": ok("Deleted", rate=True),
@@ -301,7 +301,7 @@ def album_paths() -> dict[str, Any]:
             "parameters": [{"$ref": "#/components/parameters/albumId"}],
             "get": op(
                 SESSION,
-                "viewAlbum",
+                "getAlbum",
                 "An album and its images (the owner's, or anyone's public album)",
                 {"200": ok("AlbumView"), **errors(400, 404)},
                 security=[{}, *SESSION_READ],
@@ -362,7 +362,7 @@ def key_paths() -> dict[str, Any]:
         "/api/keys/sharex": {
             "post": op(
                 SESSION,
-                "sharexConfig",
+                "createSharexConfig",
                 "A new key inside a ready-made ShareX uploader (.sxcu download)",
                 {
                     "200": ok(
@@ -402,7 +402,7 @@ def upload_paths() -> dict[str, Any]:
         "/api/upload": {
             "post": op(
                 SESSION,
-                "sessionUpload",
+                "sessionUploadImages",
                 "Signed-in multipart upload (`files`, optional albumId, isPublic)",
                 upload_results(auth=True, multipart=True),
                 security=SESSION_WRITE,
@@ -412,7 +412,7 @@ def upload_paths() -> dict[str, Any]:
         "/api/upload/presign": {
             "post": op(
                 SESSION,
-                "sessionPresign",
+                "sessionPresignUpload",
                 "Presign for the signed-in user",
                 {
                     "200": ok("Presign", rate=True),
@@ -425,7 +425,7 @@ def upload_paths() -> dict[str, Any]:
         "/api/upload/complete": {
             "post": op(
                 SESSION,
-                "sessionComplete",
+                "sessionCompleteUpload",
                 "Complete after PUT (session)",
                 upload_results(auth=True),
                 security=SESSION_WRITE,

@@ -7,6 +7,7 @@ from typing import Any
 from imgtree.entrypoints.http.openapi.builders import (
     IMAGE_TYPES,
     UUID,
+    binary_content,
     json_body,
     path_param,
     query,
@@ -53,7 +54,7 @@ def v1_paths() -> dict[str, Any]:
         "/api/v1/upload": {
             "get": op(
                 V1,
-                "discovery",
+                "getCapabilities",
                 "Limits, allowed types, rate limit and upload routes of this deployment",
                 {"200": ok("Capabilities")},
                 security=[{}, {"bearerAuth": []}],
@@ -62,7 +63,7 @@ def v1_paths() -> dict[str, Any]:
             ),
             "post": op(
                 V1,
-                "upload",
+                "uploadImages",
                 "Upload images (multipart, repeat `file`; or JSON base64, one image)",
                 upload_results(auth=True, multipart=True),
                 security=BEARER,
@@ -70,14 +71,20 @@ def v1_paths() -> dict[str, Any]:
                     **UPLOAD_MULTIPART,
                     "application/json": {"schema": ref("UploadJson")},
                 },
+                # Always needed (none: 415). Documented optional because openapi-python-client
+                # 0.29 writes an unimportable module for a *required* body of two content types
+                # (its issue #1451: `Unset` used, never imported); see docs/decisions.md.
+                body_required=False,
                 description=f"Any other request Content-Type is 415. More than {BATCH_LIMIT} files is 400 "
-                "(nothing stored). Per-file failures are FailedItem objects in order.",
+                "(nothing stored). Per-file failures are FailedItem objects in order. A body is "
+                "required (none: 415); it is marked optional only for client generators that "
+                "cannot handle a required body of two content types.",
             ),
         },
         "/api/v1/upload/presign": {
             "post": op(
                 V1,
-                "presign",
+                "presignUpload",
                 "Get a put_url and completion_token for one (large) file",
                 {"200": ok("Presign", rate=True), **presign_errors},
                 security=BEARER,
@@ -88,7 +95,7 @@ def v1_paths() -> dict[str, Any]:
         "/api/v1/upload/presign/batch": {
             "post": op(
                 V1,
-                "presignBatch",
+                "presignUploads",
                 f"Up to {BATCH_LIMIT} presigns in one call",
                 {
                     "200": ok("PresignBatch", "Each file's outcome, in order.", rate=True),
@@ -118,9 +125,7 @@ def v1_paths() -> dict[str, Any]:
                         required=True,
                     ),
                 ],
-                body={
-                    t: {"schema": {"type": "string", "contentMediaType": t}} for t in IMAGE_TYPES
-                },
+                body=binary_content(*IMAGE_TYPES),
                 description="The URL is the credential. Content-Type must equal the declared "
                 "type (415); the body may not exceed the declared size (413); a second PUT "
                 "after success is 409.",
@@ -129,7 +134,7 @@ def v1_paths() -> dict[str, Any]:
         "/api/v1/upload/complete": {
             "post": op(
                 V1,
-                "complete",
+                "completeUpload",
                 "Finish a presigned upload",
                 upload_results(auth=True),
                 security=BEARER,
@@ -139,7 +144,7 @@ def v1_paths() -> dict[str, Any]:
         "/api/v1/upload/complete/batch": {
             "post": op(
                 V1,
-                "completeBatch",
+                "completeUploads",
                 f"Finish up to {BATCH_LIMIT} presigned uploads",
                 upload_results(auth=True),
                 security=BEARER,
@@ -172,7 +177,7 @@ def v1_paths() -> dict[str, Any]:
         "/api/v1/openapi.json": {
             "get": op(
                 V1,
-                "openapi",
+                "getOpenApiDocument",
                 "This document",
                 {
                     "200": ok(

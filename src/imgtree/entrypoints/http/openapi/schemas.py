@@ -24,6 +24,7 @@ from imgtree.entrypoints.http.openapi.builders import (
     URL,
     UUID,
     Schema,
+    binary,
     nullable,
     obj,
     one_spelling,
@@ -360,8 +361,13 @@ SCHEMAS: dict[str, Schema] = {
                 **EXPIRY,
             },
         ),
-        "anyOf": [{"required": ["file_base64"]}, {"required": ["base64"]}],
-        **one_spelling(("visibility", "isPublic"), EXPIRY_SPELLINGS),
+        **one_spelling(
+            ("visibility", "isPublic"),
+            EXPIRY_SPELLINGS,
+            required=(("file_base64", "base64"),),
+        ),
+        "description": "One image as base64: `file_base64` (or its alias `base64`, exactly one "
+        "of the two).",
         "examples": [{"filename": "dot.png", "file_base64": EXAMPLE_PNG_BASE64}],
     },
     "UploadMultipart": {
@@ -371,7 +377,7 @@ SCHEMAS: dict[str, Schema] = {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": BATCH_LIMIT,
-                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "items": binary(),
                 "description": "Repeat the field for several images.",
             },
             "albumId": UUID,
@@ -387,7 +393,7 @@ SCHEMAS: dict[str, Schema] = {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": BATCH_LIMIT,
-                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "items": binary(),
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
             "albumId": UUID,
@@ -405,7 +411,7 @@ SCHEMAS: dict[str, Schema] = {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": BATCH_LIMIT,
-                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "items": binary(),
                 "description": "Repeat the field for several images (`file` is an alias).",
             },
             "visibility": GUEST_VISIBILITY,
@@ -497,16 +503,13 @@ SCHEMAS: dict[str, Schema] = {
                 **_ALBUM_CHOICE,
             },
         ),
-        "anyOf": [
-            {"required": ["contentType", "sizeBytes"]},
-            {"required": ["content_type", "size_bytes"]},
-        ],
         **one_spelling(
-            ("contentType", "content_type"),
-            ("sizeBytes", "size_bytes"),
             ("visibility", "isPublic"),
             EXPIRY_SPELLINGS,
+            required=(("contentType", "content_type"), ("sizeBytes", "size_bytes")),
         ),
+        "description": "One file to upload: its type (`contentType` or `content_type`) and size "
+        "(`sizeBytes` or `size_bytes`), one spelling of each.",
         "examples": [{"filename": "photo.jpg", "contentType": "image/jpeg", "sizeBytes": 123456}],
     },
     "PresignFile": obj(
@@ -579,8 +582,8 @@ SCHEMAS: dict[str, Schema] = {
                 "token": {"type": "string", "minLength": 1, "description": "Alias."},
             },
         ),
-        "anyOf": [{"required": ["completion_token"]}, {"required": ["token"]}],
-        **one_spelling(("completion_token", "token")),
+        **one_spelling(required=(("completion_token", "token"),)),
+        "description": "`completion_token` (or its alias `token`, exactly one of the two).",
     },
     "CompleteBatchRequest": {
         **obj(
@@ -601,8 +604,8 @@ SCHEMAS: dict[str, Schema] = {
                 },
             },
         ),
-        "anyOf": [{"required": ["completion_tokens"]}, {"required": ["tokens"]}],
-        **one_spelling(("completion_tokens", "tokens")),
+        **one_spelling(required=(("completion_tokens", "tokens"),)),
+        "description": "`completion_tokens` (or its alias `tokens`, exactly one of the two).",
     },
     "PutReceived": obj({"success": TRUE, "size_limit": NON_NEGATIVE}),
     "ListedImage": obj(_LISTED_IMAGE),
@@ -776,8 +779,8 @@ SCHEMAS: dict[str, Schema] = {
                 "imageIds": {**_IMAGE_ORDER, "description": "Alias of image_ids."},
             },
         ),
-        "anyOf": [{"required": ["image_ids"]}, {"required": ["imageIds"]}],
-        **one_spelling(("image_ids", "imageIds")),
+        **one_spelling(required=(("image_ids", "imageIds"),)),
+        "description": "`image_ids` (or its alias `imageIds`, exactly one of the two).",
     },
     "AlbumOrder": obj(
         {"success": TRUE, "image_ids": {"type": "array", "items": UUID}},
@@ -796,8 +799,8 @@ SCHEMAS: dict[str, Schema] = {
                 "album_id": {**nullable(UUID), "description": "Alias of albumId."},
             },
         ),
-        "anyOf": [{"required": ["albumId"]}, {"required": ["album_id"]}],
-        **one_spelling(("albumId", "album_id")),
+        **one_spelling(required=(("albumId", "album_id"),)),
+        "description": "`albumId` (or its alias `album_id`, exactly one of the two) and the ids.",
     },
     "BulkVisibility": obj({"ids": _BULK_IDS, "visibility": VISIBILITY}),
     "BulkResults": obj(
@@ -843,11 +846,9 @@ SCHEMAS: dict[str, Schema] = {
                             },
                         },
                     ),
-                    "allOf": [
-                        {"anyOf": [{"required": ["image_id"]}, {"required": ["imageId"]}]},
-                        {"anyOf": [{"required": ["delete_token"]}, {"required": ["deleteToken"]}]},
-                    ],
-                    **one_spelling(("image_id", "imageId"), ("delete_token", "deleteToken")),
+                    **one_spelling(
+                        required=(("image_id", "imageId"), ("delete_token", "deleteToken"))
+                    ),
                 },
             }
         }
