@@ -12,15 +12,20 @@ content is still refused.
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import Counter
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 from sqlalchemy import Engine, select, update
 
+from imgtree.adapters.backup import verify_export
 from imgtree.adapters.backup.format import EXPORTED_TABLES, encode_value
 from imgtree.adapters.sql import tables as t
+from imgtree.domain.services.shared_blobs import stem_of
 from tests.support import imagegen
 from tests.support.accounts import admin_browser, log_in
 from tests.support.app import App
@@ -175,3 +180,26 @@ def assert_same_deployment(source: App, target: App, world: World) -> None:
     assert me.status_code == 401
     # The block list came along: the removed content is refused again.
     assert _guest_upload(target, BLOCKED, addr="203.0.113.77").status_code == 451
+
+
+def export_rows(directory: Path, table: str) -> list[dict[str, Any]]:
+    lines = (directory / "tables" / f"{table}.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def assert_consistent_export(directory: Path) -> int:
+    """The export verifies and its rows agree with each other and with its blobs; the
+    number of images in it."""
+    manifest = verify_export(directory)
+    images = export_rows(directory, "images")
+    assert manifest["missing_blobs"] == []
+    for image in images:
+        for key in (image["storage_key"], image["thumb_key"]):
+            assert f"blobs/{key}" in manifest["files"], key
+    live = [i for i in images if i["deleted_at"] is None]
+    (user,) = export_rows(directory, "users")
+    assert user["image_count"] == len(live)
+    assert user["used_bytes"] == sum(i["size_bytes"] + i["original_size_bytes"] for i in live)
+    refs = Counter(stem_of(i["storage_key"]) for i in images)
+    assert {b["stem"]: b["refs"] for b in export_rows(directory, "blobs")} == refs
+    return len(images)
