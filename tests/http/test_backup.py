@@ -27,6 +27,8 @@ from imgtree.adapters.backup import (
 )
 from imgtree.adapters.backup.format import EXPORTED_TABLES, SKIPPED_TABLES, file_digest
 from imgtree.adapters.sql import tables as t
+from imgtree.adapters.sql.migrate import upgrade
+from imgtree.entrypoints import cli
 from tests.support import imagegen
 from tests.support.app import App
 from tests.support.backup import (
@@ -298,3 +300,26 @@ def test_a_postgres_export_beside_concurrent_uploads_is_one_moment(
         stop.set()
         client.join(timeout=60)
     assert 0 < assert_consistent_export(report.directory) < len(done)
+
+
+def test_the_commands_answer_in_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IMGTREE_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    monkeypatch.setenv("IMGTREE_MEDIA_DIR", str(tmp_path / "media"))
+    for argv in (["export", str(tmp_path / "x")], ["import", str(tmp_path / "x")]):
+        assert cli.main(argv) == 1  # never migrated
+        assert 'run "imgtree migrate" first' in capsys.readouterr().err
+    upgrade(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert cli.main(["import", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("imgtree: import refused:") and "no manifest.json" in err
+    assert "Traceback" not in err
+    assert cli.main(["export", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.startswith("exported 0 rows (users=0,")
+    partial = tmp_path / ".out.partial-abc"  # what a crashed export leaves: refused
+    partial.mkdir()
+    assert cli.main(["import", str(partial)]) == 1
+    assert "an unfinished export has no manifest" in capsys.readouterr().err
+    assert cli.main(["import", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.startswith("imported 0 rows")
