@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
@@ -45,7 +46,8 @@ def seed(root: Path, images: int, kib: int) -> dict[str, str]:
     engine = create_engine_for(url)
     now = datetime.now(UTC)
     user_id = uuid.uuid4()
-    rows, stems = [], []
+    rows: list[dict[str, Any]] = []
+    stems: list[dict[str, Any]] = []
     for n in range(images):
         data = secrets.token_bytes(kib * 1024)
         stem = hashlib.sha256(data).hexdigest()
