@@ -41,6 +41,8 @@ class World:
     """What `populate` made, for the checks after a restore."""
 
     key: str  # the plaintext API key, created before the export
+    other_keys: list[str]  # every other live key (the admin's), plaintext
+    revoked_key: str  # a key revoked before the export: it must stay revoked
     session_cookie: str  # a browser session of the source (not carried over)
     album_id: str
     uploads: list[dict[str, Any]]  # upload responses of the images still served
@@ -116,7 +118,18 @@ def populate(app: App) -> World:
     )
     r = admin.request("DELETE", f"/api/admin/images/{abusive_id}", json={"block": True})
     assert r.status_code == 200 and len(r.json["blocked_hashes"]) == 1, r.text
-    return World(key=key, session_cookie=browser.cookie, album_id=album_id, uploads=uploads)
+    create_key = app.container.use_cases.create_api_key()
+    admin_key = create_key(uuid.UUID(admin.user_id), "admin's").secret
+    revoked = create_key(uuid.UUID(browser.user_id), "lost phone")
+    app.container.use_cases.revoke_api_key()(revoked.key.id)
+    return World(
+        key=key,
+        other_keys=[admin_key],
+        revoked_key=revoked.secret,
+        session_cookie=browser.cookie,
+        album_id=album_id,
+        uploads=uploads,
+    )
 
 
 def table_rows(app: App) -> dict[str, list[dict[str, Any]]]:
@@ -143,9 +156,13 @@ def _get(app: App, url: str, **kwargs: Any) -> Any:
     return app.client.simulate_get(urlsplit(url).path, **kwargs)
 
 
-def assert_same_deployment(source: App, target: App, world: World) -> None:
+def assert_same_deployment(
+    source: App, target: App, world: World, exported: dict[str, list[dict[str, Any]]]
+) -> None:
+    """`exported`: `table_rows` of the deployment that was exported, read just before the
+    export (using a key afterwards moves its `last_used_at`)."""
     # Every row of every exported table, value for value (counters and hashes included).
-    source_rows = table_rows(source)
+    source_rows = exported
     assert table_rows(target) == source_rows
     assert len(source_rows["images"]) == 8 and len(source_rows["blocked_hashes"]) == 1
     assert len(source_rows["reports"]) == 1 and source_rows["audit_log"]
@@ -164,6 +181,11 @@ def assert_same_deployment(source: App, target: App, world: World) -> None:
             assert after.content == before.content, url
     listed = target.client.simulate_get("/api/v1/images", headers=bearer)
     assert listed.status_code == 200, listed.text
+    for key in world.other_keys:
+        r = target.client.simulate_get("/api/v1/images", headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200, r.text
+    revoked = {"Authorization": f"Bearer {world.revoked_key}"}
+    assert target.client.simulate_get("/api/v1/images", headers=revoked).status_code == 401
     assert listed.json == source.client.simulate_get("/api/v1/images", headers=bearer).json
     kept = f"/api/v1/images/{image_id(world.uploads[3])}/original"  # the HEIC as sent
     r = target.client.simulate_get(kept, headers=bearer)

@@ -90,6 +90,8 @@ def verify_export(directory: Path) -> dict[str, Any]:
     if unlisted:
         raise BackupError(f"the export holds files its manifest does not list: {unlisted[:5]}")
     for name, expected in files.items():
+        if not isinstance(expected, dict):
+            raise BackupError(f"the manifest's entry for {name!r} is not an object")
         if not (name.startswith(f"{TABLES_DIR}/") or name.startswith(f"{BLOBS_DIR}/")):
             raise BackupError(f"the manifest lists {name!r}, outside tables/ and blobs/")
         if name.startswith(f"{BLOBS_DIR}/"):
@@ -181,8 +183,13 @@ def _load_table(connection: Connection, table: Any, directory: Path) -> int:
 def _batches(path: Path) -> Iterator[list[Any]]:
     batch: list[Any] = []
     with path.open() as lines:
-        for line in lines:
-            batch.append(json.loads(line))
+        for number, line in enumerate(lines, 1):
+            try:
+                batch.append(json.loads(line))
+            except ValueError:
+                raise BackupError(
+                    f"{path.name} line {number} is not JSON; nothing imported"
+                ) from None
             if len(batch) >= _BATCH:
                 yield batch
                 batch = []
