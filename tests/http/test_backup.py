@@ -11,6 +11,7 @@ between the snapshot and the copy).
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -352,3 +353,20 @@ def test_the_snapshot_does_not_see_writes_committed_after_it_began(
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     with engine.connect() as connection:
         assert connection.execute(users).scalar_one() == 2
+
+
+def test_an_import_that_failed_at_the_rows_can_run_again(
+    exported: tuple[App, Path], make_app: Callable[..., App], tmp_path: Path
+) -> None:
+    """Blobs first, rows last: a failure in the row transaction leaves blobs and no rows,
+    and the next import (of a sound export) goes through on the same target."""
+    source, directory = exported
+    broken = tmp_path / "broken"
+    shutil.copytree(directory, broken)
+    _forge_manifest(broken)
+    target = _target(make_app, tmp_path)
+    with pytest.raises(BackupError, match="nothing was imported"):
+        _import(target, broken)
+    assert target.stored_keys() and _rows(target) == 0
+    _import(target, directory)
+    assert table_rows(target) == table_rows(source)
