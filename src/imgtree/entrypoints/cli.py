@@ -408,6 +408,60 @@ def cmd_sign_url(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from imgtree.adapters.backup import BackupError, export_snapshot
+
+    settings = Settings.from_env()
+    with _container(settings) as container:
+        try:
+            report = export_snapshot(
+                container.adapters.engine(),
+                container.adapters.storage(),
+                Path(args.directory),
+                source={"storage": settings.storage},
+            )
+        except BackupError as exc:
+            print(f"imgtree: export failed: {exc}", file=sys.stderr)
+            return 1
+    rows = sum(report.rows.values())
+    print(
+        f"exported {rows} rows ({', '.join(f'{k}={v}' for k, v in report.rows.items())})"
+        f" and {report.blobs} blobs ({report.blob_bytes} bytes) to {report.directory}"
+    )
+    for missing in report.missing_blobs:
+        print(
+            f"imgtree: note: {missing['key']} of deleted image {missing['image_id']} was"
+            " already gone from storage (recorded in the manifest)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from imgtree.adapters.backup import BackupError, import_snapshot
+
+    settings = Settings.from_env()
+    with _container(settings) as container:
+        try:
+            report = import_snapshot(
+                container.adapters.engine(), container.adapters.storage(), Path(args.directory)
+            )
+        except BackupError as exc:
+            print(f"imgtree: import refused: {exc}", file=sys.stderr)
+            return 1
+    rows = sum(report.rows.values())
+    print(
+        f"imported {rows} rows ({', '.join(f'{k}={v}' for k, v in report.rows.items())})"
+        f" and {report.blobs} blobs ({report.blob_bytes} bytes)"
+        f" into {_redact(settings.database_url)} + {settings.storage} storage"
+    )
+    return 0
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -505,6 +559,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sign.add_argument("path", help="{W}x{H}/{slug}.{ext}, e.g. 800x600/abcd1234.webp")
     sign.set_defaults(func=cmd_sign_url, needs_schema=False)
+
+    export = sub.add_parser(
+        "export",
+        help="write a consistent snapshot (rows as JSON lines, blobs, checksummed manifest)"
+        " to DIR while the server runs (docs/backups.md)",
+    )
+    export.add_argument("directory", metavar="DIR", help="a new or empty directory")
+    export.set_defaults(func=cmd_export)
+    imp = sub.add_parser(
+        "import",
+        help="restore an export into this (migrated, empty) deployment (docs/backups.md)",
+    )
+    imp.add_argument("directory", metavar="DIR", help="a directory written by `imgtree export`")
+    imp.set_defaults(func=cmd_import)
     return parser
 
 
