@@ -505,6 +505,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sign.add_argument("path", help="{W}x{H}/{slug}.{ext}, e.g. 800x600/abcd1234.webp")
     sign.set_defaults(func=cmd_sign_url, needs_schema=False)
+
+    from imgtree.entrypoints.client_cli import add_client_commands
+
+    add_client_commands(sub)  # upload, login: the HTTP client of any imgtree server
     return parser
 
 
