@@ -147,15 +147,18 @@ class BulkUpload:
             except AuthError:
                 raise
             except ApiError as exc:
-                answers = [
-                    UploadFailure(exc.message, exc.status, sources[i].filename) for i in pending
-                ]
-            # One file the server could not take now (its decoders busy) goes again alone.
-            later = [
+                # The whole request was refused (its retries already spent): each file fails.
+                for i in pending:
+                    results[i] = UploadFailure(exc.message, exc.status, sources[i].filename)
+                return results
+            # Files the server could not take now (its decoders busy) while it took others go
+            # again; a request where every file failed so was already retried as a whole.
+            busy = [
                 i
                 for i, answer in zip(pending, answers, strict=True)
                 if isinstance(answer, UploadFailure) and answer.status in (429, 503)
             ]
+            later = busy if len(busy) < len(pending) else []
             results.update(zip(pending, answers, strict=True))
             if not later or attempt == retry.attempts:
                 break
