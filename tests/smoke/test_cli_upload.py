@@ -30,6 +30,7 @@ from tests.support.client_cli import (
     client_env,
     photo_folder,
     run,
+    run_with_terminal,
     user_key,
     wsgi_thread,
 )
@@ -155,6 +156,22 @@ def test_upload_a_folder_prints_links_in_order(instance: Instance, tmp_path: Pat
     assert len(puts) == (1 if instance.backend == "sqlite" else 0)
 
 
+@pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
+def test_progress_on_a_terminal_links_on_the_pipe(instance: Instance, tmp_path: Path) -> None:
+    sent = photo_folder(tmp_path / "photos")
+    status, stdout, stderr = run_with_terminal(
+        instance.env(), "upload", str(tmp_path / "photos"), "--presign-above", str(PRESIGN_ABOVE)
+    )
+    assert status == 0, stderr
+    links = stdout.splitlines()
+    assert len(links) == len(sent) and all(x.startswith(f"{instance.base}/i/") for x in links)
+    # tqdm's bars: the overall one counting files, and one per file while it is sent.
+    assert f"{len(sent)}/{len(sent)} files" in stderr
+    assert "big.jpg" in stderr
+    assert "%|" in stderr
+    assert instance.base + "/i/" not in stderr
+
+
 def test_json_lines_and_embed_formats(instance: Instance, tmp_path: Path) -> None:
     png, jpg = tmp_path / "one.png", tmp_path / "two.jpg"
     png.write_bytes(imagegen.png(30, 20))
@@ -173,15 +190,6 @@ def test_json_lines_and_embed_formats(instance: Instance, tmp_path: Path) -> Non
     # The delete URL works without the key.
     gone = requests.delete(lines[0]["delete_url"], timeout=10)
     assert gone.status_code == 200, gone.text
-
-    markdown = run(instance.env(), "upload", str(png), "--markdown")
-    assert markdown.returncode == 0, markdown.stderr
-    assert markdown.stdout.startswith("![one.png](" + instance.base + "/media/")
-    assert markdown.stdout.endswith(".png)\n")
-    bbcode = run(instance.env(), "upload", str(png), "--format", "bbcode")
-    assert bbcode.returncode == 0, bbcode.stderr
-    assert bbcode.stdout.startswith(f"[img]{instance.base}/media/")
-    assert bbcode.stdout.endswith(".png[/img]\n")
 
 
 def test_exit_status_says_what_failed(instance: Instance, tmp_path: Path) -> None:
@@ -269,7 +277,7 @@ def test_login_writes_a_private_config_that_upload_uses(instance: Instance, tmp_
 
 
 @pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
-def test_private_uploads_are_private(instance: Instance, tmp_path: Path) -> None:
+def test_private_uploads_and_embed_formats(instance: Instance, tmp_path: Path) -> None:
     picture = tmp_path / "secret.png"
     picture.write_bytes(imagegen.png(18, 18))
     out = run(instance.env(), "upload", str(picture), "--private", "--json")
@@ -279,6 +287,18 @@ def test_private_uploads_are_private(instance: Instance, tmp_path: Path) -> None
     assert listed[line["id"]]["visibility"] == "private"
     assert requests.get(line["url"], timeout=10).status_code == 404  # not signed in: hidden
     assert os.path.basename(str(listed[line["id"]]["original_name"])) == "secret.png"
+
+    # The embed formats, one line each: the server's own codes.
+    png = tmp_path / "one.png"
+    png.write_bytes(imagegen.png(30, 20))
+    markdown = run(instance.env(), "upload", str(png), "--markdown")
+    assert markdown.returncode == 0, markdown.stderr
+    assert markdown.stdout.startswith("![one.png](" + instance.base + "/media/")
+    assert markdown.stdout.endswith(".png)\n")
+    bbcode = run(instance.env(), "upload", str(png), "--format", "bbcode")
+    assert bbcode.returncode == 0, bbcode.stderr
+    assert bbcode.stdout.startswith(f"[img]{instance.base}/media/")
+    assert bbcode.stdout.endswith(".png[/img]\n")
 
 
 def test_a_429_is_waited_out_as_long_as_retry_after_says(tmp_path: Path) -> None:

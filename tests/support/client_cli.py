@@ -95,10 +95,48 @@ def wsgi_thread(app: Any, port: int = 0) -> Iterator[str]:
     server = make_server(
         "127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run_with_terminal(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """`imgtree ARGS` with stderr on a pseudo-terminal (as in an interactive shell) and
+    stdout on a pipe (as in `imgtree upload ... | xargs`): (exit status, stdout, stderr)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    # A terminal of 30 rows x 100 columns, as a window would report it (a new pty has 0 x 0).
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    try:
+        proc = subprocess.Popen(
+            [str(BIN / "imgtree"), *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+        )
+        os.close(slave)
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        stdout = proc.stdout.read() if proc.stdout else ""
+        status = proc.wait(timeout=120)
+    finally:
+        os.close(master)
+    return status, stdout, b"".join(chunks).decode("utf-8", "replace")

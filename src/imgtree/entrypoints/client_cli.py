@@ -187,18 +187,16 @@ class Display(UploadEvents):
     def _advance(self, index: int, sent: int) -> None:
         delta = sent - self.sent.get(index, 0)
         self.sent[index] = sent
-        if self.overall is not None and delta:
-            self.overall.update(delta)
+        if self.overall is None or not delta:
+            return
+        self.overall.update(delta)
         bar = self.bars.get(index)
-        if bar is not None and delta:
-            bar.update(delta)
-
-    def file_started(self, index: int, source: UploadSource) -> None:
-        self._advance(index, 0)  # a retry sends the file again from its start
-        if self.overall is not None and index not in self.bars:
-            bar = self._tqdm(
-                total=source.size,
-                desc=source.filename[-40:],
+        if bar is None and 0 < sent < self.sources[index].size:
+            # One bar for the file whose bytes are going out now (a batch sends its files
+            # one after another); it goes when they are all out.
+            bar = self.bars[index] = self._tqdm(
+                total=self.sources[index].size,
+                desc=self.sources[index].filename[-40:],
                 unit="B",
                 unit_scale=True,
                 unit_divisor=1024,
@@ -207,8 +205,14 @@ class Display(UploadEvents):
                 leave=False,
                 dynamic_ncols=True,
             )
-            bar.update(self.sent.get(index, 0))
-            self.bars[index] = bar
+            bar.update(sent)
+        elif bar is not None:
+            bar.update(delta)
+            if sent >= self.sources[index].size:
+                self.bars.pop(index).close()
+
+    def file_started(self, index: int, source: UploadSource) -> None:
+        self._advance(index, 0)  # a retry sends the file again from its start
 
     def file_progress(self, index: int, sent: int) -> None:
         self._advance(index, sent)
@@ -254,11 +258,12 @@ def _read_key(value: str | None) -> str | None:
     return key
 
 
-def _check_server(server: str) -> str:
+def _check_server(server: str, source: str | None = None) -> str:
     parts = urlsplit(server)
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        where = {"env": "IMGTREE_SERVER: ", "config": f"{config_path()}: "}.get(source or "", "")
         raise UsageError(
-            f"the server must be an http(s) URL, e.g. https://img.example.com: {server!r}"
+            where + f"the server must be an http(s) URL, e.g. https://img.example.com: {server!r}"
         )
     return server.rstrip("/")
 
@@ -330,7 +335,7 @@ def _upload(args: argparse.Namespace) -> int:
         raise UsageError("no server: give --server URL, set IMGTREE_SERVER, or run `imgtree login`")
     if not found.key:
         raise UsageError("no API key: give --key, set IMGTREE_KEY, or run `imgtree login`")
-    server = _check_server(found.server)
+    server = _check_server(found.server, found.server_from)
     paths = collect_files(args.paths)
     if not paths:
         raise UsageError("no image files found in " + " ".join(args.paths))
@@ -396,11 +401,12 @@ def cmd_login(args: argparse.Namespace) -> int:
 def _login(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     server = args.server or os.environ.get("IMGTREE_SERVER")
+    source = "flag" if args.server else "env"
     if not server:
         if not interactive:
             raise UsageError("--server is required when standard input is not a terminal")
         server = input("Server URL (e.g. https://img.example.com): ").strip()
-    server = _check_server(server)
+    server = _check_server(server, source)
     key = _read_key(args.key) or os.environ.get("IMGTREE_KEY")
     if not key:
         if not interactive:
