@@ -361,3 +361,35 @@ def test_a_429_is_waited_out_as_long_as_retry_after_says(tmp_path: Path) -> None
             assert "Too many requests (HTTP 429)" in no_retry.stderr
     finally:
         container.shutdown_resources()
+
+
+@pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
+def test_the_readme_client_example_runs(
+    instance: Instance,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    start = readme.index("```python\nfrom imgtree.client import")
+    example = readme[start + len("```python\n") : readme.index("```\n", start)]
+    example = example.replace("https://img.example.com", instance.base).replace(
+        'key="imgt_…"', f"key={instance.key!r}"
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.png").write_bytes(imagegen.png(20, 20))
+    (tmp_path / "b.jpg").write_bytes(imagegen.jpeg(20, 20))
+    (tmp_path / "pano.jpg").write_bytes(imagegen.jpeg(900, 300))
+    namespace: dict[str, Any] = {}
+
+    exec(compile(example, "README.md", "exec"), namespace)
+
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 3 and all(x.startswith(f"{instance.base}/i/") for x in printed)
+    page = namespace["page"]
+    assert {i.url for i in page.images} >= set(printed)
+    from imgtree.client import Client
+
+    with Client(instance.base, instance.key) as client:
+        client.delete(page.images[0].id)
+        assert page.images[0].id not in {i.id for i in client.list_images(limit=100).images}
