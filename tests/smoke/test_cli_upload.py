@@ -393,3 +393,35 @@ def test_the_readme_client_example_runs(
     with Client(instance.base, instance.key) as client:
         client.delete(page.images[0].id)
         assert page.images[0].id not in {i.id for i in client.list_images(limit=100).images}
+
+
+def test_the_sdk_batch_presign_and_base64_routes(instance: Instance) -> None:
+    from imgtree.client import Client, Presigned, UploadedImage, UploadFailure, UploadSource
+
+    files = [
+        UploadSource.from_bytes("p1.png", imagegen.png(33, 21)),
+        UploadSource.from_bytes("p2.jpg", imagegen.jpeg(40, 30)),
+        UploadSource.from_bytes("p3.txt", b"not an image at all", "text/plain"),
+    ]
+    with Client(instance.base, instance.key) as client:
+        presigned = client.presign_batch(files)
+        assert isinstance(presigned[2], UploadFailure) and presigned[2].status == 415
+        tokens = []
+        for grant, source in zip(presigned[:2], files[:2], strict=True):
+            assert isinstance(grant, Presigned)
+            # On S3 the bytes go to the bucket; on local storage, to the app's PUT route.
+            assert grant.put_url.startswith(instance.base) == (instance.backend == "sqlite")
+            client.put(grant, source)
+            tokens.append(grant.completion_token)
+        done = client.complete_batch([*tokens, tokens[0]])  # a token completes once
+        assert [type(d) for d in done] == [UploadedImage, UploadedImage, UploadFailure]
+        for image, source in zip(done[:2], files[:2], strict=True):
+            assert isinstance(image, UploadedImage)
+            assert requests.get(image.direct_url, timeout=10).content == source.data
+
+        inline = client.upload_base64(files[0], visibility="private")
+        assert isinstance(inline, UploadedImage)
+        assert requests.get(inline.direct_url, timeout=10).status_code == 404  # private
+        assert inline.delete_url is not None
+        client.delete_by_url(inline.delete_url)
+        assert inline.id not in {i.slug for i in client.list_images(limit=100).images}
