@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,8 @@ from imgtree.entrypoints.settings import Settings
 from tests.support import imagegen
 from tests.support.client_cli import (
     PRESIGN_ABOVE,
+    album_of,
+    album_of_image,
     client_env,
     photo_folder,
     run,
@@ -48,6 +51,7 @@ class Instance:
     key: str
     log: Path
     home: Path
+    server_env: dict[str, str]
 
     def env(self, **values: str) -> dict[str, str]:
         """A user's shell: the server and key in the environment, a config folder of its own."""
@@ -81,7 +85,7 @@ def instance(
     with _server_env(request, root) as env:
         key = user_key(env, "cli@example.com")
         with serve(env, root / "server.log", workers=1, access_log=True) as base:
-            yield Instance(request.param, base, key, root / "server.log", root / "home")
+            yield Instance(request.param, base, key, root / "server.log", root / "home", env)
 
 
 @contextlib.contextmanager
@@ -287,6 +291,13 @@ def test_private_uploads_and_embed_formats(instance: Instance, tmp_path: Path) -
     assert listed[line["id"]]["visibility"] == "private"
     assert requests.get(line["url"], timeout=10).status_code == 404  # not signed in: hidden
     assert os.path.basename(str(listed[line["id"]]["original_name"])) == "secret.png"
+
+    album = album_of(instance.server_env, "cli@example.com", "Trip")
+    into = run(instance.env(), "upload", str(picture), "--album", album, "--json")
+    assert into.returncode == 0, into.stderr
+    assert album_of_image(instance.server_env, json.loads(into.stdout)["id"]) == album
+    elsewhere = run(instance.env(), "upload", str(picture), "--album", str(uuid.uuid4()))
+    assert elsewhere.returncode == 1 and "HTTP 404" in elsewhere.stderr
 
     # The embed formats, one line each: the server's own codes.
     png = tmp_path / "one.png"

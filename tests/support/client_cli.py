@@ -35,6 +35,37 @@ def user_key(server_env: dict[str, str], email: str) -> str:
         container.shutdown_resources()
 
 
+def album_of(server_env: dict[str, str], email: str, title: str) -> str:
+    """A new album of the user with `email`, made through the instance's container: its id."""
+    from imgtree.domain.model import normalise_email
+    from imgtree.entrypoints.containers import build_container
+    from imgtree.entrypoints.settings import Settings
+
+    container = build_container(Settings.from_env(server_env))
+    try:
+        with container.adapters.uow_factory()() as uow:
+            user = uow.users.get_by_email(normalise_email(email))
+        assert user is not None
+        return str(container.use_cases.albums().create(user.id, title).id)
+    finally:
+        container.shutdown_resources()
+
+
+def album_of_image(server_env: dict[str, str], slug: str) -> str | None:
+    """The album id the image with `slug` is in, read from the instance's database."""
+    from imgtree.entrypoints.containers import build_container
+    from imgtree.entrypoints.settings import Settings
+
+    container = build_container(Settings.from_env(server_env))
+    try:
+        with container.adapters.uow_factory()() as uow:
+            image = uow.images.get_by_slug(slug)
+        assert image is not None
+        return str(image.album_id) if image.album_id else None
+    finally:
+        container.shutdown_resources()
+
+
 def client_env(home: Path, **values: str) -> dict[str, str]:
     """An environment with no IMGTREE_* of the test run's and a config folder of its own."""
     (home / "config").mkdir(parents=True, exist_ok=True)
