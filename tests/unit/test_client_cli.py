@@ -115,6 +115,22 @@ def test_usage_errors_exit_2_before_any_request(
     assert "no server" in capsys.readouterr().err
     assert main(["upload", str(picture), "--server", "img.example.com", "--key", "k"]) == EXIT_USAGE
     assert "http(s) URL" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "upload",
+                str(picture),
+                "--album",
+                "trip",
+                "--server",
+                "http://127.0.0.1:9",
+                "--key",
+                "k",
+            ]
+        )
+        == EXIT_USAGE
+    )
+    assert "UUID" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     assert (

@@ -8,6 +8,7 @@ import getpass
 import json
 import os
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,6 +41,7 @@ EXIT_USAGE = 2  # bad arguments, a path that does not exist, no server or key co
 EXIT_AUTH = 3  # the key was refused (invalid, revoked, expired, no upload scope, inactive)
 EXIT_UNREACHABLE = 4  # no connection to the server, or it is not an imgtree server
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a filter killed by it
 
 EXIT_CODES_HELP = """\
 exit status:
@@ -306,6 +308,12 @@ def _handle(run: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("imgtree: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (`imgtree upload … | head -1`): stop like any
+        # filter would, without a traceback, and without Python's own complaint at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _verified(client: Client) -> Capabilities:
@@ -330,6 +338,11 @@ def _upload(args: argparse.Namespace) -> int:
         raise UsageError("--retries must be 0 or more")
     if args.presign_above is not None and args.presign_above < 0:
         raise UsageError("--presign-above must be a number of bytes, 0 or more")
+    if args.album is not None:
+        try:
+            uuid.UUID(args.album)
+        except ValueError:
+            raise UsageError(f"--album must be an album's id (a UUID): {args.album!r}") from None
     found = resolve(args.server, _read_key(args.key))
     if not found.server:
         raise UsageError("no server: give --server URL, set IMGTREE_SERVER, or run `imgtree login`")
