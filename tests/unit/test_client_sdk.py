@@ -314,3 +314,36 @@ def test_config_path_follows_xdg() -> None:
         "/home/u/.config/imgtree/config.toml"
     )
     assert config_path({"HOME": "/home/u"}) == Path("/home/u/.config/imgtree/config.toml")
+
+
+def test_a_busy_complete_starts_the_large_upload_over() -> None:
+    """A 503 on complete has used the token up: the client presigns and PUTs again after
+    Retry-After, instead of re-sending a dead token."""
+    sleeps: list[float] = []
+    with scripted((500, {}, {})) as (base, script):
+        busy = {
+            "success": False,
+            "error": "Server busy",
+            "images": [{"error": "Server busy", "status": 503}],
+        }
+        script.answers[:] = [
+            (200, {}, {"put_url": f"{base}/put/1?sig=a", "completion_token": "t1"}),
+            (200, {}, {}),
+            (503, {"Retry-After": "2"}, busy),
+            (200, {}, {"put_url": f"{base}/put/2?sig=b", "completion_token": "t2"}),
+            (200, {}, {}),
+            (200, {}, {"success": True, "images": [IMAGE]}),
+        ]
+        source = UploadSource.from_bytes("big.png", imagegen.png(30, 30))
+        result = _client(base, sleeps, []).upload_large(source)
+    assert isinstance(result, UploadedImage)
+    assert sleeps == [2.0]
+    assert [(s.method, s.path.split("?")[0]) for s in script.seen] == [
+        ("POST", "/api/v1/upload/presign"),
+        ("PUT", "/put/1"),
+        ("POST", "/api/v1/upload/complete"),
+        ("POST", "/api/v1/upload/presign"),
+        ("PUT", "/put/2"),
+        ("POST", "/api/v1/upload/complete"),
+    ]
+    assert b'"t2"' in script.seen[-1].body

@@ -109,6 +109,7 @@ class Client:
         body: Callable[[], Any] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
     ) -> requests.Response:
         """One request with the retries. `body` makes a fresh body for each attempt (a
         stream cannot be sent twice). Returns the last response, whatever its status."""
@@ -153,7 +154,7 @@ class Client:
                 close = getattr(data, "close", None)
                 if close is not None:
                     close()
-            if response.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
+            if response.status_code in retry_statuses and attempt < self.retry.attempts:
                 wait = self.retry.wait_for(
                     response.status_code, parse_retry_after(response.headers.get("Retry-After"))
                 )
@@ -345,10 +346,20 @@ class Client:
 
     def complete(self, completion_token: str) -> UploadResult:
         """POST /api/v1/upload/complete: verify and publish what was PUT."""
+        return self._complete(completion_token)[0]
+
+    def _complete(self, completion_token: str) -> tuple[UploadResult, float | None]:
+        """The result, and the Retry-After of a 503."""
+        # Only a 429 is sent again: it is refused before the token is claimed, while a 503
+        # (no decoder free) has used the token up, and the upload must start over.
         response = self.send(
-            "POST", "/api/v1/upload/complete", json={"completion_token": completion_token}
+            "POST",
+            "/api/v1/upload/complete",
+            json={"completion_token": completion_token},
+            retry_statuses=frozenset({429}),
         )
-        return self._results(response, 1)[0]
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return self._results(response, 1)[0], retry_after
 
     def complete_batch(self, completion_tokens: Sequence[str]) -> list[UploadResult]:
         """POST /api/v1/upload/complete/batch: one result per token, in order."""
@@ -356,6 +367,7 @@ class Client:
             "POST",
             "/api/v1/upload/complete/batch",
             json={"completion_tokens": list(completion_tokens)},
+            retry_statuses=frozenset({429}),
         )
         return self._results(response, len(completion_tokens))
 
@@ -367,10 +379,20 @@ class Client:
         visibility: str | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> UploadResult:
-        """presign -> PUT -> complete for one file."""
-        presigned = self.presign(source, album_id=album_id, visibility=visibility)
-        self.put(presigned, source, progress=progress)
-        return self.complete(presigned.completion_token)
+        """presign -> PUT -> complete for one file; when the server was too busy to verify
+        it (503, which uses the token up) the whole flow starts again after Retry-After."""
+        attempt = 0
+        while True:
+            attempt += 1
+            presigned = self.presign(source, album_id=album_id, visibility=visibility)
+            self.put(presigned, source, progress=progress)
+            result, retry_after = self._complete(presigned.completion_token)
+            if not (isinstance(result, UploadFailure) and result.status == 503):
+                return result
+            wait = self.retry.wait_for(503, retry_after)
+            if attempt >= self.retry.attempts or wait is None:
+                return result
+            self.pause("503", wait, attempt, self._url("/api/v1/upload/complete"))
 
     # --- your images -----------------------------------------------------------------------
 
