@@ -312,24 +312,26 @@ def test_private_uploads_and_embed_formats(instance: Instance, tmp_path: Path) -
     assert bbcode.stdout.endswith(".png[/img]\n")
 
 
-def test_a_429_is_waited_out_as_long_as_retry_after_says(tmp_path: Path) -> None:
-    """The real app on SQLite, served over a socket from this process so that its clock is
-    ours: one upload request per minute, and the minute's window ends 3 s from "now". When
-    the app answers 429 (Retry-After: 3) its clock moves on those 3 s; the client must wait
-    them out in real time before it sends again."""
+@pytest.mark.parametrize("instance", ["sqlite"], indirect=True)
+def test_a_429_is_waited_out_as_long_as_retry_after_says(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """The real app on the SQLite instance's database and media, served over a socket from
+    this process so that its clock is ours: one upload request per minute, and the minute's
+    window ends 3 s from "now". When the app answers 429 (Retry-After: 3) its clock moves on
+    those 3 s; the client must wait them out in real time before it sends again."""
     clock = FixedClock(datetime(2026, 1, 1, 0, 0, 57, tzinfo=UTC))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        base_url=base,
-        media_dir=tmp_path / "media",
-        database_url=f"sqlite:///{tmp_path / 'imgtree.sqlite3'}",
-        rate_limit_per_minute=1,
+    settings = Settings.from_env(
+        {
+            **instance.server_env,
+            "IMGTREE_BASE_URL": base,
+            "IMGTREE_RATE_LIMIT_PER_MINUTE": "1",
+        }
     )
-    upgrade(settings.database_url)
     container = build_container(settings, clock=clock)
-    user = container.use_cases.create_user()("rate@example.com", "long enough secret")
-    key = container.use_cases.create_api_key()(user.id, "cli").secret
+    key = instance.key
     app = create_app(container)
     posts: list[tuple[float, int, str | None]] = []
 
