@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imgtree.client import (
@@ -63,6 +63,7 @@ def test_plan_batches_by_count_and_bytes_and_sends_large_files_alone() -> None:
     assert [j.indexes for j in jobs] == [(0,), (1,)]
 
 
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.integers(0, 3000), max_size=60),
     st.integers(1, 25),
