@@ -573,6 +573,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("directory", metavar="DIR", help="a directory written by `imgtree export`")
     imp.set_defaults(func=cmd_import)
+
+    from imgtree.entrypoints.client_cli import add_client_commands
+
+    add_client_commands(sub)  # upload, login: the HTTP client of any imgtree server
     return parser
 
 
