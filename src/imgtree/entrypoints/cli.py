@@ -6,7 +6,9 @@ import argparse
 import getpass
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -53,18 +55,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-# The access log names the path, never the query string or the Referer: delete links and the
-# app's PUT URLs carry their token in the query (capability URLs, as a bucket's presigned URLs
-# do), and a page opened from such a link sends it on as the Referer of its assets.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
-
-
 def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     """gunicorn running create_app: one container per worker, built after the fork and
-    shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook."""
+    shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook.
+
+    Requests are logged by the app, one line each (entrypoints/http/observe.py: the path,
+    never the query string or the Referer, where delete links and the app's PUT URLs carry
+    their token); gunicorn's own access log stays off and its other lines share the app's
+    format (IMGTREE_LOG_FORMAT)."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger
 
     from imgtree.entrypoints.containers import flush_views
+    from imgtree.entrypoints.logs import gunicorn_logconfig
+    from imgtree.entrypoints.metrics import process_exited
+
+    class NoAccessLog(Logger):
+        """gunicorn's logger without its access line (the app writes one per request)."""
+
+        def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+            return None
+
+    def child_exit(server: Any, worker: Any) -> None:
+        # In the master, once a worker is gone (however it went): its live gauges go too.
+        process_exited(worker.pid)
 
     built: list[Application] = []  # in each worker: the container that worker built
 
@@ -90,15 +104,17 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
                 "timeout": 120,
                 "graceful_timeout": 30,
                 "keepalive": 5,
-                "accesslog": "-" if args.access_log else None,
-                "access_log_format": ACCESS_LOG_FORMAT,
-                "errorlog": "-",
+                "logger_class": NoAccessLog,
+                "logconfig_dict": gunicorn_logconfig(
+                    settings.log_format, settings.log_level, requests=args.access_log
+                ),
                 "forwarded_allow_ips": ",".join(str(n) for n in settings.trusted_proxies)
                 or "127.0.0.1",
                 "proc_name": "imgtree",
                 # One control socket per user would collide between two servers on one host.
                 "control_socket_disable": True,
                 "worker_exit": worker_exit,
+                "child_exit": child_exit,
                 "post_fork": post_fork,
             }
             for key, value in options.items():
@@ -139,6 +155,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from imgtree.adapters.imaging.pool import DecodePool
 
     settings = Settings.from_env()  # validate before forking anything
+    # Before anything imports prometheus_client: every worker then writes its metrics to
+    # this server's own directory, and /metrics (in any worker) adds them all up.
+    metrics_dir, made_metrics_dir = _metrics_dir()
     warning = plain_http_warning(args.bind, settings.base_url)
     if warning:
         print(warning, file=sys.stderr)
@@ -158,7 +177,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         stopping.set()
         pool.stop()
+        if made_metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_dir() -> tuple[str, bool]:
+    """(this server's metrics directory, whether it was made here). An operator's
+    PROMETHEUS_MULTIPROC_DIR is emptied at start (stale values would add up), else a fresh
+    temporary directory is made and removed when the server stops."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its directory was set")
+    path = os.environ.get(METRICS_DIR_ENV, "").strip()
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, exist_ok=True)
+        return path, False
+    path = tempfile.mkdtemp(prefix="imgtree-metrics-")
+    os.environ[METRICS_DIR_ENV] = path
+    return path, True
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
