@@ -19,6 +19,7 @@ import hmac
 import io
 import ipaddress
 import os
+import re
 import socket
 import threading
 import time
@@ -41,11 +42,12 @@ HEALTH_PREFIX = "health/"
 
 def storage_check(storage: BlobStorage) -> Check:
     """Write and delete a small object of this process's own (never a user's key)."""
-    key = f"{HEALTH_PREFIX}probe-{socket.gethostname()[:40]}-{os.getpid()}.txt"
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40]
+    key = f"{HEALTH_PREFIX}probe-{host}-{os.getpid()}"
 
     def check() -> str | None:
         try:
-            storage.put(key, io.BytesIO(b"ok"), "text/plain")
+            storage.put(key, io.BytesIO(b"ok"), "application/octet-stream")
             storage.delete(key)
         except Exception as exc:  # any failure is the answer, never a 500
             return f"storage is not writable ({type(exc).__name__})"
@@ -152,8 +154,6 @@ class HealthzResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.set_header("Cache-Control", "no-store")
         resp.media = {"status": OK}
-
-    on_head = on_get
 
 
 class ReadyzResource:
