@@ -55,7 +55,7 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"ts", "level", "logger", "msg", "request_id"?, ...fields, "exc"?}` on one line."""
+    """`{"ts", "level", "logger", "msg", "pid", "request_id"?, ...fields, "exc"?}`, one line."""
 
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
@@ -63,6 +63,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
+            "pid": record.process,
         }
         request_id = getattr(record, "request_id", None)
         if request_id is not None:
@@ -112,6 +113,8 @@ def configure_logging(log_format: str = "json", level: str = "info") -> logging.
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # /readyz reads the schema's revision: alembic would say so at INFO every time.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
 
 
@@ -145,6 +148,8 @@ def gunicorn_logconfig(log_format: str, level: str, *, requests: bool = True) ->
             # Requests are logged by the app (one line each, entrypoints/http/observe.py).
             "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
             "imgtree.access": {"level": level.upper() if requests else "WARNING"},
+            # /readyz reads the schema's revision: alembic would say so at INFO every time.
+            "alembic": {"level": "WARNING"},
         },
         "root": {"level": level.upper(), "handlers": ["imgtree_stderr"]},
     }
