@@ -55,6 +55,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self._dir = multiprocess_dir()
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self._requests = Counter(
@@ -150,9 +151,20 @@ class Metrics:
     # --- HTTP -------------------------------------------------------------------------------
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        method = method if method in KNOWN_METHODS else "other"
-        self._requests.labels(route, method, str(status)).inc()
-        self._latency.labels(route, method).observe(seconds)
+        key = (route, method, status)
+        children = self._request_children.get(key)
+        if children is None:
+            # labels() takes a lock and builds its key each time: the children of a route,
+            # method and status are looked up once (routes and statuses are few).
+            label = method if method in KNOWN_METHODS else "other"
+            children = (
+                self._requests.labels(route, label, str(status)),
+                self._latency.labels(route, label),
+            )
+            if len(self._request_children) < 10_000:
+                self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def upload(self, type_: str, outcome: str, nbytes: int) -> None:
         self._upload_files.labels(type_, outcome).inc()
