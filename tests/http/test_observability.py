@@ -132,7 +132,7 @@ def test_upload_counters_move_with_accepted_files_and_each_refusal(
     assert value(text_, files, outcome="too_large") == 1
     assert value(text_, files, type="image/png", outcome="quota") == 1
     assert value(text_, files, type="unknown", outcome="rate_limited") == 1
-    assert value(text_, "imgtree_rate_limited_total", policy="uploads") == 1
+    assert value(text_, "imgtree_rate_limited_total", policy="uploads", route="/api/v1/upload") == 1
     assert value(text_, "imgtree_http_requests_total", route="/api/v1/upload", status="429") == 1
 
 

@@ -115,8 +115,8 @@ class Metrics:
         )
         self._rate_limited = Counter(
             "imgtree_rate_limited",
-            "Requests refused by a rate limit (429), by limit.",
-            ("policy",),
+            "Requests refused by a rate limit (429), by limit and route template.",
+            ("policy", "route"),
             registry=r,
         )
         self._storage_errors = Counter(
@@ -170,8 +170,8 @@ class Metrics:
         self._upload_files.labels(type_, outcome).inc()
         self._upload_bytes.labels(type_, outcome).inc(max(nbytes, 0))
 
-    def rate_limited(self, policy: str) -> None:
-        self._rate_limited.labels(policy).inc()
+    def rate_limited(self, policy: str, route: str) -> None:
+        self._rate_limited.labels(policy, route).inc()
 
     def storage_error(self) -> None:
         self._storage_errors.inc()

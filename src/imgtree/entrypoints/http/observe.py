@@ -295,9 +295,9 @@ class Observe:
         metrics, context = self.metrics, resp.context
         error = context.get("error")
         if isinstance(error, e.RateLimited):
-            metrics.rate_limited(error.policy)
+            metrics.rate_limited(error.policy, route)
         elif isinstance(error, e.TooManyOpenUploads):
-            metrics.rate_limited("open_uploads")
+            metrics.rate_limited("open_uploads", route)
         elif isinstance(error, e.StorageUnavailable):
             metrics.storage_error()
         database_error = context.get("database_error")
