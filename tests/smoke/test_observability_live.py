@@ -7,6 +7,8 @@ one JSON log line with its request id."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -35,6 +37,15 @@ def upload_pids(path: Path) -> set[object]:
         line["pid"]
         for line in log_lines(path)
         if line.get("route") == "/api/v1/upload" and line.get("status") == 200
+    }
+
+
+def worker_pids(path: Path) -> set[int]:
+    """The workers gunicorn has booted so far (its own log lines, in the same format)."""
+    return {
+        int(str(line["msg"]).rsplit(" ", 1)[1])
+        for line in log_lines(path)
+        if str(line.get("msg", "")).startswith("Booting worker with pid: ")
     }
 
 
@@ -117,6 +128,24 @@ def test_metrics_readiness_and_logs_on_two_workers(tmp_path: Path) -> None:
                     )
                     assert value(text, "imgtree_processing_seconds_count", outcome="ok") >= uploaded
                     assert value(text, "imgtree_db_pool_capacity") == 2 * 15  # two workers' pools
+
+                # A worker that goes takes its live gauges, not the counts; its replacement
+                # writes to the same directory (the one the master made and keeps).
+                first_two = worker_pids(log)
+                os.kill(min(first_two), signal.SIGTERM)
+                deadline = time.monotonic() + 30
+                while True:
+                    text = requests.get(f"{base}/metrics", timeout=10).text
+                    replaced = worker_pids(log) - first_two
+                    two_live = value(text, "imgtree_db_pool_capacity") == 2 * 15
+                    if replaced and two_live and requests.get(f"{base}/readyz", timeout=10).ok:
+                        break
+                    assert time.monotonic() < deadline, text
+                    time.sleep(0.2)
+                accepted = value(
+                    text, "imgtree_upload_files_total", type="image/png", outcome="accepted"
+                )
+                assert accepted == uploaded
 
                 assert readyz_until(base, 200).json()["checks"]["database"] == "ok"
                 proxy.cut()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import re
 import shutil
@@ -158,26 +159,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Before anything imports prometheus_client: every worker then writes its metrics to
     # this server's own directory, and /metrics (in any worker) adds them all up.
     metrics_dir, made_metrics_dir = _metrics_dir()
+    master = os.getpid()
+    # The server's own lines in the format of every other (gunicorn's config keeps it).
+    from imgtree.entrypoints.logs import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    log = logging.getLogger("imgtree.serve")
     warning = plain_http_warning(args.bind, settings.base_url)
     if warning:
-        print(warning, file=sys.stderr)
+        log.warning(warning)
     # One decode pool for the host, started before the workers fork: every worker sends its
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)
     settings = attrs.evolve(settings, process_socket=pool.socket_path)
     stopping = threading.Event()
     threading.Thread(target=pool.keep_alive, args=(stopping,), daemon=True).start()
-    print(
-        f"imgtree serving on http://{args.bind} with {args.workers} workers"
-        f" and {settings.process_workers} decode processes",
-        file=sys.stderr,
+    log.warning(  # at warning: said whatever IMGTREE_LOG_LEVEL is
+        "imgtree serving on http://%s with %s workers and %s decode processes",
+        args.bind,
+        args.workers,
+        settings.process_workers,
     )
     try:
         gunicorn_app(args, settings).run()
     finally:
         stopping.set()
         pool.stop()
-        if made_metrics_dir:
+        # A worker's exit unwinds through here too (gunicorn forks inside run()): only the
+        # master removes the directory the other workers still write to.
+        if made_metrics_dir and os.getpid() == master:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
