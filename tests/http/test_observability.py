@@ -185,6 +185,14 @@ def test_readyz_passes_every_check_on_a_healthy_instance(make_app: Callable[...,
     assert not [k for k in app.stored_keys() if k.startswith("health/")]
 
 
+def test_readyz_passes_on_postgres_and_s3(make_app: Callable[..., App]) -> None:
+    app = make_app(backend="postgres_s3")
+    r = app.client.simulate_get("/readyz")
+    assert r.status_code == 200, r.text
+    assert set(r.json["checks"].values()) == {"ok"}
+    assert not [k for k in app.stored_keys() if k.startswith("health/")]
+
+
 def test_readyz_names_a_database_that_is_not_migrated(make_app: Callable[..., App]) -> None:
     app = make_app(backend="sqlite")
     with app.container.adapters.engine().begin() as connection:
