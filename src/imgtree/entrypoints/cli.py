@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -197,14 +198,16 @@ METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 def _metrics_dir() -> tuple[str, bool]:
     """(this server's metrics directory, whether it was made here). An operator's
-    PROMETHEUS_MULTIPROC_DIR is emptied at start (stale values would add up), else a fresh
-    temporary directory is made and removed when the server stops."""
+    PROMETHEUS_MULTIPROC_DIR loses its value files (`*.db`) at start (stale values would add
+    up; nothing else in it is touched), else a fresh temporary directory is made and removed
+    when the server stops."""
     if "prometheus_client" in sys.modules:
         raise RuntimeError("prometheus_client was imported before its directory was set")
     path = os.environ.get(METRICS_DIR_ENV, "").strip()
     if path:
-        shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path, exist_ok=True)
+        for stale in Path(path).glob("*.db"):
+            stale.unlink(missing_ok=True)
         return path, False
     path = tempfile.mkdtemp(prefix="imgtree-metrics-")
     os.environ[METRICS_DIR_ENV] = path
