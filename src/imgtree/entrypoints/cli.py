@@ -159,6 +159,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()  # validate before forking anything
     # Before anything imports prometheus_client: every worker then writes its metrics to
     # this server's own directory, and /metrics (in any worker) adds them all up.
+    too_late = "prometheus_client" in sys.modules  # e.g. a wrapper that imported the app
     metrics_dir, made_metrics_dir = _metrics_dir()
     master = os.getpid()
     # The server's own lines in the format of every other (gunicorn's config keeps it).
@@ -166,6 +167,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_format, settings.log_level)
     log = logging.getLogger("imgtree.serve")
+    if too_late:
+        log.warning(
+            "prometheus_client was imported before serve started: /metrics counts per worker"
+        )
     warning = plain_http_warning(args.bind, settings.base_url)
     if warning:
         log.warning(warning)
@@ -201,8 +206,6 @@ def _metrics_dir() -> tuple[str, bool]:
     PROMETHEUS_MULTIPROC_DIR loses its value files (`*.db`) at start (stale values would add
     up; nothing else in it is touched), else a fresh temporary directory is made and removed
     when the server stops."""
-    if "prometheus_client" in sys.modules:
-        raise RuntimeError("prometheus_client was imported before its directory was set")
     path = os.environ.get(METRICS_DIR_ENV, "").strip()
     if path:
         os.makedirs(path, exist_ok=True)
