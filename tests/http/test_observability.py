@@ -418,3 +418,22 @@ def test_serve_clears_only_stale_value_files_of_an_operators_metrics_dir(
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     assert cli._metrics_dir() == (str(tmp_path), False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README"]
+
+
+def test_a_processing_error_is_logged_with_the_request_id(
+    make_app: Callable[..., App],
+    tmp_path: Path,
+    log_lines: Callable[[], list[dict[str, object]]],
+) -> None:
+    app = make_app(backend="sqlite", process_socket=str(tmp_path / "gone.sock"))
+    r = upload(
+        app,
+        {**app.auth(), "X-Request-ID": "upload-9"},
+        ("a.png", "image/png", imagegen.png(8, 8)),
+    )
+    assert r.status_code == 503
+    pool_lines = [x for x in log_lines() if x["logger"] == "imgtree.imaging"]
+    assert pool_lines and all(x["request_id"] == "upload-9" for x in pool_lines)
+    text_ = scrape(app)
+    assert value(text_, "imgtree_upload_files_total", type="image/png", outcome="busy") == 1
+    assert value(text_, "imgtree_processing_busy_total") == 1
