@@ -346,7 +346,9 @@ def test_secrets_are_stored_only_hashed_and_never_logged(
     blob = "\n".join(values)
     for name, secret in secrets.values.items():
         assert secret not in blob, f"the {name} is stored in plain text"
-    logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
+    # The request log's fields (path, client, user agent, ids) are on the records too.
+    logged = caplog.text + "\n".join(f"{r.args} {getattr(r, 'fields', '')}" for r in caplog.records)
+    assert any(getattr(r, "fields", None) for r in caplog.records)
     for name, secret in secrets.values.items():
         assert secret not in logged, f"the {name} was logged"
 

@@ -1773,6 +1773,16 @@ CASES: list[tuple[str, str, str, int, Call]] = [
     ("robots", "/robots.txt", "GET", 200, lambda w: w.client.simulate_get("/robots.txt")),
     ("favicon", "/favicon.ico", "GET", 301, lambda w: w.client.simulate_get("/favicon.ico")),
     ("admin-page-not-admin", "/admin", "GET", 403, lambda w: _page_as(w, "/admin")),
+    ("healthz", "/healthz", "GET", 200, lambda w: w.client.simulate_get("/healthz")),
+    ("readyz", "/readyz", "GET", 200, lambda w: w.client.simulate_get("/readyz")),
+    ("metrics", "/metrics", "GET", 200, lambda w: w.client.simulate_get("/metrics")),
+    (
+        "metrics-remote",
+        "/metrics",
+        "GET",
+        403,
+        lambda w: w.client.simulate_get("/metrics", remote_addr="198.51.100.7"),
+    ),
     (
         "admin-page",
         "/admin",

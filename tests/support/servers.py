@@ -50,9 +50,15 @@ def local_env(root: Path, **values: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def serve(
-    env: dict[str, str], log_path: Path, *, workers: int = 2, access_log: bool = False
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 2,
+    access_log: bool = False,
+    probe: str = "/api/v1/upload",
 ) -> Iterator[str]:
-    """Run `imgtree serve` on a free loopback port; yield its base URL once it answers."""
+    """Run `imgtree serve` on a free loopback port; yield its base URL once `probe` answers
+    200 (`/readyz`: database, storage and decode pool ready)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**env, "IMGTREE_BASE_URL": env.get("IMGTREE_BASE_URL", base)}
@@ -75,7 +81,7 @@ def serve(
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    if requests.get(f"{base}/api/v1/upload", timeout=5).status_code == 200:
+                    if requests.get(f"{base}{probe}", timeout=5).status_code == 200:
                         break
                 except (requests.ConnectionError, requests.Timeout):
                     pass

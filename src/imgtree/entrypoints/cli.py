@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -53,18 +57,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-# The access log names the path, never the query string or the Referer: delete links and the
-# app's PUT URLs carry their token in the query (capability URLs, as a bucket's presigned URLs
-# do), and a page opened from such a link sends it on as the Referer of its assets.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
-
-
 def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
     """gunicorn running create_app: one container per worker, built after the fork and
-    shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook."""
+    shut down (engine disposed, S3 client closed) in gunicorn's worker_exit hook.
+
+    Requests are logged by the app, one line each (entrypoints/http/observe.py: the path,
+    never the query string or the Referer, where delete links and the app's PUT URLs carry
+    their token); gunicorn's own access log stays off and its other lines share the app's
+    format (IMGTREE_LOG_FORMAT)."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger
 
     from imgtree.entrypoints.containers import flush_views
+    from imgtree.entrypoints.logs import gunicorn_logconfig
+    from imgtree.entrypoints.metrics import process_exited
+
+    class NoAccessLog(Logger):
+        """gunicorn's logger without its access line (the app writes one per request)."""
+
+        def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+            return None
+
+    def child_exit(server: Any, worker: Any) -> None:
+        # In the master, once a worker is gone (however it went): its live gauges go too.
+        process_exited(worker.pid)
 
     built: list[Application] = []  # in each worker: the container that worker built
 
@@ -90,15 +106,17 @@ def gunicorn_app(args: argparse.Namespace, settings: Settings) -> Any:
                 "timeout": 120,
                 "graceful_timeout": 30,
                 "keepalive": 5,
-                "accesslog": "-" if args.access_log else None,
-                "access_log_format": ACCESS_LOG_FORMAT,
-                "errorlog": "-",
+                "logger_class": NoAccessLog,
+                "logconfig_dict": gunicorn_logconfig(
+                    settings.log_format, settings.log_level, requests=args.access_log
+                ),
                 "forwarded_allow_ips": ",".join(str(n) for n in settings.trusted_proxies)
                 or "127.0.0.1",
                 "proc_name": "imgtree",
                 # One control socket per user would collide between two servers on one host.
                 "control_socket_disable": True,
                 "worker_exit": worker_exit,
+                "child_exit": child_exit,
                 "post_fork": post_fork,
             }
             for key, value in options.items():
@@ -139,26 +157,64 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from imgtree.adapters.imaging.pool import DecodePool
 
     settings = Settings.from_env()  # validate before forking anything
+    # Before anything imports prometheus_client: every worker then writes its metrics to
+    # this server's own directory, and /metrics (in any worker) adds them all up.
+    too_late = "prometheus_client" in sys.modules  # e.g. a wrapper that imported the app
+    metrics_dir, made_metrics_dir = _metrics_dir()
+    master = os.getpid()
+    # The server's own lines in the format of every other (gunicorn's config keeps it).
+    from imgtree.entrypoints.logs import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    log = logging.getLogger("imgtree.serve")
+    if too_late:
+        log.warning(
+            "prometheus_client was imported before serve started: /metrics counts per worker"
+        )
     warning = plain_http_warning(args.bind, settings.base_url)
     if warning:
-        print(warning, file=sys.stderr)
+        log.warning(warning)
     # One decode pool for the host, started before the workers fork: every worker sends its
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)
     settings = attrs.evolve(settings, process_socket=pool.socket_path)
     stopping = threading.Event()
     threading.Thread(target=pool.keep_alive, args=(stopping,), daemon=True).start()
-    print(
-        f"imgtree serving on http://{args.bind} with {args.workers} workers"
-        f" and {settings.process_workers} decode processes",
-        file=sys.stderr,
+    log.warning(  # at warning: said whatever IMGTREE_LOG_LEVEL is
+        "imgtree serving on http://%s with %s workers and %s decode processes",
+        args.bind,
+        args.workers,
+        settings.process_workers,
     )
     try:
         gunicorn_app(args, settings).run()
     finally:
         stopping.set()
         pool.stop()
+        # A worker's exit unwinds through here too (gunicorn forks inside run()): only the
+        # master removes the directory the other workers still write to.
+        if made_metrics_dir and os.getpid() == master:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_dir() -> tuple[str, bool]:
+    """(this server's metrics directory, whether it was made here). An operator's
+    PROMETHEUS_MULTIPROC_DIR loses its value files (`*.db`) at start (stale values would add
+    up; nothing else in it is touched), else a fresh temporary directory is made and removed
+    when the server stops."""
+    path = os.environ.get(METRICS_DIR_ENV, "").strip()
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in Path(path).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return path, False
+    path = tempfile.mkdtemp(prefix="imgtree-metrics-")
+    os.environ[METRICS_DIR_ENV] = path
+    return path, True
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:

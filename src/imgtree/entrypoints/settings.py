@@ -109,6 +109,12 @@ class Settings:
     site_description: str = ""
     theme_color: str = "#1f6feb"
 
+    # Observability (docs/operations.md): /metrics for loopback clients, and for others only
+    # with `Authorization: Bearer <metrics_token>` when set; request logs as JSON or text.
+    metrics_token: str | None = attrs.field(default=None, repr=False)
+    log_format: str = "json"
+    log_level: str = "info"
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
@@ -216,6 +222,11 @@ class Settings:
             process_queue_seconds=_int(
                 env, "IMGTREE_PROCESS_QUEUE_SECONDS", d.process_queue_seconds, 1, 600
             ),
+            metrics_token=_metrics_token(env, "IMGTREE_METRICS_TOKEN"),
+            log_format=_choice(env, "IMGTREE_LOG_FORMAT", d.log_format, ("json", "text")),
+            log_level=_choice(
+                env, "IMGTREE_LOG_LEVEL", d.log_level, ("debug", "info", "warning", "error")
+            ),
         )
 
 
@@ -312,6 +323,18 @@ def _signing_key(env: Mapping[str, str], name: str) -> str | None:
         return None
     if len(value) < 32:
         raise SettingsError(f"{name} must be at least 32 characters (e.g. openssl rand -hex 32)")
+    return value
+
+
+def _metrics_token(env: Mapping[str, str], name: str) -> str | None:
+    """At least 16 visible ASCII characters (it travels in an Authorization header)."""
+    value = _str(env, name, "")
+    if not value:
+        return None
+    if len(value) < 16 or not re.fullmatch(r"[\x21-\x7e]+", value):
+        raise SettingsError(
+            f"{name} must be at least 16 visible ASCII characters (e.g. openssl rand -hex 32)"
+        )
     return value
 
 

@@ -12,8 +12,10 @@ import atexit
 
 from imgtree.entrypoints.containers import build_container, flush_views
 from imgtree.entrypoints.http.app import create_app
+from imgtree.entrypoints.logs import configure_logging
 
 container = build_container()
+configure_logging(container.settings().log_format, container.settings().log_level)
 app = create_app(container)
 
 

@@ -37,13 +37,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import attrs
 
 from imgtree.adapters.imaging import sandbox
 from imgtree.adapters.imaging.container import MAX_ICC_BYTES
 from imgtree.domain.errors import (
+    DomainError,
     FileTooLarge,
     ImageTooComplex,
     InvalidImage,
@@ -75,6 +76,32 @@ _ERRORS: dict[str, type[InvalidImage] | type[UnsupportedMediaType] | type[FileTo
     "UnsupportedMediaType": UnsupportedMediaType,
     "FileTooLarge": FileTooLarge,
 }
+
+
+class DecodeObserver(Protocol):
+    """Who hears about each decode job (the server's metrics): when it starts, how long it
+    waited for a decode process, and how it ended (`ok`, or the refusal: `too_complex`,
+    `busy`, `invalid_image`, `unsupported_type`, `too_large`, `storage_error`)."""
+
+    def decode_started(self, op: str) -> None: ...
+
+    def decode_waited(self, seconds: float) -> None: ...
+
+    def decode_finished(self, op: str, outcome: str, seconds: float) -> None: ...
+
+
+_OUTCOMES: tuple[tuple[type[DomainError], str], ...] = (
+    (ImageTooComplex, "too_complex"),
+    (ProcessingBusy, "busy"),
+    (UnsupportedMediaType, "unsupported_type"),
+    (FileTooLarge, "too_large"),
+    (StorageUnavailable, "storage_error"),
+    (InvalidImage, "invalid_image"),
+)
+
+
+def _outcome(error: BaseException) -> str:
+    return next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "error")
 
 
 @attrs.frozen
@@ -322,9 +349,11 @@ class PooledImageProcessor:
         thumbnail_size: int = 320,
         max_icc_bytes: int = MAX_ICC_BYTES,
         max_side: int | None = None,
+        observer: DecodeObserver | None = None,
     ) -> None:
         self._pool = pool if callable(pool) else (lambda: pool)
         self.budget = budget or ProcessBudget()
+        self.observer = observer
         self.limits: dict[str, int] = {
             "max_pixels": max_pixels,
             "max_frames": max_frames,
@@ -341,6 +370,7 @@ class PooledImageProcessor:
         policy: ProcessingPolicy,
         *,
         thumbnail_size: int = 320,
+        observer: DecodeObserver | None = None,
     ) -> PooledImageProcessor:
         """The processor enforcing exactly the limits and budget a deployment publishes."""
         budget = ProcessBudget(
@@ -356,6 +386,7 @@ class PooledImageProcessor:
             max_frames=policy.max_frames,
             thumbnail_size=thumbnail_size,
             max_side=policy.max_image_side,
+            observer=observer,
         )
 
     # --- the port ------------------------------------------------------------------------
@@ -454,9 +485,46 @@ class PooledImageProcessor:
             dominant_color=dominant_color,
         )
 
+    def pool_problem(self) -> str | None:
+        """Why decodes cannot run now (for readiness), or None: the pool's socket must accept
+        a connection within a second (a decode child greets it and sees it close)."""
+        try:
+            pool = self._pool()
+        except (OSError, RuntimeError):
+            return "the decode pool did not start"
+        if not pool.alive:
+            return "the decode pool exited"
+        if not pool.accepting():
+            return "the decode pool does not accept jobs"
+        return None
+
     # --- one job ---------------------------------------------------------------------------
 
     def _run(
+        self,
+        op: str,
+        source: BinaryIO,
+        into_fd: int = -1,
+        *,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], BinaryIO | None, bytes]:
+        observer = self.observer
+        if observer is None:
+            return self._job(op, source, into_fd, extra=extra)
+        observer.decode_started(op)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            done = self._job(op, source, into_fd, extra=extra)
+            outcome = "ok"
+            return done
+        except BaseException as exc:
+            outcome = _outcome(exc)
+            raise
+        finally:
+            observer.decode_finished(op, outcome, time.perf_counter() - started)
+
+    def _job(
         self,
         op: str,
         source: BinaryIO,
@@ -518,10 +586,13 @@ class PooledImageProcessor:
     def _wait_for_child(self, sock: socket.socket, pool: DecodePool) -> tuple[int, int]:
         """Connect and wait (at most queue_seconds) for a child's greeting: (child, supervisor)."""
         sock.settimeout(self.budget.queue_seconds)
+        started = time.perf_counter()
         try:
             sock.connect(pool.socket_path)
             supervisor = _peer_pid(sock)
             magic, child = sandbox.GREETING.unpack(sandbox.recv_exact(sock, sandbox.GREETING.size))
+            if self.observer is not None:
+                self.observer.decode_waited(time.perf_counter() - started)
         except TimeoutError:
             log.warning("no free image decode process within %ss", self.budget.queue_seconds)
             raise ProcessingBusy(BUSY, retry_after=self.budget.retry_after_seconds) from None

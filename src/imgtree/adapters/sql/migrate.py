@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -57,13 +58,24 @@ def schema_problem(url: str) -> str | None:
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            return revision_problem(connection)
     except SQLAlchemyError as exc:
         reason = type(getattr(exc, "orig", None) or exc).__name__
         return f"cannot reach the database ({reason})"
     finally:
         engine.dispose()
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+@functools.cache
+def _heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def revision_problem(connection: Connection) -> str | None:
+    """`schema_problem` on an open connection (readiness probes use the app's own pool):
+    None when the schema is at this release's head. SQLAlchemyError when the database fails."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = _heads()
     if current == heads:
         return None
     if not current:

@@ -39,6 +39,7 @@ from imgtree.adapters.system import (
     SystemRandom,
 )
 from imgtree.adapters.totp import PyOtpPasswords
+from imgtree.entrypoints.metrics import Metrics
 from imgtree.entrypoints.settings import Settings
 
 
@@ -74,6 +75,8 @@ class SystemAdapters(containers.DeclarativeContainer):
     one_time_passwords = providers.Singleton(PyOtpPasswords)
     # Uploaders' and reporters' client addresses, keyed (never stored raw).
     address_hasher = providers.Singleton(HmacAddressHasher, settings.provided.address_hash_key)
+    # This process's Prometheus metrics (entrypoints/metrics.py), one set per container.
+    metrics = providers.Singleton(Metrics)
 
 
 class ProductionAdapters(SystemAdapters):
@@ -83,6 +86,7 @@ class ProductionAdapters(SystemAdapters):
     settings = SystemAdapters.settings
     policies = SystemAdapters.policies
     clock = SystemAdapters.clock
+    metrics = SystemAdapters.metrics
 
     engine = providers.Resource(
         sql_engine,
@@ -115,6 +119,7 @@ class ProductionAdapters(SystemAdapters):
         ),
         policy=policies.processing_policy,
         thumbnail_size=settings.provided.thumbnail_size,
+        observer=metrics,
     )
     # On the database, so the per-IP limit holds across gunicorn workers and hosts.
     rate_limiter = providers.Singleton(SqlRateLimiter, engine, clock)

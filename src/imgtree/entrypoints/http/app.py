@@ -9,6 +9,7 @@ import falcon
 import falcon.media
 import orjson
 
+from imgtree.adapters.imaging.pool import PooledImageProcessor
 from imgtree.domain.errors import DomainError
 from imgtree.domain.ports import BlobStorage
 from imgtree.entrypoints.containers import Application
@@ -31,7 +32,19 @@ from imgtree.entrypoints.http.admin.resources import (
 )
 from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.health import (
+    STORAGE_CACHE_SECONDS,
+    Check,
+    HealthzResource,
+    MetricsResource,
+    Readiness,
+    ReadyzResource,
+    database_check,
+    processing_check,
+    storage_check,
+)
 from imgtree.entrypoints.http.misses import MissGuard
+from imgtree.entrypoints.http.observe import Observe
 from imgtree.entrypoints.http.offload import MediaOffload
 from imgtree.entrypoints.http.openapi import OpenApiResource
 from imgtree.entrypoints.http.presenters import Urls
@@ -80,6 +93,7 @@ from imgtree.entrypoints.http.v1.upload import UploadResource
 from imgtree.entrypoints.http.views import CountViews
 from imgtree.entrypoints.http.web.pages import UploadLimits, register_pages
 from imgtree.entrypoints.http.web.render import STATIC_DIR, Site, SiteContext, StaticCaching
+from imgtree.entrypoints.metrics import Metrics
 
 # How long a worker may keep serving a public image after it was deleted or hidden elsewhere.
 MEDIA_CACHE_TTL = 1.0
@@ -160,8 +174,11 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
     budget = settings.media_memory_cache_bytes
     media_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget * 3 // 4)
     thumb_cache: TtlCache[str, Any] = TtlCache(MEDIA_CACHE_TTL, max_cost=budget // 4)
+    metrics = container.adapters.metrics()
     app: falcon.App[falcon.Request, falcon.Response] = falcon.App(
         middleware=[
+            # First in, last out: every other middleware's work is inside its timing.
+            Observe(metrics, settings.trusted_proxies),
             SecurityHeaders(https=settings.secure_cookies),
             ForgetMediaOnChange(media_cache, thumb_cache),
             StaticCaching(),
@@ -294,6 +311,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         ),
     )
     app.add_static_route("/static", str(STATIC_DIR))
+    _operations_routes(app, container, storage, metrics)
     register_pages(
         app,
         urls=urls,
@@ -307,6 +325,36 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         guest_limits=UploadLimits.of(container.policies.guest_upload_policy()),
     )
     return app
+
+
+def _operations_routes(
+    app: falcon.App[falcon.Request, falcon.Response],
+    container: Application,
+    storage: BlobStorage,
+    metrics: Metrics,
+) -> None:
+    """/healthz, /readyz and /metrics (docs/operations.md)."""
+    settings = container.settings()
+    # The adapters container chosen (build_container overrides `adapters` with it).
+    chosen = container.adapters.last_overriding
+    checks: dict[str, Check] = {}
+    if (
+        chosen is not None and "engine" in chosen().providers
+    ):  # SQL adapters (the memory ones have no database)
+        engine = container.adapters.engine()
+        metrics.watch_pool(engine)
+        checks["database"] = database_check(engine)
+    checks["storage"] = storage_check(storage)
+    processor = container.adapters.image_processor()
+    if isinstance(processor, PooledImageProcessor):
+        metrics.pool_size(settings.process_workers)
+    checks["processing"] = processing_check(processor)
+    readiness = Readiness(checks, cached={"storage": STORAGE_CACHE_SECONDS})
+    app.add_route("/healthz", HealthzResource())
+    app.add_route("/readyz", ReadyzResource(readiness))
+    app.add_route(
+        "/metrics", MetricsResource(metrics, settings.metrics_token, settings.trusted_proxies)
+    )
 
 
 def _session_routes(

@@ -13,6 +13,7 @@ import falcon
 import sqlalchemy.exc
 
 from imgtree.domain import errors as e
+from imgtree.entrypoints.http import observe
 
 log = logging.getLogger("imgtree.http")
 RETRY_AFTER_SECONDS = "5"  # for 503s: a passing storage or database outage
@@ -72,6 +73,7 @@ def handle_domain_error(
     req: falcon.Request, resp: falcon.Response, ex: e.DomainError, params: dict[str, Any]
 ) -> None:
     status = status_of(ex)
+    observe.note_error(resp, ex)
     resp.status = status
     resp.media = error_body(message_of(ex))
     if isinstance(ex, e.TwoFactorRequired):
@@ -103,7 +105,9 @@ def handle_domain_error(
 def handle_unexpected(
     req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
 ) -> None:
-    log.exception("unhandled error on %s %s", req.method, req.path)
+    # The request's id is on the record (entrypoints/logs.py); the path is the loggable one.
+    log.exception("unhandled error on %s %s", req.method, observe.loggable_path(req))
+    observe.note_unexpected(resp)
     resp.status = 500
     resp.media = error_body("Internal server error")
 
@@ -115,7 +119,13 @@ def handle_database_down(
     (pre-ping) on a later request, so the process recovers without a restart."""
     # Parameters named as in falcon's ErrorHandler protocol, which types a handler registered
     # for several exception types at once (falcon itself passes them positionally).
-    log.warning("database unavailable on %s %s: %s", req.method, req.path, type(error).__name__)
+    log.warning(
+        "database unavailable on %s %s: %s",
+        req.method,
+        observe.loggable_path(req),
+        type(error).__name__,
+    )
+    observe.note_database_error(resp, error)
     resp.status = 503
     resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     resp.media = error_body("Service temporarily unavailable, please retry")

@@ -13,6 +13,7 @@ from imgtree.domain.model import Scope
 from imgtree.domain.use_cases.keys import AuthenticateApiKey, AuthenticatedKey
 from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 from imgtree.entrypoints.http.errors import rate_limit_headers
+from imgtree.entrypoints.http.observe import note_identity
 from imgtree.entrypoints.http.requests import bearer_token, rate_limit_client
 
 
@@ -39,6 +40,7 @@ class Guards:
     def api_key(self, req: falcon.Request, scope: Scope | None = None) -> AuthenticatedKey:
         """The request's key (401 without a valid one); with `scope`, 403 unless it holds it."""
         auth = self.authenticate_api_key(bearer_token(req))
+        note_identity(req, auth.user.id, auth.key.id)
         return auth if scope is None else auth.require(scope)
 
     def key_uploader(self, req: falcon.Request) -> Uploader:

@@ -17,6 +17,7 @@ import falcon
 from imgtree.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.entrypoints.http.errors import rate_limit_headers
+from imgtree.entrypoints.http.observe import note_error
 from imgtree.entrypoints.http.requests import rate_limit_client
 from imgtree.entrypoints.http.web.render import render
 
@@ -63,6 +64,7 @@ class MissGuard:
 
 def too_many(resp: falcon.Response, error: RateLimited) -> None:
     """The HTML routes' 429: a plain page with Retry-After and the RateLimit headers."""
+    note_error(resp, error)
     render(
         resp,
         "message.html",

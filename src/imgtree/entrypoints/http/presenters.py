@@ -27,6 +27,7 @@ from imgtree.domain.use_cases.presign import Presigned, PresignFailed, PresignOu
 from imgtree.domain.use_cases.renditions import FULL
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
 from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
+from imgtree.entrypoints.http.observe import note_uploads
 from imgtree.entrypoints.http.user_agents import describe_device
 
 
@@ -249,6 +250,7 @@ def upload_result(urls: Urls, outcomes: list[UploadOutcome]) -> tuple[int, dict[
 def respond_upload(resp: falcon.Response, urls: Urls, outcomes: list[UploadOutcome]) -> None:
     """Write an upload response; when every file failed on a retryable error (503), say when
     to retry, as any 503 does."""
+    note_uploads(resp, outcomes)
     resp.status, resp.media = upload_result(urls, outcomes)
     if resp.status == 503:
         first = next(o.error for o in outcomes if isinstance(o, UploadFailed))

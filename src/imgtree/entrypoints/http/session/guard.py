@@ -10,6 +10,7 @@ import falcon
 
 from imgtree.domain.errors import DomainError, Forbidden, Unauthenticated
 from imgtree.domain.use_cases.sessions import AuthenticateSession, SessionContext
+from imgtree.entrypoints.http.observe import note_identity
 from imgtree.entrypoints.http.session.csrf import csrf_ok, csrf_token_for
 
 COOKIE = "imgtree_session"
@@ -55,6 +56,7 @@ class SessionGuard:
     def require(self, req: falcon.Request) -> SessionContext:
         """The signed-in session; unsafe methods must also carry the session's CSRF token."""
         context = self.authenticate(self.token(req))
+        note_identity(req, context.user.id)
         if req.method not in SAFE_METHODS and not csrf_ok(
             context.token, req.get_header(CSRF_HEADER)
         ):

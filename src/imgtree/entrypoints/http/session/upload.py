@@ -11,6 +11,7 @@ from imgtree.domain.use_cases.rate_limit import EnforceRateLimit
 from imgtree.domain.use_cases.upload import Uploader, UploadImages
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.errors import rate_limit_headers
+from imgtree.entrypoints.http.observe import note_received
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import parse_multipart, rate_limit_client
 from imgtree.entrypoints.http.session.guard import SessionGuard
@@ -30,6 +31,7 @@ def upload_multipart(
         batch_limit=policy.batch_limit,
         file_fields=FILE_FIELDS,
     )
+    note_received(req, parsed)
     outcomes = run_upload(upload, uploader, parsed)
     presenters.respond_upload(resp, urls, outcomes)
 

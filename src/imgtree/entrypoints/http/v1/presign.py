@@ -22,6 +22,7 @@ from imgtree.entrypoints.http.commands import (
     presign_request,
 )
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.observe import note_presign_failures
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
     optional_uuid,
@@ -70,6 +71,7 @@ class PresignFlow:
             visibility=upload_visibility(doc),
             expires_in=upload_expiry(doc),
         )
+        note_presign_failures(resp, outcomes)
         resp.media = {
             "success": True,
             "uploads": [presenters.presigned(self.urls, o) for o in outcomes],

@@ -10,6 +10,7 @@ from imgtree.domain.use_cases.capabilities import DescribeCapabilities
 from imgtree.domain.use_cases.upload import Uploader, UploadImages, UploadOutcome
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.guards import Guards
+from imgtree.entrypoints.http.observe import note_received
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import (
     ParsedUpload,
@@ -84,5 +85,6 @@ class UploadResource:
             raise UnsupportedMediaType(
                 "Unsupported Content-Type: use multipart/form-data or application/json"
             )
+        note_received(req, parsed)
         outcomes = run_upload(upload=self.upload, uploader=uploader, parsed=parsed)
         presenters.respond_upload(resp, self.urls, outcomes)
