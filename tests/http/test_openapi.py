@@ -25,7 +25,7 @@ import pytest
 from falcon.routing import map_http_methods
 from openapi_spec_validator import validate as validate_spec
 
-from imgtree.domain.commands import UserChanges
+from imgtree.domain.commands import ImageChanges, UserChanges
 from imgtree.domain.model import Role
 from tests.support import imagegen
 from tests.support.app import BASE_URL, App
@@ -521,6 +521,30 @@ def _report(w: World, reason: str = "abuse") -> falcon.testing.Result:
     return w.client.simulate_post(
         f"/i/{w.uploaded['id']}/report", json={"reason": reason, "text": "not ok"}
     )
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _protected(w: World) -> str:
+    """The uploaded image's slug, given the password "pw" by its owner."""
+    w.app.container.use_cases.edit_image()(
+        w.user.id, uuid.UUID(w.uploaded_uuid), ImageChanges(password="pw")
+    )
+    return str(w.uploaded["id"])
+
+
+def _unlock(w: World, password: str, headers: dict[str, str] | None = None):
+    slug = _protected(w)
+    return w.client.simulate_post(
+        f"/i/{slug}/unlock", body=f"password={password}", headers={**FORM, **(headers or {})}
+    )
+
+
+def _protected_album(w: World) -> str:
+    r = w.browser.request("PATCH", f"/api/albums/{w.album['id']}", json={"password": "pw"})
+    assert r.status_code == 200, r.text
+    return str(w.album["id"])
 
 
 def _reported_first(w: World) -> str:
@@ -1561,6 +1585,101 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "POST",
         404,
         lambda w: w.client.simulate_post("/i/zzzz0000/report", json={"reason": "spam"}),
+    ),
+    # --- passwords on images and albums ---
+    ("unlock-image", "/i/{slug}/unlock", "POST", 303, lambda w: _unlock(w, "pw")),
+    ("unlock-image-wrong", "/i/{slug}/unlock", "POST", 401, lambda w: _unlock(w, "nope")),
+    (
+        "unlock-image-cross-site",
+        "/i/{slug}/unlock",
+        "POST",
+        403,
+        lambda w: _unlock(w, "pw", {"Origin": "https://evil.example"}),
+    ),
+    (
+        "unlock-image-unknown",
+        "/i/{slug}/unlock",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post("/i/zzzz0000/unlock", body="password=x", headers=FORM),
+    ),
+    (
+        "unlock-image-too-many",
+        "/i/{slug}/unlock",
+        "POST",
+        429,
+        lambda w: [_unlock(w, "nope") for _ in range(11)][-1],
+    ),
+    (
+        "unlock-album",
+        "/albums/{albumId}/unlock",
+        "POST",
+        303,
+        lambda w: w.client.simulate_post(
+            f"/albums/{_protected_album(w)}/unlock", body="password=pw", headers=FORM
+        ),
+    ),
+    (
+        "unlock-album-wrong",
+        "/albums/{albumId}/unlock",
+        "POST",
+        401,
+        lambda w: w.client.simulate_post(
+            f"/albums/{_protected_album(w)}/unlock", body="password=no", headers=FORM
+        ),
+    ),
+    (
+        "unlock-album-cross-site",
+        "/albums/{albumId}/unlock",
+        "POST",
+        403,
+        lambda w: w.client.simulate_post(
+            f"/albums/{uuid.uuid4()}/unlock",
+            body="password=no",
+            headers={**FORM, "Sec-Fetch-Site": "cross-site"},
+        ),
+    ),
+    (
+        "unlock-album-unknown",
+        "/albums/{albumId}/unlock",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post(
+            f"/albums/{uuid.uuid4()}/unlock", body="password=no", headers=FORM
+        ),
+    ),
+    (
+        "unlock-album-too-many",
+        "/albums/{albumId}/unlock",
+        "POST",
+        429,
+        lambda w: [
+            w.client.simulate_post(
+                f"/albums/{_protected_album(w)}/unlock", body="password=no", headers=FORM
+            )
+            for _ in range(11)
+        ][-1],
+    ),
+    (
+        "image-page-locked",
+        "/i/{slug}",
+        "GET",
+        401,
+        lambda w: w.client.simulate_get(f"/i/{_protected(w)}"),
+    ),
+    (
+        "media-locked",
+        "/media/{filename}",
+        "GET",
+        401,
+        lambda w: (_protected(w), w.client.simulate_get(w.media_path()))[1],
+    ),
+    (
+        "album-page-locked",
+        "/albums/{albumId}",
+        "GET",
+        401,
+        lambda w: w.client.simulate_get(f"/albums/{_protected_album(w)}"),
     ),
     # --- public pages and media ---
     (

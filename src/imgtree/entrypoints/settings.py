@@ -108,6 +108,9 @@ class Settings:
     site_name: str = "imgtree"
     site_description: str = ""
     theme_color: str = "#1f6feb"
+    # The HMAC key of password unlock cookies (docs/decisions.md, "Passwords on images and
+    # albums"); None: derived from the media signing or address hash key, else random.
+    unlock_key: str | None = attrs.field(default=None, repr=False)
 
     @property
     def secure_cookies(self) -> bool:
@@ -216,6 +219,7 @@ class Settings:
             process_queue_seconds=_int(
                 env, "IMGTREE_PROCESS_QUEUE_SECONDS", d.process_queue_seconds, 1, 600
             ),
+            unlock_key=_signing_key(env, "IMGTREE_UNLOCK_KEY"),
         )
 
 
