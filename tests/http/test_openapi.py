@@ -1604,13 +1604,6 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         lambda w: w.client.simulate_post("/i/zzzz0000/unlock", body="password=x", headers=FORM),
     ),
     (
-        "unlock-image-too-many",
-        "/i/{slug}/unlock",
-        "POST",
-        429,
-        lambda w: [_unlock(w, "nope") for _ in range(11)][-1],
-    ),
-    (
         "unlock-album",
         "/albums/{albumId}/unlock",
         "POST",
@@ -1647,18 +1640,6 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         lambda w: w.client.simulate_post(
             f"/albums/{uuid.uuid4()}/unlock", body="password=no", headers=FORM
         ),
-    ),
-    (
-        "unlock-album-too-many",
-        "/albums/{albumId}/unlock",
-        "POST",
-        429,
-        lambda w: [
-            w.client.simulate_post(
-                f"/albums/{_protected_album(w)}/unlock", body="password=no", headers=FORM
-            )
-            for _ in range(11)
-        ][-1],
     ),
     (
         "image-page-locked",

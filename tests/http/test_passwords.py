@@ -17,11 +17,18 @@ import pytest
 from imgtree.domain.commands import ImageChanges
 from imgtree.domain.use_cases.renditions import sign_media_path
 from tests.support import imagegen
+from tests.support.accounts import use_cheap_argon2
 from tests.support.app import App
 from tests.support.browser import Browser, sign_up
 from tests.support.multipart import encode
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_argon2(monkeypatch)
+
 SIGNING_KEY = "s" * 32
 WIDE = imagegen.png(700, 40)  # large enough for a "small" rendition
 
