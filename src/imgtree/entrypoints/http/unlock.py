@@ -147,7 +147,8 @@ class UnlockResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, **fields: str) -> None:
         ref = fields.get("slug") or fields.get("album_id") or ""
-        page = f"/i/{ref}" if self.kind is LockKind.IMAGE else f"/albums/{ref}"
+        album_id = _uuid_or_nil(ref)  # the page to go back to names it canonically
+        page = f"/i/{ref}" if self.kind is LockKind.IMAGE else f"/albums/{album_id}"
         if not same_origin(req, self.base_url):
             render(
                 resp,
@@ -169,7 +170,7 @@ class UnlockResource:
             if self.kind is LockKind.IMAGE:
                 opened = self.unlock.image(ref, password, viewer_id=viewer_id)
             else:
-                opened = self.unlock.album(_uuid_or_nil(ref), password, viewer_id=viewer_id)
+                opened = self.unlock.album(album_id, password, viewer_id=viewer_id)
         except NotFound:
             try:
                 self.misses.miss(req)

@@ -235,7 +235,7 @@ class AlbumPage:
             )
         except Locked:
             # The password form only: no cover, no preview tags (crawlers never unlock).
-            render_locked(resp, LockKind.ALBUM, f"/albums/{album_id}", user=user)
+            render_locked(resp, LockKind.ALBUM, f"/albums/{parsed}", user=user)
             resp.append_header("Vary", "Cookie")
             return
         except (ValueError, NotFound):
