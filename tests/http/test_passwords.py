@@ -29,6 +29,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     use_cheap_argon2(monkeypatch)
 
+
 SIGNING_KEY = "s" * 32
 WIDE = imagegen.png(700, 40)  # large enough for a "small" rendition
 

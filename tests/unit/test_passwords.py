@@ -164,3 +164,29 @@ def test_the_profile_marks_protected_images_without_showing_them(world: World) -
     assert profile.locked == frozenset({own.id, in_album.id})
     assert not profile.is_locked(plain)
     assert [a.password_protected for a in profile.albums] == [True]
+
+
+class _PublicBucket:
+    """Storage with a public base URL (IMGTREE_S3_PUBLIC_BASE_URL): only what Urls asks."""
+
+    def public_url(self, key: str) -> str:
+        return f"https://bucket.example/{key}"
+
+
+def test_protected_images_get_the_apps_media_urls_never_the_buckets(world: World) -> None:
+    from imgtree.entrypoints.http.presenters import Urls
+
+    owner = world.user()
+    image = world.upload_one(owner).image
+    urls = Urls("http://img.test", _PublicBucket())  # type: ignore[arg-type]
+    assert urls.direct(image).startswith("https://bucket.example/")
+    assert urls.thumb(image).startswith("https://bucket.example/")
+    # its album's password: the caller says so
+    assert urls.direct(image, protected=True) == f"http://img.test/media/{image.filename}"
+    assert urls.thumb(image, protected=True).startswith("http://img.test/media/thumb/")
+    assert urls.srcset(image, protected=True)[-1][0].startswith("http://img.test/media/")
+    # its own password: always
+    edit, *_ = _cases(world)
+    locked = edit(owner.id, image.id, ImageChanges(password="pw"))
+    assert urls.direct(locked) == f"http://img.test/media/{image.filename}"
+    assert urls.thumb(locked).startswith("http://img.test/media/thumb/")

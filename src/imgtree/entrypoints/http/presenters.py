@@ -92,7 +92,7 @@ class Urls:
             for fmt in self.renditions.converted(image.content_type, animated=image.animated)
         }
 
-    def srcset(self, image: Image) -> list[tuple[str, int]]:
+    def srcset(self, image: Image, *, protected: bool = False) -> list[tuple[str, int]]:
         """The `srcset` candidates, (URL, width in pixels) narrowest first: each rendition the
         image has, then the original at its own width."""
         longest = max(image.width, image.height, 1)
@@ -102,7 +102,7 @@ class Urls:
                 image.width, image.height, animated=image.animated
             )
         ]
-        return [*candidates, (self.direct(image), image.width)]
+        return [*candidates, (self.direct(image, protected=protected), image.width)]
 
     def format_sources(self, image: Image) -> list[tuple[str, list[tuple[str, int]]]]:
         """(MIME type, srcset candidates) of the image page's <source>s: per other format

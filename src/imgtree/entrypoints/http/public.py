@@ -169,7 +169,7 @@ class ImagePage:
             view_src=self.urls.renditions_of(image).get(
                 VIEW_RENDITION, self.urls.direct(image, protected=protected)
             ),
-            srcset=_srcset(self.urls.srcset(image)),
+            srcset=_srcset(self.urls.srcset(image, protected=protected)),
             # <source>s in AVIF and WebP: browsers that decode them pick one, others the <img>
             sources=[
                 (mime, ", ".join(f"{url} {width}w" for url, width in candidates))
