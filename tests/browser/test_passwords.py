@@ -2,36 +2,24 @@
 the owner protects an album from its page; a visitor (a new browser context) opening the album
 is asked for the password, the image's direct media link fails (401), a wrong password is
 refused, the right one shows the images and their media links then work. The owner protects
-an image from its page the same way. Screenshots: test-artifacts/screenshots/."""
+an image from its page the same way. The server is `imgtree serve` with two workers and no
+unlock key configured: an unlock given by one worker must hold in the other.
+Screenshots: test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support import imagegen
 from tests.support.browser import VIEWPORTS, Shot
-from tests.support.servers import local_env, serve
 
 pytestmark = [pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
 ALBUM_PASSWORD = "blue lagoon 7"
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`imgtree serve` (two workers) with an unlock key, as a deployment sets it: an unlock
-    given by one worker is honoured by the other."""
-    root = tmp_path_factory.mktemp("passwords")
-    env = local_env(
-        root, IMGTREE_RATE_LIMIT_PER_MINUTE="1000", IMGTREE_UNLOCK_KEY="unlock-key-" + "x" * 32
-    )
-    with serve(env, root / "server.log") as base:
-        yield base
 
 
 def _owner(browser: Any, base: str, viewport: str) -> tuple[Any, dict[str, str]]:

@@ -190,3 +190,24 @@ def test_protected_images_get_the_apps_media_urls_never_the_buckets(world: World
     locked = edit(owner.id, image.id, ImageChanges(password="pw"))
     assert urls.direct(locked) == f"http://img.test/media/{image.filename}"
     assert urls.thumb(locked).startswith("http://img.test/media/thumb/")
+
+
+def test_serve_gives_its_workers_one_unlock_key_unless_one_is_configured() -> None:
+    from imgtree.entrypoints.cli import with_shared_unlock_key
+    from imgtree.entrypoints.http.unlock import unlock_key
+    from imgtree.entrypoints.settings import Settings
+
+    shared = with_shared_unlock_key(Settings())
+    assert shared.unlock_key is not None and len(shared.unlock_key) == 64
+    assert with_shared_unlock_key(Settings()).unlock_key != shared.unlock_key  # per server
+    for configured in (
+        {"unlock_key": "u" * 32},
+        {"media_signing_key": "m" * 32},
+        {"address_hash_key": "a" * 32},
+    ):
+        settings = Settings(**configured)  # type: ignore[arg-type]
+        assert with_shared_unlock_key(settings) == settings
+    # a derived key is stable (restarts keep unlocks) and differs from the key it came from
+    derived = unlock_key(None, "m" * 32)
+    assert derived == unlock_key(None, "m" * 32) != b"m" * 32
+    assert unlock_key("u" * 32, "m" * 32) == b"u" * 32
