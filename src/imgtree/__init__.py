@@ -35,6 +35,7 @@ from imgtree.domain.errors import (
     ImageTooComplex,
     InvalidImage,
     InvalidInput,
+    Locked,
     NoFiles,
     NotFound,
     NothingToChange,
@@ -47,6 +48,7 @@ from imgtree.domain.errors import (
     TwoFactorRequired,
     Unauthenticated,
     UnsupportedMediaType,
+    WrongPassword,
 )
 from imgtree.domain.model import Album, ApiKey, Image, ImageFormat, Page, Role, Scope, User
 from imgtree.domain.services.publisher import Uploaded, UploadFailed
@@ -86,6 +88,7 @@ __all__ = [
     "IncomingFile",
     "InvalidImage",
     "InvalidInput",
+    "Locked",
     "ModerationQuery",
     "NoFiles",
     "NotFound",
@@ -109,6 +112,7 @@ __all__ = [
     "Uploader",
     "User",
     "UserChanges",
+    "WrongPassword",
     "build",
     "build_in_memory",
 ]

@@ -65,7 +65,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         )
         assert up.status_code == 200, up.text
         image = up.json()["images"][0]
+        # A password-protected image: visitors get the password form.
+        locked = requests.post(
+            f"{base}/api/v1/upload",
+            headers={"Authorization": f"Bearer {key}"},
+            files={"file": ("locked.png", imagegen.png(300, 200), "image/png")},
+            timeout=30,
+        ).json()["images"][0]
+        locked_id = locked["delete_url"].removeprefix(base).split("/")[3].split("?")[0]
+        protect = http.patch(
+            f"{base}/api/images/{locked_id}", json={"password": "pw"}, headers=csrf, timeout=30
+        )
+        assert protect.status_code == 200, protect.text
         yield {
+            "locked": f"/i/{locked['id']}",
             "base": base,
             "image": f"/i/{image['id']}",
             "album": f"/albums/{album.json()['album']['id']}",
@@ -94,7 +107,10 @@ def sign_in(page: Any, email: str) -> None:
 
 
 PAGES = {
-    None: ["/", "/login", "/signup", "image", "album", "profile", "delete", "/i/nothing0here"],
+    None: [
+        *("/", "/login", "/signup", "image", "album", "profile", "delete", "/i/nothing0here"),
+        "locked",
+    ],
     USER: ["/", "/gallery", "/albums", "/settings", "image"],
     ADMIN: ["/admin"],
 }

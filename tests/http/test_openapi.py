@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+import argon2
 import attrs
 import falcon.testing
 import jsonschema
@@ -551,6 +552,41 @@ def _report(w: World, reason: str = "abuse") -> falcon.testing.Result:
     return w.client.simulate_post(
         f"/i/{w.uploaded['id']}/report", json={"reason": reason, "text": "not ok"}
     )
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+# "pw" as a real argon2id hash at the cheapest cost (a hash carries its own parameters, so
+# the app verifies it cheaply): stored straight into the image or album.
+PW_HASH = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("pw")
+
+
+def _protected(w: World) -> str:
+    """The uploaded image's slug, with the password "pw"."""
+    image_id = uuid.UUID(w.uploaded_uuid)  # uploaded first: a unit of work sees what was
+    with w.app.container.adapters.uow_factory()() as uow:
+        image = uow.images.get(image_id)
+        assert image is not None
+        uow.images.update(attrs.evolve(image, password_hash=PW_HASH))
+        uow.commit()
+    return str(w.uploaded["id"])
+
+
+def _unlock(w: World, password: str, headers: dict[str, str] | None = None):
+    slug = _protected(w)
+    return w.client.simulate_post(
+        f"/i/{slug}/unlock", body=f"password={password}", headers={**FORM, **(headers or {})}
+    )
+
+
+def _protected_album(w: World) -> str:
+    """A public album with the password "pw"."""
+    album = w.app.container.use_cases.albums().create(w.user.id, "Locked")
+    with w.app.container.adapters.uow_factory()() as uow:
+        uow.albums.update(attrs.evolve(album, password_hash=PW_HASH))
+        uow.commit()
+    return str(album.id)
 
 
 def _reported_first(w: World) -> str:
@@ -1591,6 +1627,82 @@ CASES: list[tuple[str, str, str, int, Call]] = [
         "POST",
         404,
         lambda w: w.client.simulate_post("/i/zzzz0000/report", json={"reason": "spam"}),
+    ),
+    # --- passwords on images and albums ---
+    ("unlock-image", "/i/{slug}/unlock", "POST", 303, lambda w: _unlock(w, "pw")),
+    ("unlock-image-wrong", "/i/{slug}/unlock", "POST", 401, lambda w: _unlock(w, "nope")),
+    (
+        "unlock-image-cross-site",
+        "/i/{slug}/unlock",
+        "POST",
+        403,
+        lambda w: _unlock(w, "pw", {"Origin": "https://evil.example"}),
+    ),
+    (
+        "unlock-image-unknown",
+        "/i/{slug}/unlock",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post("/i/zzzz0000/unlock", body="password=x", headers=FORM),
+    ),
+    (
+        "unlock-album",
+        "/albums/{albumId}/unlock",
+        "POST",
+        303,
+        lambda w: w.client.simulate_post(
+            f"/albums/{_protected_album(w)}/unlock", body="password=pw", headers=FORM
+        ),
+    ),
+    (
+        "unlock-album-wrong",
+        "/albums/{albumId}/unlock",
+        "POST",
+        401,
+        lambda w: w.client.simulate_post(
+            f"/albums/{_protected_album(w)}/unlock", body="password=no", headers=FORM
+        ),
+    ),
+    (
+        "unlock-album-cross-site",
+        "/albums/{albumId}/unlock",
+        "POST",
+        403,
+        lambda w: w.client.simulate_post(
+            f"/albums/{uuid.uuid4()}/unlock",
+            body="password=no",
+            headers={**FORM, "Sec-Fetch-Site": "cross-site"},
+        ),
+    ),
+    (
+        "unlock-album-unknown",
+        "/albums/{albumId}/unlock",
+        "POST",
+        404,
+        lambda w: w.client.simulate_post(
+            f"/albums/{uuid.uuid4()}/unlock", body="password=no", headers=FORM
+        ),
+    ),
+    (
+        "image-page-locked",
+        "/i/{slug}",
+        "GET",
+        401,
+        lambda w: w.client.simulate_get(f"/i/{_protected(w)}"),
+    ),
+    (
+        "media-locked",
+        "/media/{filename}",
+        "GET",
+        401,
+        lambda w: (_protected(w), w.client.simulate_get(w.media_path()))[1],
+    ),
+    (
+        "album-page-locked",
+        "/albums/{albumId}",
+        "GET",
+        401,
+        lambda w: w.client.simulate_get(f"/albums/{_protected_album(w)}"),
     ),
     # --- public pages and media ---
     (

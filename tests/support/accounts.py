@@ -46,3 +46,18 @@ def admin_browser(app: App, email: str | None = None) -> Browser:
     browser = sign_up(app, email)
     promote(app, browser.user_id, role=Role.ADMIN)
     return browser
+
+
+def use_cheap_argon2(monkeypatch: Any) -> None:
+    """Every Argon2PasswordHasher built from now on (in apps made after this call) hashes with
+    the cheapest argon2id parameters: still argon2id end to end, at a fraction of the cost."""
+    import argon2
+
+    from imgtree.adapters.system import Argon2PasswordHasher
+
+    original = Argon2PasswordHasher.__init__
+
+    def init(self: Argon2PasswordHasher, hasher: argon2.PasswordHasher | None = None) -> None:
+        original(self, argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+    monkeypatch.setattr(Argon2PasswordHasher, "__init__", init)

@@ -115,7 +115,7 @@ def test_the_use_cases_are_the_same_on_either_side(tmp_path: Path) -> None:
     ]
     # shared by use cases
     services = {"publisher", "guest_publisher", "session_starter", "second_factor", "view_counter"}
-    assert services <= set(names) and len(names) == 37 + len(services)
+    assert services <= set(names) and len(names) == 38 + len(services)
     for adapters in (MemoryAdapters, ProductionAdapters):
         container = build_container(sqlite_settings(tmp_path), adapters=adapters)
         built = {name: getattr(container.use_cases, name)() for name in names}

@@ -34,6 +34,7 @@ PUBLIC = [
     "IncomingFile",
     "InvalidImage",
     "InvalidInput",
+    "Locked",
     "ModerationQuery",
     "NoFiles",
     "NotFound",
@@ -57,6 +58,7 @@ PUBLIC = [
     "Uploader",
     "User",
     "UserChanges",
+    "WrongPassword",
     "build",
     "build_in_memory",
 ]

@@ -76,11 +76,16 @@ class AlbumChanges:
     description: str | Unset = UNSET
     is_public: bool | Unset = UNSET
     cover_image_id: uuid.UUID | Unset | None = UNSET  # None: back to the first image
+    # The visitors' password: a new one replaces the old, None clears it.
+    password: str | Unset | None = UNSET
 
     @property
     def empty(self) -> bool:
         return not any(
-            map(is_set, (self.title, self.description, self.is_public, self.cover_image_id))
+            map(
+                is_set,
+                (self.title, self.description, self.is_public, self.cover_image_id, self.password),
+            )
         )
 
 
@@ -139,6 +144,8 @@ class ImageChanges:
     description: str | Unset = UNSET
     # "Delete after" this many seconds from the change; None: never.
     expires_in: int | Unset | None = UNSET
+    # The visitors' password: a new one replaces the old, None clears it.
+    password: str | Unset | None = UNSET
 
     @property
     def empty(self) -> bool:
@@ -149,6 +156,7 @@ class ImageChanges:
             self.visibility,
             self.description,
             self.expires_in,
+            self.password,
         )
         return not any(map(is_set, fields))
 

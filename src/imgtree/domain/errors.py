@@ -37,12 +37,25 @@ class TwoFactorRequired(Unauthenticated):
     given (HTTP 401, with `two_factor_required` in the body). No session is started."""
 
 
+class Locked(Unauthenticated):
+    """The image or album is password-protected and this viewer has not unlocked it
+    (HTTP 401): pages ask for the password, media and JSON answer 401."""
+
+    def __init__(self, message: str, locks: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.locks = locks  # the model.Lock(s) still closed, in order
+
+
 class AccountInactive(DomainError):
     """The credentials are valid but the account is switched off (HTTP 403)."""
 
 
 class Forbidden(DomainError):
     """The caller may not do this to this resource (HTTP 403)."""
+
+
+class WrongPassword(Forbidden):
+    """The password given to unlock an image or album is not its password."""
 
 
 class NotFound(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -295,6 +296,13 @@ class Album:
     # The image the owner picked to stand for the album; None: the first in the album's order.
     # Only honoured while that image is live and still in the album (see `Albums`).
     cover_image_id: uuid.UUID | None = None
+    # The argon2id hash of the password visitors enter before they see the album and its
+    # images (docs/decisions.md, "Passwords on images and albums"); None: no password.
+    password_hash: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def password_protected(self) -> bool:
+        return self.password_hash is not None
 
     def owned_by(self, user_id: uuid.UUID | None) -> bool:
         """Whether `user_id` owns this album (None, a guest or nobody, owns none)."""
@@ -382,6 +390,14 @@ class Image:
     # "Delete after": from this moment the image is gone for every reader, its owner included
     # (`expired`); `imgtree purge` then soft-deletes it and releases its bytes. None: never.
     expires_at: datetime | None = None
+    # The argon2id hash of the password visitors enter before they see it (see Lock); None:
+    # no password of its own (its album's may still apply).
+    password_hash: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def password_protected(self) -> bool:
+        """It has a password of its own (its album may have another)."""
+        return self.password_hash is not None
 
     def expired(self, now: datetime) -> bool:
         """Whether its expiry has come (at the very moment of `expires_at`, it is gone)."""
@@ -437,6 +453,49 @@ class Image:
     @property
     def thumb_filename(self) -> str:
         return f"{self.slug}.{self.thumb_content_type.extension}"
+
+
+# A password on an image or album: as long as account passwords may be at most (argon2's
+# cost grows with the input), at least one character (it is the owner's choice, not an account).
+MAX_CONTENT_PASSWORD = 1024
+
+
+class LockKind(enum.StrEnum):
+    IMAGE = "image"
+    ALBUM = "album"
+
+
+@attrs.frozen
+class Lock:
+    """A password that stands between visitors and an image: the image's own, or its album's.
+
+    `fingerprint` names the password hash without revealing it: an unlock is given for one
+    fingerprint, so a new password (a new salt, even for the same word) revokes old unlocks."""
+
+    kind: LockKind
+    id: uuid.UUID
+    password_hash: str = attrs.field(repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:32]
+
+
+def locks_of(image: Image, album: Album | None) -> tuple[Lock, ...]:
+    """Every lock on `image`: its own password, then its album's (when `album` is the one it
+    is in). Empty: anyone who may see it sees it."""
+    locks: list[Lock] = []
+    if image.password_hash is not None:
+        locks.append(Lock(LockKind.IMAGE, image.id, image.password_hash))
+    if album is not None and album.id == image.album_id and album.password_hash is not None:
+        locks.append(Lock(LockKind.ALBUM, album.id, album.password_hash))
+    return tuple(locks)
+
+
+def album_lock(album: Album) -> Lock | None:
+    if album.password_hash is None:
+        return None
+    return Lock(LockKind.ALBUM, album.id, album.password_hash)
 
 
 # "Delete after" accepts whole seconds from 1 up to ten years (docs/decisions.md, "Expiry").

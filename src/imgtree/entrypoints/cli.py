@@ -8,6 +8,8 @@ import logging
 import os
 import re
 import shutil
+
+import secrets
 import sys
 import tempfile
 import threading
@@ -153,6 +155,15 @@ def plain_http_warning(bind: str, base_url: str) -> str | None:
     )
 
 
+def with_shared_unlock_key(settings: Settings) -> Settings:
+    """Without IMGTREE_UNLOCK_KEY (or a key to derive it from), one random key for every
+    worker this server forks: a visitor's password unlock then works whichever worker answers
+    (it ends when the server restarts). Configured keys are left alone."""
+    if settings.unlock_key or settings.media_signing_key or settings.address_hash_key:
+        return settings
+    return attrs.evolve(settings, unlock_key=secrets.token_hex(32))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from imgtree.adapters.imaging.pool import DecodePool
 
@@ -178,6 +189,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # decodes there, so the pool's size bounds the decodes running at once on this host.
     pool = DecodePool.start(settings.process_workers)
     settings = attrs.evolve(settings, process_socket=pool.socket_path)
+    settings = with_shared_unlock_key(settings)
     stopping = threading.Event()
     threading.Thread(target=pool.keep_alive, args=(stopping,), daemon=True).start()
     log.warning(  # at warning: said whatever IMGTREE_LOG_LEVEL is

@@ -108,6 +108,9 @@ class Settings:
     site_name: str = "imgtree"
     site_description: str = ""
     theme_color: str = "#1f6feb"
+    # The HMAC key of password unlock cookies (docs/decisions.md, "Passwords on images and
+    # albums"); None: derived from the media signing or address hash key, else random.
+    unlock_key: str | None = attrs.field(default=None, repr=False)
 
     # Observability (docs/operations.md): /metrics for loopback clients, and for others only
     # with `Authorization: Bearer <metrics_token>` when set; request logs as JSON or text.
@@ -227,6 +230,8 @@ class Settings:
             log_level=_choice(
                 env, "IMGTREE_LOG_LEVEL", d.log_level, ("debug", "info", "warning", "error")
             ),
+
+            unlock_key=_signing_key(env, "IMGTREE_UNLOCK_KEY"),
         )
 
 

@@ -121,6 +121,8 @@ albums = Table(
     # The image picked as cover (no foreign key: albums and images would reference each
     # other; a cover that left the album or was deleted is ignored by the domain).
     Column("cover_image_id", Uuid, nullable=True),
+    # 0022: the visitors' password (argon2id hash); None: none
+    Column("password_hash", Text, nullable=True),
     Index(None, "owner_id"),
 )
 
@@ -165,6 +167,8 @@ images = Table(
     Column("uploader_hash", String(64), nullable=True),
     # 0020: "delete after" (see Image.expires_at); None: never
     Column("expires_at", UtcDateTime, nullable=True),
+    # 0022: the visitors' password (argon2id hash); None: none
+    Column("password_hash", Text, nullable=True),
 )
 
 # Listing and counting an owner's live images: a partial index over live rows, equality on

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
 from imgtree.domain.commands import UNSET, AlbumChanges
-from imgtree.domain.errors import Conflict, InvalidInput
-from imgtree.domain.model import Album, Image, Page
+from imgtree.domain.errors import Conflict, InvalidInput, Locked
+from imgtree.domain.model import (
+    MAX_CONTENT_PASSWORD,
+    Album,
+    Image,
+    Lock,
+    LockKind,
+    Page,
+    album_lock,
+)
 from imgtree.domain.policies import PagePolicy
-from imgtree.domain.ports import Clock, SecureRandom, UnitOfWork, UnitOfWorkFactory
+from imgtree.domain.ports import (
+    Clock,
+    PasswordHasher,
+    SecureRandom,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from imgtree.domain.rules import owned_album, visible_album
 from imgtree.domain.use_cases.list_images import page_window
 
@@ -37,6 +51,24 @@ def clean_description(value: str) -> str:
     if len(value) > MAX_DESCRIPTION:
         raise InvalidInput(f"description must be text of at most {MAX_DESCRIPTION} characters")
     return value.strip()
+
+
+def new_password_hash(passwords: PasswordHasher | None, password: str | None) -> str | None:
+    """The hash to store for an owner's new visitors' password on an image or album (only the
+    argon2id hash is kept): None (no password) for None or ""; InvalidInput past
+    MAX_CONTENT_PASSWORD characters."""
+    if password is None or password == "":
+        return None
+    if len(password) > MAX_CONTENT_PASSWORD:
+        raise InvalidInput(f"password must be at most {MAX_CONTENT_PASSWORD} characters")
+    if passwords is None:
+        raise InvalidInput("This deployment cannot set passwords (no password hasher)")
+    return passwords.hash(password)
+
+
+def _is_admin(uow: UnitOfWork, viewer_id: uuid.UUID | None) -> bool:
+    viewer = uow.users.get(viewer_id) if viewer_id is not None else None
+    return viewer is not None and viewer.is_active_admin
 
 
 def _first(images: list[Image]) -> Image | None:
@@ -79,8 +111,15 @@ class AlbumView:
     images: Page[Image]
     is_owner: bool
     # The image that stands for the album (preview tags, cards): the first one this viewer
-    # may see in the album's order; None when they see none.
+    # may see in the album's order; None when they see none (or it has a password of its
+    # own they have not entered).
     cover: Image | None = None
+    # The images on this page with a password of their own this viewer has not entered:
+    # shown as a lock, never as the picture.
+    locked: frozenset[uuid.UUID] = frozenset()
+
+    def is_locked(self, image: Image) -> bool:
+        return image.id in self.locked
 
 
 @attrs.define
@@ -89,6 +128,8 @@ class Albums:
     clock: Clock
     random: SecureRandom
     paging: PagePolicy = attrs.Factory(PagePolicy)
+    # Hashes the visitors' password an owner sets (argon2id in production).
+    passwords: PasswordHasher | None = attrs.field(default=None, kw_only=True)
 
     def create(
         self,
@@ -134,13 +175,20 @@ class Albums:
         viewer_id: uuid.UUID | None,
         page: int | None = None,
         limit: int | None = None,
+        unlocked: Callable[[Lock], bool] = lambda _lock: False,
     ) -> AlbumView:
-        """The album and a page of its images. Others see a public album's public images only."""
+        """The album and a page of its images. Others see a public album's public images only,
+        and a password-protected album only once `unlocked` holds for its lock (else Locked);
+        its owner and active admins pass every lock."""
         page, limit = page_window(page, limit, self.paging)
         now = self.clock.now()
         with self.uow(read_only=True) as uow:
             album = visible_album(uow.albums.get(album_id), viewer_id)
             is_owner = album.owned_by(viewer_id)
+            passes = is_owner or _is_admin(uow, viewer_id)
+            lock = album_lock(album)
+            if lock is not None and not passes and not unlocked(lock):
+                raise Locked("This album is password-protected", (lock,))
             offset = (page - 1) * limit
             # Private images are never shown to others, even inside a public album.
             public_only = not is_owner
@@ -170,7 +218,18 @@ class Albums:
                     )
                 )
             )
-        return AlbumView(album, Page(tuple(items), page, limit, total), is_owner, cover)
+
+        def closed(image: Image) -> bool:
+            return (
+                not passes
+                and image.password_hash is not None
+                and not unlocked(Lock(LockKind.IMAGE, image.id, image.password_hash))
+            )
+
+        locked = frozenset(image.id for image in items if closed(image))
+        if cover is not None and closed(cover):
+            cover = None
+        return AlbumView(album, Page(tuple(items), page, limit, total), is_owner, cover, locked)
 
     def update(
         self,
@@ -188,6 +247,8 @@ class Albums:
                 fields["description"] = clean_description(changes.description)
             if changes.is_public is not UNSET:
                 fields["is_public"] = changes.is_public
+            if changes.password is not UNSET:
+                fields["password_hash"] = new_password_hash(self.passwords, changes.password)
             if changes.cover_image_id is not UNSET:
                 cover_id = changes.cover_image_id
                 if cover_id is not None and not _in_album(

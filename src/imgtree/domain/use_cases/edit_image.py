@@ -10,9 +10,9 @@ import attrs
 from imgtree.domain.commands import UNSET, ImageChanges
 from imgtree.domain.errors import InvalidInput, NothingToChange
 from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image, Visibility, expiry_after
-from imgtree.domain.ports import Clock, UnitOfWorkFactory
+from imgtree.domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from imgtree.domain.rules import owned_album, owned_image
-from imgtree.domain.use_cases.albums import MAX_TITLE
+from imgtree.domain.use_cases.albums import MAX_TITLE, new_password_hash
 
 
 @attrs.define
@@ -20,6 +20,8 @@ class EditImage:
     uow: UnitOfWorkFactory
     # Expired images are gone at the moment of expiry (Image.expires_at), for every reader.
     clock: Clock = attrs.field(kw_only=True)
+    # Hashes the visitors' password an owner sets (argon2id in production).
+    passwords: PasswordHasher | None = attrs.field(default=None, kw_only=True)
 
     def __call__(self, owner_id: uuid.UUID, image_id: uuid.UUID, changes: ImageChanges) -> Image:
         """NotFound unless the owner's live image (and album, when one is named);
@@ -30,7 +32,7 @@ class EditImage:
             if changes.empty:
                 raise NothingToChange(
                     "Nothing to change: set a title, a description, an album, the visibility"
-                    " or the expiry"
+                    ", the expiry or the password"
                 )
             fields: dict[str, Any] = {}
             if changes.title is not UNSET:
@@ -59,6 +61,8 @@ class EditImage:
                 fields["is_public"], fields["listed"] = visibility.is_public, visibility.listed
             if changes.expires_in is not UNSET:  # counted from now; None: never
                 fields["expires_at"] = expiry_after(now, changes.expires_in)
+            if changes.password is not UNSET:
+                fields["password_hash"] = new_password_hash(self.passwords, changes.password)
             image = attrs.evolve(image, **fields)
             uow.images.update(image)
             uow.commit()

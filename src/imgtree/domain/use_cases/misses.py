@@ -31,6 +31,9 @@ class MissBudget:
     clock: Clock
     policy: RatePolicy
     max_tracked: int = MAX_TRACKED
+    # What is counted: "miss" (links naming nothing), "unlock" (wrong passwords on images
+    # and albums); each name is a budget of its own.
+    name: str = "miss"
     # client -> when (epoch seconds) its window resets. Plain dict operations: each is atomic
     # under the GIL, and a rare lost insertion only costs that client one more shared count.
     _over: dict[str, float] = attrs.field(factory=dict, init=False)
@@ -56,7 +59,7 @@ class MissBudget:
         """Count one miss by `client`; RateLimited when it is past the budget (and from then
         on, until the window resets, `over_budget` says so without asking the limiter)."""
         decision = self.limiter.hit(
-            f"miss:{client}",
+            f"{self.name}:{client}",
             limit=self.policy.per_minute,
             window_seconds=self.policy.window_seconds,
         )
@@ -72,9 +75,11 @@ class MissBudget:
 
     def _limited(self, seconds_left: float) -> RateLimited:
         return RateLimited(
-            "Too many requests for links that do not exist",
+            "Too many wrong passwords"
+            if self.name == "unlock"
+            else "Too many requests for links that do not exist",
             limit=self.policy.per_minute,
             window_seconds=self.policy.window_seconds,
             retry_after=max(1, int(-(-seconds_left // 1))),
-            policy="misses",
+            policy="misses" if self.name == "miss" else self.name,
         )

@@ -23,6 +23,12 @@ class Profile:
     name: str  # the display name; "" when the user set none (never the email)
     images: Page[Image]
     albums: tuple[Album, ...]
+    # The images behind a password (their own or their album's): the profile shows a lock in
+    # their place, never the picture.
+    locked: frozenset[uuid.UUID] = frozenset()
+
+    def is_locked(self, image: Image) -> bool:
+        return image.id in self.locked
 
 
 @attrs.define
@@ -43,10 +49,16 @@ class ViewProfile:
             items = uow.images.list_for_owner(
                 user_id, offset=(page - 1) * limit, limit=limit, listed_only=True, now=now
             )
-            albums = tuple(a for a in uow.albums.list_for_owner(user_id) if a.is_public)
+            every_album = uow.albums.list_for_owner(user_id)
+            albums = tuple(a for a in every_album if a.is_public)
+        protected_albums = {a.id for a in every_album if a.password_protected}
+        locked = frozenset(
+            i.id for i in items if i.password_protected or i.album_id in protected_albums
+        )
         return Profile(
             user_id=user_id,
             name=user.name,
             images=Page(items=tuple(items), page=page, limit=limit, total=total),
             albums=albums,
+            locked=locked,
         )

@@ -46,6 +46,7 @@ from imgtree.domain.use_cases.sessions import (
     UserSessions,
 )
 from imgtree.domain.use_cases.two_factor import TwoFactor
+from imgtree.domain.use_cases.unlock import Unlock
 from imgtree.domain.use_cases.upload import UploadImages
 from imgtree.domain.use_cases.view_image import ViewImage
 from imgtree.entrypoints.settings import Settings
@@ -173,7 +174,16 @@ class UseCases(containers.DeclarativeContainer):
         resizer=adapters.image_processor,
         policy=policies.rendition_policy,
     )
-    edit_image = providers.Singleton(EditImage, uow=adapters.uow_factory, clock=adapters.clock)
+    edit_image = providers.Singleton(
+        EditImage,
+        uow=adapters.uow_factory,
+        clock=adapters.clock,
+        passwords=adapters.password_hasher,
+    )
+    # Visitors' passwords on images and albums (docs/decisions.md).
+    unlock = providers.Singleton(
+        Unlock, view_image=view_image, uow=adapters.uow_factory, passwords=adapters.password_hasher
+    )
     bulk_images = providers.Singleton(BulkImages, delete_image=delete_image, edit_image=edit_image)
     download_original = providers.Singleton(
         DownloadOriginal, uow=adapters.uow_factory, storage=adapters.storage, clock=adapters.clock
@@ -184,6 +194,7 @@ class UseCases(containers.DeclarativeContainer):
         clock=adapters.clock,
         random=adapters.random,
         paging=policies.page_policy,
+        passwords=adapters.password_hasher,
     )
     purge = providers.Singleton(
         Purge, uow=adapters.uow_factory, storage=adapters.storage, clock=adapters.clock

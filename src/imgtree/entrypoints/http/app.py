@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
 import falcon
 import falcon.media
 import orjson
 
 from imgtree.adapters.imaging.pool import PooledImageProcessor
 from imgtree.domain.errors import DomainError
+from imgtree.domain.model import LockKind
+from imgtree.domain.policies import RatePolicy
 from imgtree.domain.ports import BlobStorage
 from imgtree.entrypoints.containers import Application
 from imgtree.entrypoints.http import errors
@@ -87,6 +90,13 @@ from imgtree.entrypoints.http.session.two_factor import (
     TwoFactorSetupResource,
 )
 from imgtree.entrypoints.http.session.upload import GuestUpload, SessionUpload
+from imgtree.entrypoints.http.unlock import (
+    UNLOCK_MISSES,
+    UNLOCK_WINDOW,
+    UnlockResource,
+    Unlocks,
+    unlock_key,
+)
 from imgtree.entrypoints.http.v1.images import ImageResource, ImagesResource, OriginalResource
 from imgtree.entrypoints.http.v1.presign import PresignFlow, PutTarget, V1FlowStep
 from imgtree.entrypoints.http.v1.upload import UploadResource
@@ -281,8 +291,34 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         "/i/{slug}/report", ReportImageResource(moderation, guard, settings.trusted_proxies)
     )
     viewer = guard.viewer_id
+    # Passwords on images and albums: unlock cookies, and a budget of wrong passwords.
+    unlocks = Unlocks(
+        unlock_key(settings.unlock_key, settings.media_signing_key, settings.address_hash_key),
+        container.adapters.clock(),
+        secure=settings.secure_cookies,
+    )
+    wrong_passwords = MissGuard(
+        attrs.evolve(
+            cases.miss_budget(),
+            policy=RatePolicy(per_minute=UNLOCK_MISSES, window_seconds=UNLOCK_WINDOW),
+            name="unlock",
+        ),
+        settings.trusted_proxies,
+    )
+    unlock = cases.unlock()
+    for route, kind in (
+        ("/i/{slug}/unlock", LockKind.IMAGE),
+        ("/albums/{album_id}/unlock", LockKind.ALBUM),
+    ):
+        app.add_route(
+            route,
+            UnlockResource(
+                unlock, unlocks, wrong_passwords, misses, viewer, settings.base_url, kind
+            ),
+        )
     app.add_route(
-        "/i/{slug}", ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses)
+        "/i/{slug}",
+        ImagePage(view_image=view_image, urls=urls, viewer=viewer, misses=misses, unlocks=unlocks),
     )
     offload = MediaOffload.of(settings.media_offload, storage, settings.media_offload_prefix)
     media = {
@@ -291,6 +327,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         "viewer": viewer,
         "misses": misses,
         "offload": offload,
+        "unlocks": unlocks,
     }
     renditions = cases.renditions()
     negotiation = renditions if settings.negotiate_formats else None
@@ -323,6 +360,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         # The upload form checks files against the very policies the upload routes enforce.
         account_limits=UploadLimits.of(container.policies.upload_policy()),
         guest_limits=UploadLimits.of(container.policies.guest_upload_policy()),
+        unlocks=unlocks,
     )
     return app
 

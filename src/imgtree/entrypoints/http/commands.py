@@ -19,7 +19,7 @@ from imgtree.domain.commands import (
     UserChanges,
 )
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Role, Visibility
+from imgtree.domain.model import MAX_CONTENT_PASSWORD, MAX_IMAGE_DESCRIPTION, Role, Visibility
 from imgtree.domain.use_cases.albums import MAX_ARRANGE, MAX_DESCRIPTION, MAX_TITLE
 from imgtree.domain.use_cases.bulk import MAX_BULK_IDS
 from imgtree.entrypoints.http.requests import (
@@ -50,6 +50,19 @@ def json_integer(value: Any) -> Any:
 def text_or_none(value: Any) -> str | None:
     """A string as given; anything else counts as not given."""
     return value if isinstance(value, str) else None
+
+
+def content_password(doc: dict[str, Any]) -> str | Unset | None:
+    """`password` of an image or album PATCH: a string sets it, null or "" clears it."""
+    value = field(doc, "password")
+    if value is UNSET or value is None or value == "":
+        return None if value == "" else value
+    if not isinstance(value, str) or len(value) > MAX_CONTENT_PASSWORD:
+        raise InvalidInput(
+            f"password must be text of at most {MAX_CONTENT_PASSWORD} characters, or null"
+            " to remove it"
+        )
+    return value
 
 
 def strict_flag(value: Any, name: str) -> bool:
@@ -99,6 +112,7 @@ def album_changes(doc: dict[str, Any]) -> AlbumChanges:
         description=UNSET if description is UNSET else _album_description(description),
         is_public=UNSET if public is UNSET else strict_flag(public, "isPublic"),
         cover_image_id=cover,
+        password=content_password(doc),
     )
 
 
@@ -115,7 +129,8 @@ def album_order(doc: dict[str, Any]) -> list[uuid.UUID]:
 # --- /api/images/{id} ------------------------------------------------------------------------
 
 IMAGE_NOTHING_TO_CHANGE = (
-    "Nothing to change: send title, description, albumId, visibility, isPublic or expiresIn"
+    "Nothing to change: send title, description, albumId, visibility, isPublic, expiresIn"
+    " or password"
 )
 
 
@@ -148,6 +163,7 @@ def image_changes(doc: dict[str, Any]) -> ImageChanges:
         visibility=visibility,
         description=description,
         expires_in=expires_in,
+        password=content_password(doc),
     )
 
 

@@ -62,16 +62,14 @@ class MissGuard:
         return client
 
 
-def too_many(resp: falcon.Response, error: RateLimited) -> None:
+def too_many(
+    resp: falcon.Response,
+    error: RateLimited,
+    text: str = "Too many requests for links that do not exist. Try again later.",
+) -> None:
     """The HTML routes' 429: a plain page with Retry-After and the RateLimit headers."""
     note_error(resp, error)
-    render(
-        resp,
-        "message.html",
-        status=429,
-        heading="Too many requests",
-        text="Too many requests for links that do not exist. Try again later.",
-    )
+    render(resp, "message.html", status=429, heading="Too many requests", text=text)
     resp.set_header("Retry-After", str(error.retry_after))
     resp.set_headers(
         rate_limit_headers(error.limit, 0, error.retry_after, error.window_seconds, error.policy)

@@ -36,7 +36,8 @@ class Urls:
     """Every public URL imgtree hands out, rooted at the configured base URL.
 
     Direct and thumbnail links point at the storage's own public URL (bucket or CDN) when it
-    has one, so media bytes need not pass through the app.
+    has one, so media bytes need not pass through the app; never for a password-protected
+    image (`protected`: its album's password), whose bytes only the app checks unlocks for.
     """
 
     base: str
@@ -47,15 +48,20 @@ class Urls:
     def page(self, image: Image) -> str:
         return f"{self.base}/i/{image.slug}"
 
-    def direct(self, image: Image) -> str:
-        public = self.storage.public_url(image.storage_key) if self.storage else None
+    def direct(self, image: Image, *, protected: bool = False) -> str:
+        public = self._public(image.storage_key, image, protected)
         return public or f"{self.base}/media/{image.filename}"
 
     def album_page(self, album: Album) -> str:
         return f"{self.base}/albums/{album.id}"
 
-    def thumb(self, image: Image) -> str:
-        public = self.storage.public_url(image.thumb_key) if self.storage else None
+    def _public(self, key: str, image: Image, protected: bool) -> str | None:
+        if self.storage is None or protected or image.password_protected:
+            return None
+        return self.storage.public_url(key)
+
+    def thumb(self, image: Image, *, protected: bool = False) -> str:
+        public = self._public(image.thumb_key, image, protected)
         return public or f"{self.base}/media/thumb/{image.thumb_filename}"
 
     def original(self, image: Image) -> str | None:
@@ -87,7 +93,7 @@ class Urls:
             for fmt in self.renditions.converted(image.content_type, animated=image.animated)
         }
 
-    def srcset(self, image: Image) -> list[tuple[str, int]]:
+    def srcset(self, image: Image, *, protected: bool = False) -> list[tuple[str, int]]:
         """The `srcset` candidates, (URL, width in pixels) narrowest first: each rendition the
         image has, then the original at its own width."""
         longest = max(image.width, image.height, 1)
@@ -97,7 +103,7 @@ class Urls:
                 image.width, image.height, animated=image.animated
             )
         ]
-        return [*candidates, (self.direct(image), image.width)]
+        return [*candidates, (self.direct(image, protected=protected), image.width)]
 
     def format_sources(self, image: Image) -> list[tuple[str, list[tuple[str, int]]]]:
         """(MIME type, srcset candidates) of the image page's <source>s: per other format
@@ -221,6 +227,7 @@ def uploaded_image(urls: Urls, outcome: Uploaded) -> dict[str, Any]:
         "renditions": urls.renditions_of(image),
         **placeholder(image),
         "rendition_formats": urls.rendition_formats_of(image),
+        "password_protected": image.password_protected,
     }
 
 
@@ -278,6 +285,8 @@ def listed_image(urls: Urls, image: Image) -> dict[str, Any]:
         "media_hits": image.media_hits,
         **placeholder(image),
         "rendition_formats": urls.rendition_formats_of(image),
+        # Its own password (never the hash); its album's shows on the album.
+        "password_protected": image.password_protected,
     }
 
 
@@ -375,11 +384,14 @@ def album(
         "created_at": timestamp(a.created_at),
         "cover_image_id": str(a.cover_image_id) if a.cover_image_id else None,
         "codes": album_codes(urls, a),
+        "password_protected": a.password_protected,
     }
     if image_count is not None:
         body["image_count"] = image_count
     if cover is not False:
-        body["cover_thumb_url"] = urls.thumb(cover) if isinstance(cover, Image) else None
+        body["cover_thumb_url"] = (
+            urls.thumb(cover, protected=a.password_protected) if isinstance(cover, Image) else None
+        )
     return body
 
 

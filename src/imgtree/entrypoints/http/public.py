@@ -20,14 +20,21 @@ from typing import IO, Any
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError, Forbidden, NotFound, RateLimited, human_size
-from imgtree.domain.model import Image, ImageFormat
+from imgtree.domain.errors import (
+    DomainError,
+    Forbidden,
+    Locked,
+    NotFound,
+    RateLimited,
+    human_size,
+)
+from imgtree.domain.model import Image, ImageFormat, LockKind
 from imgtree.domain.policies import CONVERTIBLE_FORMATS
 from imgtree.domain.ports import BlobStorage
 from imgtree.domain.use_cases.albums import MAX_TITLE
 from imgtree.domain.use_cases.delete import DeleteImage
 from imgtree.domain.use_cases.renditions import Rendition, Renditions, signature_matches
-from imgtree.domain.use_cases.view_image import ViewImage
+from imgtree.domain.use_cases.view_image import Unlocked, ViewedImage, ViewImage, nothing_unlocked
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.cache import TtlCache
 from imgtree.entrypoints.http.errors import status_of
@@ -35,6 +42,7 @@ from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_many
 from imgtree.entrypoints.http.offload import MediaOffload
 from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.unlock import Unlocks, render_locked
 from imgtree.entrypoints.http.web.render import render
 
 _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
@@ -113,14 +121,17 @@ class ImagePage:
     urls: Urls
     viewer: Callable[[falcon.Request], uuid.UUID | None] = nobody
     misses: MissGuard | None = None
+    # Unlock cookies of password-protected images; None: every lock stays closed.
+    unlocks: Unlocks | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, slug: str) -> None:
+        unlocked = self.unlocks.opened(req) if self.unlocks is not None else nothing_unlocked
         try:
             if self.misses is not None:
                 self.misses.check(req)
             viewer_id = self.viewer(req)
             try:
-                image = self.view_image(slug, viewer_id=viewer_id)
+                viewed = self.view_image.view(slug, viewer_id=viewer_id, unlocked=unlocked)
             except NotFound:
                 if self.misses is not None:
                     self.misses.miss(req)
@@ -137,6 +148,12 @@ class ImagePage:
                 text="This image does not exist or was deleted.",
             )
             return
+        except Locked:
+            # The password form only: no picture, no preview tags, no placeholder colours.
+            render_locked(resp, LockKind.IMAGE, f"/i/{slug}")
+            resp.append_header("Vary", "Cookie")
+            return
+        image, protected = viewed.image, viewed.protected
         codes = presenters.embed_codes(self.urls, image)
         is_owner = viewer_id is not None and viewer_id == image.owner_id
         render(
@@ -144,11 +161,15 @@ class ImagePage:
             "image.html",
             image=image,
             page_url=self.urls.page(image),
-            direct_url=self.urls.direct(image),
+            direct_url=self.urls.direct(image, protected=protected),
+            # Behind a password: no preview tags (crawlers never unlock), noindex, no caching.
+            protected=protected,
             # The picture itself: the medium rendition when the image is larger (the original
             # on older browsers costs phones megabytes), the browser choosing by `srcset`.
-            view_src=self.urls.renditions_of(image).get(VIEW_RENDITION, self.urls.direct(image)),
-            srcset=_srcset(self.urls.srcset(image)),
+            view_src=self.urls.renditions_of(image).get(
+                VIEW_RENDITION, self.urls.direct(image, protected=protected)
+            ),
+            srcset=_srcset(self.urls.srcset(image, protected=protected)),
             # <source>s in AVIF and WebP: browsers that decode them pick one, others the <img>
             sources=[
                 (mime, ", ".join(f"{url} {width}w" for url, width in candidates))
@@ -165,7 +186,7 @@ class ImagePage:
             expiry_choices=presenters.EXPIRY_CHOICES,
             expires_text=presenters.expires_text(image.expires_at, self.view_image.clock.now()),
             # The owner's page carries their controls: never cache it anywhere.
-            no_store=is_owner or not image.is_public,
+            no_store=is_owner or not image.is_public or protected,
         )
         # Whoever is signed in may see a different page (the owner's controls).
         resp.append_header("Vary", "Cookie")
@@ -211,6 +232,8 @@ class MediaResource:
     # The proxy in front sends the bytes (IMGTREE_MEDIA_OFFLOAD); None: the app sends them.
     offload: MediaOffload | None = None
     negotiation: Renditions | None = None
+    # Unlock cookies of password-protected images and albums; None: every lock stays closed.
+    unlocks: Unlocks | None = None
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, filename: str, file: str = ""
@@ -232,6 +255,7 @@ class MediaResource:
 
     def _serve(self, req: falcon.Request, resp: falcon.Response, filename: str, name: str) -> None:
         viewer_id = self.viewer(req)
+        unlocked = self.unlocks.opened(req) if self.unlocks is not None else nothing_unlocked
         cacheable = self.cache is not None and viewer_id is None and not name
         accepted = () if self.negotiation is None else accepted_formats(req.get_header("Accept"))
         cache_key = _cache_key(filename, accepted)
@@ -242,7 +266,7 @@ class MediaResource:
                 self.cache.discard(cache_key)
             raise NotFound("Image not found")
         if hit is None:
-            hit = self._look_up(filename, viewer_id, cacheable, name, accepted)
+            hit = self._look_up(filename, viewer_id, cacheable, name, accepted, unlocked)
         size, etag = hit.size, hit.etag
         resp.set_headers(hit.headers)
         if req.if_none_match and any(
@@ -296,25 +320,35 @@ class MediaResource:
         cacheable: bool,
         name: str = "",
         accepted: tuple[ImageFormat, ...] = (),
+        unlocked: Unlocked = nothing_unlocked,
     ) -> _CachedMedia:
+        # A password-protected image (its own or its album's) is served only to who unlocked
+        # it (Locked: 401), never kept in the shared cache, and marked private, no-cache.
         if self.renditions is not None:
-            rendition: Rendition | None = self._rendition(filename, name, viewer_id)
+            rendition, protected = self._rendition(filename, name, viewer_id, unlocked)
+            rendition_or_none: Rendition | None = rendition
         else:
-            image = self._image(filename, viewer_id)
-            rendition = None
+            viewed = self._image(filename, viewer_id, unlocked)
+            image, protected = viewed.image, viewed.protected
+            rendition_or_none = None
             if accepted and self.negotiation is not None:
-                rendition = self.negotiation.negotiated(image, accepted)
-        if rendition is not None:
-            image, key, etag = rendition.image, rendition.key, rendition.etag
-            content_type = rendition.format
+                rendition_or_none = self.negotiation.negotiated(image, accepted)
+        if rendition_or_none is not None:
+            image, key, etag = (
+                rendition_or_none.image,
+                rendition_or_none.key,
+                rendition_or_none.etag,
+            )
+            content_type = rendition_or_none.format
         else:
             key, etag, content_type = self._key(image), self._etag(image), self._content_type(image)
         info = self.storage.stat(key)
         if info is None:
             raise NotFound("Image not found")
-        headers = self._headers(image, content_type, etag, self.view_image.clock.now())
+        now = self.view_image.clock.now()
+        headers = self._headers(image, content_type, etag, now, protected=protected)
         found = functools.partial(_CachedMedia, key=key, etag=etag, content_type=content_type)
-        if not (cacheable and image.is_public and self.cache is not None):
+        if not (cacheable and image.is_public and not protected and self.cache is not None):
             return found(image, info.size, headers, None)
         body = None
         # Offloaded, the proxy sends the bytes: only the lookup is kept.
@@ -344,19 +378,28 @@ class MediaResource:
 
     on_head = on_get
 
-    def _image(self, filename: str, viewer_id: uuid.UUID | None) -> Image:
+    def _image(
+        self, filename: str, viewer_id: uuid.UUID | None, unlocked: Unlocked = nothing_unlocked
+    ) -> ViewedImage:
         slug, ext = self._name(filename)
-        image = self.view_image(slug, viewer_id=viewer_id)
-        self._check_extension(image, ext)
-        return image
+        viewed = self.view_image.view(slug, viewer_id=viewer_id, unlocked=unlocked)
+        self._check_extension(viewed.image, ext)
+        return viewed
 
-    def _rendition(self, filename: str, name: str, viewer_id: uuid.UUID | None) -> Rendition:
+    def _rendition(
+        self,
+        filename: str,
+        name: str,
+        viewer_id: uuid.UUID | None,
+        unlocked: Unlocked = nothing_unlocked,
+    ) -> tuple[Rendition, bool]:
+        """The rendition, and whether its image is password-protected."""
         assert self.renditions is not None
         slug, ext = self._name(filename)
-        image = self.view_image(slug, viewer_id=viewer_id)
+        viewed = self.view_image.view(slug, viewer_id=viewer_id, unlocked=unlocked)
         # The extension is checked before anything is made: a wrong one makes nothing.
-        fmt = self._format(image, ext)
-        return self.renditions.of(image, name, fmt)
+        fmt = self._format(viewed.image, ext)
+        return self.renditions.of(viewed.image, name, fmt), viewed.protected
 
     @staticmethod
     def _format(image: Image, ext: str) -> ImageFormat | None:
@@ -385,14 +428,21 @@ class MediaResource:
 
     @staticmethod
     def _headers(
-        image: Image, content_type: ImageFormat, etag: str, now: datetime
+        image: Image,
+        content_type: ImageFormat,
+        etag: str,
+        now: datetime,
+        *,
+        protected: bool = False,
     ) -> list[tuple[str, str]]:
         """The media response's headers: built once per lookup, kept with it in the cache."""
         # A private image is its owner's alone: no shared cache may keep it.
-        scope = "public" if image.is_public else "private"
+        scope = "public" if image.is_public and not protected else "private"
         # An expiring image may be kept only until its expiry, and is not immutable.
         lifetime = f"max-age={YEAR}, immutable"
-        if image.expires_at is not None:
+        if protected:  # the browser asks again each time: a new password locks it out
+            lifetime = "no-cache"
+        elif image.expires_at is not None:
             left = max(0, int((image.expires_at - now).total_seconds()))
             lifetime = f"max-age={min(left, YEAR)}"
         disposition_name = f"{image.slug}.{content_type.extension}"
@@ -469,15 +519,22 @@ class SignedMediaResource(MediaResource):
 
     on_head = on_get  # type: ignore[assignment]
 
-    def _rendition(self, filename: str, name: str, viewer_id: uuid.UUID | None) -> Rendition:
+    def _rendition(
+        self,
+        filename: str,
+        name: str,
+        viewer_id: uuid.UUID | None,
+        unlocked: Unlocked = nothing_unlocked,
+    ) -> tuple[Rendition, bool]:
         assert self.renditions is not None
         box = _SIGNED_BOX.match(name)
         if box is None:
             raise NotFound("Image not found")
         slug, ext = self._name(filename)
-        image = self.view_image(slug, viewer_id=viewer_id)
-        fmt = self._format(image, ext)
-        return self.renditions.sized(image, int(box.group(1)), int(box.group(2)), fmt)
+        viewed = self.view_image.view(slug, viewer_id=viewer_id, unlocked=unlocked)
+        fmt = self._format(viewed.image, ext)
+        sized = self.renditions.sized(viewed.image, int(box.group(1)), int(box.group(2)), fmt)
+        return sized, viewed.protected
 
 
 @attrs.define

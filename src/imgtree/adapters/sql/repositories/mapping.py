@@ -104,6 +104,7 @@ def album_from_row(row: AnyRow) -> Album:
         description=row.description,
         is_public=row.is_public,
         cover_image_id=row.cover_image_id,
+        password_hash=row.password_hash,
     )
 
 
@@ -116,6 +117,7 @@ def album_values(album: Album) -> dict[str, Any]:
         "is_public": album.is_public,
         "created_at": album.created_at,
         "cover_image_id": album.cover_image_id,
+        "password_hash": album.password_hash,
     }
 
 
@@ -154,6 +156,7 @@ IMAGE_FIELDS = (
     "hidden",
     "uploader_hash",
     "expires_at",
+    "password_hash",
 )
 if tuple(images.c.keys()) != IMAGE_FIELDS:  # pragma: no cover - a table edit must update this
     raise RuntimeError("images table columns changed: update IMAGE_FIELDS and image_from_row")
@@ -194,6 +197,7 @@ def image_from_row(row: AnyRow) -> Image:
         hidden,
         uploader_hash,
         expires_at,
+        password_hash,
     ) = row
     return Image(
         id=id_,
@@ -230,6 +234,7 @@ def image_from_row(row: AnyRow) -> Image:
         hidden=hidden,
         uploader_hash=uploader_hash,
         expires_at=expires_at,
+        password_hash=password_hash,
     )
 
 
@@ -269,6 +274,7 @@ def image_values(image: Image) -> dict[str, Any]:
         "hidden": image.hidden,
         "uploader_hash": image.uploader_hash,
         "expires_at": image.expires_at,
+        "password_hash": image.password_hash,
     }
 
 

@@ -26,7 +26,8 @@ MEDIA_HEADERS = {
         (
             "Cache-Control",
             "public (private for a private image), max-age=31536000, immutable; for an image "
-            "with an expiry, max-age=<seconds left> and not immutable.",
+            "with an expiry, max-age=<seconds left> and not immutable; for a password-protected "
+            "image (its own password or its album's), private, no-cache.",
         ),
         ("Content-Disposition", 'inline; filename="{slug}.{ext}"'),
         ("Content-Security-Policy", "default-src 'none'; sandbox"),
@@ -140,6 +141,11 @@ def _media_op(
                 headers=MEDIA_HEADERS,
             ),
             "304": {"description": "Not modified (If-None-Match)."},
+            "401": {
+                **error_response(401),
+                "description": "Password-protected (its own password or its album's), and this"
+                " request carries no valid unlock cookie (see POST /i/{slug}/unlock).",
+            },
             **errors(404, 416, *made),
             "429": {**error_response(429), "description": MISS_BUDGET},
         },
@@ -159,6 +165,47 @@ def _media_op(
     return operation
 
 
+LOCKED_PAGE = ok(
+    None,
+    "Password-protected, not unlocked in this browser: the password form (an HTML page, "
+    "noindex, without the picture or its preview tags).",
+    content=HTML,
+)
+
+
+def _unlock_op(operation_id: str, summary: str, parameter: dict[str, Any]) -> dict[str, Any]:
+    """The password form's target: a right password sets the unlock cookie(s) and goes back."""
+    return op(
+        PUBLIC,
+        operation_id,
+        summary,
+        {
+            "303": {
+                "description": "Unlocked (or nothing to unlock): `imgtree_unlock_*` cookies "
+                "(HttpOnly, SameSite=Lax, an hour) are set and the browser goes back to the page.",
+                "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+            },
+            "401": ok(None, "Wrong password: the form again, saying so.", content=HTML),
+            "403": ok(None, "Sent from another site (Origin / Sec-Fetch-Site).", content=HTML),
+            "404": ok(None, "No such image or album, or not visible to you.", content=HTML),
+            **errors(),
+            "429": {
+                **too_many_html(),
+                "description": "Too many wrong passwords from this address (IPv6: its /64): "
+                "10 in 10 minutes, then no password is checked until the window resets "
+                "(Retry-After); or the miss budget.",
+            },
+        },
+        security=NONE,
+        parameters=[parameter],
+        body={
+            "application/x-www-form-urlencoded": {
+                "schema": obj({"password": STRING}),
+            }
+        },
+    )
+
+
 def public_paths() -> dict[str, Any]:
     html_ok = ok(None, "An HTML page.", content=HTML)
     return {
@@ -169,12 +216,27 @@ def public_paths() -> dict[str, Any]:
                 "The image's public page",
                 {
                     "200": html_ok,
+                    "401": LOCKED_PAGE,
                     "404": ok(None, "Not found, deleted, or private.", content=HTML),
                     "429": too_many_html(),
                     **errors(),
                 },
                 security=NONE,
                 parameters=[path_param("slug", {"type": "string"}, "The image slug.")],
+            )
+        },
+        "/i/{slug}/unlock": {
+            "post": _unlock_op(
+                "unlockImage",
+                "Enter an image's password (its own, or its album's)",
+                path_param("slug", {"type": "string"}, "The image slug."),
+            )
+        },
+        "/albums/{albumId}/unlock": {
+            "post": _unlock_op(
+                "unlockAlbum",
+                "Enter an album's password",
+                path_param("albumId", {"type": "string"}, "The album's UUID."),
             )
         },
         "/media/{filename}": {
@@ -280,11 +342,12 @@ def page_paths() -> dict[str, Any]:
             "An album, rendered on the server with OpenGraph preview tags (the owner's, or "
             "anyone's public album; an out-of-range page says so)",
             responses={
+                "401": LOCKED_PAGE,
                 "404": ok(
                     None,
                     "Not a UUID, no such album, or someone else's private album.",
                     content=HTML,
-                )
+                ),
             },
             parameters=[
                 path_param("albumId", {"type": "string"}, "The album's UUID."),

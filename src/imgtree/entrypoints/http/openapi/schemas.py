@@ -4,6 +4,7 @@ them (`additionalProperties: false`), so a drift between the two fails the tests
 from __future__ import annotations
 
 from imgtree.domain.model import (
+    MAX_CONTENT_PASSWORD,
     MAX_EXPIRES_IN,
     MAX_IMAGE_DESCRIPTION,
     MAX_REPORT_TEXT,
@@ -124,6 +125,18 @@ _LISTED_IMAGE: dict[str, Schema] = {
     },
     **PLACEHOLDER,
     "rendition_formats": ref("RenditionFormats"),
+    "password_protected": {
+        **BOOL,
+        "description": "It has a password of its own (visitors enter it before they see it; "
+        "its album may have another). Never the password or its hash. To visitors of a "
+        "public album, such an image's blurhash and dominant_color are null until unlocked.",
+    },
+}
+
+CONTENT_PASSWORD: Schema = {
+    **nullable({"type": "string", "maxLength": MAX_CONTENT_PASSWORD}),
+    "description": "The password visitors enter before they see it (stored only as an "
+    'argon2id hash; a new one revokes every earlier unlock); null or "" removes it.',
 }
 
 _USER: dict[str, Schema] = {
@@ -153,6 +166,11 @@ _ALBUM: dict[str, Schema] = {
         "in the album's order is the cover. A picked image that left the album is ignored.",
     },
     "codes": ref("AlbumCodes"),
+    "password_protected": {
+        **BOOL,
+        "description": "Visitors enter a password before they see the album and its images "
+        "(the owner and admins never do). Never the password or its hash.",
+    },
 }
 
 _API_KEY: dict[str, Schema] = {
@@ -296,6 +314,7 @@ SCHEMAS: dict[str, Schema] = {
             "renditions": ref("Renditions"),
             **PLACEHOLDER,
             "rendition_formats": ref("RenditionFormats"),
+            "password_protected": _LISTED_IMAGE["password_protected"],
         }
     ),
     "Renditions": {
@@ -758,6 +777,7 @@ SCHEMAS: dict[str, Schema] = {
                 "visibility": VISIBILITY,
                 "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
                 **EXPIRY,
+                "password": CONTENT_PASSWORD,
             },
         ),
         "minProperties": 1,
@@ -917,6 +937,7 @@ SCHEMAS: dict[str, Schema] = {
                     "null: the first image in the album's order.",
                 },
                 "cover_image_id": {**nullable(UUID), "description": "Alias of coverImageId."},
+                "password": CONTENT_PASSWORD,
             },
         ),
         **one_spelling(("isPublic", "is_public"), ("coverImageId", "cover_image_id")),

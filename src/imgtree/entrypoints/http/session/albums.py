@@ -53,6 +53,9 @@ class AlbumResource:
             limit=query_int(req, "limit"),
         )
         listing = presenters.image_page(self.urls, view.images, owner_view=view.is_owner)
+        for item, image in zip(listing["images"], view.images.items, strict=True):
+            if view.is_locked(image):  # its own password, not entered: not even its colours
+                item["blurhash"] = item["dominant_color"] = None
         resp.media = {
             **listing,
             "album": presenters.album(self.urls, view.album, view.images.total),

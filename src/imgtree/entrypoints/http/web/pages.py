@@ -16,8 +16,8 @@ from urllib.parse import quote
 import attrs
 import falcon
 
-from imgtree.domain.errors import DomainError, NotFound
-from imgtree.domain.model import ImageFormat, User
+from imgtree.domain.errors import DomainError, Locked, NotFound
+from imgtree.domain.model import ImageFormat, LockKind, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.albums import Albums
@@ -25,6 +25,7 @@ from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.unlock import Unlocks, render_locked
 from imgtree.entrypoints.http.web.render import render
 
 Authenticate = Callable[[str], SessionContext]
@@ -218,13 +219,25 @@ class AlbumPage:
     session: _Session
     albums: Albums
     urls: Urls
+    # Unlock cookies of password-protected albums and images; None: every lock stays closed.
+    unlocks: Unlocks | None = None
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, album_id: str) -> None:
         user = self.session.user(req)
         try:
             parsed = uuid.UUID(album_id)
             number = _page_number(req)
-            view = self.albums.view(parsed, viewer_id=user.id if user else None, page=number)
+            view = self.albums.view(
+                parsed,
+                viewer_id=user.id if user else None,
+                page=number,
+                unlocked=self.unlocks.opened(req) if self.unlocks else lambda _lock: False,
+            )
+        except Locked:
+            # The password form only: no cover, no preview tags (crawlers never unlock).
+            render_locked(resp, LockKind.ALBUM, f"/albums/{parsed}", user=user)
+            resp.append_header("Vary", "Cookie")
+            return
         except (ValueError, NotFound):
             render(
                 resp,
@@ -239,6 +252,9 @@ class AlbumPage:
         # The cover: the owner's pick while it is in the album, else the first image in the
         # album's order this viewer sees, whichever page is shown (Albums.view).
         cover = view.cover
+        # Behind a password, the album's media links are the app's (never a public bucket's),
+        # and its page carries no picture in its preview tags.
+        protected = view.album.password_protected
         total = images.total
         count_text = f"{total} image" + ("" if total == 1 else "s")
         last_page = max(1, -(-total // images.limit))
@@ -250,9 +266,16 @@ class AlbumPage:
             album=view.album,
             is_owner=view.is_owner,
             tiles=[
-                (img, self.urls.page(img), self.urls.thumb(img), img.title or img.original_name)
+                (
+                    img,
+                    self.urls.page(img),
+                    self.urls.thumb(img, protected=protected),
+                    img.title or img.original_name,
+                )
                 for img in images.items
             ],
+            locked=view.locked,
+            protected=protected,
             total=total,
             count_text=count_text,
             page_number=number,
@@ -260,8 +283,8 @@ class AlbumPage:
             out_of_range=number > last_page,
             page_url=self.urls.album_page(view.album),
             cover=cover,
-            cover_url=self.urls.direct(cover) if cover else None,
-            cover_thumb=self.urls.thumb(cover) if cover else None,
+            cover_url=self.urls.direct(cover, protected=protected) if cover else None,
+            cover_thumb=self.urls.thumb(cover, protected=protected) if cover else None,
             cover_page=self.urls.page(cover) if cover else None,
             description=view.album.description or count_text,
             codes=presenters.album_codes(self.urls, view.album),
@@ -305,6 +328,7 @@ class ProfilePage:
                 (img, self.urls.page(img), self.urls.thumb(img), img.title or "Image")
                 for img in images.items
             ],
+            locked=profile.locked,
             albums=[(a, self.urls.album_page(a)) for a in profile.albums],
             total=images.total,
             page_number=images.page,
@@ -366,6 +390,7 @@ def register_pages(
     account_limits: UploadLimits,
     guest_limits: UploadLimits,
     require_admin_2fa: bool = False,
+    unlocks: Unlocks | None = None,
 ) -> None:
     """Add the browser app's routes. Call after the other routes: this one owns `/`."""
     session = _Session(authenticate_session, session_cookie)
@@ -374,7 +399,7 @@ def register_pages(
     app.add_route("/signup", AuthPage(session, "signup"))
     app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
-    app.add_route("/albums/{album_id}", AlbumPage(session, albums, urls))
+    app.add_route("/albums/{album_id}", AlbumPage(session, albums, urls, unlocks))
     app.add_route("/u/{user_id}", ProfilePage(session, view_profile, urls))
     app.add_route("/settings", AccountPage(session, "settings.html", "settings"))
     app.add_route("/admin", AdminPage(session, require_admin_2fa))

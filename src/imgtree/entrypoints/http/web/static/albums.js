@@ -16,7 +16,7 @@
 
   function describe(album) {
     var count = album.image_count || 0;
-    return count + (count === 1 ? " image" : " images") + " · " + (album.isPublic ? "Public" : "Private");
+    return count + (count === 1 ? " image" : " images") + " · " + (album.isPublic ? "Public" : "Private") + (album.password_protected ? " · Password" : "");
   }
 
   function item(album) {

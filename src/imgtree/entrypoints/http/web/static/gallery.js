@@ -102,6 +102,7 @@
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
         badge,
+        image.password_protected ? el("span", { className: "badge badge-lock", dataset: { lockBadge: "" }, text: "Password" }) : null,
         shareRow(image, name),
         el("details", { className: "menu" }, [
           el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
