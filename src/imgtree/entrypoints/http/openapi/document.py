@@ -9,6 +9,7 @@ from typing import Any
 from imgtree.entrypoints.http.openapi.components import HEADERS, PARAMETERS, RESPONSES
 from imgtree.entrypoints.http.openapi.operations import ADMIN, GUEST, PAGES, PUBLIC, SESSION, V1
 from imgtree.entrypoints.http.openapi.paths_admin import admin_paths
+from imgtree.entrypoints.http.openapi.paths_chevereto import CHEVERETO_TAG, chevereto_paths
 from imgtree.entrypoints.http.openapi.paths_guest import guest_paths
 from imgtree.entrypoints.http.openapi.paths_public import page_paths, public_paths
 from imgtree.entrypoints.http.openapi.paths_session import session_paths
@@ -32,6 +33,7 @@ def build_document(base_url: str) -> dict[str, Any]:
         **admin_paths(),
         **public_paths(),
         **page_paths(),
+        **chevereto_paths(),
     }
     return {
         "openapi": "3.1.0",
@@ -54,6 +56,7 @@ def build_document(base_url: str) -> dict[str, Any]:
             {"name": ADMIN, "description": "The operator API (admin role)."},
             {"name": PUBLIC, "description": "Public pages, media and delete links."},
             {"name": PAGES, "description": "The browser app's HTML pages."},
+            CHEVERETO_TAG,
         ],
         "paths": paths,
         "components": {
