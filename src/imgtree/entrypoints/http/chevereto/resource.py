@@ -88,9 +88,10 @@ class CheveretoUploadResource:
         self._answer(resp, fmt, outcome, source_md5)
 
     def _uploader(self, key: str | None) -> Uploader:
+        key = (key or "").strip()
         if not key:
             raise f.FormError(NO_KEY, KEY_CODE)
-        return self.guards.uploader_for(key.strip())
+        return self.guards.uploader_for(key)
 
     def _answer(self, resp: falcon.Response, fmt: str, outcome: Uploaded, md5: str) -> None:
         if fmt == "txt":
