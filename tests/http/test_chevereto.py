@@ -365,6 +365,18 @@ def test_title_description_and_album(app: App, user: User, key: str) -> None:
 
 
 @MEMORY_ONLY
+def test_medium_is_a_served_rendition(app: App, key: str) -> None:
+    r = send(app, sharex_preset(key, "big.png", imagegen.png(1400, 1000)))
+    assert r.status_code == 200, r.text
+    image = r.json["image"]
+    assert image["medium"]["url"] == image["display_url"]
+    assert image["display_url"].startswith(f"{BASE_URL}/media/medium/")
+    assert (image["display_width"], image["display_height"]) == (1280, 914)
+    medium = app.client.simulate_get(image["display_url"].removeprefix(BASE_URL))
+    assert medium.status_code == 200 and medium.headers["content-type"] == "image/png"
+
+
+@MEMORY_ONLY
 def test_album_rules(app: App, user: User, key: str) -> None:
     other = app.user()
     theirs = app.container.use_cases.albums().create(other.id, "Not yours")
