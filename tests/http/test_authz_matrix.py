@@ -145,6 +145,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "sessionComplete": (401, 401, 200, 400, 400, 401, 401, 401, 401),
     # guest routes take no credentials: any caller is a guest
     "guestUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # Chevereto's API v1 (X-API-Key): no key is Chevereto's 400, else as /api/v1's upload
+    "cheveretoUpload": (400, 400, 200, 200, 200, 403, 401, 401, 200),
     "guestPresign": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "guestComplete": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # /api/admin: a non-admin (or its keys) is 403, a key without the admin scope too
@@ -258,13 +260,17 @@ class World:
     def send(
         self, actor: Actor, surface: str, method: str, path: str, **kwargs: Any
     ) -> falcon.testing.Result:
-        """`surface` "v1": the actor's key; "session": its session cookie and CSRF token, or
+        """`surface` "v1": the actor's key ("chevereto": as X-API-Key); "session": its session
+        cookie and CSRF token, or
         (keys) its key as Bearer with no cookie; "none": its session cookie if any, no CSRF."""
         headers = dict(kwargs.pop("headers", {}))
         cookies = {}
         if surface == "v1":
             if actor.bearer:
                 headers["Authorization"] = f"Bearer {actor.bearer}"
+        elif surface == "chevereto":
+            if actor.bearer:
+                headers["X-API-Key"] = actor.bearer
         elif actor.session is not None:
             cookies["imgtree_session"] = actor.session.cookie
             if surface == "session":
@@ -727,6 +733,9 @@ REQUESTS: dict[str, Send] = {
     "guestUpload": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest", **_multipart("files")
     ),
+    "cheveretoUpload": lambda w, a: w.send(
+        a, "chevereto", "POST", "/api/1/upload", **_multipart("source")
+    ),
     "guestPresign": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest/presign", json=_presign_doc()
     ),
@@ -943,6 +952,8 @@ def _check_cell(world: World, op: str, path: str, method: str, role: str, expect
     # route to its documented media types); HTML pages answer HTML, HEAD no body at all.
     if r.status_code >= 400 and "json" in r.headers.get("content-type", "") and r.content:
         body = r.json
+        if isinstance(body, dict) and "status_code" in body:  # Chevereto's shape (/api/1/upload)
+            body = {"success": False, "error": body.get("error", {}).get("message")}
         if not (
             isinstance(body, dict)
             and body.get("success") is False
