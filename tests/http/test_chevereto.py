@@ -149,6 +149,7 @@ def test_sharex_chevereto_preset_uploads(app: App, user: User, key: str) -> None
     assert [i["slug"] for i in listed.json["images"]] == [image["id_encoded"]]
 
 
+@MEMORY_ONLY
 def test_sharex_preset_with_the_key_in_the_url(app: App, user: User, key: str) -> None:
     r = send(app, sharex_preset_query(key, "shot.png", PNG))
     assert r.status_code == 200, r.text
@@ -193,6 +194,7 @@ def test_picgo_plugin_with_an_api_key_header(app: App, user: User, key: str) -> 
 B64 = base64.b64encode(PNG).decode()
 
 
+@MEMORY_ONLY
 def test_base64_source_in_a_multipart_field(app: App, key: str) -> None:
     r = multipart(app, {"key": key, "source": B64})
     assert r.status_code == 200, r.text
@@ -211,6 +213,7 @@ def test_base64_source_urlencoded_streams_and_decodes(app: App, key: str) -> Non
     assert media.content.startswith(b"\x89PNG")
 
 
+@MEMORY_ONLY
 def test_base64_data_url_in_a_json_body(app: App, key: str) -> None:
     doc = {"source": f"data:image/png;base64,{B64}", "format": "json"}
     r = app.client.simulate_post(ROUTE, json=doc, headers={"X-API-Key": key})
@@ -416,6 +419,7 @@ def test_field_limits(
 # --- formats --------------------------------------------------------------------------------
 
 
+@MEMORY_ONLY
 def test_format_txt_answers_the_direct_url(app: App, key: str) -> None:
     body, ctype = encode([("source", "a.png", "image/png", PNG)], {"key": key, "format": "txt"})
     r = app.client.simulate_post(ROUTE, body=body, headers={"Content-Type": ctype})
@@ -471,6 +475,7 @@ def test_no_key_is_chevereto_400(app: App) -> None:
     assert app.stored_keys() == []
 
 
+@MEMORY_ONLY
 def test_a_wrong_key_is_401_before_the_body_is_read(app: App) -> None:
     r = app.client.simulate_post(
         ROUTE,
@@ -481,6 +486,7 @@ def test_a_wrong_key_is_401_before_the_body_is_read(app: App) -> None:
     assert r.headers["www-authenticate"] == 'X-API-Key realm="imgtree"'
 
 
+@MEMORY_ONLY
 def test_keys_are_scoped_like_any_key(app: App, user: User) -> None:
     read_only = app.container.use_cases.create_api_key()(user.id, "ro", scopes=["images:read"])
     r = send(app, sharex_preset(read_only.secret, "a.png", PNG))
@@ -488,6 +494,7 @@ def test_keys_are_scoped_like_any_key(app: App, user: User) -> None:
     assert app.stored_keys() == []
 
 
+@MEMORY_ONLY
 def test_a_revoked_key_is_refused(app: App, user: User) -> None:
     created = app.container.use_cases.create_api_key()(user.id, "gone")
     app.container.use_cases.revoke_api_key()(created.key.id, owner_id=user.id)
