@@ -2,7 +2,7 @@
 
 `Harness` is one app (memory, SQLite + local disk, or Postgres + S3 on moto) with one account
 that has a quota, an API key for it and a signed-in browser session, and knows how to send a
-file through each of the eight upload routes. A test takes a `snapshot()` before and after a
+file through each of the nine upload routes. A test takes a `snapshot()` before and after a
 request to prove that a refusal stored nothing, added no image row and consumed no quota;
 `upload` also measures what the request cost (`tests/hostile/cost.py`).
 """

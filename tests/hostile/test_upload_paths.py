@@ -8,7 +8,7 @@ type and sanitised bytes, with exactly one image and one thumbnail stored. For b
 request cost less than 2 s of CPU (this process and its children) and raised the worker's
 RSS by less than 256 MiB, as measured (`tests/hostile/cost.py`).
 
-`make test` runs every case through all eight routes on SQLite + local disk, and each case
+`make test` runs every case through all nine routes on SQLite + local disk, and each case
 through two routes (picked by a stable hash of case and backend) on memory and on Postgres
 + S3. `make hostile` (IMGTREE_HOSTILE_FULL=1) runs every case x route x backend.
 IMGTREE_HOSTILE_COSTS=<file> writes the measured costs (JSON, and a Markdown table per

@@ -109,7 +109,7 @@ def _refuse(req: falcon.Request, resp: falcon.Response, exc: DomainError) -> Non
     Chevereto's error shape; txt and redirect clients get the message as text."""
     errors.handle_domain_error(req, resp, exc, {})
     quota = resp.media.get("quota") if isinstance(resp.media, dict) else None
-    code: int | None = getattr(exc, "code", None)
+    code = exc.code if isinstance(exc, f.FormError) else None
     if isinstance(exc, Unauthenticated):
         code = KEY_CODE
         resp.set_header("WWW-Authenticate", f'{API_KEY_HEADER} realm="imgtree"')
