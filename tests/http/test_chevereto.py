@@ -34,6 +34,8 @@ PNG = imagegen.png(64, 48)
 ROUTE = "/api/1/upload"
 # Request-level refusals need no database: memory only (the clients run on both backends).
 MEMORY_ONLY = pytest.mark.parametrize("app", ["memory"], indirect=True)
+# What the upload stores (title, description, album, expiry) on every database.
+ALL_BACKENDS = pytest.mark.parametrize("app", ["memory", "sqlite", "postgres_s3"], indirect=True)
 
 # The fields of Chevereto's `image` object this route answers (docs/chevereto.md).
 IMAGE_FIELDS = {
@@ -328,6 +330,7 @@ def test_malformed_expirations_are_400(app: App, user: User, key: str, value: st
     assert image_count(app, user) == 0 and app.stored_keys() == []
 
 
+@ALL_BACKENDS
 def test_expiration_sets_the_images_expiry(app: App, key: str) -> None:
     body, ctype = encode(
         [("source", "a.png", "image/png", PNG)], {"key": key, "expiration": "PT5M"}
@@ -344,6 +347,7 @@ def test_expiration_sets_the_images_expiry(app: App, key: str) -> None:
     assert parse_expiration(str(MAX_EXPIRES_IN)) == MAX_EXPIRES_IN
 
 
+@ALL_BACKENDS
 def test_title_description_and_album(app: App, user: User, key: str) -> None:
     album = app.container.use_cases.albums().create(user.id, "Holidays")
     fields = {
@@ -557,6 +561,14 @@ def test_over_quota_is_413_with_the_figures(make_app: Callable[..., App]) -> Non
     assert_error(r, 413)
     assert r.json["error"]["quota"]["quota_bytes"] == 100
     assert image_count(app, user) == 0 and app.stored_keys() == []
+
+
+@MEMORY_ONLY
+def test_discovery_names_the_route(app: App) -> None:
+    routes = {
+        (r["method"], r["path"]) for r in app.client.simulate_get("/api/v1/upload").json["routes"]
+    }
+    assert ("POST", ROUTE) in routes
 
 
 @MEMORY_ONLY
