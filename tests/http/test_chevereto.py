@@ -322,6 +322,8 @@ def test_expiration_durations(value: str, seconds: int | None) -> None:
         "P1Y2Y",
         "PT5M\n",
         "\uff301D",  # a full-width P
+        "P\u0661D",  # an Arabic-Indic digit
+        "\u00b2",  # a superscript two: a digit to str.isdigit, not to int()
     ],
 )
 def test_malformed_expirations_are_400(app: App, user: User, key: str, value: str) -> None:
@@ -369,6 +371,15 @@ def test_title_description_and_album(app: App, user: User, key: str) -> None:
         stored = uow.images.get_by_slug(image["id_encoded"])
     assert stored is not None
     assert (stored.title, stored.description, stored.album_id) == ("Dune", "<b>sand</b>", album.id)
+
+
+@ALL_BACKENDS
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_a_nul_in_a_title_or_description_is_400(app: App, key: str, field: str) -> None:
+    source = [("source", "a.png", "image/png", PNG)]
+    r = multipart(app, {"key": key, field: "a\x00b"}, source)
+    assert assert_error(r, 400) == f"{field} must not contain NUL characters"
+    assert app.stored_keys() == []
 
 
 @MEMORY_ONLY

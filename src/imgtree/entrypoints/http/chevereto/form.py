@@ -379,7 +379,8 @@ def _json(req: falcon.Request, max_file_bytes: int) -> CheveretoForm:
 
 _DURATION = re.compile(
     r"P(?!$)(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?"
-    r"(?:T(?=\d)(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,11})S)?)?"
+    r"(?:T(?=\d)(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,11})S)?)?",
+    re.ASCII,  # ASCII digits only
 )
 # A month is 30 days and a year 365, as the web app's "Delete after" choices count them.
 _UNIT_SECONDS = (365 * 86400, 30 * 86400, 7 * 86400, 86400, 3600, 60, 1)
