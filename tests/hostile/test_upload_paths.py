@@ -507,6 +507,69 @@ def test_50_mb_base64_without_a_length_stops_at_the_limit(small_limit_app: App) 
     assert app.stored_keys() == []
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "application/json",
+    ],
+)
+def test_chevereto_50_mb_body_is_413_before_it_is_read(
+    small_limit_app: App, content_type: str
+) -> None:
+    app = small_limit_app
+    key = app.key_for(app.user())
+    body = EndlessBody(FIFTY_MB)
+    r = app.client.simulate_post(
+        "/api/1/upload",
+        headers={"X-API-Key": key, "Content-Type": content_type},
+        extras={"wsgi.input": body, "CONTENT_LENGTH": str(FIFTY_MB)},
+    )
+    assert_clean_error(r.status_code, r.json, r.text, 413)
+    assert body.consumed == 0, f"{body.consumed} bytes were read before refusing"
+    assert app.stored_keys() == []
+
+
+class SourceBody(EndlessBody):
+    """`key=<key>&source=` then base64 characters, `size` bytes in all, produced on demand."""
+
+    def __init__(self, head: bytes, size: int) -> None:
+        super().__init__(size)
+        self.head = head
+
+    def readinto(self, buffer: Any) -> int:
+        if self.consumed < len(self.head):
+            n = min(len(buffer), len(self.head) - self.consumed)
+            buffer[:n] = self.head[self.consumed : self.consumed + n]
+            self.consumed += n
+            return n
+        return super().readinto(buffer)
+
+
+@pytest.mark.parametrize("key_in", ["header", "body"])
+def test_chevereto_endless_base64_stops_at_the_limit(small_limit_app: App, key_in: str) -> None:
+    """A urlencoded base64 `source` of unknown length (chunked): decoded as it streams, cut
+    off at the body bound (4/3 of the 1 MiB file limit and 1 MiB of fields), never held."""
+    app = small_limit_app
+    key = app.key_for(app.user())
+    head = b"source=" if key_in == "header" else f"key={key}&source=".encode()
+    body = SourceBody(head, FIFTY_MB)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if key_in == "header":
+        headers["X-API-Key"] = key
+    with measure() as cost:
+        r = app.client.simulate_post(
+            "/api/1/upload",
+            headers=headers,
+            extras={"wsgi.input": body, "wsgi.input_terminated": True},
+        )
+    assert_clean_error(r.status_code, r.json, r.text, 413)
+    assert body.consumed < 4 << 20, body.consumed
+    assert cost.rss_rise_mib < 16, cost.describe()
+    assert app.stored_keys() == []
+
+
 def test_put_with_a_50_mb_length_is_413_before_it_is_read(small_limit_app: App) -> None:
     app = small_limit_app
     headers = app.auth()

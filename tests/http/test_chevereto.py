@@ -5,6 +5,8 @@ Chevereto preset (key in the form, or in the URL), a ShareX custom uploader (X-A
 from __future__ import annotations
 
 import base64
+import io
+import json
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -551,9 +553,25 @@ def test_chunked_multipart_is_411(app: App, key: str) -> None:
     r = app.client.simulate_post(
         ROUTE,
         headers={"X-API-Key": key, "Content-Type": ctype},
-        extras={"wsgi.input": __import__("io").BytesIO(body), "wsgi.input_terminated": True},
+        extras={"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
     )
     assert_error(r, 411)
+
+
+@MEMORY_ONLY
+@pytest.mark.parametrize("kind", ["urlencoded", "json"])
+def test_a_chunked_base64_body_is_read_to_its_end(app: App, key: str, kind: str) -> None:
+    if kind == "json":
+        body, ctype = json.dumps({"key": key, "source": B64}).encode(), "application/json"
+    else:
+        body = urllib.parse.urlencode({"key": key, "source": B64}).encode()
+        ctype = "application/x-www-form-urlencoded"
+    r = app.client.simulate_post(
+        ROUTE,
+        headers={"Content-Type": ctype},
+        extras={"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
+    )
+    assert r.status_code == 200, r.text
 
 
 def test_rate_limited_is_429_with_retry_after(make_app: Callable[..., App]) -> None:

@@ -322,6 +322,15 @@ def _unquote(data: bytes) -> bytes:
     return unquote_to_bytes(data.replace(b"+", b" "))
 
 
+def _body(req: falcon.Request) -> Any:
+    """The body to read: a chunked one (no Content-Length; the server marks its input as
+    terminated, as gunicorn does) is read to its end, bounded by the caller's budget, where
+    falcon's bounded stream would read nothing."""
+    if req.content_length is None and req.env.get("wsgi.input_terminated"):
+        return req.stream
+    return req.bounded_stream
+
+
 def _urlencoded(req: falcon.Request, max_file_bytes: int) -> CheveretoForm:
     budget = _Budget(_body_limit(max_file_bytes))
     check_body_length(req, budget.limit)
@@ -329,7 +338,8 @@ def _urlencoded(req: falcon.Request, max_file_bytes: int) -> CheveretoForm:
     form = CheveretoForm()
     scanner = _UrlencodedScanner(form, max_file_bytes, None if length is None else length * 3 // 4)
     try:
-        while chunk := budget.read(req.bounded_stream):
+        stream = _body(req)
+        while chunk := budget.read(stream):
             scanner.feed(chunk)
         scanner.finish()
     except BaseException:
@@ -347,7 +357,8 @@ def _json(req: falcon.Request, max_file_bytes: int) -> CheveretoForm:
     form = CheveretoForm()
     try:
         scanner = json_upload.JsonUploadScanner(out, max_file_bytes, keys=(SOURCE.encode(),))
-        while chunk := budget.read(req.bounded_stream):
+        stream = _body(req)
+        while chunk := budget.read(stream):
             scanner.feed(chunk)
         try:
             doc, sink = scanner.finish()
