@@ -146,7 +146,7 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     # guest routes take no credentials: any caller is a guest
     "guestUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # Chevereto's API v1 (X-API-Key): no key is Chevereto's 400, else as /api/v1's upload
-    "cheveretoUpload": (400, 400, 200, 200, 200, 403, 401, 401, 200),
+    "cheveretoUploadImage": (400, 400, 200, 200, 200, 403, 401, 401, 200),
     "guestPresign": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "guestComplete": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # /api/admin: a non-admin (or its keys) is 403, a key without the admin scope too
@@ -733,7 +733,7 @@ REQUESTS: dict[str, Send] = {
     "guestUpload": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest", **_multipart("files")
     ),
-    "cheveretoUpload": lambda w, a: w.send(
+    "cheveretoUploadImage": lambda w, a: w.send(
         a, "chevereto", "POST", "/api/1/upload", **_multipart("source")
     ),
     "guestPresign": lambda w, a: w.send(

@@ -147,7 +147,7 @@ def chevereto_paths() -> dict[str, Any]:
         "/api/1/upload": {
             "post": {
                 "tags": [CHEVERETO],
-                "operationId": "cheveretoUpload",
+                "operationId": "cheveretoUploadImage",
                 "summary": "Upload one image as Chevereto's API v1 does",
                 "description": "The key: the `X-API-Key` header, or a `key` field (body or "
                 "query string); a key needs the upload scope (and albums for `album_id`). "
