@@ -93,6 +93,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "complete": (401, 401, 200, 400, 400, 403, 401, 401, 200),
     "completeBatch": (401, 401, 200, 400, 400, 403, 401, 401, 200),
     "listImages": (401, 401, 200, 200, 200, 403, 401, 401, 403),
+    # Chevereto's API v1 (X-API-Key): no key is Chevereto's 400, else as /api/v1's upload
+    "cheveretoUploadImage": (400, 400, 200, 200, 200, 403, 401, 401, 200),
     "deleteImage": (401, 401, 200, 404, 404, 403, 401, 401, 403),
     # the kept original of a converted upload (IMGTREE_KEEP_ORIGINALS): its owner's alone
     "downloadOriginal": (401, 401, 200, 404, 404, 403, 401, 401, 403),
@@ -145,8 +147,6 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "sessionComplete": (401, 401, 200, 400, 400, 401, 401, 401, 401),
     # guest routes take no credentials: any caller is a guest
     "guestUpload": (200, 200, 200, 200, 200, 200, 200, 200, 200),
-    # Chevereto's API v1 (X-API-Key): no key is Chevereto's 400, else as /api/v1's upload
-    "cheveretoUploadImage": (400, 400, 200, 200, 200, 403, 401, 401, 200),
     "guestPresign": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "guestComplete": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     # /api/admin: a non-admin (or its keys) is 403, a key without the admin scope too
@@ -643,6 +643,9 @@ REQUESTS: dict[str, Send] = {
         json={"completion_tokens": [w.fresh["token"]]},
     ),
     "listImages": lambda w, a: w.send(a, "v1", "GET", "/api/v1/images"),
+    "cheveretoUploadImage": lambda w, a: w.send(
+        a, "chevereto", "POST", "/api/1/upload", **_multipart("source")
+    ),
     "deleteImage": lambda w, a: w.send(a, "v1", "DELETE", f"/api/v1/images/{a.target.image_uuid}"),
     "openapi": lambda w, a: w.send(a, "v1", "GET", "/api/v1/openapi.json"),
     "robots": lambda w, a: w.send(a, "none", "GET", "/robots.txt"),
@@ -732,9 +735,6 @@ REQUESTS: dict[str, Send] = {
     ),
     "guestUpload": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest", **_multipart("files")
-    ),
-    "cheveretoUploadImage": lambda w, a: w.send(
-        a, "chevereto", "POST", "/api/1/upload", **_multipart("source")
     ),
     "guestPresign": lambda w, a: w.send(
         a, "none", "POST", "/api/upload/guest/presign", json=_presign_doc()
