@@ -51,7 +51,7 @@ bench: install
 soak: install
 	IMGTREE_SOAK_SECONDS=$${IMGTREE_SOAK_SECONDS:-300} $(BIN)/pytest tests/smoke/test_soak.py -s -p no:cacheprovider
 
-# The hostile suite with every corpus file through all 8 upload routes on all 3 backends
+# The hostile suite with every corpus file through all 9 upload routes on all 3 backends
 # (`make test` runs all routes on SQLite, a 2-route rotating sample on memory and Postgres +
 # S3), each run's CPU and RSS measured: var/hostile-costs.{json,md} (docs/security.md).
 .PHONY: hostile

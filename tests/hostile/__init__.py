@@ -2,7 +2,7 @@
 
 `Harness` is one app (memory, SQLite + local disk, or Postgres + S3 on moto) with one account
 that has a quota, an API key for it and a signed-in browser session, and knows how to send a
-file through each of the eight upload routes. A test takes a `snapshot()` before and after a
+file through each of the nine upload routes. A test takes a `snapshot()` before and after a
 request to prove that a refusal stored nothing, added no image row and consumed no quota;
 `upload` also measures what the request cost (`tests/hostile/cost.py`).
 """
@@ -44,10 +44,11 @@ ROUTES = (
     "session-presign",
     "guest",
     "guest-presign",
+    "chevereto",  # POST /api/1/upload: `source`, the key in X-API-Key, Chevereto's answers
 )
 PATHS = ROUTES
 PRESIGN_ROUTES = ("v1-presign", "v1-presign-batch", "session-presign", "guest-presign")
-MULTIPART_PATHS = ("v1-multipart", "session", "guest")
+MULTIPART_PATHS = ("v1-multipart", "session", "guest", "chevereto")
 QUOTA = 1 << 30
 # Content-addressed: the SHA-256 (hex) of the published bytes.
 KEY_PATTERN = re.compile(r"^(images|thumbs)/[0-9a-f]{64}\.[a-z]{3,4}$")
@@ -173,6 +174,10 @@ class Harness:
             return self.client.simulate_post(
                 "/api/upload/guest", body=body, headers=headers, **kwargs
             )
+        if path == "chevereto":
+            return self.client.simulate_post(
+                "/api/1/upload", body=body, headers={"X-API-Key": self.key, **headers}, **kwargs
+            )
         raise ValueError(path)
 
     def upload(self, path: str, data: bytes, filename: str, content_type: str) -> Result:
@@ -191,7 +196,7 @@ class Harness:
             body, ctype = json.dumps(doc).encode(), "application/json"
             del doc
         else:
-            field = "file" if path == "v1-multipart" else "files"
+            field = {"v1-multipart": "file", "chevereto": "source"}.get(path, "files")
             body, ctype = multipart(field, filename, content_type, data)
         with measure() as cost:
             r = self.post(path, body, ctype)
@@ -260,10 +265,29 @@ def make_harness(directory: Path, backend: str, **overrides: Any) -> Harness:
     return Harness(app, backend, browser, user_id, app.key_for(user))
 
 
+def published(doc: Any) -> dict[str, Any]:
+    """The one published image of an upload's answer, as {id, direct_url}: imgtree's shape
+    (`images`) or Chevereto's (`image`, from POST /api/1/upload)."""
+    if "status_code" in doc:
+        assert doc["status_code"] == 200 and doc["status_txt"] == "OK", doc
+        return {"id": doc["image"]["id_encoded"], "direct_url": doc["image"]["url"]}
+    assert doc["success"] is True, doc
+    (image,) = doc["images"]
+    return dict(image)
+
+
 def assert_clean_error(status: int, doc: Any, text: str, expected: int) -> None:
-    """The refusal is the documented JSON error, with the expected status and no internals."""
+    """The refusal is the documented JSON error, with the expected status and no internals:
+    imgtree's `{"success": false, "error"}` or, from POST /api/1/upload, Chevereto's
+    `{"status_code", "error": {"message", "code", "context"}, "status_txt"}`."""
     assert status == expected, text[:500]
     assert isinstance(doc, dict), text[:500]
+    if "status_code" in doc:
+        assert doc["status_code"] == status and isinstance(doc.get("status_txt"), str), doc
+        message = doc["error"]["message"]
+        assert isinstance(message, str) and message, doc
+        assert not LEAKS.search(text), text[:500]
+        return
     assert doc.get("success") is False and isinstance(doc.get("error"), str) and doc["error"]
     for item in doc.get("images") or []:
         assert isinstance(item.get("error"), str) and isinstance(item.get("status"), int)

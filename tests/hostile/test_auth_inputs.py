@@ -125,6 +125,59 @@ def test_key_of_a_deactivated_account_is_403(harness: Harness) -> None:
         refused(harness, before, v1_request(harness, route, f"Bearer {key}"), 403)
 
 
+# --- the Chevereto route's keys (X-API-Key header, `key` field) ---------------------------
+
+CHEVERETO_KEYS = {
+    "empty": "",
+    "blank": "   ",
+    "bearer-scheme": "Bearer imgt_aaaaaaaaaaaa_secret",
+    "not-a-key": "hunter2",
+    "prefix-only": "imgt_",
+    "uppercase-prefix": "imgt_AAAAAAAAAAAA_secret",
+    "sql-in-prefix": "imgt_' OR 1=1 --_x",
+    "10000-chars": "imgt_aaaaaaaaaaaa_" + "a" * 10_000,
+    "non-ascii": "imgt_ééééééééééé_x",
+}
+
+
+def chevereto_status(key_id: str, where: str) -> int:
+    """No key is Chevereto's 400 (code 100); a `key` field past 512 bytes is 400; else 401."""
+    if key_id in ("empty", "blank") or (key_id == "10000-chars" and where == "field"):
+        return 400
+    return 401
+
+
+@pytest.mark.parametrize("where", ["header", "field"])
+@pytest.mark.parametrize("key_id", list(CHEVERETO_KEYS))
+def test_hostile_chevereto_keys(harness: Harness, key_id: str, where: str) -> None:
+    value = CHEVERETO_KEYS[key_id]
+    body, ctype = multipart("source", "a.png", "image/png", IMAGES["png"]())
+    headers = {"Content-Type": ctype}
+    if where == "header":
+        headers["X-API-Key"] = value
+    else:
+        boundary = ctype.split("boundary=", 1)[1]
+        field = f'--{boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\n'
+        body = field.encode() + value.encode() + b"\r\n" + body
+    before = harness.snapshot()
+    r = harness.client.simulate_post("/api/1/upload", body=body, headers=headers)
+    refused(harness, before, r, chevereto_status(key_id, where))
+
+
+def test_chevereto_key_of_a_deactivated_account_is_403(harness: Harness) -> None:
+    user = harness.app.user(quota_bytes=1 << 20)
+    key = harness.app.key_for(user)
+    with harness.app.container.adapters.uow_factory()() as uow:
+        uow.users.update(attrs.evolve(user, active=False))
+        uow.commit()
+    body, ctype = multipart("source", "a.png", "image/png", IMAGES["png"]())
+    before = harness.snapshot()
+    r = harness.client.simulate_post(
+        "/api/1/upload", body=body, headers={"Content-Type": ctype, "X-API-Key": key}
+    )
+    refused(harness, before, r, 403)
+
+
 # --- session cookies and CSRF -------------------------------------------------------------
 
 

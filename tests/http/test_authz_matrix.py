@@ -93,6 +93,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "completeUpload": (401, 401, 200, 400, 400, 403, 401, 401, 200),
     "completeUploads": (401, 401, 200, 400, 400, 403, 401, 401, 200),
     "listImages": (401, 401, 200, 200, 200, 403, 401, 401, 403),
+    # Chevereto's API v1 (X-API-Key): no key is Chevereto's 400, else as /api/v1's upload
+    "cheveretoUploadImage": (400, 400, 200, 200, 200, 403, 401, 401, 200),
     "deleteImage": (401, 401, 200, 404, 404, 403, 401, 401, 403),
     # the kept original of a converted upload (IMGTREE_KEEP_ORIGINALS): its owner's alone
     "downloadOriginal": (401, 401, 200, 404, 404, 403, 401, 401, 403),
@@ -258,13 +260,17 @@ class World:
     def send(
         self, actor: Actor, surface: str, method: str, path: str, **kwargs: Any
     ) -> falcon.testing.Result:
-        """`surface` "v1": the actor's key; "session": its session cookie and CSRF token, or
+        """`surface` "v1": the actor's key ("chevereto": as X-API-Key); "session": its session
+        cookie and CSRF token, or
         (keys) its key as Bearer with no cookie; "none": its session cookie if any, no CSRF."""
         headers = dict(kwargs.pop("headers", {}))
         cookies = {}
         if surface == "v1":
             if actor.bearer:
                 headers["Authorization"] = f"Bearer {actor.bearer}"
+        elif surface == "chevereto":
+            if actor.bearer:
+                headers["X-API-Key"] = actor.bearer
         elif actor.session is not None:
             cookies["imgtree_session"] = actor.session.cookie
             if surface == "session":
@@ -639,6 +645,9 @@ REQUESTS: dict[str, Send] = {
         json={"completion_tokens": [w.fresh["token"]]},
     ),
     "listImages": lambda w, a: w.send(a, "v1", "GET", "/api/v1/images"),
+    "cheveretoUploadImage": lambda w, a: w.send(
+        a, "chevereto", "POST", "/api/1/upload", **_multipart("source")
+    ),
     "deleteImage": lambda w, a: w.send(a, "v1", "DELETE", f"/api/v1/images/{a.target.image_uuid}"),
     "getOpenApiDocument": lambda w, a: w.send(a, "v1", "GET", "/api/v1/openapi.json"),
     "getRobotsTxt": lambda w, a: w.send(a, "none", "GET", "/robots.txt"),
@@ -945,6 +954,8 @@ def _check_cell(world: World, op: str, path: str, method: str, role: str, expect
     # route to its documented media types); HTML pages answer HTML, HEAD no body at all.
     if r.status_code >= 400 and "json" in r.headers.get("content-type", "") and r.content:
         body = r.json
+        if isinstance(body, dict) and "status_code" in body:  # Chevereto's shape (/api/1/upload)
+            body = {"success": False, "error": body.get("error", {}).get("message")}
         if not (
             isinstance(body, dict)
             and body.get("success") is False

@@ -170,6 +170,10 @@ class World:
     def key(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.app.key_for(self.user)}"}
 
+    @property
+    def raw_key(self) -> str:
+        return self.key["Authorization"].removeprefix("Bearer ")
+
     @cached_property
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.app.key_for(self.app.user(role=Role.ADMIN))}"}
@@ -606,6 +610,12 @@ def _blocked_upload(w: World) -> falcon.testing.Result:
     )
     assert gone.status_code == 200, gone.text
     return w.upload(("again.png", "image/png", data))
+
+
+def chevereto(w: World, fields: dict[str, str], *files: tuple[str, str, bytes]) -> Any:
+    """POST /api/1/upload as ShareX's Chevereto preset does: form fields, then `source`."""
+    body, ctype = encode([("source", n, t, d) for n, t, d in files], fields)
+    return w.client.simulate_post("/api/1/upload", body=body, headers={"Content-Type": ctype})
 
 
 # (id, documented path, method, expected status, the request)
@@ -1904,6 +1914,39 @@ CASES: list[tuple[str, str, str, int, Call]] = [
             "/admin", cookies={"imgtree_session": w.admin_browser.cookie}
         ),
     ),
+    # --- Chevereto compatibility ---
+    *[
+        (f"chevereto-{name}", "/api/1/upload", "POST", status, call)
+        for name, status, call in [
+            ("json", 200, lambda w: chevereto(w, {"key": w.raw_key}, ("a.png", "image/png", PNG))),
+            (
+                "txt",
+                200,
+                lambda w: chevereto(
+                    w, {"key": w.raw_key, "format": "txt"}, ("a.png", "image/png", PNG)
+                ),
+            ),
+            (
+                "redirect",
+                302,
+                lambda w: chevereto(
+                    w, {"key": w.raw_key, "format": "redirect"}, ("a.png", "image/png", PNG)
+                ),
+            ),
+            ("no-key", 400, lambda w: chevereto(w, {}, ("a.png", "image/png", PNG))),
+            ("url-source", 400, lambda w: chevereto(w, {"key": w.raw_key, "source": "http://x"})),
+            (
+                "bad-key",
+                401,
+                lambda w: chevereto(w, {"key": "imgt_x"}, ("a.png", "image/png", PNG)),
+            ),
+            (
+                "not-an-image",
+                415,
+                lambda w: chevereto(w, {"key": w.raw_key}, ("a.png", "image/png", b"text")),
+            ),
+        ]
+    ],
 ]
 
 

@@ -14,6 +14,12 @@ import pytest
 import requests
 
 from tests.support import imagegen
+from tests.support.chevereto_clients import (
+    json_path,
+    picgo_plugin,
+    sharex_preset,
+    sharex_preset_query,
+)
 from tests.support.servers import cli, eventually_status, local_env, serve
 
 pytestmark = pytest.mark.smoke
@@ -204,3 +210,45 @@ def test_views_counted_by_workers_reach_the_database_when_they_stop(
         listed = requests.get(f"{base}/api/v1/images", headers=auth, timeout=10).json()
     image = listed["images"][0]
     assert (image["page_views"], image["media_hits"]) == (10, 5)
+
+
+def test_chevereto_clients_over_real_http(server: tuple[str, dict[str, str]]) -> None:
+    """POST /api/1/upload on gunicorn, as ShareX's Chevereto preset (key in the form, then in
+    the URL) and a PicGo plugin (the key after the file) send it; the key never in the log."""
+    base, env = server
+    cli(env, "users", "create", "chv@example.com", "--password", "correct horse battery")
+    key = cli(env, "keys", "create", "--email", "chv@example.com", "--name", "chv")
+    key = key.strip().splitlines()[-1]
+    data = imagegen.png(96, 64)
+    for request in (
+        sharex_preset(key, "shot.png", data),
+        sharex_preset_query(key, "shot.png", data),
+        picgo_plugin(key, "clip.png", data),
+    ):
+        path, headers, body = request
+        r = requests.post(f"{base}{path}", data=body, headers=headers, timeout=30)
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["status_code"] == 200 and doc["success"]["code"] == 200
+        image = requests.get(json_path(doc, "{json:image.url}"), timeout=10)
+        assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+        assert requests.get(doc["image"]["thumb"]["url"], timeout=10).status_code == 200
+        assert requests.get(doc["image"]["url_viewer"], timeout=10).status_code == 200
+    # curl -F source=@file -H "X-API-Key: ..." -F format=txt, as Chevereto's docs show it
+    r = requests.post(
+        f"{base}/api/1/upload",
+        headers={"X-API-Key": key},
+        files={"source": ("c.png", data, "image/png")},
+        data={"format": "txt"},
+        timeout=30,
+    )
+    assert r.status_code == 200 and r.text.startswith(f"{base}/media/"), r.text
+    refused = requests.post(
+        f"{base}/api/1/upload", files={"source": ("c.png", data, "image/png")}, timeout=30
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == 100
+    deadline = time.monotonic() + 15
+    while '/api/1/upload HTTP/1.1" 400' not in (log := Path(env["SMOKE_LOG"]).read_text()):
+        assert time.monotonic() < deadline, log[-2000:]
+        time.sleep(0.2)
+    assert key not in log

@@ -408,6 +408,29 @@ def test_storage_keys_never_contain_the_users_filename(world: World, filename: s
     assert "/" not in done.image.original_name and "\\" not in done.image.original_name
 
 
+def test_upload_gives_every_image_the_title_and_description(world: World) -> None:
+    outcomes = world.upload(world.user(), png(), png(), title="  Dune ", description=" sand ")
+    assert [(o.image.title, o.image.description) for o in outcomes if isinstance(o, Uploaded)] == [
+        ("Dune", "sand"),
+        ("Dune", "sand"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "t" * 201}, "title must be text of at most 200 characters"),
+        ({"description": "d" * 2001}, "description must be text of at most 2000 characters"),
+    ],
+)
+def test_upload_refuses_a_long_title_or_description_before_any_file(
+    world: World, fields: dict[str, str], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        world.upload(world.user(), png(), **fields)
+    assert world.all_images() == [] and world.storage.keys() == []
+
+
 def test_upload_without_files(world: World) -> None:
     with pytest.raises(NoFiles):
         world.upload(world.user())

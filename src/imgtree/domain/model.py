@@ -337,6 +337,29 @@ class Visibility(enum.StrEnum):
 
 
 MAX_IMAGE_DESCRIPTION = 2000
+MAX_IMAGE_TITLE = 200  # as an album's title
+
+
+def image_title(value: str) -> str:
+    """An image's title as stored (trimmed); InvalidInput past MAX_IMAGE_TITLE characters or
+    with a NUL (which no database text column holds: Postgres refuses it)."""
+    if len(value.strip()) > MAX_IMAGE_TITLE:
+        raise InvalidInput(f"title must be text of at most {MAX_IMAGE_TITLE} characters")
+    if "\x00" in value:
+        raise InvalidInput("title must not contain NUL characters")
+    return value.strip()
+
+
+def image_description(value: str) -> str:
+    """An image's description as stored (trimmed); InvalidInput past MAX_IMAGE_DESCRIPTION
+    characters or with a NUL."""
+    if len(value) > MAX_IMAGE_DESCRIPTION:
+        raise InvalidInput(
+            f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
+        )
+    if "\x00" in value:
+        raise InvalidInput("description must not contain NUL characters")
+    return value.strip()
 
 
 @attrs.frozen

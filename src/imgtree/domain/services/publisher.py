@@ -179,6 +179,8 @@ class Publisher:
         *,
         require_type: ImageFormat | None = None,
         expires_in: int | None = None,
+        title: str = "",
+        description: str = "",
     ) -> Uploaded:
         """Verify, sanitise, thumbnail and store one file (album already checked).
 
@@ -203,7 +205,14 @@ class Publisher:
             stem = content_stem(processed.published)
             self.check_not_blocked(raw_digest, stem)
             return self._store(
-                uploader, incoming, processed, stem, album_id, visibility, expires_in
+                uploader,
+                incoming,
+                processed,
+                stem,
+                album_id,
+                visibility,
+                expires_in,
+                text=(title, description),
             )
         finally:
             processed.published.close()
@@ -236,7 +245,10 @@ class Publisher:
         album_id: uuid.UUID | None,
         visibility: Visibility,
         expires_in: int | None = None,
+        *,
+        text: tuple[str, str] = ("", ""),
     ) -> Uploaded:
+        """`text`: the image's (title, description), already checked."""
         info = processed.info
         user = uploader.user
         # A converted upload (HEIC/AVIF published as JPEG) keeps its original when the
@@ -279,6 +291,8 @@ class Publisher:
                     created_at=now,
                     expires_at=expiry_after(now, expires_in),
                     album_id=album_id,
+                    title=text[0],
+                    description=text[1],
                     api_key_id=uploader.api_key_id,
                     animated=info.animated,
                     is_public=visibility.is_public,

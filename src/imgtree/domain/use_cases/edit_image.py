@@ -8,11 +8,17 @@ from typing import Any
 import attrs
 
 from imgtree.domain.commands import UNSET, ImageChanges
-from imgtree.domain.errors import InvalidInput, NothingToChange
-from imgtree.domain.model import MAX_IMAGE_DESCRIPTION, Image, Visibility, expiry_after
+from imgtree.domain.errors import NothingToChange
+from imgtree.domain.model import (
+    Image,
+    Visibility,
+    expiry_after,
+    image_description,
+    image_title,
+)
 from imgtree.domain.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from imgtree.domain.rules import owned_album, owned_image
-from imgtree.domain.use_cases.albums import MAX_TITLE, new_password_hash
+from imgtree.domain.use_cases.albums import new_password_hash
 
 
 @attrs.define
@@ -36,9 +42,7 @@ class EditImage:
                 )
             fields: dict[str, Any] = {}
             if changes.title is not UNSET:
-                if len(changes.title.strip()) > MAX_TITLE:
-                    raise InvalidInput(f"title must be text of at most {MAX_TITLE} characters")
-                fields["title"] = changes.title.strip()
+                fields["title"] = image_title(changes.title)
             if changes.album_id is not UNSET:
                 if changes.album_id is not None:
                     owned_album(uow.albums.get(changes.album_id), owner_id)
@@ -46,11 +50,7 @@ class EditImage:
                 if changes.album_id != image.album_id:
                     fields["album_position"] = None  # a new album's arranged order is its own
             if changes.description is not UNSET:
-                if len(changes.description) > MAX_IMAGE_DESCRIPTION:
-                    raise InvalidInput(
-                        f"description must be text of at most {MAX_IMAGE_DESCRIPTION} characters"
-                    )
-                fields["description"] = changes.description.strip()
+                fields["description"] = image_description(changes.description)
             visibility = changes.visibility
             if visibility is UNSET and changes.is_public is not UNSET:
                 if not changes.is_public:

@@ -34,6 +34,7 @@ from imgtree.entrypoints.http.admin.resources import (
     UsersResource,
 )
 from imgtree.entrypoints.http.cache import TtlCache
+from imgtree.entrypoints.http.chevereto import CheveretoUploadResource
 from imgtree.entrypoints.http.guards import Guards
 from imgtree.entrypoints.http.health import (
     STORAGE_CACHE_SECONDS,
@@ -362,6 +363,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         guest_limits=UploadLimits.of(container.policies.guest_upload_policy()),
         unlocks=unlocks,
     )
+    chevereto_routes(app, container, guards, urls)
     return app
 
 
@@ -463,3 +465,14 @@ def _session_routes(
     app.add_route("/api/upload/guest", GuestUpload(*guest))
     app.add_route("/api/upload/guest/presign", GuestUpload(*guest, PresignFlow.presign_one))
     app.add_route("/api/upload/guest/complete", GuestUpload(*guest, PresignFlow.complete_one))
+
+
+def chevereto_routes(
+    app: falcon.App[falcon.Request, falcon.Response],
+    container: Application,
+    guards: Guards,
+    urls: Urls,
+) -> None:
+    """Chevereto's API v1 upload (docs/chevereto.md): the v1 keys, guards and upload use case."""
+    upload = container.use_cases.upload_images()
+    app.add_route("/api/1/upload", CheveretoUploadResource(upload, guards, urls))

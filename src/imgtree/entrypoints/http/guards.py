@@ -46,5 +46,10 @@ class Guards:
     def key_uploader(self, req: falcon.Request) -> Uploader:
         """The uploader behind a key that may upload (its scopes travel with it: an album
         target needs the albums scope too)."""
-        auth = self.api_key(req, Scope.UPLOAD)
+        return self.uploader_for(bearer_token(req))
+
+    def uploader_for(self, presented: str | None) -> Uploader:
+        """`key_uploader` for a key presented elsewhere than the Authorization header (the
+        Chevereto-compatible route reads X-API-Key or a `key` field)."""
+        auth = self.authenticate_api_key(presented).require(Scope.UPLOAD)
         return Uploader(auth.user, auth.key.id, scopes=auth.key.scopes)

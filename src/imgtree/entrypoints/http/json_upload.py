@@ -82,6 +82,9 @@ class Base64Sink:
         # document invalid JSON, whatever base64 would make of it.
         self.bad_json = False
         self._head_raw = True
+        # The text was a URL (http:// or https://), not base64: an error like any other, which
+        # a route that documents URL sources may word its own way.
+        self.is_url = False
 
     @property
     def stopped(self) -> bool:
@@ -125,6 +128,10 @@ class Base64Sink:
             self.bad_json = True
         head = head.lstrip(_WHITESPACE)
         self._head = None
+        if head[:8].lower().startswith((b"http://", b"https://")):
+            self.is_url = True
+            self.error = NOT_BASE64
+            return b""
         if head[:5].lower() == b"data:":
             comma = head.find(b",")
             meta = head[5:comma].lower() if comma > 0 else b""
@@ -201,9 +208,12 @@ class JsonUploadScanner:
     which key of the top-level object a value belongs to; `json` still judges the document.
     """
 
-    def __init__(self, out: BinaryIO, max_file_bytes: int) -> None:
+    def __init__(
+        self, out: BinaryIO, max_file_bytes: int, keys: tuple[bytes, ...] = UPLOAD_KEYS
+    ) -> None:
         self.out = out
         self.max_file_bytes = max_file_bytes
+        self.keys = keys  # the top-level keys whose value is the image (streamed)
         self.sink: Base64Sink | None = None
         self._skeleton = bytearray()
         self._stack = bytearray()  # open containers: "{" or "["
@@ -235,7 +245,8 @@ class JsonUploadScanner:
         if not isinstance(doc, dict):
             raise InvalidInput("JSON body must be an object")
         if self._twice:
-            raise InvalidInput("Send one image: file_base64 or base64, once")
+            names = " or ".join(k.decode() for k in self.keys)
+            raise InvalidInput(f"Send one image: {names}, once")
         return doc, self.sink
 
     # --- between strings ----------------------------------------------------------------
@@ -301,7 +312,7 @@ class JsonUploadScanner:
                 key = json.loads(b'"' + key + b'"').encode()
             except (ValueError, UnicodeEncodeError):
                 return False
-        return key in UPLOAD_KEYS
+        return key in self.keys
 
     # --- inside a string ----------------------------------------------------------------
 

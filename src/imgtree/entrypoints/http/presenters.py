@@ -445,6 +445,11 @@ ROUTES = (
         "Download the kept original of a converted upload (when the server keeps originals).",
     ),
     ("DELETE", "/api/images/{imageId}?token={delete_token}", "Delete with a delete_url token."),
+    (
+        "POST",
+        "/api/1/upload",
+        "Chevereto API v1 compatible upload: `source`, key in X-API-Key (docs/chevereto.md).",
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from imgtree.entrypoints.http.openapi.components import HEADERS, PARAMETERS, RESPONSES
 from imgtree.entrypoints.http.openapi.operations import ADMIN, GUEST, PAGES, PUBLIC, SESSION, V1
 from imgtree.entrypoints.http.openapi.paths_admin import admin_paths
+from imgtree.entrypoints.http.openapi.paths_chevereto import CHEVERETO_TAG, chevereto_paths
 from imgtree.entrypoints.http.openapi.paths_guest import guest_paths
 from imgtree.entrypoints.http.openapi.paths_ops import OPERATIONS_TAG, ops_paths
 from imgtree.entrypoints.http.openapi.paths_public import page_paths, public_paths
@@ -34,6 +35,7 @@ def build_document(base_url: str) -> dict[str, Any]:
         **public_paths(),
         **page_paths(),
         **ops_paths(),
+        **chevereto_paths(),
     }
     return {
         "openapi": "3.1.0",
@@ -57,6 +59,7 @@ def build_document(base_url: str) -> dict[str, Any]:
             {"name": PUBLIC, "description": "Public pages, media and delete links."},
             {"name": PAGES, "description": "The browser app's HTML pages."},
             OPERATIONS_TAG,
+            CHEVERETO_TAG,
         ],
         "paths": paths,
         "components": {
