@@ -7,9 +7,8 @@ import getpass
 import logging
 import os
 import re
-import shutil
-
 import secrets
+import shutil
 import sys
 import tempfile
 import threading

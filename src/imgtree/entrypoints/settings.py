@@ -230,7 +230,6 @@ class Settings:
             log_level=_choice(
                 env, "IMGTREE_LOG_LEVEL", d.log_level, ("debug", "info", "warning", "error")
             ),
-
             unlock_key=_signing_key(env, "IMGTREE_UNLOCK_KEY"),
         )
 
