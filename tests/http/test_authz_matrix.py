@@ -166,6 +166,14 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     # public routes: a deactivated account's images are hidden (IMGTREE_INACTIVE_IMAGES=hide)
     "getImagePage": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "getMedia": (200, 200, 200, 200, 200, 404, 200, 200, 200),
+    # the password form of a page (the matrix's image and album have none: nothing to open,
+    # back to the page), as anyone who may see the page (the album: as getAlbumPage)
+    "unlockImage": (303, 303, 303, 303, 303, 404, 303, 303, 303),
+    "unlockAlbum": (404, 404, 303, 404, 404, 404, 404, 404, 404),
+    # operations: liveness, readiness and /metrics (the matrix's client is loopback)
+    "getHealth": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "getReadiness": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "getMetrics": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "headMedia": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "getThumbnail": (200, 200, 200, 200, 200, 404, 200, 200, 200),
     "headThumbnail": (200, 200, 200, 200, 200, 404, 200, 200, 200),
@@ -811,6 +819,25 @@ REQUESTS: dict[str, Send] = {
     # public routes and pages
     "getImagePage": lambda w, a: w.send(a, "none", "GET", f"/i/{a.target.image['id']}"),
     "getMedia": _media("direct_url"),
+    "unlockImage": lambda w, a: w.send(
+        a,
+        "none",
+        "POST",
+        f"/i/{a.target.image['id']}/unlock",
+        body="password=matrix",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    "unlockAlbum": lambda w, a: w.send(
+        a,
+        "none",
+        "POST",
+        f"/albums/{a.target.album_id}/unlock",
+        body="password=matrix",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    "getHealth": _page("/healthz"),
+    "getReadiness": _page("/readyz"),
+    "getMetrics": _page("/metrics"),
     "headMedia": _media("direct_url", "HEAD"),
     "getThumbnail": _media("thumb_url"),
     "headThumbnail": _media("thumb_url", "HEAD"),

@@ -1895,9 +1895,9 @@ CASES: list[tuple[str, str, str, int, Call]] = [
     ("robots", "/robots.txt", "GET", 200, lambda w: w.client.simulate_get("/robots.txt")),
     ("favicon", "/favicon.ico", "GET", 301, lambda w: w.client.simulate_get("/favicon.ico")),
     ("admin-page-not-admin", "/admin", "GET", 403, lambda w: _page_as(w, "/admin")),
-    ("healthz", "/healthz", "GET", 200, lambda w: w.client.simulate_get("/healthz")),
-    ("readyz", "/readyz", "GET", 200, lambda w: w.client.simulate_get("/readyz")),
-    ("metrics", "/metrics", "GET", 200, lambda w: w.client.simulate_get("/metrics")),
+    ("getHealth", "/healthz", "GET", 200, lambda w: w.client.simulate_get("/healthz")),
+    ("getReadiness", "/readyz", "GET", 200, lambda w: w.client.simulate_get("/readyz")),
+    ("getMetrics", "/metrics", "GET", 200, lambda w: w.client.simulate_get("/metrics")),
     (
         "metrics-remote",
         "/metrics",

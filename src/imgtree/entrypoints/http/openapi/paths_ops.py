@@ -37,7 +37,7 @@ def ops_paths() -> dict[str, Any]:
         "/healthz": {
             "get": op(
                 OPERATIONS,
-                "healthz",
+                "getHealth",
                 "The process is up and answering (liveness)",
                 {"200": ok(None, "Up.", content=json_body(obj({"status": {"const": "ok"}})))},
                 security=NONE,
@@ -46,7 +46,7 @@ def ops_paths() -> dict[str, Any]:
         "/readyz": {
             "get": op(
                 OPERATIONS,
-                "readyz",
+                "getReadiness",
                 "The instance can serve: database, storage and decode pool (readiness)",
                 {
                     "200": ok(None, "Every check passed.", content=json_body(_READY)),
@@ -64,7 +64,7 @@ def ops_paths() -> dict[str, Any]:
         "/metrics": {
             "get": op(
                 OPERATIONS,
-                "metrics",
+                "getMetrics",
                 "Prometheus metrics (text exposition format)",
                 {
                     "200": ok(
