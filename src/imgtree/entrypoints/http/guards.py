@@ -46,10 +46,12 @@ class Guards:
     def key_uploader(self, req: falcon.Request) -> Uploader:
         """The uploader behind a key that may upload (its scopes travel with it: an album
         target needs the albums scope too)."""
-        return self.uploader_for(bearer_token(req))
+        return self.uploader_for(req, bearer_token(req))
 
-    def uploader_for(self, presented: str | None) -> Uploader:
+    def uploader_for(self, req: falcon.Request, presented: str | None) -> Uploader:
         """`key_uploader` for a key presented elsewhere than the Authorization header (the
         Chevereto-compatible route reads X-API-Key or a `key` field)."""
-        auth = self.authenticate_api_key(presented).require(Scope.UPLOAD)
+        auth = self.authenticate_api_key(presented)
+        note_identity(req, auth.user.id, auth.key.id)
+        auth = auth.require(Scope.UPLOAD)
         return Uploader(auth.user, auth.key.id, scopes=auth.key.scopes)

@@ -52,7 +52,7 @@ class CheveretoUploadResource:
         # A key in the header or the URL is checked before the body is read; one in the body
         # (ShareX's Chevereto preset) once the body is parsed, its size bounded as always.
         early = header_key if header_key is not None else query.get("key")
-        uploader = self._uploader(early) if early is not None else None
+        uploader = self._uploader(req, early) if early is not None else None
         policy = self.upload.policy
         parsed = f.parse_body(req, policy.max_file_bytes)
         try:
@@ -63,7 +63,7 @@ class CheveretoUploadResource:
             if header_key is not None and key is not None and key != header_key:
                 raise InvalidInput("key given twice (X-API-Key and key) with different values")
             if uploader is None:
-                uploader = self._uploader(key)
+                uploader = self._uploader(req, key)
             if parsed.too_large:
                 raise FileTooLarge(
                     f"File exceeds the maximum size of {policy.max_file_bytes} bytes"
@@ -87,11 +87,11 @@ class CheveretoUploadResource:
             raise outcome.error
         self._answer(resp, fmt, outcome, source_md5)
 
-    def _uploader(self, key: str | None) -> Uploader:
+    def _uploader(self, req: falcon.Request, key: str | None) -> Uploader:
         key = (key or "").strip()
         if not key:
             raise f.FormError(NO_KEY, KEY_CODE)
-        return self.guards.uploader_for(key)
+        return self.guards.uploader_for(req, key)
 
     def _answer(self, resp: falcon.Response, fmt: str, outcome: Uploaded, md5: str) -> None:
         if fmt == "txt":
