@@ -301,6 +301,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         session_cookie=guard.cookie,
         albums=cases.albums(),
         view_profile=cases.view_profile(),
+        list_images=cases.list_images(),
         require_admin_2fa=settings.require_admin_2fa,
         # The upload form checks files against the very policies the upload routes enforce.
         account_limits=UploadLimits.of(container.policies.upload_policy()),

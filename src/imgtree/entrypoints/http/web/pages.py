@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 import falcon
@@ -21,10 +21,12 @@ from imgtree.domain.model import ImageFormat, User
 from imgtree.domain.policies import UploadPolicy
 from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.albums import Albums
+from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import image_query, optional_uuid, query_param
 from imgtree.entrypoints.http.web.render import render
 
 Authenticate = Callable[[str], SessionContext]
@@ -169,6 +171,70 @@ class AccountPage:
             user=user,
             page_number=_page_number(req),
             visibility_choices=presenters.VISIBILITY_CHOICES,
+        )
+
+
+GALLERY_LIMIT = 24  # tiles per gallery page: static/gallery.js asks for the same
+# The gallery's address parameters (static/gallery.js viewParams): any of the first four
+# narrows the images, so a page past the end speaks of "these results".
+GALLERY_FILTERS = ("search", "albumId", "visibility", "type")
+GALLERY_PARAMS = (*GALLERY_FILTERS, "sort")
+
+
+@attrs.frozen
+class PastTheEnd:
+    """What /gallery?page=N says when N is past the last page of the images asked for."""
+
+    last_page: int
+    what: str  # "gallery" | "results": the message no_page_<what>
+    last_href: str
+    first_href: str
+
+
+@attrs.define
+class GalleryPage:
+    """/gallery: the script fills the grid; the server answers a page past the last one
+    itself (a friendly notice with links to the last and the first page, status 200 like the
+    album and profile pages), so the notice is there without waiting for, or without, the
+    script."""
+
+    session: _Session
+    list_images: ListImages
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user = self.session.require(req)
+        number = _page_number(req)
+        _page(
+            resp,
+            "gallery.html",
+            page="gallery",
+            user=user,
+            page_number=number,
+            visibility_choices=presenters.VISIBILITY_CHOICES,
+            past_the_end=self._past_the_end(req, user, number) if number > 1 else None,
+        )
+
+    def _past_the_end(self, req: falcon.Request, user: User, number: int) -> PastTheEnd | None:
+        try:
+            found = self.list_images(
+                user.id,
+                page=number,
+                limit=GALLERY_LIMIT,
+                album_id=optional_uuid(query_param(req, "albumId"), "albumId"),
+                query=image_query(req),
+            )
+        except DomainError:
+            return None  # a bad filter: the script shows the API's answer, as for page 1
+        last = max(1, -(-found.total // GALLERY_LIMIT))
+        if not found.total or number <= last:
+            return None
+        kept = {name: req.params[name] for name in GALLERY_PARAMS if req.params.get(name)}
+        first = urlencode(kept)
+        return PastTheEnd(
+            last_page=last,
+            what="results" if any(name in kept for name in GALLERY_FILTERS) else "gallery",
+            last_href="?" + urlencode({**kept, "page": last}),
+            first_href="?" + first if first else req.path,
         )
 
 
@@ -363,6 +429,7 @@ def register_pages(
     session_cookie: str,
     albums: Albums,
     view_profile: ViewProfile,
+    list_images: ListImages,
     account_limits: UploadLimits,
     guest_limits: UploadLimits,
     require_admin_2fa: bool = False,
@@ -372,7 +439,7 @@ def register_pages(
     app.add_route("/", UploadPage(session, urls, account_limits, guest_limits))
     app.add_route("/login", AuthPage(session, "login"))
     app.add_route("/signup", AuthPage(session, "signup"))
-    app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))
+    app.add_route("/gallery", GalleryPage(session, list_images))
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
     app.add_route("/albums/{album_id}", AlbumPage(session, albums, urls))
     app.add_route("/u/{user_id}", ProfilePage(session, view_profile, urls))

@@ -421,11 +421,13 @@
         // Past the last page: say so and link to it, instead of "Page 99 of 3" over nothing.
         var to = viewParams();
         to.set("page", String(last));
+        // The same words and links the server renders for it (GalleryPage, out_of_range_text).
+        var first = viewParams();
         outOfRange.replaceChildren(
-          "There is no page " + page + ": " + (filtered ? "these results have " : "your gallery has ") +
-            last + (last === 1 ? " page" : " pages") + ". ",
-          el("a", { href: location.pathname + "?" + to, text: "Go to the last page", dataset: { lastPage: last } }),
-          "."
+          I.t(filtered ? "no_page_results" : "no_page_gallery", { page: page, n: last }) + " ",
+          el("a", { href: "?" + to, text: I.t("go_to_the_last_page"), dataset: { lastPage: last } }),
+          " · ",
+          el("a", { href: first.toString() ? "?" + first : location.pathname, text: I.t("go_to_the_first_page") })
         );
         outOfRange.hidden = false;
         pagers.forEach(function (pager) { pager.hidden = true; });

@@ -1,0 +1,486 @@
+# ruff: noqa: RUF001  (typographic dashes and signs are the text people read)
+"""The web app's English messages: a section per page (see strings.py for the format).
+
+`base` is what every page shows (header, footer, menus, pagers, the shared scripts);
+a page sees `base` plus the sections SECTIONS names for its template. Ids are snake_case and
+unique within what one page sees; `_html` ids hold trusted markup and stay on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+Message = str | Mapping[str, str]
+
+
+BASE: dict[str, Message] = {
+    "page_title": "{page} · {site}",
+    "signed_in_as": "Signed in as {email}",
+    "skip_to_content": "Skip to content",
+    "main": "Main",
+    "upload": "Upload",
+    "gallery": "Gallery",
+    "albums": "Albums",
+    "settings": "Settings",
+    "admin": "Admin",
+    "sign_out": "Sign out",
+    "sign_in": "Sign in",
+    "sign_up": "Sign up",
+    "api": "API",
+    "pages": "Pages",
+    "previous": "← Previous",
+    "next": "Next →",
+}
+
+
+INDEX: dict[str, Message] = {
+    "uploads_go_to_gallery_html": 'Your uploads go to your <a href="/gallery">gallery</a>.',
+    "upload_as_guest_html": (
+        'Upload as a guest, or <a href="/signup">sign up</a> to keep a gallery and albums.'
+    ),
+    "uploading_needs_javascript_html": (
+        "Uploading from this page needs JavaScript. Without it, use the "
+        '<a href="/api/v1/upload">API</a>.'
+    ),
+    "upload_images": "Upload images",
+    "drop_images_here_paste_from": "Drop images here, paste from the clipboard, or",
+    "choose_files": "Choose files",
+    "album": "Album",
+    "no_album": "No album",
+    "visibility": "Visibility",
+    "guest_uploads_are_unlisted_anyone": "Guest uploads are unlisted: anyone with the link can see them; they are not listed anywhere.",
+    "delete_after": "Delete after",
+    "format_of_the_copied_links": "Format of the copied links",
+    "page_links": "Page links",
+    "markdown": "Markdown",
+    "bbcode": "BBCode",
+    "copy_all_links": "Copy all links",
+    "overall_upload_progress": "Overall upload progress",
+    "uploads": "Uploads",
+    "your_recent_uploads": "Your recent uploads",
+    "kept_in_this_browser_only": "Kept in this browser only, so you can come back to the links. Anyone with a delete link can delete the image: keep those private. “Forget” removes links from this browser; the images stay online. Sign up or sign in here to add them to an account.",
+    "recent_uploads": "Recent uploads",
+    "from_scripts": "From scripts",
+    "create_an_api_key_in": "Create an API key in Settings, then:",
+    "example_upload_command": "Example upload command",
+}
+
+
+GALLERY: dict[str, Message] = {
+    "public_listed_on_profile_html": (
+        "Images you make <strong>Public</strong> are listed on "
+        '<a href="{profile_url}">your public profile</a>; unlisted ones only by link.'
+    ),
+    "my_images": "My images",
+    "search": "Search",
+    "name_or_title": "Name or title",
+    "sort": "Sort",
+    "newest_first": "Newest first",
+    "oldest_first": "Oldest first",
+    "largest_first": "Largest first",
+    "name_a_z": "Name A–Z",
+    "album": "Album",
+    "all_albums": "All albums",
+    "any_visibility": "Any visibility",
+    "type": "Type",
+    "any_type": "Any type",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "gif": "GIF",
+    "webp": "WebP",
+    "avif": "AVIF",
+    "selected_images": "Selected images",
+    "select_all_on_page": "Select all on page",
+    "n0_selected": "0 selected",
+    "move_to": "Move to",
+    "move_selected_to_album": "Move selected to album",
+    "no_album": "No album",
+    "move": "Move",
+    "visibility": "Visibility",
+    "visibility_of_selected": "Visibility of selected",
+    "apply": "Apply",
+    "delete": "Delete",
+    "clear_selection": "Clear selection",
+    "loading": "Loading…",
+    "pages_top": "Pages (top)",
+    "keyboard_tab_moves_from_image": "Keyboard: Tab moves from image to image; on an image, ← and → reach its checkbox and buttons, Space ticks it.",
+    "images": "Images",
+    "pages_bottom": "Pages (bottom)",
+    "the_gallery_needs_javascript": "The gallery needs JavaScript.",
+}
+
+
+IMAGE: dict[str, Message] = {
+    "image": "Image",
+    "never": "Never",
+    "expiry_unchanged": "{expiry} (unchanged)",
+    "download_original_as": "Download original ({type})",
+    "your_image": "Your image",
+    "only_you_see_these_controls": "Only you see these controls.",
+    "title": "Title",
+    "description": "Description",
+    "visibility": "Visibility",
+    "album": "Album",
+    "no_album": "No album",
+    "delete_after": "Delete after",
+    "save_changes": "Save changes",
+    "download": "Download",
+    "download_original": "Download original",
+    "report_this_image": "Report this image",
+    "tell_the_moderators_what_is": "Tell the moderators what is wrong with it. No account needed.",
+    "reason": "Reason",
+    "harassment_hate_or_violence": "Harassment, hate or violence",
+    "sexual_content_involving_minors_or": "Sexual content involving minors or without consent",
+    "otherwise_illegal": "Otherwise illegal",
+    "copyright_infringement": "Copyright infringement",
+    "spam": "Spam",
+    "something_else": "Something else",
+    "details_optional": "Details (optional)",
+    "send_report": "Send report",
+}
+
+
+ALBUM: dict[str, Message] = {
+    "private": "Private",
+    "cover": "Cover",
+    "cover_pick_another": "pick another with “Use as cover”",
+    "manage_albums": "Manage albums",
+    "upload_to_this_album": "Upload to this album",
+    "only_you_see_these_buttons": "Only you see these buttons. Removing an image from the album keeps it in your gallery; Earlier and Later arrange the album for everyone.",
+    "this_album_is_empty": "This album is empty.",
+    "images_in_this_album": "Images in this album",
+}
+
+
+ALBUMS: dict[str, Message] = {
+    "new_album": "New album",
+    "title": "Title",
+    "description": "Description",
+    "optional": "(optional)",
+    "public_anyone_with_the_link": "Public (anyone with the link can view it)",
+    "create_album": "Create album",
+    "loading": "Loading…",
+    "your_albums": "Your albums",
+    "managing_albums_needs_javascript": "Managing albums needs JavaScript.",
+}
+
+
+PROFILE: dict[str, Message] = {
+    "public_images_count": {"one": "{n} public image", "other": "{n} public images"},
+    "this_is_your_profile_html": (
+        "This is your public profile: it lists the images you made <strong>Public</strong>. "
+        "Unlisted and private images never appear here."
+    ),
+    "no_public_images_yet": "No public images yet.",
+    "public_images": "Public images",
+}
+
+
+SETTINGS: dict[str, Message] = {
+    "in_7_days": "in 7 days",
+    "in_30_days": "in 30 days",
+    "storage_used_no_limit": "{used} used · no limit",
+    "storage_used_of": "{used} of {quota} used ({percent}%)",
+    "storage_nearly_full": (
+        ". Delete images you no longer need, or ask the administrator for more space."
+    ),
+    "use_a_key_html": (
+        "Use a key as <code>Authorization: Bearer &lt;key&gt;</code> with the "
+        '<a href="/api/v1/upload">v1 API</a>. A key is shown only once, when you create it.'
+    ),
+    "sharex_config_help_html": (
+        "Creates a new upload-only key inside a <code>.sxcu</code> file named after this site. "
+        "Open the file to add it to ShareX; the key cannot list, delete or administer, and the "
+        "delete links ShareX gets keep working."
+    ),
+    "account": "Account",
+    "email": "Email",
+    "storage": "Storage",
+    "api_keys": "API keys",
+    "key_name": "Key name",
+    "e_g_laptop_script": "e.g. laptop script",
+    "never": "Never",
+    "in_90_days": "in 90 days",
+    "in_a_year": "in a year",
+    "what_the_key_may_do": "What the key may do",
+    "upload_images": "Upload images",
+    "list_your_images": "List your images",
+    "delete_your_images": "Delete your images",
+    "upload_into_your_albums": "Upload into your albums",
+    "admin_api_users_statistics_audit": "Admin API (users, statistics, audit log)",
+    "create_key": "Create key",
+    "your_new_key": "Your new key.",
+    "copy_it_now_it_will": "Copy it now: it will not be shown again.",
+    "new_api_key": "New API key",
+    "download_sharex_config": "Download ShareX config",
+    "your_api_keys": "Your API keys",
+    "name": "Name",
+    "prefix": "Prefix",
+    "created": "Created",
+    "last_used": "Last used",
+    "uploads": "Uploads",
+    "scopes": "Scopes",
+    "expires": "Expires",
+    "status": "Status",
+    "no_keys_yet": "No keys yet.",
+    "two_factor_sign_in": "Two-factor sign-in",
+    "signing_in_asks_for_your": "Signing in asks for your password and, once this is on, a code from an authenticator app on your phone.",
+    "set_up_two_factor_sign": "Set up two-factor sign-in",
+    "scan_this_code_with_an": "Scan this code with an authenticator app (e.g. Aegis, FreeOTP, Google Authenticator), or type the key in by hand.",
+    "qr_code_of_your_two": "QR code of your two-factor key",
+    "two_factor_key": "Two-factor key",
+    "turn_on": "Turn on",
+    "your_recovery_codes": "Your recovery codes.",
+    "keep_them_somewhere_safe_each": "Keep them somewhere safe: each signs you in once if you lose your phone. They will not be shown again.",
+    "code_from_the_app": "Code from the app",
+    "new_recovery_codes": "New recovery codes",
+    "password": "Password",
+    "code_from_the_app_or": "Code from the app, or a recovery code",
+    "turn_off_two_factor_sign": "Turn off two-factor sign-in",
+    "sessions": "Sessions",
+    "where_your_account_is_signed": "Where your account is signed in. Sign out any session you do not recognise, then change your password.",
+    "your_signed_in_sessions_newest": "Your signed-in sessions, newest first",
+    "device": "Device",
+    "address": "Address",
+    "signed_in": "Signed in",
+    "last_seen": "Last seen",
+    "actions": "Actions",
+    "sign_out_everywhere_else": "Sign out everywhere else",
+    "current_password": "Current password",
+    "new_password": "New password",
+    "repeat_new_password": "Repeat new password",
+    "change_password": "Change password",
+}
+
+
+LOGIN: dict[str, Message] = {
+    "email": "Email",
+    "password": "Password",
+    "two_factor_code": "Two-factor code",
+    "the_6_digit_code_from": "The 6-digit code from your authenticator app, or one of your recovery codes.",
+    "signing_in_needs_javascript": "Signing in needs JavaScript.",
+    "no_account_yet": "No account yet?",
+}
+
+
+SIGNUP: dict[str, Message] = {
+    "create_an_account": "Create an account",
+    "name": "Name",
+    "optional": "(optional)",
+    "email": "Email",
+    "password": "Password",
+    "at_least_8_characters": "At least 8 characters.",
+    "signing_up_needs_javascript": "Signing up needs JavaScript.",
+    "already_have_an_account": "Already have an account?",
+}
+
+
+ADMIN: dict[str, Message] = {
+    "uploads_7d_30d_html": (
+        '<span data-stat="last_7d">–</span> in 7 days · '
+        '<span data-stat="last_30d">–</span> in 30 days'
+    ),
+    "refresh": "Refresh",
+    "the_admin_page_needs_javascript": "The admin page needs JavaScript.",
+    "overview": "Overview",
+    "stored": "Stored",
+    "uploads": "Uploads",
+    "in_24_h": "in 24 h",
+    "guest_account_uploads": "Guest / account uploads",
+    "pending_presigns": "Pending presigns",
+    "uploads_per_day_last_30": "Uploads per day, last 30 days",
+    "storage_over_time_bytes_uploaded": "Storage over time (bytes uploaded, cumulative)",
+    "by_type": "By type",
+    "images_by_type": "Images by type",
+    "type": "Type",
+    "top_uploaders": "Top uploaders",
+    "users": "Users",
+    "search_by_email_or_name": "Search by email or name",
+    "users_change_a_row_then": "Users; change a row, then press its Save button",
+    "user": "User",
+    "role": "Role",
+    "active": "Active",
+    "quota_empty_unlimited": "Quota (empty = unlimited)",
+    "used": "Used",
+    "created": "Created",
+    "save": "Save",
+    "user_pages": "User pages",
+    "images_with_open_reports_the": "Images with open reports, the most recently reported first",
+    "report_pages": "Report pages",
+    "images": "Images",
+    "search_by_title_file_name": "Search by title, file name or slug",
+    "show": "Show",
+    "all_images": "All images",
+    "guest_uploads": "Guest uploads",
+    "reported": "Reported",
+    "search": "Search",
+    "every_image_newest_first": "Every image, newest first",
+    "image": "Image",
+    "owner": "Owner",
+    "size": "Size",
+    "uploaded": "Uploaded",
+    "address_hash": "Address hash",
+    "reports": "Reports",
+    "actions": "Actions",
+    "image_pages": "Image pages",
+    "audit_log": "Audit log",
+    "loading": "Loading…",
+    "changes_to_accounts_newest_first": "Changes to accounts, newest first",
+    "when": "When",
+    "who": "Who",
+    "account": "Account",
+    "what_changed": "What changed",
+    "audit_log_pages": "Audit log pages",
+    "newer": "← Newer",
+    "older": "Older →",
+}
+
+
+DELETE_CONFIRM: dict[str, Message] = {
+    "delete_image_title": "Delete image?",
+    "this_removes_html": (
+        "This removes <strong>{name}</strong> and its links for everyone. It cannot be undone."
+    ),
+    "delete_this_image": "Delete this image?",
+    "delete_image": "Delete image",
+    "keep_it": "Keep it",
+}
+
+
+MESSAGE: dict[str, Message] = {}
+
+# What a page past the last one says (templates/_macros.html, static/gallery.js).
+OUT_OF_RANGE: dict[str, Message] = {
+    "go_to_the_first_page": "Go to the first page",
+    "go_to_the_last_page": "Go to the last page",
+    "no_page_album": {
+        "one": "There is no page {page}: this album has 1 page.",
+        "other": "There is no page {page}: this album has {n} pages.",
+    },
+    "no_page_profile": {
+        "one": "There is no page {page}: this profile has 1 page.",
+        "other": "There is no page {page}: this profile has {n} pages.",
+    },
+    "no_page_gallery": {
+        "one": "There is no page {page}: your gallery has 1 page.",
+        "other": "There is no page {page}: your gallery has {n} pages.",
+    },
+    "no_page_results": {
+        "one": "There is no page {page}: these results have 1 page.",
+        "other": "There is no page {page}: these results have {n} pages.",
+    },
+}
+
+# The scripts' messages, a section per file in static/ (the page ships them as JSON).
+COMMON_JS: dict[str, Message] = {
+    "dark_theme": "Dark theme",
+    "light_theme": "Light theme",
+    "page_of": "Page {page} of {last}",
+    "network_error": "Network error: the server could not be reached.",
+    "request_failed": "Request failed ({status}).",
+    "copied": "Copied!",
+    "press_ctrl_c": "Press Ctrl+C",
+    "copy": "Copy",
+    "copy_code": "Copy {code}",
+    "code_page": "Page link",
+    "code_direct": "Direct link",
+    "code_markdown": "Markdown",
+    "code_html_tag": "HTML",
+    "code_bbcode": "BBCode",
+    "code_markdown_thumb": "Markdown (thumbnail)",
+    "code_html_thumb": "HTML (thumbnail)",
+    "code_bbcode_thumb": "BBCode (thumbnail)",
+    "share": "Share",
+    "share_subject": "Share “{subject}”",
+    "labelled_subject": "{label} {subject}",
+    "close": "Close",
+    "expires_in_years": {"one": "Expires in {n} year", "other": "Expires in {n} years"},
+    "expires_in_days": {"one": "Expires in {n} day", "other": "Expires in {n} days"},
+    "expires_in_hours": {"one": "Expires in {n} hour", "other": "Expires in {n} hours"},
+    "expires_in_minutes": {"one": "Expires in {n} minute", "other": "Expires in {n} minutes"},
+    "expires_in_less_than_a_minute": "Expires in less than a minute",
+}
+
+RECENT_JS: dict[str, Message] = {}
+
+UPLOAD_JS: dict[str, Message] = {}
+
+GALLERY_JS: dict[str, Message] = {}
+
+ALBUM_JS: dict[str, Message] = {}
+
+ALBUMS_JS: dict[str, Message] = {}
+
+IMAGE_OWNER_JS: dict[str, Message] = {}
+
+REPORT_JS: dict[str, Message] = {}
+
+AUTH_JS: dict[str, Message] = {}
+
+SETTINGS_JS: dict[str, Message] = {}
+
+SESSIONS_JS: dict[str, Message] = {}
+
+TWOFACTOR_JS: dict[str, Message] = {}
+
+ADMIN_JS: dict[str, Message] = {}
+
+CATALOGUE: dict[str, dict[str, Message]] = {
+    "base": BASE,
+    "index": INDEX,
+    "gallery": GALLERY,
+    "image": IMAGE,
+    "album": ALBUM,
+    "albums": ALBUMS,
+    "profile": PROFILE,
+    "settings": SETTINGS,
+    "login": LOGIN,
+    "signup": SIGNUP,
+    "admin": ADMIN,
+    "delete_confirm": DELETE_CONFIRM,
+    "message": MESSAGE,
+    "out_of_range": OUT_OF_RANGE,
+    "common.js": COMMON_JS,
+    "recent.js": RECENT_JS,
+    "upload.js": UPLOAD_JS,
+    "gallery.js": GALLERY_JS,
+    "album.js": ALBUM_JS,
+    "albums.js": ALBUMS_JS,
+    "image_owner.js": IMAGE_OWNER_JS,
+    "report.js": REPORT_JS,
+    "auth.js": AUTH_JS,
+    "settings.js": SETTINGS_JS,
+    "sessions.js": SESSIONS_JS,
+    "twofactor.js": TWOFACTOR_JS,
+    "admin.js": ADMIN_JS,
+}
+
+# The sections each template sees as `t` (besides its SCRIPTS); not listed: `base` only.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "index.html": ("base", "index"),
+    "gallery.html": ("base", "gallery"),
+    "image.html": ("base", "image"),
+    "album.html": ("base", "out_of_range", "album"),
+    "albums.html": ("base", "albums"),
+    "profile.html": ("base", "out_of_range", "profile"),
+    "settings.html": ("base", "settings"),
+    "login.html": ("base", "login"),
+    "signup.html": ("base", "signup"),
+    "admin.html": ("base", "admin"),
+    "delete_confirm.html": ("base", "delete_confirm"),
+    "message.html": ("base", "message"),
+}
+
+# The sections a template's page ships to its scripts (<script id="ui-strings">): those of
+# the scripts it loads, after common.js's (every page loads it). Its template sees them too.
+SCRIPTS: dict[str, tuple[str, ...]] = {
+    "index.html": ("recent.js", "upload.js"),
+    "gallery.html": ("out_of_range", "recent.js", "gallery.js"),
+    "image.html": ("image_owner.js", "report.js"),
+    "album.html": ("album.js",),
+    "albums.html": ("albums.js",),
+    "settings.html": ("settings.js", "sessions.js", "twofactor.js"),
+    "login.html": ("auth.js",),
+    "signup.html": ("auth.js",),
+    "admin.html": ("admin.js",),
+}
