@@ -142,7 +142,6 @@ IMAGE: dict[str, Message] = {
 
 ALBUM: dict[str, Message] = {
     "private": "Private",
-    "cover": "Cover",
     "cover_pick_another": "pick another with “Use as cover”",
     "manage_albums": "Manage albums",
     "upload_to_this_album": "Upload to this album",
@@ -407,21 +406,60 @@ UPLOAD_JS: dict[str, Message] = {}
 
 GALLERY_JS: dict[str, Message] = {}
 
-ALBUM_JS: dict[str, Message] = {}
+ALBUM_JS: dict[str, Message] = {
+    "album": "Album",
+    "image": "image",
+    "already_first": "It is already first.",
+    "already_last": "It is already last.",
+    "moved_earlier": "Moved “{name}” earlier.",
+    "moved_later": "Moved “{name}” later.",
+    "cover": "Cover",
+    "use_as_cover": "Use as cover",
+    "earlier": "← Earlier",
+    "later": "Later →",
+    "move_earlier_label": "Move {name} earlier",
+    "move_later_label": "Move {name} later",
+    "use_as_cover_label": "Use {name} as cover",
+    "is_the_cover": "“{name}” is the album's cover.",
+    "remove_from_album": "Remove from album",
+    "remove_from_album_label": "Remove {name} from album",
+    "removed_from_album": "Removed “{name}” from the album. It is still in your gallery.",
+}
 
 ALBUMS_JS: dict[str, Message] = {}
 
-IMAGE_OWNER_JS: dict[str, Message] = {}
+IMAGE_OWNER_JS: dict[str, Message] = {
+    "nothing_changed": "Nothing changed.",
+    "saved": "Saved.",
+    "delete_image": "Delete image",
+    "confirm_delete": "Confirm delete",
+}
 
 REPORT_JS: dict[str, Message] = {}
 
-AUTH_JS: dict[str, Message] = {}
+AUTH_JS: dict[str, Message] = {
+    "enter_email_and_password": "Enter your email and a password.",
+    "password_too_short": "The password must be at least 8 characters long.",
+    "enter_the_code": "Enter the code from your authenticator app, or a recovery code.",
+    "something_went_wrong": "Something went wrong.",
+}
 
 SETTINGS_JS: dict[str, Message] = {}
 
 SESSIONS_JS: dict[str, Message] = {}
 
-TWOFACTOR_JS: dict[str, Message] = {}
+TWOFACTOR_JS: dict[str, Message] = {
+    "two_factor_state_on": (
+        "Two-factor sign-in is on: signing in asks for a code from your authenticator app."
+    ),
+    "two_factor_state_off": (
+        "Two-factor sign-in is off. Turn it on to ask for a code from an authenticator app "
+        "as well as your password."
+    ),
+    "two_factor_turned_on": "Two-factor sign-in is on.",
+    "new_recovery_codes_made": "New recovery codes made; the old ones no longer work.",
+    "two_factor_turned_off": "Two-factor sign-in is off.",
+}
 
 ADMIN_JS: dict[str, Message] = {}
 
