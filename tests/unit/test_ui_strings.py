@@ -380,8 +380,6 @@ NOT_YET_MOVED = {
     "admin.js",
     "albums.js",
     "gallery.js",
-    "recent.js",
-    "sessions.js",
     "settings.js",
     "upload.js",
 }

@@ -239,10 +239,6 @@ SETTINGS: dict[str, Message] = {
     "sessions": "Sessions",
     "where_your_account_is_signed": "Where your account is signed in. Sign out any session you do not recognise, then change your password.",
     "your_signed_in_sessions_newest": "Your signed-in sessions, newest first",
-    "device": "Device",
-    "address": "Address",
-    "signed_in": "Signed in",
-    "last_seen": "Last seen",
     "actions": "Actions",
     "sign_out_everywhere_else": "Sign out everywhere else",
     "current_password": "Current password",
@@ -400,7 +396,29 @@ COMMON_JS: dict[str, Message] = {
     "expires_in_less_than_a_minute": "Expires in less than a minute",
 }
 
-RECENT_JS: dict[str, Message] = {}
+RECENT_JS: dict[str, Message] = {
+    "forget": "Forget",
+    "forget_label": "Forget {name} (the image stays online)",
+    "open_image_page": "Open image page",
+    "delete_link": "Delete link",
+    "recent_count": {"one": "{n} image", "other": "{n} images"},
+    "add_them": "Add them",
+    "not_now": "Not now",
+    "claim_prompt": {
+        "one": "You uploaded {n} image as a guest in this browser. Add it to your account?",
+        "other": "You uploaded {n} images as a guest in this browser. Add them to your account?",
+    },
+    "claimed": {
+        "one": "Added {n} image to your account.",
+        "other": "Added {n} images to your account.",
+    },
+    "claim_kept": (
+        "{n} could not be added now (storage quota or too many attempts); they stay listed here."
+    ),
+    "forget_all": "Forget all",
+    "forget_all_confirm": "Forget all: sure?",
+    "recent_uploads_subject": "recent uploads",
+}
 
 UPLOAD_JS: dict[str, Message] = {}
 
@@ -435,7 +453,12 @@ IMAGE_OWNER_JS: dict[str, Message] = {
     "confirm_delete": "Confirm delete",
 }
 
-REPORT_JS: dict[str, Message] = {}
+REPORT_JS: dict[str, Message] = {
+    "report_failed": "The report could not be sent ({status}).",
+    "already_reported": "You already reported this image; the moderators have it.",
+    "report_thanks": "Thank you: the moderators will look at it.",
+    "report_network_error": "Network error: the report could not be sent.",
+}
 
 AUTH_JS: dict[str, Message] = {
     "enter_email_and_password": "Enter your email and a password.",
@@ -446,7 +469,22 @@ AUTH_JS: dict[str, Message] = {
 
 SETTINGS_JS: dict[str, Message] = {}
 
-SESSIONS_JS: dict[str, Message] = {}
+SESSIONS_JS: dict[str, Message] = {
+    "device": "Device",
+    "this_device": "this device",
+    "device_at_address": "{device} at {address}",
+    "sign_out_button": "Sign out",
+    "confirm_sign_out": "Confirm sign out",
+    "signed_out_session": "Signed out {session}.",
+    "address": "Address",
+    "unknown": "unknown",
+    "signed_in": "Signed in",
+    "last_seen": "Last seen",
+    "signed_out_others": {
+        "one": "Signed out {n} other session.",
+        "other": "Signed out {n} other sessions.",
+    },
+}
 
 TWOFACTOR_JS: dict[str, Message] = {
     "two_factor_state_on": (
