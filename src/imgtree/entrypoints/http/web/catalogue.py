@@ -146,8 +146,6 @@ ALBUM: dict[str, Message] = {
 
 ALBUMS: dict[str, Message] = {
     "new_album": "New album",
-    "title": "Title",
-    "description": "Description",
     "optional": "(optional)",
     "public_anyone_with_the_link": "Public (anyone with the link can view it)",
     "create_album": "Create album",
@@ -191,7 +189,6 @@ SETTINGS: dict[str, Message] = {
     "api_keys": "API keys",
     "key_name": "Key name",
     "e_g_laptop_script": "e.g. laptop script",
-    "never": "Never",
     "in_90_days": "in 90 days",
     "in_a_year": "in a year",
     "what_the_key_may_do": "What the key may do",
@@ -206,14 +203,6 @@ SETTINGS: dict[str, Message] = {
     "new_api_key": "New API key",
     "download_sharex_config": "Download ShareX config",
     "your_api_keys": "Your API keys",
-    "name": "Name",
-    "prefix": "Prefix",
-    "created": "Created",
-    "last_used": "Last used",
-    "uploads": "Uploads",
-    "scopes": "Scopes",
-    "expires": "Expires",
-    "status": "Status",
     "no_keys_yet": "No keys yet.",
     "two_factor_sign_in": "Two-factor sign-in",
     "signing_in_asks_for_your": "Signing in asks for your password and, once this is on, a code from an authenticator app on your phone.",
@@ -361,6 +350,9 @@ OUT_OF_RANGE: dict[str, Message] = {
 
 # The scripts' messages, a section per file in static/ (the page ships them as JSON).
 COMMON_JS: dict[str, Message] = {
+    "open_image_page": "Open image page",
+    "delete_link": "Delete link",
+    "copy_failed": "Copy failed",
     "dark_theme": "Dark theme",
     "light_theme": "Light theme",
     "page_of": "Page {page} of {last}",
@@ -392,8 +384,6 @@ COMMON_JS: dict[str, Message] = {
 RECENT_JS: dict[str, Message] = {
     "forget": "Forget",
     "forget_label": "Forget {name} (the image stays online)",
-    "open_image_page": "Open image page",
-    "delete_link": "Delete link",
     "recent_count": {"one": "{n} image", "other": "{n} images"},
     "add_them": "Add them",
     "not_now": "Not now",
@@ -413,7 +403,39 @@ RECENT_JS: dict[str, Message] = {
     "recent_uploads_subject": "recent uploads",
 }
 
-UPLOAD_JS: dict[str, Message] = {}
+UPLOAD_JS: dict[str, Message] = {
+    "refused_type": "Not sent: {type} is not {types}.",
+    "this_file": "this file",
+    "refused_empty": "Not sent: the file is empty.",
+    "refused_size": "Not sent: {size} is over the {limit} limit.",
+    "not_sent": "Not sent",
+    "image": "image",
+    "upload_progress_for": "Upload progress for {name}",
+    "queued": "Queued",
+    "cancel": "Cancel",
+    "cancel_name": "Cancel {name}",
+    "retry": "Retry",
+    "retry_name": "Retry {name}",
+    "batch_uploaded": "{done} of {total} uploaded",
+    "batch_failed": "{n} failed",
+    "batch_not_sent": "{n} not sent",
+    "sending": "Sending…",
+    "failed_after_attempts": "Upload failed after {n} attempts ({why}). Try again later.",
+    "waiting": "Waiting {seconds}s ({why})…",
+    "why_rate_limit": "rate limit",
+    "why_server_busy": "server busy",
+    "why_network_error": "network error",
+    "upload_failed_status": "Upload failed ({status}).",
+    "guest_uploads_off": "Guest uploads are not available here. Sign in or sign up to upload.",
+    "preparing": "Preparing…",
+    "processing": "Processing…",
+    "done": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+    "percent_of": "{percent}% of {size}",
+    "keep_delete_link_private": "Keep this delete link private: anyone who has it can delete the image.",
+    "copied_links": {"one": "Copied {n} link", "other": "Copied {n} links"},
+}
 
 GALLERY_JS: dict[str, Message] = {
     "no_album_lower": "no album",
@@ -454,7 +476,6 @@ GALLERY_JS: dict[str, Message] = {
     "description": "Description",
     "copy_link": "Copy link",
     "copy_link_to": "Copy link to {name}",
-    "copy_failed": "Copy failed",
     "all_albums": "All albums",
     "no_images_match": "No images match.",
     "no_images_yet": "No images yet.",
@@ -485,7 +506,24 @@ ALBUM_JS: dict[str, Message] = {
     "removed_from_album": "Removed “{name}” from the album. It is still in your gallery.",
 }
 
-ALBUMS_JS: dict[str, Message] = {}
+ALBUMS_JS: dict[str, Message] = {
+    "album_meta_public": {"one": "{n} image · Public", "other": "{n} images · Public"},
+    "album_meta_private": {"one": "{n} image · Private", "other": "{n} images · Private"},
+    "title": "Title",
+    "description": "Description",
+    "public": "Public",
+    "save": "Save",
+    "saved_name": "Saved “{name}”.",
+    "edit": "Edit",
+    "edit_name": "Edit {name}",
+    "delete_album_note": "Deleting the album keeps its images: they stay in your gallery, just no longer in an album.",
+    "delete": "Delete",
+    "confirm_delete": "Confirm delete",
+    "deleted_name": "Deleted “{name}”.",
+    "no_albums_yet": "No albums yet.",
+    "give_album_title": "Give the album a title.",
+    "created_name": "Created “{name}”.",
+}
 
 IMAGE_OWNER_JS: dict[str, Message] = {
     "nothing_changed": "Nothing changed.",
@@ -508,7 +546,30 @@ AUTH_JS: dict[str, Message] = {
     "something_went_wrong": "Something went wrong.",
 }
 
-SETTINGS_JS: dict[str, Message] = {}
+SETTINGS_JS: dict[str, Message] = {
+    "revoked": "Revoked",
+    "expired": "Expired",
+    "active": "Active",
+    "name": "Name",
+    "prefix": "Prefix",
+    "created": "Created",
+    "last_used": "Last used",
+    "never": "Never",
+    "uploads": "Uploads",
+    "scopes": "Scopes",
+    "expires": "Expires",
+    "status": "Status",
+    "revoke": "Revoke",
+    "confirm_revoke": "Confirm revoke",
+    "revoked_name": "Revoked “{name}”.",
+    "give_key_name": "Give the key a name.",
+    "choose_a_scope": "Choose at least one thing the key may do.",
+    "sharex_downloaded": "Downloaded {file} with a new upload-only key. Keep the file private.",
+    "fill_in_passwords": "Fill in your current and your new password.",
+    "new_password_too_short": "The new password must be at least 8 characters long.",
+    "passwords_do_not_match": "The new passwords do not match.",
+    "password_changed": "Password changed. Your other sessions were signed out.",
+}
 
 SESSIONS_JS: dict[str, Message] = {
     "device": "Device",
