@@ -25,7 +25,7 @@
   var maxBytes = parseInt(root.dataset.maxBytes, 10) || 0;
   var batchLimit = Math.max(1, parseInt(root.dataset.batchLimit, 10) || 1);
   var types = (root.dataset.types || "").split(",").filter(Boolean);
-  var typesText = root.dataset.typesText || "an image";
+  var typesText = root.dataset.typesText || I.t("an_image");
   // Phone photos: some systems give .heic/.heif/.avif files no MIME type; the server sniffs
   // the bytes anyway, so name the type by the extension for the check and the presign.
   var PHONE_TYPES = { heic: "image/heic", heif: "image/heif", avif: "image/avif" };
