@@ -184,8 +184,26 @@ def test_every_id_a_page_uses_is_in_its_catalogue(page: str) -> None:
             assert key in shipped, f"{script} on {page} uses {key}, which the page does not ship"
 
 
+HTTP = WEB.parent
+
+
+def _message_ids() -> set[str]:
+    """The ids the routes hand the message page through strings.message("id")."""
+    ids: set[str] = set()
+    for path in HTTP.rglob("*.py"):
+        ids.update(re.findall(r'\bmessage\(\s*"(\w+)"', path.read_text()))
+    return ids
+
+
+def test_every_message_id_the_routes_use_exists() -> None:
+    ids = _message_ids()
+    assert len(ids) >= 10  # the scan finds the routes' calls
+    for key in ids:
+        assert key in catalogue.CATALOGUE["message"], key
+
+
 def test_every_catalogue_entry_is_used() -> None:
-    used: dict[str, set[str]] = {}  # section -> ids some page seeing it uses
+    used: dict[str, set[str]] = {"message": _message_ids()}  # section -> ids in use
     for page in PAGES:
         ids, prefixes = _page_template_ids(page)
         for script in _loaded_scripts(page):

@@ -19,6 +19,7 @@ from imgtree.domain.use_cases.misses import MissBudget
 from imgtree.entrypoints.http.errors import rate_limit_headers
 from imgtree.entrypoints.http.requests import rate_limit_client
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 # What a wrong delete link raises: an unknown or malformed image id, a wrong token. (No token
 # at all is not a guess, and an owner's own session is not a delete link.)
@@ -67,8 +68,8 @@ def too_many(resp: falcon.Response, error: RateLimited) -> None:
         resp,
         "message.html",
         status=429,
-        heading="Too many requests",
-        text="Too many requests for links that do not exist. Try again later.",
+        heading=message("too_many_requests"),
+        text=message("too_many_misses"),
     )
     resp.set_header("Retry-After", str(error.retry_after))
     resp.set_headers(

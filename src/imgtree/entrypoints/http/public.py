@@ -36,6 +36,7 @@ from imgtree.entrypoints.http.misses import DELETE_LINK_MISSES, MissGuard, too_m
 from imgtree.entrypoints.http.offload import MediaOffload
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
 # A signed size's box, {W}x{H}: 1 to 4 digits a side, no sign, no leading zero.
@@ -133,8 +134,8 @@ class ImagePage:
                 resp,
                 "message.html",
                 status=404,
-                heading="Not found",
-                text="This image does not exist or was deleted.",
+                heading=message("not_found"),
+                text=message("image_not_found"),
             )
             return
         codes = presenters.embed_codes(self.urls, image)
@@ -513,12 +514,16 @@ class DeleteFormResource:
                 resp,
                 "message.html",
                 status=status_of(exc),
-                heading="Not deleted",
-                text="This delete link is invalid, or the image was already deleted.",
+                heading=message("not_deleted"),
+                text=message("delete_link_invalid"),
             )
             return
         render(
-            resp, "message.html", heading="Deleted", text="The image was deleted.", no_store=True
+            resp,
+            "message.html",
+            heading=message("deleted"),
+            text=message("image_deleted"),
+            no_store=True,
         )
 
 

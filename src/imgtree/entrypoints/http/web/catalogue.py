@@ -319,7 +319,28 @@ DELETE_CONFIRM: dict[str, Message] = {
 }
 
 
-MESSAGE: dict[str, Message] = {}
+# The message page's headings and sentences: the routes pass them through strings.message().
+MESSAGE: dict[str, Message] = {
+    "not_found": "Not found",
+    "image_not_found": "This image does not exist or was deleted.",
+    "album_not_found": "This album does not exist, or it is private.",
+    "profile_not_found": "There is no such profile.",
+    "too_many_requests": "Too many requests",
+    "too_many_misses": "Too many requests for links that do not exist. Try again later.",
+    "not_deleted": "Not deleted",
+    "link_not_valid": "Link not valid",
+    "delete_link_invalid": "This delete link is invalid, or the image was already deleted.",
+    "deleted": "Deleted",
+    "image_deleted": "The image was deleted.",
+    "two_factor_required": "Two-factor sign-in required",
+    # The sentence the admin API answers with (domain TWO_FACTOR_FOR_ADMINS), as a page says it.
+    "admin_needs_two_factor": "Turn on two-factor sign-in to use the admin tools.",
+    "turn_it_on_in_settings": "Turn it on in Settings",
+    "admins_only": "Admins only",
+    "admins_only_text": (
+        "This page is for the instance's administrators. Your account does not have the admin role."
+    ),
+}
 
 # What a page past the last one says (templates/_macros.html, static/gallery.js).
 OUT_OF_RANGE: dict[str, Message] = {

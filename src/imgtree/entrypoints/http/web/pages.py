@@ -19,7 +19,6 @@ import falcon
 from imgtree.domain.errors import DomainError, NotFound
 from imgtree.domain.model import ImageFormat, User
 from imgtree.domain.policies import UploadPolicy
-from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.albums import Albums
 from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.profile import ViewProfile
@@ -28,6 +27,7 @@ from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.requests import image_query, optional_uuid, query_param
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 Authenticate = Callable[[str], SessionContext]
 
@@ -254,10 +254,10 @@ class AdminPage:
                 status=403,
                 page="admin",
                 user=user,
-                heading="Two-factor sign-in required",
-                text=TWO_FACTOR_FOR_ADMINS + ".",
+                heading=message("two_factor_required"),
+                text=message("admin_needs_two_factor"),
                 link_href="/settings#two-factor-h",
-                link_text="Turn it on in Settings",
+                link_text=message("turn_it_on_in_settings"),
             )
             return
         if not user.is_active_admin:
@@ -267,9 +267,8 @@ class AdminPage:
                 status=403,
                 page="admin",
                 user=user,
-                heading="Admins only",
-                text="This page is for the instance's administrators. "
-                "Your account does not have the admin role.",
+                heading=message("admins_only"),
+                text=message("admins_only_text"),
             )
             return
         _page(resp, "admin.html", page="admin", user=user)
@@ -297,8 +296,8 @@ class AlbumPage:
                 "message.html",
                 status=404,
                 user=user,
-                heading="Not found",
-                text="This album does not exist, or it is private.",
+                heading=message("not_found"),
+                text=message("album_not_found"),
             )
             return
         images = view.images
@@ -354,8 +353,8 @@ class ProfilePage:
                 "message.html",
                 status=404,
                 user=viewer,
-                heading="Not found",
-                text="There is no such profile.",
+                heading=message("not_found"),
+                text=message("profile_not_found"),
             )
             return
         images = profile.images

@@ -101,6 +101,12 @@ def strings_for(template: str) -> Strings:
     return _cache[template]
 
 
+def message(key: str, /, **args: Any) -> str:
+    """A heading or sentence of the message page (templates/message.html), for the routes
+    that render it: plain text, autoescaped where the page shows it."""
+    return str(strings_for("message.html")(key, **args))
+
+
 def is_well_formed(message: Message) -> bool:
     """Plain `{name}` placeholders only (no format specs, no stray braces), and a plural has
     exactly the forms English needs with the same placeholders in each."""
