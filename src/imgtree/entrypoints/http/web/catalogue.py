@@ -134,6 +134,7 @@ IMAGE: dict[str, Message] = {
 
 
 ALBUM: dict[str, Message] = {
+    "album_image_count": {"one": "{n} image", "other": "{n} images"},
     "private": "Private",
     "cover_pick_another": "pick another with “Use as cover”",
     "manage_albums": "Manage albums",
@@ -156,6 +157,8 @@ ALBUMS: dict[str, Message] = {
 
 
 PROFILE: dict[str, Message] = {
+    "unnamed_user": "imgtree user",
+    "image": "Image",
     "public_images_count": {"one": "{n} public image", "other": "{n} public images"},
     "this_is_your_profile_html": (
         "This is your public profile: it lists the images you made <strong>Public</strong>. "

@@ -305,7 +305,6 @@ class AlbumPage:
         # album's order this viewer sees, whichever page is shown (Albums.view).
         cover = view.cover
         total = images.total
-        count_text = f"{total} image" + ("" if total == 1 else "s")
         last_page = max(1, -(-total // images.limit))
         _page(
             resp,
@@ -319,7 +318,6 @@ class AlbumPage:
                 for img in images.items
             ],
             total=total,
-            count_text=count_text,
             page_number=number,
             last_page=last_page,
             out_of_range=number > last_page,
@@ -328,7 +326,6 @@ class AlbumPage:
             cover_url=self.urls.direct(cover) if cover else None,
             cover_thumb=self.urls.thumb(cover) if cover else None,
             cover_page=self.urls.page(cover) if cover else None,
-            description=view.album.description or count_text,
             codes=presenters.album_codes(self.urls, view.album),
         )
         resp.append_header("Vary", "Cookie")
@@ -364,11 +361,10 @@ class ProfilePage:
             "profile.html",
             page="profile",
             user=viewer,
-            name=profile.name or "imgtree user",
+            name=profile.name,  # the template names a nameless user
             is_self=viewer is not None and viewer.id == profile.user_id,
             tiles=[
-                (img, self.urls.page(img), self.urls.thumb(img), img.title or "Image")
-                for img in images.items
+                (img, self.urls.page(img), self.urls.thumb(img), img.title) for img in images.items
             ],
             albums=[(a, self.urls.album_page(a)) for a in profile.albums],
             total=images.total,
