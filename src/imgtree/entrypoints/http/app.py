@@ -14,6 +14,8 @@ from imgtree.domain.ports import BlobStorage
 from imgtree.entrypoints.containers import Application
 from imgtree.entrypoints.http import errors
 from imgtree.entrypoints.http.admin.moderation import (
+    AdminBlockedHashResource,
+    AdminBlockedResource,
     AdminImageResource,
     AdminImagesResource,
     AdminImageVisibilityResource,
@@ -257,6 +259,8 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         AdminImageVisibilityResource(moderation, auth, False),
     )
     app.add_route("/api/admin/reports", AdminReportsResource(moderation, auth, urls))
+    app.add_route("/api/admin/blocked", AdminBlockedResource(moderation, auth))
+    app.add_route("/api/admin/blocked/{sha256}", AdminBlockedHashResource(moderation, auth))
     app.add_route(
         "/api/admin/reports/{report_id}/dismiss", AdminReportDismissResource(moderation, auth)
     )

@@ -622,6 +622,11 @@ TWOFACTOR_JS: dict[str, Message] = {
 }
 
 ADMIN_JS: dict[str, Message] = {
+    "audit_unblocked": {
+        "one": "unblocked {count} file hash",
+        "other": "unblocked {count} file hashes",
+    },
+    "audit_blocked_reason": "blocked for: {reason}",
     "chart_uploads_point": {
         "one": "{day}: {count} upload, {size}",
         "other": "{day}: {count} uploads, {size}",

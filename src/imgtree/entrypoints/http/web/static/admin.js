@@ -587,6 +587,8 @@
     if (details.blocked && details.blocked.length) parts.push(I.t("audit_blocked", { n: details.blocked.length, count: number(details.blocked.length) }));
     if (details.reports_closed) parts.push(I.t("audit_reports_closed", { n: details.reports_closed, count: number(details.reports_closed) }));
     if (details.reason) parts.push(I.t("audit_reason", { reason: details.reason }));
+    if (details.unblocked && details.unblocked.length) parts.push(I.t("audit_unblocked", { n: details.unblocked.length, count: number(details.unblocked.length) }));
+    if (details.blocked_reason) parts.push(I.t("audit_blocked_reason", { reason: details.blocked_reason }));
     return parts.join(" · ");
   }
 
