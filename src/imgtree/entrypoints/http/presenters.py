@@ -28,6 +28,7 @@ from imgtree.domain.use_cases.renditions import FULL
 from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcome
 from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
 from imgtree.entrypoints.http.user_agents import describe_device
+from imgtree.entrypoints.http.web.catalogue import CHOICES
 
 
 @attrs.frozen
@@ -148,14 +149,8 @@ CODE_LABELS: dict[str, str] = {
 # Where visibility is chosen, each choice is explained in one sentence (upload page, image page).
 # The web app's "Delete after" choices (value: seconds; "" never). The APIs take any whole
 # number of seconds from 1 to MAX_EXPIRES_IN; a month here is 30 days, a year 365.
-EXPIRY_CHOICES: tuple[tuple[str, str], ...] = (
-    ("", "Never"),
-    ("3600", "1 hour"),
-    ("86400", "1 day"),
-    ("604800", "1 week"),
-    ("2592000", "1 month"),
-    ("31536000", "1 year"),
-)
+# Their words are the catalogue's `expiry_label_<value>` (`expiry_label_never` for "").
+EXPIRY_VALUES: tuple[str, ...] = ("", "3600", "86400", "604800", "2592000", "31536000")
 
 
 def expires_text(expires_at: datetime | None, now: datetime) -> str:
@@ -171,14 +166,11 @@ def expires_text(expires_at: datetime | None, now: datetime) -> str:
     return "Expires in less than a minute"
 
 
-VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = (
-    ("unlisted", "Unlisted", "Anyone with the link can see it; it is not listed anywhere."),
-    (
-        "public",
-        "Public",
-        "Anyone with the link can see it, and it is listed on your public profile.",
-    ),
-    ("private", "Private", "Only you can see it: its links show “not found” to everyone else."),
+# The order the pages offer visibility in; the words are the catalogue's `vis_label_<value>`
+# and `vis_help_<value>` (web/catalogue.py), VISIBILITY_CHOICES has them in English.
+VISIBILITY_VALUES: tuple[str, ...] = ("unlisted", "public", "private")
+VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = tuple(
+    (v, str(CHOICES[f"vis_label_{v}"]), str(CHOICES[f"vis_help_{v}"])) for v in VISIBILITY_VALUES
 )
 
 

@@ -162,8 +162,8 @@ class ImagePage:
             # The kept HEIC/AVIF (IMGTREE_KEEP_ORIGINALS): the owner's download, owner only.
             original_url=self.urls.original(image) if is_owner else None,
             max_title=MAX_TITLE,
-            visibility_choices=presenters.VISIBILITY_CHOICES,
-            expiry_choices=presenters.EXPIRY_CHOICES,
+            visibility_values=presenters.VISIBILITY_VALUES,
+            expiry_values=presenters.EXPIRY_VALUES,
             expires_text=presenters.expires_text(image.expires_at, self.view_image.clock.now()),
             # The owner's page carries their controls: never cache it anywhere.
             no_store=is_owner or not image.is_public,

@@ -345,6 +345,22 @@ MESSAGE: dict[str, Message] = {
     ),
 }
 
+# Visibility and "delete after" choices, where they are offered (upload, image, gallery pages).
+CHOICES: dict[str, Message] = {
+    "vis_label_unlisted": "Unlisted",
+    "vis_help_unlisted": "Anyone with the link can see it; it is not listed anywhere.",
+    "vis_label_public": "Public",
+    "vis_help_public": "Anyone with the link can see it, and it is listed on your public profile.",
+    "vis_label_private": "Private",
+    "vis_help_private": "Only you can see it: its links show “not found” to everyone else.",
+    "expiry_label_never": "Never",
+    "expiry_label_3600": "1 hour",
+    "expiry_label_86400": "1 day",
+    "expiry_label_604800": "1 week",
+    "expiry_label_2592000": "1 month",
+    "expiry_label_31536000": "1 year",
+}
+
 # What a page past the last one says (templates/_macros.html, static/gallery.js).
 OUT_OF_RANGE: dict[str, Message] = {
     "go_to_the_first_page": "Go to the first page",
@@ -735,6 +751,7 @@ CATALOGUE: dict[str, dict[str, Message]] = {
     "delete_confirm": DELETE_CONFIRM,
     "message": MESSAGE,
     "out_of_range": OUT_OF_RANGE,
+    "choices": CHOICES,
     "common.js": COMMON_JS,
     "recent.js": RECENT_JS,
     "upload.js": UPLOAD_JS,
@@ -752,9 +769,9 @@ CATALOGUE: dict[str, dict[str, Message]] = {
 
 # The sections each template sees as `t` (besides its SCRIPTS); not listed: `base` only.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "index.html": ("base", "index"),
-    "gallery.html": ("base", "gallery"),
-    "image.html": ("base", "image"),
+    "index.html": ("base", "choices", "index"),
+    "gallery.html": ("base", "choices", "gallery"),
+    "image.html": ("base", "choices", "image"),
     "album.html": ("base", "out_of_range", "album"),
     "albums.html": ("base", "albums"),
     "profile.html": ("base", "out_of_range", "profile"),

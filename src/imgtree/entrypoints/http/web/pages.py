@@ -135,8 +135,8 @@ class UploadPage:
             user=user,
             base_url=self.urls.base,
             limits=self.account_limits if user is not None else self.guest_limits,
-            visibility_choices=presenters.VISIBILITY_CHOICES,
-            expiry_choices=presenters.EXPIRY_CHOICES,
+            visibility_values=presenters.VISIBILITY_VALUES,
+            expiry_values=presenters.EXPIRY_VALUES,
         )
 
 
@@ -170,7 +170,7 @@ class AccountPage:
             page=self.page,
             user=user,
             page_number=_page_number(req),
-            visibility_choices=presenters.VISIBILITY_CHOICES,
+            visibility_values=presenters.VISIBILITY_VALUES,
         )
 
 
@@ -210,7 +210,7 @@ class GalleryPage:
             page="gallery",
             user=user,
             page_number=number,
-            visibility_choices=presenters.VISIBILITY_CHOICES,
+            visibility_values=presenters.VISIBILITY_VALUES,
             past_the_end=self._past_the_end(req, user, number) if number > 1 else None,
         )
 
