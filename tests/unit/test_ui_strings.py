@@ -171,7 +171,7 @@ def test_every_id_a_page_uses_is_in_its_catalogue(page: str) -> None:
     strings = strings_for(page)
     ids, prefixes = _page_template_ids(page)
     for key in ids:
-        strings(key, **{name: 1 for name in placeholders(_message(page, key))})
+        strings(key, **{"n": 1, **{name: 1 for name in placeholders(_message(page, key))}})
     for prefix in prefixes:
         assert any(k.startswith(prefix) for k in _all_ids(page)), (page, prefix)
     shipped = strings.for_scripts()

@@ -153,17 +153,17 @@ CODE_LABELS: dict[str, str] = {
 EXPIRY_VALUES: tuple[str, ...] = ("", "3600", "86400", "604800", "2592000", "31536000")
 
 
-def expires_text(expires_at: datetime | None, now: datetime) -> str:
-    """ "Expires in 3 days" (the largest whole unit left, "less than a minute" under one);
-    "" when it never expires."""
+def expires_in(expires_at: datetime | None, now: datetime) -> tuple[str, int] | None:
+    """The largest whole unit left and how many: ("days", 3), ("less_than_a_minute", 0) under
+    a minute; None when it never expires. Pages say it with the catalogue's
+    `expires_in_<unit>` ("Expires in 3 days"), as Imgtree.expiresText does."""
     if expires_at is None:
-        return ""
+        return None
     left = max(0, int((expires_at - now).total_seconds()))
-    for unit, seconds in (("year", 31536000), ("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, seconds in (("years", 31536000), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if left >= seconds:
-            n = left // seconds
-            return f"Expires in {n} {unit}{'' if n == 1 else 's'}"
-    return "Expires in less than a minute"
+            return unit, left // seconds
+    return "less_than_a_minute", 0
 
 
 # The order the pages offer visibility in; the words are the catalogue's `vis_label_<value>`

@@ -46,11 +46,6 @@ _NEGOTIABLE = {fmt.value: fmt for fmt in CONVERTIBLE_FORMATS}
 YEAR = 365 * 24 * 3600
 
 
-def views_text(n: int) -> str:
-    """ "1 view", "1,234 views": the count as the page shows it."""
-    return f"{n:,} view" if n == 1 else f"{n:,} views"
-
-
 class _Window:
     """A read-only slice [start, start+length) of a stream, for Range responses."""
 
@@ -156,7 +151,6 @@ class ImagePage:
                 for mime, candidates in self.urls.format_sources(image)
             ],
             size_text=human_size(image.size_bytes),
-            views_text=views_text(image.page_views),
             codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
             is_owner=is_owner,
             # The kept HEIC/AVIF (IMGTREE_KEEP_ORIGINALS): the owner's download, owner only.
@@ -164,7 +158,7 @@ class ImagePage:
             max_title=MAX_TITLE,
             visibility_values=presenters.VISIBILITY_VALUES,
             expiry_values=presenters.EXPIRY_VALUES,
-            expires_text=presenters.expires_text(image.expires_at, self.view_image.clock.now()),
+            expires=presenters.expires_in(image.expires_at, self.view_image.clock.now()),
             # The owner's page carries their controls: never cache it anywhere.
             no_store=is_owner or not image.is_public,
         )

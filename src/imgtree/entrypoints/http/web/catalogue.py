@@ -34,6 +34,9 @@ BASE: dict[str, Message] = {
 
 
 INDEX: dict[str, Message] = {
+    "types_or": "{types} or {last}",
+    "list_separator": ", ",
+    "upload_limits": "{types}, up to {size} each, {n} per batch.",
     "uploads_go_to_gallery_html": 'Your uploads go to your <a href="/gallery">gallery</a>.',
     "upload_as_guest_html": (
         'Upload as a guest, or <a href="/signup">sign up</a> to keep a gallery and albums.'
@@ -104,6 +107,7 @@ GALLERY: dict[str, Message] = {
 
 
 IMAGE: dict[str, Message] = {
+    "views": {"one": "{count} view", "other": "{count} views"},
     "image": "Image",
     "never": "Never",
     "expiry_unchanged": "{expiry} (unchanged)",

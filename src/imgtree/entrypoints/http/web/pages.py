@@ -104,17 +104,14 @@ class UploadLimits:
         return ",".join(t.value for t in self.types)
 
     @property
-    def types_text(self) -> str:
-        names = [_TYPE_NAMES.get(t, t.name) for t in self.types]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    def type_names(self) -> tuple[str, ...]:
+        """The types as people name them; the upload page lists them in words (index.html:
+        "JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch.")."""
+        return tuple(_TYPE_NAMES.get(t, t.name) for t in self.types)
 
     @property
-    def text(self) -> str:
-        """'JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch'."""
-        return (
-            f"{self.types_text}, up to {format_size(self.max_bytes)} each, "
-            f"{self.batch_limit} per batch"
-        )
+    def size_text(self) -> str:
+        return format_size(self.max_bytes)
 
 
 @attrs.define
