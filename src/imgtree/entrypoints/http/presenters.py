@@ -134,16 +134,16 @@ class Urls:
 
 # The share panel's rows, in the order every surface shows them: the page link first (what
 # people share), then the direct file and the embed snippets, then their thumbnail variants.
-CODE_LABELS: dict[str, str] = {
-    "page": "Page link",
-    "direct": "Direct link",
-    "markdown": "Markdown",
-    "html": "HTML",
-    "bbcode": "BBCode",
-    "markdown_thumb": "Markdown (thumbnail)",
-    "html_thumb": "HTML (thumbnail)",
-    "bbcode_thumb": "BBCode (thumbnail)",
-}
+CODE_KEYS: tuple[str, ...] = (
+    "page",
+    "direct",
+    "markdown",
+    "html",
+    "bbcode",
+    "markdown_thumb",
+    "html_thumb",
+    "bbcode_thumb",
+)  # their labels: the catalogue's share_<key>_label ("Page link", "Markdown (thumbnail)")
 
 
 # Where visibility is chosen, each choice is explained in one sentence (upload page, image page).
@@ -175,7 +175,7 @@ VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = tuple(
 
 
 def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
-    """Every way to share one image, keyed as CODE_LABELS orders them (JSON keeps the order)."""
+    """Every way to share one image, keyed as CODE_KEYS orders them (JSON keeps the order)."""
     page, direct, thumb = urls.page(image), urls.direct(image), urls.thumb(image)
     name = image.title or image.original_name
     alt = html.escape(name, quote=True)

@@ -151,7 +151,7 @@ class ImagePage:
                 for mime, candidates in self.urls.format_sources(image)
             ],
             size_text=human_size(image.size_bytes),
-            codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
+            codes=[(k, codes[k]) for k in presenters.CODE_KEYS],
             is_owner=is_owner,
             # The kept HEIC/AVIF (IMGTREE_KEEP_ORIGINALS): the owner's download, owner only.
             original_url=self.urls.original(image) if is_owner else None,

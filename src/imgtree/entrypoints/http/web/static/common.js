@@ -217,14 +217,14 @@
   // The share panel: one list of ways to share, the same on every surface. The codes come
   // from the server (image.codes / album.codes) so every surface shows the same text.
   var SHARE_LABELS = [
-    ["page", t("code_page")],
-    ["direct", t("code_direct")],
-    ["markdown", t("code_markdown")],
-    ["html", t("code_html_tag")],
-    ["bbcode", t("code_bbcode")],
-    ["markdown_thumb", t("code_markdown_thumb")],
-    ["html_thumb", t("code_html_thumb")],
-    ["bbcode_thumb", t("code_bbcode_thumb")],
+    ["page", t("share_page_label")],
+    ["direct", t("share_direct_label")],
+    ["markdown", t("share_markdown_label")],
+    ["html", t("share_html_label")],
+    ["bbcode", t("share_bbcode_label")],
+    ["markdown_thumb", t("share_markdown_thumb_label")],
+    ["html_thumb", t("share_html_thumb_label")],
+    ["bbcode_thumb", t("share_bbcode_thumb_label")],
   ];
 
   function shareCodes(item) {

@@ -112,7 +112,7 @@
               image = changed;
               badge.replaceWith((badge = visibilityBadge(image)));
             }),
-            el("a", { href: image.direct_url, text: I.t("code_direct") }),
+            el("a", { href: image.direct_url, text: I.t("share_direct_label") }),
             remove,
           ]),
         ]),
