@@ -151,5 +151,21 @@ def test_find_filter_and_bulk_move_in_a_few_clicks(
         notice.get_by_role("link", name="Go to the last page").click()
         expect(page.locator("[data-pager] [data-page-label]").first).to_have_text("Page 3 of 3")
         expect(tiles).to_have_count(69 - 48)
+
+        # The server says it too: without JavaScript the notice and its links are there.
+        if viewport == "desktop":
+            quiet = browser.new_context(
+                base_url=live_server, java_script_enabled=False, storage_state=ctx.storage_state()
+            )
+            try:
+                bare = quiet.new_page()
+                bare.goto("/gallery?page=99")
+                notice = bare.locator("[data-out-of-range]")
+                expect(notice).to_be_visible()
+                expect(notice).to_contain_text("There is no page 99: your gallery has 3 pages.")
+                notice.get_by_role("link", name="Go to the first page").click()
+                assert bare.url.endswith("/gallery")
+            finally:
+                quiet.close()
     finally:
         ctx.close()

@@ -184,7 +184,12 @@ TRACES = """async () => {
       }
     }
   }
+  // The page's own UI strings (base.html): one JSON data block, a child of <body>, never run.
+  const strings = document.querySelectorAll("script#ui-strings");
+  const ours = strings.length === 1 && strings[0].type === "application/json" &&
+    strings[0].parentNode === document.body ? strings[0] : null;
   for (const s of document.querySelectorAll("script")) {
+    if (s === ours) continue;
     if (!s.src || new URL(s.src).origin !== location.origin || s.text.trim()) {
       out.push(`script ${s.src} ${s.text}`);
     }

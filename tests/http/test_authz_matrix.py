@@ -40,6 +40,7 @@ Run: `.venv/bin/pytest tests/http/test_authz_matrix.py`.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -161,6 +162,8 @@ TABLE: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "adminUnhideImage": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminListReports": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     "adminDismissReport": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminBlockedHashes": (401, 401, 403, 403, 200, 401, 401, 401, 403),
+    "adminUnblockHash": (401, 401, 403, 403, 200, 401, 401, 401, 403),
     # anyone who may see the image, from a fresh address each (a repeat would answer 200)
     "reportImage": (201, 201, 201, 201, 201, 404, 201, 201, 201),
     # public routes: a deactivated account's images are hidden (IMGTREE_INACTIVE_IMAGES=hide)
@@ -344,6 +347,14 @@ class World:
         assert r.status_code == 201, r.text
         queue = self.admin.browser.request("GET", "/api/admin/reports")
         return str(queue.json["images"][0]["reports"][0]["id"])
+
+    def blocked_digest(self) -> str:
+        """A fresh digest on the block list (as a moderator's delete with block leaves one)."""
+        digest = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+        with self.app.container.adapters.uow_factory()() as uow:
+            uow.blocked_hashes.add(digest, reason="matrix", image_id=None, at=datetime.now(UTC))
+            uow.commit()
+        return digest
 
     # recreating what an allowed cell consumed
 
@@ -808,6 +819,10 @@ REQUESTS: dict[str, Send] = {
     "adminDismissReport": lambda w, a: w.send(
         a, "session", "POST", f"/api/admin/reports/{w.fresh['report_id']}/dismiss"
     ),
+    "adminBlockedHashes": lambda w, a: w.send(a, "session", "GET", "/api/admin/blocked"),
+    "adminUnblockHash": lambda w, a: w.send(
+        a, "session", "DELETE", f"/api/admin/blocked/{w.fresh['digest']}"
+    ),
     "reportImage": lambda w, a: w.send(
         a,
         "none",
@@ -901,6 +916,7 @@ PREPARE: dict[str, Callable[[World, Actor], dict[str, Any]]] = {
     "sessionDownloadOriginal": lambda w, a: {"kept": w.kept_upload()},
     "revokeSession": _spare_session,
     "adminDismissReport": lambda w, a: {"report_id": w.open_report()},
+    "adminUnblockHash": lambda w, a: {"digest": w.blocked_digest()},
     "twoFactorEnable": lambda w, a: _code(w, a, enabled=False),
     "twoFactorDisable": lambda w, a: _code(w, a, enabled=True),
     "twoFactorRecoveryCodes": lambda w, a: _code(w, a, enabled=True),

@@ -1628,6 +1628,46 @@ CASES: list[tuple[str, str, str, int, Call]] = [
             f"/api/admin/reports/{uuid.uuid4()}/dismiss", headers=w.admin
         ),
     ),
+    (
+        "admin-blocked",
+        "/api/admin/blocked",
+        "GET",
+        200,
+        lambda w: (
+            _blocked_upload(w),
+            w.client.simulate_get("/api/admin/blocked", headers=w.admin),
+        )[1],
+    ),
+    (
+        "admin-unblock",
+        "/api/admin/blocked/{sha256}",
+        "DELETE",
+        200,
+        lambda w: (
+            _blocked_upload(w),
+            w.client.simulate_delete(
+                "/api/admin/blocked/"
+                + w.client.simulate_get("/api/admin/blocked", headers=w.admin).json["blocked"][0][
+                    "sha256"
+                ],
+                headers=w.admin,
+            ),
+        )[1],
+    ),
+    (
+        "admin-unblock-unknown",
+        "/api/admin/blocked/{sha256}",
+        "DELETE",
+        404,
+        lambda w: w.client.simulate_delete("/api/admin/blocked/" + "0" * 64, headers=w.admin),
+    ),
+    (
+        "admin-unblock-malformed",
+        "/api/admin/blocked/{sha256}",
+        "DELETE",
+        400,
+        lambda w: w.client.simulate_delete("/api/admin/blocked/xyz", headers=w.admin),
+    ),
     ("report-image", "/i/{slug}/report", "POST", 201, _report),
     ("report-image-again", "/i/{slug}/report", "POST", 200, lambda w: (_report(w), _report(w))[1]),
     ("report-image-bad-reason", "/i/{slug}/report", "POST", 400, lambda w: _report(w, "meh")),

@@ -144,6 +144,7 @@ def test_templates_put_only_well_formed_values_in_attributes() -> None:
     again, so even a value that slipped past (an embedder's own Image-like object) never
     becomes markup or CSS: no attribute, and the site's colour in theme-color."""
     from imgtree.entrypoints.http.web.render import Site, _env
+    from imgtree.entrypoints.http.web.strings import strings_for
 
     hostile = SimpleNamespace(
         dominant_color='#ff0000" onload="alert(1)',
@@ -158,7 +159,10 @@ def test_templates_put_only_well_formed_values_in_attributes() -> None:
     )
     macro = _env.from_string('{% import "_macros.html" as m %}<img{{ m.placeholder(image) }}>')
     assert macro.render(image=hostile) == "<img>"
-    page = _env.get_template("image.html").render(image=hostile, site=Site(), codes=[])
+    strings = strings_for("image.html")  # render() hands every page its messages
+    page = _env.get_template("image.html").render(
+        image=hostile, site=Site(), codes=[], t=strings, ui_strings=strings.for_scripts()
+    )
     assert _meta(page, "theme-color") == "#1f6feb"
     assert "onload" not in page and "<script>alert" not in page
     good = SimpleNamespace(dominant_color="#00aa11", blurhash="L" + "0" * 27)

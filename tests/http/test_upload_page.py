@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import falcon
 import pytest
 
 from imgtree.entrypoints.http.app import presign_origins
@@ -85,11 +86,33 @@ def test_format_size(n: int, text: str) -> None:
     assert format_size(n) == text
 
 
-def test_limits_text_with_one_type() -> None:
+@pytest.mark.parametrize(
+    ("types", "text"),
+    [
+        (("PNG",), "PNG, up to 1 MB each, 1 per batch."),
+        (("PNG", "GIF"), "PNG or GIF, up to 1 MB each, 1 per batch."),
+        (("JPEG", "PNG", "WEBP"), "JPEG, PNG or WebP, up to 1 MB each, 1 per batch."),
+    ],
+)
+def test_limits_text_names_the_types_in_words(types: tuple[str, ...], text: str) -> None:
     from imgtree.domain.model import ImageFormat
+    from imgtree.entrypoints.http import presenters
+    from imgtree.entrypoints.http.web.render import render
 
-    limits = UploadLimits(MIB, 1, (ImageFormat.PNG,))
-    assert limits.text == "PNG, up to 1 MB each, 1 per batch"
+    limits = UploadLimits(MIB, 1, tuple(ImageFormat[t] for t in types))
+    resp = falcon.Response()
+    render(
+        resp,
+        "index.html",
+        page="upload",
+        user=None,
+        base_url="http://img.test",
+        limits=limits,
+        visibility_values=presenters.VISIBILITY_VALUES,
+        expiry_values=presenters.EXPIRY_VALUES,
+    )
+    assert _limits_text(resp.text) == text
+    assert _form(resp.text)["types-text"] == text.split(", up to")[0]
 
 
 def test_local_storage_keeps_connect_src_self(make_app: Callable[..., App]) -> None:

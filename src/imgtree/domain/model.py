@@ -249,6 +249,16 @@ class AuditEntry:
 
 
 @attrs.frozen
+class BlockedHash:
+    """A digest on the moderators' block list: why, from which image, and since when."""
+
+    sha256: str  # 64 lowercase hex
+    reason: str
+    image_id: uuid.UUID | None  # the removed image (it may be purged since)
+    created_at: datetime
+
+
+@attrs.frozen
 class ApiKey:
     """An API key. Only `secret_hash` is stored; the full key is shown once at creation.
 

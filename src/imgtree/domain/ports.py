@@ -20,6 +20,7 @@ from imgtree.domain.model import (
     Album,
     ApiKey,
     AuditEntry,
+    BlockedHash,
     Image,
     ImageFormat,
     PendingUpload,
@@ -284,6 +285,14 @@ class BlockedHashRepository(Protocol):
         ...
 
     def count(self) -> int: ...
+
+    def list_page(self, *, offset: int, limit: int) -> list[BlockedHash]:
+        """The list, the most recently blocked first (ties by digest)."""
+        ...
+
+    def remove(self, sha256: str) -> BlockedHash | None:
+        """Take the digest off the list: the row removed, or None when it was not on it."""
+        ...
 
 
 class BlobRepository(Protocol):

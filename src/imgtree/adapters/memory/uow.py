@@ -21,6 +21,7 @@ from imgtree.domain.model import (
     Album,
     ApiKey,
     AuditEntry,
+    BlockedHash,
     Image,
     PendingUpload,
     Report,
@@ -483,6 +484,16 @@ class _BlockedHashRepo:
 
     def count(self) -> int:
         return len(self._t.blocked_hashes)
+
+    def list_page(self, *, offset: int, limit: int) -> list[BlockedHash]:
+        rows = [BlockedHash(d, r, i, at) for d, (r, i, at) in self._t.blocked_hashes.items()]
+        rows.sort(key=lambda b: b.sha256)
+        rows.sort(key=lambda b: b.created_at, reverse=True)
+        return rows[offset : offset + limit]
+
+    def remove(self, sha256: str) -> BlockedHash | None:
+        row = self._t.blocked_hashes.pop(sha256, None)
+        return None if row is None else BlockedHash(sha256, *row)
 
 
 class _PendingUploadRepo:

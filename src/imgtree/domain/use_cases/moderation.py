@@ -21,6 +21,7 @@ from imgtree.domain.errors import InvalidInput, NotFound, RateLimited
 from imgtree.domain.model import (
     MAX_REPORT_TEXT,
     AuditEntry,
+    BlockedHash,
     Image,
     Page,
     Report,
@@ -194,6 +195,45 @@ class Moderation:
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
+
+    def blocked(
+        self, actor: User | None, *, page: int | None = None, limit: int | None = None
+    ) -> Page[BlockedHash]:
+        """The block list, the most recently blocked first."""
+        self.admin.authorise(actor)
+        page, limit = page_window(page, limit, self.paging)
+        with self.uow(read_only=True) as uow:
+            total = uow.blocked_hashes.count()
+            rows = uow.blocked_hashes.list_page(offset=(page - 1) * limit, limit=limit)
+        return Page(tuple(rows), page, limit, total)
+
+    def unblock(self, actor: User | None, sha256: str) -> BlockedHash:
+        """Take a digest off the block list (uploads of that content are accepted again);
+        NotFound when it is not on it. Audited as `image.unblock` on the image it came from."""
+        admin = self.admin.authorise(actor)
+        digest = sha256.strip().lower()
+        if not _SHA256_HEX.fullmatch(digest):
+            raise InvalidInput("sha256 must be 64 hexadecimal characters")
+        now = self.clock.now()
+        with self.uow() as uow:
+            removed = uow.blocked_hashes.remove(digest)
+            if removed is None:
+                raise NotFound("That digest is not on the block list")
+            uow.audit.add(
+                AuditEntry(
+                    id=self.random.uuid(),
+                    actor_id=admin.id,
+                    action="image.unblock",
+                    target_id=removed.image_id,
+                    details=json.dumps(
+                        {"unblocked": [removed.sha256], "blocked_reason": removed.reason},
+                        sort_keys=True,
+                    ),
+                    created_at=now,
+                )
+            )
+            uow.commit()
+        return removed
 
     def reports(
         self, actor: User | None, *, page: int | None = None, limit: int | None = None

@@ -18,6 +18,8 @@ from imgtree.domain.ports import BlobStorage
 from imgtree.entrypoints.containers import Application
 from imgtree.entrypoints.http import errors
 from imgtree.entrypoints.http.admin.moderation import (
+    AdminBlockedHashResource,
+    AdminBlockedResource,
     AdminImageResource,
     AdminImagesResource,
     AdminImageVisibilityResource,
@@ -285,6 +287,8 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         AdminImageVisibilityResource(moderation, auth, False),
     )
     app.add_route("/api/admin/reports", AdminReportsResource(moderation, auth, urls))
+    app.add_route("/api/admin/blocked", AdminBlockedResource(moderation, auth))
+    app.add_route("/api/admin/blocked/{sha256}", AdminBlockedHashResource(moderation, auth))
     app.add_route(
         "/api/admin/reports/{report_id}/dismiss", AdminReportDismissResource(moderation, auth)
     )
@@ -357,6 +361,7 @@ def create_app(container: Application) -> falcon.App[falcon.Request, falcon.Resp
         session_cookie=guard.cookie,
         albums=cases.albums(),
         view_profile=cases.view_profile(),
+        list_images=cases.list_images(),
         require_admin_2fa=settings.require_admin_2fa,
         # The upload form checks files against the very policies the upload routes enforce.
         account_limits=UploadLimits.of(container.policies.upload_policy()),

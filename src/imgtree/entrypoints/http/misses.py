@@ -20,6 +20,7 @@ from imgtree.entrypoints.http.errors import rate_limit_headers
 from imgtree.entrypoints.http.observe import note_error
 from imgtree.entrypoints.http.requests import rate_limit_client
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 # What a wrong delete link raises: an unknown or malformed image id, a wrong token. (No token
 # at all is not a guess, and an owner's own session is not a delete link.)
@@ -65,11 +66,17 @@ class MissGuard:
 def too_many(
     resp: falcon.Response,
     error: RateLimited,
-    text: str = "Too many requests for links that do not exist. Try again later.",
+    text: str | None = None,
 ) -> None:
     """The HTML routes' 429: a plain page with Retry-After and the RateLimit headers."""
     note_error(resp, error)
-    render(resp, "message.html", status=429, heading="Too many requests", text=text)
+    render(
+        resp,
+        "message.html",
+        status=429,
+        heading=message("too_many_requests"),
+        text=text or message("too_many_misses"),
+    )
     resp.set_header("Retry-After", str(error.retry_after))
     resp.set_headers(
         rate_limit_headers(error.limit, 0, error.retry_after, error.window_seconds, error.policy)

@@ -29,6 +29,7 @@ from imgtree.domain.use_cases.upload import Uploaded, UploadFailed, UploadOutcom
 from imgtree.entrypoints.http.errors import RETRY_AFTER_SECONDS, message_of, status_of
 from imgtree.entrypoints.http.observe import note_uploads
 from imgtree.entrypoints.http.user_agents import describe_device
+from imgtree.entrypoints.http.web.catalogue import CHOICES
 
 
 @attrs.frozen
@@ -140,57 +141,48 @@ class Urls:
 
 # The share panel's rows, in the order every surface shows them: the page link first (what
 # people share), then the direct file and the embed snippets, then their thumbnail variants.
-CODE_LABELS: dict[str, str] = {
-    "page": "Page link",
-    "direct": "Direct link",
-    "markdown": "Markdown",
-    "html": "HTML",
-    "bbcode": "BBCode",
-    "markdown_thumb": "Markdown (thumbnail)",
-    "html_thumb": "HTML (thumbnail)",
-    "bbcode_thumb": "BBCode (thumbnail)",
-}
+CODE_KEYS: tuple[str, ...] = (
+    "page",
+    "direct",
+    "markdown",
+    "html",
+    "bbcode",
+    "markdown_thumb",
+    "html_thumb",
+    "bbcode_thumb",
+)  # their labels: the catalogue's share_<key>_label ("Page link", "Markdown (thumbnail)")
 
 
 # Where visibility is chosen, each choice is explained in one sentence (upload page, image page).
 # The web app's "Delete after" choices (value: seconds; "" never). The APIs take any whole
 # number of seconds from 1 to MAX_EXPIRES_IN; a month here is 30 days, a year 365.
-EXPIRY_CHOICES: tuple[tuple[str, str], ...] = (
-    ("", "Never"),
-    ("3600", "1 hour"),
-    ("86400", "1 day"),
-    ("604800", "1 week"),
-    ("2592000", "1 month"),
-    ("31536000", "1 year"),
-)
+# Their words are the catalogue's `expiry_label_<value>` (`expiry_label_never` for "").
+EXPIRY_VALUES: tuple[str, ...] = ("", "3600", "86400", "604800", "2592000", "31536000")
 
 
-def expires_text(expires_at: datetime | None, now: datetime) -> str:
-    """ "Expires in 3 days" (the largest whole unit left, "less than a minute" under one);
-    "" when it never expires."""
+def expires_in(expires_at: datetime | None, now: datetime) -> tuple[str, int] | None:
+    """The largest whole unit left and how many: ("days", 3), ("less_than_a_minute", 0) under
+    a minute; None when it never expires. Pages say it with the catalogue's
+    `expires_in_<unit>` ("Expires in 3 days"), as Imgtree.expiresText does."""
     if expires_at is None:
-        return ""
+        return None
     left = max(0, int((expires_at - now).total_seconds()))
-    for unit, seconds in (("year", 31536000), ("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, seconds in (("years", 31536000), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if left >= seconds:
-            n = left // seconds
-            return f"Expires in {n} {unit}{'' if n == 1 else 's'}"
-    return "Expires in less than a minute"
+            return unit, left // seconds
+    return "less_than_a_minute", 0
 
 
-VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = (
-    ("unlisted", "Unlisted", "Anyone with the link can see it; it is not listed anywhere."),
-    (
-        "public",
-        "Public",
-        "Anyone with the link can see it, and it is listed on your public profile.",
-    ),
-    ("private", "Private", "Only you can see it: its links show “not found” to everyone else."),
+# The order the pages offer visibility in; the words are the catalogue's `vis_label_<value>`
+# and `vis_help_<value>` (web/catalogue.py), VISIBILITY_CHOICES has them in English.
+VISIBILITY_VALUES: tuple[str, ...] = ("unlisted", "public", "private")
+VISIBILITY_CHOICES: tuple[tuple[str, str, str], ...] = tuple(
+    (v, str(CHOICES[f"vis_label_{v}"]), str(CHOICES[f"vis_help_{v}"])) for v in VISIBILITY_VALUES
 )
 
 
 def embed_codes(urls: Urls, image: Image) -> dict[str, str]:
-    """Every way to share one image, keyed as CODE_LABELS orders them (JSON keeps the order)."""
+    """Every way to share one image, keyed as CODE_KEYS orders them (JSON keeps the order)."""
     page, direct, thumb = urls.page(image), urls.direct(image), urls.thumb(image)
     name = image.title or image.original_name
     alt = html.escape(name, quote=True)

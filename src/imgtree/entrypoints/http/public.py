@@ -44,6 +44,7 @@ from imgtree.entrypoints.http.offload import MediaOffload
 from imgtree.entrypoints.http.presenters import Urls
 from imgtree.entrypoints.http.unlock import Unlocks, render_locked
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 _MEDIA_NAME = re.compile(r"^([a-z0-9]{4,32})\.([a-z]{3,4})$")
 # A signed size's box, {W}x{H}: 1 to 4 digits a side, no sign, no leading zero.
@@ -51,11 +52,6 @@ _SIGNED_BOX = re.compile(r"^([1-9][0-9]{0,3})x([1-9][0-9]{0,3})$")
 # Accept entries that name a format negotiation can serve (wildcards never do).
 _NEGOTIABLE = {fmt.value: fmt for fmt in CONVERTIBLE_FORMATS}
 YEAR = 365 * 24 * 3600
-
-
-def views_text(n: int) -> str:
-    """ "1 view", "1,234 views": the count as the page shows it."""
-    return f"{n:,} view" if n == 1 else f"{n:,} views"
 
 
 class _Window:
@@ -144,8 +140,8 @@ class ImagePage:
                 resp,
                 "message.html",
                 status=404,
-                heading="Not found",
-                text="This image does not exist or was deleted.",
+                heading=message("not_found"),
+                text=message("image_not_found"),
             )
             return
         except Locked:
@@ -176,15 +172,14 @@ class ImagePage:
                 for mime, candidates in self.urls.format_sources(image)
             ],
             size_text=human_size(image.size_bytes),
-            views_text=views_text(image.page_views),
-            codes=[(k, label, codes[k]) for k, label in presenters.CODE_LABELS.items()],
+            codes=[(k, codes[k]) for k in presenters.CODE_KEYS],
             is_owner=is_owner,
             # The kept HEIC/AVIF (IMGTREE_KEEP_ORIGINALS): the owner's download, owner only.
             original_url=self.urls.original(image) if is_owner else None,
             max_title=MAX_TITLE,
-            visibility_choices=presenters.VISIBILITY_CHOICES,
-            expiry_choices=presenters.EXPIRY_CHOICES,
-            expires_text=presenters.expires_text(image.expires_at, self.view_image.clock.now()),
+            visibility_values=presenters.VISIBILITY_VALUES,
+            expiry_values=presenters.EXPIRY_VALUES,
+            expires=presenters.expires_in(image.expires_at, self.view_image.clock.now()),
             # The owner's page carries their controls: never cache it anywhere.
             no_store=is_owner or not image.is_public or protected,
         )
@@ -570,12 +565,16 @@ class DeleteFormResource:
                 resp,
                 "message.html",
                 status=status_of(exc),
-                heading="Not deleted",
-                text="This delete link is invalid, or the image was already deleted.",
+                heading=message("not_deleted"),
+                text=message("delete_link_invalid"),
             )
             return
         render(
-            resp, "message.html", heading="Deleted", text="The image was deleted.", no_store=True
+            resp,
+            "message.html",
+            heading=message("deleted"),
+            text=message("image_deleted"),
+            no_store=True,
         )
 
 

@@ -30,9 +30,10 @@ import falcon
 from imgtree.domain.errors import NotFound, RateLimited, WrongPassword
 from imgtree.domain.model import Lock, LockKind
 from imgtree.domain.ports import Clock
-from imgtree.domain.use_cases.unlock import WRONG_PASSWORD, Unlock
+from imgtree.domain.use_cases.unlock import Unlock
 from imgtree.entrypoints.http.misses import MissGuard, too_many
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 log = logging.getLogger("imgtree.http")
 
@@ -154,15 +155,15 @@ class UnlockResource:
                 resp,
                 "message.html",
                 status=403,
-                heading="Not unlocked",
-                text="The password form must be sent from this site's own page.",
+                heading=message("not_unlocked"),
+                text=message("unlock_from_this_site"),
             )
             return
         try:
             self.misses.check(req)
             self.budget.check(req)  # before argon2: an over-budget client costs nothing
         except RateLimited as exc:
-            too_many(resp, exc, "Too many wrong passwords. Try again later.")
+            too_many(resp, exc, message("too_many_passwords"))
             return
         password = _password(req)
         viewer_id = self.viewer(req)
@@ -177,15 +178,21 @@ class UnlockResource:
             except RateLimited as exc:
                 too_many(resp, exc)
                 return
-            render(resp, "message.html", status=404, heading="Not found", text="Nothing here.")
+            render(
+                resp,
+                "message.html",
+                status=404,
+                heading=message("not_found"),
+                text=message("nothing_here"),
+            )
             return
         except WrongPassword:
             try:
                 self.budget.miss(req)
             except RateLimited as exc:
-                too_many(resp, exc, "Too many wrong passwords. Try again later.")
+                too_many(resp, exc, message("too_many_passwords"))
                 return
-            render_locked(resp, self.kind, page, error=WRONG_PASSWORD)
+            render_locked(resp, self.kind, page, wrong_password=True)
             return
         for lock in opened:
             self.unlocks.grant(resp, lock)
@@ -193,7 +200,12 @@ class UnlockResource:
 
 
 def render_locked(
-    resp: falcon.Response, kind: LockKind, page: str, *, error: str = "", **context: object
+    resp: falcon.Response,
+    kind: LockKind,
+    page: str,
+    *,
+    wrong_password: bool = False,
+    **context: object,
 ) -> None:
     """The password form in place of a protected image or album (401, never cached, noindex,
     no preview tags)."""
@@ -203,7 +215,7 @@ def render_locked(
         status=401,
         kind=kind.value,
         action=f"{page}/unlock",
-        error=error,
+        wrong_password=wrong_password,
         **context,
     )
 

@@ -1,5 +1,6 @@
-"""Moderation routes: /api/admin/images[/{id}[/hide|/unhide]], /api/admin/reports[/{id}/dismiss]
-(admin session with CSRF, or an admin's API key) and the public POST /i/{slug}/report."""
+"""Moderation routes: /api/admin/images[/{id}[/hide|/unhide]], /api/admin/reports[/{id}/dismiss],
+/api/admin/blocked[/{sha256}] (admin session with CSRF, or an admin's API key) and the public
+POST /i/{slug}/report."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import falcon
 
 from imgtree.domain.commands import ModerationQuery
 from imgtree.domain.errors import InvalidInput
-from imgtree.domain.model import Report
+from imgtree.domain.model import BlockedHash, Report
 from imgtree.domain.use_cases.moderation import (
     ModeratedImage,
     Moderation,
@@ -151,6 +152,46 @@ def reported_image(urls: presenters.Urls, r: ReportedImage) -> dict[str, Any]:
         },
         "reports": [report_body(x) for x in r.reports],
     }
+
+
+def blocked_hash(b: BlockedHash) -> dict[str, Any]:
+    return {
+        "sha256": b.sha256,
+        "reason": b.reason,
+        "image_id": str(b.image_id) if b.image_id else None,
+        "created_at": presenters.timestamp(b.created_at),
+    }
+
+
+@attrs.define
+class AdminBlockedResource:
+    """GET /api/admin/blocked: the content-hash block list, the most recently blocked first."""
+
+    moderation: Moderation
+    auth: AdminAuth
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        page = self.moderation.blocked(
+            self.auth.actor(req), page=query_int(req, "page"), limit=query_int(req, "limit")
+        )
+        resp.media = {
+            "success": True,
+            "blocked": [blocked_hash(b) for b in page.items],
+            **presenters.paging(page),
+        }
+
+
+@attrs.define
+class AdminBlockedHashResource:
+    """DELETE /api/admin/blocked/{sha256}: take a digest off the list (audited; 404 when it
+    is not on it), so that content may be uploaded again."""
+
+    moderation: Moderation
+    auth: AdminAuth
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, sha256: str) -> None:
+        removed = self.moderation.unblock(self.auth.actor(req), sha256)
+        resp.media = {"success": True, "unblocked": blocked_hash(removed)}
 
 
 @attrs.define

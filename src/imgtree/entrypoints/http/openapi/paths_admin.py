@@ -100,6 +100,33 @@ def moderation_paths() -> dict[str, Any]:
                 parameters=[path_param("reportId", UUID, "The report's id (not a UUID: 400).")],
             )
         },
+        "/api/admin/blocked": {
+            "get": op(
+                ADMIN,
+                "adminBlockedHashes",
+                "The content-hash block list, the most recently blocked first",
+                {"200": ok("BlockedHashPage"), **errors(400, 401, 403)},
+                security=ADMIN_READ,
+                parameters=PAGE_PARAMS,
+            )
+        },
+        "/api/admin/blocked/{sha256}": {
+            "delete": op(
+                ADMIN,
+                "adminUnblockHash",
+                "Take a digest off the block list: that content may be uploaded again",
+                {"200": ok("BlockedHashRemoved"), **errors(400, 401, 403, 404)},
+                security=ADMIN_WRITE,
+                parameters=[
+                    path_param(
+                        "sha256",
+                        {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+                        "The SHA-256 digest (64 hex digits; anything else: 400; not listed: 404).",
+                    )
+                ],
+                description="Audited as `image.unblock` on the image the digest came from.",
+            )
+        },
         "/i/{slug}/report": {
             "post": op(
                 PUBLIC,

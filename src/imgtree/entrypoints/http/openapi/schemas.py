@@ -1133,6 +1133,18 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "ModerationHidden": obj({"success": TRUE, "id": UUID, "hidden": BOOL}),
+    "BlockedHash": obj(
+        {
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "reason": STRING,
+            "image_id": nullable(UUID),
+            "created_at": TIMESTAMP,
+        }
+    ),
+    "BlockedHashPage": obj(
+        {"success": TRUE, "blocked": {"type": "array", "items": ref("BlockedHash")}, **PAGING}
+    ),
+    "BlockedHashRemoved": obj({"success": TRUE, "unblocked": ref("BlockedHash")}),
     "ReportEntry": obj(
         {
             "id": UUID,

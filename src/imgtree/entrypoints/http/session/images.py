@@ -40,6 +40,7 @@ from imgtree.entrypoints.http.requests import (
 from imgtree.entrypoints.http.session.guard import SessionGuard
 from imgtree.entrypoints.http.v1.images import query_int, send_original
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 
 @attrs.define
@@ -84,8 +85,8 @@ class ImageByIdResource:
                 resp,
                 "message.html",
                 status=status_of(exc),
-                heading="Link not valid",
-                text="This delete link is invalid, or the image was already deleted.",
+                heading=message("link_not_valid"),
+                text=message("delete_link_invalid"),
             )
             return
         render(

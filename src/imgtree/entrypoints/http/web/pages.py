@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 import falcon
@@ -19,14 +19,16 @@ import falcon
 from imgtree.domain.errors import DomainError, Locked, NotFound
 from imgtree.domain.model import ImageFormat, LockKind, User
 from imgtree.domain.policies import UploadPolicy
-from imgtree.domain.use_cases.admin import TWO_FACTOR_FOR_ADMINS
 from imgtree.domain.use_cases.albums import Albums
+from imgtree.domain.use_cases.list_images import ListImages
 from imgtree.domain.use_cases.profile import ViewProfile
 from imgtree.domain.use_cases.sessions import SessionContext
 from imgtree.entrypoints.http import presenters
 from imgtree.entrypoints.http.presenters import Urls
+from imgtree.entrypoints.http.requests import image_query, optional_uuid, query_param
 from imgtree.entrypoints.http.unlock import Unlocks, render_locked
 from imgtree.entrypoints.http.web.render import render
+from imgtree.entrypoints.http.web.strings import message
 
 Authenticate = Callable[[str], SessionContext]
 
@@ -103,17 +105,14 @@ class UploadLimits:
         return ",".join(t.value for t in self.types)
 
     @property
-    def types_text(self) -> str:
-        names = [_TYPE_NAMES.get(t, t.name) for t in self.types]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    def type_names(self) -> tuple[str, ...]:
+        """The types as people name them; the upload page lists them in words (index.html:
+        "JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch.")."""
+        return tuple(_TYPE_NAMES.get(t, t.name) for t in self.types)
 
     @property
-    def text(self) -> str:
-        """'JPEG, PNG, GIF, WebP, HEIC, HEIF or AVIF, up to 5 MB each, 20 per batch'."""
-        return (
-            f"{self.types_text}, up to {format_size(self.max_bytes)} each, "
-            f"{self.batch_limit} per batch"
-        )
+    def size_text(self) -> str:
+        return format_size(self.max_bytes)
 
 
 @attrs.define
@@ -134,8 +133,8 @@ class UploadPage:
             user=user,
             base_url=self.urls.base,
             limits=self.account_limits if user is not None else self.guest_limits,
-            visibility_choices=presenters.VISIBILITY_CHOICES,
-            expiry_choices=presenters.EXPIRY_CHOICES,
+            visibility_values=presenters.VISIBILITY_VALUES,
+            expiry_values=presenters.EXPIRY_VALUES,
         )
 
 
@@ -169,7 +168,71 @@ class AccountPage:
             page=self.page,
             user=user,
             page_number=_page_number(req),
-            visibility_choices=presenters.VISIBILITY_CHOICES,
+            visibility_values=presenters.VISIBILITY_VALUES,
+        )
+
+
+GALLERY_LIMIT = 24  # tiles per gallery page: static/gallery.js asks for the same
+# The gallery's address parameters (static/gallery.js viewParams): any of the first four
+# narrows the images, so a page past the end speaks of "these results".
+GALLERY_FILTERS = ("search", "albumId", "visibility", "type")
+GALLERY_PARAMS = (*GALLERY_FILTERS, "sort")
+
+
+@attrs.frozen
+class PastTheEnd:
+    """What /gallery?page=N says when N is past the last page of the images asked for."""
+
+    last_page: int
+    what: str  # "gallery" | "results": the message no_page_<what>
+    last_href: str
+    first_href: str
+
+
+@attrs.define
+class GalleryPage:
+    """/gallery: the script fills the grid; the server answers a page past the last one
+    itself (a friendly notice with links to the last and the first page, status 200 like the
+    album and profile pages), so the notice is there without waiting for, or without, the
+    script."""
+
+    session: _Session
+    list_images: ListImages
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user = self.session.require(req)
+        number = _page_number(req)
+        _page(
+            resp,
+            "gallery.html",
+            page="gallery",
+            user=user,
+            page_number=number,
+            visibility_values=presenters.VISIBILITY_VALUES,
+            past_the_end=self._past_the_end(req, user, number) if number > 1 else None,
+        )
+
+    def _past_the_end(self, req: falcon.Request, user: User, number: int) -> PastTheEnd | None:
+        try:
+            found = self.list_images(
+                user.id,
+                page=number,
+                limit=GALLERY_LIMIT,
+                album_id=optional_uuid(query_param(req, "albumId"), "albumId"),
+                query=image_query(req),
+            )
+        except DomainError:
+            return None  # a bad filter: the script shows the API's answer, as for page 1
+        last = max(1, -(-found.total // GALLERY_LIMIT))
+        if not found.total or number <= last:
+            return None
+        kept = {name: req.params[name] for name in GALLERY_PARAMS if req.params.get(name)}
+        first = urlencode(kept)
+        return PastTheEnd(
+            last_page=last,
+            what="results" if any(name in kept for name in GALLERY_FILTERS) else "gallery",
+            last_href="?" + urlencode({**kept, "page": last}),
+            first_href="?" + first if first else req.path,
         )
 
 
@@ -189,10 +252,10 @@ class AdminPage:
                 status=403,
                 page="admin",
                 user=user,
-                heading="Two-factor sign-in required",
-                text=TWO_FACTOR_FOR_ADMINS + ".",
+                heading=message("two_factor_required"),
+                text=message("admin_needs_two_factor"),
                 link_href="/settings#two-factor-h",
-                link_text="Turn it on in Settings",
+                link_text=message("turn_it_on_in_settings"),
             )
             return
         if not user.is_active_admin:
@@ -202,9 +265,8 @@ class AdminPage:
                 status=403,
                 page="admin",
                 user=user,
-                heading="Admins only",
-                text="This page is for the instance's administrators. "
-                "Your account does not have the admin role.",
+                heading=message("admins_only"),
+                text=message("admins_only_text"),
             )
             return
         _page(resp, "admin.html", page="admin", user=user)
@@ -244,8 +306,8 @@ class AlbumPage:
                 "message.html",
                 status=404,
                 user=user,
-                heading="Not found",
-                text="This album does not exist, or it is private.",
+                heading=message("not_found"),
+                text=message("album_not_found"),
             )
             return
         images = view.images
@@ -256,7 +318,6 @@ class AlbumPage:
         # and its page carries no picture in its preview tags.
         protected = view.album.password_protected
         total = images.total
-        count_text = f"{total} image" + ("" if total == 1 else "s")
         last_page = max(1, -(-total // images.limit))
         _page(
             resp,
@@ -277,7 +338,6 @@ class AlbumPage:
             locked=view.locked,
             protected=protected,
             total=total,
-            count_text=count_text,
             page_number=number,
             last_page=last_page,
             out_of_range=number > last_page,
@@ -286,7 +346,6 @@ class AlbumPage:
             cover_url=self.urls.direct(cover, protected=protected) if cover else None,
             cover_thumb=self.urls.thumb(cover, protected=protected) if cover else None,
             cover_page=self.urls.page(cover) if cover else None,
-            description=view.album.description or count_text,
             codes=presenters.album_codes(self.urls, view.album),
         )
         resp.append_header("Vary", "Cookie")
@@ -311,8 +370,8 @@ class ProfilePage:
                 "message.html",
                 status=404,
                 user=viewer,
-                heading="Not found",
-                text="There is no such profile.",
+                heading=message("not_found"),
+                text=message("profile_not_found"),
             )
             return
         images = profile.images
@@ -322,11 +381,10 @@ class ProfilePage:
             "profile.html",
             page="profile",
             user=viewer,
-            name=profile.name or "imgtree user",
+            name=profile.name,  # the template names a nameless user
             is_self=viewer is not None and viewer.id == profile.user_id,
             tiles=[
-                (img, self.urls.page(img), self.urls.thumb(img), img.title or "Image")
-                for img in images.items
+                (img, self.urls.page(img), self.urls.thumb(img), img.title) for img in images.items
             ],
             locked=profile.locked,
             albums=[(a, self.urls.album_page(a)) for a in profile.albums],
@@ -387,6 +445,7 @@ def register_pages(
     session_cookie: str,
     albums: Albums,
     view_profile: ViewProfile,
+    list_images: ListImages,
     account_limits: UploadLimits,
     guest_limits: UploadLimits,
     require_admin_2fa: bool = False,
@@ -397,7 +456,7 @@ def register_pages(
     app.add_route("/", UploadPage(session, urls, account_limits, guest_limits))
     app.add_route("/login", AuthPage(session, "login"))
     app.add_route("/signup", AuthPage(session, "signup"))
-    app.add_route("/gallery", AccountPage(session, "gallery.html", "gallery"))
+    app.add_route("/gallery", GalleryPage(session, list_images))
     app.add_route("/albums", AccountPage(session, "albums.html", "albums"))
     app.add_route("/albums/{album_id}", AlbumPage(session, albums, urls, unlocks))
     app.add_route("/u/{user_id}", ProfilePage(session, view_profile, urls))

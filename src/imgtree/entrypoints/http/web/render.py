@@ -13,8 +13,20 @@ import jinja2
 
 from imgtree.domain.errors import human_size
 from imgtree.domain.model import is_blurhash, is_hex_color
+from imgtree.entrypoints.http.web.strings import Strings, strings_for
 
-_env = jinja2.Environment(
+
+class _Environment(jinja2.Environment):
+    """`{{ t.some_id }}` is the message some_id: a missing one raises MissingString instead of
+    rendering as nothing (Jinja reads a failed attribute as undefined)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Strings):
+            return obj(attribute)
+        return super().getattr(obj, attribute)
+
+
+_env = _Environment(
     loader=jinja2.PackageLoader("imgtree.entrypoints.http.web", "templates"),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
@@ -104,6 +116,10 @@ def render(resp: falcon.Response, template: str, *, status: int = 200, **context
     resp.status = status
     resp.content_type = "text/html; charset=utf-8"
     context.setdefault("site", getattr(resp.context, "site", None) or Site())
+    # The page's messages (web/strings.py): `t` for the template, `ui_strings` for its scripts.
+    strings = strings_for(template)
+    context["t"] = strings
+    context["ui_strings"] = strings.for_scripts()
     resp.text = _env.get_template(template).render(**context)
     resp.set_header("Content-Security-Policy", getattr(resp.context, "page_csp", None) or PAGE_CSP)
     resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -22,10 +22,6 @@
     return typeof n === "number" ? n.toLocaleString() : "–";
   }
 
-  function plural(n, one, many) {
-    return number(n) + " " + (n === 1 ? one : many);
-  }
-
   // ---------------------------------------------------------------- SVG charts
 
   function svg(tag, attrs, children) {
@@ -208,15 +204,14 @@
       return {
         day: d.day,
         value: d.uploads,
-        text: I.formatDay(d.day + "T12:00:00Z") + ": " + plural(d.uploads, "upload", "uploads") +
-          ", " + I.formatBytes(d.bytes),
+        text: I.t("chart_uploads_point", { day: I.formatDay(d.day + "T12:00:00Z"), n: d.uploads, count: number(d.uploads), size: I.formatBytes(d.bytes) }),
       };
     });
     var storage = (stats.storage_over_time || []).map(function (d) {
       return {
         day: d.day,
         value: d.bytes_uploaded_cumulative,
-        text: I.formatDay(d.day + "T12:00:00Z") + ": " + I.formatBytes(d.bytes_uploaded_cumulative),
+        text: I.t("chart_storage_point", { day: I.formatDay(d.day + "T12:00:00Z"), size: I.formatBytes(d.bytes_uploaded_cumulative) }),
       };
     });
     var totalUploads = uploads.reduce(function (s, p) { return s + p.value; }, 0);
@@ -227,12 +222,12 @@
     box.replaceChildren(
       barChart(box, uploads, {
         className: "chart-uploads",
-        title: "Uploads per day, last " + uploads.length + " days",
-        desc: plural(totalUploads, "upload", "uploads") + " in " + uploads.length + " days.",
+        title: I.t("chart_uploads_title", { days: uploads.length }),
+        desc: I.t("chart_uploads_desc", { n: totalUploads, count: number(totalUploads), days: uploads.length }),
       })
     );
     uploadsFigure.querySelector("[data-chart-table]").replaceChildren(
-      dataTable("Uploads per day", ["Day", "Uploads", "Size"], (stats.uploads_per_day || []).map(function (d) {
+      dataTable(I.t("uploads_per_day"), [I.t("day"), I.t("uploads"), I.t("size")], (stats.uploads_per_day || []).map(function (d) {
         return [d.day, number(d.uploads), I.formatBytes(d.bytes)];
       }))
     );
@@ -243,12 +238,12 @@
       lineChart(box, storage, {
         bytes: true,
         className: "chart-storage",
-        title: "Storage over time, last " + storage.length + " days",
-        desc: I.formatBytes(last) + " uploaded in " + storage.length + " days (cumulative).",
+        title: I.t("chart_storage_title", { days: storage.length }),
+        desc: I.t("chart_storage_desc", { size: I.formatBytes(last), days: storage.length }),
       })
     );
     storageFigure.querySelector("[data-chart-table]").replaceChildren(
-      dataTable("Bytes uploaded, cumulative", ["Day", "Bytes uploaded"], (stats.storage_over_time || []).map(function (d) {
+      dataTable(I.t("bytes_uploaded_cumulative"), [I.t("day"), I.t("bytes_uploaded")], (stats.storage_over_time || []).map(function (d) {
         return [d.day, I.formatBytes(d.bytes_uploaded_cumulative)];
       }))
     );
@@ -276,7 +271,7 @@
       var s = await I.api.get("/api/admin/stats");
       lastStats = s;
       setStat("users", number(s.users));
-      setStat("active_users", "(" + number(s.active_users) + " active)");
+      setStat("active_users", I.t("active_users", { count: number(s.active_users) }));
       setStat("images", number(s.images));
       setStat("bytes_stored", I.formatBytes(s.bytes_stored));
       setStat("last_24h", number(s.uploads.last_24h));
@@ -295,7 +290,7 @@
           el("td", {}, [el("code", { text: t })]),
           el("td", { className: "num", text: number(s.by_type[t]) }),
         ]);
-      }) : [emptyRow(2, "No images yet.")]);
+      }) : [emptyRow(2, I.t("no_images_yet"))]);
 
       var top = s.top_uploaders || [];
       top.forEach(function (u) { emails[u.id] = u.email; });
@@ -306,7 +301,7 @@
           el("td", { className: "num", text: number(u.images) }),
           el("td", { className: "num", text: I.formatBytes(u.bytes) }),
         ]);
-      }) : [emptyRow(3, "No account uploads yet.")]);
+      }) : [emptyRow(3, I.t("no_account_uploads_yet"))]);
 
       drawCharts(s);
     } catch (err) {
@@ -344,7 +339,7 @@
   }
 
   function quotaText(bytes) {
-    if (bytes === null || bytes === undefined) return "unlimited";
+    if (bytes === null || bytes === undefined) return I.t("unlimited");
     var parts = quotaParts(bytes);
     return parts.value + " " + parts.unit;
   }
@@ -358,9 +353,9 @@
     var isSelf = user.id === selfId;
     emails[user.id] = user.email;
 
-    var role = el("select", { name: "role", "aria-label": "Role for " + who }, [
-      el("option", { value: "user", text: "user" }),
-      el("option", { value: "admin", text: "admin" }),
+    var role = el("select", { name: "role", "aria-label": I.t("role_for", { who: who }) }, [
+      el("option", { value: "user", text: I.t("role_user") }),
+      el("option", { value: "admin", text: I.t("role_admin") }),
     ]);
     var active = el("input", { type: "checkbox", name: "active", id: "active-" + rowCounter });
     var quota = el("input", {
@@ -369,14 +364,14 @@
       min: "0",
       step: "any",
       inputMode: "decimal",
-      placeholder: "unlimited",
-      "aria-label": "Quota for " + who + " (empty for unlimited)",
+      placeholder: I.t("unlimited"),
+      "aria-label": I.t("quota_for", { who: who }),
     });
-    var unit = el("select", { name: "unit", "aria-label": "Quota unit for " + who }, [
+    var unit = el("select", { name: "unit", "aria-label": I.t("quota_unit_for", { who: who }) }, [
       el("option", { value: "MB", text: "MB" }),
       el("option", { value: "GB", text: "GB" }),
     ]);
-    var save = el("button", { type: "button", className: "primary", text: "Save", "aria-label": "Save " + who });
+    var save = el("button", { type: "button", className: "primary", text: I.t("save"), "aria-label": I.t("save_who", { who: who }) });
     var status = el("span", { className: "row-status", role: "status" });
     var badges = el("span", { className: "badges" });
     var used = el("td", { className: "num" });
@@ -390,12 +385,12 @@
       quota.dataset.initial = parts.value;
       unit.dataset.initial = parts.unit;
       var badgeNodes = [];
-      if (isSelf) badgeNodes.push(el("span", { className: "badge", text: "you" }));
-      if (!current.active) badgeNodes.push(el("span", { className: "badge badge-off", text: "inactive" }));
+      if (isSelf) badgeNodes.push(el("span", { className: "badge", text: I.t("you") }));
+      if (!current.active) badgeNodes.push(el("span", { className: "badge badge-off", text: I.t("inactive") }));
       badges.replaceChildren.apply(badges, badgeNodes);
       used.replaceChildren(I.formatBytes(current.used_bytes));
       if (current.remaining_bytes !== null && current.remaining_bytes !== undefined) {
-        used.append(el("span", { className: "cell-sub", text: I.formatBytes(current.remaining_bytes) + " left" }));
+        used.append(el("span", { className: "cell-sub", text: I.t("bytes_left", { size: I.formatBytes(current.remaining_bytes) }) }));
       }
     }
 
@@ -411,14 +406,14 @@
       if (quota.value.trim() !== quota.dataset.initial || unit.value !== unit.dataset.initial) {
         var raw = quota.value.trim();
         if (quota.validity.badInput) {
-          throw new Error("The quota must be a number of MB or GB, or empty for unlimited.");
+          throw new Error(I.t("bad_quota"));
         }
         if (raw === "") {
           if (current.quota_bytes !== null) body.quota_bytes = null;
         } else {
           var value = Number(raw);
           if (!isFinite(value) || value < 0) {
-            throw new Error("The quota must be a number of MB or GB, or empty for unlimited.");
+            throw new Error(I.t("bad_quota"));
           }
           var bytes = Math.round(value * (unit.value === "GB" ? GB : MB));
           if (bytes !== current.quota_bytes) body.quota_bytes = bytes;
@@ -437,16 +432,16 @@
         return;
       }
       if (!Object.keys(body).length) {
-        setStatus("Nothing to save.", "muted");
+        setStatus(I.t("nothing_to_save"), "muted");
         return;
       }
       save.disabled = true;
-      setStatus("Saving…", "muted");
+      setStatus(I.t("saving"), "muted");
       try {
         var data = await I.api.patch("/api/admin/users/" + encodeURIComponent(current.id), body);
         current = data.user;
         sync();
-        setStatus("Saved.", "ok");
+        setStatus(I.t("saved"), "ok");
         loadStats();
         loadAudit(1);
       } catch (err) {
@@ -468,11 +463,11 @@
     });
 
     // Sign the account out everywhere (its sessions end; API keys are untouched).
-    var endSessions = I.armedButton("End sessions", "Confirm end sessions", async function () {
-      setStatus("Ending sessions…", "muted");
+    var endSessions = I.armedButton(I.t("end_sessions"), I.t("confirm_end_sessions"), async function () {
+      setStatus(I.t("ending_sessions"), "muted");
       try {
         var ended = await I.api.del("/api/admin/users/" + encodeURIComponent(current.id) + "/sessions");
-        setStatus(plural(ended.revoked, "session", "sessions") + " ended.", "ok");
+        setStatus(I.t("sessions_ended", { n: ended.revoked, count: number(ended.revoked) }), "ok");
         loadAudit(1);
       } catch (err) {
         setStatus(err.message, "error");
@@ -492,7 +487,7 @@
       el("td", {}, [
         el("label", { className: "check", htmlFor: active.id }, [
           active,
-          el("span", { className: "visually-hidden", text: "Active: " + who }),
+          el("span", { className: "visually-hidden", text: I.t("active_who", { who: who }) }),
         ]),
       ]),
       el("td", {}, [el("div", { className: "quota-field" }, [quota, unit])]),
@@ -509,7 +504,7 @@
     var next = nav.querySelector("[data-next]");
     prev.disabled = page <= 1;
     next.disabled = !hasMore;
-    nav.querySelector("[data-page-label]").textContent = "Page " + page + " of " + pages;
+    nav.querySelector("[data-page-label]").textContent = I.t("page_of", { page: page, last: pages });
     prev.onclick = function () { onGo(page - 1); };
     next.onclick = function () { onGo(page + 1); };
   }
@@ -523,12 +518,12 @@
       var data = await I.api.get("/api/admin/users?" + params.toString());
       var users = data.users || [];
       userRows.replaceChildren.apply(userRows, users.map(userRow));
-      if (!users.length) userRows.append(emptyRow(7, "No users."));
-      var summary = plural(data.total, "user", "users");
+      if (!users.length) userRows.append(emptyRow(7, I.t("no_users")));
+      var summary = I.t("users_count", { n: data.total, count: number(data.total) });
       if (userState.q) {
         summary = data.total
-          ? summary + " matching “" + userState.q + "”"
-          : "No users match “" + userState.q + "”.";
+          ? I.t("users_matching", { n: data.total, count: number(data.total), q: userState.q })
+          : I.t("no_users_match", { q: userState.q });
       }
       usersSummary.textContent = summary;
       pager(usersPager, data.page, data.has_more, data.total, loadUsers);
@@ -552,33 +547,33 @@
   var auditSummary = auditSection.querySelector("[data-audit-summary]");
   var auditPager = auditSection.querySelector("[data-audit-pager]");
 
-  var FIELD_NAMES = { role: "Role", active: "Active", quota_bytes: "Quota" };
+  var FIELD_NAMES = { role: I.t("role"), active: I.t("active"), quota_bytes: I.t("quota") };
 
   function fieldValue(field, value) {
     if (field === "quota_bytes") return quotaText(value);
-    if (field === "active") return value ? "yes" : "no";
-    return value === null || value === undefined ? "none" : String(value);
+    if (field === "active") return value ? I.t("yes") : I.t("no");
+    return value === null || value === undefined ? I.t("none") : String(value);
   }
 
   function changeList(changes) {
     var fields = Object.keys(changes || {});
-    if (!fields.length) return el("span", { className: "muted", text: "No change" });
+    if (!fields.length) return el("span", { className: "muted", text: I.t("no_change") });
     return el("ul", { className: "changes" }, fields.map(function (field) {
       var change = changes[field] || {};
       return el("li", {}, [
-        el("span", { className: "field", text: (FIELD_NAMES[field] || field) + ": " }),
+        el("span", { className: "field", text: I.t("field_label", { field: FIELD_NAMES[field] || field }) }),
         fieldValue(field, change.from) + " → " + fieldValue(field, change.to),
       ]);
     }));
   }
 
   function actorCell(actorId) {
-    if (!actorId) return el("td", {}, [el("em", { text: "command line" })]);
+    if (!actorId) return el("td", {}, [el("em", { text: I.t("command_line") })]);
     var known = emails[actorId];
     var cell = el("td", { title: actorId });
     if (known) {
       cell.append(el("span", { className: "email", text: known }));
-      if (actorId === selfId) cell.append(" ", el("span", { className: "badge", text: "you" }));
+      if (actorId === selfId) cell.append(" ", el("span", { className: "badge", text: I.t("you") }));
     } else {
       cell.append(el("code", { text: actorId }));
     }
@@ -588,10 +583,12 @@
   // A moderator's action in words: the image's slug, what was blocked, the reason given.
   function moderationSummary(details) {
     var parts = [];
-    if (details.slug) parts.push("image " + details.slug);
-    if (details.blocked && details.blocked.length) parts.push("blocked " + plural(details.blocked.length, "file hash", "file hashes"));
-    if (details.reports_closed) parts.push(plural(details.reports_closed, "report", "reports") + " closed");
-    if (details.reason) parts.push("reason: " + details.reason);
+    if (details.slug) parts.push(I.t("audit_image", { slug: details.slug }));
+    if (details.blocked && details.blocked.length) parts.push(I.t("audit_blocked", { n: details.blocked.length, count: number(details.blocked.length) }));
+    if (details.reports_closed) parts.push(I.t("audit_reports_closed", { n: details.reports_closed, count: number(details.reports_closed) }));
+    if (details.reason) parts.push(I.t("audit_reason", { reason: details.reason }));
+    if (details.unblocked && details.unblocked.length) parts.push(I.t("audit_unblocked", { n: details.unblocked.length, count: number(details.unblocked.length) }));
+    if (details.blocked_reason) parts.push(I.t("audit_blocked_reason", { reason: details.blocked_reason }));
     return parts.join(" · ");
   }
 
@@ -599,7 +596,7 @@
     var details = entry.details || {};
     var what = el("td", {}, [
       entry.action === "user.sessions.end"
-        ? el("span", { text: "Signed out everywhere (" + plural(details.sessions || 0, "session", "sessions") + ")" })
+        ? el("span", { text: I.t("audit_signed_out_everywhere", { n: details.sessions || 0, count: number(details.sessions || 0) }) })
         : /^(image|report)\./.test(entry.action)
           ? el("span", { text: moderationSummary(details) })
           : changeList(details.changes),
@@ -624,8 +621,8 @@
       auditRows.replaceChildren.apply(auditRows, entries.map(auditRow));
       auditSection.querySelector("[data-audit-table]").hidden = !entries.length;
       auditSummary.textContent = data.total
-        ? plural(data.total, "change", "changes") + ", newest first."
-        : "No changes recorded yet.";
+        ? I.t("changes_newest_first", { n: data.total, count: number(data.total) })
+        : I.t("no_changes_yet");
       pager(auditPager, data.page, data.has_more, data.total, loadAudit);
     } catch (err) {
       I.show(auditError, err.message);
@@ -658,10 +655,10 @@
       } else {
         var block = action === "block";
         var question = block
-          ? "Delete this image and block its file from being uploaded again?"
-          : "Delete this image?";
+          ? I.t("confirm_delete_and_block")
+          : I.t("confirm_delete_image");
         if (!window.confirm(question)) return;
-        await I.api.del(base, {}, { block: block, reason: block ? "Removed by a moderator" : "" });
+        await I.api.del(base, {}, { block: block, reason: block ? I.t("removed_by_moderator") : "" });
       }
     } catch (err) {
       I.show(errorNode, err.message);
@@ -680,9 +677,9 @@
       return b;
     }
     return el("div", { className: "row-actions" }, [
-      hidden ? button("Unhide", "unhide") : button("Hide", "hide"),
-      button("Delete", "delete", true),
-      button("Delete + block", "block", true),
+      hidden ? button(I.t("unhide"), "unhide") : button(I.t("hide"), "hide"),
+      button(I.t("delete"), "delete", true),
+      button(I.t("delete_and_block"), "block", true),
     ]);
   }
 
@@ -693,14 +690,14 @@
         " ",
         el("span", { text: label }),
       ]),
-      hidden ? el("span", { className: "badge", text: "hidden" }) : null,
+      hidden ? el("span", { className: "badge", text: I.t("hidden") }) : null,
     ]);
   }
 
   function imageRow(image) {
     var owner = image.owner
       ? el("span", { className: "email", text: image.owner.email })
-      : el("em", { text: "guest" });
+      : el("em", { text: I.t("guest") });
     return el("tr", { dataset: { imageId: image.id, slug: image.slug } }, [
       imageCell(image.url, image.thumb_url, image.title || image.original_name || image.slug, image.hidden),
       el("td", {}, [owner]),
@@ -729,8 +726,8 @@
       var data = await I.api.get("/api/admin/images?" + params.toString());
       var images = data.images || [];
       imageRows.replaceChildren.apply(imageRows, images.map(imageRow));
-      if (!images.length) imageRows.append(emptyRow(7, "No images."));
-      imagesSummary.textContent = plural(data.total, "image", "images") + ", newest first.";
+      if (!images.length) imageRows.append(emptyRow(7, I.t("no_images")));
+      imagesSummary.textContent = I.t("images_newest_first", { n: data.total, count: number(data.total) });
       pager(imagesPager, data.page, data.has_more, data.total, loadImages);
     } catch (err) {
       I.show(imagesError, err.message);
@@ -750,7 +747,7 @@
     var parts = [el("strong", { text: report.reason })];
     if (report.text) parts.push(": ", el("span", { className: "report-text", text: report.text }));
     parts.push(" ", el("time", { className: "muted", dateTime: report.created_at, text: I.formatDate(report.created_at) }), " ");
-    var dismiss = el("button", { type: "button", text: "Dismiss", dataset: { dismiss: report.id } });
+    var dismiss = el("button", { type: "button", text: I.t("dismiss"), dataset: { dismiss: report.id } });
     dismiss.addEventListener("click", async function () {
       I.show(reportsError, "");
       try {
@@ -770,7 +767,7 @@
     var image = group.image;
     var imageTd = image && !image.deleted
       ? imageCell(image.url, image.thumb_url, image.slug, image.hidden)
-      : el("td", {}, [el("em", { text: "deleted image" })]);
+      : el("td", {}, [el("em", { text: I.t("deleted_image") })]);
     var actions = image && !image.deleted
       ? actionButtons(group.image_id, image.hidden, reportsError)
       : null;
@@ -791,8 +788,8 @@
       reportRows.replaceChildren.apply(reportRows, groups.map(reportRow));
       reportsSection.querySelector("[data-reports-table]").hidden = !groups.length;
       reportsSummary.textContent = data.total
-        ? plural(data.total, "reported image", "reported images") + ", the most recently reported first."
-        : "No open reports.";
+        ? I.t("reported_images", { n: data.total, count: number(data.total) })
+        : I.t("no_open_reports");
       pager(reportsPager, data.page, data.has_more, data.total, loadReports);
     } catch (err) {
       I.show(reportsError, err.message);

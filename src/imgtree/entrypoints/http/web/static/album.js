@@ -10,7 +10,7 @@
   var title = root.querySelector("[data-title]");
   if (slot && slot.dataset.codes) {
     var codes = I.shareCodes({ codes: JSON.parse(slot.dataset.codes) });
-    slot.append(I.shareButton(codes, "Share", title ? title.textContent : "Album"));
+    slot.append(I.shareButton(codes, I.t("share"), title ? title.textContent : I.t("album")));
   }
 
   // The owner's tiles carry their image id: each gets Earlier / Later (arrange the album),
@@ -40,7 +40,7 @@
     var from = ids.indexOf(id);
     var to = from + step;
     if (from < 0 || to < 0 || to >= ids.length) {
-      I.show(status, step < 0 ? "It is already first." : "It is already last.");
+      I.show(status, step < 0 ? I.t("already_first") : I.t("already_last"));
       return;
     }
     ids.splice(to, 0, ids.splice(from, 1)[0]);
@@ -53,21 +53,21 @@
     if (step < 0) neighbour.before(tile);
     else neighbour.after(tile);
     var name = tile.querySelector(".tile-name");
-    I.show(status, "Moved “" + (name ? name.textContent : "image") + "” " + (step < 0 ? "earlier." : "later."));
+    I.show(status, I.t(step < 0 ? "moved_earlier" : "moved_later", { name: name ? name.textContent : I.t("image") }));
   }
 
   function markCover() {
     root.querySelectorAll("[data-use-cover]").forEach(function (button) {
       var isCover = button.closest(".tile").dataset.imageId === coverId;
       button.disabled = isCover;
-      button.textContent = isCover ? "Cover" : "Use as cover";
+      button.textContent = isCover ? I.t("cover") : I.t("use_as_cover");
       button.setAttribute("aria-pressed", isCover ? "true" : "false");
     });
   }
 
   root.querySelectorAll(".tile[data-image-id]").forEach(function (tile) {
     var name = tile.querySelector(".tile-name");
-    var label = name ? name.textContent : "image";
+    var label = name ? name.textContent : I.t("image");
     function act(text, aria, handler, extra) {
       var button = I.el("button", Object.assign({ type: "button", text: text, "aria-label": aria }, extra || {}));
       button.addEventListener("click", async function () {
@@ -85,9 +85,9 @@
       });
       return button;
     }
-    var earlier = act("← Earlier", "Move " + label + " earlier", function (b) { return move(tile, -1, b); });
-    var later = act("Later →", "Move " + label + " later", function (b) { return move(tile, 1, b); });
-    var cover = act("Use as cover", "Use " + label + " as cover", async function () {
+    var earlier = act(I.t("earlier"), I.t("move_earlier_label", { name: label }), function (b) { return move(tile, -1, b); });
+    var later = act(I.t("later"), I.t("move_later_label", { name: label }), function (b) { return move(tile, 1, b); });
+    var cover = act(I.t("use_as_cover"), I.t("use_as_cover_label", { name: label }), async function () {
       await I.api.patch("/api/albums/" + encodeURIComponent(albumId), { coverImageId: tile.dataset.imageId });
       coverId = tile.dataset.imageId;
       var thumb = tile.querySelector("img");
@@ -95,12 +95,12 @@
         coverImg.src = thumb.src;
         coverImg.alt = thumb.alt;
       }
-      I.show(status, "“" + label + "” is the album's cover.");
+      I.show(status, I.t("is_the_cover", { name: label }));
     }, { dataset: { useCover: "" } });
-    var remove = act("Remove from album", "Remove " + label + " from album", async function () {
+    var remove = act(I.t("remove_from_album"), I.t("remove_from_album_label", { name: label }), async function () {
       await I.api.patch("/api/images/" + encodeURIComponent(tile.dataset.imageId), { albumId: null });
       tile.remove();
-      I.show(status, "Removed “" + label + "” from the album. It is still in your gallery.");
+      I.show(status, I.t("removed_from_album", { name: label }));
     }, { className: "linkish remove-from-album" });
     var body = tile.querySelector(".tile-body");
     (body || tile).append(I.el("div", { className: "tile-tools" }, [earlier, later, cover, remove]));

@@ -16,7 +16,7 @@
 
   function describe(album) {
     var count = album.image_count || 0;
-    return count + (count === 1 ? " image" : " images") + " · " + (album.isPublic ? "Public" : "Private") + (album.password_protected ? " · Password" : "");
+    return I.t(album.isPublic ? "album_meta_public" : "album_meta_private", { n: count }) + (album.password_protected ? " · " + I.t("password_badge") : "");
   }
 
   function item(album) {
@@ -33,13 +33,13 @@
     var formError = el("p", { className: "error", role: "alert", hidden: true });
     var details;
     var form = el("form", { className: "stack" }, [
-      el("label", { htmlFor: prefix + "-title", text: "Title" }),
+      el("label", { htmlFor: prefix + "-title", text: I.t("title") }),
       title,
-      el("label", { htmlFor: prefix + "-desc", text: "Description" }),
+      el("label", { htmlFor: prefix + "-desc", text: I.t("description") }),
       desc,
-      el("label", { className: "check" }, [isPublic, " Public"]),
+      el("label", { className: "check" }, [isPublic, " " + I.t("public")]),
       formError,
-      el("button", { type: "submit", className: "primary", text: "Save" }),
+      el("button", { type: "submit", className: "primary", text: I.t("save") }),
     ]);
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
@@ -60,13 +60,13 @@
         description.textContent = album.description || "";
         description.hidden = !album.description;
         details.open = false;
-        I.show(status, "Saved “" + album.title + "”.");
+        I.show(status, I.t("saved_name", { name: album.title }));
       } catch (err) {
         I.show(formError, err.message);
       }
     });
     details = el("details", { className: "menu" }, [
-      el("summary", { text: "Edit", "aria-label": "Edit " + album.title }),
+      el("summary", { text: I.t("edit"), "aria-label": I.t("edit_name", { name: album.title }) }),
       el("div", { className: "menu-body" }, [form]),
     ]);
     var cover = album.cover_thumb_url
@@ -79,16 +79,16 @@
       el("div", { className: "album-head" }, [link, meta]),
       description,
       el("p", { className: "small muted album-delete-note",
-        text: "Deleting the album keeps its images: they stay in your gallery, just no longer in an album." }),
+        text: I.t("delete_album_note") }),
       el("div", { className: "album-actions" }, [
-        I.shareButton(I.shareCodes(album), "Share", album.title),
+        I.shareButton(I.shareCodes(album), I.t("share"), album.title),
         details,
-        I.armedButton("Delete", "Confirm delete", async function () {
+        I.armedButton(I.t("delete"), I.t("confirm_delete"), async function () {
           try {
             await I.api.del("/api/albums/" + encodeURIComponent(album.id));
             li.remove();
-            I.show(status, "Deleted “" + album.title + "”.");
-            if (!list.children.length) summary.textContent = "No albums yet.";
+            I.show(status, I.t("deleted_name", { name: album.title }));
+            if (!list.children.length) summary.textContent = I.t("no_albums_yet");
           } catch (err) {
             I.show(status, err.message);
           }
@@ -103,7 +103,7 @@
       var data = await I.api.get("/api/albums");
       var albums = data.albums || [];
       list.replaceChildren.apply(list, albums.map(item));
-      summary.textContent = albums.length ? "" : "No albums yet.";
+      summary.textContent = albums.length ? "" : I.t("no_albums_yet");
       summary.hidden = !!albums.length;
     } catch (err) {
       summary.textContent = "";
@@ -116,7 +116,7 @@
     I.show(createError, "");
     var title = createForm.elements.title.value.trim();
     if (!title) {
-      I.show(createError, "Give the album a title.");
+      I.show(createError, I.t("give_album_title"));
       createForm.elements.title.focus();
       return;
     }
@@ -135,7 +135,7 @@
       } else {
         await load();
       }
-      I.show(status, "Created “" + title + "”.");
+      I.show(status, I.t("created_name", { name: title }));
     } catch (err) {
       I.show(createError, err.message);
     } finally {

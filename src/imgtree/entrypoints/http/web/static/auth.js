@@ -23,12 +23,12 @@
     var email = form.elements.email.value.trim();
     var password = form.elements.password.value;
     if (!email || !password) {
-      I.show(error, "Enter your email and a password.");
+      I.show(error, I.t("enter_email_and_password"));
       (email ? form.elements.password : form.elements.email).focus();
       return;
     }
     if (mode === "signup" && password.length < 8) {
-      I.show(error, "The password must be at least 8 characters long.");
+      I.show(error, I.t("password_too_short"));
       form.elements.password.focus();
       return;
     }
@@ -38,7 +38,7 @@
     if (codeField && !codeField.hidden) {
       var code = form.elements.code.value.trim();
       if (!code) {
-        I.show(error, "Enter the code from your authenticator app, or a recovery code.");
+        I.show(error, I.t("enter_the_code"));
         form.elements.code.focus();
         return;
       }
@@ -54,12 +54,12 @@
       button.disabled = false;
       if (err.data && err.data.two_factor_required && codeField) {
         codeField.hidden = false;
-        I.show(error, "Enter the code from your authenticator app, or a recovery code.");
+        I.show(error, I.t("enter_the_code"));
         form.elements.code.focus();
         return;
       }
       if (codeField && !codeField.hidden) form.elements.code.value = "";
-      I.show(error, err.message || "Something went wrong.");
+      I.show(error, err.message || I.t("something_went_wrong"));
     }
   });
 })();

@@ -65,7 +65,7 @@
         credentials: "same-origin",
       });
     } catch (err) {
-      throw new ApiError("Network error: the server could not be reached.", 0, null);
+      throw new ApiError(t("network_error"), 0, null);
     }
     if (res.ok && options.raw) return res;
     var data = null;
@@ -78,7 +78,7 @@
       if (res.status === 401 && document.body.dataset.auth === "in" && !options.noRedirect) {
         location.assign(loginUrl());
       }
-      var message = (data && data.error) || "Request failed (" + res.status + ").";
+      var message = (data && data.error) || t("request_failed", { status: res.status });
       throw new ApiError(message, res.status, data);
     }
     if (data && data.csrf_token) setCsrf(data.csrf_token);
@@ -113,6 +113,27 @@
       node.append(typeof child === "string" ? document.createTextNode(child) : child);
     });
     return node;
+  }
+
+  // The page's messages (web/strings.py), emitted once as <script type="application/json"
+  // id="ui-strings">: t("id", {name: value}) fills {name} placeholders; a plural message
+  // ({one, other}) is picked by args.n. An id the page lacks is a bug: it shows as the id.
+  var strings = null;
+  function t(id, args) {
+    if (strings === null) {
+      var node = document.getElementById("ui-strings");
+      try {
+        strings = node ? JSON.parse(node.textContent) : {};
+      } catch (err) {
+        strings = {};
+      }
+    }
+    var message = Object.prototype.hasOwnProperty.call(strings, id) ? strings[id] : id;
+    args = args || {};
+    if (typeof message === "object") message = args.n === 1 ? message.one : message.other;
+    return message.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(args, name) ? String(args[name]) : whole;
+    });
   }
 
   function show(node, text) {
@@ -165,7 +186,7 @@
 
   async function copyFromInput(button, input) {
     var ok = await copyText(input.value, input);
-    flash(button, ok ? "Copied!" : "Press Ctrl+C");
+    flash(button, ok ? t("copied") : t("press_ctrl_c"));
     if (!ok) {
       input.focus();
       input.select();
@@ -182,8 +203,8 @@
     var button = el("button", {
       type: "button",
       className: "copy",
-      text: "Copy",
-      "aria-label": "Copy " + label,
+      text: t("copy"),
+      "aria-label": t("copy_code", { code: label }),
       dataset: key ? { copy: key } : undefined,
     });
     button.addEventListener("click", function () { copyFromInput(button, input); });
@@ -196,14 +217,14 @@
   // The share panel: one list of ways to share, the same on every surface. The codes come
   // from the server (image.codes / album.codes) so every surface shows the same text.
   var SHARE_LABELS = [
-    ["page", "Page link"],
-    ["direct", "Direct link"],
-    ["markdown", "Markdown"],
-    ["html", "HTML"],
-    ["bbcode", "BBCode"],
-    ["markdown_thumb", "Markdown (thumbnail)"],
-    ["html_thumb", "HTML (thumbnail)"],
-    ["bbcode_thumb", "BBCode (thumbnail)"],
+    ["page", t("share_page_label")],
+    ["direct", t("share_direct_label")],
+    ["markdown", t("share_markdown_label")],
+    ["html", t("share_html_label")],
+    ["bbcode", t("share_bbcode_label")],
+    ["markdown_thumb", t("share_markdown_thumb_label")],
+    ["html_thumb", t("share_html_thumb_label")],
+    ["bbcode_thumb", t("share_bbcode_thumb_label")],
   ];
 
   function shareCodes(item) {
@@ -232,21 +253,21 @@
     var button = el("button", {
       type: "button",
       className: "share-toggle",
-      text: label || "Share",
+      text: label || t("share"),
       "aria-expanded": "false",
       "aria-controls": panelId,
-      "aria-label": (label || "Share") + (subject ? " " + subject : ""),
+      "aria-label": subject ? t("labelled_subject", { label: label || t("share"), subject: subject }) : label || t("share"),
     });
     var panel = sharePanel(codes);
     panel.id = panelId;
     panel.classList.add("share-popover");
     panel.setAttribute("role", "group");
-    panel.setAttribute("aria-label", "Share" + (subject ? " " + subject : ""));
+    panel.setAttribute("aria-label", subject ? t("labelled_subject", { label: t("share"), subject: subject }) : t("share"));
     panel.hidden = true;
-    var close = el("button", { type: "button", className: "linkish share-close", text: "Close" });
+    var close = el("button", { type: "button", className: "linkish share-close", text: t("close") });
     close.addEventListener("click", function () { set(false); button.focus(); });
     panel.prepend(el("div", { className: "share-head" }, [
-      el("strong", { text: subject ? "Share “" + subject + "”" : "Share" }),
+      el("strong", { text: subject ? t("share_subject", { subject: subject }) : t("share") }),
       close,
     ]));
     var wrapper = el("div", { className: "share" }, [button, panel]);
@@ -291,7 +312,7 @@
       button.dataset.armed = armed ? "true" : "false";
       button.textContent = armed ? confirmLabel : label;
       button.classList.toggle("danger", armed);
-      if (subject) button.setAttribute("aria-label", (armed ? confirmLabel : label) + " " + subject);
+      if (subject) button.setAttribute("aria-label", t("labelled_subject", { label: armed ? confirmLabel : label, subject: subject }));
     }
     set(false);
     button.addEventListener("click", async function () {
@@ -330,14 +351,11 @@
     var at = iso ? new Date(iso) : null;
     if (!at || isNaN(at.getTime())) return "";
     var left = Math.max(0, Math.floor((at.getTime() - Date.now()) / 1000));
-    var units = [["year", 31536000], ["day", 86400], ["hour", 3600], ["minute", 60]];
-    for (var i = 0; i < units.length; i += 1) {
-      if (left >= units[i][1]) {
-        var n = Math.floor(left / units[i][1]);
-        return "Expires in " + n + " " + units[i][0] + (n === 1 ? "" : "s");
-      }
-    }
-    return "Expires in less than a minute";
+    if (left >= 31536000) return t("expires_in_years", { n: Math.floor(left / 31536000) });
+    if (left >= 86400) return t("expires_in_days", { n: Math.floor(left / 86400) });
+    if (left >= 3600) return t("expires_in_hours", { n: Math.floor(left / 3600) });
+    if (left >= 60) return t("expires_in_minutes", { n: Math.floor(left / 60) });
+    return t("expires_in_less_than_a_minute");
   }
 
   function formatBytes(n) {
@@ -364,7 +382,7 @@
     url.searchParams.set("page", String(page + 1));
     next.href = url.pathname + url.search;
     next.hidden = !hasMore;
-    label.textContent = "Page " + page + " of " + pages;
+    label.textContent = t("page_of", { page: page, last: pages });
     pager.hidden = pages <= 1 && page <= 1;
   }
 
@@ -415,7 +433,7 @@
   }
   function labelTheme() {
     var dark = effectiveTheme() === "dark";
-    themeButton.textContent = dark ? "Light theme" : "Dark theme";
+    themeButton.textContent = dark ? t("light_theme") : t("dark_theme");
     themeButton.setAttribute("aria-pressed", dark ? "true" : "false");
   }
   if (themeButton) {
@@ -456,6 +474,7 @@
   }
 
   window.Imgtree = {
+    t: t,
     api: api,
     ApiError: ApiError,
     csrf: csrf,

@@ -42,18 +42,18 @@
 
   function albumTitle(id) {
     var album = albums.find(function (a) { return a.id === id; });
-    return album ? album.title : "no album";
+    return album ? album.title : I.t("no_album_lower");
   }
 
   function card(image) {
     var name = image.title || image.original_name || image.slug;
-    var select = el("select", { "aria-label": "Album for " + name });
-    select.append(el("option", { value: "", text: "No album" }));
+    var select = el("select", { "aria-label": I.t("album_for", { name: name }) });
+    select.append(el("option", { value: "", text: I.t("no_album") }));
     albums.forEach(function (album) {
       select.append(el("option", { value: album.id, text: album.title }));
     });
     select.value = image.album_id || "";
-    var move = el("button", { type: "button", text: "Move" });
+    var move = el("button", { type: "button", text: I.t("move") });
     var li;
     var badge = visibilityBadge(image);
     move.addEventListener("click", async function () {
@@ -63,7 +63,7 @@
           albumId: select.value || null,
         });
         image = (data && data.image) || image;
-        I.show(status, "Moved “" + name + "” to " + (select.value ? "“" + albumTitle(select.value) + "”" : "no album") + ".");
+        I.show(status, select.value ? I.t("moved_to_album", { name: name, album: albumTitle(select.value) }) : I.t("moved_to_no_album", { name: name }));
         if (FILTERS.albumId.value) await load(true); // it may have left the album shown
       } catch (err) {
         I.show(status, err.message);
@@ -71,18 +71,18 @@
         move.disabled = false;
       }
     });
-    var remove = I.armedButton("Delete", "Confirm delete", async function () {
+    var remove = I.armedButton(I.t("delete"), I.t("confirm_delete"), async function () {
       try {
         await I.api.del("/api/images/" + encodeURIComponent(image.id));
         li.remove();
         selected.delete(image.id);
-        I.show(status, "Deleted “" + name + "”.");
+        I.show(status, I.t("deleted_name", { name: name }));
         await load(true); // the counts and the page follow at once
       } catch (err) {
         I.show(status, err.message);
       }
     }, name);
-    var views = image.page_views === 1 ? "1 view" : (image.page_views || 0).toLocaleString("en") + " views";
+    var views = I.t("views", { n: image.page_views || 0, count: (image.page_views || 0).toLocaleString("en") });
     var meta = [image.width + "×" + image.height, I.formatBytes(image.size_bytes), I.formatDay(image.created_at), views, I.expiresText(image.expires_at)]
       .filter(Boolean)
       .join(" · ");
@@ -90,7 +90,7 @@
     // The dominant colour and BlurHash show until the thumbnail has loaded (blurhash.js).
     if (window.imgtreePlaceholder) window.imgtreePlaceholder.paint(thumb, image.blurhash, image.dominant_color);
     var tick = el("input", {
-      type: "checkbox", className: "tile-check", "aria-label": "Select " + name, dataset: { select: image.id },
+      type: "checkbox", className: "tile-check", "aria-label": I.t("select_name", { name: name }), dataset: { select: image.id },
     });
     tick.checked = selected.has(image.id);
     tick.addEventListener("click", function (event) { ticked(image.id, tick.checked, event.shiftKey); });
@@ -98,22 +98,22 @@
     li = el("li", { className: "tile", dataset: { imageId: image.id, slug: image.slug } }, [
       link,
       el("div", { className: "tile-body" }, [
-        el("label", { className: "tile-select small" }, [tick, "Select"]),
+        el("label", { className: "tile-select small" }, [tick, I.t("select")]),
         el("p", { className: "tile-name", title: name, text: name }),
         el("p", { className: "small muted", text: meta }),
         badge,
-        image.password_protected ? el("span", { className: "badge badge-lock", dataset: { lockBadge: "" }, text: "Password" }) : null,
+        image.password_protected ? el("span", { className: "badge badge-lock", dataset: { lockBadge: "" }, text: I.t("password_badge") }) : null,
         shareRow(image, name),
         el("details", { className: "menu" }, [
-          el("summary", { text: "Actions", "aria-label": "Actions for " + name }),
+          el("summary", { text: I.t("actions"), "aria-label": I.t("actions_for", { name: name }) }),
           el("div", { className: "menu-body" }, [
-            el("label", { className: "small" }, ["Album", select]),
+            el("label", { className: "small" }, [I.t("album"), select]),
             move,
             visibilityEditor(image, name, function (changed) {
               image = changed;
               badge.replaceWith((badge = visibilityBadge(image)));
             }),
-            el("a", { href: image.direct_url, text: "Direct link" }),
+            el("a", { href: image.direct_url, text: I.t("share_direct_label") }),
             remove,
           ]),
         ]),
@@ -191,7 +191,7 @@
       if (box) box.checked = on;
     });
     var n = selected.size;
-    bulk.count.textContent = n + " selected";
+    bulk.count.textContent = I.t("n_selected", { n: n });
     bulk.all.checked = n > 0 && n === all.length;
     bulk.all.indeterminate = n > 0 && n < all.length;
     [bulk.move, bulk.apply, bulk.clear, bulkDelete].forEach(function (b) { b.disabled = n === 0; });
@@ -215,8 +215,8 @@
     try {
       var data = await I.api.post("/api/images/bulk/" + action, Object.assign({ ids: ids }, body));
       var ok = data.succeeded || 0;
-      var text = done + " " + ok + (ok === 1 ? " image" : " images") + ".";
-      if (data.failed) text += " " + data.failed + " could not be changed (deleted or not yours).";
+      var text = done(ok);
+      if (data.failed) text += " " + I.t("bulk_failed", { n: data.failed });
       I.show(status, text);
       selected.clear();
       await load(true);
@@ -225,22 +225,25 @@
     }
   }
 
-  var bulkDelete = I.armedButton("Delete", "Confirm delete", async function () {
-    await runBulk("delete", {}, "Deleted");
+  var bulkDelete = I.armedButton(I.t("delete"), I.t("confirm_delete"), async function () {
+    await runBulk("delete", {}, function (n) { return I.t("bulk_deleted", { n: n }); });
     // armedButton re-enables itself once this settles; nothing is ticked any more.
     setTimeout(syncSelection, 0);
-  }, "selected images");
+  }, I.t("selected_images_subject"));
   bulkDelete.dataset.bulkDelete = "";
   bulkDelete.disabled = true;
   root.querySelector("[data-bulk-delete]").replaceWith(bulkDelete);
   bulk.move.addEventListener("click", function () {
     var target = bulk.album.value;
-    var title = target ? "“" + albumTitle(target) + "”" : "no album";
-    runBulk("move", { albumId: target || null }, "Moved to " + title + ":");
+    runBulk("move", { albumId: target || null }, function (n) {
+      return target ? I.t("bulk_moved", { n: n, album: albumTitle(target) }) : I.t("bulk_moved_out", { n: n });
+    });
   });
   bulk.apply.addEventListener("click", function () {
     var value = bulk.visibility.value;
-    runBulk("visibility", { visibility: value }, "Made " + (VISIBILITY_LABELS[value] || value) + ":");
+    runBulk("visibility", { visibility: value }, function (n) {
+      return I.t("bulk_made", { n: n, visibility: VISIBILITY_LABELS[value] || value });
+    });
   });
 
   // The visibility choices, their labels and sentences come from the server
@@ -276,10 +279,10 @@
     select.addEventListener("change", explain);
     explain();
     var description = el("textarea", {
-      name: "description", rows: 3, maxLength: 2000, "aria-label": "Description of " + name,
+      name: "description", rows: 3, maxLength: 2000, "aria-label": I.t("description_of", { name: name }),
     });
     description.value = image.description || "";
-    var save = el("button", { type: "button", text: "Save" });
+    var save = el("button", { type: "button", text: I.t("save") });
     save.addEventListener("click", async function () {
       save.disabled = true;
       try {
@@ -288,7 +291,7 @@
           description: description.value,
         });
         saved((data && data.image) || image);
-        I.show(status, "Saved “" + name + "”: " + VISIBILITY_LABELS[select.value] + ".");
+        I.show(status, I.t("saved_visibility", { name: name, visibility: VISIBILITY_LABELS[select.value] }));
       } catch (err) {
         I.show(status, err.message);
       } finally {
@@ -296,23 +299,23 @@
       }
     });
     return el("div", { className: "tile-edit" }, [
-      el("label", { className: "small", htmlFor: id, text: "Visibility" }),
+      el("label", { className: "small", htmlFor: id, text: I.t("visibility") }),
       select,
       help,
-      el("label", { className: "small" }, ["Description", description]),
+      el("label", { className: "small" }, [I.t("description"), description]),
       save,
     ]);
   }
 
   // "Copy link" puts the page link on the clipboard in one click; "Share" opens every code.
   function shareRow(image, name) {
-    var copy = el("button", { type: "button", className: "copy", text: "Copy link", "aria-label": "Copy link to " + name, dataset: { copy: "page" } });
+    var copy = el("button", { type: "button", className: "copy", text: I.t("copy_link"), "aria-label": I.t("copy_link_to", { name: name }), dataset: { copy: "page" } });
     copy.addEventListener("click", async function () {
       var ok = await I.copyText(image.url);
-      copy.textContent = ok ? "Copied!" : "Copy failed";
-      setTimeout(function () { copy.textContent = "Copy link"; }, 1600);
+      copy.textContent = ok ? I.t("copied") : I.t("copy_failed");
+      setTimeout(function () { copy.textContent = I.t("copy_link"); }, 1600);
     });
-    return el("div", { className: "tile-share" }, [copy, I.shareButton(I.shareCodes(image), "Share", name)]);
+    return el("div", { className: "tile-share" }, [copy, I.shareButton(I.shareCodes(image), I.t("share"), name)]);
   }
 
   // --- the address holds the view: ?search=&sort=&albumId=&visibility=&type=&page= ------------
@@ -392,9 +395,9 @@
       var data = results[0];
       albums = results[1].albums || [];
       var wanted = new URLSearchParams(location.search).get("albumId") || "";
-      fillAlbums(FILTERS.albumId, "All albums");
+      fillAlbums(FILTERS.albumId, I.t("all_albums"));
       FILTERS.albumId.value = wanted;
-      fillAlbums(bulk.album, "No album");
+      fillAlbums(bulk.album, I.t("no_album"));
       var total = data.total || 0;
       var limit = data.limit || LIMIT;
       var last = Math.max(1, Math.ceil(total / limit));
@@ -413,20 +416,22 @@
       images.forEach(function (image) { grid.append(card(image)); });
       var filtered = params.has("search") || params.has("albumId") || params.has("visibility") || params.has("type");
       if (!total) {
-        summary.replaceChildren(filtered ? "No images match. " : "No images yet. ",
-          filtered ? el("a", { href: location.pathname, text: "Show all images" }) : el("a", { href: "/", text: "Upload some" }), ".");
+        summary.replaceChildren(filtered ? I.t("no_images_match") + " " : I.t("no_images_yet") + " ",
+          filtered ? el("a", { href: location.pathname, text: I.t("show_all_images") }) : el("a", { href: "/", text: I.t("upload_some") }), I.t("sentence_end"));
       } else {
-        summary.textContent = total + (total === 1 ? " image" : " images") + (filtered ? " match" : "");
+        summary.textContent = I.t(filtered ? "images_match" : "images_count", { n: total });
       }
       if (total && page > last) {
         // Past the last page: say so and link to it, instead of "Page 99 of 3" over nothing.
         var to = viewParams();
         to.set("page", String(last));
+        // The same words and links the server renders for it (GalleryPage, out_of_range_text).
+        var first = viewParams();
         outOfRange.replaceChildren(
-          "There is no page " + page + ": " + (filtered ? "these results have " : "your gallery has ") +
-            last + (last === 1 ? " page" : " pages") + ". ",
-          el("a", { href: location.pathname + "?" + to, text: "Go to the last page", dataset: { lastPage: last } }),
-          "."
+          I.t(filtered ? "no_page_results" : "no_page_gallery", { page: page, n: last }) + " ",
+          el("a", { href: "?" + to, text: I.t("go_to_the_last_page"), dataset: { lastPage: last } }),
+          " · ",
+          el("a", { href: first.toString() ? "?" + first : location.pathname, text: I.t("go_to_the_first_page") })
         );
         outOfRange.hidden = false;
         pagers.forEach(function (pager) { pager.hidden = true; });

@@ -44,14 +44,14 @@
       if (now[key] !== initial[key]) changes[key] = key === "albumId" ? now[key] || null : now[key];
     });
     if (!Object.keys(changes).length) {
-      I.show(status, "Nothing changed.");
+      I.show(status, I.t("nothing_changed"));
       return;
     }
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
       await I.api.patch("/api/images/" + encodeURIComponent(imageId), changes);
-      I.show(status, "Saved.");
+      I.show(status, I.t("saved"));
       location.reload();
     } catch (err) {
       I.show(status, err.message);
@@ -60,7 +60,7 @@
     }
   });
 
-  var remove = I.armedButton("Delete image", "Confirm delete", async function () {
+  var remove = I.armedButton(I.t("delete_image"), I.t("confirm_delete"), async function () {
     try {
       await I.api.del("/api/images/" + encodeURIComponent(imageId));
       location.assign("/gallery");

@@ -3,12 +3,6 @@
 (function () {
   "use strict";
 
-  const STRINGS = {
-    saved: "Password saved.",
-    removed: "Password removed.",
-    empty: "Type a password first.",
-  };
-
   var I = window.Imgtree;
   var form = document.querySelector("[data-password-form]");
   if (!form || !I) return;
@@ -33,12 +27,12 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (!input.value) {
-      I.show(status, STRINGS.empty);
+      I.show(status, I.t("type_a_password_first"));
       return;
     }
-    send(input.value, STRINGS.saved);
+    send(input.value, I.t("password_saved"));
   });
   if (remove) {
-    remove.addEventListener("click", function () { send(null, STRINGS.removed); });
+    remove.addEventListener("click", function () { send(null, I.t("password_removed")); });
   }
 })();

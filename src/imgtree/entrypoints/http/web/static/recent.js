@@ -152,8 +152,8 @@
       var name = item.name || item.id;
       var forgetButton = el("button", {
         type: "button",
-        text: "Forget",
-        "aria-label": "Forget " + name + " (the image stays online)",
+        text: I.t("forget"),
+        "aria-label": I.t("forget_label", { name: name }),
         dataset: { forget: item.id },
       });
       forgetButton.addEventListener("click", function () { forget(item.id); });
@@ -164,16 +164,16 @@
         el("div", { className: "recent-body" }, [
           el("p", { className: "recent-name", title: name, text: name }),
           el("p", { className: "links" }, [
-            el("a", { href: item.url, target: "_blank", rel: "noopener", text: "Open image page" }),
+            el("a", { href: item.url, target: "_blank", rel: "noopener", text: I.t("open_image_page") }),
             " ",
             forgetButton,
           ]),
-          I.codeRow("Delete link", item.delete_url, "delete"),
+          I.codeRow(I.t("delete_link"), item.delete_url, "delete"),
         ]),
       ]));
     });
     var count = section.querySelector("[data-recent-count]");
-    if (count) count.textContent = items.length === 1 ? "1 image" : items.length + " images";
+    if (count) count.textContent = I.t("recent_count", { n: items.length });
     section.hidden = items.length === 0;
   }
 
@@ -198,8 +198,8 @@
     }
     delete box.dataset.result;
     var n = items.length;
-    var add = el("button", { type: "button", className: "primary", text: "Add them", dataset: { claimAdd: "" } });
-    var later = el("button", { type: "button", text: "Not now", dataset: { claimLater: "" } });
+    var add = el("button", { type: "button", className: "primary", text: I.t("add_them"), dataset: { claimAdd: "" } });
+    var later = el("button", { type: "button", text: I.t("not_now"), dataset: { claimLater: "" } });
     add.addEventListener("click", function () { claim(box, add, later); });
     later.addEventListener("click", function () {
       try { window.sessionStorage.setItem(DISMISSED, "1"); } catch (err) { /* ignore */ }
@@ -207,7 +207,7 @@
       box.hidden = true;
     });
     box.replaceChildren(
-      el("p", { text: "You uploaded " + n + (n === 1 ? " image" : " images") + " as a guest in this browser. Add " + (n === 1 ? "it" : "them") + " to your account?" }),
+      el("p", { text: I.t("claim_prompt", { n: n }) }),
       el("p", { className: "claim-actions" }, [add, " ", later])
     );
     box.hidden = false;
@@ -235,8 +235,8 @@
         else kept += 1;
       });
       var claimed = data.claimed || 0;
-      var text = "Added " + claimed + (claimed === 1 ? " image" : " images") + " to your account.";
-      if (kept) text += " " + kept + " could not be added now (storage quota or too many attempts); they stay listed here.";
+      var text = I.t("claimed", { n: claimed });
+      if (kept) text += " " + I.t("claim_kept", { n: kept });
       box.dataset.result = "true";
       save(list().filter(function (item) { return !settled[item.image_id]; }));
       box.replaceChildren(el("p", { text: text }));
@@ -257,7 +257,7 @@
     if (section) {
       var clearButton = section.querySelector("[data-recent-clear-slot]");
       if (clearButton) {
-        clearButton.replaceChildren(I.armedButton("Forget all", "Forget all: sure?", async function () { clear(); }, "recent uploads"));
+        clearButton.replaceChildren(I.armedButton(I.t("forget_all"), I.t("forget_all_confirm"), async function () { clear(); }, I.t("recent_uploads_subject")));
       }
     }
     changed();

@@ -4,8 +4,9 @@
 (function () {
   "use strict";
 
+  var I = window.Imgtree;
   var panel = document.querySelector("[data-report]");
-  if (!panel) return;
+  if (!panel || !I) return;
   var form = panel.querySelector("[data-report-form]");
   var status = panel.querySelector("[data-report-status]");
   var button = form.querySelector("button[type=submit]");
@@ -35,19 +36,19 @@
         data = null;
       }
       if (!res.ok) {
-        say((data && data.error) || "The report could not be sent (" + res.status + ").", true);
+        say((data && data.error) || I.t("report_failed", { status: res.status }), true);
         button.disabled = false;
         return;
       }
       form.elements.text.value = "";
       say(
         data && data.recorded === false
-          ? "You already reported this image; the moderators have it."
-          : "Thank you: the moderators will look at it.",
+          ? I.t("already_reported")
+          : I.t("report_thanks"),
         false
       );
     } catch (err) {
-      say("Network error: the report could not be sent.", true);
+      say(I.t("report_network_error"), true);
       button.disabled = false;
     }
   });

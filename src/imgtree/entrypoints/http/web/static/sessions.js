@@ -14,22 +14,22 @@
   var others = root.querySelector("[data-revoke-others]");
 
   function row(session) {
-    var device = el("td", { "data-label": "Device" }, [
+    var device = el("td", { "data-label": I.t("device") }, [
       el("span", { className: "device", text: session.device, title: session.user_agent }),
     ]);
     if (session.current) {
-      device.append(" ", el("span", { className: "badge", text: "this device" }));
+      device.append(" ", el("span", { className: "badge", text: I.t("this_device") }));
     }
     var actions = el("td", { className: "actions" });
-    var subject = session.device + (session.address ? " at " + session.address : "");
-    actions.append(I.armedButton("Sign out", "Confirm sign out", async function () {
+    var subject = session.address ? I.t("device_at_address", { device: session.device, address: session.address }) : session.device;
+    actions.append(I.armedButton(I.t("sign_out_button"), I.t("confirm_sign_out"), async function () {
       try {
         await I.api.del("/api/auth/sessions/" + encodeURIComponent(session.id));
         if (session.current) {
           location.assign("/login");
           return;
         }
-        I.show(status, "Signed out " + subject + ".");
+        I.show(status, I.t("signed_out_session", { session: subject }));
         await load();
       } catch (err) {
         I.show(error, err.message);
@@ -37,9 +37,9 @@
     }, subject));
     return el("tr", { dataset: { sessionId: session.id, current: session.current ? "true" : "false" } }, [
       device,
-      el("td", { "data-label": "Address" }, [el("code", { text: session.address || "unknown" })]),
-      el("td", { "data-label": "Signed in", text: I.formatDate(session.created_at) }),
-      el("td", { "data-label": "Last seen", text: I.formatDate(session.last_seen_at) }),
+      el("td", { "data-label": I.t("address") }, [el("code", { text: session.address || I.t("unknown") })]),
+      el("td", { "data-label": I.t("signed_in"), text: I.formatDate(session.created_at) }),
+      el("td", { "data-label": I.t("last_seen"), text: I.formatDate(session.last_seen_at) }),
       actions,
     ]);
   }
@@ -60,7 +60,7 @@
     others.disabled = true;
     try {
       var data = await I.api.post("/api/auth/sessions/revoke-others", {});
-      I.show(status, data.revoked === 1 ? "Signed out 1 other session." : "Signed out " + data.revoked + " other sessions.");
+      I.show(status, I.t("signed_out_others", { n: data.revoked }));
     } catch (err) {
       I.show(error, err.message);
     }

@@ -21,27 +21,27 @@
   }
 
   function statusOf(key) {
-    if (!key.active) return "Revoked";
-    return expired(key) ? "Expired" : "Active";
+    if (!key.active) return I.t("revoked");
+    return expired(key) ? I.t("expired") : I.t("active");
   }
 
   function row(key) {
     var cells = [
-      el("td", { "data-label": "Name", text: key.name }),
-      el("td", { "data-label": "Prefix" }, [el("code", { text: key.prefix })]),
-      el("td", { "data-label": "Created", text: I.formatDate(key.created_at) }),
-      el("td", { "data-label": "Last used", text: key.last_used_at ? I.formatDate(key.last_used_at) : "Never" }),
-      el("td", { "data-label": "Uploads", text: String(key.upload_count || 0) }),
-      el("td", { "data-label": "Scopes", text: (key.scopes || []).join(", ") }),
-      el("td", { "data-label": "Expires", text: key.expires_at ? I.formatDate(key.expires_at) : "Never" }),
-      el("td", { "data-label": "Status", text: statusOf(key) }),
+      el("td", { "data-label": I.t("name"), text: key.name }),
+      el("td", { "data-label": I.t("prefix") }, [el("code", { text: key.prefix })]),
+      el("td", { "data-label": I.t("created"), text: I.formatDate(key.created_at) }),
+      el("td", { "data-label": I.t("last_used"), text: key.last_used_at ? I.formatDate(key.last_used_at) : I.t("never") }),
+      el("td", { "data-label": I.t("uploads"), text: String(key.upload_count || 0) }),
+      el("td", { "data-label": I.t("scopes"), text: (key.scopes || []).join(", ") }),
+      el("td", { "data-label": I.t("expires"), text: key.expires_at ? I.formatDate(key.expires_at) : I.t("never") }),
+      el("td", { "data-label": I.t("status"), text: statusOf(key) }),
     ];
     var actions = el("td", { className: "actions" });
     if (key.active) {
-      var revoke = I.armedButton("Revoke", "Confirm revoke", async function () {
+      var revoke = I.armedButton(I.t("revoke"), I.t("confirm_revoke"), async function () {
         try {
           await I.api.del("/api/keys/" + encodeURIComponent(key.id));
-          I.show(status, "Revoked “" + key.name + "”.");
+          I.show(status, I.t("revoked_name", { name: key.name }));
           await loadKeys();
         } catch (err) {
           I.show(error, err.message);
@@ -77,7 +77,7 @@
     I.show(status, "");
     var name = createForm.elements.name.value.trim();
     if (!name) {
-      I.show(error, "Give the key a name.");
+      I.show(error, I.t("give_key_name"));
       createForm.elements.name.focus();
       return;
     }
@@ -85,7 +85,7 @@
       return box.checked;
     }).map(function (box) { return box.value; });
     if (!scopes.length) {
-      I.show(error, "Choose at least one thing the key may do.");
+      I.show(error, I.t("choose_a_scope"));
       return;
     }
     var body = { name: name, scopes: scopes, expires_at: null };
@@ -126,7 +126,7 @@
       link.click();
       link.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-      I.show(status, "Downloaded " + filename + " with a new upload-only key. Keep the file private.");
+      I.show(status, I.t("sharex_downloaded", { file: filename }));
       await loadKeys();
     } catch (err) {
       I.show(error, err.message);
@@ -146,15 +146,15 @@
       var current = pwForm.elements.current_password.value;
       var next = pwForm.elements.new_password.value;
       if (!current || !next) {
-        I.show(pwError, "Fill in your current and your new password.");
+        I.show(pwError, I.t("fill_in_passwords"));
         return;
       }
       if (next.length < 8) {
-        I.show(pwError, "The new password must be at least 8 characters long.");
+        I.show(pwError, I.t("new_password_too_short"));
         return;
       }
       if (next !== pwForm.elements.repeat_password.value) {
-        I.show(pwError, "The new passwords do not match.");
+        I.show(pwError, I.t("passwords_do_not_match"));
         return;
       }
       var button = pwForm.querySelector("button[type=submit]");
@@ -163,7 +163,7 @@
         await I.api.post("/api/auth/password", { current_password: current, new_password: next });
         pwForm.reset();
         pwForm.elements.username.value = pwForm.elements.username.defaultValue;
-        I.show(pwStatus, "Password changed. Your other sessions were signed out.");
+        I.show(pwStatus, I.t("password_changed"));
       } catch (err) {
         I.show(pwError, err.message);
       } finally {

@@ -23,8 +23,8 @@
   function show(enabled) {
     root.dataset.enabled = enabled ? "true" : "false";
     state.textContent = enabled
-      ? "Two-factor sign-in is on: signing in asks for a code from your authenticator app."
-      : "Two-factor sign-in is off. Turn it on to ask for a code from an authenticator app as well as your password.";
+      ? I.t("two_factor_state_on")
+      : I.t("two_factor_state_off");
     off.hidden = enabled;
     on.hidden = !enabled;
     if (enabled) enrol.hidden = true;
@@ -86,13 +86,13 @@
     var data = await I.api.post("/api/auth/2fa/enable", { code: form.elements.code.value.trim() });
     show(true);
     showCodes(data.recovery_codes || []);
-    I.show(status, "Two-factor sign-in is on.");
+    I.show(status, I.t("two_factor_turned_on"));
   });
 
   onSubmit("[data-2fa-regenerate]", async function (form) {
     var data = await I.api.post("/api/auth/2fa/recovery-codes", { code: form.elements.code.value.trim() });
     showCodes(data.recovery_codes || []);
-    I.show(status, "New recovery codes made; the old ones no longer work.");
+    I.show(status, I.t("new_recovery_codes_made"));
   });
 
   onSubmit("[data-2fa-disable]", async function (form) {
@@ -102,7 +102,7 @@
     });
     codesBox.hidden = true;
     show(false);
-    I.show(status, "Two-factor sign-in is off.");
+    I.show(status, I.t("two_factor_turned_off"));
   });
 
   I.me().then(function (data) {

@@ -25,7 +25,7 @@
   var maxBytes = parseInt(root.dataset.maxBytes, 10) || 0;
   var batchLimit = Math.max(1, parseInt(root.dataset.batchLimit, 10) || 1);
   var types = (root.dataset.types || "").split(",").filter(Boolean);
-  var typesText = root.dataset.typesText || "an image";
+  var typesText = root.dataset.typesText || I.t("an_image");
   // Phone photos: some systems give .heic/.heif/.avif files no MIME type; the server sniffs
   // the bytes anyway, so name the type by the extension for the check and the presign.
   var PHONE_TYPES = { heic: "image/heic", heif: "image/heif", avif: "image/avif" };
@@ -86,11 +86,11 @@
   // Why this file cannot be sent, or "" when it can.
   function refusal(file) {
     if (types.length && types.indexOf(typeOf(file)) === -1) {
-      return "Not sent: " + (file.type || "this file") + " is not " + typesText + ".";
+      return I.t("refused_type", { type: file.type || I.t("this_file"), types: typesText });
     }
-    if (file.size === 0) return "Not sent: the file is empty.";
+    if (file.size === 0) return I.t("refused_empty");
     if (maxBytes && file.size > maxBytes) {
-      return "Not sent: " + size(file.size) + " is over the " + size(maxBytes) + " limit.";
+      return I.t("refused_size", { size: size(file.size), limit: size(maxBytes) });
     }
     return "";
   }
@@ -108,7 +108,7 @@
       if (why) {
         item.status = "refused";
         item.progress.hidden = true;
-        setState(item, "refused", "Not sent");
+        setState(item, "refused", I.t("not_sent"));
         showError(item, why);
       }
       render(item);
@@ -118,11 +118,11 @@
   }
 
   function makeItem(file, options) {
-    var name = file.name || "image";
-    var progress = el("progress", { max: 100, value: 0, "aria-label": "Upload progress for " + name });
-    var state = el("span", { className: "state", text: "Queued" });
-    var cancel = el("button", { type: "button", className: "linkish", text: "Cancel", "aria-label": "Cancel " + name });
-    var retry = el("button", { type: "button", className: "linkish", text: "Retry", "aria-label": "Retry " + name, hidden: true });
+    var name = file.name || I.t("image");
+    var progress = el("progress", { max: 100, value: 0, "aria-label": I.t("upload_progress_for", { name: name }) });
+    var state = el("span", { className: "state", text: I.t("queued") });
+    var cancel = el("button", { type: "button", className: "linkish", text: I.t("cancel"), "aria-label": I.t("cancel_name", { name: name }) });
+    var retry = el("button", { type: "button", className: "linkish", text: I.t("retry"), "aria-label": I.t("retry_name", { name: name }), hidden: true });
     var result = el("div", { className: "result", hidden: true });
     var node = el("li", { className: "upload-item card", dataset: { state: "queued" } }, [
       el("div", { className: "upload-head" }, [
@@ -193,9 +193,9 @@
       }
     });
     batchBox.hidden = items.length === 0;
-    var text = done + " of " + total + " uploaded";
-    if (failed) text += " · " + failed + " failed";
-    if (refused) text += " · " + refused + " not sent";
+    var text = I.t("batch_uploaded", { done: done, total: total });
+    if (failed) text += " · " + I.t("batch_failed", { n: failed });
+    if (refused) text += " · " + I.t("batch_not_sent", { n: refused });
     batchCount.textContent = text;
     batchProgress.value = total ? Math.round((fraction / total) * 100) : 0;
     batchBox.dataset.done = String(done);
@@ -258,7 +258,7 @@
         item.attempts += 1;
         item.progress.hidden = false;
         item.progress.value = 0;
-        setState(item, "uploading", "Sending…");
+        setState(item, "uploading", I.t("sending"));
         render(item);
       });
       running += 1;
@@ -285,7 +285,7 @@
   function requeue(item) {
     item.status = "queued";
     item.attempts = Math.max(0, item.attempts - 1);
-    setState(item, "queued", "Queued");
+    setState(item, "queued", I.t("queued"));
     render(item);
   }
 
@@ -302,7 +302,7 @@
     var waiting = group.filter(function (item) {
       if (item.status !== "sending") return false;
       if (item.attempts >= MAX_ATTEMPTS) {
-        fail(item, "Upload failed after " + item.attempts + " attempts (" + why + "). Try again later.");
+        fail(item, I.t("failed_after_attempts", { n: item.attempts, why: why }));
         return false;
       }
       return true;
@@ -321,13 +321,13 @@
       var left = Math.ceil((until - Date.now()) / 1000);
       var still = waiting.filter(function (item) { return item.status === "waiting"; });
       if (left > 0 && still.length) {
-        still.forEach(function (item) { setState(item, "waiting", "Waiting " + left + "s (" + why + ")…"); });
+        still.forEach(function (item) { setState(item, "waiting", I.t("waiting", { seconds: left, why: why })); });
         return;
       }
       clearInterval(timer);
       still.forEach(function (item) {
         item.status = "queued";
-        setState(item, "queued", "Queued");
+        setState(item, "queued", I.t("queued"));
         render(item);
       });
       pump();
@@ -340,7 +340,7 @@
   function fail(item, message) {
     item.status = "failed";
     item.progress.hidden = true;
-    setState(item, "error", "Failed");
+    setState(item, "error", I.t("failed"));
     showError(item, message);
     render(item);
   }
@@ -351,7 +351,7 @@
     item.status = "cancelled";
     item.job = null;
     item.progress.hidden = true;
-    setState(item, "cancelled", "Cancelled");
+    setState(item, "cancelled", I.t("cancelled"));
     item.result.hidden = true;
     render(item);
     // The request carrying it stops; any other file it carried goes back to the queue.
@@ -371,7 +371,7 @@
     item.result.hidden = true;
     item.progress.hidden = false;
     item.progress.value = 0;
-    setState(item, "queued", "Queued");
+    setState(item, "queued", I.t("queued"));
     render(item);
     pump();
   }
@@ -380,7 +380,7 @@
     item.loaded = loaded;
     var pct = Math.round((loaded / Math.max(1, item.file.size)) * 100);
     item.progress.value = Math.min(100, pct);
-    setState(item, "uploading", pct >= 100 ? "Processing…" : pct + "% of " + size(item.file.size));
+    setState(item, "uploading", pct >= 100 ? I.t("processing") : I.t("percent_of", { percent: pct, size: size(item.file.size) }));
   }
 
   // --- requests -----------------------------------------------------------------------------
@@ -420,7 +420,7 @@
   }
 
   function waitReason(status) {
-    return status === 429 ? "rate limit" : status === 503 ? "server busy" : "network error";
+    return status === 429 ? I.t("why_rate_limit") : status === 503 ? I.t("why_server_busy") : I.t("why_network_error");
   }
 
   // A whole response that says "not now": every file it carried waits and goes again.
@@ -445,15 +445,15 @@
       } else if (image && (image.status === 429 || image.status === 503)) {
         later.push(item);
       } else {
-        var message = (image && image.error) || (res.data && res.data.error) || "Upload failed (" + res.status + ").";
+        var message = (image && image.error) || (res.data && res.data.error) || I.t("upload_failed_status", { status: res.status });
         fail(item, message);
         if (res.status === 403 && !signedIn) {
-          I.show(status, "Guest uploads are not available here. Sign in or sign up to upload.");
+          I.show(status, I.t("guest_uploads_off"));
         }
       }
     });
     // One file the server could not take now (busy decoding) waits a moment and goes again.
-    backOff(later, DEFAULT_WAIT, "server busy", false);
+    backOff(later, DEFAULT_WAIT, I.t("why_server_busy"), false);
   }
 
   async function sendBatch(job) {
@@ -490,7 +490,7 @@
     var body = Object.assign({ filename: item.name, contentType: typeOf(file), sizeBytes: file.size }, item.options);
     var headers = await apiHeaders(true);
     if (job.cancelled) return;
-    setState(item, "uploading", "Preparing…");
+    setState(item, "uploading", I.t("preparing"));
     var presign = await xhrSend(job, "POST", endpoint + "/presign", JSON.stringify(body), headers);
     if (presign.status === -1) return;
     if (retryable(presign)) {
@@ -498,7 +498,7 @@
       return;
     }
     if (presign.status !== 200 || !presign.data || !presign.data.put_url) {
-      fail(item, (presign.data && presign.data.error) || "Upload failed (" + presign.status + ").");
+      fail(item, (presign.data && presign.data.error) || I.t("upload_failed_status", { status: presign.status }));
       return;
     }
     var put = await xhrSend(job, "PUT", presign.data.put_url, file, presign.data.headers || { "Content-Type": typeOf(file) }, function (loaded) {
@@ -511,10 +511,10 @@
       return;
     }
     if (put.status < 200 || put.status >= 300) {
-      fail(item, (put.data && put.data.error) || "Upload failed (" + put.status + ").");
+      fail(item, (put.data && put.data.error) || I.t("upload_failed_status", { status: put.status }));
       return;
     }
-    setState(item, "processing", "Processing…");
+    setState(item, "processing", I.t("processing"));
     var complete = await xhrSend(
       job, "POST", endpoint + "/complete",
       JSON.stringify({ completion_token: presign.data.completion_token }), headers
@@ -536,15 +536,15 @@
     item.image = image;
     item.progress.value = 100;
     item.progress.hidden = true;
-    setState(item, "done", "Done");
+    setState(item, "done", I.t("done"));
     var picture = el("img", { src: image.thumb_url, alt: item.name, className: "thumb", loading: "lazy" });
     // The dominant colour and BlurHash show until the thumbnail has loaded (blurhash.js).
     if (window.imgtreePlaceholder) window.imgtreePlaceholder.paint(picture, image.blurhash, image.dominant_color);
     var thumb = el("a", { href: image.url, className: "thumb-link", target: "_blank", rel: "noopener" }, [picture]);
     var links = el("p", { className: "links" }, [
-      el("a", { href: image.url, target: "_blank", rel: "noopener", text: "Open image page" }),
+      el("a", { href: image.url, target: "_blank", rel: "noopener", text: I.t("open_image_page") }),
       " ",
-      I.shareButton(I.shareCodes(image), "Share", item.name),
+      I.shareButton(I.shareCodes(image), I.t("share"), item.name),
     ]);
     var body = el("div", { className: "result-body" }, [links]);
     if (image.expires_at) {
@@ -552,8 +552,8 @@
     }
     if (!signedIn && image.delete_url) {
       body.append(el("div", { className: "delete-link" }, [
-        el("p", { className: "small", text: "Keep this delete link private: anyone who has it can delete the image." }),
-        I.codeRow("Delete link", image.delete_url, "delete"),
+        el("p", { className: "small", text: I.t("keep_delete_link_private") }),
+        I.codeRow(I.t("delete_link"), image.delete_url, "delete"),
       ]));
     }
     item.result.replaceChildren(thumb, body);
@@ -576,7 +576,7 @@
     var count = text ? text.split("\n").length : 0;
     var ok = await I.copyText(text);
     if (!copyAll.dataset.label) copyAll.dataset.label = copyAll.textContent;
-    copyAll.textContent = ok ? "Copied " + count + (count === 1 ? " link" : " links") : "Copy failed";
+    copyAll.textContent = ok ? I.t("copied_links", { n: count }) : I.t("copy_failed");
     clearTimeout(copyAll._timer);
     copyAll._timer = setTimeout(function () { copyAll.textContent = copyAll.dataset.label; }, 1600);
   });
