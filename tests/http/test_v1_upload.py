@@ -69,6 +69,7 @@ UPLOADED_IMAGE_FIELDS = {
     "blurhash",
     "dominant_color",
     "rendition_formats",
+    "password_protected",
 }
 
 

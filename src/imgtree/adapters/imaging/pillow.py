@@ -83,6 +83,10 @@ _TRANSCODED = frozenset({ImageFormat.HEIC, ImageFormat.HEIF, ImageFormat.AVIF})
 TRANSCODE_QUALITY = 85
 # AVIF's quality scale runs lower than JPEG's for the same look: 60 is about JPEG's 85.
 AVIF_QUALITY = 60
+# libavif's speed for animations (0 slowest … 10 fastest; Pillow's default is 6): every frame
+# is encoded: 200 noise frames of 320x240 took 22.9 s of CPU at 6 and 2.7 s at 8, the file
+# 8.2 MB and 7.5 MB (Pillow 13, measured 2026-12-01). Stills keep the default.
+AVIF_ANIMATION_SPEED = 8
 
 
 def rendition_encoders() -> frozenset[ImageFormat]:
@@ -442,6 +446,8 @@ class PillowImageProcessor:
                 options["quality"] = RENDITION_QUALITY
             elif target is ImageFormat.AVIF:
                 options["quality"] = AVIF_QUALITY
+                if len(frames) > 1:
+                    options["speed"] = AVIF_ANIMATION_SPEED
             if len(frames) > 1:
                 options.update(
                     save_all=True, append_images=frames[1:], duration=durations, loop=loop
