@@ -24,8 +24,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two pytest workers, a test file each at a time (files share module-scoped servers and caches):
+# ~10.5 minutes instead of ~17 on 2 cores. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 format: install
 	$(BIN)/ruff format src tests
