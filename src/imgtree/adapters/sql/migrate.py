@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from imgtree.adapters.sql.uow import create_engine_for
@@ -57,13 +57,20 @@ def schema_problem(url: str) -> str | None:
     this release's head: no schema at all, an older (or newer) revision, or no connection."""
     engine = create_engine_for(url)
     try:
+        return engine_problem(engine)
+    finally:
+        engine.dispose()
+
+
+def engine_problem(engine: Engine) -> str | None:
+    """`schema_problem` through an engine the caller keeps (readiness checks use the worker's
+    own pool)."""
+    try:
         with engine.connect() as connection:
             return revision_problem(connection)
     except SQLAlchemyError as exc:
         reason = type(getattr(exc, "orig", None) or exc).__name__
         return f"cannot reach the database ({reason})"
-    finally:
-        engine.dispose()
 
 
 @functools.cache

@@ -58,19 +58,9 @@ def storage_check(storage: BlobStorage) -> Check:
 
 def database_check(engine: Any) -> Check:
     """A connection from the worker's own pool, and the schema at this release's head."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from imgtree.adapters.sql.migrate import engine_problem
 
-    from imgtree.adapters.sql.migrate import revision_problem
-
-    def check() -> str | None:
-        try:
-            with engine.connect() as connection:
-                return revision_problem(connection)
-        except SQLAlchemyError as exc:
-            reason = type(getattr(exc, "orig", None) or exc).__name__
-            return f"cannot reach the database ({reason})"
-
-    return check
+    return lambda: engine_problem(engine)
 
 
 def processing_check(processor: object) -> Check:
