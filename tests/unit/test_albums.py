@@ -422,3 +422,14 @@ def test_list_images_of_one_album(env: Env) -> None:
     assert everything.items == newest_first(inside + outside)
     assert env.list_images(ANN, album_id=uuid.uuid4()).total == 0
     assert env.list_images(BOB, album_id=album.id).items == ()
+
+
+def test_album_titles_and_descriptions_refuse_nul() -> None:
+    # No text column holds a NUL (Postgres refuses it): the domain says so for embedders too.
+    from imgtree.domain.errors import InvalidInput
+    from imgtree.domain.use_cases.albums import clean_description, clean_title
+
+    with pytest.raises(InvalidInput, match="NUL"):
+        clean_title("a\x00b")
+    with pytest.raises(InvalidInput, match="NUL"):
+        clean_description("a\x00b")

@@ -44,12 +44,16 @@ def clean_title(value: str) -> str:
         raise InvalidInput("title is required")
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"title must be at most {MAX_TITLE} characters")
+    if "\x00" in title:  # as image titles (model.image_title): no text column holds a NUL
+        raise InvalidInput("title must not contain NUL characters")
     return title
 
 
 def clean_description(value: str) -> str:
     if len(value) > MAX_DESCRIPTION:
         raise InvalidInput(f"description must be text of at most {MAX_DESCRIPTION} characters")
+    if "\x00" in value:
+        raise InvalidInput("description must not contain NUL characters")
     return value.strip()
 
 

@@ -144,6 +144,8 @@ class CreateApiKey:
         name = name.strip()
         if not name or len(name) > MAX_KEY_NAME:
             raise InvalidInput(f"Key name must be 1 to {MAX_KEY_NAME} characters")
+        if "\x00" in name:
+            raise InvalidInput("Key name must not contain NUL characters")
         now = self.clock.now()
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expires_at must be in the future")
