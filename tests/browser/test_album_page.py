@@ -116,7 +116,7 @@ def test_album_page_without_javascript_and_share_button(
         expect(tiles).to_have_count(3)
         names = mine.locator(".tile .tile-name")
         expect(names).to_have_text(["IMG_2.png", "IMG_1.png", "IMG_0.png"])
-        earlier = mine.get_by_role("button", name="Move IMG_0.png earlier")
+        earlier = mine.get_by_role("button", name="Earlier: IMG_0.png")
         earlier.click()
         expect(names).to_have_text(["IMG_2.png", "IMG_0.png", "IMG_1.png"])
         expect(earlier).to_be_focused()
@@ -129,8 +129,8 @@ def test_album_page_without_javascript_and_share_button(
             ["IMG_0.png", "IMG_2.png", "IMG_1.png"]
         )
         # The owner picks IMG_1 as the cover: the page's cover and preview image follow.
-        mine.get_by_role("button", name="Use IMG_1.png as cover").click()
-        expect(mine.get_by_role("button", name="Use IMG_1.png as cover")).to_have_text("Cover")
+        mine.get_by_role("button", name="Use as cover: IMG_1.png").click()
+        expect(mine.get_by_role("button", name="Use as cover: IMG_1.png")).to_have_text("Cover")
         preview = bot.new_page()
         preview.goto(f"/albums/{album_id}")
         og_image = preview.locator('meta[property="og:image"]').get_attribute("content") or ""
@@ -139,7 +139,7 @@ def test_album_page_without_javascript_and_share_button(
         screenshot(mine, f"album owner arranged {viewport}")
 
         # The owner removes an image: it leaves the album, not the gallery.
-        mine.get_by_role("button", name="Remove IMG_2.png from album").click()
+        mine.get_by_role("button", name="Remove from album: IMG_2.png").click()
         expect(tiles).to_have_count(2)
         expect(mine.locator("[data-owner-status]")).to_contain_text("still in your gallery")
         screenshot(mine, f"album owner removed {viewport}")

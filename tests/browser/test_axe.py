@@ -111,7 +111,7 @@ PAGES = {
         *("/", "/login", "/signup", "image", "album", "profile", "delete", "/i/nothing0here"),
         "locked",
     ],
-    USER: ["/", "/gallery", "/albums", "/settings", "image"],
+    USER: ["/", "/gallery", "/albums", "/settings", "image", "album"],
     ADMIN: ["/admin"],
 }
 

@@ -572,14 +572,16 @@ ALBUM_JS: dict[str, Message] = {
     "moved_later": "Moved “{name}” later.",
     "cover": "Cover",
     "use_as_cover": "Use as cover",
+    # Each button's accessible name starts with its visible words, then the image's name
+    # (WCAG 2.5.3 "label in name": speech users say what they see).
     "earlier": "← Earlier",
     "later": "Later →",
-    "move_earlier_label": "Move {name} earlier",
-    "move_later_label": "Move {name} later",
-    "use_as_cover_label": "Use {name} as cover",
+    "move_earlier_label": "Earlier: {name}",
+    "move_later_label": "Later: {name}",
+    "use_as_cover_label": "Use as cover: {name}",
     "is_the_cover": "“{name}” is the album's cover.",
     "remove_from_album": "Remove from album",
-    "remove_from_album_label": "Remove {name} from album",
+    "remove_from_album_label": "Remove from album: {name}",
     "removed_from_album": "Removed “{name}” from the album. It is still in your gallery.",
 }
 
