@@ -22,7 +22,7 @@ SLUG_LENGTH = 12
 SLUG_MIN_LENGTH = 8
 SLUG_MAX_LENGTH = 32
 _SLUG_RE = re.compile(r"^[a-z0-9]{4,32}$")
-_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+_EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,255}$")
 MAX_ORIGINAL_NAME = 255
 T = TypeVar("T")
 

@@ -52,23 +52,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def loads(raw: bytes | str) -> Any:
     """`json.loads` that refuses a repeated key at any depth: parsers disagree on which copy
     wins (Python and most take the last, some the first), so a proxy or WAF that checked one
-    copy must never see the other acted on. It also refuses a NUL (`\u0000`) in any string:
-    no text imgtree keeps may hold one (Postgres refuses it in text columns, which surfaced
-    as a 500 from album titles, key names and sign-in emails) and no client needs one."""
-    doc = json.loads(raw, object_pairs_hook=_unique_keys)
-    if _holds_nul(doc):
-        raise InvalidInput("Text must not contain NUL characters")
-    return doc
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in key or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
+    copy must never see the other acted on."""
+    return json.loads(raw, object_pairs_hook=_unique_keys)
 
 
 class NotJson(Exception):
