@@ -46,6 +46,12 @@ from imgtree.entrypoints.http.openapi.limits import (
 # A 2x2 PNG: the JSON upload example (a real image, so the example succeeds).
 EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGM8ISfHwMDAxMDAwMDAAAANBAEIfXHKZgAAAABJRU5ErkJggg=="
 
+# Text imgtree keeps never holds a NUL (no database text column does: Postgres refuses it):
+# 400 "... must not contain NUL characters".
+NO_NUL: Schema = {"pattern": "^[^\\u0000]*$"}
+# A name that must say something: not only whitespace (it is stripped), and no NUL.
+NOT_BLANK: Schema = {"pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+
 VISIBILITY: Schema = {
     "type": "string",
     "enum": ["public", "unlisted", "private"],
@@ -156,7 +162,7 @@ _USER: dict[str, Schema] = {
 
 _ALBUM: dict[str, Schema] = {
     "id": UUID,
-    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE, **NOT_BLANK},
     "description": STRING,
     "isPublic": BOOL,
     "created_at": nullable(TIMESTAMP),
@@ -769,13 +775,13 @@ SCHEMAS: dict[str, Schema] = {
         **obj(
             {},
             {
-                "title": STRING,
+                "title": {**STRING, **NO_NUL},
                 "albumId": nullable(UUID),
                 "album_id": {**nullable(UUID), "description": "Alias of albumId."},
                 "isPublic": BOOL,
                 "is_public": {**BOOL, "description": "Alias of isPublic."},
                 "visibility": VISIBILITY,
-                "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION},
+                "description": {"type": "string", "maxLength": MAX_IMAGE_DESCRIPTION, **NO_NUL},
                 **EXPIRY,
                 "password": CONTENT_PASSWORD,
             },
@@ -921,14 +927,17 @@ SCHEMAS: dict[str, Schema] = {
     "AlbumEnvelope": obj({"success": TRUE, "album": ref("Album")}),
     "AlbumCreate": obj(
         {"title": _ALBUM["title"]},
-        {"description": {"type": "string", "maxLength": MAX_DESCRIPTION}, "isPublic": BOOL},
+        {
+            "description": {"type": "string", "maxLength": MAX_DESCRIPTION, **NO_NUL},
+            "isPublic": BOOL,
+        },
     ),
     "AlbumEdit": {
         **obj(
             {},
             {
                 "title": _ALBUM["title"],
-                "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+                "description": {"type": "string", "maxLength": MAX_DESCRIPTION, **NO_NUL},
                 "isPublic": BOOL,
                 "is_public": {**BOOL, "description": "Alias of isPublic."},
                 "coverImageId": {
@@ -961,7 +970,7 @@ SCHEMAS: dict[str, Schema] = {
     "ApiKey": obj(_API_KEY),
     "ApiKeyList": obj({"success": TRUE, "keys": {"type": "array", "items": ref("ApiKey")}}),
     "ApiKeyCreate": obj(
-        {"name": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_NAME}},
+        {"name": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_NAME, **NOT_BLANK}},
         {
             "scopes": {
                 **nullable({"type": "array"}),
